@@ -1,0 +1,34 @@
+// Server-sent events decoding shared by the SSE dialects (OpenAI, Anthropic, Gemini). Accepts
+// LF, CR and CRLF line endings (Gemini uses CRLF) and chunk boundaries anywhere, including inside
+// a multi-byte character.
+import { createParser, type EventSourceMessage } from 'eventsource-parser';
+
+export interface SseEvent {
+  event?: string;
+  data: string;
+}
+
+export async function* sseEvents(body: AsyncIterable<Uint8Array>): AsyncGenerator<SseEvent> {
+  const decoder = new TextDecoder();
+  let pending: SseEvent[] = [];
+  const parser = createParser({
+    onEvent(message: EventSourceMessage) {
+      pending.push(message.event ? { event: message.event, data: message.data } : { data: message.data });
+    },
+  });
+  for await (const chunk of body) {
+    parser.feed(decoder.decode(chunk, { stream: true }));
+    if (pending.length > 0) {
+      const ready = pending;
+      pending = [];
+      yield* ready;
+    }
+  }
+  parser.feed(`${decoder.decode()}\n\n`);
+  yield* pending;
+}
+
+/** Encodes one SSE event. */
+export function sseFrame(data: string, event?: string): string {
+  return event ? `event: ${event}\ndata: ${data}\n\n` : `data: ${data}\n\n`;
+}
