@@ -14,7 +14,12 @@ if (files.length === 0) {
 }
 const result = spawnSync(
   process.execPath,
-  ['--test', '--test-reporter=spec', `--test-concurrency=${process.env.GATEHOUSE_TEST_CONCURRENCY ?? 2}`, ...files],
+  [
+    '--test',
+    '--test-reporter=spec',
+    `--test-concurrency=${process.env.GATEHOUSE_TEST_CONCURRENCY ?? 2}`,
+    ...files,
+  ],
   { stdio: 'inherit' },
 );
 process.exit(result.status ?? 1);

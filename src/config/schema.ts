@@ -67,12 +67,18 @@ export const providerSchema = z.discriminatedUnion('type', [
       access_key_id: z.string().optional(),
       secret_access_key: z.string().optional(),
       session_token: z.string().optional(),
-      api_key: z.string().optional().describe('A Bedrock API key, sent as a bearer token instead of SigV4 signing.'),
+      api_key: z
+        .string()
+        .optional()
+        .describe('A Bedrock API key, sent as a bearer token instead of SigV4 signing.'),
       ...common,
     })
-    .refine((p) => p.api_key !== undefined || (p.access_key_id !== undefined && p.secret_access_key !== undefined), {
-      message: 'bedrock needs api_key, or access_key_id and secret_access_key',
-    }),
+    .refine(
+      (p) => p.api_key !== undefined || (p.access_key_id !== undefined && p.secret_access_key !== undefined),
+      {
+        message: 'bedrock needs api_key, or access_key_id and secret_access_key',
+      },
+    ),
   z.strictObject({
     type: z.literal('mock'),
     latency_ms: z.number().int().min(0).max(60_000).default(0).describe('Delay before answering.'),
@@ -95,8 +101,16 @@ export const modelSchema = z.strictObject({
 
 export const serverSchema = z.strictObject({
   port: z.number().int().min(0).max(65535).default(4000),
-  host: z.string().optional().describe('Listen address (default 0.0.0.0, or 127.0.0.1 when no master key is set).'),
-  max_body_bytes: z.number().int().min(1024).max(512 * 1024 * 1024).default(10 * 1024 * 1024),
+  host: z
+    .string()
+    .optional()
+    .describe('Listen address (default 0.0.0.0, or 127.0.0.1 when no master key is set).'),
+  max_body_bytes: z
+    .number()
+    .int()
+    .min(1024)
+    .max(512 * 1024 * 1024)
+    .default(10 * 1024 * 1024),
   max_json_depth: z.number().int().min(4).max(1000).default(64),
   shutdown_grace_ms: z.number().int().min(0).max(3_600_000).default(30_000),
 });
@@ -105,7 +119,9 @@ export const routingSchema = z.strictObject({
   allow_direct: z
     .boolean()
     .default(true)
-    .describe('Let clients name provider/model directly (e.g. "openai/gpt-4.1-mini") besides configured models.'),
+    .describe(
+      'Let clients name provider/model directly (e.g. "openai/gpt-4.1-mini") besides configured models.',
+    ),
   max_retry_wait_ms: z
     .number()
     .int()

@@ -36,7 +36,11 @@ export class HttpClient {
   #agent(connectMs: number): Agent {
     let agent = this.#agents.get(connectMs);
     if (!agent) {
-      agent = new Agent({ connect: { timeout: connectMs }, connections: this.#connections, keepAliveTimeout: 30_000 });
+      agent = new Agent({
+        connect: { timeout: connectMs },
+        connections: this.#connections,
+        keepAliveTimeout: 30_000,
+      });
       this.#agents.set(connectMs, agent);
     }
     return agent;
@@ -109,9 +113,17 @@ export function networkError(provider: string, err: unknown, signal?: AbortSigna
     case 'UND_ERR_CONNECT_TIMEOUT':
       return new GatehouseError('GH_UPSTREAM_TIMEOUT', `${provider}: connecting timed out.`, details);
     case 'UND_ERR_HEADERS_TIMEOUT':
-      return new GatehouseError('GH_UPSTREAM_TIMEOUT', `${provider}: no response before the first-byte timeout.`, details);
+      return new GatehouseError(
+        'GH_UPSTREAM_TIMEOUT',
+        `${provider}: no response before the first-byte timeout.`,
+        details,
+      );
     case 'UND_ERR_BODY_TIMEOUT':
-      return new GatehouseError('GH_UPSTREAM_TIMEOUT', `${provider}: the response stalled past the first-byte timeout.`, details);
+      return new GatehouseError(
+        'GH_UPSTREAM_TIMEOUT',
+        `${provider}: the response stalled past the first-byte timeout.`,
+        details,
+      );
     case 'UND_ERR_ABORTED':
     case 'ABORT_ERR':
       return new GatehouseError('GH_UPSTREAM_TIMEOUT', `${provider}: the request was aborted.`, details);

@@ -23,9 +23,15 @@ export interface RecordedRequest {
   /** The parsed JSON body, or undefined for an empty or non-JSON body. */
   body: any;
   rawBody: Buffer;
+  /** Settles when the connection for this request closes (e.g. the gateway aborted it). */
+  closed: Promise<void>;
 }
 
-export type Handler = (req: RecordedRequest, res: ServerResponse, fault: Fault | undefined) => void | Promise<void>;
+export type Handler = (
+  req: RecordedRequest,
+  res: ServerResponse,
+  fault: Fault | undefined,
+) => void | Promise<void>;
 
 export interface MockUpstream {
   /** Origin, e.g. `http://127.0.0.1:40123` (no trailing slash). */
@@ -50,7 +56,15 @@ export async function startUpstream(handler: Handler): Promise<MockUpstream> {
     } catch {
       body = undefined;
     }
-    const recorded: RecordedRequest = { method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, body, rawBody };
+    const closed = new Promise<void>((resolve) => res.once('close', () => resolve()));
+    const recorded: RecordedRequest = {
+      method: req.method ?? 'GET',
+      url: req.url ?? '/',
+      headers: req.headers,
+      body,
+      rawBody,
+      closed,
+    };
     requests.push(recorded);
     const fault = faults.shift();
     if (fault?.kind === 'reset') {
@@ -59,7 +73,13 @@ export async function startUpstream(handler: Handler): Promise<MockUpstream> {
     }
     if (fault?.kind === 'status') {
       res.writeHead(fault.status, { 'content-type': 'application/json', ...fault.headers });
-      res.end(fault.body === undefined ? '' : typeof fault.body === 'string' ? fault.body : JSON.stringify(fault.body));
+      res.end(
+        fault.body === undefined
+          ? ''
+          : typeof fault.body === 'string'
+            ? fault.body
+            : JSON.stringify(fault.body),
+      );
       return;
     }
     if (fault?.kind === 'stall') {
@@ -97,7 +117,11 @@ export async function startUpstream(handler: Handler): Promise<MockUpstream> {
 }
 
 /** Writes a text body in small pieces with a pause between them, so decoders meet split events and characters. */
-export async function writeInPieces(res: ServerResponse, text: string | Buffer, pieceSize = 7): Promise<void> {
+export async function writeInPieces(
+  res: ServerResponse,
+  text: string | Buffer,
+  pieceSize = 7,
+): Promise<void> {
   const bytes = typeof text === 'string' ? Buffer.from(text, 'utf8') : text;
   for (let offset = 0; offset < bytes.length; offset += pieceSize) {
     if (res.destroyed) return;

@@ -125,7 +125,11 @@ export function upstreamStatusError(
   const details: ErrorDetails = { provider, upstreamStatus: status, ...extra };
   const text = `${provider}: ${message}`;
   if (status === 401 || status === 403) {
-    return new GatehouseError('GH_UPSTREAM_AUTH', `${provider} refused the gateway's credentials: ${message}`, details);
+    return new GatehouseError(
+      'GH_UPSTREAM_AUTH',
+      `${provider} refused the gateway's credentials: ${message}`,
+      details,
+    );
   }
   if (status === 408) return new GatehouseError('GH_UPSTREAM_TIMEOUT', text, details);
   if (status === 409) return new GatehouseError('GH_UPSTREAM_CONFLICT', text, details);

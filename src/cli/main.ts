@@ -1,0 +1,31 @@
+#!/usr/bin/env node
+// The `gatehouse` command. Each subcommand is a thin layer over the same services the server uses.
+import { type Command, runCommand } from './command.ts';
+
+// Loaded on demand so that quick commands do not pay for starting the server's modules.
+const commands: Record<string, () => Promise<Command>> = {
+  start: async () => (await import('./start.ts')).startCommand,
+  config: async () => (await import('./config.ts')).configCommand,
+};
+
+const usage = `Usage: gatehouse <command> [options]
+
+Commands:
+  start            Start the gateway (default port 4000)
+  config check     Validate a configuration file without starting
+  config schema    Print the JSON Schema of gatehouse.yaml
+
+Run "gatehouse <command> --help" for a command's options.`;
+
+const [name, ...rest] = process.argv.slice(2);
+if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+  console.log(usage);
+} else if (name === '--version' || name === '-v') {
+  const { readFileSync } = await import('node:fs');
+  console.log(JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version);
+} else if (commands[name]) {
+  process.exitCode = await runCommand(await commands[name](), rest);
+} else {
+  console.error(`gatehouse: unknown command "${name}"\n\n${usage}`);
+  process.exitCode = 2;
+}

@@ -1,0 +1,66 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ConfigError, parseConfig } from './load.ts';
+
+const problemsOf = (raw: unknown, env: Record<string, string> = {}) => {
+  try {
+    parseConfig(raw, 'test', env);
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  return [];
+};
+
+test('the embedded default parses to the mock provider and three models', () => {
+  const config = parseConfig({ providers: { mock: { type: 'mock' } } }, 'test', {});
+  assert.equal(config.server.port, 4000);
+  assert.equal(config.providers.mock?.type, 'mock');
+  assert.ok(Object.isFrozen(config.server));
+});
+
+test('${ENV} references are expanded, with fallbacks', () => {
+  const config = parseConfig(
+    {
+      providers: {
+        openai: { type: 'openai', api_key: '${KEY}', base_url: '${BASE:-https://example.test/v1}' },
+      },
+    },
+    'test',
+    { KEY: 'sk-123' },
+  );
+  const openai = config.providers.openai;
+  assert.ok(openai?.type === 'openai');
+  assert.equal(openai.api_key, 'sk-123');
+  assert.equal(openai.base_url, 'https://example.test/v1');
+});
+
+test('every problem is reported with its path', () => {
+  const problems = problemsOf({
+    providers: { openai: { type: 'openai', api_key: '${MISSING}' } },
+  });
+  assert.deepEqual(problems, ['providers.openai.api_key: environment variable MISSING is not set']);
+  assert.deepEqual(
+    problemsOf({
+      providers: { openai: { type: 'openai', api_key: 'k' } },
+      models: {
+        smart: {
+          targets: [
+            { provider: 'openai', model: 'a' },
+            { provider: 'opnai', model: 'b' },
+          ],
+        },
+      },
+    }),
+    ['models.smart.targets[1].provider: unknown provider "opnai"'],
+  );
+  const unknownType = problemsOf({ providers: { x: { type: 'opnai' } } });
+  assert.equal(unknownType.length, 1);
+  assert.match(unknownType[0]!, /^providers\.x\.type: /);
+  assert.match(problemsOf({ server: { port: 'eighty' } })[0]!, /^server\.port: /);
+  assert.match(problemsOf({ unknown_key: 1 })[0]!, /unknown_key/);
+  assert.match(
+    problemsOf({ providers: { b: { type: 'bedrock', region: 'us-east-1' } } })[0]!,
+    /bedrock needs api_key/,
+  );
+});

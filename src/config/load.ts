@@ -1,0 +1,91 @@
+// Loads gatehouse.yaml: YAML → ${ENV} expansion → schema validation → cross-references → frozen.
+// Every problem is reported with its path; an invalid file never yields a half-configured gateway.
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml, YAMLParseError } from 'yaml';
+import { fieldPath } from '../api/validate.ts';
+import { defaultConfig } from './defaults.ts';
+import { configSchema, type GatehouseConfig } from './schema.ts';
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  readonly problems: string[];
+  constructor(source: string, problems: string[]) {
+    super(`${source} is not a valid Gatehouse configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.problems = problems;
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+/** Reads and validates a config file; with no path, the embedded default (mock provider, no keys needed). */
+export function loadConfig(path: string | undefined, env: Env = process.env): GatehouseConfig {
+  if (path === undefined) return parseConfig(defaultConfig, 'the default configuration', env);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(path, [`cannot read the file: ${(err as Error).message}`]);
+  }
+  let raw: unknown;
+  try {
+    raw = parseYaml(text, { maxAliasCount: 100 }) ?? {};
+  } catch (err) {
+    const where = err instanceof YAMLParseError && err.linePos ? ` (line ${err.linePos[0].line})` : '';
+    throw new ConfigError(path, [`not valid YAML${where}: ${(err as Error).message.split('\n')[0]}`]);
+  }
+  return parseConfig(raw, path, env);
+}
+
+export function parseConfig(raw: unknown, source: string, env: Env = process.env): GatehouseConfig {
+  const problems: string[] = [];
+  const expanded = expandEnv(raw, [], env, problems);
+  if (problems.length > 0) throw new ConfigError(source, problems);
+  const result = configSchema.safeParse(expanded);
+  if (!result.success) {
+    throw new ConfigError(
+      source,
+      result.error.issues.map((issue) => `${fieldPath(issue.path) || '(top level)'}: ${issue.message}`),
+    );
+  }
+  const config = result.data;
+  for (const [modelName, model] of Object.entries(config.models)) {
+    model.targets.forEach((target, i) => {
+      if (!(target.provider in config.providers)) {
+        problems.push(`models.${modelName}.targets[${i}].provider: unknown provider "${target.provider}"`);
+      }
+    });
+  }
+  if (problems.length > 0) throw new ConfigError(source, problems);
+  return deepFreeze(config);
+}
+
+const envReference = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
+
+/** Replaces `${NAME}` and `${NAME:-default}` in every string value; a missing variable is a problem. */
+function expandEnv(value: unknown, path: Array<string | number>, env: Env, problems: string[]): unknown {
+  if (typeof value === 'string') {
+    return value.replace(envReference, (_, name: string, fallback: string | undefined) => {
+      const found = env[name];
+      if (found !== undefined && found !== '') return found;
+      if (fallback !== undefined) return fallback;
+      problems.push(`${fieldPath(path)}: environment variable ${name} is not set`);
+      return '';
+    });
+  }
+  if (Array.isArray(value)) return value.map((item, i) => expandEnv(item, [...path, i], env, problems));
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(value))
+      out[key] = expandEnv(item, [...path, key], env, problems);
+    return out;
+  }
+  return value;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const item of Object.values(value)) deepFreeze(item);
+  }
+  return value;
+}

@@ -1,0 +1,42 @@
+// The per-request context every stage reads and the record the gateway publishes when the request
+// ends (always, from a `finally` in the server), so no route can skip being recorded.
+import { channel } from 'node:diagnostics_channel';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { FinishReason, Usage } from '../core/ir/index.ts';
+import type { AttemptRecord } from '../routing/index.ts';
+
+export type SurfaceName = 'openai' | 'anthropic' | 'gateway';
+
+export interface RequestRecord {
+  requestId: string;
+  surface: SurfaceName;
+  route: string;
+  /** Epoch milliseconds. */
+  receivedAt: number;
+  /** Milliseconds after receivedAt when the first byte of the answer went to the caller. */
+  firstByteMs?: number;
+  durationMs?: number;
+  model?: string;
+  stream?: boolean;
+  provider?: string;
+  providerModel?: string;
+  attempts: AttemptRecord[];
+  status: number;
+  errorCode?: string;
+  finishReason?: FinishReason;
+  usage?: Usage;
+  /** The caller left before the answer was complete. */
+  clientAborted?: boolean;
+}
+
+export interface RequestContext {
+  readonly requestId: string;
+  readonly headers: IncomingHttpHeaders;
+  /** Aborted with GH_CLIENT_CLOSED when the caller disconnects before the answer is complete. */
+  readonly signal: AbortSignal;
+  readonly startedAt: number;
+  readonly record: RequestRecord;
+}
+
+/** Subscribers (telemetry) receive every finished RequestRecord here. */
+export const requestRecords = channel('gatehouse:request');

@@ -1,0 +1,77 @@
+// The built-in offline provider: answers every model name, needs no key and no network. Useful for a
+// first run, for demos and for testing the gateway's own behaviour (auth, limits, logging).
+import { createHash } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { estimateTokens } from '../../core/ir/estimate.ts';
+import type { ChatResult, ChatStream, StreamChunk, StreamPart } from '../../core/ir/index.ts';
+import type { ProviderConfigOf } from '../../config/schema.ts';
+import type { CallOptions, Provider } from '../types.ts';
+import { mockAnswer } from './answer.ts';
+
+export function createMockProvider(name: string, config: ProviderConfigOf<'mock'>): Provider {
+  const wait = async (opts: CallOptions) => {
+    if (config.latency_ms > 0)
+      await sleep(config.latency_ms, undefined, { signal: opts.signal }).catch(() => {
+        throw opts.signal.reason;
+      });
+  };
+  return {
+    name,
+    dialect: 'mock',
+    async complete(req, model, opts): Promise<ChatResult> {
+      await wait(opts);
+      return { response: mockAnswer(req, model, `mock-${opts.requestId}`) };
+    },
+    async stream(req, model, opts): Promise<ChatStream> {
+      await wait(opts);
+      const answer = mockAnswer(req, model, `mock-${opts.requestId}`);
+      const chunks: StreamChunk[] = [{ parts: [{ type: 'start', id: answer.id, model: answer.model }] }];
+      let toolIndex = 0;
+      for (const part of answer.content) {
+        if (part.type === 'text') {
+          for (const word of part.text.match(/\S+\s*/g) ?? [])
+            chunks.push({ parts: [{ type: 'text', text: word }] });
+        } else if (part.type === 'tool_call') {
+          const index = toolIndex++;
+          const half = Math.ceil(part.arguments.length / 2);
+          const parts: StreamPart[][] = [
+            [{ type: 'tool_call_start', index, id: part.id, name: part.name }],
+            [{ type: 'tool_call_delta', index, arguments: part.arguments.slice(0, half) }],
+            [{ type: 'tool_call_delta', index, arguments: part.arguments.slice(half) }],
+            [{ type: 'tool_call_end', index }],
+          ];
+          for (const p of parts) chunks.push({ parts: p });
+        }
+      }
+      chunks.push({ parts: [{ type: 'finish', finishReason: answer.finishReason, usage: answer.usage }] });
+      return {
+        dialect: 'mock',
+        async *[Symbol.asyncIterator]() {
+          yield* chunks;
+        },
+      };
+    },
+    async embed(req, model, opts) {
+      await wait(opts);
+      const inputs = req.input.map((item) => (typeof item === 'string' ? item : item.join(' ')));
+      const dimensions = req.dimensions ?? 16;
+      return {
+        model,
+        embeddings: inputs.map((text) => mockVector(text, dimensions)),
+        usage: { inputTokens: inputs.reduce((sum, text) => sum + estimateTokens(text), 0) },
+      };
+    },
+  };
+}
+
+/** A deterministic unit vector derived from the text, so equal inputs embed equally. */
+function mockVector(text: string, dimensions: number): number[] {
+  const values: number[] = [];
+  let block = Buffer.alloc(0);
+  for (let i = 0; values.length < dimensions; i++) {
+    if (i % 8 === 0) block = createHash('sha256').update(`${i}:${text}`).digest();
+    values.push(block.readInt32LE((i % 8) * 4) / 2 ** 31);
+  }
+  const norm = Math.hypot(...values) || 1;
+  return values.map((v) => v / norm);
+}

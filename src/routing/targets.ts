@@ -1,0 +1,92 @@
+// Turns the model name a client asked for into the ordered list of targets to try.
+import { GatehouseError } from '../core/errors/index.ts';
+import type { GatehouseConfig, TimeoutsConfig } from '../config/schema.ts';
+import type { Provider, Timeouts } from '../providers/types.ts';
+
+export interface Target {
+  providerName: string;
+  provider: Provider;
+  /** The provider's own model id. */
+  model: string;
+  retries: number;
+  timeouts: Timeouts;
+}
+
+export const defaultTimeouts: Timeouts = { connectMs: 10_000, firstByteMs: 120_000, totalMs: 600_000 };
+
+function mergeTimeouts(base: Timeouts, over: TimeoutsConfig | undefined): Timeouts {
+  if (!over) return base;
+  return {
+    connectMs: over.connect_ms ?? base.connectMs,
+    firstByteMs: over.first_byte_ms ?? base.firstByteMs,
+    totalMs: over.total_ms ?? base.totalMs,
+  };
+}
+
+/**
+ * Resolves every configured model once at start (so the request path only does a map lookup);
+ * `provider/model` names are resolved on demand when direct addressing is allowed.
+ */
+export class TargetResolver {
+  readonly #config: GatehouseConfig;
+  readonly #providers: ReadonlyMap<string, Provider>;
+  readonly #models = new Map<string, Target[]>();
+
+  constructor(config: GatehouseConfig, providers: ReadonlyMap<string, Provider>) {
+    this.#config = config;
+    this.#providers = providers;
+    for (const [name, model] of Object.entries(config.models)) {
+      this.#models.set(
+        name,
+        model.targets.map((target) => {
+          const providerTimeouts = config.providers[target.provider]?.timeouts;
+          const timeouts = mergeTimeouts(
+            mergeTimeouts(mergeTimeouts(defaultTimeouts, providerTimeouts), model.timeouts),
+            target.timeouts,
+          );
+          return {
+            providerName: target.provider,
+            provider: this.#provider(target.provider),
+            model: target.model,
+            retries: target.retries ?? model.retries ?? 0,
+            timeouts,
+          };
+        }),
+      );
+    }
+  }
+
+  #provider(name: string): Provider {
+    const provider = this.#providers.get(name);
+    if (!provider) throw new Error(`provider "${name}" is not configured`);
+    return provider;
+  }
+
+  /** The configured model names, in configuration order. */
+  modelNames(): string[] {
+    return [...this.#models.keys()];
+  }
+
+  resolve(modelName: string): Target[] {
+    const configured = this.#models.get(modelName);
+    if (configured) return configured;
+    const slash = modelName.indexOf('/');
+    if (this.#config.routing.allow_direct && slash > 0 && slash < modelName.length - 1) {
+      const providerName = modelName.slice(0, slash);
+      const provider = this.#providers.get(providerName);
+      if (provider) {
+        const timeouts = mergeTimeouts(defaultTimeouts, this.#config.providers[providerName]?.timeouts);
+        return [{ providerName, provider, model: modelName.slice(slash + 1), retries: 0, timeouts }];
+      }
+    }
+    throw new GatehouseError(
+      'GH_MODEL_NOT_FOUND',
+      `The model "${truncate(modelName)}" does not exist on this gateway. GET /v1/models lists the models you can use.`,
+      { param: 'model' },
+    );
+  }
+}
+
+function truncate(text: string): string {
+  return text.length > 100 ? `${text.slice(0, 100)}…` : text;
+}

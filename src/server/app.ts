@@ -1,0 +1,196 @@
+// The HTTP application: request ids, routing, body limits, authentication, and the one place where
+// errors become HTTP responses (in the calling surface's own error shape).
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import * as anthropic from '../api/anthropic/index.ts';
+import * as openai from '../api/openai/index.ts';
+import { GatehouseError, asGatehouseError } from '../core/errors/index.ts';
+import {
+  countTokens,
+  type Pipeline,
+  type RequestContext,
+  type RequestRecord,
+  requestRecords,
+  runChat,
+  runEmbeddings,
+  type SurfaceName,
+} from '../pipeline/index.ts';
+import type { Store } from '../store/index.ts';
+import type { MasterKeyAuth } from './auth.ts';
+import { readJsonBody, type BodyLimits } from './body.ts';
+import { Responder } from './responder.ts';
+import { anthropicSurface, openaiSurface } from './surfaces.ts';
+
+export interface AppDeps {
+  pipeline: Pipeline;
+  auth: MasterKeyAuth;
+  store: Store;
+  limits: BodyLimits;
+  /** True once shutdown has begun: new requests are refused with 503. */
+  isDraining(): boolean;
+}
+
+type Handler = (deps: AppDeps, ctx: RequestContext, req: IncomingMessage, out: Responder) => Promise<void>;
+
+interface Route {
+  surface: SurfaceName;
+  method: 'GET' | 'POST';
+  authenticated: boolean;
+  handle: Handler;
+}
+
+const routes: Record<string, Route> = {
+  '/v1/chat/completions': {
+    surface: 'openai',
+    method: 'POST',
+    authenticated: true,
+    handle: async (deps, ctx, req, out) =>
+      runChat(deps.pipeline, ctx, openaiSurface, await readJsonBody(req, deps.limits), out),
+  },
+  '/v1/embeddings': {
+    surface: 'openai',
+    method: 'POST',
+    authenticated: true,
+    handle: async (deps, ctx, req, out) =>
+      runEmbeddings(deps.pipeline, ctx, openaiSurface, await readJsonBody(req, deps.limits), out),
+  },
+  '/v1/models': {
+    surface: 'openai',
+    method: 'GET',
+    authenticated: true,
+    handle: async (deps, _ctx, _req, out) =>
+      out.json(
+        200,
+        openai.encodeModelList(
+          deps.pipeline.targets.modelNames().map((id) => ({ id, ownedBy: 'gatehouse' })),
+        ),
+      ),
+  },
+  '/v1/messages': {
+    surface: 'anthropic',
+    method: 'POST',
+    authenticated: true,
+    handle: async (deps, ctx, req, out) =>
+      runChat(deps.pipeline, ctx, anthropicSurface, await readJsonBody(req, deps.limits), out),
+  },
+  '/v1/messages/count_tokens': {
+    surface: 'anthropic',
+    method: 'POST',
+    authenticated: true,
+    handle: async (deps, ctx, req, out) => {
+      const body = anthropic.decodeCountTokensRequest(await readJsonBody(req, deps.limits));
+      const counted = await countTokens(deps.pipeline, ctx, body);
+      out.json(200, anthropic.encodeCountTokens(counted.inputTokens), {
+        'x-gatehouse-token-count': counted.source,
+      });
+    },
+  },
+  '/healthz': {
+    surface: 'gateway',
+    method: 'GET',
+    authenticated: false,
+    handle: async (_deps, _ctx, _req, out) => out.json(200, { status: 'ok' }),
+  },
+  '/readyz': {
+    surface: 'gateway',
+    method: 'GET',
+    authenticated: false,
+    handle: async (deps, _ctx, _req, out) => {
+      if (deps.isDraining()) return out.json(503, { status: 'draining' });
+      try {
+        await deps.store.ping();
+      } catch (err) {
+        return out.json(503, {
+          status: 'unavailable',
+          checks: { config: 'ok', store: (err as Error).message },
+        });
+      }
+      out.json(200, { status: 'ready', checks: { config: 'ok', store: 'ok' } });
+    },
+  },
+};
+
+const requestIdPattern = /^[\w.:-]{1,128}$/;
+
+export function createRequestHandler(deps: AppDeps) {
+  return async function handleRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const incoming = req.headers['x-request-id'];
+    const requestId =
+      typeof incoming === 'string' && requestIdPattern.test(incoming) ? incoming : randomUUID();
+    const path = (req.url ?? '/').split('?', 1)[0]!;
+    const route = routes[path];
+    const surface: SurfaceName = route?.surface ?? (path.startsWith('/v1/messages') ? 'anthropic' : 'openai');
+    const startedAt = performance.now();
+    const record: RequestRecord = {
+      requestId,
+      surface,
+      route: route ? path : 'unmatched',
+      receivedAt: Date.now(),
+      attempts: [],
+      status: 200,
+    };
+    const caller = new AbortController();
+    res.once('close', () => {
+      if (!res.writableFinished)
+        caller.abort(new GatehouseError('GH_CLIENT_CLOSED', 'The caller closed the connection.'));
+    });
+    const ctx: RequestContext = { requestId, headers: req.headers, signal: caller.signal, startedAt, record };
+    const out = new Responder(res, { 'x-request-id': requestId }, () => {
+      record.firstByteMs = performance.now() - startedAt;
+    });
+    try {
+      if (!route)
+        throw new GatehouseError('GH_ROUTE_NOT_FOUND', `No route for ${req.method} ${path.slice(0, 200)}.`);
+      if (req.method !== route.method) {
+        out.setHeader('allow', route.method);
+        throw new GatehouseError(
+          'GH_METHOD_NOT_ALLOWED',
+          `${req.method} is not allowed on ${path}; use ${route.method}.`,
+        );
+      }
+      if (deps.isDraining() && route.surface !== 'gateway') {
+        out.setHeader('connection', 'close');
+        throw new GatehouseError(
+          'GH_SHUTTING_DOWN',
+          'The gateway is shutting down; retry on another instance.',
+          { retryAfter: 1 },
+        );
+      }
+      if (route.authenticated) deps.auth.authenticate(req.headers);
+      await route.handle(deps, ctx, req, out);
+      if (!out.started) throw new GatehouseError('GH_INTERNAL', 'The request ended without an answer.');
+      if (record.status === 200) record.status = res.statusCode;
+    } catch (err) {
+      sendError(err, surface, record, out, res);
+    } finally {
+      record.durationMs = performance.now() - startedAt;
+      if (requestRecords.hasSubscribers) requestRecords.publish(record);
+    }
+  };
+}
+
+function sendError(
+  err: unknown,
+  surface: SurfaceName,
+  record: RequestRecord,
+  out: Responder,
+  res: ServerResponse,
+): void {
+  const error = asGatehouseError(err);
+  record.status = error.code === 'GH_CLIENT_CLOSED' ? 499 : error.status;
+  record.errorCode = error.code;
+  if (error.code === 'GH_CLIENT_CLOSED') record.clientAborted = true;
+  if (error.code === 'GH_INTERNAL') console.error(`[gatehouse] ${record.requestId} internal error:`, err);
+  if (out.started || res.destroyed) {
+    out.end();
+    return;
+  }
+  const body =
+    surface === 'anthropic'
+      ? anthropic.errorBody(error, record.requestId)
+      : openai.errorBody(error, record.requestId);
+  const headers: Record<string, string> = {};
+  if (error.retryAfter !== undefined)
+    headers['retry-after'] = String(Math.max(1, Math.ceil(error.retryAfter)));
+  out.json(error.status, body, headers);
+}

@@ -1,0 +1,105 @@
+// Starting and stopping a gateway process: providers, pipeline, store and HTTP server wired together.
+// Stopping drains: no new requests, in-flight ones (streams included) finish within the grace period.
+import { once } from 'node:events';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { GatehouseConfig } from '../config/schema.ts';
+import { Pipeline } from '../pipeline/index.ts';
+import { createProvider, HttpClient, type Provider } from '../providers/index.ts';
+import { openStore } from '../store/index.ts';
+import { createRequestHandler } from './app.ts';
+import { MasterKeyAuth } from './auth.ts';
+
+export interface GatewayOptions {
+  config: GatehouseConfig;
+  masterKey?: string;
+  databaseUrl?: string;
+  /** Overrides config.server.port (0 picks a free port). */
+  port?: number;
+  host?: string;
+  log?: (line: string) => void;
+}
+
+export interface Gateway {
+  /** e.g. http://127.0.0.1:4000 */
+  readonly url: string;
+  readonly port: number;
+  readonly host: string;
+  readonly server: Server;
+  /** Stops accepting, lets in-flight requests finish for up to graceMs, then closes everything. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+const loopback = new Set(['127.0.0.1', '::1', 'localhost']);
+
+export async function startGateway(options: GatewayOptions): Promise<Gateway> {
+  const { config } = options;
+  const log = options.log ?? ((line: string) => console.log(line));
+  const http = new HttpClient();
+  const providers = new Map<string, Provider>();
+  for (const [name, providerConfig] of Object.entries(config.providers)) {
+    providers.set(name, createProvider(name, providerConfig, { http }));
+  }
+  const pipeline = new Pipeline(config, providers);
+  const store = openStore(options.databaseUrl);
+  const auth = new MasterKeyAuth(options.masterKey);
+
+  let host = options.host ?? config.server.host ?? (auth.open ? '127.0.0.1' : '0.0.0.0');
+  if (auth.open && !loopback.has(host)) {
+    log(`WARNING: no GATEHOUSE_MASTER_KEY is set, so Gatehouse listens on 127.0.0.1 only (not ${host}).`);
+    host = '127.0.0.1';
+  }
+  if (auth.open) {
+    log(
+      'WARNING: no GATEHOUSE_MASTER_KEY is set: requests are NOT authenticated. Set one before exposing the gateway.',
+    );
+  }
+
+  let draining = false;
+  let inFlight = 0;
+  let idle: (() => void) | undefined;
+  const handler = createRequestHandler({
+    pipeline,
+    auth,
+    store,
+    limits: { maxBytes: config.server.max_body_bytes, maxDepth: config.server.max_json_depth },
+    isDraining: () => draining,
+  });
+  const server = createServer({ maxHeaderSize: 32 * 1024, keepAliveTimeout: 65_000 }, (req, res) => {
+    inFlight++;
+    res.once('close', () => {
+      if (--inFlight === 0) idle?.();
+    });
+    void handler(req, res);
+  });
+  server.listen(options.port ?? config.server.port, host);
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  const shownHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
+
+  let stopping: Promise<void> | undefined;
+  return {
+    url: `http://${shownHost}:${port}`,
+    port,
+    host,
+    server,
+    stop(graceMs = config.server.shutdown_grace_ms) {
+      stopping ??= (async () => {
+        draining = true;
+        server.close();
+        server.closeIdleConnections();
+        if (inFlight > 0) {
+          const drained = new Promise<void>((resolve) => {
+            idle = resolve;
+          });
+          const timer = new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref());
+          await Promise.race([drained, timer]);
+        }
+        server.closeAllConnections();
+        await http.close();
+        await store.close();
+      })();
+      return stopping;
+    },
+  };
+}

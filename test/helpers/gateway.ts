@@ -1,0 +1,29 @@
+// Starts a real gateway on an ephemeral port for a test, with an in-memory SQLite store.
+import { parseConfig } from '../../src/config/index.ts';
+import { type Gateway, startGateway } from '../../src/server/index.ts';
+
+export const testMasterKey = 'gh-test-master-key';
+
+export async function startTestGateway(
+  config: Record<string, unknown>,
+  options: { masterKey?: string | null } = {},
+): Promise<Gateway> {
+  const masterKey = options.masterKey === null ? undefined : (options.masterKey ?? testMasterKey);
+  return startGateway({
+    config: parseConfig(config, 'test config', {}),
+    masterKey,
+    databaseUrl: 'sqlite::memory:',
+    port: 0,
+    host: '127.0.0.1',
+    log: () => {},
+  });
+}
+
+/** The mock provider alone, as the embedded default configures it. */
+export const mockOnlyConfig = {
+  providers: { mock: { type: 'mock' } },
+  models: {
+    'mock-fast': { targets: [{ provider: 'mock', model: 'mock-fast' }] },
+    'mock-embed': { targets: [{ provider: 'mock', model: 'mock-embed' }] },
+  },
+};
