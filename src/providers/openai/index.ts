@@ -1,0 +1,5 @@
+export {
+  createAzureOpenAIProvider,
+  createOpenAICompatibleProvider,
+  createOpenAIProvider,
+} from './provider.ts';

@@ -1,0 +1,106 @@
+// The OpenAI Chat Completions provider, shared by the openai, azure-openai and openai-compatible
+// types: HTTP only; all translation lives in the converter files beside it.
+import type { ProviderConfigOf } from '../../config/schema.ts';
+import type { ChatResult, ChatStream, EmbeddingsResult, StreamChunk } from '../../core/ir/index.ts';
+import { retryAfterSeconds, type UpstreamResponse } from '../http.ts';
+import { sseEvents } from '../sse.ts';
+import type { CallOptions, Provider, ProviderDeps } from '../types.ts';
+import { decodeOpenAIEmbeddings, openaiEmbeddingsBody } from './embeddings.ts';
+import {
+  azureOpenAIEndpoints,
+  type OpenAIEndpoints,
+  openaiCompatibleEndpoints,
+  openaiEndpoints,
+} from './endpoints.ts';
+import { openaiHttpError } from './errors.ts';
+import { openaiRequestBody } from './request.ts';
+import { decodeOpenAICompletion } from './response.ts';
+import { OpenAIStreamDecoder } from './stream.ts';
+
+export function createOpenAIProvider(
+  name: string,
+  config: ProviderConfigOf<'openai'>,
+  deps: ProviderDeps,
+): Provider {
+  return createOpenAIDialectProvider(name, openaiEndpoints(config), deps);
+}
+
+export function createAzureOpenAIProvider(
+  name: string,
+  config: ProviderConfigOf<'azure-openai'>,
+  deps: ProviderDeps,
+): Provider {
+  return createOpenAIDialectProvider(name, azureOpenAIEndpoints(config), deps);
+}
+
+export function createOpenAICompatibleProvider(
+  name: string,
+  config: ProviderConfigOf<'openai-compatible'>,
+  deps: ProviderDeps,
+): Provider {
+  return createOpenAIDialectProvider(name, openaiCompatibleEndpoints(config), deps);
+}
+
+function createOpenAIDialectProvider(name: string, endpoints: OpenAIEndpoints, deps: ProviderDeps): Provider {
+  async function post(
+    url: string,
+    body: Record<string, unknown>,
+    opts: CallOptions,
+  ): Promise<UpstreamResponse> {
+    const res = await deps.http.send({
+      provider: name,
+      url,
+      headers: endpoints.headers,
+      body: JSON.stringify(body),
+      opts,
+    });
+    if (res.status >= 200 && res.status < 300) return res;
+    throw openaiHttpError(name, res.status, await res.text().catch(() => ''), retryAfterSeconds(res.headers));
+  }
+
+  return {
+    name,
+    dialect: 'openai',
+
+    async complete(req, model, opts): Promise<ChatResult> {
+      const { body, warnings } = openaiRequestBody(req, model, false);
+      const res = await post(endpoints.chatUrl(model), body, opts);
+      const json = await res.json();
+      return {
+        response: decodeOpenAICompletion(name, json, model),
+        raw: { dialect: 'openai', body: json },
+        ...(warnings.length > 0 ? { warnings } : {}),
+      };
+    },
+
+    async stream(req, model, opts): Promise<ChatStream> {
+      const { body, warnings } = openaiRequestBody(req, model, true);
+      const res = await post(endpoints.chatUrl(model), body, opts);
+      return {
+        dialect: 'openai',
+        ...(warnings.length > 0 ? { warnings } : {}),
+        async *[Symbol.asyncIterator](): AsyncGenerator<StreamChunk> {
+          const decoder = new OpenAIStreamDecoder(name, model);
+          try {
+            for await (const event of sseEvents(res.body)) {
+              const parts = decoder.decode(event);
+              // A blank keep-alive event carries nothing a client could parse, so it has no raw to forward.
+              yield event.data.trim() === '' ? { parts } : { parts, raw: event };
+              if (decoder.finished) return;
+            }
+            // No [DONE]: some compatible servers just close the body after the last chunk.
+            yield { parts: decoder.end() };
+          } finally {
+            // Finished, failed or abandoned by the consumer: either way the connection is released.
+            await res.dump();
+          }
+        },
+      };
+    },
+
+    async embed(req, model, opts): Promise<EmbeddingsResult> {
+      const res = await post(endpoints.embeddingsUrl(model), openaiEmbeddingsBody(req, model), opts);
+      return decodeOpenAIEmbeddings(name, await res.json(), model);
+    },
+  };
+}
