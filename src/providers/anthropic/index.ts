@@ -1,0 +1,1 @@
+export { createAnthropicProvider } from './provider.ts';
