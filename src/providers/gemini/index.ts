@@ -1,0 +1,1 @@
+export { createGeminiProvider, geminiModelId } from './provider.ts';
