@@ -59,7 +59,7 @@ test('SIGTERM finishes an in-flight stream, refuses new work and exits 0', async
   gh.process.kill('SIGTERM');
   const answered = await inFlight;
   assert.equal(answered.status, 200);
-  assert.match(answered.text, /still there\?/);
+  assert.match(answered.text, /"content":"there\?\\""/);
   assert.match(answered.text, /data: \[DONE\]/);
   assert.equal(await gh.exited, 0);
   await assert.rejects(fetch(`${gh.url}/healthz`));

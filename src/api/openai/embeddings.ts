@@ -1,0 +1,73 @@
+// POST /v1/embeddings and GET /v1/models.
+import { z } from 'zod';
+import type { EmbeddingsRequest, EmbeddingsResult } from '../../core/ir/index.ts';
+import { validateBody } from '../validate.ts';
+
+const nonEmpty = z.string().min(1, 'inputs must not be empty strings');
+const tokenArray = z.array(z.number().int().min(0)).min(1);
+
+const embeddingsSchema = z.looseObject({
+  model: z.string().min(1),
+  input: z.union([
+    nonEmpty,
+    z.array(nonEmpty).min(1).max(2048),
+    tokenArray,
+    z.array(tokenArray).min(1).max(2048),
+  ]),
+  encoding_format: z.enum(['float', 'base64']).optional(),
+  dimensions: z.number().int().min(1).optional(),
+  user: z.string().optional(),
+});
+
+export function decodeEmbeddingsRequest(body: unknown): EmbeddingsRequest {
+  const parsed = validateBody(embeddingsSchema, body);
+  const { input } = parsed;
+  const req: EmbeddingsRequest = {
+    model: parsed.model,
+    input:
+      typeof input === 'string'
+        ? [input]
+        : typeof input[0] === 'number'
+          ? [input as number[]]
+          : (input as string[] | number[][]),
+    native: { dialect: 'openai', body: body as Record<string, unknown> },
+  };
+  if (parsed.encoding_format) req.encodingFormat = parsed.encoding_format;
+  if (parsed.dimensions !== undefined) req.dimensions = parsed.dimensions;
+  if (parsed.user !== undefined) req.user = parsed.user;
+  return req;
+}
+
+export function encodeEmbeddingsResponse(
+  result: EmbeddingsResult,
+  req: EmbeddingsRequest,
+): Record<string, unknown> {
+  if (result.raw?.dialect === 'openai' && result.raw.body !== null && typeof result.raw.body === 'object') {
+    return result.raw.body as Record<string, unknown>;
+  }
+  const base64 = req.encodingFormat === 'base64';
+  return {
+    object: 'list',
+    data: result.embeddings.map((vector, index) => ({
+      object: 'embedding',
+      index,
+      embedding: base64 ? float32Base64(vector) : vector,
+    })),
+    model: result.model,
+    usage: { prompt_tokens: result.usage.inputTokens, total_tokens: result.usage.inputTokens },
+  };
+}
+
+/** OpenAI's base64 encoding: little-endian float32 values. */
+function float32Base64(vector: number[]): string {
+  const bytes = Buffer.alloc(vector.length * 4);
+  vector.forEach((value, i) => bytes.writeFloatLE(value, i * 4));
+  return bytes.toString('base64');
+}
+
+export function encodeModelList(models: Array<{ id: string; ownedBy: string }>): Record<string, unknown> {
+  return {
+    object: 'list',
+    data: models.map((m) => ({ id: m.id, object: 'model', created: 0, owned_by: m.ownedBy })),
+  };
+}
