@@ -6,6 +6,10 @@ import { type Command, runCommand } from './command.ts';
 const commands: Record<string, () => Promise<Command>> = {
   start: async () => (await import('./start.ts')).startCommand,
   config: async () => (await import('./config.ts')).configCommand,
+  keys: async () => (await import('./governance.ts')).keysCommand,
+  teams: async () => (await import('./governance.ts')).teamsCommand,
+  users: async () => (await import('./governance.ts')).usersCommand,
+  audit: async () => (await import('./governance.ts')).auditCommand,
 };
 
 const usage = `Usage: gatehouse <command> [options]
@@ -14,6 +18,9 @@ Commands:
   start            Start the gateway (default port 4000)
   config check     Validate a configuration file without starting
   config schema    Print the JSON Schema of gatehouse.yaml
+  keys             Create, list, revoke and rotate virtual keys
+  teams, users     Manage teams and users
+  audit            Verify or list the audit log
 
 Run "gatehouse <command> --help" for a command's options.`;
 

@@ -5,7 +5,7 @@ import { GatehouseError, asGatehouseError } from '../core/errors/index.ts';
 import type { ChatRequest, ChatStream, StreamChunk, Usage } from '../core/ir/index.ts';
 import { type Served, runWithFailover } from '../routing/index.ts';
 import type { Responder } from '../server/responder.ts';
-import type { RequestContext } from './context.ts';
+import { authorize, type RequestContext } from './context.ts';
 import type { Pipeline } from './runtime.ts';
 import type { ChatSurface } from './surface.ts';
 
@@ -26,6 +26,7 @@ export async function runChat(
   const record = ctx.record;
   record.model = req.model;
   record.stream = req.stream;
+  authorize(ctx, req.model);
   const targets = pipeline.targets.resolve(req.model);
   const input = pipeline.failoverInput(ctx, surface.name);
 

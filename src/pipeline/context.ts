@@ -3,6 +3,7 @@
 import { channel } from 'node:diagnostics_channel';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { FinishReason, Usage } from '../core/ir/index.ts';
+import { authorizeModel, type Principal } from '../governance/authenticate.ts';
 import type { AttemptRecord } from '../routing/index.ts';
 
 export type SurfaceName = 'openai' | 'anthropic' | 'gateway';
@@ -27,6 +28,9 @@ export interface RequestRecord {
   usage?: Usage;
   /** The caller left before the answer was complete. */
   clientAborted?: boolean;
+  keyId?: string;
+  teamId?: string;
+  userId?: string;
 }
 
 export interface RequestContext {
@@ -36,7 +40,14 @@ export interface RequestContext {
   readonly signal: AbortSignal;
   readonly startedAt: number;
   readonly record: RequestRecord;
+  /** Set by authentication before any pipeline stage runs. */
+  principal?: Principal;
 }
 
 /** Subscribers (telemetry) receive every finished RequestRecord here. */
 export const requestRecords = channel('gatehouse:request');
+
+/** The authorise stage: may this caller use this model? */
+export function authorize(ctx: RequestContext, model: string): void {
+  if (ctx.principal) authorizeModel(ctx.principal, model);
+}

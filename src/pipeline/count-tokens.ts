@@ -1,7 +1,7 @@
 import { estimateRequestTokens } from '../core/ir/estimate.ts';
 import type { ChatRequest } from '../core/ir/index.ts';
 import { runWithFailover } from '../routing/index.ts';
-import type { RequestContext } from './context.ts';
+import { authorize, type RequestContext } from './context.ts';
 import type { Pipeline } from './runtime.ts';
 
 /**
@@ -14,6 +14,7 @@ export async function countTokens(
   req: ChatRequest,
 ): Promise<{ inputTokens: number; source: 'provider' | 'estimate' }> {
   ctx.record.model = req.model;
+  authorize(ctx, req.model);
   const targets = pipeline.targets.resolve(req.model);
   const served = await runWithFailover(
     targets,

@@ -2,7 +2,7 @@ import { GatehouseError } from '../core/errors/index.ts';
 import { runWithFailover } from '../routing/index.ts';
 import type { Responder } from '../server/responder.ts';
 import { servedHeaders } from './chat.ts';
-import type { RequestContext } from './context.ts';
+import { authorize, type RequestContext } from './context.ts';
 import type { Pipeline } from './runtime.ts';
 import type { EmbeddingsSurface } from './surface.ts';
 
@@ -15,6 +15,7 @@ export async function runEmbeddings(
 ): Promise<void> {
   const req = surface.decodeEmbeddings(body);
   ctx.record.model = req.model;
+  authorize(ctx, req.model);
   const targets = pipeline.targets.resolve(req.model);
   const served = await runWithFailover(
     targets,

@@ -15,17 +15,19 @@ import {
   runEmbeddings,
   type SurfaceName,
 } from '../pipeline/index.ts';
-import type { Store } from '../store/index.ts';
-import type { MasterKeyAuth } from './auth.ts';
+import type { Authenticator } from '../governance/authenticate.ts';
+import type { Database } from '../store/index.ts';
+import { type AdminDeps, handleAdmin } from '../admin/index.ts';
 import { readJsonBody, type BodyLimits } from './body.ts';
 import { Responder } from './responder.ts';
 import { anthropicSurface, openaiSurface } from './surfaces.ts';
 
 export interface AppDeps {
   pipeline: Pipeline;
-  auth: MasterKeyAuth;
-  store: Store;
+  auth: Authenticator;
+  database: Database;
   limits: BodyLimits;
+  admin: AdminDeps;
   /** True once shutdown has begun: new requests are refused with 503. */
   isDraining(): boolean;
 }
@@ -34,7 +36,7 @@ type Handler = (deps: AppDeps, ctx: RequestContext, req: IncomingMessage, out: R
 
 interface Route {
   surface: SurfaceName;
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'ANY';
   authenticated: boolean;
   handle: Handler;
 }
@@ -98,7 +100,7 @@ const routes: Record<string, Route> = {
     handle: async (deps, _ctx, _req, out) => {
       if (deps.isDraining()) return out.json(503, { status: 'draining' });
       try {
-        await deps.store.ping();
+        await deps.database.ping();
       } catch (err) {
         return out.json(503, {
           status: 'unavailable',
@@ -110,6 +112,13 @@ const routes: Record<string, Route> = {
   },
 };
 
+const adminRoute: Route = {
+  surface: 'gateway',
+  method: 'ANY',
+  authenticated: true,
+  handle: async (deps, ctx, req, out) => handleAdmin(deps.admin, ctx, req, out),
+};
+
 const requestIdPattern = /^[\w.:-]{1,128}$/;
 
 export function createRequestHandler(deps: AppDeps) {
@@ -118,7 +127,7 @@ export function createRequestHandler(deps: AppDeps) {
     const requestId =
       typeof incoming === 'string' && requestIdPattern.test(incoming) ? incoming : randomUUID();
     const path = (req.url ?? '/').split('?', 1)[0]!;
-    const route = routes[path];
+    const route = path.startsWith('/admin/') ? adminRoute : routes[path];
     const surface: SurfaceName = route?.surface ?? (path.startsWith('/v1/messages') ? 'anthropic' : 'openai');
     const startedAt = performance.now();
     const record: RequestRecord = {
@@ -141,7 +150,7 @@ export function createRequestHandler(deps: AppDeps) {
     try {
       if (!route)
         throw new GatehouseError('GH_ROUTE_NOT_FOUND', `No route for ${req.method} ${path.slice(0, 200)}.`);
-      if (req.method !== route.method) {
+      if (route.method !== 'ANY' && req.method !== route.method) {
         out.setHeader('allow', route.method);
         throw new GatehouseError(
           'GH_METHOD_NOT_ALLOWED',
@@ -156,7 +165,13 @@ export function createRequestHandler(deps: AppDeps) {
           { retryAfter: 1 },
         );
       }
-      if (route.authenticated) deps.auth.authenticate(req.headers);
+      if (route.authenticated) {
+        const principal = await deps.auth.authenticate(req.headers);
+        ctx.principal = principal;
+        if (principal.keyId) record.keyId = principal.keyId;
+        if (principal.teamId) record.teamId = principal.teamId;
+        if (principal.userId) record.userId = principal.userId;
+      }
       await route.handle(deps, ctx, req, out);
       if (!out.started) throw new GatehouseError('GH_INTERNAL', 'The request ended without an answer.');
       if (record.status === 200) record.status = res.statusCode;

@@ -6,14 +6,16 @@ import type { AddressInfo } from 'node:net';
 import type { GatehouseConfig } from '../config/schema.ts';
 import { Pipeline } from '../pipeline/index.ts';
 import { createProvider, HttpClient, type Provider } from '../providers/index.ts';
-import { openStore } from '../store/index.ts';
+import { Authenticator } from '../governance/authenticate.ts';
+import { resolveMasterKey } from '../governance/master-key.ts';
+import { defaultDatabaseUrl, openDatabase } from '../store/index.ts';
 import { createRequestHandler } from './app.ts';
-import { MasterKeyAuth } from './auth.ts';
 
 export interface GatewayOptions {
   config: GatehouseConfig;
-  masterKey?: string;
   databaseUrl?: string;
+  /** GATEHOUSE_MASTER_KEY; without it (SQLite only) one is generated into a file beside the database. */
+  masterKey?: string;
   /** Overrides config.server.port (0 picks a free port). */
   port?: number;
   host?: string;
@@ -30,8 +32,6 @@ export interface Gateway {
   stop(graceMs?: number): Promise<void>;
 }
 
-const loopback = new Set(['127.0.0.1', '::1', 'localhost']);
-
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const { config } = options;
   const log = options.log ?? ((line: string) => console.log(line));
@@ -41,19 +41,18 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     providers.set(name, createProvider(name, providerConfig, { http }));
   }
   const pipeline = new Pipeline(config, providers);
-  const store = openStore(options.databaseUrl);
-  const auth = new MasterKeyAuth(options.masterKey);
-
-  let host = options.host ?? config.server.host ?? (auth.open ? '127.0.0.1' : '0.0.0.0');
-  if (auth.open && !loopback.has(host)) {
-    log(`WARNING: no GATEHOUSE_MASTER_KEY is set, so Gatehouse listens on 127.0.0.1 only (not ${host}).`);
-    host = '127.0.0.1';
-  }
-  if (auth.open) {
+  const databaseUrl = options.databaseUrl ?? defaultDatabaseUrl;
+  const master = resolveMasterKey(options.masterKey, databaseUrl);
+  if (master.generated) {
     log(
-      'WARNING: no GATEHOUSE_MASTER_KEY is set: requests are NOT authenticated. Set one before exposing the gateway.',
+      `Generated a master key in ${master.file} (readable by this user only); send it as "Authorization: Bearer <key>".`,
     );
+  } else if (master.file) {
+    log(`Master key: ${master.file}`);
   }
+  const database = await openDatabase(databaseUrl);
+  const auth = new Authenticator(database.db, master.key);
+  const host = options.host ?? config.server.host ?? '0.0.0.0';
 
   let draining = false;
   let inFlight = 0;
@@ -61,7 +60,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const handler = createRequestHandler({
     pipeline,
     auth,
-    store,
+    database,
+    admin: { db: database.db, auth },
     limits: { maxBytes: config.server.max_body_bytes, maxDepth: config.server.max_json_depth },
     isDraining: () => draining,
   });
@@ -97,7 +97,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         }
         server.closeAllConnections();
         await http.close();
-        await store.close();
+        await database.close();
       })();
       return stopping;
     },

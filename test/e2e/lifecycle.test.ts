@@ -1,7 +1,7 @@
 // The gateway as a user meets it: started by the CLI on the embedded default, health endpoints,
 // configuration errors, and a graceful SIGTERM that lets an in-flight stream finish.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -13,12 +13,17 @@ test('starts with no configuration on the mock provider and SQLite under ./.gate
   const cwd = freshDir();
   const gh = await startGatehouse([], { cwd });
   try {
-    assert.match(gh.url, /^http:\/\/127\.0\.0\.1:\d+$/);
-    assert.match(gh.output(), /WARNING: no GATEHOUSE_MASTER_KEY/);
-    // What `curl URL -d '{...}'` sends: form encoding, no key.
+    // Without GATEHOUSE_MASTER_KEY a key is generated into a file only this user can read.
+    const keyFile = join(cwd, '.gatehouse', 'master.key');
+    assert.match(gh.output(), /Generated a master key in .*master\.key/);
+    assert.equal(statSync(keyFile).mode & 0o777, 0o600);
+    const key = readFileSync(keyFile, 'utf8').trim();
+    const anonymous = await fetch(`${gh.url}/v1/models`);
+    assert.equal(anonymous.status, 401);
+    // What `curl URL -H "Authorization: Bearer $KEY" -d '{...}'` sends: form encoding.
     const res = await fetch(`${gh.url}/v1/chat/completions`, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Bearer ${key}` },
       body: JSON.stringify({ model: 'mock-fast', messages: [{ role: 'user', content: 'Hello there' }] }),
     });
     assert.equal(res.status, 200);
@@ -29,7 +34,9 @@ test('starts with no configuration on the mock provider and SQLite under ./.gate
     assert.equal(ready.status, 200);
     assert.equal(((await ready.json()) as { status: string }).status, 'ready');
     assert.ok(existsSync(join(cwd, '.gatehouse', 'gatehouse.db')));
-    const models = (await (await fetch(`${gh.url}/v1/models`)).json()) as { data: Array<{ id: string }> };
+    const models = (await (await fetch(`${gh.url}/v1/models`, { headers: { 'x-api-key': key } })).json()) as {
+      data: Array<{ id: string }>;
+    };
     assert.ok(models.data.some((m) => m.id === 'mock-fast'));
   } finally {
     gh.process.kill('SIGKILL');

@@ -53,3 +53,15 @@ export function runGatehouse(args: string[], options: { cwd?: string; env?: Reco
   });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
+
+/** Like runGatehouse, without blocking the event loop (for a gateway running in the test's own process). */
+export function runGatehouseAsync(args: string[], options: { env?: Record<string, string> } = {}) {
+  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+    const child = spawn(process.execPath, [cliPath, ...args], { env: { ...process.env, ...options.env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}

@@ -6,13 +6,12 @@ export const testMasterKey = 'gh-test-master-key';
 
 export async function startTestGateway(
   config: Record<string, unknown>,
-  options: { masterKey?: string | null } = {},
+  options: { databaseUrl?: string } = {},
 ): Promise<Gateway> {
-  const masterKey = options.masterKey === null ? undefined : (options.masterKey ?? testMasterKey);
   return startGateway({
     config: parseConfig(config, 'test config', {}),
-    masterKey,
-    databaseUrl: 'sqlite::memory:',
+    masterKey: testMasterKey,
+    databaseUrl: options.databaseUrl ?? 'sqlite::memory:',
     port: 0,
     host: '127.0.0.1',
     log: () => {},
@@ -24,6 +23,7 @@ export const mockOnlyConfig = {
   providers: { mock: { type: 'mock' } },
   models: {
     'mock-fast': { targets: [{ provider: 'mock', model: 'mock-fast' }] },
+    'mock-smart': { targets: [{ provider: 'mock', model: 'mock-smart' }] },
     'mock-embed': { targets: [{ provider: 'mock', model: 'mock-embed' }] },
   },
 };

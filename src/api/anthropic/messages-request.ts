@@ -173,35 +173,36 @@ function decodeImage(b: z.output<typeof imageBlock>): ImagePart {
 
 function decodeMessage(m: z.output<typeof message>): Message {
   if (typeof m.content === 'string') return { role: m.role, content: [{ type: 'text', text: m.content }] };
-  const content: Part[] = m.content.map((b): Part => {
-    switch (b.type) {
-      case 'text':
-        return decodeText(b);
-      case 'image':
-        return decodeImage(b);
-      case 'tool_use':
-        return { type: 'tool_call', id: b.id, name: b.name, arguments: JSON.stringify(b.input) };
-      case 'tool_result': {
-        const result: Part = {
-          type: 'tool_result',
-          toolCallId: b.tool_use_id,
-          content:
-            typeof b.content === 'string' || b.content === undefined
-              ? (b.content ?? '')
-              : b.content.map((c) => (c.type === 'text' ? decodeText(c) : decodeImage(c))),
-        };
-        if (b.is_error !== undefined) result.isError = b.is_error;
-        return withCache(result, b.cache_control);
-      }
-      case 'thinking':
-        return b.signature === undefined
-          ? { type: 'thinking', text: b.thinking }
-          : { type: 'thinking', text: b.thinking, signature: b.signature };
-      case 'redacted_thinking':
-        return { type: 'redacted_thinking', data: b.data };
+  return { role: m.role, content: m.content.map(decodeBlock) };
+}
+
+function decodeBlock(b: z.output<typeof block>): Part {
+  switch (b.type) {
+    case 'text':
+      return decodeText(b);
+    case 'image':
+      return decodeImage(b);
+    case 'tool_use':
+      return { type: 'tool_call', id: b.id, name: b.name, arguments: JSON.stringify(b.input) };
+    case 'tool_result': {
+      const result: Part = {
+        type: 'tool_result',
+        toolCallId: b.tool_use_id,
+        content:
+          typeof b.content === 'string' || b.content === undefined
+            ? (b.content ?? '')
+            : b.content.map((c) => (c.type === 'text' ? decodeText(c) : decodeImage(c))),
+      };
+      if (b.is_error !== undefined) result.isError = b.is_error;
+      return withCache(result, b.cache_control);
     }
-  });
-  return { role: m.role, content };
+    case 'thinking':
+      return b.signature === undefined
+        ? { type: 'thinking', text: b.thinking }
+        : { type: 'thinking', text: b.thinking, signature: b.signature };
+    case 'redacted_thinking':
+      return { type: 'redacted_thinking', data: b.data };
+  }
 }
 
 function decodeTool(t: z.output<typeof tool>): ToolDefinition {

@@ -1,5 +1,5 @@
 // IR → an Anthropic `message`, unless an Anthropic upstream answered, whose body is returned as is.
-import type { ChatRequest, ChatResult, FinishReason, Usage } from '../../core/ir/index.ts';
+import type { ChatRequest, ChatResponse, ChatResult, FinishReason, Usage } from '../../core/ir/index.ts';
 
 export function encodeMessagesResponse(result: ChatResult, _req: ChatRequest): Record<string, unknown> {
   if (
@@ -10,18 +10,7 @@ export function encodeMessagesResponse(result: ChatResult, _req: ChatRequest): R
     return result.raw.body as Record<string, unknown>;
   }
   const { response } = result;
-  const content = response.content.map((part) => {
-    switch (part.type) {
-      case 'text':
-        return { type: 'text', text: part.text };
-      case 'thinking':
-        return { type: 'thinking', thinking: part.text, signature: part.signature ?? '' };
-      case 'redacted_thinking':
-        return { type: 'redacted_thinking', data: part.data };
-      case 'tool_call':
-        return { type: 'tool_use', id: part.id, name: part.name, input: parseArguments(part.arguments) };
-    }
-  });
+  const content = response.content.map(contentBlock);
   return {
     id: messageId(response.id),
     type: 'message',
@@ -32,6 +21,19 @@ export function encodeMessagesResponse(result: ChatResult, _req: ChatRequest): R
     stop_sequence: response.stopSequence ?? null,
     usage: anthropicUsage(response.usage),
   };
+}
+
+function contentBlock(part: ChatResponse['content'][number]): Record<string, unknown> {
+  switch (part.type) {
+    case 'text':
+      return { type: 'text', text: part.text };
+    case 'thinking':
+      return { type: 'thinking', thinking: part.text, signature: part.signature ?? '' };
+    case 'redacted_thinking':
+      return { type: 'redacted_thinking', data: part.data };
+    case 'tool_call':
+      return { type: 'tool_use', id: part.id, name: part.name, input: parseArguments(part.arguments) };
+  }
 }
 
 export function messageId(id: string): string {

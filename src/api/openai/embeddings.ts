@@ -61,7 +61,7 @@ export function encodeEmbeddingsResponse(
 /** OpenAI's base64 encoding: little-endian float32 values. */
 function float32Base64(vector: number[]): string {
   const bytes = Buffer.alloc(vector.length * 4);
-  vector.forEach((value, i) => bytes.writeFloatLE(value, i * 4));
+  for (let i = 0; i < vector.length; i++) bytes.writeFloatLE(vector[i]!, i * 4);
   return bytes.toString('base64');
 }
 

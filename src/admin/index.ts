@@ -1,0 +1,192 @@
+// The admin REST API under /admin/: teams, users, keys and the audit log. Callers authenticate with
+// the master key; every change is audited. The CLI and the web console are clients of this API.
+import type { IncomingMessage } from 'node:http';
+import type { Kysely } from 'kysely';
+import type { z } from 'zod';
+import { validateBody } from '../api/validate.ts';
+import { GatehouseError } from '../core/errors/index.ts';
+import { listAudit, verifyAudit } from '../governance/audit.ts';
+import type { Authenticator } from '../governance/authenticate.ts';
+import {
+  createKey,
+  createTeam,
+  createUser,
+  findTeam,
+  findUser,
+  keyView,
+  listKeys,
+  revokeKey,
+  rotateKey,
+  teamView,
+  userTeams,
+  userView,
+} from '../governance/identity.ts';
+import type { RequestContext } from '../pipeline/index.ts';
+import { readJsonBody } from '../server/body.ts';
+import type { Responder } from '../server/responder.ts';
+import type { Schema } from '../store/schema.ts';
+import { openapiDocument } from './openapi.ts';
+import { keyInput, rotateInput, teamInput, userInput } from './schemas.ts';
+
+export interface AdminDeps {
+  db: Kysely<Schema>;
+  auth: Authenticator;
+}
+
+const adminLimits = { maxBytes: 1024 * 1024, maxDepth: 32 };
+type Handler = (
+  deps: AdminDeps,
+  ctx: RequestContext,
+  req: IncomingMessage,
+  params: string[],
+  query: URLSearchParams,
+) => Promise<unknown>;
+
+const body = async <S extends z.ZodType>(req: IncomingMessage, schema: S) =>
+  validateBody(schema, await readJsonBody(req, adminLimits));
+const actor = (ctx: RequestContext) =>
+  ctx.principal?.kind === 'master' ? 'master' : (ctx.principal?.keyId ?? 'unknown');
+
+const routes: Array<{ method: string; pattern: RegExp; status?: number; handle: Handler }> = [
+  { method: 'GET', pattern: /^\/admin\/openapi\.json$/, handle: async () => openapiDocument },
+  {
+    method: 'POST',
+    pattern: /^\/admin\/teams$/,
+    status: 201,
+    handle: async (deps, ctx, req) => {
+      const input = await body(req, teamInput);
+      return createTeam(deps.db, actor(ctx), input);
+    },
+  },
+  {
+    method: 'GET',
+    pattern: /^\/admin\/teams$/,
+    handle: async (deps) => ({
+      data: (await deps.db.selectFrom('teams').selectAll().orderBy('created_at').execute()).map(teamView),
+    }),
+  },
+  {
+    method: 'GET',
+    pattern: /^\/admin\/teams\/([^/]+)$/,
+    handle: async (deps, _c, _r, [id]) => teamView(await findTeam(deps.db, id!, 'id')),
+  },
+  {
+    method: 'POST',
+    pattern: /^\/admin\/users$/,
+    status: 201,
+    handle: async (deps, ctx, req) => createUser(deps.db, actor(ctx), await body(req, userInput)),
+  },
+  {
+    method: 'GET',
+    pattern: /^\/admin\/users$/,
+    handle: async (deps) => {
+      const rows = await deps.db.selectFrom('users').selectAll().orderBy('created_at').execute();
+      return {
+        data: await Promise.all(rows.map(async (row) => userView(row, await userTeams(deps.db, row.id)))),
+      };
+    },
+  },
+  {
+    method: 'GET',
+    pattern: /^\/admin\/users\/([^/]+)$/,
+    handle: async (deps, _c, _r, [id]) => {
+      const row = await findUser(deps.db, id!, 'id');
+      return userView(row, await userTeams(deps.db, row.id));
+    },
+  },
+  {
+    method: 'POST',
+    pattern: /^\/admin\/keys$/,
+    status: 201,
+    handle: async (deps, ctx, req) => {
+      const input = await body(req, keyInput);
+      const expiresAt = input.expires_at === undefined ? undefined : Date.parse(input.expires_at);
+      return createKey(deps.db, actor(ctx), { ...input, expiresAt });
+    },
+  },
+  {
+    method: 'GET',
+    pattern: /^\/admin\/keys$/,
+    handle: async (deps, _c, _r, _p, query) => ({
+      data: await listKeys(deps.db, { team: query.get('team') ?? undefined }),
+    }),
+  },
+  {
+    method: 'GET',
+    pattern: /^\/admin\/keys\/([^/]+)$/,
+    handle: async (deps, _c, _r, [id]) => {
+      const row = await deps.db.selectFrom('keys').selectAll().where('id', '=', id!).executeTakeFirst();
+      if (!row)
+        throw new GatehouseError('GH_INVALID_REQUEST', `no key "${id}"`, { param: 'id', status: 404 });
+      return keyView(row);
+    },
+  },
+  {
+    method: 'POST',
+    pattern: /^\/admin\/keys\/([^/]+)\/revoke$/,
+    handle: async (deps, ctx, _r, [id]) => {
+      const key = await revokeKey(deps.db, actor(ctx), id!);
+      deps.auth.invalidate();
+      return key;
+    },
+  },
+  {
+    method: 'POST',
+    pattern: /^\/admin\/keys\/([^/]+)\/rotate$/,
+    handle: async (deps, ctx, req, [id]) => {
+      const hasBody = req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0';
+      const input = hasBody ? await body(req, rotateInput) : rotateInput.parse({});
+      const key = await rotateKey(deps.db, actor(ctx), id!, input.overlap_seconds);
+      deps.auth.invalidate();
+      return key;
+    },
+  },
+  {
+    method: 'GET',
+    pattern: /^\/admin\/audit$/,
+    handle: async (deps, _c, _r, _p, query) => ({
+      data: await listAudit(deps.db, {
+        afterSeq: Number(query.get('after') ?? 0) || 0,
+        limit: Number(query.get('limit') ?? 100) || 100,
+      }),
+    }),
+  },
+  {
+    method: 'GET',
+    pattern: /^\/admin\/audit\/verify$/,
+    handle: async (deps) => verifyResult(await verifyAudit(deps.db)),
+  },
+];
+
+function verifyResult(result: Awaited<ReturnType<typeof verifyAudit>>) {
+  return result.problem
+    ? { ok: false, entries: result.entries, ...result.problem }
+    : { ok: true, entries: result.entries };
+}
+
+export async function handleAdmin(
+  deps: AdminDeps,
+  ctx: RequestContext,
+  req: IncomingMessage,
+  out: Responder,
+): Promise<void> {
+  if (ctx.principal?.kind !== 'master') {
+    throw new GatehouseError('GH_FORBIDDEN', 'The admin API needs the master key.');
+  }
+  const url = new URL(req.url ?? '/', 'http://gatehouse');
+  const path = url.pathname.replace(/\/+$/, '');
+  let pathMatched = false;
+  for (const route of routes) {
+    const match = route.pattern.exec(path);
+    if (!match) continue;
+    pathMatched = true;
+    if (route.method !== req.method) continue;
+    const params = match.slice(1).map((p) => decodeURIComponent(p));
+    const result = await route.handle(deps, ctx, req, params, url.searchParams);
+    out.json(route.status ?? 200, result);
+    return;
+  }
+  if (pathMatched)
+    throw new GatehouseError('GH_METHOD_NOT_ALLOWED', `${req.method} is not allowed on ${path}.`);
+  throw new GatehouseError('GH_ROUTE_NOT_FOUND', `No admin route for ${req.method} ${path.slice(0, 200)}.`);
+}

@@ -1,0 +1,102 @@
+// The append-only audit log in the database. Appends happen inside the transaction of the change
+// they describe, so a change and its audit entry are written together or not at all.
+import type { Kysely, Transaction } from 'kysely';
+import type { Schema } from '../store/schema.ts';
+import { type AuditEntry, type ChainProblem, entryHash, genesisHash, verifyChain } from './audit-chain.ts';
+
+export interface AuditRecord {
+  actor: string;
+  action: string;
+  targetType: string;
+  targetId: string;
+  before?: unknown;
+  after?: unknown;
+}
+
+const secretFields = /^(key|api_key|secret|value|sealed|hash|previous_hash|password|token)$/i;
+
+/** Deep copy with secret-looking fields replaced, so no secret is ever written to the audit log. */
+export function maskSecrets(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(maskSecrets);
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value))
+      out[k] = secretFields.test(k) && v != null ? '***' : maskSecrets(v);
+    return out;
+  }
+  return value;
+}
+
+export async function appendAudit(
+  trx: Transaction<Schema>,
+  record: AuditRecord,
+  now = Date.now(),
+): Promise<void> {
+  const last = await trx
+    .selectFrom('audit_log')
+    .select(['seq', 'hash'])
+    .orderBy('seq', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  const entry: Omit<AuditEntry, 'hash'> = {
+    seq: (last?.seq ?? 0) + 1,
+    at: now,
+    actor: record.actor,
+    action: record.action,
+    target_type: record.targetType,
+    target_id: record.targetId,
+    before: record.before === undefined ? null : JSON.stringify(maskSecrets(record.before)),
+    after: record.after === undefined ? null : JSON.stringify(maskSecrets(record.after)),
+    prev_hash: last?.hash ?? genesisHash,
+  };
+  const hash = entryHash(entry);
+  await trx
+    .insertInto('audit_log')
+    .values({ ...entry, hash })
+    .execute();
+  await trx
+    .insertInto('audit_head')
+    .values({ id: 1, seq: entry.seq, hash })
+    .onConflict((oc) => oc.column('id').doUpdateSet({ seq: entry.seq, hash }))
+    .execute();
+}
+
+export async function listAudit(
+  db: Kysely<Schema>,
+  options: { afterSeq?: number; limit?: number } = {},
+): Promise<AuditEntry[]> {
+  return db
+    .selectFrom('audit_log')
+    .selectAll()
+    .where('seq', '>', options.afterSeq ?? 0)
+    .orderBy('seq')
+    .limit(Math.min(options.limit ?? 100, 1000))
+    .execute();
+}
+
+/** Walks the whole chain in pages; returns the first problem, or undefined when intact. */
+export async function verifyAudit(db: Kysely<Schema>): Promise<{ entries: number; problem?: ChainProblem }> {
+  const all: AuditEntry[] = [];
+  let after = 0;
+  for (;;) {
+    const page = await listAudit(db, { afterSeq: after, limit: 1000 });
+    all.push(...page);
+    if (page.length < 1000) break;
+    after = page.at(-1)!.seq;
+  }
+  const problem = verifyChain(all) ?? (await checkHead(db, all.at(-1)));
+  return problem ? { entries: all.length, problem } : { entries: all.length };
+}
+
+async function checkHead(
+  db: Kysely<Schema>,
+  last: AuditEntry | undefined,
+): Promise<ChainProblem | undefined> {
+  const head = await db.selectFrom('audit_head').selectAll().executeTakeFirst();
+  if (!head) return last ? { seq: last.seq, problem: 'the chain head is missing' } : undefined;
+  if (!last || last.seq < head.seq)
+    return { seq: (last?.seq ?? 0) + 1, problem: `entries ${(last?.seq ?? 0) + 1}–${head.seq} are missing` };
+  if (last.seq !== head.seq || last.hash !== head.hash)
+    return { seq: last.seq, problem: `entry ${last.seq} does not match the chain head` };
+  return undefined;
+}

@@ -1,0 +1,156 @@
+// Who is calling, and may they use this model. A request carries the master key or a virtual key;
+// virtual keys resolve to a principal (key, team, user) whose model rules all must allow the model.
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Kysely } from 'kysely';
+import { GatehouseError } from '../core/errors/index.ts';
+import type { Schema } from '../store/schema.ts';
+import { keyForSecret } from './identity.ts';
+
+export interface ModelRule {
+  scope: 'key' | 'team' | 'user';
+  name: string;
+  patterns: string[];
+}
+
+export interface Principal {
+  kind: 'master' | 'key';
+  keyId?: string;
+  keyName?: string;
+  teamId?: string;
+  userId?: string;
+  /** Every rule must allow a model (the effective permission is their intersection). */
+  modelRules: ModelRule[];
+}
+
+export const masterPrincipal: Principal = { kind: 'master', modelRules: [] };
+
+/** The credential a request carries: `Authorization: Bearer …` or `x-api-key: …`. */
+export function presentedKey(headers: IncomingHttpHeaders): string | undefined {
+  const authorization = headers.authorization;
+  if (typeof authorization === 'string') {
+    const match = /^Bearer\s+(.+)$/i.exec(authorization.trim());
+    if (match) return match[1]!.trim();
+  }
+  const apiKey = headers['x-api-key'];
+  return typeof apiKey === 'string' && apiKey !== '' ? apiKey.trim() : undefined;
+}
+
+const digest = (value: string) => createHash('sha256').update(value).digest();
+
+interface Cached {
+  principal?: Principal;
+  refusal?: string;
+  /** Epoch ms after which the entry must be looked up again (expiry, rotation end, TTL). */
+  until: number;
+}
+
+export class Authenticator {
+  readonly #db: Kysely<Schema>;
+  readonly #master: Buffer;
+  readonly #ttlMs: number;
+  readonly #cache = new Map<string, Cached>();
+
+  /**
+   * `ttlMs` bounds how long a key's state is reused without asking the database: a revocation made
+   * through another replica takes effect here within it.
+   */
+  constructor(db: Kysely<Schema>, masterKey: string, ttlMs = 2_000) {
+    this.#db = db;
+    this.#master = digest(masterKey);
+    this.#ttlMs = ttlMs;
+  }
+
+  async authenticate(headers: IncomingHttpHeaders): Promise<Principal> {
+    const key = presentedKey(headers);
+    if (key === undefined) {
+      throw new GatehouseError(
+        'GH_UNAUTHENTICATED',
+        'Missing API key: send it as "Authorization: Bearer <key>" or "x-api-key: <key>".',
+      );
+    }
+    const presented = digest(key);
+    // Fixed-length digests compared in constant time: timing does not depend on how much matches.
+    if (timingSafeEqual(presented, this.#master)) return masterPrincipal;
+    const cacheKey = presented.toString('hex');
+    const now = Date.now();
+    let entry = this.#cache.get(cacheKey);
+    if (!entry || entry.until <= now) {
+      entry = await this.#lookup(key, now);
+      if (this.#cache.size >= 10_000) this.#cache.clear();
+      this.#cache.set(cacheKey, entry);
+    }
+    if (entry.principal) return entry.principal;
+    throw new GatehouseError('GH_UNAUTHENTICATED', entry.refusal ?? 'Invalid API key.');
+  }
+
+  /** Forgets cached key states (after an admin change on this replica). */
+  invalidate(): void {
+    this.#cache.clear();
+  }
+
+  async #lookup(secret: string, now: number): Promise<Cached> {
+    const until = now + this.#ttlMs;
+    const row = await keyForSecret(this.#db, secret);
+    if (!row) return { refusal: 'Invalid API key.', until };
+    if (row.revoked_at !== null) return { refusal: 'This API key has been revoked.', until };
+    if (row.expires_at !== null && row.expires_at <= now)
+      return { refusal: 'This API key has expired.', until };
+    const current = row.hash === createHash('sha256').update(secret).digest('hex');
+    if (!current && (row.previous_expires_at === null || row.previous_expires_at <= now)) {
+      return { refusal: 'This API key was rotated; use the new key.', until };
+    }
+    const rules: ModelRule[] = [];
+    if (row.models) rules.push({ scope: 'key', name: row.name, patterns: JSON.parse(row.models) });
+    const team = await this.#db
+      .selectFrom('teams')
+      .select(['name', 'models'])
+      .where('id', '=', row.team_id)
+      .executeTakeFirst();
+    if (team?.models) rules.push({ scope: 'team', name: team.name, patterns: JSON.parse(team.models) });
+    if (row.user_id) {
+      const user = await this.#db
+        .selectFrom('users')
+        .select(['name', 'models'])
+        .where('id', '=', row.user_id)
+        .executeTakeFirst();
+      if (user?.models) rules.push({ scope: 'user', name: user.name, patterns: JSON.parse(user.models) });
+    }
+    const principal: Principal = {
+      kind: 'key',
+      keyId: row.id,
+      keyName: row.name,
+      teamId: row.team_id,
+      modelRules: rules,
+    };
+    if (row.user_id) principal.userId = row.user_id;
+    const ends = [until, row.expires_at, current ? null : row.previous_expires_at].filter(
+      (t): t is number => t !== null,
+    );
+    return { principal, until: Math.min(...ends) };
+  }
+}
+
+const globCache = new Map<string, RegExp>();
+
+function glob(pattern: string): RegExp {
+  let re = globCache.get(pattern);
+  if (!re) {
+    re = new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`);
+    globCache.set(pattern, re);
+  }
+  return re;
+}
+
+/** Throws 403 naming the model and the rule when any of the principal's rules does not allow it. */
+export function authorizeModel(principal: Principal, model: string): void {
+  for (const rule of principal.modelRules) {
+    if (!rule.patterns.some((pattern) => glob(pattern).test(model))) {
+      throw new GatehouseError(
+        'GH_FORBIDDEN',
+        `The ${rule.scope} "${rule.name}" may not use the model "${model}" (allowed: ${rule.patterns.join(', ') || 'none'}).`,
+        { param: 'model' },
+      );
+    }
+  }
+}

@@ -1,0 +1,81 @@
+// One query layer (kysely) over the embedded SQLite file (node:sqlite) or PostgreSQL, chosen by
+// GATEHOUSE_DATABASE_URL. Migrations run at start, in order, once each.
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, type SqliteDatabase, sql } from 'kysely';
+import pg from 'pg';
+import { migrations } from './migrations/index.ts';
+import type { Schema } from './schema.ts';
+
+export type DatabaseKind = 'sqlite' | 'postgres';
+
+export interface Database {
+  readonly kind: DatabaseKind;
+  readonly db: Kysely<Schema>;
+  /** Throws when the database cannot answer. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export const defaultDatabaseUrl = 'sqlite:./.gatehouse/gatehouse.db';
+
+// PostgreSQL's int8 arrives as a string by default; every bigint here (epoch ms, micro-dollars)
+// fits comfortably in a double.
+pg.types.setTypeParser(20, (value) => Number(value));
+
+export async function openDatabase(url: string = defaultDatabaseUrl): Promise<Database> {
+  let kind: DatabaseKind;
+  let db: Kysely<Schema>;
+  if (url.startsWith('sqlite:')) {
+    kind = 'sqlite';
+    db = new Kysely<Schema>({
+      dialect: new SqliteDialect({ database: openSqlite(url.slice('sqlite:'.length) || ':memory:') }),
+    });
+  } else if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
+    kind = 'postgres';
+    db = new Kysely<Schema>({
+      dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 10 }) }),
+    });
+  } else {
+    throw new Error(
+      `GATEHOUSE_DATABASE_URL: unsupported database "${url.split(':')[0]}:" (use sqlite:<path> or postgres://…)`,
+    );
+  }
+  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    await db.destroy();
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName;
+    throw new Error(
+      `database migration ${failed ?? ''} failed: ${(error as Error).message ?? String(error)}`,
+    );
+  }
+  return {
+    kind,
+    db,
+    async ping() {
+      await sql`SELECT 1`.execute(db);
+    },
+    close: () => db.destroy(),
+  };
+}
+
+/** node:sqlite behind the small better-sqlite3-shaped interface kysely's SQLite dialect expects. */
+function openSqlite(file: string): SqliteDatabase {
+  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  const database = new DatabaseSync(file);
+  database.exec('PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;');
+  return {
+    close: () => database.close(),
+    prepare(text) {
+      const statement = database.prepare(text);
+      return {
+        reader: statement.columns().length > 0,
+        all: (parameters) => statement.all(...(parameters as never[])),
+        run: (parameters) => statement.run(...(parameters as never[])),
+        iterate: (parameters) => statement.iterate(...(parameters as never[])) as IterableIterator<unknown>,
+      };
+    },
+  };
+}

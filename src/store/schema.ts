@@ -1,0 +1,119 @@
+// Table types for the query layer. Times are epoch milliseconds; money is integer micro-dollars
+// (exact sums); lists and maps are JSON text so that one schema serves SQLite and PostgreSQL.
+
+export interface TeamsTable {
+  id: string;
+  name: string;
+  /** JSON array of allowed model names or globs; null allows all. */
+  models: string | null;
+  metadata: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface UsersTable {
+  id: string;
+  name: string;
+  email: string | null;
+  models: string | null;
+  metadata: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface TeamMembersTable {
+  team_id: string;
+  user_id: string;
+}
+
+export interface KeysTable {
+  id: string;
+  name: string;
+  /** SHA-256 of the key, hex. The key itself is never stored. */
+  hash: string;
+  /** During a rotation's overlap window the replaced key still works until previous_expires_at. */
+  previous_hash: string | null;
+  previous_expires_at: number | null;
+  /** The first characters of the key, to recognise it in lists. */
+  prefix: string;
+  team_id: string;
+  user_id: string | null;
+  models: string | null;
+  metadata: string;
+  expires_at: number | null;
+  revoked_at: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface BudgetsTable {
+  id: string;
+  scope: 'key' | 'user' | 'team';
+  scope_id: string;
+  limit_micros: number;
+  period: 'day' | 'week' | 'month' | 'total';
+  /** Fraction of the limit at which a notification is sent (e.g. 0.8). */
+  soft_threshold: number | null;
+  created_at: number;
+}
+
+export interface LimitsTable {
+  id: string;
+  scope: 'key' | 'user' | 'team' | 'model';
+  scope_id: string;
+  rpm: number | null;
+  tpm: number | null;
+  concurrency: number | null;
+  created_at: number;
+}
+
+export interface SpendTable {
+  scope: 'key' | 'user' | 'team';
+  scope_id: string;
+  /** Start of the budget period this row counts (0 for 'total'). */
+  period_start: number;
+  period: 'day' | 'week' | 'month' | 'total';
+  spent_micros: number;
+  updated_at: number;
+}
+
+export interface SecretsTable {
+  name: string;
+  /** AES-256-GCM: base64 of iv ‖ tag ‖ ciphertext. */
+  sealed: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface AuditLogTable {
+  seq: number;
+  at: number;
+  actor: string;
+  action: string;
+  target_type: string;
+  target_id: string;
+  /** JSON, secrets masked. */
+  before: string | null;
+  after: string | null;
+  prev_hash: string;
+  hash: string;
+}
+
+export interface AuditHeadTable {
+  id: number;
+  seq: number;
+  hash: string;
+}
+
+export interface Schema {
+  teams: TeamsTable;
+  users: UsersTable;
+  team_members: TeamMembersTable;
+  keys: KeysTable;
+  budgets: BudgetsTable;
+  limits: LimitsTable;
+  spend: SpendTable;
+  secrets: SecretsTable;
+  audit_log: AuditLogTable;
+  audit_head: AuditHeadTable;
+}

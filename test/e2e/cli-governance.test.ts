@@ -1,0 +1,75 @@
+// The governance CLI against a running gateway: what an operator types.
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { DatabaseSync } from 'node:sqlite';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import type { Gateway } from '../../src/server/index.ts';
+import { runGatehouse, runGatehouseAsync } from '../helpers/cli.ts';
+import { mockOnlyConfig, startTestGateway, testMasterKey } from '../helpers/gateway.ts';
+
+let gateway: Gateway;
+const dbFile = join(mkdtempSync(join(tmpdir(), 'gatehouse-cli-')), 'gatehouse.db');
+before(async () => {
+  gateway = await startTestGateway(mockOnlyConfig, { databaseUrl: `sqlite:${dbFile}` });
+});
+after(() => gateway.stop(0));
+
+const cli = (...args: string[]) =>
+  runGatehouseAsync([...args, '--url', gateway.url, '--master-key', testMasterKey]);
+const chat = (key: string) =>
+  fetch(`${gateway.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'mock-fast', messages: [{ role: 'user', content: 'hi' }] }),
+  });
+
+test('teams create, keys create/list/rotate/revoke, audit verify', async () => {
+  assert.equal((await cli('teams', 'create', '--name', 'search', '--models', 'mock-*')).code, 0);
+  const created = await cli(
+    'keys',
+    'create',
+    '--name',
+    'ci-bot',
+    '--team',
+    'search',
+    '--metadata',
+    'env=ci,owner=ada',
+  );
+  assert.equal(created.code, 0, created.stderr);
+  const key = JSON.parse(created.stdout);
+  assert.match(key.key, /^gh-/);
+  assert.deepEqual(key.metadata, { env: 'ci', owner: 'ada' });
+  assert.equal((await chat(key.key)).status, 200);
+
+  const listed = await cli('keys', 'list', '--team', 'search');
+  assert.equal(listed.code, 0);
+  assert.ok(!listed.stdout.includes(key.key), 'list never shows secrets');
+
+  const rotated = JSON.parse((await cli('keys', 'rotate', key.id, '--overlap', '0')).stdout);
+  assert.equal((await chat(key.key)).status, 401);
+  assert.equal((await chat(rotated.key)).status, 200);
+  assert.equal((await cli('keys', 'revoke', key.id)).code, 0);
+  assert.equal((await chat(rotated.key)).status, 401);
+
+  const verified = await cli('audit', 'verify');
+  assert.equal(verified.code, 0, verified.stderr);
+  assert.equal(JSON.parse(verified.stdout).ok, true);
+  const db = new DatabaseSync(dbFile);
+  db.exec("UPDATE audit_log SET after = '{}' WHERE seq = 2");
+  db.close();
+  const broken = await cli('audit', 'verify');
+  assert.equal(broken.code, 1);
+  assert.match(broken.stderr, /entry 2 was altered/);
+});
+
+test('admin commands report a clear error for bad input and for a wrong key', async () => {
+  const bad = await cli('keys', 'create', '--name', 'x', '--team', 'nowhere');
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /400: team: no team "nowhere"/);
+  const wrong = await runGatehouseAsync(['keys', 'list', '--url', gateway.url, '--master-key', 'nope']);
+  assert.equal(wrong.code, 1);
+  assert.match(wrong.stderr, /401/);
+  assert.equal(runGatehouse(['keys', '--help']).code, 0);
+});
