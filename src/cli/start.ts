@@ -11,11 +11,12 @@ Starts the gateway. With no configuration it runs on the embedded default: a SQL
 Options:
   -c, --config FILE   gatehouse.yaml to load (default: $GATEHOUSE_CONFIG, else the embedded default)
   -p, --port N        port to listen on (default: $GATEHOUSE_PORT, else server.port, else 4000)
-      --host ADDRESS  address to listen on (default 0.0.0.0; 127.0.0.1 when no master key is set)
+      --host ADDRESS  address to listen on (default 0.0.0.0)
 
 Environment:
-  GATEHOUSE_MASTER_KEY    credential accepted on every route; without it only loopback is served
-  GATEHOUSE_DATABASE_URL  sqlite:<path> (default sqlite:./.gatehouse/gatehouse.db)
+  GATEHOUSE_MASTER_KEY    the administrator's key; without it (SQLite only) one is generated into
+                          master.key beside the database and its path is printed
+  GATEHOUSE_DATABASE_URL  sqlite:<path> (default sqlite:./.gatehouse/gatehouse.db) or postgres://…
 
 SIGTERM or SIGINT stops accepting requests, lets in-flight ones finish (server.shutdown_grace_ms), exits 0.`,
   options: {

@@ -104,7 +104,7 @@ export const serverSchema = z.strictObject({
   host: z
     .string()
     .optional()
-    .describe('Listen address (default 0.0.0.0, or 127.0.0.1 when no master key is set).'),
+    .describe('Listen address (default 0.0.0.0).'),
   max_body_bytes: z
     .number()
     .int()
