@@ -26,11 +26,24 @@ import { readJsonBody } from '../server/body.ts';
 import type { Responder } from '../server/responder.ts';
 import type { Schema } from '../store/schema.ts';
 import { openapiDocument } from './openapi.ts';
-import { keyInput, rotateInput, teamInput, userInput } from './schemas.ts';
+import { keyInput, rotateInput, rulesInput, teamInput, userInput } from './schemas.ts';
+import { readRules, replaceRules, type Scope, spendReport } from '../governance/rules.ts';
 
 export interface AdminDeps {
   db: Kysely<Schema>;
   auth: Authenticator;
+  timeZone: string;
+}
+
+const scopes: Record<string, Scope> = { keys: 'key', teams: 'team', users: 'user' };
+
+/** Resolves `/admin/{keys|teams|users}/{id}` to the owner's id (teams and users may be named). */
+async function ownerId(deps: AdminDeps, collection: string, ref: string): Promise<string> {
+  if (collection === 'teams') return (await findTeam(deps.db, ref, 'id')).id;
+  if (collection === 'users') return (await findUser(deps.db, ref, 'id')).id;
+  const row = await deps.db.selectFrom('keys').select('id').where('id', '=', ref).executeTakeFirst();
+  if (!row) throw new GatehouseError('GH_INVALID_REQUEST', `no key "${ref}"`, { param: 'id', status: 404 });
+  return row.id;
 }
 
 const adminLimits = { maxBytes: 1024 * 1024, maxDepth: 32 };
@@ -150,6 +163,29 @@ const routes: Array<{ method: string; pattern: RegExp; status?: number; handle: 
         limit: Number(query.get('limit') ?? 100) || 100,
       }),
     }),
+  },
+  {
+    method: 'GET',
+    pattern: /^\/admin\/(keys|teams|users)\/([^/]+)\/rules$/,
+    handle: async (deps, _c, _r, [collection, ref]) =>
+      readRules(deps.db, scopes[collection!]!, await ownerId(deps, collection!, ref!)),
+  },
+  {
+    method: 'PUT',
+    pattern: /^\/admin\/(keys|teams|users)\/([^/]+)\/rules$/,
+    handle: async (deps, ctx, req, [collection, ref]) => {
+      const change = await body(req, rulesInput);
+      const id = await ownerId(deps, collection!, ref!);
+      const rules = await replaceRules(deps.db, actor(ctx), scopes[collection!]!, id, change);
+      deps.auth.invalidate();
+      return rules;
+    },
+  },
+  {
+    method: 'GET',
+    pattern: /^\/admin\/(keys|teams|users)\/([^/]+)\/spend$/,
+    handle: async (deps, _c, _r, [collection, ref]) =>
+      spendReport(deps.db, scopes[collection!]!, await ownerId(deps, collection!, ref!), deps.timeZone),
   },
   {
     method: 'GET',

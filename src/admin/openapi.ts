@@ -1,7 +1,7 @@
 // The admin API described as OpenAPI 3.1, served at /admin/openapi.json. Request schemas are
 // generated from the same zod schemas that validate the requests.
 import { z } from 'zod';
-import { keyInput, rotateInput, teamInput, userInput } from './schemas.ts';
+import { keyInput, rotateInput, rulesInput, teamInput, userInput } from './schemas.ts';
 
 const json = (schema: z.ZodType) => ({
   content: { 'application/json': { schema: z.toJSONSchema(schema, { io: 'input' }) } },
@@ -81,6 +81,31 @@ export const openapiDocument = {
         parameters: idParam,
         requestBody: json(rotateInput),
         responses: { '200': ok('The key with its new secret'), ...errors },
+      },
+    },
+    '/admin/{collection}/{id}/rules': {
+      parameters: [
+        { name: 'collection', in: 'path', required: true, schema: { enum: ['keys', 'teams', 'users'] } },
+        ...idParam,
+      ],
+      get: {
+        summary: 'The budget and rate limits of a key, team or user',
+        responses: { '200': ok('Rules'), ...errors },
+      },
+      put: {
+        summary: 'Replace the budget and/or limits (null removes them)',
+        requestBody: json(rulesInput),
+        responses: { '200': ok('Rules'), ...errors },
+      },
+    },
+    '/admin/{collection}/{id}/spend': {
+      parameters: [
+        { name: 'collection', in: 'path', required: true, schema: { enum: ['keys', 'teams', 'users'] } },
+        ...idParam,
+      ],
+      get: {
+        summary: 'Settled spend and remaining budget in the current period',
+        responses: { '200': ok('Spend'), ...errors },
       },
     },
     '/admin/audit': {

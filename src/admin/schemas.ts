@@ -9,13 +9,40 @@ const isoDate = z.iso.datetime({
   message: 'expected an ISO 8601 date-time, e.g. 2026-12-31T00:00:00Z',
 });
 
-export const teamInput = z.strictObject({ name, models: models.optional(), metadata: metadata.optional() });
+export const budgetInput = z.strictObject({
+  usd: z.number().positive().max(1e9),
+  period: z.enum(['day', 'week', 'month', 'total']),
+  soft_threshold: z
+    .number()
+    .gt(0)
+    .lt(1)
+    .optional()
+    .describe('Fraction of the budget at which a notification is sent, e.g. 0.8'),
+});
+export const limitsInput = z.strictObject({
+  rpm: z.number().int().min(1).optional(),
+  tpm: z.number().int().min(1).optional(),
+  concurrency: z.number().int().min(1).optional(),
+});
+const rules = { budget: budgetInput.optional(), limits: limitsInput.optional() };
+export const rulesInput = z.strictObject({
+  budget: budgetInput.nullable().optional(),
+  limits: limitsInput.nullable().optional(),
+});
+
+export const teamInput = z.strictObject({
+  name,
+  models: models.optional(),
+  metadata: metadata.optional(),
+  ...rules,
+});
 export const userInput = z.strictObject({
   name,
   email: z.email().optional(),
   teams: z.array(name).max(100).optional(),
   models: models.optional(),
   metadata: metadata.optional(),
+  ...rules,
 });
 export const keyInput = z.strictObject({
   name,
@@ -24,6 +51,7 @@ export const keyInput = z.strictObject({
   models: models.optional(),
   metadata: metadata.optional(),
   expires_at: isoDate.optional(),
+  ...rules,
 });
 export const rotateInput = z.strictObject({
   overlap_seconds: z

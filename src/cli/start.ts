@@ -17,6 +17,7 @@ Environment:
   GATEHOUSE_MASTER_KEY    the administrator's key; without it (SQLite only) one is generated into
                           master.key beside the database and its path is printed
   GATEHOUSE_DATABASE_URL  sqlite:<path> (default sqlite:./.gatehouse/gatehouse.db) or postgres://…
+  GATEHOUSE_REDIS_URL     redis://… to share rate-limit and budget counters across replicas
 
 SIGTERM or SIGINT stops accepting requests, lets in-flight ones finish (server.shutdown_grace_ms), exits 0.`,
   options: {
@@ -46,6 +47,7 @@ SIGTERM or SIGINT stops accepting requests, lets in-flight ones finish (server.s
       config,
       masterKey: process.env.GATEHOUSE_MASTER_KEY || undefined,
       databaseUrl: process.env.GATEHOUSE_DATABASE_URL || undefined,
+      redisUrl: process.env.GATEHOUSE_REDIS_URL || undefined,
       port,
       host: values.host as string | undefined,
     });

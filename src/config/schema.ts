@@ -93,18 +93,31 @@ export const targetSchema = z.strictObject({
   timeouts: timeoutsSchema.optional(),
 });
 
+export const limitsSchema = z
+  .strictObject({
+    rpm: z.number().int().min(1).optional().describe('Requests per minute.'),
+    tpm: z.number().int().min(1).optional().describe('Tokens (input + output) per minute.'),
+    concurrency: z.number().int().min(1).optional().describe('Requests in flight at once.'),
+  })
+  .describe('Rate limits; with GATEHOUSE_REDIS_URL they hold across all replicas.');
+
+export const priceSchema = z.strictObject({
+  input_per_mtok: z.number().min(0),
+  output_per_mtok: z.number().min(0),
+  cache_read_per_mtok: z.number().min(0).optional(),
+  cache_write_per_mtok: z.number().min(0).optional(),
+});
+
 export const modelSchema = z.strictObject({
   targets: z.array(targetSchema).min(1),
+  limits: limitsSchema.optional().describe("Limits on this model's use by all callers together."),
   retries: z.number().int().min(0).max(10).optional().describe('Default retries per target (default 0).'),
   timeouts: timeoutsSchema.optional(),
 });
 
 export const serverSchema = z.strictObject({
   port: z.number().int().min(0).max(65535).default(4000),
-  host: z
-    .string()
-    .optional()
-    .describe('Listen address (default 0.0.0.0).'),
+  host: z.string().optional().describe('Listen address (default 0.0.0.0).'),
   max_body_bytes: z
     .number()
     .int()
@@ -132,8 +145,33 @@ export const routingSchema = z.strictObject({
   backoff_base_ms: z.number().int().min(0).max(60_000).default(250),
 });
 
+export const governanceSchema = z.strictObject({
+  timezone: z
+    .string()
+    .refine((zone) => {
+      try {
+        new Intl.DateTimeFormat('en-US', { timeZone: zone });
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'an IANA time zone such as Europe/Lisbon')
+    .default('UTC')
+    .describe('Budget periods (day, week, month) reset at midnight in this zone.'),
+  webhook_url: httpUrl
+    .optional()
+    .describe('Receives notifications (Slack-compatible JSON), e.g. budget thresholds.'),
+});
+
 export const configSchema = z.strictObject({
   server: serverSchema.prefault({}),
+  governance: governanceSchema.prefault({}),
+  prices: z
+    .record(z.string().min(1), priceSchema)
+    .default({})
+    .describe(
+      'USD per million tokens, keyed by "provider/model" or model; overrides the built-in price list.',
+    ),
   providers: z.record(name, providerSchema).default({}),
   models: z.record(z.string().min(1), modelSchema).default({}),
   routing: routingSchema.prefault({}),
@@ -146,3 +184,5 @@ export type ProviderConfigOf<T extends ProviderType> = Extract<ProviderConfig, {
 export type ModelConfig = z.output<typeof modelSchema>;
 export type TargetConfig = z.output<typeof targetSchema>;
 export type TimeoutsConfig = z.output<typeof timeoutsSchema>;
+export type LimitsConfig = z.output<typeof limitsSchema>;
+export type PriceConfig = z.output<typeof priceSchema>;

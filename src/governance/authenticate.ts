@@ -5,6 +5,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { Kysely } from 'kysely';
 import { GatehouseError } from '../core/errors/index.ts';
 import type { Schema } from '../store/schema.ts';
+import type { BudgetRule, LimitRule } from './admission.ts';
 import { keyForSecret } from './identity.ts';
 
 export interface ModelRule {
@@ -21,9 +22,11 @@ export interface Principal {
   userId?: string;
   /** Every rule must allow a model (the effective permission is their intersection). */
   modelRules: ModelRule[];
+  limits: LimitRule[];
+  budgets: BudgetRule[];
 }
 
-export const masterPrincipal: Principal = { kind: 'master', modelRules: [] };
+export const masterPrincipal: Principal = { kind: 'master', modelRules: [], limits: [], budgets: [] };
 
 /** The credential a request carries: `Authorization: Bearer …` or `x-api-key: …`. */
 export function presentedKey(headers: IncomingHttpHeaders): string | undefined {
@@ -108,6 +111,10 @@ export class Authenticator {
       .where('id', '=', row.team_id)
       .executeTakeFirst();
     if (team?.models) rules.push({ scope: 'team', name: team.name, patterns: JSON.parse(team.models) });
+    const owners: Owner[] = [
+      { scope: 'key', id: row.id, name: row.name },
+      { scope: 'team', id: row.team_id, name: team?.name ?? row.team_id },
+    ];
     if (row.user_id) {
       const user = await this.#db
         .selectFrom('users')
@@ -115,13 +122,17 @@ export class Authenticator {
         .where('id', '=', row.user_id)
         .executeTakeFirst();
       if (user?.models) rules.push({ scope: 'user', name: user.name, patterns: JSON.parse(user.models) });
+      owners.push({ scope: 'user', id: row.user_id, name: user?.name ?? row.user_id });
     }
+    const { limits, budgets } = await rulesFor(this.#db, owners);
     const principal: Principal = {
       kind: 'key',
       keyId: row.id,
       keyName: row.name,
       teamId: row.team_id,
       modelRules: rules,
+      limits,
+      budgets,
     };
     if (row.user_id) principal.userId = row.user_id;
     const ends = [until, row.expires_at, current ? null : row.previous_expires_at].filter(
@@ -129,6 +140,41 @@ export class Authenticator {
     );
     return { principal, until: Math.min(...ends) };
   }
+}
+
+type Owner = { scope: 'key' | 'team' | 'user'; id: string; name: string };
+
+async function rulesFor(
+  db: Kysely<Schema>,
+  owners: Owner[],
+): Promise<{ limits: LimitRule[]; budgets: BudgetRule[] }> {
+  // biome-ignore lint/suspicious/noExplicitAny: kysely's expression builder type differs per table
+  const match = (eb: any) =>
+    eb.or(owners.map((o) => eb.and([eb('scope', '=', o.scope), eb('scope_id', '=', o.id)])));
+  const [limitRows, budgetRows] = await Promise.all([
+    db.selectFrom('limits').selectAll().where(match).execute(),
+    db.selectFrom('budgets').selectAll().where(match).execute(),
+  ]);
+  const nameOf = (scope: string, id: string) =>
+    owners.find((o) => o.scope === scope && o.id === id)?.name ?? id;
+  return {
+    limits: limitRows.map((r) => ({
+      scope: r.scope,
+      id: r.scope_id,
+      name: nameOf(r.scope, r.scope_id),
+      rpm: r.rpm ?? undefined,
+      tpm: r.tpm ?? undefined,
+      concurrency: r.concurrency ?? undefined,
+    })),
+    budgets: budgetRows.map((r) => ({
+      scope: r.scope,
+      id: r.scope_id,
+      name: nameOf(r.scope, r.scope_id),
+      limitMicros: r.limit_micros,
+      period: r.period,
+      softThreshold: r.soft_threshold ?? undefined,
+    })),
+  };
 }
 
 const globCache = new Map<string, RegExp>();

@@ -16,6 +16,9 @@ export function generateKey(): string {
   return `${keyPrefix}${randomBytes(24).toString('base64url')}`;
 }
 
+/** Opaque ids: `key_…`, `team_…`, `user_…`. */
+export const newId = (kind: string) => `${kind}_${randomBytes(9).toString('base64url')}`;
+
 export function hashKey(key: string): string {
   return createHash('sha256').update(key).digest('hex');
 }

@@ -1,11 +1,13 @@
 // Teams, users and virtual keys. Every change is written with its audit entry in one transaction.
 // Keys are stored only as SHA-256 hashes; the key itself is returned once, at creation or rotation.
-import { randomBytes } from 'node:crypto';
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import { GatehouseError } from '../core/errors/index.ts';
 import type { KeysTable, Schema, TeamsTable, UsersTable } from '../store/schema.ts';
 import { appendAudit } from './audit.ts';
-import { generateKey, hashKey } from './crypto.ts';
+import { generateKey, hashKey, newId } from './crypto.ts';
+import { type BudgetInput, type LimitsInput, writeBudget, writeLimits } from './rules.ts';
+
+export { newId };
 
 export interface Team {
   id: string;
@@ -41,7 +43,6 @@ export interface KeyInfo {
   createdAt: string;
 }
 
-export const newId = (kind: string) => `${kind}_${randomBytes(9).toString('base64url')}`;
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 const parseList = (text: string | null): string[] | null =>
   text === null ? null : (JSON.parse(text) as string[]);
@@ -129,7 +130,11 @@ export async function userTeams(db: Kysely<Schema> | Transaction<Schema>, userId
 export async function createTeam(
   db: Kysely<Schema>,
   actor: string,
-  input: { name: string; models?: string[] | undefined; metadata?: Record<string, string> | undefined },
+  input: {
+    name: string;
+    models?: string[] | undefined;
+    metadata?: Record<string, string> | undefined;
+  } & Rules,
 ): Promise<Team> {
   return db.transaction().execute(async (trx) => {
     const existing = await trx
@@ -152,6 +157,7 @@ export async function createTeam(
       updated_at: now,
     };
     await trx.insertInto('teams').values(row).execute();
+    await writeRules(trx, 'team', row.id, input);
     const team = teamView(row);
     await appendAudit(trx, {
       actor,
@@ -173,7 +179,7 @@ export async function createUser(
     teams?: string[] | undefined;
     models?: string[] | undefined;
     metadata?: Record<string, string> | undefined;
-  },
+  } & Rules,
 ): Promise<User> {
   return db.transaction().execute(async (trx) => {
     const existing = await trx
@@ -200,6 +206,7 @@ export async function createUser(
       updated_at: now,
     };
     await trx.insertInto('users').values(row).execute();
+    await writeRules(trx, 'user', row.id, input);
     for (const teamId of teamIds)
       await trx.insertInto('team_members').values({ team_id: teamId, user_id: row.id }).execute();
     const user = userView(row, teamIds);
@@ -214,7 +221,22 @@ export async function createUser(
   });
 }
 
-export interface KeyInput {
+interface Rules {
+  budget?: BudgetInput | undefined;
+  limits?: LimitsInput | undefined;
+}
+
+async function writeRules(
+  trx: Transaction<Schema>,
+  scope: 'key' | 'team' | 'user',
+  id: string,
+  rules: Rules,
+): Promise<void> {
+  if (rules.budget) await writeBudget(trx, scope, id, rules.budget);
+  if (rules.limits) await writeLimits(trx, scope, id, rules.limits);
+}
+
+export interface KeyInput extends Rules {
   name: string;
   team: string;
   user?: string | undefined;
@@ -262,6 +284,7 @@ export async function createKey(
       updated_at: now,
     };
     await trx.insertInto('keys').values(row).execute();
+    await writeRules(trx, 'key', row.id, input);
     const info = keyView(row);
     await appendAudit(trx, { actor, action: 'key.create', targetType: 'key', targetId: row.id, after: info });
     return { ...info, key };

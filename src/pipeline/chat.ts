@@ -3,7 +3,8 @@
 // event in the caller's format.
 import { GatehouseError, asGatehouseError } from '../core/errors/index.ts';
 import type { ChatRequest, ChatStream, StreamChunk, Usage } from '../core/ir/index.ts';
-import { type Served, runWithFailover } from '../routing/index.ts';
+import { type Served, runWithFailover, type Target } from '../routing/index.ts';
+import { admit, chatAllowance, settle } from './admit.ts';
 import type { Responder } from '../server/responder.ts';
 import { authorize, type RequestContext } from './context.ts';
 import type { Pipeline } from './runtime.ts';
@@ -28,6 +29,32 @@ export async function runChat(
   record.stream = req.stream;
   authorize(ctx, req.model);
   const targets = pipeline.targets.resolve(req.model);
+  const allowance = chatAllowance(req);
+  const admission = await admit(
+    pipeline.admitter,
+    ctx,
+    req.model,
+    targets,
+    allowance.input,
+    allowance.output,
+  );
+  for (const [name, value] of Object.entries(admission.headers)) out.setHeader(name, value);
+  try {
+    await callAndAnswer(pipeline, ctx, surface, req, targets, out);
+  } finally {
+    await settle(pipeline.admitter, ctx, admission, pipeline.providerType(record.provider));
+  }
+}
+
+async function callAndAnswer(
+  pipeline: Pipeline,
+  ctx: RequestContext,
+  surface: ChatSurface,
+  req: ChatRequest,
+  targets: readonly Target[],
+  out: Responder,
+): Promise<void> {
+  const record = ctx.record;
   const input = pipeline.failoverInput(ctx, surface.name);
 
   if (!req.stream) {

@@ -31,6 +31,8 @@ export interface RequestRecord {
   keyId?: string;
   teamId?: string;
   userId?: string;
+  /** USD; null when the model has no known price. */
+  costUsd?: number | null;
 }
 
 export interface RequestContext {

@@ -1,5 +1,8 @@
 import { GatehouseError } from '../core/errors/index.ts';
-import { runWithFailover } from '../routing/index.ts';
+import { estimateTokens } from '../core/ir/estimate.ts';
+import type { EmbeddingsRequest } from '../core/ir/index.ts';
+import { runWithFailover, type Target } from '../routing/index.ts';
+import { admit, settle } from './admit.ts';
 import type { Responder } from '../server/responder.ts';
 import { servedHeaders } from './chat.ts';
 import { authorize, type RequestContext } from './context.ts';
@@ -17,6 +20,27 @@ export async function runEmbeddings(
   ctx.record.model = req.model;
   authorize(ctx, req.model);
   const targets = pipeline.targets.resolve(req.model);
+  const inputTokens = req.input.reduce(
+    (sum, item) => sum + (typeof item === 'string' ? estimateTokens(item) : item.length),
+    0,
+  );
+  const admission = await admit(pipeline.admitter, ctx, req.model, targets, inputTokens, 0);
+  for (const [name, value] of Object.entries(admission.headers)) out.setHeader(name, value);
+  try {
+    await embedAndAnswer(pipeline, ctx, surface, req, targets, out);
+  } finally {
+    await settle(pipeline.admitter, ctx, admission, pipeline.providerType(ctx.record.provider));
+  }
+}
+
+async function embedAndAnswer(
+  pipeline: Pipeline,
+  ctx: RequestContext,
+  surface: EmbeddingsSurface,
+  req: EmbeddingsRequest,
+  targets: readonly Target[],
+  out: Responder,
+): Promise<void> {
   const served = await runWithFailover(
     targets,
     pipeline.failoverInput(ctx, 'openai'),

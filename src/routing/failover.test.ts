@@ -8,6 +8,7 @@ import { defaultTimeouts, type Target } from './targets.ts';
 const provider = {} as Provider;
 const target = (name: string, retries = 0, totalMs = defaultTimeouts.totalMs): Target => ({
   providerName: name,
+  providerType: 'mock',
   provider,
   model: `${name}-model`,
   retries,

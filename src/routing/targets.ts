@@ -5,6 +5,8 @@ import type { Provider, Timeouts } from '../providers/types.ts';
 
 export interface Target {
   providerName: string;
+  /** The provider's configured type (openai, anthropic, …), for pricing. */
+  providerType: string;
   provider: Provider;
   /** The provider's own model id. */
   model: string;
@@ -46,6 +48,7 @@ export class TargetResolver {
           );
           return {
             providerName: target.provider,
+            providerType: config.providers[target.provider]!.type,
             provider: this.#provider(target.provider),
             model: target.model,
             retries: target.retries ?? model.retries ?? 0,
@@ -76,7 +79,10 @@ export class TargetResolver {
       const provider = this.#providers.get(providerName);
       if (provider) {
         const timeouts = mergeTimeouts(defaultTimeouts, this.#config.providers[providerName]?.timeouts);
-        return [{ providerName, provider, model: modelName.slice(slash + 1), retries: 0, timeouts }];
+        const providerType = this.#config.providers[providerName]!.type;
+        return [
+          { providerName, providerType, provider, model: modelName.slice(slash + 1), retries: 0, timeouts },
+        ];
       }
     }
     throw new GatehouseError(

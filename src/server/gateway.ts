@@ -6,7 +6,11 @@ import type { AddressInfo } from 'node:net';
 import type { GatehouseConfig } from '../config/schema.ts';
 import { Pipeline } from '../pipeline/index.ts';
 import { createProvider, HttpClient, type Provider } from '../providers/index.ts';
+import { Governor, type LimitRule } from '../governance/admission.ts';
 import { Authenticator } from '../governance/authenticate.ts';
+import { createMemoryCounterStore, createRedisCounterStore } from '../governance/counters/index.ts';
+import { webhookNotifier } from '../governance/notify.ts';
+import { PriceBook } from '../governance/pricing/index.ts';
 import { resolveMasterKey } from '../governance/master-key.ts';
 import { defaultDatabaseUrl, openDatabase } from '../store/index.ts';
 import { createRequestHandler } from './app.ts';
@@ -14,6 +18,8 @@ import { createRequestHandler } from './app.ts';
 export interface GatewayOptions {
   config: GatehouseConfig;
   databaseUrl?: string;
+  /** GATEHOUSE_REDIS_URL: shared counters, so limits and budgets hold across replicas. */
+  redisUrl?: string;
   /** GATEHOUSE_MASTER_KEY; without it (SQLite only) one is generated into a file beside the database. */
   masterKey?: string;
   /** Overrides config.server.port (0 picks a free port). */
@@ -40,7 +46,6 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   for (const [name, providerConfig] of Object.entries(config.providers)) {
     providers.set(name, createProvider(name, providerConfig, { http }));
   }
-  const pipeline = new Pipeline(config, providers);
   const databaseUrl = options.databaseUrl ?? defaultDatabaseUrl;
   const master = resolveMasterKey(options.masterKey, databaseUrl);
   if (master.generated) {
@@ -52,6 +57,19 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   }
   const database = await openDatabase(databaseUrl);
   const auth = new Authenticator(database.db, master.key);
+  const counters = options.redisUrl
+    ? await createRedisCounterStore(options.redisUrl)
+    : createMemoryCounterStore();
+  const pipeline = new Pipeline(config, providers, {
+    governor: new Governor({
+      counters,
+      db: database.db,
+      timeZone: config.governance.timezone,
+      notify: webhookNotifier(config.governance.webhook_url, log),
+    }),
+    prices: new PriceBook(config.prices),
+    modelLimits: modelLimits(config),
+  });
   const host = options.host ?? config.server.host ?? '0.0.0.0';
 
   let draining = false;
@@ -61,7 +79,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     pipeline,
     auth,
     database,
-    admin: { db: database.db, auth },
+    admin: { db: database.db, auth, timeZone: config.governance.timezone },
     limits: { maxBytes: config.server.max_body_bytes, maxDepth: config.server.max_json_depth },
     isDraining: () => draining,
   });
@@ -97,9 +115,18 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         }
         server.closeAllConnections();
         await http.close();
+        await counters.close();
         await database.close();
       })();
       return stopping;
     },
   };
+}
+
+function modelLimits(config: GatehouseConfig): Map<string, LimitRule> {
+  const limits = new Map<string, LimitRule>();
+  for (const [name, model] of Object.entries(config.models)) {
+    if (model.limits) limits.set(name, { scope: 'model', id: name, name, ...model.limits });
+  }
+  return limits;
 }

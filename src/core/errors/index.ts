@@ -31,6 +31,10 @@ const catalogue = {
   GH_UNAUTHENTICATED: { status: 401, kind: 'authentication', retryable: false },
   GH_FORBIDDEN: { status: 403, kind: 'permission', retryable: false },
   GH_MODEL_NOT_FOUND: { status: 404, kind: 'not_found', retryable: false },
+  /** A gateway rate limit (requests, tokens or concurrency) refused the request. */
+  GH_RATE_LIMITED: { status: 429, kind: 'rate_limit', retryable: false },
+  /** A budget cannot cover the request's worst-case cost. */
+  GH_BUDGET_EXCEEDED: { status: 429, kind: 'rate_limit', retryable: false },
   GH_ROUTE_NOT_FOUND: { status: 404, kind: 'not_found', retryable: false },
   GH_METHOD_NOT_ALLOWED: { status: 405, kind: 'invalid_request', retryable: false },
   GH_SHUTTING_DOWN: { status: 503, kind: 'overloaded', retryable: true },

@@ -1,0 +1,281 @@
+// Admit and settle: before a call, reserve everything it may use — a request slot, its worst-case
+// tokens, a concurrency slot and its worst-case cost — in one all-or-nothing step (atomic in Redis
+// across replicas); after it, replace the reservation with what was actually used.
+import type { Kysely } from 'kysely';
+import { GatehouseError } from '../core/errors/index.ts';
+import type { Schema } from '../store/schema.ts';
+import type { CounterStore, Reservation } from './counters/index.ts';
+import { type Period, periodBounds } from './periods.ts';
+
+export interface LimitRule {
+  scope: 'key' | 'team' | 'user' | 'model';
+  id: string;
+  name: string;
+  rpm?: number | undefined;
+  tpm?: number | undefined;
+  concurrency?: number | undefined;
+}
+
+export interface BudgetRule {
+  scope: 'key' | 'team' | 'user';
+  id: string;
+  name: string;
+  limitMicros: number;
+  period: Period;
+  softThreshold?: number | undefined;
+}
+
+export interface AdmissionInput {
+  limits: LimitRule[];
+  budgets: BudgetRule[];
+  /** Input tokens (estimated) plus the output limit: what the request may use at most. */
+  worstCaseTokens: number;
+  /** USD at the dearest target's prices, or null when no price is known. */
+  worstCaseUsd: number | null;
+}
+
+export interface Settlement {
+  tokens: number;
+  costUsd: number | null;
+}
+
+export interface BudgetEvent {
+  kind: 'budget.threshold';
+  scope: BudgetRule['scope'];
+  id: string;
+  name: string;
+  period: Period;
+  limitUsd: number;
+  spentUsd: number;
+  threshold: number;
+}
+
+export interface Admission {
+  /** OpenAI-style x-ratelimit-* headers for the tightest request and token limits. */
+  headers: Record<string, string>;
+  settle(actual: Settlement): Promise<void>;
+}
+
+const minuteMs = 60_000;
+const micros = (usd: number) => Math.round(usd * 1_000_000);
+
+export class Governor {
+  readonly #counters: CounterStore;
+  readonly #db: Kysely<Schema>;
+  readonly #timeZone: string;
+  readonly #notify: (event: BudgetEvent) => void;
+  readonly #seeded = new Set<string>();
+
+  constructor(deps: {
+    counters: CounterStore;
+    db: Kysely<Schema>;
+    timeZone: string;
+    notify?: (event: BudgetEvent) => void;
+  }) {
+    this.#counters = deps.counters;
+    this.#db = deps.db;
+    this.#timeZone = deps.timeZone;
+    this.#notify = deps.notify ?? (() => {});
+  }
+
+  async admit(input: AdmissionInput): Promise<Admission> {
+    const now = Date.now();
+    const reservations: Reservation[] = [];
+    const kinds: string[] = [];
+    for (const rule of input.limits) {
+      const base = `rl:${rule.scope}:${rule.id}`;
+      if (rule.rpm !== undefined) {
+        reservations.push({ key: `${base}:rpm`, amount: 1, limit: rule.rpm, windowMs: minuteMs });
+        kinds.push('rpm');
+      }
+      if (rule.tpm !== undefined) {
+        reservations.push({
+          key: `${base}:tpm`,
+          amount: input.worstCaseTokens,
+          limit: rule.tpm,
+          windowMs: minuteMs,
+        });
+        kinds.push('tpm');
+      }
+      if (rule.concurrency !== undefined) {
+        reservations.push({ key: `${base}:concurrency`, amount: 1, limit: rule.concurrency });
+        kinds.push('concurrency');
+      }
+    }
+    // An unknown price still checks the budget is not spent (one micro-dollar), and charges nothing.
+    const budgetAmount = Math.max(1, micros(input.worstCaseUsd ?? 0));
+    const budgets = input.budgets.map((rule) => ({
+      rule,
+      bounds: periodBounds(rule.period, now, this.#timeZone),
+    }));
+    for (const { rule, bounds } of budgets) {
+      const key = `budget:${rule.scope}:${rule.id}:${rule.period}:${bounds.start}`;
+      await this.#seed(key, rule, bounds.start);
+      reservations.push({ key, amount: budgetAmount, limit: rule.limitMicros });
+      kinds.push('budget');
+    }
+    if (reservations.length === 0) return { headers: {}, settle: async () => {} };
+
+    const result = await this.#counters.reserve(reservations);
+    if (!result.ok) {
+      const refused = reservations.findIndex((r) => r.key === result.refusal!.key);
+      throw this.#refusal(input, kinds[refused]!, reservations[refused]!, result.refusal!.resetMs, budgets);
+    }
+    const headers = rateLimitHeaders(reservations, kinds, result.states);
+    let settled = false;
+    return {
+      headers,
+      settle: async (actual) => {
+        if (settled) return;
+        settled = true;
+        const deltas = reservations.flatMap((r, i) => {
+          if (kinds[i] === 'tpm')
+            return [{ key: r.key, delta: actual.tokens - r.amount, windowMs: minuteMs }];
+          if (kinds[i] === 'concurrency') return [{ key: r.key, delta: -1 }];
+          if (kinds[i] === 'budget') return [{ key: r.key, delta: micros(actual.costUsd ?? 0) - r.amount }];
+          return [];
+        });
+        if (deltas.length > 0) await this.#counters.adjust(deltas);
+        const spent = micros(actual.costUsd ?? 0);
+        if (spent > 0)
+          await Promise.all(budgets.map(({ rule, bounds }) => this.#persist(rule, bounds.start, spent, now)));
+        await this.#checkThresholds(budgets);
+      },
+    };
+  }
+
+  /** Loads spend recorded in the database into a budget counter the first time it is used. */
+  async #seed(key: string, rule: BudgetRule, periodStart: number): Promise<void> {
+    if (this.#seeded.has(key)) return;
+    const row = await this.#db
+      .selectFrom('spend')
+      .select('spent_micros')
+      .where('scope', '=', rule.scope)
+      .where('scope_id', '=', rule.id)
+      .where('period', '=', rule.period)
+      .where('period_start', '=', periodStart)
+      .executeTakeFirst();
+    await this.#counters.seed(key, row?.spent_micros ?? 0);
+    if (this.#seeded.size > 100_000) this.#seeded.clear();
+    this.#seeded.add(key);
+  }
+
+  async #persist(rule: BudgetRule, periodStart: number, spent: number, now: number): Promise<void> {
+    await this.#db
+      .insertInto('spend')
+      .values({
+        scope: rule.scope,
+        scope_id: rule.id,
+        period: rule.period,
+        period_start: periodStart,
+        spent_micros: spent,
+        updated_at: now,
+      })
+      .onConflict((oc) =>
+        oc.columns(['scope', 'scope_id', 'period', 'period_start']).doUpdateSet((eb) => ({
+          spent_micros: eb('spend.spent_micros', '+', spent),
+          updated_at: now,
+        })),
+      )
+      .execute();
+  }
+
+  async #checkThresholds(budgets: Array<{ rule: BudgetRule; bounds: { start: number } }>): Promise<void> {
+    const watched = budgets.filter(({ rule }) => rule.softThreshold !== undefined);
+    if (watched.length === 0) return;
+    const keys = watched.map(
+      ({ rule, bounds }) => `budget:${rule.scope}:${rule.id}:${rule.period}:${bounds.start}`,
+    );
+    const values = await this.#counters.read(keys);
+    for (const [i, { rule }] of watched.entries()) {
+      if (values[i]! < rule.softThreshold! * rule.limitMicros) continue;
+      // One notification per budget and period, across replicas: the first to reserve this slot sends it.
+      const once = await this.#counters.reserve([{ key: `notified:${keys[i]}`, amount: 1, limit: 1 }]);
+      if (!once.ok) continue;
+      this.#notify({
+        kind: 'budget.threshold',
+        scope: rule.scope,
+        id: rule.id,
+        name: rule.name,
+        period: rule.period,
+        limitUsd: rule.limitMicros / 1e6,
+        spentUsd: values[i]! / 1e6,
+        threshold: rule.softThreshold!,
+      });
+    }
+  }
+
+  #refusal(
+    input: AdmissionInput,
+    kind: string,
+    reservation: Reservation,
+    resetMs: number | undefined,
+    budgets: Array<{ rule: BudgetRule; bounds: { end: number } }>,
+  ): GatehouseError {
+    if (kind === 'budget') {
+      const { rule, bounds } = budgets.find(({ rule }) =>
+        reservation.key.startsWith(`budget:${rule.scope}:${rule.id}:`),
+      )!;
+      const per = rule.period === 'total' ? 'in total' : `per ${rule.period}`;
+      const retryAfter = rule.period === 'total' ? undefined : Math.ceil((bounds.end - Date.now()) / 1000);
+      return new GatehouseError(
+        'GH_BUDGET_EXCEEDED',
+        `The ${rule.scope} "${rule.name}" budget of ${usd(rule.limitMicros / 1e6)} ${per} does not cover this request.`,
+        retryAfter === undefined ? {} : { retryAfter },
+      );
+    }
+    const rule = input.limits.find((r) => reservation.key.startsWith(`rl:${r.scope}:${r.id}:`))!;
+    const what =
+      kind === 'rpm'
+        ? `${rule.rpm} requests per minute`
+        : kind === 'tpm'
+          ? `${rule.tpm} tokens per minute`
+          : `${rule.concurrency} concurrent requests`;
+    return new GatehouseError(
+      'GH_RATE_LIMITED',
+      `Rate limit of ${what} for the ${rule.scope} "${rule.name}" reached.`,
+      {
+        retryAfter: kind === 'concurrency' ? 1 : Math.max(1, Math.ceil((resetMs ?? minuteMs) / 1000)),
+      },
+    );
+  }
+}
+
+/** OpenAI's rate-limit headers, from the request and token counters with the least room left. */
+function rateLimitHeaders(
+  reservations: Reservation[],
+  kinds: string[],
+  states: Array<{ value: number; resetMs?: number }>,
+) {
+  const headers: Record<string, string> = {};
+  for (const [kind, suffix] of [
+    ['rpm', 'requests'],
+    ['tpm', 'tokens'],
+  ] as const) {
+    let best: { limit: number; remaining: number; resetMs: number } | undefined;
+    reservations.forEach((r, i) => {
+      if (kinds[i] !== kind) return;
+      const remaining = Math.max(0, r.limit - states[i]!.value);
+      if (!best || remaining < best.remaining)
+        best = { limit: r.limit, remaining, resetMs: states[i]!.resetMs ?? minuteMs };
+    });
+    if (best) {
+      headers[`x-ratelimit-limit-${suffix}`] = String(best.limit);
+      headers[`x-ratelimit-remaining-${suffix}`] = String(best.remaining);
+      headers[`x-ratelimit-reset-${suffix}`] = goDuration(best.resetMs);
+    }
+  }
+  return headers;
+}
+
+/** Dollars to the cent, or to the significant digits for amounts under a cent. */
+export function usd(amount: number): string {
+  return amount >= 0.01 || amount === 0 ? `$${amount.toFixed(2)}` : `$${Number(amount.toPrecision(2))}`;
+}
+
+/** Durations as OpenAI writes them: `156ms`, `1s`, `6m0s`. */
+export function goDuration(ms: number): string {
+  if (ms < 1000) return `${Math.max(0, Math.round(ms))}ms`;
+  const seconds = Math.ceil(ms / 1000);
+  return seconds < 60 ? `${seconds}s` : `${Math.floor(seconds / 60)}m${seconds % 60}s`;
+}
