@@ -1,0 +1,2 @@
+export { eventStreamFrames } from './event-stream.ts';
+export { createBedrockProvider } from './provider.ts';
