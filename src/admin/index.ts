@@ -7,6 +7,8 @@ import { validateBody } from '../api/validate.ts';
 import { GatehouseError } from '../core/errors/index.ts';
 import { listAudit, verifyAudit } from '../governance/audit.ts';
 import type { Authenticator } from '../governance/authenticate.ts';
+import type { SecretStore } from '../governance/secrets.ts';
+import type { ProviderRegistry } from '../server/provider-registry.ts';
 import {
   createKey,
   createTeam,
@@ -26,13 +28,15 @@ import { readJsonBody } from '../server/body.ts';
 import type { Responder } from '../server/responder.ts';
 import type { Schema } from '../store/schema.ts';
 import { openapiDocument } from './openapi.ts';
-import { keyInput, rotateInput, rulesInput, teamInput, userInput } from './schemas.ts';
+import { keyInput, rotateInput, rulesInput, secretInput, teamInput, userInput } from './schemas.ts';
 import { readRules, replaceRules, type Scope, spendReport } from '../governance/rules.ts';
 
 export interface AdminDeps {
   db: Kysely<Schema>;
   auth: Authenticator;
   timeZone: string;
+  secrets: SecretStore;
+  providers: ProviderRegistry;
 }
 
 const scopes: Record<string, Scope> = { keys: 'key', teams: 'team', users: 'user' };
@@ -152,6 +156,30 @@ const routes: Array<{ method: string; pattern: RegExp; status?: number; handle: 
       const key = await rotateKey(deps.db, actor(ctx), id!, input.overlap_seconds);
       deps.auth.invalidate();
       return key;
+    },
+  },
+  {
+    method: 'GET',
+    pattern: /^\/admin\/secrets$/,
+    handle: async (deps) => ({ data: await deps.secrets.list() }),
+  },
+  {
+    method: 'PUT',
+    pattern: /^\/admin\/secrets\/([^/]+)$/,
+    handle: async (deps, ctx, req, [name]) => {
+      const { value } = await body(req, secretInput);
+      const info = await deps.secrets.put(actor(ctx), name!, value);
+      await deps.providers.refresh();
+      return info;
+    },
+  },
+  {
+    method: 'DELETE',
+    pattern: /^\/admin\/secrets\/([^/]+)$/,
+    handle: async (deps, ctx, _r, [name]) => {
+      await deps.secrets.delete(actor(ctx), name!);
+      await deps.providers.refresh();
+      return { deleted: name };
     },
   },
   {

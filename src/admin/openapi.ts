@@ -1,7 +1,7 @@
 // The admin API described as OpenAPI 3.1, served at /admin/openapi.json. Request schemas are
 // generated from the same zod schemas that validate the requests.
 import { z } from 'zod';
-import { keyInput, rotateInput, rulesInput, teamInput, userInput } from './schemas.ts';
+import { keyInput, rotateInput, rulesInput, secretInput, teamInput, userInput } from './schemas.ts';
 
 const json = (schema: z.ZodType) => ({
   content: { 'application/json': { schema: z.toJSONSchema(schema, { io: 'input' }) } },
@@ -107,6 +107,22 @@ export const openapiDocument = {
         summary: 'Settled spend and remaining budget in the current period',
         responses: { '200': ok('Spend'), ...errors },
       },
+    },
+    '/admin/secrets': {
+      get: {
+        summary: 'Stored provider secrets: names and dates, never values',
+        responses: { '200': ok('Secrets'), ...errors },
+      },
+    },
+    '/admin/secrets/{name}': {
+      parameters: [{ name: 'name', in: 'path', required: true, schema: { type: 'string' } }],
+      put: {
+        summary:
+          'Store or replace a secret (sealed with AES-256-GCM); providers using it are rebuilt at once',
+        requestBody: json(secretInput),
+        responses: { '200': ok('Name and dates'), ...errors },
+      },
+      delete: { summary: 'Delete a secret', responses: { '200': ok('Deleted'), ...errors } },
     },
     '/admin/audit': {
       get: {

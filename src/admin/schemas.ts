@@ -61,3 +61,4 @@ export const rotateInput = z.strictObject({
     .max(30 * 86_400)
     .default(3600),
 });
+export const secretInput = z.strictObject({ value: z.string().min(1).max(16_384) });

@@ -18,6 +18,7 @@ Environment:
                           master.key beside the database and its path is printed
   GATEHOUSE_DATABASE_URL  sqlite:<path> (default sqlite:./.gatehouse/gatehouse.db) or postgres://…
   GATEHOUSE_REDIS_URL     redis://… to share rate-limit and budget counters across replicas
+  GATEHOUSE_ENCRYPTION_KEY  seals stored provider secrets (default: derived from the master key)
 
 SIGTERM or SIGINT stops accepting requests, lets in-flight ones finish (server.shutdown_grace_ms), exits 0.`,
   options: {
@@ -48,6 +49,7 @@ SIGTERM or SIGINT stops accepting requests, lets in-flight ones finish (server.s
       masterKey: process.env.GATEHOUSE_MASTER_KEY || undefined,
       databaseUrl: process.env.GATEHOUSE_DATABASE_URL || undefined,
       redisUrl: process.env.GATEHOUSE_REDIS_URL || undefined,
+      encryptionKey: process.env.GATEHOUSE_ENCRYPTION_KEY || undefined,
       port,
       host: values.host as string | undefined,
     });

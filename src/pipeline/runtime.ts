@@ -1,7 +1,7 @@
 // What the pipeline stages share for the life of the process: resolved targets and failover settings.
 import type { GatehouseConfig } from '../config/schema.ts';
-import type { Provider } from '../providers/types.ts';
 import { type FailoverSettings, TargetResolver } from '../routing/index.ts';
+import type { ProviderLookup } from '../routing/targets.ts';
 import type { FailoverInput } from '../routing/failover.ts';
 import type { Admitter } from './admit.ts';
 import type { RequestContext, SurfaceName } from './context.ts';
@@ -12,7 +12,7 @@ export class Pipeline {
   readonly admitter: Admitter;
   readonly #providerTypes: ReadonlyMap<string, string>;
 
-  constructor(config: GatehouseConfig, providers: ReadonlyMap<string, Provider>, admitter: Admitter) {
+  constructor(config: GatehouseConfig, providers: ProviderLookup, admitter: Admitter) {
     this.targets = new TargetResolver(config, providers);
     this.admitter = admitter;
     this.#providerTypes = new Map(Object.entries(config.providers).map(([name, p]) => [name, p.type]));

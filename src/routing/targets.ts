@@ -14,6 +14,10 @@ export interface Target {
   timeouts: Timeouts;
 }
 
+export interface ProviderLookup {
+  get(name: string): Provider | undefined;
+}
+
 export const defaultTimeouts: Timeouts = { connectMs: 10_000, firstByteMs: 120_000, totalMs: 600_000 };
 
 function mergeTimeouts(base: Timeouts, over: TimeoutsConfig | undefined): Timeouts {
@@ -31,10 +35,10 @@ function mergeTimeouts(base: Timeouts, over: TimeoutsConfig | undefined): Timeou
  */
 export class TargetResolver {
   readonly #config: GatehouseConfig;
-  readonly #providers: ReadonlyMap<string, Provider>;
+  readonly #providers: ProviderLookup;
   readonly #models = new Map<string, Target[]>();
 
-  constructor(config: GatehouseConfig, providers: ReadonlyMap<string, Provider>) {
+  constructor(config: GatehouseConfig, providers: ProviderLookup) {
     this.#config = config;
     this.#providers = providers;
     for (const [name, model] of Object.entries(config.models)) {
@@ -46,17 +50,26 @@ export class TargetResolver {
             mergeTimeouts(mergeTimeouts(defaultTimeouts, providerTimeouts), model.timeouts),
             target.timeouts,
           );
-          return {
-            providerName: target.provider,
-            providerType: config.providers[target.provider]!.type,
-            provider: this.#provider(target.provider),
-            model: target.model,
-            retries: target.retries ?? model.retries ?? 0,
-            timeouts,
-          };
+          this.#provider(target.provider);
+          return this.#target(target.provider, target.model, target.retries ?? model.retries ?? 0, timeouts);
         }),
       );
     }
+  }
+
+  /** The provider is looked up on each use, so a provider rebuilt with a new secret is used at once. */
+  #target(providerName: string, model: string, retries: number, timeouts: Timeouts): Target {
+    const providers = this.#providers;
+    return {
+      providerName,
+      providerType: this.#config.providers[providerName]!.type,
+      get provider() {
+        return providers.get(providerName)!;
+      },
+      model,
+      retries,
+      timeouts,
+    };
   }
 
   #provider(name: string): Provider {

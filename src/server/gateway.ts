@@ -5,19 +5,24 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { GatehouseConfig } from '../config/schema.ts';
 import { Pipeline } from '../pipeline/index.ts';
-import { createProvider, HttpClient, type Provider } from '../providers/index.ts';
+import { HttpClient } from '../providers/index.ts';
 import { Governor, type LimitRule } from '../governance/admission.ts';
 import { Authenticator } from '../governance/authenticate.ts';
 import { createMemoryCounterStore, createRedisCounterStore } from '../governance/counters/index.ts';
+import { SecretBox } from '../governance/crypto.ts';
 import { webhookNotifier } from '../governance/notify.ts';
+import { SecretStore } from '../governance/secrets.ts';
 import { PriceBook } from '../governance/pricing/index.ts';
 import { resolveMasterKey } from '../governance/master-key.ts';
 import { defaultDatabaseUrl, openDatabase } from '../store/index.ts';
 import { createRequestHandler } from './app.ts';
+import { ProviderRegistry } from './provider-registry.ts';
 
 export interface GatewayOptions {
   config: GatehouseConfig;
   databaseUrl?: string;
+  /** GATEHOUSE_ENCRYPTION_KEY: seals provider secrets; the master key when not set. */
+  encryptionKey?: string;
   /** GATEHOUSE_REDIS_URL: shared counters, so limits and budgets hold across replicas. */
   redisUrl?: string;
   /** GATEHOUSE_MASTER_KEY; without it (SQLite only) one is generated into a file beside the database. */
@@ -42,10 +47,6 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const { config } = options;
   const log = options.log ?? ((line: string) => console.log(line));
   const http = new HttpClient();
-  const providers = new Map<string, Provider>();
-  for (const [name, providerConfig] of Object.entries(config.providers)) {
-    providers.set(name, createProvider(name, providerConfig, { http }));
-  }
   const databaseUrl = options.databaseUrl ?? defaultDatabaseUrl;
   const master = resolveMasterKey(options.masterKey, databaseUrl);
   if (master.generated) {
@@ -57,6 +58,14 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   }
   const database = await openDatabase(databaseUrl);
   const auth = new Authenticator(database.db, master.key);
+  const secrets = new SecretStore(database.db, new SecretBox(options.encryptionKey ?? master.key));
+  const providers = new ProviderRegistry(config.providers, { http }, secrets);
+  for (const name of await providers.load()) {
+    log(
+      `WARNING: the secret "${name}" used in the configuration is not stored; add it with PUT /admin/secrets/${name}.`,
+    );
+  }
+  providers.startPolling(5_000, log);
   const counters = options.redisUrl
     ? await createRedisCounterStore(options.redisUrl)
     : createMemoryCounterStore();
@@ -79,7 +88,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     pipeline,
     auth,
     database,
-    admin: { db: database.db, auth, timeZone: config.governance.timezone },
+    admin: { db: database.db, auth, timeZone: config.governance.timezone, secrets, providers },
     limits: { maxBytes: config.server.max_body_bytes, maxDepth: config.server.max_json_depth },
     isDraining: () => draining,
   });
@@ -115,6 +124,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         }
         server.closeAllConnections();
         await http.close();
+        providers.stop();
         await counters.close();
         await database.close();
       })();

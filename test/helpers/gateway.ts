@@ -6,7 +6,7 @@ export const testMasterKey = 'gh-test-master-key';
 
 export async function startTestGateway(
   config: Record<string, unknown>,
-  options: { databaseUrl?: string } = {},
+  options: { databaseUrl?: string; log?: (line: string) => void } = {},
 ): Promise<Gateway> {
   return startGateway({
     config: parseConfig(config, 'test config', {}),
@@ -14,7 +14,7 @@ export async function startTestGateway(
     databaseUrl: options.databaseUrl ?? 'sqlite::memory:',
     port: 0,
     host: '127.0.0.1',
-    log: () => {},
+    log: options.log ?? (() => {}),
   });
 }
 
