@@ -1,9 +1,48 @@
-// gatehouse keys | teams | users | audit: thin commands over the admin API.
+// gatehouse keys | teams | users | secrets | audit: thin commands over the admin API.
 import { adminCall, adminOptions, adminRequest, adminOptionsHelp, list, pairs } from './admin-client.ts';
 import type { Command } from './command.ts';
 
 const defined = (fields: Record<string, unknown>) =>
   Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
+
+const rulesOptions = {
+  budget: { type: 'string' },
+  period: { type: 'string' },
+  'soft-threshold': { type: 'string' },
+  rpm: { type: 'string' },
+  tpm: { type: 'string' },
+  concurrency: { type: 'string' },
+} as const;
+
+const rulesHelp = `Budget and limits (create):
+      --budget USD [--period day|week|month|total] [--soft-threshold 0.8]   (period default: month)
+      --rpm N  --tpm N  --concurrency N`;
+
+const number = (value: string | boolean | undefined) =>
+  typeof value === 'string' ? Number(value) : undefined;
+
+/** The budget and limits given as flags, in the admin API's shape (the API checks the values). */
+function rulesFrom(values: Record<string, string | boolean | undefined>) {
+  const budget =
+    values.budget === undefined
+      ? undefined
+      : defined({
+          usd: number(values.budget),
+          period: values.period ?? 'month',
+          soft_threshold: number(values['soft-threshold']),
+        });
+  const limits = defined({
+    rpm: number(values.rpm),
+    tpm: number(values.tpm),
+    concurrency: number(values.concurrency),
+  });
+  return defined({ budget, limits: Object.keys(limits).length > 0 ? limits : undefined });
+}
+
+/** `spend ID`: settled spend and remaining budget of a key, team or user. */
+function spend(values: Record<string, string | boolean | undefined>, collection: string, id: string) {
+  return adminCall(values, 'GET', `/admin/${collection}/${encodeURIComponent(id)}/spend`);
+}
 
 export const keysCommand: Command = {
   usage: `Usage:
@@ -11,8 +50,11 @@ export const keysCommand: Command = {
   gatehouse keys list [--team TEAM]
   gatehouse keys revoke KEY_ID
   gatehouse keys rotate KEY_ID [--overlap SECONDS]   (default 3600: the old key works that much longer)
+  gatehouse keys spend KEY_ID
 
 The key is printed once, at create and rotate; only its hash is stored.
+
+${rulesHelp}
 
 ${adminOptionsHelp}`,
   options: {
@@ -24,6 +66,7 @@ ${adminOptionsHelp}`,
     'expires-at': { type: 'string' },
     metadata: { type: 'string' },
     overlap: { type: 'string' },
+    ...rulesOptions,
   },
   async run(values, [action, id]) {
     switch (action) {
@@ -39,8 +82,12 @@ ${adminOptionsHelp}`,
             models: list(values.models),
             expires_at: values['expires-at'],
             metadata: pairs(values.metadata),
+            ...rulesFrom(values),
           }),
         );
+      case 'spend':
+        if (id) return spend(values, 'keys', id);
+        break;
       case 'list':
         return adminCall(
           values,
@@ -66,6 +113,9 @@ export const teamsCommand: Command = {
   usage: `Usage:
   gatehouse teams create --name NAME [--models a,b*] [--metadata k=v,…]
   gatehouse teams list
+  gatehouse teams spend TEAM
+
+${rulesHelp}
 
 ${adminOptionsHelp}`,
   options: {
@@ -73,17 +123,24 @@ ${adminOptionsHelp}`,
     name: { type: 'string' },
     models: { type: 'string' },
     metadata: { type: 'string' },
+    ...rulesOptions,
   },
-  async run(values, [action]) {
+  async run(values, [action, id]) {
     if (action === 'create') {
       return adminCall(
         values,
         'POST',
         '/admin/teams',
-        defined({ name: values.name, models: list(values.models), metadata: pairs(values.metadata) }),
+        defined({
+          name: values.name,
+          models: list(values.models),
+          metadata: pairs(values.metadata),
+          ...rulesFrom(values),
+        }),
       );
     }
     if (action === 'list') return adminCall(values, 'GET', '/admin/teams');
+    if (action === 'spend' && id) return spend(values, 'teams', id);
     console.error(this.usage);
     return 2;
   },
@@ -93,6 +150,9 @@ export const usersCommand: Command = {
   usage: `Usage:
   gatehouse users create --name NAME [--email EMAIL] [--teams a,b] [--models a,b*] [--metadata k=v,…]
   gatehouse users list
+  gatehouse users spend USER
+
+${rulesHelp}
 
 ${adminOptionsHelp}`,
   options: {
@@ -102,8 +162,9 @@ ${adminOptionsHelp}`,
     teams: { type: 'string' },
     models: { type: 'string' },
     metadata: { type: 'string' },
+    ...rulesOptions,
   },
-  async run(values, [action]) {
+  async run(values, [action, id]) {
     if (action === 'create') {
       return adminCall(
         values,
@@ -115,10 +176,12 @@ ${adminOptionsHelp}`,
           teams: list(values.teams),
           models: list(values.models),
           metadata: pairs(values.metadata),
+          ...rulesFrom(values),
         }),
       );
     }
     if (action === 'list') return adminCall(values, 'GET', '/admin/users');
+    if (action === 'spend' && id) return spend(values, 'users', id);
     console.error(this.usage);
     return 2;
   },
@@ -142,6 +205,32 @@ ${adminOptionsHelp}`,
         return 1;
       }
       return result.code;
+    }
+    console.error(this.usage);
+    return 2;
+  },
+};
+
+export const secretsCommand: Command = {
+  usage: `Usage:
+  gatehouse secrets set NAME      read the value from standard input (keeps it out of shell history)
+  gatehouse secrets list          names and dates, never values
+  gatehouse secrets delete NAME
+
+Refer to a stored secret in gatehouse.yaml as api_key: "secret:NAME".
+
+${adminOptionsHelp}`,
+  options: { ...adminOptions },
+  async run(values, [action, name]) {
+    if (action === 'list') return adminCall(values, 'GET', '/admin/secrets');
+    if (action === 'delete' && name)
+      return adminCall(values, 'DELETE', `/admin/secrets/${encodeURIComponent(name)}`);
+    if (action === 'set' && name) {
+      let value = '';
+      for await (const chunk of process.stdin) value += chunk;
+      return adminCall(values, 'PUT', `/admin/secrets/${encodeURIComponent(name)}`, {
+        value: value.replace(/\r?\n$/, ''),
+      });
     }
     console.error(this.usage);
     return 2;

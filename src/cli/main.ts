@@ -10,6 +10,7 @@ const commands: Record<string, () => Promise<Command>> = {
   teams: async () => (await import('./governance.ts')).teamsCommand,
   users: async () => (await import('./governance.ts')).usersCommand,
   audit: async () => (await import('./governance.ts')).auditCommand,
+  secrets: async () => (await import('./governance.ts')).secretsCommand,
 };
 
 const usage = `Usage: gatehouse <command> [options]
@@ -20,6 +21,7 @@ Commands:
   config schema    Print the JSON Schema of gatehouse.yaml
   keys             Create, list, revoke and rotate virtual keys
   teams, users     Manage teams and users
+  secrets          Store provider credentials (sealed at rest)
   audit            Verify or list the audit log
 
 Run "gatehouse <command> --help" for a command's options.`;

@@ -64,6 +64,47 @@ test('teams create, keys create/list/rotate/revoke, audit verify', async () => {
   assert.match(broken.stderr, /entry 2 was altered/);
 });
 
+test('budgets and limits from flags, spend, and secrets from standard input', async () => {
+  const created = await cli(
+    'keys',
+    'create',
+    '--name',
+    'capped',
+    '--team',
+    'search',
+    '--budget',
+    '5',
+    '--period',
+    'day',
+    '--rpm',
+    '2',
+  );
+  assert.equal(created.code, 0, created.stderr);
+  const key = JSON.parse(created.stdout);
+  assert.equal((await chat(key.key)).status, 200);
+  assert.equal((await chat(key.key)).status, 200);
+  assert.equal((await chat(key.key)).status, 429, 'rpm 2 from the flag');
+  const spent = JSON.parse((await cli('keys', 'spend', key.id)).stdout);
+  assert.equal(spent.budget.usd, 5);
+  assert.equal(spent.budget.period, 'day');
+  assert.ok(spent.budget.spent_usd > 0);
+  const bad = await cli('keys', 'create', '--name', 'x', '--team', 'search', '--budget', 'lots');
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /budget\.usd/);
+
+  const set = await runGatehouseAsync(
+    ['secrets', 'set', 'openai-prod', '--url', gateway.url, '--master-key', testMasterKey],
+    {
+      input: 'sk-from-stdin\n',
+    },
+  );
+  assert.equal(set.code, 0, set.stderr);
+  assert.ok(!set.stdout.includes('sk-from-stdin'));
+  const listed = await cli('secrets', 'list');
+  assert.match(listed.stdout, /openai-prod/);
+  assert.ok(!listed.stdout.includes('sk-from-stdin'));
+});
+
 test('admin commands report a clear error for bad input and for a wrong key', async () => {
   const bad = await cli('keys', 'create', '--name', 'x', '--team', 'nowhere');
   assert.equal(bad.code, 1);

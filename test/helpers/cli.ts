@@ -55,7 +55,10 @@ export function runGatehouse(args: string[], options: { cwd?: string; env?: Reco
 }
 
 /** Like runGatehouse, without blocking the event loop (for a gateway running in the test's own process). */
-export function runGatehouseAsync(args: string[], options: { env?: Record<string, string> } = {}) {
+export function runGatehouseAsync(
+  args: string[],
+  options: { env?: Record<string, string>; input?: string } = {},
+) {
   return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
     const child = spawn(process.execPath, [cliPath, ...args], { env: { ...process.env, ...options.env } });
     let stdout = '';
@@ -63,5 +66,6 @@ export function runGatehouseAsync(args: string[], options: { env?: Record<string
     child.stdout.on('data', (chunk) => (stdout += chunk));
     child.stderr.on('data', (chunk) => (stderr += chunk));
     child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(options.input ?? '');
   });
 }
