@@ -1,19 +1,10 @@
 // The audit log's hash chain: each entry's hash covers its content and the previous entry's hash,
 // so altering, inserting or deleting any entry breaks every hash after it.
 import { createHash } from 'node:crypto';
+import type { AuditLogTable } from '../store/schema.ts';
 
-export interface AuditEntry {
-  seq: number;
-  at: number;
-  actor: string;
-  action: string;
-  target_type: string;
-  target_id: string;
-  before: string | null;
-  after: string | null;
-  prev_hash: string;
-  hash: string;
-}
+/** One audit log row, as stored. */
+export type AuditEntry = AuditLogTable;
 
 export const genesisHash = '0'.repeat(64);
 

@@ -17,7 +17,7 @@ import {
   parseAnthropicSse,
   startAnthropicUpstream,
 } from '../upstreams/anthropic.ts';
-import { type MockUpstream, startUpstream, writeInPieces } from '../upstreams/server.ts';
+import { type MockUpstream, startHangingStream, startUpstream, writeInPieces } from '../upstreams/server.ts';
 
 const dir = anthropicFixtureDir;
 const used = new Set<string>();
@@ -421,24 +421,14 @@ test('stream-text.sse decodes to the streamed text with final usage', async () =
 });
 
 test('abandoning a stream early releases the upstream connection', async () => {
-  // An upstream that sends its first event and then keeps the stream open, as a long answer would.
-  let upstreamClosed!: () => void;
-  const closed = new Promise<void>((resolve) => {
-    upstreamClosed = resolve;
-  });
-  const endless = await startUpstream((_req, res) => {
-    const first = fixtureText(dir, 'stream-text.sse').split('\n\n')[0];
-    res.on('close', () => upstreamClosed());
-    res.writeHead(200, { 'content-type': 'text/event-stream' });
-    res.write(`${first}\n\n`);
-  });
+  const endless = await startHangingStream(fixtureText(dir, 'stream-text.sse').split('\n\n')[0]!);
   try {
     const hanging = createAnthropicProvider('claude', config(endless.url), { http });
     for await (const chunk of await hanging.stream(ir({ stream: true }), model, opts())) {
       assert.equal(chunk.parts[0]?.type, 'start');
       break;
     }
-    await closed; // resolves only once the provider let go of the upstream response
+    await endless.released; // settles only once the provider let go of the upstream response
   } finally {
     await endless.close();
   }

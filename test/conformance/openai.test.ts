@@ -26,7 +26,7 @@ import {
   parseOpenAISse,
   startOpenAIUpstream,
 } from '../upstreams/openai.ts';
-import { type MockUpstream, startUpstream, writeInPieces } from '../upstreams/server.ts';
+import { type MockUpstream, startHangingStream, startUpstream, writeInPieces } from '../upstreams/server.ts';
 
 const used = new Set<string>();
 function fixture<T = any>(file: string, dir = openaiFixtureDir): T {
@@ -517,23 +517,16 @@ test('a stream that ends before any finish_reason is a protocol error', async ()
 });
 
 test('abandoning a stream early releases the upstream connection', async () => {
-  let upstreamClosed!: () => void;
-  const closed = new Promise<void>((resolve) => {
-    upstreamClosed = resolve;
-  });
-  const endless = await startUpstream((_req, res) => {
-    const first = fixtureText(openaiFixtureDir, 'stream-text.sse').split('\n\n')[0];
-    res.on('close', () => upstreamClosed());
-    res.writeHead(200, { 'content-type': 'text/event-stream' });
-    res.write(`${first}\n\n`);
-  });
+  const endless = await startHangingStream(
+    fixtureText(openaiFixtureDir, 'stream-text.sse').split('\n\n')[0]!,
+  );
   try {
     const hanging = createOpenAIProvider('oai', config(endless.url), { http });
     for await (const chunk of await hanging.stream(ir({ stream: true }), model, opts())) {
       assert.equal(chunk.parts[0]?.type, 'start');
       break;
     }
-    await closed; // resolves only once the provider let go of the upstream response
+    await endless.released; // settles only once the provider let go of the upstream response
   } finally {
     await endless.close();
   }

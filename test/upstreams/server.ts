@@ -130,3 +130,22 @@ export async function writeInPieces(
   }
   res.end();
 }
+
+/**
+ * An upstream that sends one event and then holds its stream open, as a long answer would;
+ * `released` settles once the client lets go of the response.
+ */
+export async function startHangingStream(
+  firstEvent: string,
+): Promise<MockUpstream & { released: Promise<void> }> {
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  const upstream = await startUpstream((_req, res) => {
+    res.on('close', () => release());
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    res.write(`${firstEvent}\n\n`);
+  });
+  return Object.assign(upstream, { released });
+}
