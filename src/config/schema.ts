@@ -31,6 +31,12 @@ export const providerSchema = z.discriminatedUnion('type', [
     base_url: httpUrl.default('https://api.openai.com/v1'),
     organization: z.string().optional(),
     project: z.string().optional(),
+    api: z
+      .enum(['chat', 'responses'])
+      .default('chat')
+      .describe(
+        'chat: /chat/completions (same-dialect pass-through); responses: the Responses API, translated.',
+      ),
     ...common,
   }),
   z.strictObject({

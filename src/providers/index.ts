@@ -8,13 +8,16 @@ import {
   createAzureOpenAIProvider,
   createOpenAICompatibleProvider,
   createOpenAIProvider,
+  createOpenAIResponsesProvider,
 } from './openai/index.ts';
 import type { Provider, ProviderDeps } from './types.ts';
 
 export function createProvider(name: string, config: ProviderConfig, deps: ProviderDeps): Provider {
   switch (config.type) {
     case 'openai':
-      return createOpenAIProvider(name, config, deps);
+      return config.api === 'responses'
+        ? createOpenAIResponsesProvider(name, config, deps)
+        : createOpenAIProvider(name, config, deps);
     case 'azure-openai':
       return createAzureOpenAIProvider(name, config, deps);
     case 'openai-compatible':

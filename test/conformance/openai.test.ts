@@ -45,7 +45,7 @@ function config(
   baseUrl: string,
   extra: Partial<ProviderConfigOf<'openai'>> = {},
 ): ProviderConfigOf<'openai'> {
-  return { type: 'openai', api_key: apiKey, base_url: baseUrl, ...extra };
+  return { type: 'openai', api: 'chat', api_key: apiKey, base_url: baseUrl, ...extra };
 }
 
 function azureConfig(baseUrl: string, key = apiKey): ProviderConfigOf<'azure-openai'> {
@@ -756,7 +756,7 @@ test('the mock upstream refuses malformed requests in OpenAI’s envelope', asyn
 // 6. Every fixture is exercised
 
 test('every fixture in openai-chat and openai-embeddings is used by this suite', () => {
-  // openai-responses/* (the Responses API) is out of scope: no provider speaks it.
+  // openai-responses/* is exercised by its own suite (openai-responses.test.ts).
   const inScope = [openaiFixtureDir, openaiEmbeddingsFixtureDir];
   const all = inScope.flatMap((dir) => readdirSync(`${fixturesDir}${dir}`).map((file) => `${dir}/${file}`));
   assert.deepEqual([...used].sort(), all.sort());

@@ -1,4 +1,4 @@
-// Both surfaces × all six provider types × {plain text, streamed text, tool call, streamed parallel
+// Both surfaces × all six provider types (and OpenAI's Responses API) × {plain text, streamed text, tool call, streamed parallel
 // tool calls, tool-result round trip}, driven by the official SDKs against protocol-faithful mock
 // upstreams. What the client sees is compared with what the upstream's recorded answer says.
 import assert from 'node:assert/strict';
@@ -11,6 +11,7 @@ import { anthropicExpected, startAnthropicUpstream } from '../upstreams/anthropi
 import { bedrockExpected, startBedrockUpstream } from '../upstreams/bedrock.ts';
 import { geminiExpected, startGeminiUpstream } from '../upstreams/gemini.ts';
 import { openaiExpected, startOpenAIUpstream } from '../upstreams/openai.ts';
+import { openaiResponsesExpected, startOpenAIResponsesUpstream } from '../upstreams/openai-responses.ts';
 import type { MockUpstream } from '../upstreams/server.ts';
 
 interface Expected {
@@ -38,16 +39,19 @@ const providerTypes: Array<{ type: string; expected: Expected }> = [
   { type: 'anthropic', expected: anthropicExpected },
   { type: 'gemini', expected: geminiExpected },
   { type: 'bedrock', expected: bedrockExpected as Expected },
+  // The openai type again, speaking the Responses API (`api: responses`).
+  { type: 'openai-responses', expected: openaiResponsesExpected },
 ];
 
 before(async () => {
-  const [oa, an, ge, br] = await Promise.all([
+  const [oa, an, ge, br, rs] = await Promise.all([
     startOpenAIUpstream(),
     startAnthropicUpstream(),
     startGeminiUpstream(),
     startBedrockUpstream(),
+    startOpenAIResponsesUpstream(),
   ]);
-  upstreams.push(oa, an, ge, br);
+  upstreams.push(oa, an, ge, br, rs);
   const providers = {
     openai: { type: 'openai', base_url: `${oa.url}/v1`, api_key: 'sk-upstream' },
     'azure-openai': { type: 'azure-openai', base_url: oa.url, api_key: 'azure-upstream' },
@@ -62,6 +66,14 @@ before(async () => {
       secret_access_key: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY',
     },
   };
+  Object.assign(providers, {
+    'openai-responses': {
+      type: 'openai',
+      api: 'responses',
+      base_url: `${rs.url}/v1`,
+      api_key: 'sk-upstream',
+    },
+  });
   const models = Object.fromEntries(
     Object.keys(providers).map((name) => [
       `via-${name}`,
@@ -216,7 +228,7 @@ describe('OpenAI SDK', () => {
           tools,
         });
         const calls = first.choices[0]!.message.tool_calls ?? [];
-        assert.equal(calls.length, 2);
+        assert.equal(calls.length, expected.toolCalls.length);
         const data = await client().chat.completions.create({
           model,
           tools,
@@ -312,7 +324,7 @@ describe('Anthropic SDK', () => {
           messages: [{ role: 'user', content: question }],
         });
         const uses = first.content.filter((block) => block.type === 'tool_use');
-        assert.equal(uses.length, 2);
+        assert.equal(uses.length, expected.toolCalls.length);
         const message = await client().messages.create({
           model,
           max_tokens: 512,

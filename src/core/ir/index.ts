@@ -4,7 +4,7 @@
 // fragmentary stream can be forwarded without re-serialising.
 
 /** A wire dialect. Same-dialect traffic is passed through; different dialects are translated. */
-export type Dialect = 'openai' | 'anthropic' | 'gemini' | 'bedrock' | 'mock';
+export type Dialect = 'openai' | 'openai-responses' | 'anthropic' | 'gemini' | 'bedrock' | 'mock';
 
 export interface CacheControl {
   type: 'ephemeral';

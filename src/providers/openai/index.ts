@@ -3,3 +3,4 @@ export {
   createOpenAICompatibleProvider,
   createOpenAIProvider,
 } from './provider.ts';
+export { createOpenAIResponsesProvider } from './responses-provider.ts';
