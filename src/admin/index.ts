@@ -20,6 +20,8 @@ import {
   revokeKey,
   rotateKey,
   teamView,
+  updateKey,
+  updateOwner,
   userTeams,
   userView,
 } from '../governance/identity.ts';
@@ -28,7 +30,17 @@ import { readJsonBody } from '../server/body.ts';
 import type { Responder } from '../server/responder.ts';
 import type { Schema } from '../store/schema.ts';
 import { openapiDocument } from './openapi.ts';
-import { keyInput, rotateInput, rulesInput, secretInput, teamInput, userInput } from './schemas.ts';
+import {
+  keyInput,
+  keyUpdate,
+  rotateInput,
+  rulesInput,
+  secretInput,
+  teamInput,
+  teamUpdate,
+  userInput,
+  userUpdate,
+} from './schemas.ts';
 import { readRules, replaceRules, type Scope, spendReport } from '../governance/rules.ts';
 
 export interface AdminDeps {
@@ -136,6 +148,36 @@ const routes: Array<{ method: string; pattern: RegExp; status?: number; handle: 
       if (!row)
         throw new GatehouseError('GH_INVALID_REQUEST', `no key "${id}"`, { param: 'id', status: 404 });
       return keyView(row);
+    },
+  },
+  {
+    method: 'PATCH',
+    pattern: /^\/admin\/keys\/([^/]+)$/,
+    handle: async (deps, ctx, req, [id]) => {
+      const { expires_at, ...rest } = await body(req, keyUpdate);
+      const expiresAt =
+        expires_at === undefined ? undefined : expires_at === null ? null : Date.parse(expires_at);
+      const key = await updateKey(deps.db, actor(ctx), id!, { ...rest, expiresAt });
+      deps.auth.invalidate();
+      return key;
+    },
+  },
+  {
+    method: 'PATCH',
+    pattern: /^\/admin\/teams\/([^/]+)$/,
+    handle: async (deps, ctx, req, [ref]) => {
+      const team = await updateOwner(deps.db, actor(ctx), 'team', ref!, await body(req, teamUpdate));
+      deps.auth.invalidate();
+      return team;
+    },
+  },
+  {
+    method: 'PATCH',
+    pattern: /^\/admin\/users\/([^/]+)$/,
+    handle: async (deps, ctx, req, [ref]) => {
+      const user = await updateOwner(deps.db, actor(ctx), 'user', ref!, await body(req, userUpdate));
+      deps.auth.invalidate();
+      return user;
     },
   },
   {

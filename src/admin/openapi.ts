@@ -1,7 +1,17 @@
 // The admin API described as OpenAPI 3.1, served at /admin/openapi.json. Request schemas are
 // generated from the same zod schemas that validate the requests.
 import { z } from 'zod';
-import { keyInput, rotateInput, rulesInput, secretInput, teamInput, userInput } from './schemas.ts';
+import {
+  keyInput,
+  keyUpdate,
+  rotateInput,
+  rulesInput,
+  secretInput,
+  teamInput,
+  teamUpdate,
+  userInput,
+  userUpdate,
+} from './schemas.ts';
 
 const json = (schema: z.ZodType) => ({
   content: { 'application/json': { schema: z.toJSONSchema(schema, { io: 'input' }) } },
@@ -37,6 +47,12 @@ export const openapiDocument = {
         parameters: idParam,
         responses: { '200': ok('The team'), ...errors },
       },
+      patch: {
+        summary: 'Change the model rule or metadata',
+        parameters: idParam,
+        requestBody: json(teamUpdate),
+        responses: { '200': ok('The team'), ...errors },
+      },
     },
     '/admin/users': {
       get: { summary: 'List users', responses: { '200': ok('Users'), ...errors } },
@@ -50,6 +66,12 @@ export const openapiDocument = {
       get: {
         summary: 'Get a user by id or name',
         parameters: idParam,
+        responses: { '200': ok('The user'), ...errors },
+      },
+      patch: {
+        summary: 'Change the email, model rule or metadata',
+        parameters: idParam,
+        requestBody: json(userUpdate),
         responses: { '200': ok('The user'), ...errors },
       },
     },
@@ -67,6 +89,12 @@ export const openapiDocument = {
     },
     '/admin/keys/{id}': {
       get: { summary: 'Get a key', parameters: idParam, responses: { '200': ok('The key'), ...errors } },
+      patch: {
+        summary: 'Change the name, model rule, metadata or expiry (null removes it)',
+        parameters: idParam,
+        requestBody: json(keyUpdate),
+        responses: { '200': ok('The key'), ...errors },
+      },
     },
     '/admin/keys/{id}/revoke': {
       post: {

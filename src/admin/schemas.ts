@@ -62,3 +62,18 @@ export const rotateInput = z.strictObject({
     .default(3600),
 });
 export const secretInput = z.strictObject({ value: z.string().min(1).max(16_384) });
+export const keyUpdate = z.strictObject({
+  name: name.optional(),
+  models: models.nullable().optional(),
+  metadata: metadata.optional(),
+  expires_at: isoDate.nullable().optional(),
+});
+export const teamUpdate = z.strictObject({
+  models: models.nullable().optional(),
+  metadata: metadata.optional(),
+});
+export const userUpdate = z.strictObject({
+  email: z.email().nullable().optional(),
+  models: models.nullable().optional(),
+  metadata: metadata.optional(),
+});

@@ -382,3 +382,82 @@ export async function keyForSecret(
     .where((eb) => eb.or([eb('hash', '=', hash), eb('previous_hash', '=', hash)]))
     .executeTakeFirst();
 }
+
+export interface KeyChanges {
+  name?: string | undefined;
+  models?: string[] | null | undefined;
+  metadata?: Record<string, string> | undefined;
+  /** Epoch ms; null removes the expiry. */
+  expiresAt?: number | null | undefined;
+}
+
+/** Changes a key's name, model rule, metadata or expiry; its secret, team and user stay. */
+export async function updateKey(
+  db: Kysely<Schema>,
+  actor: string,
+  id: string,
+  changes: KeyChanges,
+): Promise<KeyInfo> {
+  return db.transaction().execute(async (trx) => {
+    const before = await findKey(trx, id);
+    const set: Partial<Selectable<KeysTable>> = { updated_at: Date.now() };
+    if (changes.name !== undefined) set.name = changes.name;
+    if (changes.models !== undefined)
+      set.models = changes.models === null ? null : JSON.stringify(changes.models);
+    if (changes.metadata !== undefined) set.metadata = JSON.stringify(changes.metadata);
+    if (changes.expiresAt !== undefined) set.expires_at = changes.expiresAt;
+    await trx.updateTable('keys').set(set).where('id', '=', id).execute();
+    const after = keyView(await findKey(trx, id));
+    await appendAudit(trx, {
+      actor,
+      action: 'key.update',
+      targetType: 'key',
+      targetId: id,
+      before: keyView(before),
+      after,
+    });
+    return after;
+  });
+}
+
+/** Changes a team's or user's model rule or metadata (users also their email). */
+export async function updateOwner(
+  db: Kysely<Schema>,
+  actor: string,
+  kind: 'team' | 'user',
+  ref: string,
+  changes: {
+    models?: string[] | null | undefined;
+    metadata?: Record<string, string> | undefined;
+    email?: string | null | undefined;
+  },
+): Promise<Team | User> {
+  return db.transaction().execute(async (trx) => {
+    const row = kind === 'team' ? await findTeam(trx, ref, 'id') : await findUser(trx, ref, 'id');
+    const set: Record<string, unknown> = { updated_at: Date.now() };
+    if (changes.models !== undefined)
+      set.models = changes.models === null ? null : JSON.stringify(changes.models);
+    if (changes.metadata !== undefined) set.metadata = JSON.stringify(changes.metadata);
+    if (kind === 'user' && changes.email !== undefined) set.email = changes.email;
+    const view = async () => {
+      if (kind === 'team') return teamView(await findTeam(trx, row.id, 'id'));
+      return userView(await findUser(trx, row.id, 'id'), await userTeams(trx, row.id));
+    };
+    const before = await view();
+    await trx
+      .updateTable(kind === 'team' ? 'teams' : 'users')
+      .set(set)
+      .where('id', '=', row.id)
+      .execute();
+    const after = await view();
+    await appendAudit(trx, {
+      actor,
+      action: `${kind}.update`,
+      targetType: kind,
+      targetId: row.id,
+      before,
+      after,
+    });
+    return after;
+  });
+}

@@ -144,6 +144,57 @@ for (const store of stores) {
       assert.equal((await chat(fresh)).status, 200);
     });
 
+    test('a key, team or user can be updated, and the change applies at once', async () => {
+      const created = await admin('POST', '/admin/keys', {
+        name: 'mutable',
+        team: 'search',
+        models: ['mock-fast'],
+      });
+      secrets.push(created.body.key);
+      assert.equal((await chat(created.body.key, 'mock-smart')).status, 403);
+      const patched = await admin('PATCH', `/admin/keys/${created.body.id}`, {
+        name: 'renamed',
+        models: null,
+        metadata: { env: 'prod' },
+      });
+      assert.equal(patched.status, 200, JSON.stringify(patched.body));
+      assert.equal(patched.body.name, 'renamed');
+      assert.equal(patched.body.models, null);
+      assert.equal((await chat(created.body.key, 'mock-smart')).status, 200);
+      const expired = await admin('PATCH', `/admin/keys/${created.body.id}`, {
+        expires_at: '2020-01-01T00:00:00Z',
+      });
+      assert.equal(expired.status, 200);
+      assert.equal((await chat(created.body.key)).status, 401);
+      assert.equal(
+        (await admin('PATCH', '/admin/teams/search', { metadata: { cost_center: 'r&d' } })).body.metadata
+          .cost_center,
+        'r&d',
+      );
+      assert.equal((await admin('PATCH', '/admin/users/ada', { email: null })).body.email, null);
+      assert.equal((await admin('PATCH', `/admin/keys/${created.body.id}`, { team: 'other' })).status, 400);
+      assert.equal((await admin('PATCH', '/admin/keys/key_missing', { name: 'x' })).status, 404);
+    });
+
+    test('the admin API is described at /admin/openapi.json', async () => {
+      const doc = await admin('GET', '/admin/openapi.json');
+      assert.equal(doc.status, 200);
+      assert.equal(doc.body.openapi, '3.1.0');
+      for (const path of [
+        '/admin/keys',
+        '/admin/keys/{id}',
+        '/admin/keys/{id}/rotate',
+        '/admin/teams',
+        '/admin/secrets/{name}',
+        '/admin/audit/verify',
+      ]) {
+        assert.ok(doc.body.paths[path], path);
+      }
+      assert.ok(
+        doc.body.paths['/admin/keys'].post.requestBody.content['application/json'].schema.properties.budget,
+      );
+    });
+
     test('bad admin input is refused naming the field, and nothing is written', async () => {
       const before = (await admin('GET', '/admin/keys')).body.data.length;
       const cases: Array<[unknown, string]> = [
@@ -193,7 +244,14 @@ for (const store of stores) {
     test('every change is in the audit chain, and altering or deleting an entry is detected by number', async () => {
       const audit = await admin('GET', '/admin/audit?limit=1000');
       const actions = audit.body.data.map((e: { action: string }) => e.action);
-      for (const action of ['team.create', 'user.create', 'key.create', 'key.revoke', 'key.rotate'])
+      for (const action of [
+        'team.create',
+        'user.create',
+        'key.create',
+        'key.revoke',
+        'key.rotate',
+        'key.update',
+      ])
         assert.ok(actions.includes(action), action);
       assert.deepEqual(await (await adminVerify()).body, { ok: true, entries: actions.length });
       await rawSql(store, url, "UPDATE audit_log SET actor = 'intruder' WHERE seq = 2");
