@@ -18,6 +18,7 @@ import {
 import type { Authenticator } from '../governance/authenticate.ts';
 import type { Database } from '../store/index.ts';
 import { type AdminDeps, handleAdmin } from '../admin/index.ts';
+import type { GatewayMetrics } from '../telemetry/metrics.ts';
 import { readJsonBody, type BodyLimits } from './body.ts';
 import { Responder } from './responder.ts';
 import { anthropicSurface, openaiSurface } from './surfaces.ts';
@@ -28,6 +29,7 @@ export interface AppDeps {
   database: Database;
   limits: BodyLimits;
   admin: AdminDeps;
+  metrics: GatewayMetrics;
   /** True once shutdown has begun: new requests are refused with 503. */
   isDraining(): boolean;
 }
@@ -92,6 +94,13 @@ const routes: Record<string, Route> = {
     method: 'GET',
     authenticated: false,
     handle: async (_deps, _ctx, _req, out) => out.json(200, { status: 'ok' }),
+  },
+  '/metrics': {
+    surface: 'gateway',
+    method: 'GET',
+    authenticated: false,
+    handle: async (deps, _ctx, _req, out) =>
+      out.text(200, await deps.metrics.registry.metrics(), deps.metrics.registry.contentType),
   },
   '/readyz': {
     surface: 'gateway',
@@ -179,6 +188,7 @@ export function createRequestHandler(deps: AppDeps) {
       sendError(err, surface, record, out, res);
     } finally {
       record.durationMs = performance.now() - startedAt;
+      deps.metrics.observe(record);
       if (requestRecords.hasSubscribers) requestRecords.publish(record);
     }
   };

@@ -16,6 +16,7 @@ import { PriceBook } from '../governance/pricing/index.ts';
 import { resolveMasterKey } from '../governance/master-key.ts';
 import { defaultDatabaseUrl, openDatabase } from '../store/index.ts';
 import { createRequestHandler } from './app.ts';
+import { GatewayMetrics } from '../telemetry/metrics.ts';
 import { ProviderRegistry } from './provider-registry.ts';
 
 export interface GatewayOptions {
@@ -88,6 +89,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     pipeline,
     auth,
     database,
+    metrics: new GatewayMetrics(),
     admin: { db: database.db, auth, timeZone: config.governance.timezone, secrets, providers },
     limits: { maxBytes: config.server.max_body_bytes, maxDepth: config.server.max_json_depth },
     isDraining: () => draining,

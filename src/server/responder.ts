@@ -35,6 +35,16 @@ export class Responder {
     this.#res.end(text);
   }
 
+  text(status: number, body: string, contentType: string): void {
+    this.#firstByte();
+    this.#res.writeHead(status, {
+      ...this.#headers,
+      'content-type': contentType,
+      'content-length': String(Buffer.byteLength(body)),
+    });
+    this.#res.end(body);
+  }
+
   startStream(headers?: Record<string, string>): void {
     this.#res.writeHead(200, {
       ...this.#headers,

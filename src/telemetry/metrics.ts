@@ -1,0 +1,121 @@
+// Prometheus metrics, computed from the record every request leaves when it ends. Labels are
+// bounded: models and providers come from the configuration (a name a client made up is counted
+// as "unresolved"), teams from the admin API; keys and users are never labels.
+import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import type { RequestRecord } from '../pipeline/index.ts';
+
+const latencyBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
+
+export class GatewayMetrics {
+  readonly registry = new Registry();
+  readonly #requests = new Counter({
+    name: 'gatehouse_requests_total',
+    help: 'Requests answered, by surface, model, provider, status and team.',
+    labelNames: ['surface', 'model', 'provider', 'status', 'team'] as const,
+    registers: [this.registry],
+  });
+  readonly #duration = new Histogram({
+    name: 'gatehouse_request_duration_seconds',
+    help: 'Time from receiving a request to its last byte.',
+    labelNames: ['surface', 'model', 'provider', 'stream'] as const,
+    buckets: latencyBuckets,
+    registers: [this.registry],
+  });
+  readonly #firstByte = new Histogram({
+    name: 'gatehouse_time_to_first_byte_seconds',
+    help: 'Time from receiving a request to the first byte of its answer (the first token, for streams).',
+    labelNames: ['surface', 'model', 'provider', 'stream'] as const,
+    buckets: latencyBuckets,
+    registers: [this.registry],
+  });
+  readonly #tokens = new Counter({
+    name: 'gatehouse_tokens_total',
+    help: 'Tokens as the provider reported them; input and output include their cached and reasoning parts.',
+    labelNames: ['model', 'provider', 'team', 'kind'] as const,
+    registers: [this.registry],
+  });
+  readonly #cost = new Counter({
+    name: 'gatehouse_cost_usd_total',
+    help: 'Cost in USD of priced requests.',
+    labelNames: ['model', 'provider', 'team'] as const,
+    registers: [this.registry],
+  });
+  readonly #unpriced = new Counter({
+    name: 'gatehouse_unpriced_requests_total',
+    help: 'Requests with usage but no known price (recorded with cost null, not 0).',
+    labelNames: ['model', 'provider'] as const,
+    registers: [this.registry],
+  });
+  readonly #errors = new Counter({
+    name: 'gatehouse_errors_total',
+    help: 'Requests that ended in an error, by error code.',
+    labelNames: ['surface', 'code'] as const,
+    registers: [this.registry],
+  });
+  readonly #attempts = new Counter({
+    name: 'gatehouse_upstream_attempts_total',
+    help: 'Calls to providers, by provider and outcome status (200, or the error status).',
+    labelNames: ['provider', 'status'] as const,
+    registers: [this.registry],
+  });
+  readonly #failovers = new Counter({
+    name: 'gatehouse_failovers_total',
+    help: 'Requests that needed more than one attempt.',
+    labelNames: ['model'] as const,
+    registers: [this.registry],
+  });
+  readonly #refusals = new Counter({
+    name: 'gatehouse_refusals_total',
+    help: 'Requests refused by a gateway rate limit or budget.',
+    labelNames: ['reason', 'team'] as const,
+    registers: [this.registry],
+  });
+
+  constructor(options: { processMetrics?: boolean } = {}) {
+    if (options.processMetrics !== false)
+      collectDefaultMetrics({ register: this.registry, prefix: 'gatehouse_process_' });
+  }
+
+  observe(record: RequestRecord): void {
+    if (record.surface === 'gateway') return;
+    const resolved = record.provider !== undefined;
+    const model = resolved ? (record.model ?? 'unknown') : 'unresolved';
+    const provider = record.provider ?? 'none';
+    const team = record.teamId ?? 'none';
+    const stream = record.stream ? 'true' : 'false';
+    this.#requests.inc({ surface: record.surface, model, provider, status: String(record.status), team });
+    if (record.durationMs !== undefined)
+      this.#duration.observe({ surface: record.surface, model, provider, stream }, record.durationMs / 1000);
+    if (record.firstByteMs !== undefined && record.status < 400) {
+      this.#firstByte.observe(
+        { surface: record.surface, model, provider, stream },
+        record.firstByteMs / 1000,
+      );
+    }
+    if (record.errorCode) {
+      this.#errors.inc({ surface: record.surface, code: record.errorCode });
+      if (record.errorCode === 'GH_RATE_LIMITED' || record.errorCode === 'GH_BUDGET_EXCEEDED') {
+        this.#refusals.inc({
+          reason: record.errorCode === 'GH_RATE_LIMITED' ? 'rate_limited' : 'budget_exceeded',
+          team,
+        });
+      }
+    }
+    for (const attempt of record.attempts)
+      this.#attempts.inc({ provider: attempt.provider, status: String(attempt.status) });
+    if (record.attempts.length > 1) this.#failovers.inc({ model });
+    const usage = record.usage;
+    if (usage) {
+      const kinds: Array<[string, number | undefined]> = [
+        ['input', usage.inputTokens],
+        ['output', usage.outputTokens],
+        ['cache_read', usage.cacheReadTokens],
+        ['cache_write', usage.cacheWriteTokens],
+        ['reasoning', usage.reasoningTokens],
+      ];
+      for (const [kind, count] of kinds) if (count) this.#tokens.inc({ model, provider, team, kind }, count);
+      if (record.costUsd === null) this.#unpriced.inc({ model, provider });
+      else if (record.costUsd !== undefined) this.#cost.inc({ model, provider, team }, record.costUsd);
+    }
+  }
+}
