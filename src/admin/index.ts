@@ -29,6 +29,7 @@ import type { RequestContext } from '../pipeline/index.ts';
 import { readJsonBody } from '../server/body.ts';
 import type { Responder } from '../server/responder.ts';
 import type { Schema } from '../store/schema.ts';
+import { queryLogs } from './logs.ts';
 import { openapiDocument } from './openapi.ts';
 import {
   keyInput,
@@ -199,6 +200,11 @@ const routes: Array<{ method: string; pattern: RegExp; status?: number; handle: 
       deps.auth.invalidate();
       return key;
     },
+  },
+  {
+    method: 'GET',
+    pattern: /^\/admin\/logs$/,
+    handle: async (deps, _c, _r, _p, query) => queryLogs(deps.db, query),
   },
   {
     method: 'GET',

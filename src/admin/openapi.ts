@@ -152,6 +152,27 @@ export const openapiDocument = {
       },
       delete: { summary: 'Delete a secret', responses: { '200': ok('Deleted'), ...errors } },
     },
+    '/admin/logs': {
+      get: {
+        summary: 'The request log, newest first; next_cursor continues',
+        parameters: [
+          'since',
+          'until',
+          'key',
+          'team',
+          'user',
+          'model',
+          'provider',
+          'status',
+          'tag',
+          'min_cost',
+          'request_id',
+          'cursor',
+          'limit',
+        ].map((name) => ({ name, in: 'query', schema: { type: 'string' } })),
+        responses: { '200': ok('Events'), ...errors },
+      },
+    },
     '/admin/audit': {
       get: {
         summary: 'Audit entries in order',

@@ -50,6 +50,7 @@ SIGTERM or SIGINT stops accepting requests, lets in-flight ones finish (server.s
       databaseUrl: process.env.GATEHOUSE_DATABASE_URL || undefined,
       redisUrl: process.env.GATEHOUSE_REDIS_URL || undefined,
       encryptionKey: process.env.GATEHOUSE_ENCRYPTION_KEY || undefined,
+      spillDir: process.env.GATEHOUSE_SPILL_DIR || undefined,
       port,
       host: values.host as string | undefined,
     });

@@ -27,6 +27,7 @@ export async function runChat(
   const record = ctx.record;
   record.model = req.model;
   record.stream = req.stream;
+  if (req.metadata) record.tags = { ...req.metadata, ...record.tags };
   authorize(ctx, req.model);
   const targets = pipeline.targets.resolve(req.model);
   const allowance = chatAllowance(req);

@@ -33,6 +33,8 @@ export interface RequestRecord {
   userId?: string;
   /** USD; null when the model has no known price. */
   costUsd?: number | null;
+  /** Caller-supplied tags: the x-gatehouse-tags header and OpenAI's `metadata`. */
+  tags?: Record<string, string>;
 }
 
 export interface RequestContext {

@@ -18,7 +18,9 @@ import {
 import type { Authenticator } from '../governance/authenticate.ts';
 import type { Database } from '../store/index.ts';
 import { type AdminDeps, handleAdmin } from '../admin/index.ts';
+import { eventRow, parseTags } from '../telemetry/events.ts';
 import type { GatewayMetrics } from '../telemetry/metrics.ts';
+import type { EventRecorder } from '../telemetry/recorder.ts';
 import { readJsonBody, type BodyLimits } from './body.ts';
 import { Responder } from './responder.ts';
 import { anthropicSurface, openaiSurface } from './surfaces.ts';
@@ -30,6 +32,7 @@ export interface AppDeps {
   limits: BodyLimits;
   admin: AdminDeps;
   metrics: GatewayMetrics;
+  recorder: EventRecorder;
   /** True once shutdown has begun: new requests are refused with 503. */
   isDraining(): boolean;
 }
@@ -147,6 +150,8 @@ export function createRequestHandler(deps: AppDeps) {
       attempts: [],
       status: 200,
     };
+    const tags = parseTags(req.headers['x-gatehouse-tags']);
+    if (Object.keys(tags).length > 0) record.tags = tags;
     const caller = new AbortController();
     res.once('close', () => {
       if (!res.writableFinished)
@@ -189,6 +194,7 @@ export function createRequestHandler(deps: AppDeps) {
     } finally {
       record.durationMs = performance.now() - startedAt;
       deps.metrics.observe(record);
+      if (record.surface !== 'gateway') deps.recorder.record(eventRow(record));
       if (requestRecords.hasSubscribers) requestRecords.publish(record);
     }
   };

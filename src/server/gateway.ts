@@ -3,6 +3,7 @@
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { dirname, join } from 'node:path';
 import type { GatehouseConfig } from '../config/schema.ts';
 import { Pipeline } from '../pipeline/index.ts';
 import { HttpClient } from '../providers/index.ts';
@@ -16,12 +17,16 @@ import { PriceBook } from '../governance/pricing/index.ts';
 import { resolveMasterKey } from '../governance/master-key.ts';
 import { defaultDatabaseUrl, openDatabase } from '../store/index.ts';
 import { createRequestHandler } from './app.ts';
+import { databaseSink } from '../telemetry/events.ts';
 import { GatewayMetrics } from '../telemetry/metrics.ts';
+import { EventRecorder } from '../telemetry/recorder.ts';
 import { ProviderRegistry } from './provider-registry.ts';
 
 export interface GatewayOptions {
   config: GatehouseConfig;
   databaseUrl?: string;
+  /** Where request events wait when the store is down (GATEHOUSE_SPILL_DIR; default beside the SQLite file, or ./.gatehouse/spill). */
+  spillDir?: string;
   /** GATEHOUSE_ENCRYPTION_KEY: seals provider secrets; the master key when not set. */
   encryptionKey?: string;
   /** GATEHOUSE_REDIS_URL: shared counters, so limits and budgets hold across replicas. */
@@ -85,21 +90,31 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   let draining = false;
   let inFlight = 0;
   let idle: (() => void) | undefined;
+  const spillDir = options.spillDir ?? defaultSpillDir(databaseUrl);
+  const recorder = new EventRecorder({
+    sink: databaseSink(database.db),
+    spillFile: join(spillDir, 'request-events.jsonl'),
+    log,
+  });
+  await recorder.start();
+  const metrics = new GatewayMetrics();
+  metrics.watchRecorder(recorder);
   const handler = createRequestHandler({
     pipeline,
     auth,
     database,
-    metrics: new GatewayMetrics(),
+    metrics,
+    recorder,
     admin: { db: database.db, auth, timeZone: config.governance.timezone, secrets, providers },
     limits: { maxBytes: config.server.max_body_bytes, maxDepth: config.server.max_json_depth },
     isDraining: () => draining,
   });
   const server = createServer({ maxHeaderSize: 32 * 1024, keepAliveTimeout: 65_000 }, (req, res) => {
+    // Counted until the handler has finished, so that the request's record has been taken.
     inFlight++;
-    res.once('close', () => {
+    void handler(req, res).finally(() => {
       if (--inFlight === 0) idle?.();
     });
-    void handler(req, res);
   });
   server.listen(options.port ?? config.server.port, host);
   await once(server, 'listening');
@@ -117,14 +132,17 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         draining = true;
         server.close();
         server.closeIdleConnections();
-        if (inFlight > 0) {
+        const drain = async (ms: number) => {
+          if (inFlight === 0) return;
           const drained = new Promise<void>((resolve) => {
             idle = resolve;
           });
-          const timer = new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref());
-          await Promise.race([drained, timer]);
-        }
+          await Promise.race([drained, new Promise<void>((resolve) => setTimeout(resolve, ms).unref())]);
+        };
+        await drain(graceMs);
         server.closeAllConnections();
+        await drain(2_000); // requests cut off by the grace period still leave their record
+        await recorder.stop();
         await http.close();
         providers.stop();
         await counters.close();
@@ -141,4 +159,9 @@ function modelLimits(config: GatehouseConfig): Map<string, LimitRule> {
     if (model.limits) limits.set(name, { scope: 'model', id: name, name, ...model.limits });
   }
   return limits;
+}
+
+function defaultSpillDir(databaseUrl: string): string {
+  const path = databaseUrl.startsWith('sqlite:') ? databaseUrl.slice('sqlite:'.length) : '';
+  return path === '' || path === ':memory:' ? join('.gatehouse', 'spill') : join(dirname(path), 'spill');
 }

@@ -105,6 +105,37 @@ export interface AuditHeadTable {
   hash: string;
 }
 
+export interface RequestEventsTable {
+  request_id: string;
+  received_at: number;
+  duration_ms: number | null;
+  first_byte_ms: number | null;
+  surface: string;
+  route: string;
+  model: string | null;
+  provider: string | null;
+  provider_model: string | null;
+  stream: number;
+  status: number;
+  error_code: string | null;
+  finish_reason: string | null;
+  key_id: string | null;
+  team_id: string | null;
+  user_id: string | null;
+  input_tokens: number | null;
+  output_tokens: number | null;
+  cache_read_tokens: number | null;
+  cache_write_tokens: number | null;
+  reasoning_tokens: number | null;
+  /** USD; null when the model has no known price. */
+  cost_usd: number | null;
+  client_aborted: number;
+  /** JSON array of attempts: provider, model, status, error code, latency. */
+  attempts: string;
+  /** JSON object of caller-supplied tags (x-gatehouse-tags, OpenAI metadata). */
+  tags: string;
+}
+
 export interface Schema {
   teams: TeamsTable;
   users: UsersTable;
@@ -116,4 +147,5 @@ export interface Schema {
   secrets: SecretsTable;
   audit_log: AuditLogTable;
   audit_head: AuditHeadTable;
+  request_events: RequestEventsTable;
 }

@@ -1,7 +1,8 @@
 // Prometheus metrics, computed from the record every request leaves when it ends. Labels are
 // bounded: models and providers come from the configuration (a name a client made up is counted
 // as "unresolved"), teams from the admin API; keys and users are never labels.
-import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { EventRecorder } from './recorder.ts';
 import type { RequestRecord } from '../pipeline/index.ts';
 
 const latencyBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
@@ -74,6 +75,39 @@ export class GatewayMetrics {
   constructor(options: { processMetrics?: boolean } = {}) {
     if (options.processMetrics !== false)
       collectDefaultMetrics({ register: this.registry, prefix: 'gatehouse_process_' });
+  }
+
+  /** Request-log health: what waits in memory, what waits on disk, what was ever lost. */
+  watchRecorder(recorder: EventRecorder): void {
+    const gauge = (name: string, help: string, read: () => number) =>
+      new Gauge({
+        name,
+        help,
+        registers: [this.registry],
+        collect() {
+          this.set(read());
+        },
+      });
+    gauge(
+      'gatehouse_request_log_queue_depth',
+      'Request events waiting in memory to be written.',
+      () => recorder.stats().queued,
+    );
+    gauge(
+      'gatehouse_request_log_spill_bytes',
+      'Bytes of request events waiting on disk for the store to return.',
+      () => recorder.stats().spilledBytes,
+    );
+    gauge(
+      'gatehouse_request_log_dropped_total',
+      'Request events lost (only if the spill file itself failed).',
+      () => recorder.stats().dropped,
+    );
+    gauge(
+      'gatehouse_request_log_written_total',
+      'Request events written to the store.',
+      () => recorder.stats().written,
+    );
   }
 
   observe(record: RequestRecord): void {

@@ -1,4 +1,7 @@
 // Starts a real gateway on an ephemeral port for a test, with an in-memory SQLite store.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseConfig } from '../../src/config/index.ts';
 import { type Gateway, startGateway } from '../../src/server/index.ts';
 
@@ -6,7 +9,7 @@ export const testMasterKey = 'gh-test-master-key';
 
 export async function startTestGateway(
   config: Record<string, unknown>,
-  options: { databaseUrl?: string; log?: (line: string) => void } = {},
+  options: { databaseUrl?: string; log?: (line: string) => void; spillDir?: string } = {},
 ): Promise<Gateway> {
   return startGateway({
     config: parseConfig(config, 'test config', {}),
@@ -15,6 +18,7 @@ export async function startTestGateway(
     port: 0,
     host: '127.0.0.1',
     log: options.log ?? (() => {}),
+    spillDir: options.spillDir ?? mkdtempSync(join(tmpdir(), 'gatehouse-spill-')),
   });
 }
 

@@ -1,7 +1,9 @@
 // Versioned migrations, applied in name order at start. Never edit one that has shipped: add the next.
 import type { Migration } from 'kysely';
 import { governance } from './001-governance.ts';
+import { requestEvents } from './002-request-events.ts';
 
 export const migrations: Record<string, Migration> = {
   '001-governance': governance,
+  '002-request-events': requestEvents,
 };

@@ -1,0 +1,67 @@
+// A finished request's record as a request-log row, and the store that keeps the rows.
+import type { Kysely } from 'kysely';
+import type { RequestRecord } from '../pipeline/index.ts';
+import type { Schema } from '../store/schema.ts';
+import type { EventRow, EventSink } from './recorder.ts';
+
+export function eventRow(record: RequestRecord): EventRow {
+  const usage = record.usage;
+  return {
+    request_id: record.requestId,
+    received_at: record.receivedAt,
+    duration_ms: record.durationMs ?? null,
+    first_byte_ms: record.firstByteMs ?? null,
+    surface: record.surface,
+    route: record.route,
+    model: record.model ?? null,
+    provider: record.provider ?? null,
+    provider_model: record.providerModel ?? null,
+    stream: record.stream ? 1 : 0,
+    status: record.status,
+    error_code: record.errorCode ?? null,
+    finish_reason: record.finishReason ?? null,
+    key_id: record.keyId ?? null,
+    team_id: record.teamId ?? null,
+    user_id: record.userId ?? null,
+    input_tokens: usage?.inputTokens ?? null,
+    output_tokens: usage?.outputTokens ?? null,
+    cache_read_tokens: usage?.cacheReadTokens ?? null,
+    cache_write_tokens: usage?.cacheWriteTokens ?? null,
+    reasoning_tokens: usage?.reasoningTokens ?? null,
+    cost_usd: record.costUsd ?? null,
+    client_aborted: record.clientAborted ? 1 : 0,
+    attempts: JSON.stringify(
+      record.attempts.map((a) => ({ ...a, latencyMs: Math.round(a.latencyMs * 10) / 10 })),
+    ),
+    tags: JSON.stringify(record.tags ?? {}),
+  };
+}
+
+/** Writes rows in one transaction; rows already stored (a replayed batch) are skipped. */
+export function databaseSink(db: Kysely<Schema>): EventSink {
+  return {
+    async write(rows) {
+      await db.transaction().execute(async (trx) => {
+        for (let i = 0; i < rows.length; i += 500) {
+          await trx
+            .insertInto('request_events')
+            .values(rows.slice(i, i + 500))
+            .onConflict((oc) => oc.column('request_id').doNothing())
+            .execute();
+        }
+      });
+    },
+  };
+}
+
+/** `x-gatehouse-tags: env=prod,feature=search` → { env: 'prod', feature: 'search' } (bounded). */
+export function parseTags(header: string | string[] | undefined): Record<string, string> {
+  if (typeof header !== 'string') return {};
+  const tags: Record<string, string> = {};
+  for (const pair of header.split(',').slice(0, 20)) {
+    const at = pair.indexOf('=');
+    const key = (at < 0 ? pair : pair.slice(0, at)).trim().slice(0, 64);
+    if (key) tags[key] = (at < 0 ? '' : pair.slice(at + 1)).trim().slice(0, 256);
+  }
+  return tags;
+}
