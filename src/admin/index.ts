@@ -30,6 +30,7 @@ import { readJsonBody } from '../server/body.ts';
 import type { Responder } from '../server/responder.ts';
 import type { Schema } from '../store/schema.ts';
 import { queryLogs } from './logs.ts';
+import { queryUsage } from './usage.ts';
 import { openapiDocument } from './openapi.ts';
 import {
   keyInput,
@@ -205,6 +206,11 @@ const routes: Array<{ method: string; pattern: RegExp; status?: number; handle: 
     method: 'GET',
     pattern: /^\/admin\/logs$/,
     handle: async (deps, _c, _r, _p, query) => queryLogs(deps.db, query),
+  },
+  {
+    method: 'GET',
+    pattern: /^\/admin\/usage$/,
+    handle: async (deps, _c, _r, _p, query) => queryUsage(deps.db, query),
   },
   {
     method: 'GET',

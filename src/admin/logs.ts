@@ -1,17 +1,15 @@
 // GET /admin/logs: the request log, newest first, filtered, in pages (an opaque cursor continues).
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { GatehouseError } from '../core/errors/index.ts';
 import type { RequestEventsTable, Schema } from '../store/schema.ts';
+import { parseTime } from './usage.ts';
 
 const invalid = (param: string, message: string) =>
   new GatehouseError('GH_INVALID_REQUEST', `${param}: ${message}`, { param });
 
 function time(query: URLSearchParams, param: string): number | undefined {
   const value = query.get(param);
-  if (value === null) return undefined;
-  const ms = /^\d+$/.test(value) ? Number(value) : Date.parse(value);
-  if (Number.isNaN(ms)) throw invalid(param, 'expected an ISO 8601 date-time or epoch milliseconds');
-  return ms;
+  return value === null ? undefined : parseTime(value, param);
 }
 
 function decodeCursor(cursor: string): { at: number; id: string } {
@@ -20,6 +18,11 @@ function decodeCursor(cursor: string): { at: number; id: string } {
     throw invalid('cursor', 'not a cursor this API returned');
   return { at: Number(at), id: rest.join(':') };
 }
+
+const escapeLike = (text: string) => text.replace(/[%_\\]/g, '\\$&');
+/** LIKE with the same escape character on SQLite and PostgreSQL. */
+const like = (column: 'tags' | 'request_id', pattern: string) =>
+  sql<boolean>`${sql.ref(column)} like ${pattern} escape '\\'`;
 
 export function logView(row: RequestEventsTable) {
   return {
@@ -46,10 +49,17 @@ export async function queryLogs(db: Kysely<Schema>, query: URLSearchParams) {
     ['user', 'user_id'],
     ['model', 'model'],
     ['provider', 'provider'],
-    ['request_id', 'request_id'],
+    ['trace_id', 'trace_id'],
   ] as const) {
     const value = query.get(param);
     if (value !== null) q = q.where(column, '=', value);
+  }
+  const requestId = query.get('request_id');
+  if (requestId !== null) {
+    // `abc*` finds ids starting with abc (an indexed range, not a scan).
+    if (requestId.endsWith('*') && requestId.length > 1)
+      q = q.where(like('request_id', `${escapeLike(requestId.slice(0, -1))}%`));
+    else q = q.where('request_id', '=', requestId);
   }
   const status = query.get('status');
   if (status !== null) {
@@ -66,21 +76,18 @@ export async function queryLogs(db: Kysely<Schema>, query: URLSearchParams) {
     if (at <= 0) throw invalid('tag', 'expected key=value');
     // Tags are stored as a JSON object; this matches the exact pair as JSON writes it.
     const pair = JSON.stringify({ [tag.slice(0, at)]: tag.slice(at + 1) }).slice(1, -1);
-    q = q.where('tags', 'like', `%${pair.replace(/[%_\\]/g, '\\$&')}%`);
+    q = q.where(like('tags', `%${escapeLike(pair)}%`));
   }
   const cursor = query.get('cursor');
   if (cursor !== null) {
     const c = decodeCursor(cursor);
     q = q.where((eb) =>
-      eb.or([
-        eb('received_at', '<', c.at),
-        eb.and([eb('received_at', '=', c.at), eb('request_id', '<', c.id)]),
-      ]),
+      eb.or([eb('received_at', '<', c.at), eb.and([eb('received_at', '=', c.at), eb('id', '<', c.id)])]),
     );
   }
   const rows = await q
     .orderBy('received_at', 'desc')
-    .orderBy('request_id', 'desc')
+    .orderBy('id', 'desc')
     .limit(limit + 1)
     .execute();
   const page = rows.slice(0, limit);
@@ -89,7 +96,7 @@ export async function queryLogs(db: Kysely<Schema>, query: URLSearchParams) {
     data: page.map(logView),
     next_cursor:
       rows.length > limit && last
-        ? Buffer.from(`${last.received_at}:${last.request_id}`).toString('base64url')
+        ? Buffer.from(`${last.received_at}:${last.id}`).toString('base64url')
         : null,
   };
 }

@@ -167,10 +167,22 @@ export const openapiDocument = {
           'tag',
           'min_cost',
           'request_id',
+          'trace_id',
           'cursor',
           'limit',
+          'region',
         ].map((name) => ({ name, in: 'query', schema: { type: 'string' } })),
         responses: { '200': ok('Events'), ...errors },
+      },
+    },
+    '/admin/usage': {
+      get: {
+        summary:
+          'Spend, tokens and requests from hourly rollups: bucket=hour|day|none, by=team,key,user,model,provider or tag:<name>',
+        parameters: ['since', 'until', 'bucket', 'by', 'team', 'key', 'user', 'model', 'provider', 'region'].map(
+          (name) => ({ name, in: 'query', schema: { type: 'string' } }),
+        ),
+        responses: { '200': ok('Usage rows and totals'), ...errors },
       },
     },
     '/admin/audit': {

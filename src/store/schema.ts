@@ -106,6 +106,8 @@ export interface AuditHeadTable {
 }
 
 export interface RequestEventsTable {
+  /** Unique per event (a caller may reuse an x-request-id; its events are still kept apart). */
+  id: string;
   request_id: string;
   received_at: number;
   duration_ms: number | null;
@@ -134,6 +136,42 @@ export interface RequestEventsTable {
   attempts: string;
   /** JSON object of caller-supplied tags (x-gatehouse-tags, OpenAI metadata). */
   tags: string;
+  trace_id: string | null;
+  region: string | null;
+  /** Redacted caller request, only when body logging is `full`. */
+  request_body: string | null;
+  /** Redacted answer (text and tool calls), only when body logging is `full`. */
+  response_body: string | null;
+}
+
+/** Sums over an hour of events; the writer adds to them as events are stored. */
+export interface UsageSums {
+  requests: number;
+  errors: number;
+  unpriced: number;
+  input_tokens: number;
+  output_tokens: number;
+  cache_read_tokens: number;
+  cache_write_tokens: number;
+  reasoning_tokens: number;
+  cost_usd: number;
+}
+
+export interface UsageHourlyTable extends UsageSums {
+  /** Epoch hours (UTC): floor(received_at / 3 600 000). */
+  hour: number;
+  team_id: string;
+  key_id: string;
+  user_id: string;
+  model: string;
+  provider: string;
+}
+
+export interface UsageHourlyTagsTable extends UsageSums {
+  hour: number;
+  tag_key: string;
+  tag_value: string;
+  team_id: string;
 }
 
 export interface Schema {
@@ -148,4 +186,6 @@ export interface Schema {
   audit_log: AuditLogTable;
   audit_head: AuditHeadTable;
   request_events: RequestEventsTable;
+  usage_hourly: UsageHourlyTable;
+  usage_hourly_tags: UsageHourlyTagsTable;
 }

@@ -3,10 +3,12 @@ import type { Kysely } from 'kysely';
 import type { RequestRecord } from '../pipeline/index.ts';
 import type { Schema } from '../store/schema.ts';
 import type { EventRow, EventSink } from './recorder.ts';
+import { addToRollups } from './rollups.ts';
 
 export function eventRow(record: RequestRecord): EventRow {
   const usage = record.usage;
   return {
+    id: record.eventId,
     request_id: record.requestId,
     received_at: record.receivedAt,
     duration_ms: record.durationMs ?? null,
@@ -34,21 +36,36 @@ export function eventRow(record: RequestRecord): EventRow {
       record.attempts.map((a) => ({ ...a, latencyMs: Math.round(a.latencyMs * 10) / 10 })),
     ),
     tags: JSON.stringify(record.tags ?? {}),
+    trace_id: record.traceId ?? null,
+    region: record.region ?? null,
+    request_body: record.requestBody ?? null,
+    response_body: record.responseBody ?? null,
   };
 }
 
-/** Writes rows in one transaction; rows already stored (a replayed batch) are skipped. */
+/**
+ * Writes rows and their usage rollups in one transaction; rows already stored (a replayed batch)
+ * are skipped, and so are not counted twice.
+ */
 export function databaseSink(db: Kysely<Schema>): EventSink {
   return {
     async write(rows) {
       await db.transaction().execute(async (trx) => {
-        for (let i = 0; i < rows.length; i += 500) {
-          await trx
+        const stored = new Set<string>();
+        // 200 rows × 30 columns stays under every driver's bound-parameter limit.
+        for (let i = 0; i < rows.length; i += 200) {
+          const inserted = await trx
             .insertInto('request_events')
-            .values(rows.slice(i, i + 500))
-            .onConflict((oc) => oc.column('request_id').doNothing())
+            .values(rows.slice(i, i + 200))
+            .onConflict((oc) => oc.column('id').doNothing())
+            .returning('id')
             .execute();
+          for (const { id } of inserted) stored.add(id);
         }
+        await addToRollups(
+          trx,
+          stored.size === rows.length ? rows : rows.filter((row) => stored.has(row.id)),
+        );
       });
     },
   };

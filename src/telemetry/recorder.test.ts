@@ -14,13 +14,14 @@ function flakySink() {
     async write(rows) {
       writes++;
       if (!up) throw new Error('connection refused');
-      for (const row of rows) if (!stored.has(row.request_id)) stored.set(row.request_id, row);
+      for (const row of rows) if (!stored.has(row.id)) stored.set(row.id, row);
     },
   };
   return { sink, stored, setUp: (value: boolean) => (up = value), writes: () => writes };
 }
 
 const row = (i: number): EventRow => ({
+  id: `event-${i}`,
   request_id: `req-${i}`,
   received_at: 1_000 + i,
   duration_ms: 1,
@@ -46,6 +47,10 @@ const row = (i: number): EventRow => ({
   client_aborted: 0,
   attempts: '[]',
   tags: '{}',
+  trace_id: null,
+  region: null,
+  request_body: null,
+  response_body: null,
 });
 
 const spillFile = () => join(mkdtempSync(join(tmpdir(), 'gatehouse-recorder-')), 'events.jsonl');
@@ -94,7 +99,7 @@ test('a spill file left by a crash is replayed at start, a torn last line skippe
   writeFileSync(file, `${[1, 2, 3].map((i) => JSON.stringify(row(i))).join('\n')}\n{"request_id":"torn`);
   const recorder = new EventRecorder({ sink, spillFile: file, flushIntervalMs: 10_000 });
   await recorder.start();
-  assert.deepEqual([...stored.keys()].sort(), ['req-1', 'req-2', 'req-3']);
+  assert.deepEqual([...stored.keys()].sort(), ['event-1', 'event-2', 'event-3']);
   await recorder.stop();
 });
 
@@ -121,5 +126,5 @@ test('a store that cannot keep up sends the excess to disk instead of growing me
   assert.ok(recorder.stats().queued <= 1_000);
   release();
   await recorder.stop();
-  assert.equal(new Set(written.map((r) => r.request_id)).size, 1_000, 'every event arrives');
+  assert.equal(new Set(written.map((r) => r.id)).size, 1_000, 'every event arrives');
 });

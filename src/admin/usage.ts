@@ -1,0 +1,166 @@
+// GET /admin/usage: spend, tokens and requests from the hourly rollups, bucketed by hour or day
+// (UTC) and grouped by team, key, user, model, provider or a tag. Reads rollups only, never events.
+import { type Kysely, sql } from 'kysely';
+import { GatehouseError } from '../core/errors/index.ts';
+import type { Schema, UsageSums } from '../store/schema.ts';
+
+const hourMs = 3_600_000;
+const dimensions = ['team', 'key', 'user', 'model', 'provider'] as const;
+type Dimension = (typeof dimensions)[number];
+const column = {
+  team: 'team_id',
+  key: 'key_id',
+  user: 'user_id',
+  model: 'model',
+  provider: 'provider',
+} as const;
+
+const invalid = (param: string, message: string) =>
+  new GatehouseError('GH_INVALID_REQUEST', `${param}: ${message}`, { param });
+
+/** An ISO date-time, epoch milliseconds, or a span back from now such as `90m`, `24h`, `7d`. */
+export function parseTime(value: string, param: string, now = Date.now()): number {
+  const relative = /^(\d+)([mhdw])$/.exec(value);
+  if (relative) {
+    const unit = { m: 60_000, h: hourMs, d: 86_400_000, w: 604_800_000 }[
+      relative[2] as 'm' | 'h' | 'd' | 'w'
+    ];
+    return now - Number(relative[1]) * unit;
+  }
+  const ms = /^\d+$/.test(value) ? Number(value) : Date.parse(value);
+  if (Number.isNaN(ms))
+    throw invalid(param, 'expected an ISO 8601 date-time, epoch milliseconds, or e.g. 7d');
+  return ms;
+}
+
+interface UsageQuery {
+  since: number;
+  until: number;
+  bucket: 'hour' | 'day' | 'none';
+  by: Dimension[];
+  tag?: string;
+}
+
+function readQuery(query: URLSearchParams): UsageQuery {
+  const now = Date.now();
+  const since = parseTime(query.get('since') ?? '7d', 'since', now);
+  const until = query.has('until') ? parseTime(query.get('until')!, 'until', now) : now;
+  if (until <= since) throw invalid('until', 'must be after since');
+  const bucket = query.get('bucket') ?? 'day';
+  if (bucket !== 'hour' && bucket !== 'day' && bucket !== 'none')
+    throw invalid('bucket', 'one of hour, day, none');
+  const by: Dimension[] = [];
+  let tag: string | undefined;
+  for (const part of (query.get('by') ?? '').split(',').filter(Boolean)) {
+    if (part.startsWith('tag:') && part.length > 4) tag = part.slice(4);
+    else if ((dimensions as readonly string[]).includes(part)) by.push(part as Dimension);
+    else throw invalid('by', `"${part}" is not one of ${dimensions.join(', ')}, tag:<name>`);
+  }
+  if (tag !== undefined && by.some((d) => d !== 'team'))
+    throw invalid('by', 'tag:<name> combines with team only');
+  return { since, until, bucket, by, ...(tag === undefined ? {} : { tag }) };
+}
+
+const sums = [
+  'requests',
+  'errors',
+  'unpriced',
+  'input_tokens',
+  'output_tokens',
+  'cache_read_tokens',
+  'cache_write_tokens',
+  'reasoning_tokens',
+  'cost_usd',
+] as const satisfies ReadonlyArray<keyof UsageSums>;
+
+export async function queryUsage(db: Kysely<Schema>, query: URLSearchParams) {
+  const q = readQuery(query);
+  const from = Math.floor(q.since / hourMs);
+  const to = Math.ceil(q.until / hourMs);
+  const period =
+    q.bucket === 'hour' ? sql<number>`hour` : q.bucket === 'day' ? sql<number>`hour / 24` : sql<number>`0`;
+  const totals = sums.map((name) => sql<number>`sum(${sql.ref(name)})`.as(name));
+  const groups: Array<{ param: string; ref: string; as: string }> = q.by.map((d) => ({
+    param: d,
+    ref: column[d],
+    as: column[d],
+  }));
+  // Rollups are summed over their own rows; the only filters are indexed columns.
+  // biome-ignore lint/suspicious/noExplicitAny: the two rollup tables share the summed columns but not their keys
+  let select: any;
+  if (q.tag !== undefined) {
+    select = db
+      .selectFrom('usage_hourly_tags')
+      .where('tag_key', '=', q.tag)
+      .select(sql<string>`tag_value`.as('tag_value'));
+    groups.push({ param: 'tag', ref: 'tag_value', as: 'tag_value' });
+    const team = query.get('team');
+    if (team !== null) select = select.where('team_id', '=', team);
+    for (const d of dimensions)
+      if (d !== 'team' && query.has(d)) throw invalid(d, 'not available when grouping by tag');
+  } else {
+    select = db.selectFrom('usage_hourly');
+    for (const d of dimensions) {
+      const value = query.get(d);
+      if (value !== null) select = select.where(column[d], '=', value);
+    }
+  }
+  select = select
+    .where('hour', '>=', from)
+    .where('hour', '<', to)
+    .select(period.as('period'))
+    .select(totals)
+    .groupBy(sql`period`);
+  for (const g of groups) select = select.select(sql.ref(g.ref).as(g.as)).groupBy(g.ref);
+  select = select.orderBy(sql`period`).orderBy(sql`cost_usd`, 'desc');
+  const rows = (await select.execute()) as Array<Record<string, number | string>>;
+  const names = await namesFor(db, q.by, rows);
+  const data = rows.map((row) => {
+    const out: Record<string, unknown> = {};
+    if (q.bucket !== 'none') out.period = periodLabel(Number(row.period), q.bucket);
+    for (const g of groups) {
+      out[g.as] = row[g.as] === '' ? null : row[g.as];
+      const name = names.get(`${g.as}:${row[g.as]}`);
+      if (name !== undefined) out[g.as.replace(/_id$/, '_name')] = name;
+    }
+    for (const s of sums) out[s] = Number(row[s] ?? 0);
+    return out;
+  });
+  const total: Record<string, number> = {};
+  for (const s of sums) total[s] = data.reduce((acc, row) => acc + (row[s] as number), 0);
+  return {
+    since: new Date(from * hourMs).toISOString(),
+    until: new Date(to * hourMs).toISOString(),
+    bucket: q.bucket,
+    by: [...q.by, ...(q.tag === undefined ? [] : [`tag:${q.tag}`])],
+    data,
+    totals: total,
+  };
+}
+
+function periodLabel(value: number, bucket: 'hour' | 'day'): string {
+  const iso = new Date(value * (bucket === 'hour' ? hourMs : 24 * hourMs)).toISOString();
+  return bucket === 'hour' ? `${iso.slice(0, 13)}:00Z` : iso.slice(0, 10);
+}
+
+/** Team, key and user names beside their ids, for people reading the report. */
+async function namesFor(db: Kysely<Schema>, by: Dimension[], rows: Array<Record<string, unknown>>) {
+  const names = new Map<string, string>();
+  for (const [dimension, table] of [
+    ['team', 'teams'],
+    ['key', 'keys'],
+    ['user', 'users'],
+  ] as const) {
+    if (!by.includes(dimension)) continue;
+    const ids = [...new Set(rows.map((r) => r[column[dimension]] as string).filter(Boolean))];
+    for (let i = 0; i < ids.length; i += 500) {
+      const found = await db
+        .selectFrom(table)
+        .select(['id', 'name'])
+        .where('id', 'in', ids.slice(i, i + 500))
+        .execute();
+      for (const { id, name } of found) names.set(`${column[dimension]}:${id}`, name);
+    }
+  }
+  return names;
+}

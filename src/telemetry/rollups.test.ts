@@ -1,0 +1,80 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { openDatabase } from '../store/index.ts';
+import { databaseSink } from './events.ts';
+import type { EventRow } from './recorder.ts';
+
+const hour = 3_600_000;
+const row = (i: number, over: Partial<EventRow> = {}): EventRow => ({
+  id: `event-${i}`,
+  request_id: `req-${i}`,
+  received_at: 1_000 * hour + i,
+  duration_ms: 5,
+  first_byte_ms: 4,
+  surface: 'openai',
+  route: '/v1/chat/completions',
+  model: 'm',
+  provider: 'p',
+  provider_model: 'm',
+  stream: 0,
+  status: 200,
+  error_code: null,
+  finish_reason: 'stop',
+  key_id: 'key_1',
+  team_id: 'team_1',
+  user_id: null,
+  input_tokens: 10,
+  output_tokens: 5,
+  cache_read_tokens: 2,
+  cache_write_tokens: null,
+  reasoning_tokens: 1,
+  cost_usd: 0.5,
+  client_aborted: 0,
+  attempts: '[]',
+  tags: '{"env":"prod"}',
+  trace_id: null,
+  region: null,
+  request_body: null,
+  response_body: null,
+  ...over,
+});
+
+test('a replayed batch is stored and counted once', async () => {
+  const database = await openDatabase('sqlite::memory:');
+  const sink = databaseSink(database.db);
+  const rows = [row(1), row(2), row(3, { status: 502, cost_usd: null, input_tokens: null })];
+  await sink.write(rows);
+  await sink.write([...rows, row(4, { received_at: 1_001 * hour, cost_usd: null })]);
+  const hourly = await database.db.selectFrom('usage_hourly').selectAll().orderBy('hour').execute();
+  assert.equal(hourly.length, 2);
+  assert.deepEqual(
+    { ...hourly[0], hour: undefined },
+    {
+      hour: undefined,
+      team_id: 'team_1',
+      key_id: 'key_1',
+      user_id: '',
+      model: 'm',
+      provider: 'p',
+      requests: 3,
+      errors: 1,
+      unpriced: 0,
+      input_tokens: 20,
+      output_tokens: 15,
+      cache_read_tokens: 6,
+      cache_write_tokens: 0,
+      reasoning_tokens: 3,
+      cost_usd: 1,
+    },
+  );
+  assert.equal(hourly[1]!.unpriced, 1, 'a priced-nowhere success is counted as unpriced');
+  const tags = await database.db.selectFrom('usage_hourly_tags').selectAll().execute();
+  assert.deepEqual(
+    tags.map((t) => [t.tag_key, t.tag_value, t.requests]),
+    [
+      ['env', 'prod', 3],
+      ['env', 'prod', 1],
+    ],
+  );
+  await database.close();
+});

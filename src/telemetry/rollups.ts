@@ -1,0 +1,103 @@
+// Hourly usage rollups, kept up to date by the event writer: the events a batch actually stored are
+// summed per hour × team × key × user × model × provider (and per hour × tag × team) and added to
+// the rollup rows in the same transaction, so usage reports never scan the request log.
+import type { Transaction } from 'kysely';
+import type { RequestEventsTable, Schema, UsageSums } from '../store/schema.ts';
+
+const hourMs = 3_600_000;
+
+type HourlyKey = [hour: number, team: string, key: string, user: string, model: string, provider: string];
+type TagKey = [hour: number, tagKey: string, tagValue: string, team: string];
+
+function emptySums(): UsageSums {
+  return {
+    requests: 0,
+    errors: 0,
+    unpriced: 0,
+    input_tokens: 0,
+    output_tokens: 0,
+    cache_read_tokens: 0,
+    cache_write_tokens: 0,
+    reasoning_tokens: 0,
+    cost_usd: 0,
+  };
+}
+
+function add(sums: UsageSums, row: RequestEventsTable): void {
+  sums.requests += 1;
+  if (row.status >= 400) sums.errors += 1;
+  if (row.cost_usd === null && row.status < 400 && row.input_tokens !== null) sums.unpriced += 1;
+  sums.input_tokens += row.input_tokens ?? 0;
+  sums.output_tokens += row.output_tokens ?? 0;
+  sums.cache_read_tokens += row.cache_read_tokens ?? 0;
+  sums.cache_write_tokens += row.cache_write_tokens ?? 0;
+  sums.reasoning_tokens += row.reasoning_tokens ?? 0;
+  sums.cost_usd += row.cost_usd ?? 0;
+}
+
+function bucket<K extends unknown[]>(map: Map<string, { key: K; sums: UsageSums }>, key: K): UsageSums {
+  const id = JSON.stringify(key);
+  let entry = map.get(id);
+  if (!entry) {
+    entry = { key, sums: emptySums() };
+    map.set(id, entry);
+  }
+  return entry.sums;
+}
+
+/** Adds the stored rows to the hourly rollups. Upserts go in key order, so concurrent writers do not deadlock. */
+export async function addToRollups(trx: Transaction<Schema>, rows: RequestEventsTable[]): Promise<void> {
+  if (rows.length === 0) return;
+  const hourly = new Map<string, { key: HourlyKey; sums: UsageSums }>();
+  const tagged = new Map<string, { key: TagKey; sums: UsageSums }>();
+  for (const row of rows) {
+    const hour = Math.floor(row.received_at / hourMs);
+    const team = row.team_id ?? '';
+    const key: HourlyKey = [
+      hour,
+      team,
+      row.key_id ?? '',
+      row.user_id ?? '',
+      row.model ?? '',
+      row.provider ?? '',
+    ];
+    add(bucket(hourly, key), row);
+    for (const [tagKey, tagValue] of Object.entries(JSON.parse(row.tags) as Record<string, string>)) {
+      add(bucket(tagged, [hour, tagKey, tagValue, team] as TagKey), row);
+    }
+  }
+  for (const id of [...hourly.keys()].sort()) {
+    const { key, sums } = hourly.get(id)!;
+    const [hour, team_id, key_id, user_id, model, provider] = key;
+    await trx
+      .insertInto('usage_hourly')
+      .values({ hour, team_id, key_id, user_id, model, provider, ...sums })
+      .onConflict((oc) =>
+        oc
+          .columns(['hour', 'team_id', 'key_id', 'user_id', 'model', 'provider'])
+          .doUpdateSet(increments('usage_hourly')),
+      )
+      .execute();
+  }
+  for (const id of [...tagged.keys()].sort()) {
+    const { key, sums } = tagged.get(id)!;
+    const [hour, tag_key, tag_value, team_id] = key;
+    await trx
+      .insertInto('usage_hourly_tags')
+      .values({ hour, tag_key, tag_value, team_id, ...sums })
+      .onConflict((oc) =>
+        oc.columns(['tag_key', 'hour', 'tag_value', 'team_id']).doUpdateSet(increments('usage_hourly_tags')),
+      )
+      .execute();
+  }
+}
+
+const sumColumns = Object.keys(emptySums()) as Array<keyof UsageSums>;
+
+function increments(table: 'usage_hourly' | 'usage_hourly_tags') {
+  // biome-ignore lint/suspicious/noExplicitAny: kysely's update-set builder is typed per table; the columns are the same in both
+  return (eb: any) =>
+    Object.fromEntries(
+      sumColumns.map((column) => [column, eb(`${table}.${column}`, '+', eb.ref(`excluded.${column}`))]),
+    );
+}
