@@ -37,6 +37,7 @@ export async function adminRequest(
   method: string,
   path: string,
   body?: unknown,
+  print = true,
 ): Promise<{ code: number; body?: unknown }> {
   const base = (
     (values.url as string | undefined) ??
@@ -66,7 +67,7 @@ export async function adminRequest(
     console.error(`gatehouse: ${res.status}: ${message}`);
     return { code: 1, body: parsed };
   }
-  console.log(typeof parsed === 'string' ? parsed : JSON.stringify(parsed, null, 2));
+  if (print) console.log(typeof parsed === 'string' ? parsed : JSON.stringify(parsed, null, 2));
   return { code: 0, body: parsed };
 }
 

@@ -11,6 +11,8 @@ const commands: Record<string, () => Promise<Command>> = {
   users: async () => (await import('./governance.ts')).usersCommand,
   audit: async () => (await import('./governance.ts')).auditCommand,
   secrets: async () => (await import('./governance.ts')).secretsCommand,
+  logs: async () => (await import('./logs.ts')).logsCommand,
+  usage: async () => (await import('./logs.ts')).usageCommand,
 };
 
 const usage = `Usage: gatehouse <command> [options]
@@ -23,6 +25,8 @@ Commands:
   teams, users     Manage teams and users
   secrets          Store provider credentials (sealed at rest)
   audit            Verify or list the audit log
+  logs tail        Follow the request log live
+  usage            Spend, tokens and requests by team, key, user, model, provider or tag
 
 Run "gatehouse <command> --help" for a command's options.`;
 
