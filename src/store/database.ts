@@ -34,9 +34,17 @@ export async function openDatabase(url: string = defaultDatabaseUrl): Promise<Da
     });
   } else if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
     kind = 'postgres';
-    db = new Kysely<Schema>({
-      dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 10 }) }),
+    const pool = new pg.Pool({
+      connectionString: url,
+      max: 10,
+      connectionTimeoutMillis: 5_000,
+      query_timeout: 30_000,
     });
+    // A connection the server drops (restart, failover, network) must not take the process down:
+    // the query in flight fails, callers handle that, and the pool opens new connections.
+    pool.on('error', () => {});
+    pool.on('connect', (client) => client.on('error', () => {}));
+    db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
   } else {
     throw new Error(
       `GATEHOUSE_DATABASE_URL: unsupported database "${url.split(':')[0]}:" (use sqlite:<path> or postgres://…)`,

@@ -123,7 +123,7 @@ test('a store that cannot keep up sends the excess to disk instead of growing me
     flushIntervalMs: 10_000,
   });
   for (let i = 0; i < 1_000; i++) recorder.record(row(i));
-  assert.ok(recorder.stats().queued <= 1_000);
+  assert.ok(recorder.stats().queued <= 100, 'the queue stays within maxQueue');
   release();
   await recorder.stop();
   assert.equal(new Set(written.map((r) => r.id)).size, 1_000, 'every event arrives');

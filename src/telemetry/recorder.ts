@@ -5,6 +5,7 @@
 // a replayed batch is stored exactly once.
 import { appendFile, mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { RequestEventsTable } from '../store/schema.ts';
 
 export type EventRow = RequestEventsTable;
@@ -28,6 +29,10 @@ export interface RecorderOptions {
   flushIntervalMs?: number;
   /** Past this many queued events the queue goes to the spill file rather than grow. */
   maxQueue?: number;
+  /** A batch write that takes longer counts as a store failure (default 10 s). */
+  writeTimeoutMs?: number;
+  /** After a store failure, events go straight to disk for this long before the store is tried again (default 1 s). */
+  retryMs?: number;
   log?: (line: string) => void;
 }
 
@@ -37,10 +42,14 @@ export class EventRecorder {
   readonly #replayFile: string;
   readonly #batchSize: number;
   readonly #maxQueue: number;
+  readonly #writeTimeoutMs: number;
+  readonly #retryMs: number;
   readonly #log: (line: string) => void;
   readonly #timer: NodeJS.Timeout;
   #queue: EventRow[] = [];
   #busy: Promise<void> = Promise.resolve();
+  /** Spills of an overfull queue, made outside the flush order; a flush waits for them. */
+  #overflow: Promise<void> = Promise.resolve();
   #storeFailing = false;
   /** While the store is failing, it is tried again no sooner than this (epoch ms). */
   #retryAt = 0;
@@ -54,15 +63,22 @@ export class EventRecorder {
     this.#replayFile = `${options.spillFile}.replaying`;
     this.#batchSize = options.batchSize ?? 500;
     this.#maxQueue = options.maxQueue ?? 20_000;
+    this.#writeTimeoutMs = options.writeTimeoutMs ?? 10_000;
+    this.#retryMs = options.retryMs ?? 1_000;
     this.#log = options.log ?? (() => {});
     this.#timer = setInterval(() => void this.flush(), options.flushIntervalMs ?? 250);
     this.#timer.unref();
   }
 
-  /** Called once per request, in its finally: O(1), no I/O. */
+  /** Called once per request, in its finally: O(1), no I/O on the caller's time. */
   record(row: EventRow): void {
     this.#queue.push(row);
-    if (this.#queue.length >= this.#batchSize) void this.flush();
+    if (this.#queue.length > this.#maxQueue) {
+      // The store is slow or hung and a flush is still waiting on it: memory stays bounded, the
+      // excess goes to disk now (appends to the spill file are safe beside a replay in progress).
+      const rows = this.#take();
+      this.#overflow = this.#overflow.then(() => this.#spill(rows));
+    } else if (this.#queue.length >= this.#batchSize) void this.flush();
   }
 
   stats(): RecorderStats {
@@ -76,13 +92,14 @@ export class EventRecorder {
 
   /** Replays what an earlier run left in the spill file (after a crash, say). */
   async start(): Promise<void> {
-    this.#spilledBytes = await sizeOf(this.#spillFile);
+    this.#spilledBytes = (await sizeOf(this.#spillFile)) + (await sizeOf(this.#replayFile));
     await this.#serial(() => this.#replay());
   }
 
   /** Writes what is queued now; one flush runs at a time. */
   flush(): Promise<void> {
     return this.#serial(async () => {
+      await this.#overflow;
       if (this.#queue.length === 0 && this.#spilledBytes === 0) return;
       // A failing store is given a second between tries; meanwhile events go straight to disk.
       if (this.#storeFailing && Date.now() < this.#retryAt) {
@@ -129,8 +146,16 @@ export class EventRecorder {
   }
 
   async #write(rows: EventRow[]): Promise<boolean> {
+    const timer = new AbortController();
     try {
-      await this.#sink.write(rows);
+      // A store that accepts but never answers counts as failing; the write, should it land
+      // after all, is harmless: the replay of the same rows is skipped by their ids.
+      await Promise.race([
+        this.#sink.write(rows).finally(() => timer.abort()),
+        sleep(this.#writeTimeoutMs, undefined, { ref: false, signal: timer.signal }).then(() => {
+          throw new Error(`no answer within ${this.#writeTimeoutMs} ms`);
+        }),
+      ]);
       this.#written += rows.length;
       if (this.#storeFailing) this.#log('request log: the store answers again');
       this.#storeFailing = false;
@@ -141,6 +166,7 @@ export class EventRecorder {
           `request log: the store failed (${(err as Error).message}); spilling to ${this.#spillFile}`,
         );
       this.#storeFailing = true;
+      this.#retryAt = Date.now() + this.#retryMs;
       return false;
     }
   }
@@ -190,7 +216,7 @@ export class EventRecorder {
       if (!(await this.#write(rows.slice(i, i + this.#batchSize)))) return false;
     }
     await rm(this.#replayFile, { force: true });
-    this.#spilledBytes = await sizeOf(this.#spillFile);
+    this.#spilledBytes = (await sizeOf(this.#spillFile)) + (await sizeOf(this.#replayFile));
     if (rows.length > 0) this.#log(`request log: replayed ${rows.length} spilled events`);
     return true;
   }
