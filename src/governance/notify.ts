@@ -1,6 +1,7 @@
 // Notifications go to a webhook as Slack-compatible JSON (`text`), with the event's fields beside it
 // for other receivers. Sending never delays or fails a request.
 import { type BudgetEvent, usd } from './admission.ts';
+import { postWebhook } from '../telemetry/alerts.ts';
 
 export function webhookNotifier(
   url: string | undefined,
@@ -11,11 +12,6 @@ export function webhookNotifier(
     const text =
       `Gatehouse: the ${event.scope} "${event.name}" has used ${usd(event.spentUsd)} of its ` +
       `${usd(event.limitUsd)} ${event.period} budget (${Math.round(event.threshold * 100)}% threshold).`;
-    fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ text, event }),
-      signal: AbortSignal.timeout(5_000),
-    }).catch((err: unknown) => log(`webhook ${new URL(url).host} failed: ${(err as Error).message}`));
+    void postWebhook(url, { text, event }, log);
   };
 }

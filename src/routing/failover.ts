@@ -4,6 +4,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { GatehouseError, asGatehouseError } from '../core/errors/index.ts';
 import type { CallOptions } from '../providers/types.ts';
+import type { RequestTrace } from '../telemetry/tracing.ts';
 import type { Target } from './targets.ts';
 
 export interface AttemptRecord {
@@ -26,6 +27,8 @@ export interface FailoverInput {
   signal: AbortSignal;
   headers?: Record<string, string>;
   attempts: AttemptRecord[];
+  /** The request's span; each attempt gets a child span whose traceparent goes upstream. */
+  trace?: RequestTrace;
 }
 
 export interface Served<T> {
@@ -47,25 +50,31 @@ export async function runWithFailover<T>(
       if (input.signal.aborted) throw asGatehouseError(input.signal.reason);
       const started = performance.now();
       const { opts, release } = attemptOptions(target, input);
+      const span = input.trace?.startAttempt(target.providerName, target.providerType, target.model);
+      if (span) opts.headers = { ...opts.headers, ...span.headers };
       try {
         const value = await attempt(target, opts);
-        input.attempts.push({
+        const served: AttemptRecord = {
           provider: target.providerName,
           model: target.model,
           status: 200,
           latencyMs: performance.now() - started,
-        });
+        };
+        input.attempts.push(served);
+        span?.end(served);
         return { value, target, release };
       } catch (err) {
         release();
         const error = asGatehouseError(err);
-        input.attempts.push({
+        const failed: AttemptRecord = {
           provider: target.providerName,
           model: target.model,
           status: error.status,
           errorCode: error.code,
           latencyMs: performance.now() - started,
-        });
+        };
+        input.attempts.push(failed);
+        span?.end(failed, error.upstreamStatus);
         if (error.code === 'GH_CLIENT_CLOSED' || input.signal.aborted) throw error;
         if (!error.retryable) throw error;
         lastError = error;

@@ -1,0 +1,394 @@
+// Webhook alerts on provider health (error rate, p95 latency over a sliding window) and on spend
+// anomalies. Input is the RequestRecord every finished request publishes, so the request path does
+// not change; the per-record work is a few array writes into fixed-size buckets, and all the
+// summing happens on a timer, off the requests.
+import type { GatehouseConfig } from '../config/schema.ts';
+import { usd } from '../governance/admission.ts';
+import { type RequestRecord, requestRecords } from '../pipeline/context.ts';
+
+/** Posts JSON to a webhook. Never throws and never delays the caller: failures are logged. */
+export function postWebhook(url: string, body: unknown, log: (line: string) => void): Promise<void> {
+  return fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(5_000),
+  }).then(
+    async (res) => {
+      await res.body?.cancel();
+      if (!res.ok) log(`webhook ${new URL(url).host} answered ${res.status}`);
+    },
+    (err: unknown) => log(`webhook ${new URL(url).host} failed: ${(err as Error).message}`),
+  );
+}
+
+export type Alert =
+  | {
+      kind: 'provider_error_rate';
+      provider: string;
+      /** Failed calls / calls in the window. */
+      errorRate: number;
+      errors: number;
+      requests: number;
+      threshold: number;
+      windowSeconds: number;
+    }
+  | {
+      kind: 'provider_p95_latency';
+      provider: string;
+      /** An estimate: the upper edge of its histogram bucket (buckets are 25% wide). */
+      p95Ms: number;
+      requests: number;
+      thresholdMs: number;
+      windowSeconds: number;
+    }
+  | {
+      kind: 'spend_anomaly';
+      lastHourUsd: number;
+      baselineMeanUsd: number;
+      baselineHours: number;
+      factor: number;
+    };
+
+export interface AlertPayload {
+  /** Slack-compatible. */
+  text: string;
+  alert: Alert & { status: 'firing' | 'resolved'; at: string };
+}
+
+export type SpendHistory = (hours: number) => Promise<number[]>;
+
+export interface AlertsOptions {
+  log: (line: string) => void;
+  /** Where payloads go; posts to webhookUrl by default. */
+  send?: (payload: AlertPayload) => void;
+  webhookUrl?: string;
+  now?: () => number;
+  /**
+   * USD per full hour, oldest first, the last element being the last 60 minutes. Hours before the
+   * history begins are left out (not reported as 0), so a new deployment is not compared with an
+   * empty past. In-memory spend of this process when not given.
+   */
+  spendHistory?: SpendHistory;
+}
+
+type Settings = GatehouseConfig['alerts'];
+
+/** Alerts from the configuration, or undefined when no webhook is configured. */
+export function createAlerts(
+  config: GatehouseConfig,
+  log: (line: string) => void,
+  spendHistory?: SpendHistory,
+): Alerts | undefined {
+  const webhookUrl = config.alerts.webhook_url ?? config.governance.webhook_url;
+  return webhookUrl ? new Alerts(config.alerts, { webhookUrl, log, spendHistory }) : undefined;
+}
+
+const HOUR = 3_600_000;
+/** Time slots per window: the window slides in steps of window/60. */
+const SLOTS = 60;
+/** Fewer baseline hours than this: no spend verdict. */
+const MIN_BASELINE_HOURS = 3;
+
+export class Alerts {
+  readonly #settings: Settings;
+  readonly #log: (line: string) => void;
+  readonly #send: (payload: AlertPayload) => void;
+  readonly #now: () => number;
+  readonly #spendHistory: SpendHistory;
+  readonly #slotMs: number;
+  readonly #latencyBounds: number[];
+  readonly #providers = new Map<string, ProviderWindow>();
+  readonly #spend: MinuteSpend;
+  /** Per alert key: when its last firing message went out, and whether a resolved one is owed. */
+  readonly #sent = new Map<string, { at: number; open: boolean }>();
+  // A subscriber's throw would surface as an uncaught exception: alerts must never take the process down.
+  readonly #onRecord = (message: unknown) => {
+    try {
+      this.observe(message as RequestRecord);
+    } catch (err) {
+      this.#log(`alerts: record skipped: ${(err as Error).message}`);
+    }
+  };
+  #timer: NodeJS.Timeout | undefined;
+  #evaluating = false;
+
+  constructor(settings: Settings, options: AlertsOptions) {
+    this.#settings = settings;
+    this.#log = options.log;
+    const url = options.webhookUrl;
+    this.#send = options.send ?? (url ? (payload) => void postWebhook(url, payload, this.#log) : () => {});
+    this.#now = options.now ?? Date.now;
+    this.#slotMs = (settings.window_seconds * 1000) / SLOTS;
+    // The threshold is a bucket edge, so "p95 above the threshold" is decided exactly.
+    const threshold = settings.provider_p95_ms ? settings.provider_p95_ms.threshold : undefined;
+    this.#latencyBounds = latencyBounds(threshold);
+    const baselineHours = settings.spend_anomaly ? settings.spend_anomaly.baseline_hours : 0;
+    this.#spend = new MinuteSpend(baselineHours + 1, this.#now());
+    this.#spendHistory =
+      options.spendHistory ?? ((hours) => Promise.resolve(this.#spend.hours(hours, this.#now())));
+  }
+
+  start(): void {
+    if (this.#timer) return;
+    requestRecords.subscribe(this.#onRecord);
+    this.#timer = setInterval(() => void this.evaluate(), this.#settings.evaluate_every_seconds * 1000);
+    this.#timer.unref();
+  }
+
+  stop(): void {
+    if (!this.#timer) return;
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+    requestRecords.unsubscribe(this.#onRecord);
+  }
+
+  /** Runs for every finished request: constant work, no allocation once a provider is known. */
+  observe(record: RequestRecord): void {
+    if (record.surface === 'gateway') return;
+    const now = this.#now();
+    if (typeof record.costUsd === 'number' && record.costUsd > 0) this.#spend.add(record.costUsd, now);
+    const slot = Math.floor(now / this.#slotMs);
+    for (const attempt of record.attempts) {
+      let window = this.#providers.get(attempt.provider);
+      if (!window) {
+        window = new ProviderWindow(this.#latencyBounds.length + 1);
+        this.#providers.set(attempt.provider, window);
+      }
+      const failed =
+        attempt.status >= 500 || attempt.status === 429 || !!attempt.errorCode?.startsWith('GH_UPSTREAM');
+      window.add(slot, failed, bucketOf(this.#latencyBounds, attempt.latencyMs));
+    }
+  }
+
+  /** Checks every alert once and sends what changed. Called by the timer; tests call it directly. */
+  async evaluate(): Promise<void> {
+    if (this.#evaluating) return; // a slow spend history must not pile evaluations up
+    this.#evaluating = true;
+    try {
+      this.#evaluateProviders();
+      await this.#evaluateSpend();
+    } catch (err) {
+      this.#log(`alerts: evaluation failed: ${(err as Error).message}`);
+    } finally {
+      this.#evaluating = false;
+    }
+  }
+
+  #evaluateProviders(): void {
+    const { provider_error_rate: errorRule, provider_p95_ms: latencyRule, window_seconds } = this.#settings;
+    const slot = Math.floor(this.#now() / this.#slotMs);
+    const histogram = new Uint32Array(this.#latencyBounds.length + 1);
+    for (const [provider, window] of this.#providers) {
+      const { calls, errors } = window.sum(slot, histogram);
+      if (errorRule) {
+        const errorRate = calls === 0 ? 0 : errors / calls;
+        this.#settle(
+          `error_rate:${provider}`,
+          calls >= errorRule.min_requests && errorRate > errorRule.threshold,
+          {
+            kind: 'provider_error_rate',
+            provider,
+            errorRate,
+            errors,
+            requests: calls,
+            threshold: errorRule.threshold,
+            windowSeconds: window_seconds,
+          },
+        );
+      }
+      if (latencyRule) {
+        const p95 = percentileBucket(histogram, calls, 0.95);
+        const p95Ms = this.#latencyBounds[Math.min(p95, this.#latencyBounds.length - 1)] ?? 0;
+        this.#settle(`p95:${provider}`, calls >= latencyRule.min_requests && p95Ms > latencyRule.threshold, {
+          kind: 'provider_p95_latency',
+          provider,
+          p95Ms,
+          requests: calls,
+          thresholdMs: latencyRule.threshold,
+          windowSeconds: window_seconds,
+        });
+      }
+    }
+  }
+
+  async #evaluateSpend(): Promise<void> {
+    const rule = this.#settings.spend_anomaly;
+    if (!rule) return;
+    const history = await this.#spendHistory(rule.baseline_hours + 1);
+    const lastHourUsd = history.at(-1) ?? 0;
+    const baseline = history.slice(-(rule.baseline_hours + 1), -1);
+    const baselineMeanUsd = baseline.length ? baseline.reduce((a, b) => a + b, 0) / baseline.length : 0;
+    // A quiet past (mean 0) only counts once it spans the whole baseline: otherwise the first busy
+    // hour after a start would always look anomalous.
+    const enoughHistory = baseline.length >= (baselineMeanUsd > 0 ? MIN_BASELINE_HOURS : rule.baseline_hours);
+    const anomalous =
+      enoughHistory && lastHourUsd >= rule.min_usd && lastHourUsd > rule.factor * baselineMeanUsd;
+    this.#settle('spend', anomalous, {
+      kind: 'spend_anomaly',
+      lastHourUsd,
+      baselineMeanUsd,
+      baselineHours: baseline.length,
+      factor: rule.factor,
+    });
+  }
+
+  /**
+   * Firing: sent unless a firing message for the same key went out within the cooldown (an alert
+   * still firing after it is sent again). Resolved: sent once when a sent alert's condition clears.
+   */
+  #settle(key: string, firing: boolean, alert: Alert): void {
+    const now = this.#now();
+    const sent = this.#sent.get(key);
+    if (firing) {
+      if (sent && now - sent.at < this.#settings.cooldown_seconds * 1000) return;
+      this.#sent.set(key, { at: now, open: true });
+    } else {
+      if (!sent?.open) return;
+      sent.open = false;
+    }
+    const status = firing ? 'firing' : 'resolved';
+    this.#send({
+      text: alertText(alert, status),
+      alert: { ...alert, status, at: new Date(now).toISOString() },
+    });
+  }
+}
+
+/** One provider's calls in time slots: a ring of SLOTS slots, each with counts and a latency histogram. */
+class ProviderWindow {
+  readonly #buckets: number;
+  readonly #slotOf = new Float64Array(SLOTS).fill(-1);
+  readonly #calls = new Uint32Array(SLOTS);
+  readonly #errors = new Uint32Array(SLOTS);
+  readonly #latency: Uint32Array;
+
+  constructor(buckets: number) {
+    this.#buckets = buckets;
+    this.#latency = new Uint32Array(SLOTS * buckets);
+  }
+
+  add(slot: number, failed: boolean, bucket: number): void {
+    const i = slot % SLOTS;
+    if (this.#slotOf[i] !== slot) {
+      this.#slotOf[i] = slot;
+      this.#calls[i] = 0;
+      this.#errors[i] = 0;
+      this.#latency.fill(0, i * this.#buckets, (i + 1) * this.#buckets);
+    }
+    this.#calls[i]++;
+    if (failed) this.#errors[i]++;
+    this.#latency[i * this.#buckets + bucket]++;
+  }
+
+  /** Totals over the slots in the window ending at `slot`; the histogram is overwritten. */
+  sum(slot: number, histogram: Uint32Array): { calls: number; errors: number } {
+    histogram.fill(0);
+    let calls = 0;
+    let errors = 0;
+    for (let i = 0; i < SLOTS; i++) {
+      const at = this.#slotOf[i]!;
+      if (at <= slot - SLOTS || at > slot) continue;
+      calls += this.#calls[i]!;
+      errors += this.#errors[i]!;
+      for (let b = 0; b < this.#buckets; b++) histogram[b]! += this.#latency[i * this.#buckets + b]!;
+    }
+    return { calls, errors };
+  }
+}
+
+/** Spend per minute over the last `hours` hours, so "the last 60 minutes" slides by the minute. */
+class MinuteSpend {
+  readonly #minuteOf: Float64Array;
+  readonly #usd: Float64Array;
+  readonly #since: number;
+
+  constructor(hours: number, since: number) {
+    this.#minuteOf = new Float64Array(hours * 60).fill(-1);
+    this.#usd = new Float64Array(hours * 60);
+    this.#since = since;
+  }
+
+  add(amount: number, now: number): void {
+    const minute = Math.floor(now / 60_000);
+    const i = minute % this.#usd.length;
+    if (this.#minuteOf[i] !== minute) {
+      this.#minuteOf[i] = minute;
+      this.#usd[i] = 0;
+    }
+    this.#usd[i]! += amount;
+  }
+
+  /** As SpendHistory: only hours observed in full, besides the last one. */
+  hours(hours: number, now: number): number[] {
+    const observed = Math.max(1, Math.floor((now - this.#since) / HOUR));
+    const count = Math.min(hours, observed, this.#usd.length / 60);
+    const current = Math.floor(now / 60_000);
+    const result = new Array<number>(count).fill(0);
+    for (let i = 0; i < this.#usd.length; i++) {
+      const age = current - this.#minuteOf[i]!; // 0 for the current minute
+      if (age < 0 || age >= count * 60) continue;
+      result[count - 1 - Math.floor(age / 60)]! += this.#usd[i]!;
+    }
+    return result;
+  }
+}
+
+/** Latency bucket edges in ms: 10 ms growing by 25% up to an hour, plus the threshold. */
+function latencyBounds(threshold: number | undefined): number[] {
+  const bounds: number[] = [];
+  for (let edge = 10; edge < HOUR * 1.25; edge *= 1.25) bounds.push(Math.round(edge));
+  if (threshold !== undefined && !bounds.includes(threshold)) bounds.push(threshold);
+  return bounds.sort((a, b) => a - b);
+}
+
+/** The index of the first edge ≥ ms (bounds.length when above them all). */
+function bucketOf(bounds: number[], ms: number): number {
+  let low = 0;
+  let high = bounds.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (bounds[mid]! < ms) low = mid + 1;
+    else high = mid;
+  }
+  return low;
+}
+
+/** The bucket holding the nearest-rank percentile. */
+function percentileBucket(histogram: Uint32Array, total: number, fraction: number): number {
+  const rank = Math.ceil(total * fraction);
+  let seen = 0;
+  for (let b = 0; b < histogram.length; b++) {
+    seen += histogram[b]!;
+    if (seen >= rank) return b;
+  }
+  return histogram.length - 1;
+}
+
+export function alertText(alert: Alert, status: 'firing' | 'resolved'): string {
+  const prefix = status === 'firing' ? 'Gatehouse alert' : 'Gatehouse resolved';
+  switch (alert.kind) {
+    case 'provider_error_rate':
+      return (
+        `${prefix}: provider "${alert.provider}" error rate is ${percent(alert.errorRate)} ` +
+        `(${alert.errors} of ${alert.requests} calls) over the last ${duration(alert.windowSeconds)}; ` +
+        `threshold ${percent(alert.threshold)}.`
+      );
+    case 'provider_p95_latency':
+      return (
+        `${prefix}: provider "${alert.provider}" p95 latency is about ${seconds(alert.p95Ms)} ` +
+        `(${alert.requests} calls) over the last ${duration(alert.windowSeconds)}; ` +
+        `threshold ${seconds(alert.thresholdMs)}.`
+      );
+    case 'spend_anomaly':
+      return (
+        `${prefix}: spend in the last hour is ${usd(alert.lastHourUsd)} against an hourly mean of ` +
+        `${usd(alert.baselineMeanUsd)} over the ${alert.baselineHours} hours before; ` +
+        `alert above ${alert.factor}×.`
+      );
+  }
+}
+
+const percent = (fraction: number) => `${Math.round(fraction * 100)}%`;
+const seconds = (ms: number) => `${Number((ms / 1000).toPrecision(3))} s`;
+const duration = (s: number) => (s % 60 === 0 ? `${s / 60} min` : `${s} s`);

@@ -1,0 +1,69 @@
+// Alerts end to end: a provider that keeps failing brings an error-rate alert to the webhook.
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { test } from 'node:test';
+import { startTestGateway, testMasterKey } from '../helpers/gateway.ts';
+import { startOpenAIUpstream } from '../upstreams/openai.ts';
+
+interface Received {
+  text: string;
+  alert: { kind: string; status: string; provider?: string; errors?: number };
+}
+
+async function startReceiver() {
+  const received: Received[] = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      received.push(JSON.parse(Buffer.concat(chunks).toString('utf8')) as Received);
+      res.writeHead(200).end('ok');
+    });
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}/hook`, received, close: () => server.close() };
+}
+
+test('a failing provider raises an error-rate alert on the webhook', async () => {
+  const receiver = await startReceiver();
+  const upstream = await startOpenAIUpstream();
+  const failure = { error: { message: 'boom', type: 'server_error', param: null, code: null } };
+  for (let i = 0; i < 10; i++) upstream.faults.push({ kind: 'status', status: 500, body: failure });
+  const gateway = await startTestGateway({
+    providers: { flaky: { type: 'openai-compatible', base_url: `${upstream.url}/v1`, api_key: 'sk-up' } },
+    models: { smart: { targets: [{ provider: 'flaky', model: 'm1' }] } },
+    alerts: {
+      webhook_url: receiver.url,
+      evaluate_every_seconds: 1,
+      provider_error_rate: { threshold: 0.5, min_requests: 5 },
+    },
+  });
+  try {
+    for (let i = 0; i < 10; i++) {
+      const res = await fetch(`${gateway.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${testMasterKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'smart', messages: [{ role: 'user', content: 'Hello' }] }),
+      });
+      await res.arrayBuffer();
+      assert.ok(res.status >= 500, `request ${i} answered ${res.status}`);
+    }
+    const alertFor = () => receiver.received.find((r) => r.alert.kind === 'provider_error_rate');
+    for (let waited = 0; !alertFor() && waited < 5_000; waited += 100) await sleep(100);
+    const alert = alertFor();
+    assert.ok(alert, `no error-rate alert; received ${JSON.stringify(receiver.received)}`);
+    assert.equal(alert.alert.status, 'firing');
+    assert.equal(alert.alert.provider, 'flaky');
+    assert.equal(alert.alert.errors, 10);
+    assert.match(alert.text, /provider "flaky" error rate is 100%/);
+  } finally {
+    await gateway.stop(0);
+    await upstream.close();
+    receiver.close();
+  }
+});
