@@ -31,6 +31,7 @@ import type { Responder } from '../server/responder.ts';
 import type { Schema } from '../store/schema.ts';
 import { queryLogs } from './logs.ts';
 import { queryUsage } from './usage.ts';
+import type { EventStores } from '../telemetry/event-stores.ts';
 import { openapiDocument } from './openapi.ts';
 import {
   keyInput,
@@ -51,6 +52,19 @@ export interface AdminDeps {
   timeZone: string;
   secrets: SecretStore;
   providers: ProviderRegistry;
+  /** Request-event stores: the default one and one per data-residency region. */
+  events: EventStores;
+  /** Data-residency regions in the configuration; a team may be pinned only to one of these. */
+  regions: readonly string[];
+}
+
+function checkRegion(deps: AdminDeps, region: string | null | undefined): void {
+  if (region && !deps.regions.includes(region))
+    throw new GatehouseError(
+      'GH_INVALID_REQUEST',
+      `region: "${region}" is not a configured region (${deps.regions.join(', ') || 'none are configured'})`,
+      { param: 'region' },
+    );
 }
 
 const scopes: Record<string, Scope> = { keys: 'key', teams: 'team', users: 'user' };
@@ -86,6 +100,7 @@ const routes: Array<{ method: string; pattern: RegExp; status?: number; handle: 
     status: 201,
     handle: async (deps, ctx, req) => {
       const input = await body(req, teamInput);
+      checkRegion(deps, input.region);
       return createTeam(deps.db, actor(ctx), input);
     },
   },
@@ -168,7 +183,9 @@ const routes: Array<{ method: string; pattern: RegExp; status?: number; handle: 
     method: 'PATCH',
     pattern: /^\/admin\/teams\/([^/]+)$/,
     handle: async (deps, ctx, req, [ref]) => {
-      const team = await updateOwner(deps.db, actor(ctx), 'team', ref!, await body(req, teamUpdate));
+      const changes = await body(req, teamUpdate);
+      checkRegion(deps, changes.region);
+      const team = await updateOwner(deps.db, actor(ctx), 'team', ref!, changes);
       deps.auth.invalidate();
       return team;
     },
@@ -205,12 +222,13 @@ const routes: Array<{ method: string; pattern: RegExp; status?: number; handle: 
   {
     method: 'GET',
     pattern: /^\/admin\/logs$/,
-    handle: async (deps, _c, _r, _p, query) => queryLogs(deps.db, query),
+    handle: async (deps, _c, _r, _p, query) => queryLogs(deps.events.database(query.get('region')).db, query),
   },
   {
     method: 'GET',
     pattern: /^\/admin\/usage$/,
-    handle: async (deps, _c, _r, _p, query) => queryUsage(deps.db, query),
+    handle: async (deps, _c, _r, _p, query) =>
+      queryUsage(deps.events.database(query.get('region')).db, query, deps.db),
   },
   {
     method: 'GET',

@@ -179,9 +179,18 @@ export const openapiDocument = {
       get: {
         summary:
           'Spend, tokens and requests from hourly rollups: bucket=hour|day|none, by=team,key,user,model,provider or tag:<name>',
-        parameters: ['since', 'until', 'bucket', 'by', 'team', 'key', 'user', 'model', 'provider', 'region'].map(
-          (name) => ({ name, in: 'query', schema: { type: 'string' } }),
-        ),
+        parameters: [
+          'since',
+          'until',
+          'bucket',
+          'by',
+          'team',
+          'key',
+          'user',
+          'model',
+          'provider',
+          'region',
+        ].map((name) => ({ name, in: 'query', schema: { type: 'string' } })),
         responses: { '200': ok('Usage rows and totals'), ...errors },
       },
     },

@@ -30,10 +30,18 @@ export const rulesInput = z.strictObject({
   limits: limitsInput.nullable().optional(),
 });
 
+const logBodies = z.enum(['off', 'metadata', 'full']);
+const policy = {
+  log_bodies: logBodies.nullable().optional(),
+  retention_days: z.number().int().min(1).max(36_500).nullable().optional(),
+  region: z.string().min(1).max(100).nullable().optional(),
+};
+
 export const teamInput = z.strictObject({
   name,
   models: models.optional(),
   metadata: metadata.optional(),
+  ...policy,
   ...rules,
 });
 export const userInput = z.strictObject({
@@ -51,6 +59,7 @@ export const keyInput = z.strictObject({
   models: models.optional(),
   metadata: metadata.optional(),
   expires_at: isoDate.optional(),
+  log_bodies: logBodies.nullable().optional(),
   ...rules,
 });
 export const rotateInput = z.strictObject({
@@ -67,10 +76,12 @@ export const keyUpdate = z.strictObject({
   models: models.nullable().optional(),
   metadata: metadata.optional(),
   expires_at: isoDate.nullable().optional(),
+  log_bodies: logBodies.nullable().optional(),
 });
 export const teamUpdate = z.strictObject({
   models: models.nullable().optional(),
   metadata: metadata.optional(),
+  ...policy,
 });
 export const userUpdate = z.strictObject({
   email: z.email().nullable().optional(),

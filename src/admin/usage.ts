@@ -73,7 +73,8 @@ const sums = [
   'cost_usd',
 ] as const satisfies ReadonlyArray<keyof UsageSums>;
 
-export async function queryUsage(db: Kysely<Schema>, query: URLSearchParams) {
+/** `names` is the store that knows teams, keys and users (the default one, for a regional report). */
+export async function queryUsage(db: Kysely<Schema>, query: URLSearchParams, names: Kysely<Schema> = db) {
   const q = readQuery(query);
   const from = Math.floor(q.since / hourMs);
   const to = Math.ceil(q.until / hourMs);
@@ -114,13 +115,13 @@ export async function queryUsage(db: Kysely<Schema>, query: URLSearchParams) {
   for (const g of groups) select = select.select(sql.ref(g.ref).as(g.as)).groupBy(g.ref);
   select = select.orderBy(sql`period`).orderBy(sql`cost_usd`, 'desc');
   const rows = (await select.execute()) as Array<Record<string, number | string>>;
-  const names = await namesFor(db, q.by, rows);
+  const labels = await namesFor(names, q.by, rows);
   const data = rows.map((row) => {
     const out: Record<string, unknown> = {};
     if (q.bucket !== 'none') out.period = periodLabel(Number(row.period), q.bucket);
     for (const g of groups) {
       out[g.as] = row[g.as] === '' ? null : row[g.as];
-      const name = names.get(`${g.as}:${row[g.as]}`);
+      const name = labels.get(`${g.as}:${row[g.as]}`);
       if (name !== undefined) out[g.as.replace(/_id$/, '_name')] = name;
     }
     for (const s of sums) out[s] = Number(row[s] ?? 0);

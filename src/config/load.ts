@@ -55,6 +55,14 @@ export function parseConfig(raw: unknown, source: string, env: Env = process.env
       }
     });
   }
+  for (const [providerName, provider] of Object.entries(config.providers)) {
+    for (const region of provider.regions ?? []) {
+      if (!(region in config.regions))
+        problems.push(
+          `providers.${providerName}.regions: unknown region "${region}" (declare it under regions)`,
+        );
+    }
+  }
   if (problems.length > 0) throw new ConfigError(source, problems);
   return deepFreeze(config);
 }

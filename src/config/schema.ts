@@ -22,6 +22,12 @@ const httpUrl = z.url({ protocol: /^https?$/ });
 const common = {
   headers: headers.optional(),
   timeouts: timeoutsSchema.optional(),
+  regions: z
+    .array(name)
+    .optional()
+    .describe(
+      'Data-residency regions this provider serves from; a team pinned to a region uses only providers tagged with it.',
+    ),
 };
 
 export const providerSchema = z.discriminatedUnion('type', [
@@ -169,9 +175,142 @@ export const governanceSchema = z.strictObject({
     .describe('Receives notifications (Slack-compatible JSON), e.g. budget thresholds.'),
 });
 
+export const telemetrySchema = z.strictObject({
+  otlp_endpoint: httpUrl
+    .optional()
+    .describe(
+      'OTLP/HTTP collector root, e.g. http://localhost:4318; traces go to {otlp_endpoint}/v1/traces. Unset: no tracing (OTEL_EXPORTER_OTLP_ENDPOINT is used when set).',
+    ),
+  otlp_headers: z
+    .record(z.string(), z.string())
+    .optional()
+    .describe('Headers sent with every export, e.g. an authorization header for a hosted backend.'),
+  service_name: z.string().min(1).default('gatehouse'),
+  sample_ratio: z
+    .number()
+    .min(0)
+    .max(1)
+    .default(1)
+    .describe('Share of new traces recorded; a trace continued from a caller follows its sampled flag.'),
+});
+
+const alertRequests = z
+  .number()
+  .int()
+  .min(1)
+  .default(20)
+  .describe('Fewer calls to the provider in the window than this: no verdict.');
+
+export const alertsSchema = z
+  .strictObject({
+    webhook_url: httpUrl
+      .optional()
+      .describe(
+        'Receives alerts (Slack-compatible JSON); governance.webhook_url when not set. Off when neither is set.',
+      ),
+    window_seconds: z
+      .number()
+      .int()
+      .min(10)
+      .max(3600)
+      .default(300)
+      .describe('Provider error rate and p95 latency are measured over this sliding window.'),
+    evaluate_every_seconds: z.number().int().min(1).max(3600).default(30),
+    cooldown_seconds: z
+      .number()
+      .int()
+      .min(0)
+      .max(604_800)
+      .default(1800)
+      .describe(
+        'At most one firing message per alert (and provider) in this time; an alert still firing after it is sent again. A resolved message follows each firing one when its condition clears.',
+      ),
+    provider_error_rate: z
+      .union([
+        z.literal(false),
+        z.strictObject({
+          threshold: z
+            .number()
+            .gt(0)
+            .max(1)
+            .default(0.25)
+            .describe('Fires when the share of failed calls (5xx, 429, unreachable) is above this.'),
+          min_requests: alertRequests,
+        }),
+      ])
+      .prefault({})
+      .describe('Per provider, over the window; false turns it off.'),
+    provider_p95_ms: z
+      .union([
+        z.literal(false),
+        z.strictObject({
+          threshold: z.number().int().min(1).max(3_600_000).default(30_000).describe('Milliseconds.'),
+          min_requests: alertRequests,
+        }),
+      ])
+      .prefault({})
+      .describe(
+        'Per provider, over the window: fires when the p95 call latency is above the threshold; false turns it off.',
+      ),
+    spend_anomaly: z
+      .union([
+        z.literal(false),
+        z.strictObject({
+          factor: z
+            .number()
+            .gt(1)
+            .default(3)
+            .describe('Fires when the last hour cost more than this many times the baseline hourly mean.'),
+          min_usd: z.number().min(0).default(1).describe('Hours that cost less than this never fire.'),
+          baseline_hours: z.number().int().min(3).max(168).default(24),
+        }),
+      ])
+      .prefault({})
+      .describe('Spend in the last 60 minutes against the hours before it; false turns it off.'),
+  })
+  .describe('Webhook alerts on provider health and spend.');
+
+export const bodyLoggingSchema = z
+  .enum(['off', 'metadata', 'full'])
+  .describe(
+    'off: no body information; metadata: the shape of the call without text; full: request and answer text, redacted first.',
+  );
+
+export const loggingSchema = z
+  .strictObject({
+    bodies: bodyLoggingSchema
+      .default('metadata')
+      .describe('Body logging for callers whose key or team sets none.'),
+    retention_days: z
+      .number()
+      .int()
+      .min(1)
+      .max(36_500)
+      .optional()
+      .describe(
+        'Request events older than this are deleted, for teams without their own retention; unset keeps them.',
+      ),
+    retention_check_minutes: z
+      .number()
+      .int()
+      .min(1)
+      .max(1440)
+      .default(60)
+      .describe('How often expired events are deleted.'),
+  })
+  .describe('The request log: what it keeps of bodies, and for how long.');
+
+export const regionSchema = z.strictObject({
+  database_url: z
+    .string()
+    .regex(/^(sqlite:|postgres(ql)?:\/\/)/, 'sqlite:<path> or postgres://…')
+    .describe('Where the request events of teams pinned to this region are stored (and only there).'),
+});
+
 export const configSchema = z.strictObject({
   server: serverSchema.prefault({}),
   governance: governanceSchema.prefault({}),
+  alerts: alertsSchema.prefault({}),
   prices: z
     .record(z.string().min(1), priceSchema)
     .default({})
@@ -181,6 +320,12 @@ export const configSchema = z.strictObject({
   providers: z.record(name, providerSchema).default({}),
   models: z.record(z.string().min(1), modelSchema).default({}),
   routing: routingSchema.prefault({}),
+  telemetry: telemetrySchema.prefault({}),
+  logging: loggingSchema.prefault({}),
+  regions: z
+    .record(name, regionSchema)
+    .default({})
+    .describe('Data-residency regions, each with its own event store; pin a team with its region field.'),
 });
 
 export type GatehouseConfig = z.output<typeof configSchema>;
@@ -192,3 +337,7 @@ export type TargetConfig = z.output<typeof targetSchema>;
 export type TimeoutsConfig = z.output<typeof timeoutsSchema>;
 export type LimitsConfig = z.output<typeof limitsSchema>;
 export type PriceConfig = z.output<typeof priceSchema>;
+export type AlertsConfig = z.output<typeof alertsSchema>;
+export type TelemetryConfig = z.output<typeof telemetrySchema>;
+export type LoggingConfig = z.output<typeof loggingSchema>;
+export type BodyLogging = z.output<typeof bodyLoggingSchema>;

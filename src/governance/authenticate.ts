@@ -22,6 +22,10 @@ export interface Principal {
   userId?: string;
   /** Every rule must allow a model (the effective permission is their intersection). */
   modelRules: ModelRule[];
+  /** The key's body logging, else its team's; undefined follows the configuration. */
+  logBodies?: 'off' | 'metadata' | 'full';
+  /** The data-residency region the team is pinned to. */
+  region?: string;
   limits: LimitRule[];
   budgets: BudgetRule[];
 }
@@ -107,7 +111,7 @@ export class Authenticator {
     if (row.models) rules.push({ scope: 'key', name: row.name, patterns: JSON.parse(row.models) });
     const team = await this.#db
       .selectFrom('teams')
-      .select(['name', 'models'])
+      .select(['name', 'models', 'log_bodies', 'region'])
       .where('id', '=', row.team_id)
       .executeTakeFirst();
     if (team?.models) rules.push({ scope: 'team', name: team.name, patterns: JSON.parse(team.models) });
@@ -135,6 +139,10 @@ export class Authenticator {
       budgets,
     };
     if (row.user_id) principal.userId = row.user_id;
+    const logBodies = row.log_bodies ?? team?.log_bodies;
+    if (logBodies === 'off' || logBodies === 'metadata' || logBodies === 'full')
+      principal.logBodies = logBodies;
+    if (team?.region) principal.region = team.region;
     const ends = [until, row.expires_at, current ? null : row.previous_expires_at].filter(
       (t): t is number => t !== null,
     );

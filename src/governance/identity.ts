@@ -14,7 +14,18 @@ export interface Team {
   name: string;
   models: string[] | null;
   metadata: Record<string, string>;
+  /** off | metadata | full; null follows the configuration. */
+  logBodies: string | null;
+  retentionDays: number | null;
+  region: string | null;
   createdAt: string;
+}
+
+/** A team's data policy as the admin API takes it; null clears a setting. */
+export interface TeamPolicy {
+  log_bodies?: 'off' | 'metadata' | 'full' | null | undefined;
+  retention_days?: number | null | undefined;
+  region?: string | null | undefined;
 }
 
 export interface User {
@@ -40,6 +51,8 @@ export interface KeyInfo {
   revokedAt: string | null;
   /** While a rotation's overlap lasts, the replaced key works until this time. */
   previousExpiresAt: string | null;
+  /** Overrides the team's body logging; null follows the team. */
+  logBodies: string | null;
   createdAt: string;
 }
 
@@ -53,6 +66,9 @@ export function teamView(row: Selectable<TeamsTable>): Team {
     name: row.name,
     models: parseList(row.models),
     metadata: JSON.parse(row.metadata),
+    logBodies: row.log_bodies,
+    retentionDays: row.retention_days,
+    region: row.region,
     createdAt: iso(row.created_at)!,
   };
 }
@@ -81,6 +97,7 @@ export function keyView(row: Selectable<KeysTable>): KeyInfo {
     expiresAt: iso(row.expires_at),
     revokedAt: iso(row.revoked_at),
     previousExpiresAt: iso(row.previous_expires_at),
+    logBodies: row.log_bodies,
     createdAt: iso(row.created_at)!,
   };
 }
@@ -134,7 +151,8 @@ export async function createTeam(
     name: string;
     models?: string[] | undefined;
     metadata?: Record<string, string> | undefined;
-  } & Rules,
+  } & Rules &
+    TeamPolicy,
 ): Promise<Team> {
   return db.transaction().execute(async (trx) => {
     const existing = await trx
@@ -153,6 +171,9 @@ export async function createTeam(
       name: input.name,
       models: input.models ? JSON.stringify(input.models) : null,
       metadata: JSON.stringify(input.metadata ?? {}),
+      log_bodies: input.log_bodies ?? null,
+      retention_days: input.retention_days ?? null,
+      region: input.region ?? null,
       created_at: now,
       updated_at: now,
     };
@@ -243,6 +264,7 @@ export interface KeyInput extends Rules {
   models?: string[] | undefined;
   metadata?: Record<string, string> | undefined;
   expiresAt?: number | undefined;
+  log_bodies?: 'off' | 'metadata' | 'full' | null | undefined;
 }
 
 /** Creates a key; the returned `key` is the only time the secret is ever shown. */
@@ -280,6 +302,7 @@ export async function createKey(
       metadata: JSON.stringify(input.metadata ?? {}),
       expires_at: input.expiresAt ?? null,
       revoked_at: null,
+      log_bodies: input.log_bodies ?? null,
       created_at: now,
       updated_at: now,
     };
@@ -389,6 +412,7 @@ export interface KeyChanges {
   metadata?: Record<string, string> | undefined;
   /** Epoch ms; null removes the expiry. */
   expiresAt?: number | null | undefined;
+  log_bodies?: 'off' | 'metadata' | 'full' | null | undefined;
 }
 
 /** Changes a key's name, model rule, metadata or expiry; its secret, team and user stay. */
@@ -406,6 +430,7 @@ export async function updateKey(
       set.models = changes.models === null ? null : JSON.stringify(changes.models);
     if (changes.metadata !== undefined) set.metadata = JSON.stringify(changes.metadata);
     if (changes.expiresAt !== undefined) set.expires_at = changes.expiresAt;
+    if (changes.log_bodies !== undefined) set.log_bodies = changes.log_bodies;
     await trx.updateTable('keys').set(set).where('id', '=', id).execute();
     const after = keyView(await findKey(trx, id));
     await appendAudit(trx, {
@@ -430,7 +455,7 @@ export async function updateOwner(
     models?: string[] | null | undefined;
     metadata?: Record<string, string> | undefined;
     email?: string | null | undefined;
-  },
+  } & TeamPolicy,
 ): Promise<Team | User> {
   return db.transaction().execute(async (trx) => {
     const row = kind === 'team' ? await findTeam(trx, ref, 'id') : await findUser(trx, ref, 'id');
@@ -439,6 +464,10 @@ export async function updateOwner(
       set.models = changes.models === null ? null : JSON.stringify(changes.models);
     if (changes.metadata !== undefined) set.metadata = JSON.stringify(changes.metadata);
     if (kind === 'user' && changes.email !== undefined) set.email = changes.email;
+    if (kind === 'team') {
+      for (const field of ['log_bodies', 'retention_days', 'region'] as const)
+        if (changes[field] !== undefined) set[field] = changes[field];
+    }
     const view = async () => {
       if (kind === 'team') return teamView(await findTeam(trx, row.id, 'id'));
       return userView(await findUser(trx, row.id, 'id'), await userTeams(trx, row.id));

@@ -6,6 +6,7 @@ import type { ChatRequest, ChatStream, StreamChunk, Usage } from '../core/ir/ind
 import { type Served, runWithFailover, type Target } from '../routing/index.ts';
 import { admit, chatAllowance, settle } from './admit.ts';
 import type { Responder } from '../server/responder.ts';
+import { AnswerLog, chatRequestLog } from './bodies.ts';
 import { authorize, type RequestContext } from './context.ts';
 import type { Pipeline } from './runtime.ts';
 import type { ChatSurface } from './surface.ts';
@@ -29,7 +30,10 @@ export async function runChat(
   record.stream = req.stream;
   if (req.metadata) record.tags = { ...req.metadata, ...record.tags };
   authorize(ctx, req.model);
-  const targets = pipeline.targets.resolve(req.model);
+  const targets = pipeline.inRegion(ctx, req.model, pipeline.targets.resolve(req.model));
+  const bodies = pipeline.bodyLogging(ctx);
+  const requestBody = chatRequestLog(bodies, req, body);
+  if (requestBody !== undefined) record.requestBody = requestBody;
   const allowance = chatAllowance(req);
   const admission = await admit(
     pipeline.admitter,
@@ -41,7 +45,7 @@ export async function runChat(
   );
   for (const [name, value] of Object.entries(admission.headers)) out.setHeader(name, value);
   try {
-    await callAndAnswer(pipeline, ctx, surface, req, targets, out);
+    await callAndAnswer(pipeline, ctx, surface, req, targets, out, new AnswerLog(bodies));
   } finally {
     await settle(pipeline.admitter, ctx, admission, pipeline.providerType(record.provider));
   }
@@ -54,6 +58,7 @@ async function callAndAnswer(
   req: ChatRequest,
   targets: readonly Target[],
   out: Responder,
+  answer: AnswerLog,
 ): Promise<void> {
   const record = ctx.record;
   const input = pipeline.failoverInput(ctx, surface.name);
@@ -66,6 +71,10 @@ async function callAndAnswer(
     noteServed(ctx, served);
     record.usage = served.value.response.usage;
     record.finishReason = served.value.response.finishReason;
+    if (answer.wanted) {
+      answer.response(served.value.response);
+      record.responseBody = answer.result();
+    }
     out.json(
       200,
       surface.encodeChat(served.value, req),
@@ -92,7 +101,7 @@ async function callAndAnswer(
     }
   });
   noteServed(ctx, served);
-  await pipeStream(ctx, req, surface, served, out);
+  await pipeStream(ctx, req, surface, served, out, answer);
 }
 
 async function pipeStream(
@@ -101,6 +110,7 @@ async function pipeStream(
   surface: ChatSurface,
   served: Served<OpenedStream>,
   out: Responder,
+  answer: AnswerLog,
 ): Promise<void> {
   const { stream, iterator } = served.value;
   const encoder = surface.streamEncoder(req, ctx.requestId);
@@ -118,6 +128,7 @@ async function pipeStream(
           finished = true;
         }
       }
+      if (answer.wanted) answer.chunk(step.value);
       await out.write(encoder.encode(step.value, stream.dialect));
       if (ctx.signal.aborted) throw ctx.signal.reason;
       step = await iterator.next();
@@ -136,6 +147,7 @@ async function pipeStream(
     }
   } finally {
     if (!finished && !step.done) await iterator.return?.().catch(() => undefined);
+    if (answer.wanted) record.responseBody = answer.result();
     served.release();
     out.end();
   }

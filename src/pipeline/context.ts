@@ -5,11 +5,14 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { FinishReason, Usage } from '../core/ir/index.ts';
 import { authorizeModel, type Principal } from '../governance/authenticate.ts';
 import type { AttemptRecord } from '../routing/index.ts';
+import type { RequestTrace } from '../telemetry/tracing.ts';
 
 export type SurfaceName = 'openai' | 'anthropic' | 'gateway';
 
 export interface RequestRecord {
   requestId: string;
+  /** Unique per request, whatever x-request-id the caller sent: the request log's key. */
+  eventId: string;
   surface: SurfaceName;
   route: string;
   /** Epoch milliseconds. */
@@ -35,6 +38,14 @@ export interface RequestRecord {
   costUsd?: number | null;
   /** Caller-supplied tags: the x-gatehouse-tags header and OpenAI's `metadata`. */
   tags?: Record<string, string>;
+  /** W3C trace id of the request's span, when tracing is on. */
+  traceId?: string;
+  /** The data-residency region the caller's team is pinned to. */
+  region?: string;
+  /** JSON of the caller's request as the body-logging mode allows (metadata or redacted text). */
+  requestBody?: string;
+  /** JSON of the answer as the body-logging mode allows. */
+  responseBody?: string;
 }
 
 export interface RequestContext {
@@ -46,6 +57,8 @@ export interface RequestContext {
   readonly record: RequestRecord;
   /** Set by authentication before any pipeline stage runs. */
   principal?: Principal;
+  /** The request's span, when tracing is on; upstream attempts become its children. */
+  trace?: RequestTrace;
 }
 
 /** Subscribers (telemetry) receive every finished RequestRecord here. */

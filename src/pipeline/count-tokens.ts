@@ -15,7 +15,7 @@ export async function countTokens(
 ): Promise<{ inputTokens: number; source: 'provider' | 'estimate' }> {
   ctx.record.model = req.model;
   authorize(ctx, req.model);
-  const targets = pipeline.targets.resolve(req.model);
+  const targets = pipeline.inRegion(ctx, req.model, pipeline.targets.resolve(req.model));
   const served = await runWithFailover(
     targets,
     pipeline.failoverInput(ctx, 'anthropic'),

@@ -4,6 +4,7 @@ import type { EmbeddingsRequest } from '../core/ir/index.ts';
 import { runWithFailover, type Target } from '../routing/index.ts';
 import { admit, settle } from './admit.ts';
 import type { Responder } from '../server/responder.ts';
+import { embeddingsRequestLog } from './bodies.ts';
 import { servedHeaders } from './chat.ts';
 import { authorize, type RequestContext } from './context.ts';
 import type { Pipeline } from './runtime.ts';
@@ -19,7 +20,9 @@ export async function runEmbeddings(
   const req = surface.decodeEmbeddings(body);
   ctx.record.model = req.model;
   authorize(ctx, req.model);
-  const targets = pipeline.targets.resolve(req.model);
+  const targets = pipeline.inRegion(ctx, req.model, pipeline.targets.resolve(req.model));
+  const requestBody = embeddingsRequestLog(pipeline.bodyLogging(ctx), req.input.length, body);
+  if (requestBody !== undefined) ctx.record.requestBody = requestBody;
   const inputTokens = req.input.reduce(
     (sum, item) => sum + (typeof item === 'string' ? estimateTokens(item) : item.length),
     0,

@@ -20,7 +20,8 @@ import type { Database } from '../store/index.ts';
 import { type AdminDeps, handleAdmin } from '../admin/index.ts';
 import { eventRow, parseTags } from '../telemetry/events.ts';
 import type { GatewayMetrics } from '../telemetry/metrics.ts';
-import type { EventRecorder } from '../telemetry/recorder.ts';
+import type { EventRow } from '../telemetry/recorder.ts';
+import type { Tracing } from '../telemetry/tracing.ts';
 import { readJsonBody, type BodyLimits } from './body.ts';
 import { Responder } from './responder.ts';
 import { anthropicSurface, openaiSurface } from './surfaces.ts';
@@ -32,9 +33,11 @@ export interface AppDeps {
   limits: BodyLimits;
   admin: AdminDeps;
   metrics: GatewayMetrics;
-  recorder: EventRecorder;
+  recorder: { record(row: EventRow): void };
   /** True once shutdown has begun: new requests are refused with 503. */
   isDraining(): boolean;
+  /** Present when an OTLP endpoint is configured. */
+  tracing?: Tracing;
 }
 
 type Handler = (deps: AppDeps, ctx: RequestContext, req: IncomingMessage, out: Responder) => Promise<void>;
@@ -136,14 +139,15 @@ const requestIdPattern = /^[\w.:-]{1,128}$/;
 export function createRequestHandler(deps: AppDeps) {
   return async function handleRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const incoming = req.headers['x-request-id'];
-    const requestId =
-      typeof incoming === 'string' && requestIdPattern.test(incoming) ? incoming : randomUUID();
+    const ownId = typeof incoming !== 'string' || !requestIdPattern.test(incoming);
+    const requestId = ownId ? randomUUID() : (incoming as string);
     const path = (req.url ?? '/').split('?', 1)[0]!;
     const route = path.startsWith('/admin/') ? adminRoute : routes[path];
     const surface: SurfaceName = route?.surface ?? (path.startsWith('/v1/messages') ? 'anthropic' : 'openai');
     const startedAt = performance.now();
     const record: RequestRecord = {
       requestId,
+      eventId: ownId ? requestId : randomUUID(),
       surface,
       route: route ? path : 'unmatched',
       receivedAt: Date.now(),
@@ -158,6 +162,11 @@ export function createRequestHandler(deps: AppDeps) {
         caller.abort(new GatehouseError('GH_CLIENT_CLOSED', 'The caller closed the connection.'));
     });
     const ctx: RequestContext = { requestId, headers: req.headers, signal: caller.signal, startedAt, record };
+    // Health, metrics and admin calls are not model traffic: they are not traced.
+    if (deps.tracing && surface !== 'gateway') {
+      ctx.trace = deps.tracing.startRequest(req.headers, record.route);
+      record.traceId = ctx.trace.traceId;
+    }
     const out = new Responder(res, { 'x-request-id': requestId }, () => {
       record.firstByteMs = performance.now() - startedAt;
     });
@@ -185,6 +194,7 @@ export function createRequestHandler(deps: AppDeps) {
         if (principal.keyId) record.keyId = principal.keyId;
         if (principal.teamId) record.teamId = principal.teamId;
         if (principal.userId) record.userId = principal.userId;
+        if (principal.region) record.region = principal.region;
       }
       await route.handle(deps, ctx, req, out);
       if (!out.started) throw new GatehouseError('GH_INTERNAL', 'The request ended without an answer.');
@@ -196,6 +206,7 @@ export function createRequestHandler(deps: AppDeps) {
       deps.metrics.observe(record);
       if (record.surface !== 'gateway') deps.recorder.record(eventRow(record));
       if (requestRecords.hasSubscribers) requestRecords.publish(record);
+      ctx.trace?.end(record);
     }
   };
 }

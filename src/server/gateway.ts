@@ -17,9 +17,10 @@ import { PriceBook } from '../governance/pricing/index.ts';
 import { resolveMasterKey } from '../governance/master-key.ts';
 import { defaultDatabaseUrl, openDatabase } from '../store/index.ts';
 import { createRequestHandler } from './app.ts';
-import { databaseSink } from '../telemetry/events.ts';
+import { createAlerts } from '../telemetry/alerts.ts';
 import { GatewayMetrics } from '../telemetry/metrics.ts';
-import { EventRecorder } from '../telemetry/recorder.ts';
+import { EventStores } from '../telemetry/event-stores.ts';
+import { Tracing } from '../telemetry/tracing.ts';
 import { ProviderRegistry } from './provider-registry.ts';
 
 export interface GatewayOptions {
@@ -85,29 +86,49 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     prices: new PriceBook(config.prices),
     modelLimits: modelLimits(config),
   });
+  const alerts = createAlerts(config, log);
+  alerts?.start();
   const host = options.host ?? config.server.host ?? '0.0.0.0';
 
   let draining = false;
   let inFlight = 0;
   let idle: (() => void) | undefined;
   const spillDir = options.spillDir ?? defaultSpillDir(databaseUrl);
-  const recorder = new EventRecorder({
-    sink: databaseSink(database.db),
-    spillFile: join(spillDir, 'request-events.jsonl'),
+  const events = await EventStores.open({
+    database,
+    regions: config.regions,
+    spillDir,
+    logging: config.logging,
     log,
   });
-  await recorder.start();
+  events.startRetention();
   const metrics = new GatewayMetrics();
-  metrics.watchRecorder(recorder);
+  metrics.watchRecorder(events);
+  const tracing = Tracing.create({
+    endpoint: config.telemetry.otlp_endpoint ?? (process.env.OTEL_EXPORTER_OTLP_ENDPOINT || undefined),
+    serviceName: config.telemetry.service_name,
+    sampleRatio: config.telemetry.sample_ratio,
+    log,
+    ...(config.telemetry.otlp_headers ? { headers: config.telemetry.otlp_headers } : {}),
+  });
   const handler = createRequestHandler({
     pipeline,
     auth,
     database,
     metrics,
-    recorder,
-    admin: { db: database.db, auth, timeZone: config.governance.timezone, secrets, providers },
+    recorder: events,
+    admin: {
+      db: database.db,
+      auth,
+      timeZone: config.governance.timezone,
+      secrets,
+      providers,
+      events,
+      regions: Object.keys(config.regions),
+    },
     limits: { maxBytes: config.server.max_body_bytes, maxDepth: config.server.max_json_depth },
     isDraining: () => draining,
+    ...(tracing ? { tracing } : {}),
   });
   const server = createServer({ maxHeaderSize: 32 * 1024, keepAliveTimeout: 65_000 }, (req, res) => {
     // Counted until the handler has finished, so that the request's record has been taken.
@@ -142,7 +163,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         await drain(graceMs);
         server.closeAllConnections();
         await drain(2_000); // requests cut off by the grace period still leave their record
-        await recorder.stop();
+        alerts?.stop();
+        await events.stop();
+        await tracing?.shutdown();
         await http.close();
         providers.stop();
         await counters.close();

@@ -7,6 +7,12 @@ export interface TeamsTable {
   /** JSON array of allowed model names or globs; null allows all. */
   models: string | null;
   metadata: string;
+  /** Body logging for the team's keys: off | metadata | full; null follows the configuration. */
+  log_bodies: string | null;
+  /** Days request events are kept; null follows the configuration. */
+  retention_days: number | null;
+  /** Data-residency region (a key of `regions` in the configuration); null is the default store. */
+  region: string | null;
   created_at: number;
   updated_at: number;
 }
@@ -42,6 +48,8 @@ export interface KeysTable {
   metadata: string;
   expires_at: number | null;
   revoked_at: number | null;
+  /** Overrides the team's body logging for this key; null follows the team. */
+  log_bodies: string | null;
   created_at: number;
   updated_at: number;
 }

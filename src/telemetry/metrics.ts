@@ -78,7 +78,7 @@ export class GatewayMetrics {
   }
 
   /** Request-log health: what waits in memory, what waits on disk, what was ever lost. */
-  watchRecorder(recorder: EventRecorder): void {
+  watchRecorder(recorder: Pick<EventRecorder, 'stats'>): void {
     const gauge = (name: string, help: string, read: () => number) =>
       new Gauge({
         name,

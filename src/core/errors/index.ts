@@ -30,6 +30,8 @@ const catalogue = {
   GH_UNSUPPORTED_MEDIA_TYPE: { status: 415, kind: 'invalid_request', retryable: false },
   GH_UNAUTHENTICATED: { status: 401, kind: 'authentication', retryable: false },
   GH_FORBIDDEN: { status: 403, kind: 'permission', retryable: false },
+  /** The caller's team is pinned to a data-residency region no target of the model serves from. */
+  GH_REGION_NOT_ALLOWED: { status: 403, kind: 'permission', retryable: false },
   GH_MODEL_NOT_FOUND: { status: 404, kind: 'not_found', retryable: false },
   /** A gateway rate limit (requests, tokens or concurrency) refused the request. */
   GH_RATE_LIMITED: { status: 429, kind: 'rate_limit', retryable: false },

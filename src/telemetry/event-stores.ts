@@ -1,0 +1,169 @@
+// Where request events go: the default store, or — for a team pinned to a data-residency region —
+// only that region's own store, each with its own queue and spill file. Retention is enforced here
+// too: a scheduled deletion per store, by each team's days (or the configured default).
+import { join } from 'node:path';
+import { GatehouseError } from '../core/errors/index.ts';
+import type { LoggingConfig } from '../config/schema.ts';
+import { type Database, openDatabase } from '../store/index.ts';
+import { databaseSink } from './events.ts';
+import { type EventRow, EventRecorder, type RecorderStats } from './recorder.ts';
+
+interface EventStore {
+  database: Database;
+  recorder: EventRecorder;
+  /** The region's own database, closed with the stores; the default one belongs to the gateway. */
+  owned: boolean;
+}
+
+export interface EventStoresOptions {
+  database: Database;
+  regions: Record<string, { database_url: string }>;
+  spillDir: string;
+  logging: LoggingConfig;
+  log: (line: string) => void;
+}
+
+export class EventStores {
+  readonly #default: EventStore;
+  readonly #regions: Map<string, EventStore>;
+  readonly #logging: LoggingConfig;
+  readonly #log: (line: string) => void;
+  #retentionTimer: NodeJS.Timeout | undefined;
+
+  private constructor(main: EventStore, regions: Map<string, EventStore>, options: EventStoresOptions) {
+    this.#default = main;
+    this.#regions = regions;
+    this.#logging = options.logging;
+    this.#log = options.log;
+  }
+
+  static async open(options: EventStoresOptions): Promise<EventStores> {
+    const store = (database: Database, spillName: string, owned: boolean): EventStore => ({
+      database,
+      owned,
+      recorder: new EventRecorder({
+        sink: databaseSink(database.db),
+        spillFile: join(options.spillDir, spillName),
+        log: options.log,
+      }),
+    });
+    const regions = new Map<string, EventStore>();
+    try {
+      for (const [name, region] of Object.entries(options.regions)) {
+        regions.set(
+          name,
+          store(await openDatabase(region.database_url), `request-events.${name}.jsonl`, true),
+        );
+      }
+    } catch (err) {
+      for (const opened of regions.values()) await opened.database.close();
+      throw err;
+    }
+    const stores = new EventStores(store(options.database, 'request-events.jsonl', false), regions, options);
+    for (const s of stores.#all()) await s.recorder.start();
+    return stores;
+  }
+
+  #all(): EventStore[] {
+    return [this.#default, ...this.#regions.values()];
+  }
+
+  /** O(1): queues the event for its region's store. */
+  record(row: EventRow): void {
+    ((row.region !== null && this.#regions.get(row.region)) || this.#default).recorder.record(row);
+  }
+
+  /** The database to query for a region's events (the default store when none is named). */
+  database(region: string | null): Database {
+    if (region === null) return this.#default.database;
+    const store = this.#regions.get(region);
+    if (!store)
+      throw new GatehouseError('GH_INVALID_REQUEST', `region: "${region}" is not a configured region`, {
+        param: 'region',
+      });
+    return store.database;
+  }
+
+  stats(): RecorderStats {
+    const total: RecorderStats = { queued: 0, spilledBytes: 0, dropped: 0, written: 0 };
+    for (const { recorder } of this.#all()) {
+      const s = recorder.stats();
+      total.queued += s.queued;
+      total.spilledBytes += s.spilledBytes;
+      total.dropped += s.dropped;
+      total.written += s.written;
+    }
+    return total;
+  }
+
+  startRetention(): void {
+    const every = this.#logging.retention_check_minutes * 60_000;
+    const run = () =>
+      void this.enforceRetention().catch((err: unknown) =>
+        this.#log(`request log retention: ${(err as Error).message}`),
+      );
+    this.#retentionTimer = setInterval(run, every);
+    this.#retentionTimer.unref();
+    setTimeout(run, 5_000).unref();
+  }
+
+  /**
+   * Deletes events past their team's retention (or the default) from every store; returns how many.
+   * Teams and their settings live in the default store. Rollups hold no personal data and stay.
+   */
+  async enforceRetention(now = Date.now()): Promise<number> {
+    const teams = await this.#default.database.db
+      .selectFrom('teams')
+      .select(['id', 'retention_days'])
+      .where('retention_days', 'is not', null)
+      .execute();
+    const cutoff = (days: number) => now - days * 86_400_000;
+    let deleted = 0;
+    for (const { database } of this.#all()) {
+      for (const team of teams) {
+        deleted += await deleteOlder(database, cutoff(team.retention_days!), [team.id], 'in');
+      }
+      const days = this.#logging.retention_days;
+      if (days !== undefined) {
+        deleted += await deleteOlder(
+          database,
+          cutoff(days),
+          teams.map((t) => t.id),
+          'not in',
+        );
+      }
+    }
+    if (deleted > 0) this.#log(`request log retention: deleted ${deleted} events`);
+    return deleted;
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.#retentionTimer);
+    for (const store of this.#all()) {
+      await store.recorder.stop();
+      if (store.owned) await store.database.close();
+    }
+  }
+}
+
+/** Deletes in chunks, so a large backlog never holds a long lock on the log. */
+async function deleteOlder(database: Database, before: number, teams: string[], match: 'in' | 'not in') {
+  let total = 0;
+  for (;;) {
+    let chosen = database.db
+      .selectFrom('request_events')
+      .select('id')
+      .where('received_at', '<', before)
+      .limit(5_000);
+    if (match === 'in') chosen = chosen.where('team_id', 'in', teams);
+    else if (teams.length > 0)
+      chosen = chosen.where((eb) => eb.or([eb('team_id', 'is', null), eb('team_id', 'not in', teams)]));
+    const result = await database.db
+      .deleteFrom('request_events')
+      .where('id', 'in', chosen)
+      .executeTakeFirst();
+    const count = Number(result.numDeletedRows);
+    total += count;
+    if (count < 5_000) return total;
+  }
+}
