@@ -138,6 +138,15 @@ export const serverSchema = z.strictObject({
     .default(10 * 1024 * 1024),
   max_json_depth: z.number().int().min(4).max(1000).default(64),
   shutdown_grace_ms: z.number().int().min(0).max(3_600_000).default(30_000),
+  max_in_flight: z
+    .number()
+    .int()
+    .min(1)
+    .max(1_000_000)
+    .default(4096)
+    .describe(
+      'Model requests (streams included) served at once; more are refused at once with 503 and Retry-After rather than queued.',
+    ),
 });
 
 export const routingSchema = z.strictObject({

@@ -34,6 +34,8 @@ export interface AppDeps {
   admin: AdminDeps;
   metrics: GatewayMetrics;
   recorder: { record(row: EventRow): void };
+  /** Model requests served at once; the next is shed with 503 (server.max_in_flight). */
+  maxInFlight: number;
   /** True once shutdown has begun: new requests are refused with 503. */
   isDraining(): boolean;
   /** Present when an OTLP endpoint is configured. */
@@ -137,6 +139,7 @@ const adminRoute: Route = {
 const requestIdPattern = /^[\w.:-]{1,128}$/;
 
 export function createRequestHandler(deps: AppDeps) {
+  let inFlight = 0;
   return async function handleRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const incoming = req.headers['x-request-id'];
     const ownId = typeof incoming !== 'string' || !requestIdPattern.test(incoming);
@@ -170,6 +173,7 @@ export function createRequestHandler(deps: AppDeps) {
     const out = new Responder(res, { 'x-request-id': requestId }, () => {
       record.firstByteMs = performance.now() - startedAt;
     });
+    let counted = false;
     try {
       if (!route)
         throw new GatehouseError('GH_ROUTE_NOT_FOUND', `No route for ${req.method} ${path.slice(0, 200)}.`);
@@ -188,6 +192,17 @@ export function createRequestHandler(deps: AppDeps) {
           { retryAfter: 1 },
         );
       }
+      if (route.surface !== 'gateway') {
+        if (inFlight >= deps.maxInFlight) {
+          throw new GatehouseError(
+            'GH_OVERLOADED',
+            `The gateway is serving its limit of ${deps.maxInFlight} requests; retry shortly.`,
+            { retryAfter: 1 },
+          );
+        }
+        inFlight++;
+        counted = true;
+      }
       if (route.authenticated) {
         const principal = await deps.auth.authenticate(req.headers);
         ctx.principal = principal;
@@ -202,6 +217,7 @@ export function createRequestHandler(deps: AppDeps) {
     } catch (err) {
       sendError(err, surface, record, out, res);
     } finally {
+      if (counted) inFlight--;
       record.durationMs = performance.now() - startedAt;
       deps.metrics.observe(record);
       if (record.surface !== 'gateway') deps.recorder.record(eventRow(record));

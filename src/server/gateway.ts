@@ -127,6 +127,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       regions: Object.keys(config.regions),
     },
     limits: { maxBytes: config.server.max_body_bytes, maxDepth: config.server.max_json_depth },
+    maxInFlight: config.server.max_in_flight,
     isDraining: () => draining,
     ...(tracing ? { tracing } : {}),
   });

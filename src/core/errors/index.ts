@@ -40,6 +40,8 @@ const catalogue = {
   GH_ROUTE_NOT_FOUND: { status: 404, kind: 'not_found', retryable: false },
   GH_METHOD_NOT_ALLOWED: { status: 405, kind: 'invalid_request', retryable: false },
   GH_SHUTTING_DOWN: { status: 503, kind: 'overloaded', retryable: true },
+  /** More model requests are in flight than server.max_in_flight allows: shed at once, not queued. */
+  GH_OVERLOADED: { status: 503, kind: 'overloaded', retryable: true },
   /** The caller went away before the answer was complete (nginx's 499; recorded, never sent). */
   GH_CLIENT_CLOSED: { status: 499, kind: 'invalid_request', retryable: false },
   /** The upstream refused the request as malformed; its status (400, 404, 413, 422) is kept. */
