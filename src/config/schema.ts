@@ -324,7 +324,7 @@ export const configSchema = z.strictObject({
     .record(z.string().min(1), priceSchema)
     .default({})
     .describe(
-      'USD per million tokens, keyed by "provider/model" or model; overrides the built-in price list.',
+      'USD per million tokens, keyed by "<provider type>/<model>" (e.g. "openai/gpt-4.1-mini", "anthropic/claude-sonnet-4-5") or by the model alone; overrides the built-in price list.',
     ),
   providers: z.record(name, providerSchema).default({}),
   models: z.record(z.string().min(1), modelSchema).default({}),

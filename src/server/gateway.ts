@@ -86,8 +86,6 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     prices: new PriceBook(config.prices),
     modelLimits: modelLimits(config),
   });
-  const alerts = createAlerts(config, log);
-  alerts?.start();
   const host = options.host ?? config.server.host ?? '0.0.0.0';
 
   let draining = false;
@@ -102,6 +100,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     log,
   });
   events.startRetention();
+  const alerts = createAlerts(config, log, (hours) => events.spendHistory(hours));
+  alerts?.start();
   const metrics = new GatewayMetrics();
   metrics.watchRecorder(events);
   const tracing = Tracing.create({

@@ -6,6 +6,9 @@ import { GatehouseError } from '../core/errors/index.ts';
 import type { LoggingConfig } from '../config/schema.ts';
 import { type Database, openDatabase } from '../store/index.ts';
 import { databaseSink } from './events.ts';
+import { hourlySpend } from './rollups.ts';
+
+const hourMs = 3_600_000;
 import { type EventRow, EventRecorder, type RecorderStats } from './recorder.ts';
 
 interface EventStore {
@@ -94,6 +97,29 @@ export class EventStores {
       total.written += s.written;
     }
     return total;
+  }
+
+  /**
+   * Fleet-wide spend for the spend-anomaly alert, from every store's rollups: `hours - 1` full
+   * baseline hours, oldest first, then an estimate of the last 60 minutes (this hour so far plus
+   * the unelapsed share of the hour before). Hours before any data exist are left out.
+   */
+  async spendHistory(hours: number, now = Date.now()): Promise<number[]> {
+    const current = Math.floor(now / hourMs);
+    const from = current - hours;
+    const byHour = new Map<number, number>();
+    let firstHour = Number.POSITIVE_INFINITY;
+    for (const { database } of this.#all()) {
+      const spend = await hourlySpend(database.db, from, current);
+      for (const [hour, usd] of spend.byHour) byHour.set(hour, (byHour.get(hour) ?? 0) + usd);
+      if (spend.firstHour !== undefined) firstHour = Math.min(firstHour, spend.firstHour);
+    }
+    const elapsed = (now % hourMs) / hourMs;
+    const history: number[] = [];
+    for (let hour = from; hour <= current - 2; hour++)
+      if (hour >= firstHour) history.push(byHour.get(hour) ?? 0);
+    history.push((byHour.get(current) ?? 0) + (byHour.get(current - 1) ?? 0) * (1 - elapsed));
+    return history;
   }
 
   startRetention(): void {

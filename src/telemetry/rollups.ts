@@ -1,7 +1,7 @@
 // Hourly usage rollups, kept up to date by the event writer: the events a batch actually stored are
 // summed per hour × team × key × user × model × provider (and per hour × tag × team) and added to
 // the rollup rows in the same transaction, so usage reports never scan the request log.
-import type { Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { RequestEventsTable, Schema, UsageSums } from '../store/schema.ts';
 
 const hourMs = 3_600_000;
@@ -100,4 +100,27 @@ function increments(table: 'usage_hourly' | 'usage_hourly_tags') {
     Object.fromEntries(
       sumColumns.map((column) => [column, eb(`${table}.${column}`, '+', eb.ref(`excluded.${column}`))]),
     );
+}
+
+/** Spend per epoch hour in [fromHour, toHour], from the rollups, and the first hour holding any data. */
+export async function hourlySpend(
+  db: Kysely<Schema>,
+  fromHour: number,
+  toHour: number,
+): Promise<{ byHour: Map<number, number>; firstHour: number | undefined }> {
+  const rows = await db
+    .selectFrom('usage_hourly')
+    .select(['hour', (eb) => eb.fn.sum<number>('cost_usd').as('usd')])
+    .where('hour', '>=', fromHour)
+    .where('hour', '<=', toHour)
+    .groupBy('hour')
+    .execute();
+  const first = await db
+    .selectFrom('usage_hourly')
+    .select((eb) => eb.fn.min<number>('hour').as('hour'))
+    .executeTakeFirst();
+  return {
+    byHour: new Map(rows.map((r) => [Number(r.hour), Number(r.usd)])),
+    firstHour: first?.hour === null || first?.hour === undefined ? undefined : Number(first.hour),
+  };
 }

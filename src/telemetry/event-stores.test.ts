@@ -1,0 +1,67 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { openDatabase } from '../store/index.ts';
+import { EventStores } from './event-stores.ts';
+import { databaseSink } from './events.ts';
+import type { EventRow } from './recorder.ts';
+
+const hour = 3_600_000;
+
+function row(id: string, at: number, cost: number): EventRow {
+  return {
+    id,
+    request_id: id,
+    received_at: at,
+    duration_ms: 1,
+    first_byte_ms: 1,
+    surface: 'openai',
+    route: '/v1/chat/completions',
+    model: 'm',
+    provider: 'p',
+    provider_model: 'm',
+    stream: 0,
+    status: 200,
+    error_code: null,
+    finish_reason: 'stop',
+    key_id: null,
+    team_id: null,
+    user_id: null,
+    input_tokens: 1,
+    output_tokens: 1,
+    cache_read_tokens: null,
+    cache_write_tokens: null,
+    reasoning_tokens: null,
+    cost_usd: cost,
+    client_aborted: 0,
+    attempts: '[]',
+    tags: '{}',
+    trace_id: null,
+    region: null,
+    request_body: null,
+    response_body: null,
+  };
+}
+
+test('spend history: full baseline hours from the first with data, then the last 60 minutes', async () => {
+  const database = await openDatabase('sqlite::memory:');
+  const stores = await EventStores.open({
+    database,
+    regions: {},
+    spillDir: mkdtempSync(join(tmpdir(), 'gatehouse-stores-')),
+    logging: { bodies: 'metadata', retention_check_minutes: 60 },
+    log: () => {},
+  });
+  const now = 1000 * hour + hour / 4; // a quarter into hour 1000
+  await databaseSink(database.db).write([
+    row('a', 996 * hour + 10, 1), // the first hour with data
+    row('b', 998 * hour + 10, 2),
+    row('c', 999 * hour + 10, 4), // the hour before: 3/4 of it is within the last 60 minutes
+    row('d', 1000 * hour + 10, 8),
+  ]);
+  assert.deepEqual(await stores.spendHistory(6, now), [1, 0, 2, 8 + 4 * 0.75]);
+  await stores.stop();
+  await database.close();
+});
