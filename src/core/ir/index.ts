@@ -136,6 +136,8 @@ export interface Usage {
   outputTokens: number;
   cacheReadTokens?: number;
   cacheWriteTokens?: number;
+  /** The part of cacheWriteTokens written with a 1-hour lifetime (Anthropic), priced above the rest. */
+  cacheWrite1hTokens?: number;
   reasoningTokens?: number;
 }
 

@@ -41,6 +41,7 @@ export class PriceBook {
         output_tokens: usage.outputTokens,
         cache_read_tokens: usage.cacheReadTokens ?? 0,
         cache_write_tokens: usage.cacheWriteTokens ?? 0,
+        cache_write_1h_tokens: usage.cacheWrite1hTokens,
       },
       model,
       providerIds[providerType] ? { providerId: providerIds[providerType] } : undefined,

@@ -47,3 +47,12 @@ test('the worst case covers any use within the limits', () => {
   const worst = book.worstCase('anthropic', 'claude-sonnet-4-5', 500, 1000)!;
   assert.ok(worst >= book.cost('anthropic', 'claude-sonnet-4-5', { inputTokens: 500, outputTokens: 700 })!);
 });
+
+test('1-hour cache writes are priced above 5-minute ones', () => {
+  const usage = { inputTokens: 2000, outputTokens: 0, cacheWriteTokens: 1000 };
+  const fiveMinute = book.cost('anthropic', 'claude-sonnet-4-5', usage)!;
+  const oneHour = book.cost('anthropic', 'claude-sonnet-4-5', { ...usage, cacheWrite1hTokens: 1000 })!;
+  // claude-sonnet-4-5: input $3, 5-minute writes $3.75, 1-hour writes $6 per million tokens.
+  assert.ok(Math.abs(fiveMinute - (1000 * 3 + 1000 * 3.75) / 1e6) < 1e-12);
+  assert.ok(Math.abs(oneHour - (1000 * 3 + 1000 * 6) / 1e6) < 1e-12);
+});

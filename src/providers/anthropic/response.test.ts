@@ -27,10 +27,18 @@ test('usage adds cache reads and writes to the input total and keeps them', () =
       input_tokens: 10,
       cache_read_input_tokens: 100,
       cache_creation_input_tokens: 5,
+      cache_creation: { ephemeral_5m_input_tokens: 3, ephemeral_1h_input_tokens: 2 },
       output_tokens: 7,
       output_tokens_details: { thinking_tokens: 3 },
     }),
-    { inputTokens: 115, outputTokens: 7, cacheReadTokens: 100, cacheWriteTokens: 5, reasoningTokens: 3 },
+    {
+      inputTokens: 115,
+      outputTokens: 7,
+      cacheReadTokens: 100,
+      cacheWriteTokens: 5,
+      cacheWrite1hTokens: 2,
+      reasoningTokens: 3,
+    },
   );
   assert.deepEqual(anthropicUsageToIr({ input_tokens: 1, output_tokens: 2 }), {
     inputTokens: 1,

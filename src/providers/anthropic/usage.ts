@@ -15,6 +15,8 @@ export function anthropicUsageToIr(usage: AnthropicUsage | null | undefined): Us
   };
   if (count(cacheRead) !== undefined) result.cacheReadTokens = count(cacheRead);
   if (count(cacheWrite) !== undefined) result.cacheWriteTokens = count(cacheWrite);
+  const hourWrites = count(usage?.cache_creation?.ephemeral_1h_input_tokens);
+  if (hourWrites) result.cacheWrite1hTokens = hourWrites;
   const thinking = count(usage?.output_tokens_details?.thinking_tokens);
   if (thinking !== undefined) result.reasoningTokens = thinking;
   return result;
@@ -37,6 +39,7 @@ export function mergeAnthropicUsage(
   if (count(later.cache_creation_input_tokens) !== undefined) {
     merged.cache_creation_input_tokens = later.cache_creation_input_tokens;
   }
+  if (later.cache_creation) merged.cache_creation = later.cache_creation;
   if (count(later.output_tokens_details?.thinking_tokens) !== undefined) {
     merged.output_tokens_details = later.output_tokens_details;
   }
