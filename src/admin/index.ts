@@ -32,6 +32,7 @@ import type { Schema } from '../store/schema.ts';
 import { queryLogs } from './logs.ts';
 import { queryUsage } from './usage.ts';
 import type { EventStores } from '../telemetry/event-stores.ts';
+import type { Governor } from '../governance/admission.ts';
 import { openapiDocument } from './openapi.ts';
 import {
   keyInput,
@@ -52,6 +53,8 @@ export interface AdminDeps {
   timeZone: string;
   secrets: SecretStore;
   providers: ProviderRegistry;
+  /** Budgets: settled spend is flushed before a spend report reads it. */
+  governor: Governor;
   /** Request-event stores: the default one and one per data-residency region. */
   events: EventStores;
   /** Data-residency regions in the configuration; a team may be pinned only to one of these. */
@@ -284,8 +287,15 @@ const routes: Array<{ method: string; pattern: RegExp; status?: number; handle: 
   {
     method: 'GET',
     pattern: /^\/admin\/(keys|teams|users)\/([^/]+)\/spend$/,
-    handle: async (deps, _c, _r, [collection, ref]) =>
-      spendReport(deps.db, scopes[collection!]!, await ownerId(deps, collection!, ref!), deps.timeZone),
+    handle: async (deps, _c, _r, [collection, ref]) => {
+      await deps.governor.flushSpend();
+      return spendReport(
+        deps.db,
+        scopes[collection!]!,
+        await ownerId(deps, collection!, ref!),
+        deps.timeZone,
+      );
+    },
   },
   {
     method: 'GET',

@@ -65,6 +65,10 @@ export class Governor {
   readonly #timeZone: string;
   readonly #notify: (event: BudgetEvent) => void;
   readonly #seeded = new Set<string>();
+  /** Settled spend not yet written to the spend table, summed per budget and period. */
+  #pending = new Map<string, PendingSpend>();
+  #flushing: Promise<void> = Promise.resolve();
+  readonly #flushTimer: NodeJS.Timeout;
 
   constructor(deps: {
     counters: CounterStore;
@@ -76,6 +80,42 @@ export class Governor {
     this.#db = deps.db;
     this.#timeZone = deps.timeZone;
     this.#notify = deps.notify ?? (() => {});
+    // Admission reads the shared counters; the spend table is their durable copy (and seeds them
+    // after a restart), so it is written once a second in one transaction, not once per request.
+    this.#flushTimer = setInterval(() => void this.flushSpend(), 1_000);
+    this.#flushTimer.unref();
+  }
+
+  /** Writes settled spend to the spend table now (also before reports, and at shutdown). */
+  flushSpend(): Promise<void> {
+    this.#flushing = this.#flushing.then(async () => {
+      if (this.#pending.size === 0) return;
+      const batch = [...this.#pending.values()];
+      this.#pending = new Map();
+      try {
+        await this.#db.transaction().execute(async (trx) => {
+          for (const item of batch) await persistSpend(trx, item);
+        });
+      } catch {
+        // The store is unavailable: keep the amounts for the next flush.
+        for (const item of batch) this.#addPending(item);
+      }
+    });
+    return this.#flushing;
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.#flushTimer);
+    await this.flushSpend();
+  }
+
+  #addPending(item: PendingSpend): void {
+    const key = `${item.scope}:${item.id}:${item.period}:${item.periodStart}`;
+    const seen = this.#pending.get(key);
+    if (seen) {
+      seen.micros += item.micros;
+      seen.updatedAt = Math.max(seen.updatedAt, item.updatedAt);
+    } else this.#pending.set(key, { ...item });
   }
 
   async admit(input: AdmissionInput): Promise<Admission> {
@@ -137,8 +177,18 @@ export class Governor {
         });
         if (deltas.length > 0) await this.#counters.adjust(deltas);
         const spent = micros(actual.costUsd ?? 0);
-        if (spent > 0)
-          await Promise.all(budgets.map(({ rule, bounds }) => this.#persist(rule, bounds.start, spent, now)));
+        if (spent > 0) {
+          for (const { rule, bounds } of budgets) {
+            this.#addPending({
+              scope: rule.scope,
+              id: rule.id,
+              period: rule.period,
+              periodStart: bounds.start,
+              micros: spent,
+              updatedAt: now,
+            });
+          }
+        }
         await this.#checkThresholds(budgets);
       },
     };
@@ -158,26 +208,6 @@ export class Governor {
     await this.#counters.seed(key, row?.spent_micros ?? 0);
     if (this.#seeded.size > 100_000) this.#seeded.clear();
     this.#seeded.add(key);
-  }
-
-  async #persist(rule: BudgetRule, periodStart: number, spent: number, now: number): Promise<void> {
-    await this.#db
-      .insertInto('spend')
-      .values({
-        scope: rule.scope,
-        scope_id: rule.id,
-        period: rule.period,
-        period_start: periodStart,
-        spent_micros: spent,
-        updated_at: now,
-      })
-      .onConflict((oc) =>
-        oc.columns(['scope', 'scope_id', 'period', 'period_start']).doUpdateSet((eb) => ({
-          spent_micros: eb('spend.spent_micros', '+', spent),
-          updated_at: now,
-        })),
-      )
-      .execute();
   }
 
   async #checkThresholds(budgets: Array<{ rule: BudgetRule; bounds: { start: number } }>): Promise<void> {
@@ -278,4 +308,33 @@ export function goDuration(ms: number): string {
   if (ms < 1000) return `${Math.max(0, Math.round(ms))}ms`;
   const seconds = Math.ceil(ms / 1000);
   return seconds < 60 ? `${seconds}s` : `${Math.floor(seconds / 60)}m${seconds % 60}s`;
+}
+
+interface PendingSpend {
+  scope: BudgetRule['scope'];
+  id: string;
+  period: BudgetRule['period'];
+  periodStart: number;
+  micros: number;
+  updatedAt: number;
+}
+
+async function persistSpend(db: Kysely<Schema>, item: PendingSpend): Promise<void> {
+  await db
+    .insertInto('spend')
+    .values({
+      scope: item.scope,
+      scope_id: item.id,
+      period: item.period,
+      period_start: item.periodStart,
+      spent_micros: item.micros,
+      updated_at: item.updatedAt,
+    })
+    .onConflict((oc) =>
+      oc.columns(['scope', 'scope_id', 'period', 'period_start']).doUpdateSet((eb) => ({
+        spent_micros: eb('spend.spent_micros', '+', item.micros),
+        updated_at: item.updatedAt,
+      })),
+    )
+    .execute();
 }

@@ -76,13 +76,14 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const counters = options.redisUrl
     ? await createRedisCounterStore(options.redisUrl)
     : createMemoryCounterStore();
+  const governor = new Governor({
+    counters,
+    db: database.db,
+    timeZone: config.governance.timezone,
+    notify: webhookNotifier(config.governance.webhook_url, log),
+  });
   const pipeline = new Pipeline(config, providers, {
-    governor: new Governor({
-      counters,
-      db: database.db,
-      timeZone: config.governance.timezone,
-      notify: webhookNotifier(config.governance.webhook_url, log),
-    }),
+    governor,
     prices: new PriceBook(config.prices),
     modelLimits: modelLimits(config),
   });
@@ -124,6 +125,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       secrets,
       providers,
       events,
+      governor,
       regions: Object.keys(config.regions),
     },
     limits: { maxBytes: config.server.max_body_bytes, maxDepth: config.server.max_json_depth },
@@ -166,6 +168,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         await drain(2_000); // requests cut off by the grace period still leave their record
         alerts?.stop();
         await events.stop();
+        await governor.close();
         await tracing?.shutdown();
         await http.close();
         providers.stop();
