@@ -18,8 +18,12 @@ const rulesHelp = `Budget and limits (create):
       --budget USD [--period day|week|month|total] [--soft-threshold 0.8]   (period default: month)
       --rpm N  --tpm N  --concurrency N`;
 
+/** Not a number stays text, so the API names the field (NaN would be sent as null: "unset"). */
 const number = (value: string | boolean | undefined) =>
-  typeof value === 'string' ? Number(value) : undefined;
+  typeof value !== 'string' ? undefined : Number.isFinite(Number(value)) ? Number(value) : value;
+
+const policyHelp = `Data policy (create):
+      --log-bodies off|metadata|full   what the request log keeps of bodies (full: text, redacted first)`;
 
 /** The budget and limits given as flags, in the admin API's shape (the API checks the values). */
 function rulesFrom(values: Record<string, string | boolean | undefined>) {
@@ -56,6 +60,8 @@ The key is printed once, at create and rotate; only its hash is stored.
 
 ${rulesHelp}
 
+${policyHelp}   (a key's setting overrides its team's)
+
 ${adminOptionsHelp}`,
   options: {
     ...adminOptions,
@@ -66,6 +72,7 @@ ${adminOptionsHelp}`,
     'expires-at': { type: 'string' },
     metadata: { type: 'string' },
     overlap: { type: 'string' },
+    'log-bodies': { type: 'string' },
     ...rulesOptions,
   },
   async run(values, [action, id]) {
@@ -82,6 +89,7 @@ ${adminOptionsHelp}`,
             models: list(values.models),
             expires_at: values['expires-at'],
             metadata: pairs(values.metadata),
+            log_bodies: values['log-bodies'],
             ...rulesFrom(values),
           }),
         );
@@ -117,12 +125,19 @@ export const teamsCommand: Command = {
 
 ${rulesHelp}
 
+${policyHelp}
+      --retention-days N               request events older than this are deleted
+      --region NAME                    pin to a data-residency region (a key of regions in the config)
+
 ${adminOptionsHelp}`,
   options: {
     ...adminOptions,
     name: { type: 'string' },
     models: { type: 'string' },
     metadata: { type: 'string' },
+    'log-bodies': { type: 'string' },
+    'retention-days': { type: 'string' },
+    region: { type: 'string' },
     ...rulesOptions,
   },
   async run(values, [action, id]) {
@@ -135,6 +150,9 @@ ${adminOptionsHelp}`,
           name: values.name,
           models: list(values.models),
           metadata: pairs(values.metadata),
+          log_bodies: values['log-bodies'],
+          retention_days: number(values['retention-days']),
+          region: values.region,
           ...rulesFrom(values),
         }),
       );

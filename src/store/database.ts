@@ -2,7 +2,7 @@
 // GATEHOUSE_DATABASE_URL. Migrations run at start, in order, once each.
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { DatabaseSync } from 'node:sqlite';
+import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, type SqliteDatabase, sql } from 'kysely';
 import pg from 'pg';
 import { migrations } from './migrations/index.ts';
@@ -13,7 +13,12 @@ export type DatabaseKind = 'sqlite' | 'postgres';
 export interface Database {
   readonly kind: DatabaseKind;
   readonly db: Kysely<Schema>;
-  /** Throws when the database cannot answer. */
+  /**
+   * The SQLite connection itself, for bulk writes that prepared statements make several times
+   * cheaper than built queries; use it only inside `db.connection().execute(…)`, which holds the
+   * one connection for the caller.
+   */
+  readonly sqlite?: DatabaseSync;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -27,11 +32,11 @@ pg.types.setTypeParser(20, (value) => Number(value));
 export async function openDatabase(url: string = defaultDatabaseUrl): Promise<Database> {
   let kind: DatabaseKind;
   let db: Kysely<Schema>;
+  let sqlite: DatabaseSync | undefined;
   if (url.startsWith('sqlite:')) {
     kind = 'sqlite';
-    db = new Kysely<Schema>({
-      dialect: new SqliteDialect({ database: openSqlite(url.slice('sqlite:'.length) || ':memory:') }),
-    });
+    sqlite = openSqlite(url.slice('sqlite:'.length) || ':memory:');
+    db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: sqliteAdapter(sqlite) }) });
   } else if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
     kind = 'postgres';
     const pool = new pg.Pool({
@@ -62,6 +67,7 @@ export async function openDatabase(url: string = defaultDatabaseUrl): Promise<Da
   return {
     kind,
     db,
+    ...(sqlite ? { sqlite } : {}),
     async ping() {
       await sql`SELECT 1`.execute(db);
     },
@@ -69,8 +75,7 @@ export async function openDatabase(url: string = defaultDatabaseUrl): Promise<Da
   };
 }
 
-/** node:sqlite behind the small better-sqlite3-shaped interface kysely's SQLite dialect expects. */
-function openSqlite(file: string): SqliteDatabase {
+function openSqlite(file: string): DatabaseSync {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
   const database = new DatabaseSync(file);
   // WAL with synchronous=NORMAL: durable across a process crash, one fsync per checkpoint rather than
@@ -78,12 +83,28 @@ function openSqlite(file: string): SqliteDatabase {
   database.exec(
     'PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;',
   );
+  return database;
+}
+
+/**
+ * node:sqlite behind the small better-sqlite3-shaped interface kysely's SQLite dialect expects.
+ * Statements are prepared once per SQL text: the same few queries run on every request.
+ */
+function sqliteAdapter(database: DatabaseSync): SqliteDatabase {
+  const prepared = new Map<string, { statement: StatementSync; reader: boolean }>();
   return {
     close: () => database.close(),
     prepare(text) {
-      const statement = database.prepare(text);
+      let entry = prepared.get(text);
+      if (!entry) {
+        const created = database.prepare(text);
+        entry = { statement: created, reader: created.columns().length > 0 };
+        if (prepared.size >= 500) prepared.clear();
+        prepared.set(text, entry);
+      }
+      const { statement, reader } = entry;
       return {
-        reader: statement.columns().length > 0,
+        reader,
         all: (parameters) => statement.all(...(parameters as never[])),
         run: (parameters) => statement.run(...(parameters as never[])),
         iterate: (parameters) => statement.iterate(...(parameters as never[])) as IterableIterator<unknown>,

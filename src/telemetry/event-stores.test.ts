@@ -55,7 +55,7 @@ test('spend history: full baseline hours from the first with data, then the last
     log: () => {},
   });
   const now = 1000 * hour + hour / 4; // a quarter into hour 1000
-  await databaseSink(database.db).write([
+  await databaseSink(database).write([
     row('a', 996 * hour + 10, 1), // the first hour with data
     row('b', 998 * hour + 10, 2),
     row('c', 999 * hour + 10, 4), // the hour before: 3/4 of it is within the last 60 minutes

@@ -32,6 +32,7 @@ export class EventStores {
   readonly #logging: LoggingConfig;
   readonly #log: (line: string) => void;
   #retentionTimer: NodeJS.Timeout | undefined;
+  #firstRetention: NodeJS.Timeout | undefined;
 
   private constructor(main: EventStore, regions: Map<string, EventStore>, options: EventStoresOptions) {
     this.#default = main;
@@ -45,7 +46,7 @@ export class EventStores {
       database,
       owned,
       recorder: new EventRecorder({
-        sink: databaseSink(database.db),
+        sink: databaseSink(database),
         spillFile: join(options.spillDir, spillName),
         log: options.log,
       }),
@@ -130,7 +131,7 @@ export class EventStores {
       );
     this.#retentionTimer = setInterval(run, every);
     this.#retentionTimer.unref();
-    setTimeout(run, 5_000).unref();
+    this.#firstRetention = setTimeout(run, 5_000).unref();
   }
 
   /**
@@ -164,6 +165,8 @@ export class EventStores {
   }
 
   async stop(): Promise<void> {
+    // Both, or a first run due after a quick stop would query closed databases.
+    clearTimeout(this.#firstRetention);
     clearInterval(this.#retentionTimer);
     for (const store of this.#all()) {
       await store.recorder.stop();

@@ -4,6 +4,8 @@ import type { RequestRecord } from '../pipeline/index.ts';
 import type { Schema } from '../store/schema.ts';
 import type { EventRow, EventSink } from './recorder.ts';
 import { addToRollups } from './rollups.ts';
+import { sqliteSink } from './sqlite-sink.ts';
+import type { Database } from '../store/index.ts';
 
 export function eventRow(record: RequestRecord): EventRow {
   const usage = record.usage;
@@ -45,9 +47,12 @@ export function eventRow(record: RequestRecord): EventRow {
 
 /**
  * Writes rows and their usage rollups in one transaction; rows already stored (a replayed batch)
- * are skipped, and so are not counted twice.
+ * are skipped, and so are not counted twice. The embedded SQLite store gets a prepared-statement
+ * writer; PostgreSQL multi-row inserts.
  */
-export function databaseSink(db: Kysely<Schema>): EventSink {
+export function databaseSink(store: Database | Kysely<Schema>): EventSink {
+  if ('kind' in store && store.sqlite) return sqliteSink({ ...store, sqlite: store.sqlite });
+  const db = 'kind' in store ? store.db : store;
   return {
     async write(rows) {
       await db.transaction().execute(async (trx) => {

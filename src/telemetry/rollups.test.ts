@@ -41,7 +41,7 @@ const row = (i: number, over: Partial<EventRow> = {}): EventRow => ({
 
 test('a replayed batch is stored and counted once', async () => {
   const database = await openDatabase('sqlite::memory:');
-  const sink = databaseSink(database.db);
+  const sink = databaseSink(database);
   const rows = [row(1), row(2), row(3, { status: 502, cost_usd: null, input_tokens: null })];
   await sink.write(rows);
   await sink.write([...rows, row(4, { received_at: 1_001 * hour, cost_usd: null })]);

@@ -2,7 +2,13 @@
 // summed per hour × team × key × user × model × provider (and per hour × tag × team) and added to
 // the rollup rows in the same transaction, so usage reports never scan the request log.
 import type { Kysely, Transaction } from 'kysely';
-import type { RequestEventsTable, Schema, UsageSums } from '../store/schema.ts';
+import type {
+  RequestEventsTable,
+  Schema,
+  UsageHourlyTable,
+  UsageHourlyTagsTable,
+  UsageSums,
+} from '../store/schema.ts';
 
 const hourMs = 3_600_000;
 
@@ -45,9 +51,13 @@ function bucket<K extends unknown[]>(map: Map<string, { key: K; sums: UsageSums 
   return entry.sums;
 }
 
-/** Adds the stored rows to the hourly rollups. Upserts go in key order, so concurrent writers do not deadlock. */
-export async function addToRollups(trx: Transaction<Schema>, rows: RequestEventsTable[]): Promise<void> {
-  if (rows.length === 0) return;
+export interface RollupRows {
+  hourly: UsageHourlyTable[];
+  tags: UsageHourlyTagsTable[];
+}
+
+/** Sums events into rollup rows, each key once, in key order (so concurrent writers do not deadlock). */
+export function rollupRows(rows: RequestEventsTable[]): RollupRows {
   const hourly = new Map<string, { key: HourlyKey; sums: UsageSums }>();
   const tagged = new Map<string, { key: TagKey; sums: UsageSums }>();
   for (const row of rows) {
@@ -62,16 +72,33 @@ export async function addToRollups(trx: Transaction<Schema>, rows: RequestEvents
       row.provider ?? '',
     ];
     add(bucket(hourly, key), row);
+    if (row.tags === '{}') continue;
     for (const [tagKey, tagValue] of Object.entries(JSON.parse(row.tags) as Record<string, string>)) {
       add(bucket(tagged, [hour, tagKey, tagValue, team] as TagKey), row);
     }
   }
-  for (const id of [...hourly.keys()].sort()) {
-    const { key, sums } = hourly.get(id)!;
-    const [hour, team_id, key_id, user_id, model, provider] = key;
+  return {
+    hourly: [...hourly.keys()].sort().map((id) => {
+      const { key, sums } = hourly.get(id)!;
+      const [hour, team_id, key_id, user_id, model, provider] = key;
+      return { hour, team_id, key_id, user_id, model, provider, ...sums };
+    }),
+    tags: [...tagged.keys()].sort().map((id) => {
+      const { key, sums } = tagged.get(id)!;
+      const [hour, tag_key, tag_value, team_id] = key;
+      return { hour, tag_key, tag_value, team_id, ...sums };
+    }),
+  };
+}
+
+/** Adds the stored rows to the hourly rollups, in multi-row upserts (PostgreSQL, or any kysely store). */
+export async function addToRollups(trx: Transaction<Schema>, rows: RequestEventsTable[]): Promise<void> {
+  if (rows.length === 0) return;
+  const { hourly, tags } = rollupRows(rows);
+  for (let i = 0; i < hourly.length; i += 500) {
     await trx
       .insertInto('usage_hourly')
-      .values({ hour, team_id, key_id, user_id, model, provider, ...sums })
+      .values(hourly.slice(i, i + 500))
       .onConflict((oc) =>
         oc
           .columns(['hour', 'team_id', 'key_id', 'user_id', 'model', 'provider'])
@@ -79,12 +106,10 @@ export async function addToRollups(trx: Transaction<Schema>, rows: RequestEvents
       )
       .execute();
   }
-  for (const id of [...tagged.keys()].sort()) {
-    const { key, sums } = tagged.get(id)!;
-    const [hour, tag_key, tag_value, team_id] = key;
+  for (let i = 0; i < tags.length; i += 500) {
     await trx
       .insertInto('usage_hourly_tags')
-      .values({ hour, tag_key, tag_value, team_id, ...sums })
+      .values(tags.slice(i, i + 500))
       .onConflict((oc) =>
         oc.columns(['tag_key', 'hour', 'tag_value', 'team_id']).doUpdateSet(increments('usage_hourly_tags')),
       )
@@ -92,7 +117,7 @@ export async function addToRollups(trx: Transaction<Schema>, rows: RequestEvents
   }
 }
 
-const sumColumns = Object.keys(emptySums()) as Array<keyof UsageSums>;
+export const sumColumns = Object.keys(emptySums()) as Array<keyof UsageSums>;
 
 function increments(table: 'usage_hourly' | 'usage_hourly_tags') {
   // biome-ignore lint/suspicious/noExplicitAny: kysely's update-set builder is typed per table; the columns are the same in both

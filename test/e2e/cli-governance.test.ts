@@ -114,3 +114,34 @@ test('admin commands report a clear error for bad input and for a wrong key', as
   assert.match(wrong.stderr, /401/);
   assert.equal(runGatehouse(['keys', '--help']).code, 0);
 });
+
+test('data policy flags: body logging, retention and region', async () => {
+  const team = await cli(
+    'teams',
+    'create',
+    '--name',
+    'audited',
+    '--log-bodies',
+    'full',
+    '--retention-days',
+    '7',
+  );
+  assert.equal(team.code, 0, team.stderr);
+  const created = JSON.parse(team.stdout);
+  assert.deepEqual([created.logBodies, created.retentionDays, created.region], ['full', 7, null]);
+  const key = await cli('keys', 'create', '--name', 'quiet', '--team', 'audited', '--log-bodies', 'off');
+  assert.equal(key.code, 0, key.stderr);
+  assert.equal(JSON.parse(key.stdout).logBodies, 'off');
+  assert.equal((await chat(JSON.parse(key.stdout).key)).status, 200);
+
+  const mars = await cli('teams', 'create', '--name', 'martians', '--region', 'mars');
+  assert.equal(mars.code, 1);
+  assert.match(mars.stderr, /400: region: "mars" is not a configured region/);
+  const loud = await cli('keys', 'create', '--name', 'loud', '--team', 'audited', '--log-bodies', 'loud');
+  assert.equal(loud.code, 1);
+  assert.match(loud.stderr, /log_bodies/);
+  const soon = await cli('teams', 'create', '--name', 'hasty', '--retention-days', 'soon');
+  assert.equal(soon.code, 1);
+  assert.match(soon.stderr, /retention_days/);
+  assert.match(runGatehouse(['teams', '--help']).stdout, /--retention-days N/);
+});

@@ -29,7 +29,7 @@ for (const store of stores) {
       const hookUrl = `http://127.0.0.1:${(hookServer.address() as AddressInfo).port}/hook`;
       gateway = await startTestGateway(
         {
-          providers: { mock: { type: 'mock' }, slow: { type: 'mock', latency_ms: 300 } },
+          providers: { mock: { type: 'mock' }, slow: { type: 'mock', latency_ms: 1500 } },
           models: {
             'mock-fast': { targets: [{ provider: 'mock', model: 'mock-fast' }] },
             'slow-model': { targets: [{ provider: 'slow', model: 'mock-fast' }] },

@@ -1,4 +1,4 @@
-import type { CreateTableBuilder, Kysely, Migration } from 'kysely';
+import { type CreateTableBuilder, type Kysely, type Migration, PostgresAdapter, sql } from 'kysely';
 
 // biome-ignore lint/suspicious/noExplicitAny: migrations describe tables that typed schemas do not know yet
 type Db = Kysely<any>;
@@ -58,11 +58,23 @@ export const requestEvents: Migration = {
         .columns([column, 'received_at'])
         .execute();
     }
+    // The log finds a request id exactly or by prefix (`abc*`, a LIKE 'abc%'). A plain index serves
+    // LIKE only under the C collation: PostgreSQL needs text_pattern_ops (which serves = as well);
+    // SQLite's LIKE ignores case, so it needs a NOCASE index beside the one that serves =.
+    const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
     await db.schema
       .createIndex('request_events_request_id')
       .on('request_events')
-      .column('request_id')
+      .$call((index) =>
+        postgres ? index.expression(sql`request_id text_pattern_ops`) : index.column('request_id'),
+      )
       .execute();
+    if (!postgres)
+      await db.schema
+        .createIndex('request_events_request_id_nocase')
+        .on('request_events')
+        .expression(sql`request_id collate nocase`)
+        .execute();
     await db.schema
       .createIndex('request_events_received')
       .on('request_events')

@@ -1,0 +1,103 @@
+// The request-log writer for the embedded SQLite store: one transaction per batch, with statements
+// prepared once. Built queries cost several times more than SQLite's own work at this volume.
+import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
+import type { Database } from '../store/index.ts';
+import type { RequestEventsTable } from '../store/schema.ts';
+import type { EventSink } from './recorder.ts';
+import { rollupRows, sumColumns } from './rollups.ts';
+
+const eventColumns = [
+  'id',
+  'request_id',
+  'received_at',
+  'duration_ms',
+  'first_byte_ms',
+  'surface',
+  'route',
+  'model',
+  'provider',
+  'provider_model',
+  'stream',
+  'status',
+  'error_code',
+  'finish_reason',
+  'key_id',
+  'team_id',
+  'user_id',
+  'input_tokens',
+  'output_tokens',
+  'cache_read_tokens',
+  'cache_write_tokens',
+  'reasoning_tokens',
+  'cost_usd',
+  'client_aborted',
+  'attempts',
+  'tags',
+  'trace_id',
+  'region',
+  'request_body',
+  'response_body',
+] as const satisfies ReadonlyArray<keyof RequestEventsTable>;
+
+function upsert(sqlite: DatabaseSync, table: string, keys: readonly string[]): StatementSync {
+  const columns = [...keys, ...sumColumns];
+  return sqlite.prepare(
+    `insert into ${table} (${columns.join(', ')}) values (${columns.map(() => '?').join(', ')}) ` +
+      `on conflict (${keys.join(', ')}) do update set ` +
+      sumColumns.map((c) => `${c} = ${c} + excluded.${c}`).join(', '),
+  );
+}
+
+export function sqliteSink(database: Database & { sqlite: DatabaseSync }): EventSink {
+  const { sqlite } = database;
+  let statements: { event: StatementSync; hourly: StatementSync; tag: StatementSync } | undefined;
+  return {
+    async write(rows) {
+      // Holding kysely's connection keeps its own queries out of this transaction.
+      await database.db.connection().execute(async () => {
+        statements ??= {
+          event: sqlite.prepare(
+            `insert into request_events (${eventColumns.join(', ')}) values (${eventColumns.map(() => '?').join(', ')}) on conflict (id) do nothing`,
+          ),
+          hourly: upsert(sqlite, 'usage_hourly', [
+            'hour',
+            'team_id',
+            'key_id',
+            'user_id',
+            'model',
+            'provider',
+          ]),
+          tag: upsert(sqlite, 'usage_hourly_tags', ['tag_key', 'hour', 'tag_value', 'team_id']),
+        };
+        const { event, hourly, tag } = statements;
+        sqlite.exec('BEGIN');
+        try {
+          const stored: RequestEventsTable[] = [];
+          for (const row of rows) {
+            const values = eventColumns.map((c) => row[c] as SQLInputValue);
+            if (Number(event.run(...values).changes) === 1) stored.push(row);
+          }
+          const rollups = rollupRows(stored);
+          for (const r of rollups.hourly) {
+            hourly.run(
+              r.hour,
+              r.team_id,
+              r.key_id,
+              r.user_id,
+              r.model,
+              r.provider,
+              ...sumColumns.map((c) => r[c]),
+            );
+          }
+          for (const r of rollups.tags) {
+            tag.run(r.tag_key, r.hour, r.tag_value, r.team_id, ...sumColumns.map((c) => r[c]));
+          }
+          sqlite.exec('COMMIT');
+        } catch (err) {
+          sqlite.exec('ROLLBACK');
+          throw err;
+        }
+      });
+    },
+  };
+}
