@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import type { RequestRecord } from '../pipeline/index.ts';
 import type { Schema } from '../store/schema.ts';
 import type { EventRow, EventSink } from './recorder.ts';
+import { redactJson } from './redact.ts';
 import { addToRollups } from './rollups.ts';
 import { sqliteSink } from './sqlite-sink.ts';
 import type { Database } from '../store/index.ts';
@@ -37,7 +38,7 @@ export function eventRow(record: RequestRecord): EventRow {
     attempts: JSON.stringify(
       record.attempts.map((a) => ({ ...a, latencyMs: Math.round(a.latencyMs * 10) / 10 })),
     ),
-    tags: JSON.stringify(record.tags ?? {}),
+    tags: record.tags ? JSON.stringify(redactJson(record.tags)) : '{}',
     trace_id: record.traceId ?? null,
     region: record.region ?? null,
     request_body: record.requestBody ?? null,

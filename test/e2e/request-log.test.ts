@@ -137,6 +137,25 @@ for (const store of stores) {
       assert.equal(anon.key_id, null);
     });
 
+    test('personal data in tags is redacted before it is stored', async () => {
+      const res = await fetch(`${gateway.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${teamKey}`,
+          'x-request-id': `${run}-tagged`,
+          'x-gatehouse-tags': 'customer=ada@example.com,env=prod',
+        },
+        body: JSON.stringify({
+          model: 'mock-fast',
+          messages: [{ role: 'user', content: 'x' }],
+          metadata: { phone: '+14155552671' },
+        }),
+      });
+      assert.equal(res.status, 200);
+      const [event] = (await logs(`request_id=${run}-tagged`, 1)).data;
+      assert.deepEqual(event.tags, { customer: '[REDACTED:EMAIL]', env: 'prod', phone: '[REDACTED:PHONE]' });
+    });
+
     test('a reused x-request-id still gives each request its own event', async () => {
       for (let i = 0; i < 2; i++) {
         const res = await fetch(`${gateway.url}/v1/chat/completions`, {
