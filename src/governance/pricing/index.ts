@@ -23,9 +23,24 @@ const providerIds: Record<string, string | undefined> = {
 const mockPrice: PriceOverride = { input_per_mtok: 1, output_per_mtok: 2 };
 const mockModels = new Set(['mock-fast', 'mock-smart', 'mock-embed']);
 
+/** Per-token prices of one model in the list, read with probes far below any tier threshold. */
+interface Rates {
+  input: number;
+  output: number;
+  cacheRead: number;
+  cacheWrite: number;
+  cacheWrite1h: number;
+}
+
+/** No model in the list changes price tier below this many input tokens (tiers start at 128k). */
+const linearBelow = 100_000;
+const probe = 10_000;
+const ratesTtlMs = 3_600_000;
+
 export class PriceBook {
   readonly #overrides: ReadonlyMap<string, PriceOverride>;
   readonly #cache = new Map<string, PriceOverride | null>();
+  readonly #listRates = new Map<string, { rates: Rates | null; until: number }>();
 
   /** Overrides are keyed "provider-type/model" or just "model". */
   constructor(overrides: Record<string, PriceOverride> = {}) {
@@ -35,18 +50,11 @@ export class PriceBook {
   cost(providerType: string, model: string, usage: Usage): number | null {
     const override = this.#override(providerType, model);
     if (override) return priced(override, usage);
-    const result = calcPrice(
-      {
-        input_tokens: usage.inputTokens,
-        output_tokens: usage.outputTokens,
-        cache_read_tokens: usage.cacheReadTokens ?? 0,
-        cache_write_tokens: usage.cacheWriteTokens ?? 0,
-        cache_write_1h_tokens: usage.cacheWrite1hTokens,
-      },
-      model,
-      providerIds[providerType] ? { providerId: providerIds[providerType] } : undefined,
-    );
-    return result ? result.total_price : null;
+    // Matching a model in the list costs more than the rest of a request, so below the sizes where
+    // prices change tier (where they are linear) the model's per-token rates are kept for an hour.
+    if (usage.inputTokens > linearBelow) return listPrice(providerType, model, usage);
+    const rates = this.#rates(providerType, model);
+    return rates === null ? null : linear(rates, usage);
   }
 
   /** The most a request may cost: its (estimated) input and its whole output allowance. */
@@ -71,6 +79,59 @@ export class PriceBook {
     }
     return found ?? undefined;
   }
+
+  #rates(providerType: string, model: string): Rates | null {
+    const key = `${providerType}/${model}`;
+    const now = Date.now();
+    let entry = this.#listRates.get(key);
+    if (!entry || entry.until < now) {
+      entry = { rates: probeRates(providerType, model), until: now + ratesTtlMs };
+      if (this.#listRates.size >= 10_000) this.#listRates.clear();
+      this.#listRates.set(key, entry);
+    }
+    return entry.rates;
+  }
+}
+
+function listPrice(providerType: string, model: string, usage: Usage): number | null {
+  const result = calcPrice(
+    {
+      input_tokens: usage.inputTokens,
+      output_tokens: usage.outputTokens,
+      cache_read_tokens: usage.cacheReadTokens ?? 0,
+      cache_write_tokens: usage.cacheWriteTokens ?? 0,
+      cache_write_1h_tokens: usage.cacheWrite1hTokens,
+    },
+    model,
+    providerIds[providerType] ? { providerId: providerIds[providerType] } : undefined,
+  );
+  return result ? result.total_price : null;
+}
+
+function probeRates(providerType: string, model: string): Rates | null {
+  const price = (usage: Partial<Usage>) =>
+    (listPrice(providerType, model, { inputTokens: 0, outputTokens: 0, ...usage }) ?? 0) / probe;
+  if (listPrice(providerType, model, { inputTokens: probe, outputTokens: 0 }) === null) return null;
+  return {
+    input: price({ inputTokens: probe }),
+    output: price({ outputTokens: probe }),
+    cacheRead: price({ inputTokens: probe, cacheReadTokens: probe }),
+    cacheWrite: price({ inputTokens: probe, cacheWriteTokens: probe }),
+    cacheWrite1h: price({ inputTokens: probe, cacheWriteTokens: probe, cacheWrite1hTokens: probe }),
+  };
+}
+
+function linear(rates: Rates, usage: Usage): number {
+  const read = usage.cacheReadTokens ?? 0;
+  const write = usage.cacheWriteTokens ?? 0;
+  const hour = Math.min(write, usage.cacheWrite1hTokens ?? 0);
+  return (
+    Math.max(0, usage.inputTokens - read - write) * rates.input +
+    read * rates.cacheRead +
+    (write - hour) * rates.cacheWrite +
+    hour * rates.cacheWrite1h +
+    usage.outputTokens * rates.output
+  );
 }
 
 function priced(price: PriceOverride, usage: Usage): number {
