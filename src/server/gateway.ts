@@ -20,7 +20,6 @@ import { createRequestHandler } from './app.ts';
 import { createAlerts } from '../telemetry/alerts.ts';
 import { GatewayMetrics } from '../telemetry/metrics.ts';
 import { EventStores } from '../telemetry/event-stores.ts';
-import { Tracing } from '../telemetry/tracing.ts';
 import { ProviderRegistry } from './provider-registry.ts';
 
 export interface GatewayOptions {
@@ -105,13 +104,19 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   alerts?.start();
   const metrics = new GatewayMetrics();
   metrics.watchRecorder(events);
-  const tracing = Tracing.create({
-    endpoint: config.telemetry.otlp_endpoint ?? (process.env.OTEL_EXPORTER_OTLP_ENDPOINT || undefined),
-    serviceName: config.telemetry.service_name,
-    sampleRatio: config.telemetry.sample_ratio,
-    log,
-    ...(config.telemetry.otlp_headers ? { headers: config.telemetry.otlp_headers } : {}),
-  });
+  const otlpEndpoint =
+    config.telemetry.otlp_endpoint ?? (process.env.OTEL_EXPORTER_OTLP_ENDPOINT || undefined);
+  // The OpenTelemetry SDK is loaded only when traces are exported: it is memory a gateway without
+  // a collector should not carry.
+  const tracing = otlpEndpoint
+    ? (await import('../telemetry/tracing.ts')).Tracing.create({
+        endpoint: otlpEndpoint,
+        serviceName: config.telemetry.service_name,
+        sampleRatio: config.telemetry.sample_ratio,
+        log,
+        ...(config.telemetry.otlp_headers ? { headers: config.telemetry.otlp_headers } : {}),
+      })
+    : undefined;
   const handler = createRequestHandler({
     pipeline,
     auth,

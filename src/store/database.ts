@@ -4,7 +4,6 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, type SqliteDatabase, sql } from 'kysely';
-import pg from 'pg';
 import { migrations } from './migrations/index.ts';
 import type { Schema } from './schema.ts';
 
@@ -25,10 +24,6 @@ export interface Database {
 
 export const defaultDatabaseUrl = 'sqlite:./.gatehouse/gatehouse.db';
 
-// PostgreSQL's int8 arrives as a string by default; every bigint here (epoch ms, micro-dollars)
-// fits comfortably in a double.
-pg.types.setTypeParser(20, (value) => Number(value));
-
 export async function openDatabase(url: string = defaultDatabaseUrl): Promise<Database> {
   let kind: DatabaseKind;
   let db: Kysely<Schema>;
@@ -39,6 +34,11 @@ export async function openDatabase(url: string = defaultDatabaseUrl): Promise<Da
     db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: sqliteAdapter(sqlite) }) });
   } else if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
     kind = 'postgres';
+    // Loaded only for PostgreSQL, so that the embedded default does not carry the driver.
+    const { default: pg } = await import('pg');
+    // PostgreSQL's int8 arrives as a string by default; every bigint here (epoch ms, micro-dollars)
+    // fits comfortably in a double.
+    pg.types.setTypeParser(20, (value) => Number(value));
     const pool = new pg.Pool({
       connectionString: url,
       max: 10,

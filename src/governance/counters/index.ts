@@ -1,3 +1,10 @@
 export { createMemoryCounterStore } from './memory.ts';
-export { createRedisCounterStore } from './redis.ts';
 export type { CounterDelta, CounterStore, Refusal, Reservation, ReserveResult } from './types.ts';
+import type { CounterStore } from './types.ts';
+
+/** Shared counters in Redis; ioredis is loaded only when a Redis URL is configured. */
+export async function createRedisCounterStore(
+  ...args: Parameters<typeof import('./redis.ts').createRedisCounterStore>
+): Promise<CounterStore> {
+  return (await import('./redis.ts')).createRedisCounterStore(...args);
+}
