@@ -19,10 +19,12 @@ export const budgetInput = z.strictObject({
     .optional()
     .describe('Fraction of the budget at which a notification is sent, e.g. 0.8'),
 });
+// Limits are stored as 32-bit integers on every store.
+const limit = z.number().int().min(1).max(2_147_483_647);
 export const limitsInput = z.strictObject({
-  rpm: z.number().int().min(1).optional(),
-  tpm: z.number().int().min(1).optional(),
-  concurrency: z.number().int().min(1).optional(),
+  rpm: limit.optional(),
+  tpm: limit.optional(),
+  concurrency: limit.optional(),
 });
 const rules = { budget: budgetInput.optional(), limits: limitsInput.optional() };
 export const rulesInput = z.strictObject({

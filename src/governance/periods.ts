@@ -8,21 +8,38 @@ interface LocalDate {
   weekday: number;
 }
 
-const formatters = new Map<string, Intl.DateTimeFormat>();
+// A formatter is costly to build (and its native memory is slow to return): one per zone, kept.
+const formatters = new Map<string, { date: Intl.DateTimeFormat; time: Intl.DateTimeFormat }>();
+
+function formattersFor(timeZone: string) {
+  let found = formatters.get(timeZone);
+  if (!found) {
+    found = {
+      date: new Intl.DateTimeFormat('en-US', {
+        timeZone,
+        year: 'numeric',
+        month: 'numeric',
+        day: 'numeric',
+        weekday: 'short',
+      }),
+      time: new Intl.DateTimeFormat('en-US', {
+        timeZone,
+        hour: 'numeric',
+        minute: 'numeric',
+        hourCycle: 'h23',
+      }),
+    };
+    formatters.set(timeZone, found);
+  }
+  return found;
+}
 
 function localDate(ms: number, timeZone: string): LocalDate {
-  let format = formatters.get(timeZone);
-  if (!format) {
-    format = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      weekday: 'short',
-    });
-    formatters.set(timeZone, format);
-  }
-  const parts = Object.fromEntries(format.formatToParts(ms).map((p) => [p.type, p.value]));
+  const parts = Object.fromEntries(
+    formattersFor(timeZone)
+      .date.formatToParts(ms)
+      .map((p) => [p.type, p.value]),
+  );
   const weekday = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'].indexOf(parts.weekday!);
   return { year: Number(parts.year), month: Number(parts.month), day: Number(parts.day), weekday };
 }
@@ -33,19 +50,31 @@ function localMidnight(year: number, month: number, day: number, timeZone: strin
   // Two corrections converge for every real zone offset, DST included.
   for (let i = 0; i < 2; i++) {
     const seen = localDate(guess, timeZone);
-    const hours = Number(
-      new Intl.DateTimeFormat('en-US', { timeZone, hour: 'numeric', hourCycle: 'h23' }).format(guess),
-    );
-    const minutes = Number(new Intl.DateTimeFormat('en-US', { timeZone, minute: 'numeric' }).format(guess));
+    const time = formattersFor(timeZone).time.formatToParts(guess);
+    const hours = Number(time.find((p) => p.type === 'hour')!.value);
+    const minutes = Number(time.find((p) => p.type === 'minute')!.value);
     const dayShift = Date.UTC(seen.year, seen.month - 1, seen.day) - Date.UTC(year, month - 1, day);
     guess -= dayShift + (hours * 60 + minutes) * 60_000;
   }
   return guess;
 }
 
+const recent = new Map<string, { start: number; end: number }>();
+
 /** Start and end (epoch ms) of the period containing `now`. `total` never resets. */
 export function periodBounds(period: Period, now: number, timeZone: string): { start: number; end: number } {
   if (period === 'total') return { start: 0, end: Number.MAX_SAFE_INTEGER };
+  // Every budgeted request asks; the answer holds until the period ends.
+  const key = `${period}:${timeZone}`;
+  const known = recent.get(key);
+  if (known && known.start <= now && now < known.end) return known;
+  const bounds = computeBounds(period, now, timeZone);
+  if (recent.size > 1000) recent.clear();
+  recent.set(key, bounds);
+  return bounds;
+}
+
+function computeBounds(period: Exclude<Period, 'total'>, now: number, timeZone: string) {
   const today = localDate(now, timeZone);
   if (period === 'day') {
     return {

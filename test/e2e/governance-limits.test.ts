@@ -173,6 +173,7 @@ for (const store of stores) {
         [{ budget: { usd: 'ten', period: 'month' } }, 'budget.usd'],
         [{ budget: { usd: 5, period: 'fortnight' } }, 'budget.period'],
         [{ limits: { rpm: 0 } }, 'limits.rpm'],
+        [{ limits: { tpm: 1e10 } }, 'limits.tpm'],
         [{ limits: { rpm: 'many' } }, 'limits.rpm'],
         [{ limits: { burst: 5 } }, 'limits'],
       ] as const) {
