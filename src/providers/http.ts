@@ -69,10 +69,27 @@ export class HttpClient {
       headers: res.headers,
       body: {
         async *[Symbol.asyncIterator]() {
+          // Not `for await`: leaving that loop early destroys the body, which closes the pooled
+          // connection (and builds an AbortError). A reader that stops at the stream's last event
+          // instead lets the rest drain, so the connection goes back to the pool.
+          const chunks = body[Symbol.asyncIterator]();
+          let ended = false;
           try {
-            for await (const chunk of body) yield chunk as Uint8Array;
+            for (;;) {
+              const next = await chunks.next();
+              if (next.done) {
+                ended = true;
+                return;
+              }
+              yield next.value as Uint8Array;
+            }
           } catch (err) {
+            ended = true;
             throw networkError(provider, err, signal);
+          } finally {
+            // In the background, and briefly: an upstream that keeps the body open loses the
+            // connection rather than hold up the answer.
+            if (!ended) void body.dump({ limit: 131_072, signal: AbortSignal.timeout(1_000) }).catch(() => undefined);
           }
         },
       },
