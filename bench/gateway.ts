@@ -1,0 +1,161 @@
+// The gateway under test: `gatehouse start` as a child process with the defaults a production
+// user has (virtual-key auth, request log, cost, metrics), a config file pointing at the mock
+// upstream, and a fresh store (SQLite in a temp dir, or a new PostgreSQL database plus Redis).
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { memoryMb } from './proc.ts';
+import { spawnNode, stopChild, waitForLine } from './processes.ts';
+import { gatewayModels, upstreamModels } from './scenarios.ts';
+
+export const postgresServer = 'postgres://postgres@127.0.0.1:5432';
+export const redisUrl = 'redis://127.0.0.1:6379';
+const cli = new URL('../src/cli/main.ts', import.meta.url).pathname;
+
+export interface GatewayOptions {
+  upstreamUrl: string;
+  store: 'sqlite' | 'postgres';
+  cpu?: number;
+  /** server.max_in_flight; the gateway's default when absent. */
+  maxInFlight?: number;
+  /** Where --cpu-prof writes the profile, when profiling. */
+  profileDir?: string;
+  /** Names the profile file. */
+  label: string;
+  /** RSS at which the gateway is killed to protect the machine, MB. */
+  maxRssMb: number;
+}
+
+export interface GatewayUnderTest {
+  url: string;
+  pid: number;
+  /** The virtual key the load uses. */
+  key: string;
+  /** Aborted, with the gateway killed, once its RSS passes maxRssMb. */
+  memoryGuard: AbortSignal;
+  stop(): Promise<void>;
+}
+
+function benchConfig(upstreamUrl: string, maxInFlight: number | undefined) {
+  return {
+    ...(maxInFlight ? { server: { max_in_flight: maxInFlight } } : {}),
+    providers: {
+      upstream: { type: 'openai-compatible', base_url: `${upstreamUrl}/v1`, api_key: 'bench-upstream' },
+      'upstream-anthropic': { type: 'anthropic', base_url: upstreamUrl, api_key: 'bench-upstream' },
+    },
+    models: {
+      [gatewayModels.openai]: { targets: [{ provider: 'upstream', model: upstreamModels.openai }] },
+      [gatewayModels.anthropic]: {
+        targets: [{ provider: 'upstream-anthropic', model: upstreamModels.anthropic }],
+      },
+    },
+  };
+}
+
+async function createDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `gatehouse_bench_${randomBytes(6).toString('hex')}`;
+  const admin = async (sql: string) => {
+    const client = new pg.Client({ connectionString: `${postgresServer}/postgres` });
+    await client.connect();
+    try {
+      await client.query(sql);
+    } finally {
+      await client.end();
+    }
+  };
+  await admin(`CREATE DATABASE ${name}`);
+  return {
+    url: `${postgresServer}/${name}`,
+    drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
+  };
+}
+
+async function admin(
+  url: string,
+  masterKey: string,
+  path: string,
+  body: unknown,
+): Promise<Record<string, unknown>> {
+  const res = await fetch(`${url}${path}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${masterKey}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  const json = (await res.json()) as Record<string, unknown>;
+  if (!res.ok) throw new Error(`POST ${path} answered ${res.status}: ${JSON.stringify(json)}`);
+  return json;
+}
+
+export async function startGatewayUnderTest(options: GatewayOptions): Promise<GatewayUnderTest> {
+  const dir = mkdtempSync(join(tmpdir(), 'gatehouse-bench-'));
+  // JSON is YAML, so the config file needs no serialiser of its own.
+  const configFile = join(dir, 'gatehouse.yaml');
+  writeFileSync(configFile, JSON.stringify(benchConfig(options.upstreamUrl, options.maxInFlight), null, 2));
+  const database = options.store === 'postgres' ? await createDatabase() : undefined;
+  const masterKey = `gh-bench-master-${randomBytes(16).toString('hex')}`;
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    GATEHOUSE_MASTER_KEY: masterKey,
+    GATEHOUSE_DATABASE_URL: database?.url ?? `sqlite:${join(dir, 'gatehouse.db')}`,
+    GATEHOUSE_SPILL_DIR: join(dir, 'spill'),
+  };
+  if (database) env.GATEHOUSE_REDIS_URL = redisUrl;
+  const nodeFlags: string[] = [];
+  if (options.profileDir) {
+    mkdirSync(options.profileDir, { recursive: true });
+    const name = `${options.label}-${new Date().toISOString().replace(/[:.]/g, '-')}.cpuprofile`;
+    nodeFlags.push('--cpu-prof', '--cpu-prof-dir', options.profileDir, '--cpu-prof-name', name);
+  }
+  const child = spawnNode([cli, 'start', '--config', configFile, '--port', '0', '--host', '127.0.0.1'], {
+    cpu: options.cpu,
+    nodeFlags,
+    env,
+  });
+  const guard = new AbortController();
+  const watchdog = setInterval(() => {
+    let rss = 0;
+    try {
+      rss = memoryMb(child.pid!).rss;
+    } catch {
+      // Exited: nothing left to guard.
+    }
+    // NaN (a process already exiting has no VmRSS) is no reason to kill it.
+    if (!(rss > options.maxRssMb)) return;
+    child.kill('SIGKILL');
+    clearInterval(watchdog);
+    const message = `gateway RSS passed ${options.maxRssMb} MB (--max-rss): killed it to protect the machine`;
+    console.error(`!!! ${message}`);
+    guard.abort(new Error(message));
+  }, 1000);
+  const cleanUp = async () => {
+    clearInterval(watchdog);
+    await stopChild(child, 40_000);
+    await database?.drop();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  let stderr = () => '';
+  try {
+    const started = await waitForLine(
+      child,
+      'gateway',
+      (line) => /listening on (http:\/\/\S+)/.exec(line)?.[1],
+    );
+    const url = started.value;
+    stderr = started.stderr;
+    // A team with a budget and limits that never refuse, as a production key has, and its key.
+    await admin(url, masterKey, '/admin/teams', {
+      name: 'bench',
+      budget: { usd: 1e6, period: 'month' },
+      // tpm stays within a 32-bit integer: the PostgreSQL column is one.
+      limits: { rpm: 10_000_000, tpm: 2_000_000_000, concurrency: 100_000 },
+    });
+    const created = await admin(url, masterKey, '/admin/keys', { name: 'bench-load', team: 'bench' });
+    return { url, pid: child.pid!, key: String(created.key), memoryGuard: guard.signal, stop: cleanUp };
+  } catch (err) {
+    const log = stderr();
+    await cleanUp();
+    throw log ? new Error(`${(err as Error).message}\ngateway stderr:\n${log}`) : err;
+  }
+}

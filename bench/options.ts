@@ -1,0 +1,87 @@
+// The harness's command line.
+import { parseArgs } from 'node:util';
+
+export const usage = `Usage: npm run bench -- [options]
+
+Measures the mock upstream directly and then through Gatehouse, scenario by scenario, and writes
+bench/results/<date>-<commit>.json|md and bench/results/latest.json|md.
+
+Options:
+  --duration S        seconds measured per scenario and per side (default 10)
+  --warmup S          seconds of warm-up before each measured run (default 2)
+  --quick             a smoke run: 3 s per scenario, 1 s warm-up, 300 first-byte requests
+  --first-byte N      sequential requests for time to first byte (default 2000)
+  --store S           sqlite (default: a file in a temp dir) or postgres (a fresh database on
+                      postgres://postgres@127.0.0.1:5432, dropped afterwards, and Redis on
+                      redis://127.0.0.1:6379 for the counters)
+  --max-in-flight N   server.max_in_flight of the overload run's gateway (default 256)
+  --skip-overload     leave out the overload run
+  --max-rss MB        kill the gateway if its RSS passes this, to protect the machine (default 4096);
+                      a soak then reports what it saw, other runs fail
+  --soak S            instead of the scenarios: c=64 chat for S seconds, RSS sampled every 5 s;
+                      writes bench/results/<date>-<commit>-soak.json|md and latest-soak.json|md
+  --profile           start the gateway with --cpu-prof; profiles go to bench/results/profiles
+                      (see bench/profile.md)
+  -h, --help          this text
+
+Exits 1 when a scenario had errors (non-2xx answers or socket errors); a missed target is reported,
+never a failure.`;
+
+export interface BenchOptions {
+  duration: number;
+  warmup: number;
+  firstByteRequests: number;
+  store: 'sqlite' | 'postgres';
+  maxInFlight: number;
+  overload: boolean;
+  maxRssMb: number;
+  /** Seconds of soak; the scenarios are not run when set. */
+  soak?: number;
+  profile: boolean;
+  quick: boolean;
+}
+
+function positive(name: string, text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (!(Number.isFinite(value) && value > 0))
+    throw new Error(`--${name} must be a positive number, not "${text}"`);
+  return value;
+}
+
+/** The options, or undefined when help was asked for. */
+export function parseOptions(argv: string[]): BenchOptions | undefined {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      duration: { type: 'string' },
+      warmup: { type: 'string' },
+      quick: { type: 'boolean', default: false },
+      'first-byte': { type: 'string' },
+      store: { type: 'string', default: 'sqlite' },
+      'max-in-flight': { type: 'string' },
+      'skip-overload': { type: 'boolean', default: false },
+      'max-rss': { type: 'string' },
+      soak: { type: 'string' },
+      profile: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) return undefined;
+  if (values.store !== 'sqlite' && values.store !== 'postgres') {
+    throw new Error(`--store must be sqlite or postgres, not "${values.store}"`);
+  }
+  const quick = values.quick;
+  return {
+    duration: positive('duration', values.duration, quick ? 3 : 10),
+    warmup: positive('warmup', values.warmup, quick ? 1 : 2),
+    firstByteRequests: Math.round(positive('first-byte', values['first-byte'], quick ? 300 : 2000)),
+    store: values.store,
+    maxInFlight: Math.round(positive('max-in-flight', values['max-in-flight'], 256)),
+    overload: !values['skip-overload'],
+    maxRssMb: positive('max-rss', values['max-rss'], 4096),
+    ...(values.soak !== undefined ? { soak: positive('soak', values.soak, 600) } : {}),
+    profile: values.profile,
+    quick,
+  };
+}

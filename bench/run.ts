@@ -1,0 +1,88 @@
+// `npm run bench`: the mock upstream measured directly and then through Gatehouse, scenario by
+// scenario, so that every figure is read against a baseline taken on the same machine minutes
+// apart. See bench/README.md.
+import { errorCount } from './format.ts';
+import { parseOptions, usage } from './options.ts';
+import { runOverload } from './overload.ts';
+import { gitCommit, machine } from './proc.ts';
+import { choosePinning, startUpstream } from './processes.ts';
+import { type RunInfo, resultsDir, soakMarkdown, suiteMarkdown, verdicts, writeResults } from './report.ts';
+import { streamChunkCounts } from './scenarios.ts';
+import { runSoak } from './soak.ts';
+import { type Context, runSuite } from './suite.ts';
+
+let options: ReturnType<typeof parseOptions>;
+try {
+  options = parseOptions(process.argv.slice(2));
+} catch (err) {
+  console.error(`bench: ${(err as Error).message}\n\n${usage}`);
+  process.exit(2);
+}
+if (!options) {
+  console.log(usage);
+  process.exit(0);
+}
+
+const pinning = choosePinning();
+const { commit, dirty } = gitCommit();
+const info: RunInfo = {
+  date: new Date().toISOString(),
+  commit,
+  dirty,
+  machine: machine(),
+  pinning: pinning.description,
+  store:
+    options.store === 'postgres'
+      ? 'PostgreSQL (fresh database) + Redis counters'
+      : 'SQLite (file in a temp dir), in-process counters',
+  durationSeconds: options.soak ?? options.duration,
+  warmupSeconds: options.warmup,
+  firstByteRequests: options.firstByteRequests,
+  quick: options.quick,
+};
+const profileDir = options.profile ? `${resultsDir}profiles` : undefined;
+const stem = `${info.date.slice(0, 10)}-${commit}${options.store === 'postgres' ? '-postgres' : ''}`;
+
+console.log(`Machine: ${info.machine.cpu}, ${info.machine.cores} cores; Node ${info.machine.node}`);
+console.log(`Pinning: ${pinning.description}`);
+console.log(`Store: ${info.store}`);
+
+const upstream = await startUpstream(streamChunkCounts, pinning.loadCpu);
+const context: Context = {
+  options,
+  pinning,
+  upstreamUrl: upstream.url,
+  ...(profileDir ? { profileDir } : {}),
+};
+let markdown: string;
+let paths: string[];
+try {
+  if (options.soak) {
+    console.log(`Soak: chat c=64 for ${options.soak} s`);
+    const soak = await runSoak(context, options.soak);
+    markdown = soakMarkdown(info, soak);
+    paths = writeResults(`${stem}-soak`, 'latest-soak', { ...info, soak }, markdown);
+  } else {
+    const suite = await runSuite(context);
+    const targets = verdicts(suite);
+    const sustainable = suite.scenarios.find((r) => r.scenario.id === 'chat-c64')!.gateway.throughput.rps;
+    let overload: Awaited<ReturnType<typeof runOverload>> | undefined;
+    if (options.overload && sustainable > 0) {
+      console.log(`Overload: 5 × ${Math.round(sustainable)} req/s at max_in_flight ${options.maxInFlight}`);
+      overload = await runOverload(context, sustainable);
+    }
+    markdown = suiteMarkdown(info, suite, targets, overload);
+    paths = writeResults(stem, 'latest', { ...info, ...suite, targets, overload }, markdown);
+    const failed = suite.scenarios.filter((r) => errorCount(r.direct) + errorCount(r.gateway) > 0);
+    if (failed.length > 0) {
+      console.error(`\n!!! ERRORS (non-2xx or socket) in: ${failed.map((r) => r.scenario.title).join(', ')}`);
+      console.error('!!! The figures of a run with errors are not valid.\n');
+      process.exitCode = 1;
+    }
+  }
+} finally {
+  await upstream.stop();
+}
+console.log(`\n${markdown}`);
+console.log(`Written: ${paths.join(', ')}`);
+if (profileDir) console.log(`CPU profiles: ${profileDir} (see bench/profile.md)`);
