@@ -147,6 +147,15 @@ export const serverSchema = z.strictObject({
     .describe(
       'Model requests (streams included) served at once; more are refused at once with 503 and Retry-After rather than queued.',
     ),
+  max_event_loop_lag_ms: z
+    .number()
+    .int()
+    .min(0)
+    .max(60_000)
+    .default(500)
+    .describe(
+      'When the event loop runs this late (the process is out of CPU), new model requests are refused with 503 and Retry-After until it catches up; 0 turns this off.',
+    ),
 });
 
 export const routingSchema = z.strictObject({

@@ -36,6 +36,8 @@ export interface AppDeps {
   recorder: { record(row: EventRow): void };
   /** Model requests served at once; the next is shed with 503 (server.max_in_flight). */
   maxInFlight: number;
+  /** True while the event loop runs later than server.max_event_loop_lag_ms: new model requests are shed. */
+  isOverloaded(): boolean;
   /** True once shutdown has begun: new requests are refused with 503. */
   isDraining(): boolean;
   /** Present when an OTLP endpoint is configured. */
@@ -199,6 +201,11 @@ export function createRequestHandler(deps: AppDeps) {
             `The gateway is serving its limit of ${deps.maxInFlight} requests; retry shortly.`,
             { retryAfter: 1 },
           );
+        }
+        if (deps.isOverloaded()) {
+          throw new GatehouseError('GH_OVERLOADED', 'The gateway is at capacity; retry shortly.', {
+            retryAfter: 1,
+          });
         }
         inFlight++;
         counted = true;

@@ -17,6 +17,7 @@ import { PriceBook } from '../governance/pricing/index.ts';
 import { resolveMasterKey } from '../governance/master-key.ts';
 import { defaultDatabaseUrl, openDatabase } from '../store/index.ts';
 import { createRequestHandler } from './app.ts';
+import { EventLoopLag } from './load-monitor.ts';
 import { createAlerts } from '../telemetry/alerts.ts';
 import { GatewayMetrics } from '../telemetry/metrics.ts';
 import { EventStores } from '../telemetry/event-stores.ts';
@@ -117,6 +118,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         ...(config.telemetry.otlp_headers ? { headers: config.telemetry.otlp_headers } : {}),
       })
     : undefined;
+  const lag = new EventLoopLag();
+  const lagLimit = config.server.max_event_loop_lag_ms;
   const handler = createRequestHandler({
     pipeline,
     auth,
@@ -135,6 +138,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     },
     limits: { maxBytes: config.server.max_body_bytes, maxDepth: config.server.max_json_depth },
     maxInFlight: config.server.max_in_flight,
+    isOverloaded: () => lagLimit > 0 && lag.lagMs > lagLimit,
     isDraining: () => draining,
     ...(tracing ? { tracing } : {}),
   });
@@ -172,6 +176,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         server.closeAllConnections();
         await drain(2_000); // requests cut off by the grace period still leave their record
         alerts?.stop();
+        lag.stop();
         await events.stop();
         await governor.close();
         await tracing?.shutdown();
