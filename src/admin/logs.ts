@@ -1,5 +1,5 @@
 // GET /admin/logs: the request log, newest first, filtered, in pages (an opaque cursor continues).
-import { type Kysely, sql } from 'kysely';
+import { type Kysely, PostgresAdapter, sql } from 'kysely';
 import { GatehouseError } from '../core/errors/index.ts';
 import type { RequestEventsTable, Schema } from '../store/schema.ts';
 import { parseTime } from './usage.ts';
@@ -57,9 +57,14 @@ export async function queryLogs(db: Kysely<Schema>, query: URLSearchParams) {
   const requestId = query.get('request_id');
   if (requestId !== null) {
     // `abc*` finds ids starting with abc (an indexed range, not a scan).
-    if (requestId.endsWith('*') && requestId.length > 1)
-      q = q.where(like('request_id', `${escapeLike(requestId.slice(0, -1))}%`));
-    else q = q.where('request_id', '=', requestId);
+    if (requestId.endsWith('*') && requestId.length > 1) {
+      const prefix = requestId.slice(0, -1);
+      // Each store's index-served prefix match: LIKE on text_pattern_ops, GLOB (case-sensitive).
+      q =
+        db.getExecutor().adapter instanceof PostgresAdapter
+          ? q.where(like('request_id', `${escapeLike(prefix)}%`))
+          : q.where(sql<boolean>`request_id glob ${`${prefix.replace(/[*?[\]]/g, '[$&]')}*`}`);
+    } else q = q.where('request_id', '=', requestId);
   }
   const status = query.get('status');
   if (status !== null) {

@@ -5,6 +5,7 @@ import { GatehouseError } from '../core/errors/index.ts';
 import type { Schema, UsageSums } from '../store/schema.ts';
 
 const hourMs = 3_600_000;
+const dayMs = 86_400_000;
 const dimensions = ['team', 'key', 'user', 'model', 'provider'] as const;
 type Dimension = (typeof dimensions)[number];
 const column = {
@@ -76,10 +77,19 @@ const sums = [
 /** `names` is the store that knows teams, keys and users (the default one, for a regional report). */
 export async function queryUsage(db: Kysely<Schema>, query: URLSearchParams, names: Kysely<Schema> = db) {
   const q = readQuery(query);
-  const from = Math.floor(q.since / hourMs);
-  const to = Math.ceil(q.until / hourMs);
+  // Reports by day (or in total) read the daily rollups and cover whole UTC days; per hour, or by
+  // user (a dimension only the hourly rollups keep), the hourly ones and whole hours.
+  const daily = q.bucket !== 'hour' && !q.by.includes('user') && !query.has('user');
+  const unitMs = daily ? dayMs : hourMs;
+  const time = daily ? 'day' : 'hour';
+  const from = Math.floor(q.since / unitMs);
+  const to = Math.ceil(q.until / unitMs);
   const period =
-    q.bucket === 'hour' ? sql<number>`hour` : q.bucket === 'day' ? sql<number>`hour / 24` : sql<number>`0`;
+    q.bucket === 'none'
+      ? sql<number>`0`
+      : daily || q.bucket === 'hour'
+        ? sql<number>`${sql.ref(time)}`
+        : sql<number>`hour / 24`;
   const totals = sums.map((name) => sql<number>`sum(${sql.ref(name)})`.as(name));
   const groups: Array<{ param: string; ref: string; as: string }> = q.by.map((d) => ({
     param: d,
@@ -91,7 +101,7 @@ export async function queryUsage(db: Kysely<Schema>, query: URLSearchParams, nam
   let select: any;
   if (q.tag !== undefined) {
     select = db
-      .selectFrom('usage_hourly_tags')
+      .selectFrom(daily ? 'usage_daily_tags' : 'usage_hourly_tags')
       .where('tag_key', '=', q.tag)
       .select(sql<string>`tag_value`.as('tag_value'));
     groups.push({ param: 'tag', ref: 'tag_value', as: 'tag_value' });
@@ -100,15 +110,15 @@ export async function queryUsage(db: Kysely<Schema>, query: URLSearchParams, nam
     for (const d of dimensions)
       if (d !== 'team' && query.has(d)) throw invalid(d, 'not available when grouping by tag');
   } else {
-    select = db.selectFrom('usage_hourly');
+    select = db.selectFrom(daily ? 'usage_daily' : 'usage_hourly');
     for (const d of dimensions) {
       const value = query.get(d);
       if (value !== null) select = select.where(column[d], '=', value);
     }
   }
   select = select
-    .where('hour', '>=', from)
-    .where('hour', '<', to)
+    .where(time, '>=', from)
+    .where(time, '<', to)
     .select(period.as('period'))
     .select(totals)
     .groupBy(sql`period`);
@@ -130,8 +140,8 @@ export async function queryUsage(db: Kysely<Schema>, query: URLSearchParams, nam
   const total: Record<string, number> = {};
   for (const s of sums) total[s] = data.reduce((acc, row) => acc + (row[s] as number), 0);
   return {
-    since: new Date(from * hourMs).toISOString(),
-    until: new Date(to * hourMs).toISOString(),
+    since: new Date(from * unitMs).toISOString(),
+    until: new Date(to * unitMs).toISOString(),
     bucket: q.bucket,
     by: [...q.by, ...(q.tag === undefined ? [] : [`tag:${q.tag}`])],
     data,

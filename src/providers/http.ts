@@ -89,7 +89,8 @@ export class HttpClient {
           } finally {
             // In the background, and briefly: an upstream that keeps the body open loses the
             // connection rather than hold up the answer.
-            if (!ended) void body.dump({ limit: 131_072, signal: AbortSignal.timeout(1_000) }).catch(() => undefined);
+            if (!ended)
+              void body.dump({ limit: 131_072, signal: AbortSignal.timeout(1_000) }).catch(() => undefined);
           }
         },
       },

@@ -182,6 +182,22 @@ export interface UsageHourlyTagsTable extends UsageSums {
   team_id: string;
 }
 
+export interface UsageDailyTable extends UsageSums {
+  /** Epoch days (UTC): floor(received_at / 86 400 000). */
+  day: number;
+  team_id: string;
+  key_id: string;
+  model: string;
+  provider: string;
+}
+
+export interface UsageDailyTagsTable extends UsageSums {
+  day: number;
+  tag_key: string;
+  tag_value: string;
+  team_id: string;
+}
+
 export interface Schema {
   teams: TeamsTable;
   users: UsersTable;
@@ -196,4 +212,6 @@ export interface Schema {
   request_events: RequestEventsTable;
   usage_hourly: UsageHourlyTable;
   usage_hourly_tags: UsageHourlyTagsTable;
+  usage_daily: UsageDailyTable;
+  usage_daily_tags: UsageDailyTagsTable;
 }

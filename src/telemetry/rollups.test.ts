@@ -68,6 +68,17 @@ test('a replayed batch is stored and counted once', async () => {
     },
   );
   assert.equal(hourly[1]!.unpriced, 1, 'a priced-nowhere success is counted as unpriced');
+  // Hours 1000 and 1001 are both in day 41; the daily rollup has no user dimension.
+  const daily = await database.db.selectFrom('usage_daily').selectAll().execute();
+  assert.deepEqual(
+    daily.map((d) => [d.day, d.key_id, d.requests, d.errors, d.unpriced, d.cost_usd]),
+    [[41, 'key_1', 4, 1, 1, 1]],
+  );
+  const dailyTags = await database.db.selectFrom('usage_daily_tags').selectAll().execute();
+  assert.deepEqual(
+    dailyTags.map((t) => [t.day, t.tag_key, t.tag_value, t.requests]),
+    [[41, 'env', 'prod', 4]],
+  );
   const tags = await database.db.selectFrom('usage_hourly_tags').selectAll().execute();
   assert.deepEqual(
     tags.map((t) => [t.tag_key, t.tag_value, t.requests]),

@@ -1,19 +1,12 @@
-// Hourly usage rollups, kept up to date by the event writer: the events a batch actually stored are
-// summed per hour × team × key × user × model × provider (and per hour × tag × team) and added to
-// the rollup rows in the same transaction, so usage reports never scan the request log.
+// Usage rollups, kept up to date by the event writer: the events a batch actually stored are summed
+// per hour × team × key × user × model × provider, per day × team × key × model × provider, and per
+// hour and day × tag × team, and added to the rollup rows in the same transaction as the events, so
+// usage reports never scan the request log.
 import type { Kysely, Transaction } from 'kysely';
-import type {
-  RequestEventsTable,
-  Schema,
-  UsageHourlyTable,
-  UsageHourlyTagsTable,
-  UsageSums,
-} from '../store/schema.ts';
+import type { RequestEventsTable, Schema, UsageSums } from '../store/schema.ts';
 
 const hourMs = 3_600_000;
-
-type HourlyKey = [hour: number, team: string, key: string, user: string, model: string, provider: string];
-type TagKey = [hour: number, tagKey: string, tagValue: string, team: string];
+const dayMs = 86_400_000;
 
 function emptySums(): UsageSums {
   return {
@@ -41,86 +34,111 @@ function add(sums: UsageSums, row: RequestEventsTable): void {
   sums.cost_usd += row.cost_usd ?? 0;
 }
 
-function bucket<K extends unknown[]>(map: Map<string, { key: K; sums: UsageSums }>, key: K): UsageSums {
-  const id = JSON.stringify(key);
-  let entry = map.get(id);
-  if (!entry) {
-    entry = { key, sums: emptySums() };
-    map.set(id, entry);
-  }
-  return entry.sums;
+type Dimensions = Record<string, string | number>;
+
+/** A rollup table: its key columns, and the key(s) an event adds to (tags give one per pair). */
+interface RollupTable {
+  table: 'usage_hourly' | 'usage_hourly_tags' | 'usage_daily' | 'usage_daily_tags';
+  keys: readonly string[];
+  keysOf(row: RequestEventsTable, hour: number, day: number, tags: Array<[string, string]>): Dimensions[];
 }
 
-export interface RollupRows {
-  hourly: UsageHourlyTable[];
-  tags: UsageHourlyTagsTable[];
+const tagKeys = (time: Dimensions, row: RequestEventsTable, tags: Array<[string, string]>) =>
+  tags.map(([tag_key, tag_value]) => ({ ...time, tag_key, tag_value, team_id: row.team_id ?? '' }));
+
+export const rollupTables: readonly RollupTable[] = [
+  {
+    table: 'usage_hourly',
+    keys: ['hour', 'team_id', 'key_id', 'user_id', 'model', 'provider'],
+    keysOf: (row, hour) => [
+      {
+        hour,
+        team_id: row.team_id ?? '',
+        key_id: row.key_id ?? '',
+        user_id: row.user_id ?? '',
+        model: row.model ?? '',
+        provider: row.provider ?? '',
+      },
+    ],
+  },
+  {
+    table: 'usage_daily',
+    keys: ['day', 'team_id', 'key_id', 'model', 'provider'],
+    keysOf: (row, _hour, day) => [
+      {
+        day,
+        team_id: row.team_id ?? '',
+        key_id: row.key_id ?? '',
+        model: row.model ?? '',
+        provider: row.provider ?? '',
+      },
+    ],
+  },
+  {
+    table: 'usage_hourly_tags',
+    keys: ['tag_key', 'hour', 'tag_value', 'team_id'],
+    keysOf: (row, hour, _day, tags) => tagKeys({ hour }, row, tags),
+  },
+  {
+    table: 'usage_daily_tags',
+    keys: ['tag_key', 'day', 'tag_value', 'team_id'],
+    keysOf: (row, _hour, day, tags) => tagKeys({ day }, row, tags),
+  },
+];
+
+export interface RollupBatch {
+  spec: RollupTable;
+  /** Key columns and sums, each key once, in key order (so concurrent writers do not deadlock). */
+  rows: Array<Dimensions & UsageSums>;
 }
 
-/** Sums events into rollup rows, each key once, in key order (so concurrent writers do not deadlock). */
-export function rollupRows(rows: RequestEventsTable[]): RollupRows {
-  const hourly = new Map<string, { key: HourlyKey; sums: UsageSums }>();
-  const tagged = new Map<string, { key: TagKey; sums: UsageSums }>();
+/** Sums a batch of stored events into the rows each rollup table gains. */
+export function rollupRows(rows: RequestEventsTable[]): RollupBatch[] {
+  const maps = rollupTables.map(() => new Map<string, Dimensions & UsageSums>());
   for (const row of rows) {
     const hour = Math.floor(row.received_at / hourMs);
-    const team = row.team_id ?? '';
-    const key: HourlyKey = [
-      hour,
-      team,
-      row.key_id ?? '',
-      row.user_id ?? '',
-      row.model ?? '',
-      row.provider ?? '',
-    ];
-    add(bucket(hourly, key), row);
-    if (row.tags === '{}') continue;
-    for (const [tagKey, tagValue] of Object.entries(JSON.parse(row.tags) as Record<string, string>)) {
-      add(bucket(tagged, [hour, tagKey, tagValue, team] as TagKey), row);
-    }
+    const day = Math.floor(row.received_at / dayMs);
+    const tags = row.tags === '{}' ? [] : Object.entries(JSON.parse(row.tags) as Record<string, string>);
+    rollupTables.forEach((spec, i) => {
+      for (const key of spec.keysOf(row, hour, day, tags)) {
+        const id = JSON.stringify(spec.keys.map((k) => key[k]));
+        let entry = maps[i]!.get(id);
+        if (!entry) {
+          entry = { ...key, ...emptySums() };
+          maps[i]!.set(id, entry);
+        }
+        add(entry, row);
+      }
+    });
   }
-  return {
-    hourly: [...hourly.keys()].sort().map((id) => {
-      const { key, sums } = hourly.get(id)!;
-      const [hour, team_id, key_id, user_id, model, provider] = key;
-      return { hour, team_id, key_id, user_id, model, provider, ...sums };
-    }),
-    tags: [...tagged.keys()].sort().map((id) => {
-      const { key, sums } = tagged.get(id)!;
-      const [hour, tag_key, tag_value, team_id] = key;
-      return { hour, tag_key, tag_value, team_id, ...sums };
-    }),
-  };
+  return rollupTables.map((spec, i) => ({
+    spec,
+    rows: [...maps[i]!.keys()].sort().map((id) => maps[i]!.get(id)!),
+  }));
 }
 
-/** Adds the stored rows to the hourly rollups, in multi-row upserts (PostgreSQL, or any kysely store). */
+/** Adds the stored rows to the rollups, in multi-row upserts (PostgreSQL, or any kysely store). */
 export async function addToRollups(trx: Transaction<Schema>, rows: RequestEventsTable[]): Promise<void> {
   if (rows.length === 0) return;
-  const { hourly, tags } = rollupRows(rows);
-  for (let i = 0; i < hourly.length; i += 500) {
-    await trx
-      .insertInto('usage_hourly')
-      .values(hourly.slice(i, i + 500))
-      .onConflict((oc) =>
-        oc
-          .columns(['hour', 'team_id', 'key_id', 'user_id', 'model', 'provider'])
-          .doUpdateSet(increments('usage_hourly')),
-      )
-      .execute();
-  }
-  for (let i = 0; i < tags.length; i += 500) {
-    await trx
-      .insertInto('usage_hourly_tags')
-      .values(tags.slice(i, i + 500))
-      .onConflict((oc) =>
-        oc.columns(['tag_key', 'hour', 'tag_value', 'team_id']).doUpdateSet(increments('usage_hourly_tags')),
-      )
-      .execute();
+  for (const { spec, rows: sums } of rollupRows(rows)) {
+    for (let i = 0; i < sums.length; i += 500) {
+      await trx
+        .insertInto(spec.table)
+        // biome-ignore lint/suspicious/noExplicitAny: the rows carry exactly the table's key and sum columns
+        .values(sums.slice(i, i + 500) as any)
+        .onConflict((oc) =>
+          // biome-ignore lint/suspicious/noExplicitAny: key columns differ per rollup table
+          oc.columns(spec.keys as any).doUpdateSet(increments(spec.table)),
+        )
+        .execute();
+    }
   }
 }
 
 export const sumColumns = Object.keys(emptySums()) as Array<keyof UsageSums>;
 
-function increments(table: 'usage_hourly' | 'usage_hourly_tags') {
-  // biome-ignore lint/suspicious/noExplicitAny: kysely's update-set builder is typed per table; the columns are the same in both
+function increments(table: RollupTable['table']) {
+  // biome-ignore lint/suspicious/noExplicitAny: kysely's update-set builder is typed per table; the summed columns are the same in all
   return (eb: any) =>
     Object.fromEntries(
       sumColumns.map((column) => [column, eb(`${table}.${column}`, '+', eb.ref(`excluded.${column}`))]),

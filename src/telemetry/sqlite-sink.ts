@@ -4,7 +4,7 @@ import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
 import type { Database } from '../store/index.ts';
 import type { RequestEventsTable } from '../store/schema.ts';
 import type { EventSink } from './recorder.ts';
-import { rollupRows, sumColumns } from './rollups.ts';
+import { rollupRows, rollupTables, sumColumns } from './rollups.ts';
 
 const eventColumns = [
   'id',
@@ -50,7 +50,7 @@ function upsert(sqlite: DatabaseSync, table: string, keys: readonly string[]): S
 
 export function sqliteSink(database: Database & { sqlite: DatabaseSync }): EventSink {
   const { sqlite } = database;
-  let statements: { event: StatementSync; hourly: StatementSync; tag: StatementSync } | undefined;
+  let statements: { event: StatementSync; rollups: StatementSync[] } | undefined;
   return {
     async write(rows) {
       // Holding kysely's connection keeps its own queries out of this transaction.
@@ -59,17 +59,9 @@ export function sqliteSink(database: Database & { sqlite: DatabaseSync }): Event
           event: sqlite.prepare(
             `insert into request_events (${eventColumns.join(', ')}) values (${eventColumns.map(() => '?').join(', ')}) on conflict (id) do nothing`,
           ),
-          hourly: upsert(sqlite, 'usage_hourly', [
-            'hour',
-            'team_id',
-            'key_id',
-            'user_id',
-            'model',
-            'provider',
-          ]),
-          tag: upsert(sqlite, 'usage_hourly_tags', ['tag_key', 'hour', 'tag_value', 'team_id']),
+          rollups: rollupTables.map((spec) => upsert(sqlite, spec.table, spec.keys)),
         };
-        const { event, hourly, tag } = statements;
+        const { event, rollups } = statements;
         sqlite.exec('BEGIN');
         try {
           const stored: RequestEventsTable[] = [];
@@ -77,21 +69,10 @@ export function sqliteSink(database: Database & { sqlite: DatabaseSync }): Event
             const values = eventColumns.map((c) => row[c] as SQLInputValue);
             if (Number(event.run(...values).changes) === 1) stored.push(row);
           }
-          const rollups = rollupRows(stored);
-          for (const r of rollups.hourly) {
-            hourly.run(
-              r.hour,
-              r.team_id,
-              r.key_id,
-              r.user_id,
-              r.model,
-              r.provider,
-              ...sumColumns.map((c) => r[c]),
-            );
-          }
-          for (const r of rollups.tags) {
-            tag.run(r.tag_key, r.hour, r.tag_value, r.team_id, ...sumColumns.map((c) => r[c]));
-          }
+          rollupRows(stored).forEach(({ spec, rows: sums }, i) => {
+            for (const r of sums)
+              rollups[i]!.run(...spec.keys.map((k) => r[k]!), ...sumColumns.map((c) => r[c]));
+          });
           sqlite.exec('COMMIT');
         } catch (err) {
           sqlite.exec('ROLLBACK');

@@ -254,6 +254,10 @@ for (const store of stores) {
       assert.match(byDay.body.data[0].period, /^\d{4}-\d\d-\d\d$/);
       assert.equal(byDay.body.data[0].key_name, 'search-app');
 
+      const byUser = await admin('GET', '/admin/usage?by=user&bucket=day&since=1d');
+      assert.equal(byUser.status, 200);
+      assert.equal(byUser.body.totals.requests, events.length, 'the hourly rollups answer by user');
+
       const byTag = await admin('GET', '/admin/usage?by=tag:env&bucket=none&since=1d');
       const envs = Object.fromEntries(
         byTag.body.data.map((row: { tag_value: string; requests: number }) => [row.tag_value, row.requests]),

@@ -58,9 +58,8 @@ export const requestEvents: Migration = {
         .columns([column, 'received_at'])
         .execute();
     }
-    // The log finds a request id exactly or by prefix (`abc*`, a LIKE 'abc%'). A plain index serves
-    // LIKE only under the C collation: PostgreSQL needs text_pattern_ops (which serves = as well);
-    // SQLite's LIKE ignores case, so it needs a NOCASE index beside the one that serves =.
+    // The log finds a request id exactly or by prefix (`abc*`). PostgreSQL serves a prefix LIKE from
+    // a text_pattern_ops index (which serves = as well); SQLite's GLOB uses the plain index.
     const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
     await db.schema
       .createIndex('request_events_request_id')
@@ -69,12 +68,6 @@ export const requestEvents: Migration = {
         postgres ? index.expression(sql`request_id text_pattern_ops`) : index.column('request_id'),
       )
       .execute();
-    if (!postgres)
-      await db.schema
-        .createIndex('request_events_request_id_nocase')
-        .on('request_events')
-        .expression(sql`request_id collate nocase`)
-        .execute();
     await db.schema
       .createIndex('request_events_received')
       .on('request_events')
@@ -116,8 +109,38 @@ export const requestEvents: Migration = {
         .columns([column, 'hour'])
         .execute();
     }
+    // Daily rollups without the user: reports by day over weeks read a few rows per key and model
+    // each day instead of one per hour and user.
+    await db.schema
+      .createTable('usage_daily')
+      .addColumn('day', 'bigint', (c) => c.notNull())
+      .addColumn('team_id', 'text', (c) => c.notNull())
+      .addColumn('key_id', 'text', (c) => c.notNull())
+      .addColumn('model', 'text', (c) => c.notNull())
+      .addColumn('provider', 'text', (c) => c.notNull())
+      .$call(usageColumns)
+      .addPrimaryKeyConstraint('usage_daily_pk', ['day', 'team_id', 'key_id', 'model', 'provider'])
+      .execute();
+    for (const column of ['team_id', 'key_id', 'model', 'provider']) {
+      await db.schema
+        .createIndex(`usage_daily_${column}`)
+        .on('usage_daily')
+        .columns([column, 'day'])
+        .execute();
+    }
+    await db.schema
+      .createTable('usage_daily_tags')
+      .addColumn('day', 'bigint', (c) => c.notNull())
+      .addColumn('tag_key', 'text', (c) => c.notNull())
+      .addColumn('tag_value', 'text', (c) => c.notNull())
+      .addColumn('team_id', 'text', (c) => c.notNull())
+      .$call(usageColumns)
+      .addPrimaryKeyConstraint('usage_daily_tags_pk', ['tag_key', 'day', 'tag_value', 'team_id'])
+      .execute();
   },
   async down(db: Db) {
+    await db.schema.dropTable('usage_daily_tags').ifExists().execute();
+    await db.schema.dropTable('usage_daily').ifExists().execute();
     await db.schema.dropTable('usage_hourly_tags').ifExists().execute();
     await db.schema.dropTable('usage_hourly').ifExists().execute();
     await db.schema.dropTable('request_events').ifExists().execute();
