@@ -56,7 +56,7 @@ const count = Number(args.events);
 const batchSize = Number(args['batch-size']);
 const flushEvery = Number(args['flush-every']);
 const runs = Number(args.runs);
-const tables = ['request_events', 'usage_hourly', 'usage_hourly_tags'];
+const tables = ['request_events', 'usage_hourly', 'usage_hourly_tags', 'usage_daily', 'usage_daily_tags'];
 const writerFiles = [
   'src/telemetry/recorder.ts',
   'src/telemetry/events.ts',
