@@ -152,7 +152,7 @@ export const serverSchema = z.strictObject({
     .int()
     .min(0)
     .max(60_000)
-    .default(500)
+    .default(1000)
     .describe(
       'When the event loop runs this late (the process is out of CPU), new model requests are refused with 503 and Retry-After until it catches up; 0 turns this off.',
     ),

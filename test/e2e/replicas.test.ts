@@ -54,6 +54,8 @@ describe('three replicas sharing PostgreSQL and Redis', { skip }, () => {
     writeFileSync(
       join(cwd, 'gatehouse.yaml'),
       JSON.stringify({
+        // Exact admission is the point here, so a burst that makes the loop run late is not shed.
+        server: { max_event_loop_lag_ms: 0 },
         providers: { mock: { type: 'mock' }, counted: { type: 'openai-compatible', base_url: upstreamUrl } },
         models: {
           'mock-fast': { targets: [{ provider: 'mock', model: 'mock-fast' }] },
