@@ -2,7 +2,8 @@
 // (UTC) and grouped by team, key, user, model, provider or a tag. Reads rollups only, never events.
 import { type Kysely, sql } from 'kysely';
 import { GatehouseError } from '../core/errors/index.ts';
-import type { Schema, UsageSums } from '../store/schema.ts';
+import type { Schema } from '../store/schema.ts';
+import { sumColumns } from '../telemetry/rollups.ts';
 
 const hourMs = 3_600_000;
 const dayMs = 86_400_000;
@@ -62,17 +63,7 @@ function readQuery(query: URLSearchParams): UsageQuery {
   return { since, until, bucket, by, ...(tag === undefined ? {} : { tag }) };
 }
 
-const sums = [
-  'requests',
-  'errors',
-  'unpriced',
-  'input_tokens',
-  'output_tokens',
-  'cache_read_tokens',
-  'cache_write_tokens',
-  'reasoning_tokens',
-  'cost_usd',
-] as const satisfies ReadonlyArray<keyof UsageSums>;
+const sums = sumColumns;
 
 /** `names` is the store that knows teams, keys and users (the default one, for a regional report). */
 export async function queryUsage(db: Kysely<Schema>, query: URLSearchParams, names: Kysely<Schema> = db) {

@@ -6,44 +6,11 @@ import { test } from 'node:test';
 import { openDatabase } from '../store/index.ts';
 import { EventStores } from './event-stores.ts';
 import { databaseSink } from './events.ts';
-import type { EventRow } from './recorder.ts';
+import { sampleEvent } from '../../test/helpers/events.ts';
 
 const hour = 3_600_000;
 
-function row(id: string, at: number, cost: number): EventRow {
-  return {
-    id,
-    request_id: id,
-    received_at: at,
-    duration_ms: 1,
-    first_byte_ms: 1,
-    surface: 'openai',
-    route: '/v1/chat/completions',
-    model: 'm',
-    provider: 'p',
-    provider_model: 'm',
-    stream: 0,
-    status: 200,
-    error_code: null,
-    finish_reason: 'stop',
-    key_id: null,
-    team_id: null,
-    user_id: null,
-    input_tokens: 1,
-    output_tokens: 1,
-    cache_read_tokens: null,
-    cache_write_tokens: null,
-    reasoning_tokens: null,
-    cost_usd: cost,
-    client_aborted: 0,
-    attempts: '[]',
-    tags: '{}',
-    trace_id: null,
-    region: null,
-    request_body: null,
-    response_body: null,
-  };
-}
+const row = (id: string, at: number, cost: number) => sampleEvent(id, { received_at: at, cost_usd: cost });
 
 test('spend history: full baseline hours from the first with data, then the last 60 minutes', async () => {
   const database = await openDatabase('sqlite::memory:');

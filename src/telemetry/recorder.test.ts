@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { sampleEvent } from '../../test/helpers/events.ts';
 import { type EventRow, EventRecorder, type EventSink } from './recorder.ts';
 
 /** A store that keeps rows by request id (as the database does) and can be switched off. */
@@ -20,38 +21,8 @@ function flakySink() {
   return { sink, stored, setUp: (value: boolean) => (up = value), writes: () => writes };
 }
 
-const row = (i: number): EventRow => ({
-  id: `event-${i}`,
-  request_id: `req-${i}`,
-  received_at: 1_000 + i,
-  duration_ms: 1,
-  first_byte_ms: 1,
-  surface: 'openai',
-  route: '/v1/chat/completions',
-  model: 'm',
-  provider: 'p',
-  provider_model: 'pm',
-  stream: 0,
-  status: 200,
-  error_code: null,
-  finish_reason: 'stop',
-  key_id: null,
-  team_id: null,
-  user_id: null,
-  input_tokens: 1,
-  output_tokens: 1,
-  cache_read_tokens: null,
-  cache_write_tokens: null,
-  reasoning_tokens: null,
-  cost_usd: null,
-  client_aborted: 0,
-  attempts: '[]',
-  tags: '{}',
-  trace_id: null,
-  region: null,
-  request_body: null,
-  response_body: null,
-});
+const row = (i: number): EventRow =>
+  sampleEvent(`event-${i}`, { request_id: `req-${i}`, received_at: 1_000 + i, provider_model: 'pm' });
 
 const spillFile = () => join(mkdtempSync(join(tmpdir(), 'gatehouse-recorder-')), 'events.jsonl');
 

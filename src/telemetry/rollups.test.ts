@@ -2,42 +2,26 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { openDatabase } from '../store/index.ts';
 import { databaseSink } from './events.ts';
+import { sampleEvent } from '../../test/helpers/events.ts';
 import type { EventRow } from './recorder.ts';
 
 const hour = 3_600_000;
-const row = (i: number, over: Partial<EventRow> = {}): EventRow => ({
-  id: `event-${i}`,
-  request_id: `req-${i}`,
-  received_at: 1_000 * hour + i,
-  duration_ms: 5,
-  first_byte_ms: 4,
-  surface: 'openai',
-  route: '/v1/chat/completions',
-  model: 'm',
-  provider: 'p',
-  provider_model: 'm',
-  stream: 0,
-  status: 200,
-  error_code: null,
-  finish_reason: 'stop',
-  key_id: 'key_1',
-  team_id: 'team_1',
-  user_id: null,
-  input_tokens: 10,
-  output_tokens: 5,
-  cache_read_tokens: 2,
-  cache_write_tokens: null,
-  reasoning_tokens: 1,
-  cost_usd: 0.5,
-  client_aborted: 0,
-  attempts: '[]',
-  tags: '{"env":"prod"}',
-  trace_id: null,
-  region: null,
-  request_body: null,
-  response_body: null,
-  ...over,
-});
+const row = (i: number, over: Partial<EventRow> = {}): EventRow =>
+  sampleEvent(`event-${i}`, {
+    request_id: `req-${i}`,
+    received_at: 1_000 * hour + i,
+    duration_ms: 5,
+    first_byte_ms: 4,
+    key_id: 'key_1',
+    team_id: 'team_1',
+    input_tokens: 10,
+    output_tokens: 5,
+    cache_read_tokens: 2,
+    reasoning_tokens: 1,
+    cost_usd: 0.5,
+    tags: '{"env":"prod"}',
+    ...over,
+  });
 
 test('a replayed batch is stored and counted once', async () => {
   const database = await openDatabase('sqlite::memory:');

@@ -19,6 +19,7 @@ import { EventStores } from '../../src/telemetry/event-stores.ts';
 import { freshPostgres } from '../helpers/database.ts';
 import { mockOnlyConfig, startTestGateway, testMasterKey } from '../helpers/gateway.ts';
 import { serviceAddress, startTcpProxy } from '../helpers/tcp-proxy.ts';
+import { sampleEvent } from '../helpers/events.ts';
 
 // The gateway would otherwise pick a collector up from the environment.
 delete process.env.OTEL_EXPORTER_OTLP_ENDPOINT;
@@ -628,36 +629,13 @@ test('a provider tagged with an undeclared region fails validation, naming it', 
 
 /** A stored event with every column, as the gateway writes one. */
 function oldEvent(id: string, receivedAt: number) {
-  return {
-    id,
-    request_id: id,
+  return sampleEvent(id, {
     received_at: receivedAt,
     duration_ms: 10,
     first_byte_ms: 5,
-    surface: 'openai',
-    route: '/v1/chat/completions',
     model: 'mock-fast',
     provider: 'mock',
     provider_model: 'mock-fast',
-    stream: 0,
-    status: 200,
-    error_code: null,
-    finish_reason: 'stop',
-    key_id: null,
-    team_id: null,
-    user_id: null,
-    input_tokens: 1,
-    output_tokens: 1,
-    cache_read_tokens: null,
-    cache_write_tokens: null,
-    reasoning_tokens: null,
     cost_usd: 0,
-    client_aborted: 0,
-    attempts: '[]',
-    tags: '{}',
-    trace_id: null,
-    region: null,
-    request_body: null,
-    response_body: null,
-  };
+  });
 }
