@@ -110,6 +110,41 @@ export class GatewayMetrics {
     );
   }
 
+  // Label sets repeat from request to request: their children are looked up once, not per request.
+  readonly #seriesCache = new Map<string, Series>();
+
+  #series(
+    surface: string,
+    model: string,
+    provider: string,
+    status: string,
+    team: string,
+    stream: string,
+  ): Series {
+    const key = `${surface}\u0000${model}\u0000${provider}\u0000${status}\u0000${team}\u0000${stream}`;
+    let series = this.#seriesCache.get(key);
+    if (!series) {
+      const kinds = new Map<string, Counter.Internal>();
+      series = {
+        requests: this.#requests.labels({ surface, model, provider, status, team }),
+        duration: this.#duration.labels({ surface, model, provider, stream }),
+        firstByte: this.#firstByte.labels({ surface, model, provider, stream }),
+        cost: this.#cost.labels({ model, provider, team }),
+        tokens: (kind) => {
+          let child = kinds.get(kind);
+          if (!child) {
+            child = this.#tokens.labels({ model, provider, team, kind });
+            kinds.set(kind, child);
+          }
+          return child;
+        },
+      };
+      if (this.#seriesCache.size >= 10_000) this.#seriesCache.clear();
+      this.#seriesCache.set(key, series);
+    }
+    return series;
+  }
+
   observe(record: RequestRecord): void {
     if (record.surface === 'gateway') return;
     const resolved = record.provider !== undefined;
@@ -117,15 +152,11 @@ export class GatewayMetrics {
     const provider = record.provider ?? 'none';
     const team = record.teamId ?? 'none';
     const stream = record.stream ? 'true' : 'false';
-    this.#requests.inc({ surface: record.surface, model, provider, status: String(record.status), team });
-    if (record.durationMs !== undefined)
-      this.#duration.observe({ surface: record.surface, model, provider, stream }, record.durationMs / 1000);
-    if (record.firstByteMs !== undefined && record.status < 400) {
-      this.#firstByte.observe(
-        { surface: record.surface, model, provider, stream },
-        record.firstByteMs / 1000,
-      );
-    }
+    const series = this.#series(record.surface, model, provider, String(record.status), team, stream);
+    series.requests.inc();
+    if (record.durationMs !== undefined) series.duration.observe(record.durationMs / 1000);
+    if (record.firstByteMs !== undefined && record.status < 400)
+      series.firstByte.observe(record.firstByteMs / 1000);
     if (record.errorCode) {
       this.#errors.inc({ surface: record.surface, code: record.errorCode });
       if (record.errorCode === 'GH_RATE_LIMITED' || record.errorCode === 'GH_BUDGET_EXCEEDED') {
@@ -147,9 +178,17 @@ export class GatewayMetrics {
         ['cache_write', usage.cacheWriteTokens],
         ['reasoning', usage.reasoningTokens],
       ];
-      for (const [kind, count] of kinds) if (count) this.#tokens.inc({ model, provider, team, kind }, count);
+      for (const [kind, count] of kinds) if (count) series.tokens(kind).inc(count);
       if (record.costUsd === null) this.#unpriced.inc({ model, provider });
-      else if (record.costUsd !== undefined) this.#cost.inc({ model, provider, team }, record.costUsd);
+      else if (record.costUsd !== undefined) series.cost.inc(record.costUsd);
     }
   }
+}
+
+interface Series {
+  requests: Counter.Internal;
+  duration: Histogram.Internal<string>;
+  firstByte: Histogram.Internal<string>;
+  cost: Counter.Internal;
+  tokens(kind: string): Counter.Internal;
 }
