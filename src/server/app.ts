@@ -140,19 +140,29 @@ const adminRoute: Route = {
 
 const requestIdPattern = /^[\w.:-]{1,128}$/;
 
+/**
+ * A UUIDv7: milliseconds first, then random bits. Ids that grow with time land at the end of the
+ * request log's indexes instead of anywhere in them, which makes each write several times cheaper.
+ */
+export function timeOrderedId(): string {
+  const random = randomUUID();
+  const ms = Date.now().toString(16).padStart(12, '0');
+  return `${ms.slice(0, 8)}-${ms.slice(8, 12)}-7${random.slice(15)}`;
+}
+
 export function createRequestHandler(deps: AppDeps) {
   let inFlight = 0;
   return async function handleRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const incoming = req.headers['x-request-id'];
     const ownId = typeof incoming !== 'string' || !requestIdPattern.test(incoming);
-    const requestId = ownId ? randomUUID() : (incoming as string);
+    const requestId = ownId ? timeOrderedId() : (incoming as string);
     const path = (req.url ?? '/').split('?', 1)[0]!;
     const route = path.startsWith('/admin/') ? adminRoute : routes[path];
     const surface: SurfaceName = route?.surface ?? (path.startsWith('/v1/messages') ? 'anthropic' : 'openai');
     const startedAt = performance.now();
     const record: RequestRecord = {
       requestId,
-      eventId: ownId ? requestId : randomUUID(),
+      eventId: ownId ? requestId : timeOrderedId(),
       surface,
       route: route ? path : 'unmatched',
       receivedAt: Date.now(),
