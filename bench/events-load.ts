@@ -24,6 +24,7 @@ import {
   type QueryShape,
   queryShapes,
   sentQueries,
+  tableOf,
   syntheticEvents,
 } from './synthetic-events.ts';
 
@@ -179,12 +180,7 @@ function verdictOf(plan: string[], scans: string[], table: string): string {
 async function measure(phase: string): Promise<Measured[]> {
   const out: Measured[] = [];
   for (const shape of queryShapes(catalog(), end, probe!)) {
-    const table =
-      shape.api === 'logs'
-        ? 'request_events'
-        : shape.query.get('by')?.startsWith('tag:')
-          ? 'usage_hourly_tags'
-          : 'usage_hourly';
+    const table = tableOf(shape);
     const result: Measured = {
       name: shape.name,
       phase,
@@ -235,6 +231,7 @@ async function measure(phase: string): Promise<Measured[]> {
     say(
       `${phase} | ${shape.name}: ${result.error ?? `${result.medianMs} ms median, ${result.rows} rows, ${result.verdict}`}`,
     );
+    for (const line of result.plan) console.log(`    ${line}`);
     out.push(result);
   }
   return out;
@@ -360,6 +357,13 @@ function render(report: Report): string {
       (m) =>
         `| ${m.phase} | ${m.name} | ${m.medianMs ?? 'error'} | ${m.runsMs.length > 0 ? `${Math.min(...m.runsMs)}–${Math.max(...m.runsMs)}` : ''} | ${m.rows} | ${planCell(m)} |`,
     ),
+    '',
+    'Reading the plan column:',
+    '',
+    '- *index search*: the store seeks an index on the filter or time range and reads only what matches.',
+    '- *ordered index walk*: the store walks the received_at index newest first and checks the filter on each row until LIMIT is met. Cheap when matches are common; every row when nothing matches (flagged); for a cursor page, every row newer than the cursor, since the cursor predicate (`received_at < ? OR (received_at = ? AND id < ?)`) gives no range to seek.',
+    '- *seq scan chosen*: PostgreSQL reads the whole rollup table because the window covers most of it; the index named serves the query when sequential scans are priced out.',
+    '- A usage query reads every rollup row in its window; its time follows the number of usage_hourly rows (one per hour × team × key × user × model × provider that saw traffic), not the number of events.',
     '',
     '## Plans',
     '',

@@ -347,3 +347,15 @@ export function fullScans(plan: string[], tables: string[]): string[] {
     ),
   );
 }
+
+/** The table a shape's query reads: the log, or the daily or hourly rollups (as queryUsage picks). */
+export function tableOf(shape: QueryShape): string {
+  if (shape.api === 'logs') return 'request_events';
+  const query = shape.query;
+  const daily =
+    (query.get('bucket') ?? 'day') !== 'hour' &&
+    !(query.get('by') ?? '').split(',').includes('user') &&
+    !query.has('user');
+  const rollup = daily ? 'usage_daily' : 'usage_hourly';
+  return query.get('by')?.startsWith('tag:') ? `${rollup}_tags` : rollup;
+}
