@@ -86,9 +86,12 @@ export async function queryLogs(db: Kysely<Schema>, query: URLSearchParams) {
   const cursor = query.get('cursor');
   if (cursor !== null) {
     const c = decodeCursor(cursor);
-    q = q.where((eb) =>
-      eb.or([eb('received_at', '<', c.at), eb.and([eb('received_at', '=', c.at), eb('id', '<', c.id)])]),
-    );
+    // The plain bound first, so the time index is read from the cursor on rather than from the top.
+    q = q
+      .where('received_at', '<=', c.at)
+      .where((eb) =>
+        eb.or([eb('received_at', '<', c.at), eb.and([eb('received_at', '=', c.at), eb('id', '<', c.id)])]),
+      );
   }
   const rows = await q
     .orderBy('received_at', 'desc')
