@@ -51,9 +51,9 @@ export function eventRow(record: RequestRecord): EventRow {
  * are skipped, and so are not counted twice. The embedded SQLite store gets a prepared-statement
  * writer; PostgreSQL multi-row inserts.
  */
-export function databaseSink(store: Database | Kysely<Schema>): EventSink {
-  if ('kind' in store && store.sqlite) return sqliteSink({ ...store, sqlite: store.sqlite });
-  const db = 'kind' in store ? store.db : store;
+export function databaseSink(database: Database): EventSink {
+  if (database.sqlite) return sqliteSink(database.db, database.sqlite);
+  const { db } = database;
   return {
     async write(rows) {
       await db.transaction().execute(async (trx) => {

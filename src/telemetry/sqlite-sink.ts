@@ -1,8 +1,8 @@
 // The request-log writer for the embedded SQLite store: one transaction per batch, with statements
 // prepared once. Built queries cost several times more than SQLite's own work at this volume.
 import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
-import type { Database } from '../store/index.ts';
-import type { RequestEventsTable } from '../store/schema.ts';
+import type { Kysely } from 'kysely';
+import type { RequestEventsTable, Schema } from '../store/schema.ts';
 import type { EventSink } from './recorder.ts';
 import { rollupRows, rollupTables, sumColumns } from './rollups.ts';
 
@@ -48,13 +48,12 @@ function upsert(sqlite: DatabaseSync, table: string, keys: readonly string[]): S
   );
 }
 
-export function sqliteSink(database: Database & { sqlite: DatabaseSync }): EventSink {
-  const { sqlite } = database;
+export function sqliteSink(db: Kysely<Schema>, sqlite: DatabaseSync): EventSink {
   let statements: { event: StatementSync; rollups: StatementSync[] } | undefined;
   return {
     async write(rows) {
       // Holding kysely's connection keeps its own queries out of this transaction.
-      await database.db.connection().execute(async () => {
+      await db.connection().execute(async () => {
         statements ??= {
           event: sqlite.prepare(
             `insert into request_events (${eventColumns.join(', ')}) values (${eventColumns.map(() => '?').join(', ')}) on conflict (id) do nothing`,
