@@ -1,7 +1,7 @@
 // All outbound HTTP goes through one HttpClient: keep-alive pools per origin, per-phase timeouts
 // (connect, first byte, stalls between chunks), and every network failure classified as a
 // GatehouseError so the router can decide on failover.
-import type { IncomingHttpHeaders } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, RequestOptions } from 'node:http';
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { GatehouseError } from '../core/errors/index.ts';
@@ -27,8 +27,14 @@ export interface UpstreamResponse {
   dump(): Promise<void>;
 }
 
+interface Target {
+  request: typeof httpRequest;
+  options: RequestOptions;
+}
+
 export class HttpClient {
   readonly #agents: { http: HttpAgent; https: HttpsAgent };
+  readonly #targets = new Map<string, Target>();
 
   constructor(options: { connectionsPerOrigin?: number } = {}) {
     // node:http's own keep-alive agents: on the request path they cost markedly less per call than
@@ -44,27 +50,40 @@ export class HttpClient {
   send(req: UpstreamRequest): Promise<UpstreamResponse> {
     const { opts, provider } = req;
     const signal = opts.signal;
+    if (signal.aborted) return Promise.reject(networkError(provider, signal.reason, signal));
     return new Promise<UpstreamResponse>((resolve, reject) => {
-      const url = new URL(req.url);
-      const secure = url.protocol === 'https:';
+      const target = this.#target(req.url);
       const body =
         req.body === undefined ? undefined : typeof req.body === 'string' ? Buffer.from(req.body) : req.body;
       const headers: Record<string, string | number> = opts.headers
         ? { ...opts.headers, ...req.headers }
         : { ...req.headers };
       if (body !== undefined) headers['content-length'] = body.byteLength;
-      const outgoing = (secure ? httpsRequest : httpRequest)(url, {
+      // The socket's idle timer is the first-byte and the stall timeout at once: no answer within
+      // firstByteMs of sending, or a silence that long between chunks, ends the request. Node keeps
+      // it per socket and refreshes it on every read, so there is no timer work per request or chunk.
+      const outgoing = target.request({
+        ...target.options,
         method: req.method ?? 'POST',
         headers,
-        agent: secure ? this.#agents.https : this.#agents.http,
-        signal,
+        timeout: opts.timeouts.firstByteMs,
       });
-      const fail = (err: unknown) => reject(networkError(provider, err, signal));
-      outgoing.once('error', fail);
-      // First byte: the response headers must arrive within firstByteMs of sending.
-      const headersTimer = setTimeout(
-        () => outgoing.destroy(coded('UND_ERR_HEADERS_TIMEOUT', 'headers timeout')),
-        opts.timeouts.firstByteMs,
+      let response: IncomingMessage | undefined;
+      let failure: unknown;
+      const fail = (err: unknown) => {
+        failure ??= err;
+        if (!response) reject(networkError(provider, err, signal));
+      };
+      const onAbort = () => outgoing.destroy(signal.reason as Error);
+      signal.addEventListener('abort', onAbort, { once: true });
+      outgoing.on('error', fail);
+      outgoing.once('close', () => signal.removeEventListener('abort', onAbort));
+      outgoing.on('timeout', () =>
+        outgoing.destroy(
+          response
+            ? coded('UND_ERR_BODY_TIMEOUT', 'body timeout')
+            : coded('UND_ERR_HEADERS_TIMEOUT', 'headers timeout'),
+        ),
       );
       outgoing.once('socket', (socket) => {
         if (!socket.connecting) return;
@@ -75,79 +94,98 @@ export class HttpClient {
         socket.once('connect', () => clearTimeout(connectTimer));
         socket.once('close', () => clearTimeout(connectTimer));
       });
-      outgoing.once('close', () => clearTimeout(headersTimer));
       outgoing.once('response', (res) => {
-        clearTimeout(headersTimer);
-        outgoing.off('error', fail);
-        // A stall between chunks longer than firstByteMs ends the body (the socket's idle timer is
-        // refreshed by each read, with no timer work per chunk). Cleared once the body has ended.
-        const socket = res.socket;
-        const onStall = () => res.destroy(coded('UND_ERR_BODY_TIMEOUT', 'body timeout'));
-        socket.setTimeout(opts.timeouts.firstByteMs);
-        socket.on('timeout', onStall);
-        // The socket goes back to the pool (or away): this response's stall watch ends with it.
-        res.once('close', () => {
-          socket.setTimeout(0);
-          socket.off('timeout', onStall);
-        });
-        let failure: unknown;
+        response = res;
         res.once('error', (err) => {
-          failure = err;
-        });
-        outgoing.on('error', (err) => {
           failure ??= err;
         });
-        const collect = async (): Promise<string> => {
-          const chunks: Buffer[] = [];
-          try {
-            for await (const chunk of res) chunks.push(chunk as Buffer);
-          } catch (err) {
-            throw networkError(provider, failure ?? err, signal);
-          }
-          return Buffer.concat(chunks).toString('utf8');
-        };
-        resolve({
-          status: res.statusCode ?? 0,
-          headers: res.headers,
-          body: {
-            async *[Symbol.asyncIterator]() {
-              // Not `for await`: leaving that loop early destroys the response and its pooled
-              // connection. A reader that stops at the stream's last event lets the rest drain
-              // instead, so the connection goes back to the pool.
-              const chunks = res[Symbol.asyncIterator]();
-              let ended = false;
-              try {
-                for (;;) {
-                  const next = await chunks.next();
-                  if (next.done) {
-                    ended = true;
-                    return;
-                  }
-                  yield next.value as Uint8Array;
-                }
-              } catch (err) {
-                ended = true;
-                throw networkError(provider, failure ?? err, signal);
-              } finally {
-                if (!ended) res.resume();
-              }
-            },
-          },
-          text: collect,
-          json: () => collect().then((text) => parseJson(provider, text)),
-          dump: async () => {
-            res.resume();
-          },
-        });
+        resolve(upstreamResponse(res, provider, signal, () => failure));
       });
       outgoing.end(body);
     });
+  }
+
+  /** The parsed origin of a URL, kept per URL text: parsing one costs more than the rest of a send. */
+  #target(url: string): Target {
+    let target = this.#targets.get(url);
+    if (!target) {
+      const parsed = new URL(url);
+      const secure = parsed.protocol === 'https:';
+      target = {
+        request: secure ? httpsRequest : httpRequest,
+        options: {
+          protocol: parsed.protocol,
+          hostname: parsed.hostname.replace(/^\[(.*)\]$/, '$1'),
+          port: parsed.port,
+          path: parsed.pathname + parsed.search,
+          agent: secure ? this.#agents.https : this.#agents.http,
+          ...(parsed.username || parsed.password
+            ? { auth: `${decodeURIComponent(parsed.username)}:${decodeURIComponent(parsed.password)}` }
+            : {}),
+        },
+      };
+      if (this.#targets.size >= 1000) this.#targets.clear();
+      this.#targets.set(url, target);
+    }
+    return target;
   }
 
   async close(): Promise<void> {
     this.#agents.http.destroy();
     this.#agents.https.destroy();
   }
+}
+
+function upstreamResponse(
+  res: IncomingMessage,
+  provider: string,
+  signal: AbortSignal,
+  failure: () => unknown,
+): UpstreamResponse {
+  const collect = (): Promise<string> =>
+    new Promise((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.once('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+      // 'close' without 'end' is a body cut short (reset, stall, abort).
+      res.once('close', () => {
+        if (!res.complete)
+          reject(networkError(provider, failure() ?? new Error('the response was cut short'), signal));
+      });
+    });
+  return {
+    status: res.statusCode ?? 0,
+    headers: res.headers,
+    body: {
+      async *[Symbol.asyncIterator]() {
+        // Not `for await`: leaving that loop early destroys the response and its pooled
+        // connection. A reader that stops at the stream's last event lets the rest drain
+        // instead, so the connection goes back to the pool.
+        const chunks = res[Symbol.asyncIterator]();
+        let ended = false;
+        try {
+          for (;;) {
+            const next = await chunks.next();
+            if (next.done) {
+              ended = true;
+              return;
+            }
+            yield next.value as Uint8Array;
+          }
+        } catch (err) {
+          ended = true;
+          throw networkError(provider, failure() ?? err, signal);
+        } finally {
+          if (!ended) res.resume();
+        }
+      },
+    },
+    text: collect,
+    json: () => collect().then((text) => parseJson(provider, text)),
+    dump: async () => {
+      res.resume();
+    },
+  };
 }
 
 function coded(code: string, message: string): Error {

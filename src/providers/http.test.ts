@@ -1,0 +1,119 @@
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { GatehouseError } from '../core/errors/index.ts';
+import { HttpClient } from './http.ts';
+import type { CallOptions } from './types.ts';
+
+async function serve(handler: Parameters<typeof createServer>[1]): Promise<{ url: string; server: Server }> {
+  const server = createServer(handler);
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
+}
+
+function options(firstByteMs: number, signal = new AbortController().signal): CallOptions {
+  return { signal, timeouts: { connectMs: 1000, firstByteMs, totalMs: 10_000 }, requestId: 'r1' };
+}
+
+const isCode = (code: string, message: RegExp) => (err: GatehouseError) =>
+  err instanceof GatehouseError && err.code === code && message.test(err.message);
+
+test('an answer that never starts is a first-byte timeout', async (t) => {
+  const { url, server } = await serve(() => {});
+  t.after(() => server.close());
+  const client = new HttpClient();
+  t.after(() => client.close());
+  await assert.rejects(
+    client.send({ provider: 'p', url, headers: {}, body: '{}', opts: options(100) }),
+    isCode('GH_UPSTREAM_TIMEOUT', /first-byte timeout/),
+  );
+});
+
+test('a body that stalls between chunks is a stall timeout, for JSON and streams alike', async (t) => {
+  const { url, server } = await serve((_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.write('{"partial":');
+  });
+  t.after(() => server.close());
+  const client = new HttpClient();
+  t.after(() => client.close());
+  const json = await client.send({ provider: 'p', url, headers: {}, body: '{}', opts: options(150) });
+  await assert.rejects(json.json(), isCode('GH_UPSTREAM_TIMEOUT', /stalled/));
+  const stream = await client.send({ provider: 'p', url, headers: {}, body: '{}', opts: options(150) });
+  await assert.rejects(
+    async () => {
+      for await (const _chunk of stream.body) {
+        // the first chunk arrives; the stall follows
+      }
+    },
+    isCode('GH_UPSTREAM_TIMEOUT', /stalled/),
+  );
+});
+
+test('a pooled connection keeps no timeout of the request that used it before', async (t) => {
+  const sockets = new Set<unknown>();
+  const { url, server } = await serve((req, res) => {
+    sockets.add(req.socket);
+    res.end('{"ok":true}');
+  });
+  t.after(() => server.close());
+  const client = new HttpClient();
+  t.after(() => client.close());
+  const first = await client.send({ provider: 'p', url, headers: {}, body: '{}', opts: options(100) });
+  assert.deepEqual(await first.json(), { ok: true });
+  // Idle in the pool for longer than the first request's first-byte timeout.
+  await sleep(250);
+  const second = await client.send({ provider: 'p', url, headers: {}, body: '{}', opts: options(5000) });
+  assert.deepEqual(await second.json(), { ok: true });
+  assert.equal(sockets.size, 1, 'both requests used one kept-alive connection');
+});
+
+test('aborting the signal ends the request with its reason, before or after the headers', async (t) => {
+  const { url, server } = await serve((req, res) => {
+    if (req.url === '/late') return;
+    res.writeHead(200);
+    res.write('{');
+  });
+  t.after(() => server.close());
+  const client = new HttpClient();
+  t.after(() => client.close());
+  const gone = new GatehouseError('GH_CLIENT_CLOSED', 'gone');
+
+  const before = new AbortController();
+  const pending = client.send({
+    provider: 'p',
+    url: `${url}/late`,
+    headers: {},
+    opts: options(5000, before.signal),
+  });
+  setTimeout(() => before.abort(gone), 50);
+  await assert.rejects(pending, (err) => err === gone);
+
+  const after = new AbortController();
+  const res = await client.send({ provider: 'p', url, headers: {}, opts: options(5000, after.signal) });
+  setTimeout(() => after.abort(gone), 50);
+  await assert.rejects(res.text(), (err) => err === gone);
+
+  const already = new AbortController();
+  already.abort(gone);
+  await assert.rejects(
+    client.send({ provider: 'p', url, headers: {}, opts: options(5000, already.signal) }),
+    (err) => err === gone,
+  );
+});
+
+test('an origin that refuses connections is unreachable, in the provider’s name', async (t) => {
+  const { url, server } = await serve(() => {});
+  server.close();
+  await once(server, 'close');
+  const client = new HttpClient();
+  t.after(() => client.close());
+  await assert.rejects(
+    client.send({ provider: 'acme', url, headers: {}, opts: options(1000) }),
+    isCode('GH_UPSTREAM_UNREACHABLE', /^acme: .*ECONNREFUSED/),
+  );
+});
