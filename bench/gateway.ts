@@ -1,6 +1,7 @@
 // The gateway under test: `gatehouse start` as a child process with the defaults a production
 // user has (virtual-key auth, request log, cost, metrics), a config file pointing at the mock
 // upstream, and a fresh store (SQLite in a temp dir, or a new PostgreSQL database plus Redis).
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,9 +13,31 @@ import { gatewayModels, upstreamModels } from './scenarios.ts';
 
 export const postgresServer = 'postgres://postgres@127.0.0.1:5432';
 export const redisUrl = 'redis://127.0.0.1:6379';
-const cli = new URL('../src/cli/main.ts', import.meta.url).pathname;
+const sourceCli = new URL('../src/cli/main.ts', import.meta.url).pathname;
+const buildDir = new URL('./.build/', import.meta.url).pathname;
+
+/**
+ * Compiles the gateway as a package install runs it (JavaScript, no type stripping at load) into
+ * bench/.build, inside the checkout so that its imports find node_modules. Returns its CLI.
+ */
+export function buildGateway(): string {
+  const tsc = new URL('../node_modules/typescript/bin/tsc', import.meta.url).pathname;
+  const project = new URL('../tsconfig.build.json', import.meta.url).pathname;
+  rmSync(buildDir, { recursive: true, force: true });
+  const built = spawnSync(
+    process.execPath,
+    [tsc, '-p', project, '--outDir', buildDir, '--declaration', 'false'],
+    {
+      encoding: 'utf8',
+    },
+  );
+  if (built.status !== 0) throw new Error(`building the gateway failed:\n${built.stdout}${built.stderr}`);
+  return join(buildDir, 'cli/main.js');
+}
 
 export interface GatewayOptions {
+  /** The CLI to start: the compiled build (buildGateway) or src/cli/main.ts. */
+  cli?: string;
   upstreamUrl: string;
   store: 'sqlite' | 'postgres';
   cpu?: number;
@@ -42,7 +65,9 @@ function benchConfig(upstreamUrl: string, maxInFlight: number | undefined) {
   return {
     ...(maxInFlight ? { server: { max_in_flight: maxInFlight } } : {}),
     providers: {
-      upstream: { type: 'openai-compatible', base_url: `${upstreamUrl}/v1`, api_key: 'bench-upstream' },
+      upstream: process.env.BENCH_MOCK
+        ? { type: 'mock', latency_ms: Number(process.env.BENCH_MOCK) }
+        : { type: 'openai-compatible', base_url: `${upstreamUrl}/v1`, api_key: 'bench-upstream' },
       'upstream-anthropic': { type: 'anthropic', base_url: upstreamUrl, api_key: 'bench-upstream' },
     },
     models: {
@@ -106,13 +131,24 @@ export async function startGatewayUnderTest(options: GatewayOptions): Promise<Ga
   if (options.profileDir) {
     mkdirSync(options.profileDir, { recursive: true });
     const name = `${options.label}-${new Date().toISOString().replace(/[:.]/g, '-')}.cpuprofile`;
-    nodeFlags.push('--cpu-prof', '--cpu-prof-dir', options.profileDir, '--cpu-prof-name', name);
+    nodeFlags.push(
+      '--cpu-prof',
+      '--cpu-prof-interval',
+      process.env.BENCH_PROF_INTERVAL ?? '1000',
+      '--cpu-prof-dir',
+      options.profileDir,
+      '--cpu-prof-name',
+      name,
+    );
   }
-  const child = spawnNode([cli, 'start', '--config', configFile, '--port', '0', '--host', '127.0.0.1'], {
-    cpu: options.cpu,
-    nodeFlags,
-    env,
-  });
+  const child = spawnNode(
+    [options.cli ?? sourceCli, 'start', '--config', configFile, '--port', '0', '--host', '127.0.0.1'],
+    {
+      cpu: options.cpu,
+      nodeFlags,
+      env,
+    },
+  );
   const guard = new AbortController();
   const watchdog = setInterval(() => {
     let rss = 0;

@@ -1,5 +1,6 @@
 // The harness's command line.
 import { parseArgs } from 'node:util';
+import { scenarios } from './scenarios.ts';
 
 export const usage = `Usage: npm run bench -- [options]
 
@@ -15,11 +16,15 @@ Options:
                       postgres://postgres@127.0.0.1:5432, dropped afterwards, and Redis on
                       redis://127.0.0.1:6379 for the counters)
   --max-in-flight N   server.max_in_flight of the overload run's gateway (default 256)
+  --only IDS          just these scenarios, comma-separated: chat-c1, chat-c64, stream20,
+                      stream200, anthropic-c1, anthropic-c64 (overload runs only with chat-c64)
   --skip-overload     leave out the overload run
   --max-rss MB        kill the gateway if its RSS passes this, to protect the machine (default 4096);
                       a soak then reports what it saw, other runs fail
   --soak S            instead of the scenarios: c=64 chat for S seconds, RSS sampled every 5 s;
                       writes bench/results/<date>-<commit>-soak.json|md and latest-soak.json|md
+  --source            run the gateway from its TypeScript sources instead of the compiled
+                      JavaScript a package install runs (built into bench/.build first)
   --profile           start the gateway with --cpu-prof; profiles go to bench/results/profiles
                       (see bench/profile.md)
   -h, --help          this text
@@ -39,6 +44,10 @@ export interface BenchOptions {
   soak?: number;
   profile: boolean;
   quick: boolean;
+  /** Scenario ids to run; all when absent. */
+  only?: string[];
+  /** Run src/cli/main.ts (Node strips the types) instead of the compiled build. */
+  source: boolean;
 }
 
 function positive(name: string, text: string | undefined, fallback: number): number {
@@ -64,6 +73,8 @@ export function parseOptions(argv: string[]): BenchOptions | undefined {
       'max-rss': { type: 'string' },
       soak: { type: 'string' },
       profile: { type: 'boolean', default: false },
+      source: { type: 'boolean', default: false },
+      only: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -72,6 +83,11 @@ export function parseOptions(argv: string[]): BenchOptions | undefined {
     throw new Error(`--store must be sqlite or postgres, not "${values.store}"`);
   }
   const quick = values.quick;
+  const only = values.only?.split(',').map((id) => id.trim());
+  const unknown = only?.filter((id) => !scenarios.some((s) => s.id === id));
+  if (unknown?.length) {
+    throw new Error(`--only: no scenario ${unknown.join(', ')}; see --help for the ids`);
+  }
   return {
     duration: positive('duration', values.duration, quick ? 3 : 10),
     warmup: positive('warmup', values.warmup, quick ? 1 : 2),
@@ -83,5 +99,7 @@ export function parseOptions(argv: string[]): BenchOptions | undefined {
     ...(values.soak !== undefined ? { soak: positive('soak', values.soak, 600) } : {}),
     profile: values.profile,
     quick,
+    source: values.source,
+    ...(only ? { only } : {}),
   };
 }

@@ -126,12 +126,22 @@ export interface Upstream {
   stop(): Promise<void>;
 }
 
-export async function startUpstream(chunkCounts: number[], cpu: number | undefined): Promise<Upstream> {
-  const child = spawnNode([upstreamScript, '--chunks', chunkCounts.join(',')], { cpu });
-  const started = await waitForLine(
-    child,
-    'mock upstream',
-    (line) => JSON.parse(line).port as number | undefined,
-  );
-  return { url: `http://127.0.0.1:${started.value}`, stop: () => stopChild(child) };
+export function startUpstream(chunkCounts: number[], cpu: number | undefined): Promise<Upstream> {
+  return startServer('mock upstream', [upstreamScript, '--chunks', chunkCounts.join(',')], cpu);
+}
+
+const bareProxyScript = new URL('./bare-proxy.ts', import.meta.url).pathname;
+
+/** The bare forwarding proxy (bench/bare-proxy.ts) in front of the upstream. */
+export function startBareProxy(
+  upstreamUrl: string,
+  cpu: number | undefined,
+): Promise<Upstream & { pid: number }> {
+  return startServer('bare proxy', [bareProxyScript, '--upstream', upstreamUrl], cpu);
+}
+
+async function startServer(what: string, args: string[], cpu: number | undefined) {
+  const child = spawnNode(args, { cpu });
+  const started = await waitForLine(child, what, (line) => JSON.parse(line).port as number | undefined);
+  return { url: `http://127.0.0.1:${started.value}`, pid: child.pid!, stop: () => stopChild(child) };
 }

@@ -2,6 +2,7 @@
 // scenario, so that every figure is read against a baseline taken on the same machine minutes
 // apart. See bench/README.md.
 import { errorCount } from './format.ts';
+import { buildGateway } from './gateway.ts';
 import { parseOptions, usage } from './options.ts';
 import { runOverload } from './overload.ts';
 import { gitCommit, machine } from './proc.ts';
@@ -39,6 +40,9 @@ const info: RunInfo = {
   warmupSeconds: options.warmup,
   firstByteRequests: options.firstByteRequests,
   quick: options.quick,
+  gateway: options.source
+    ? 'TypeScript sources (src/cli/main.ts)'
+    : 'compiled JavaScript, as a package install runs it',
 };
 const profileDir = options.profile ? `${resultsDir}profiles` : undefined;
 const stem = `${info.date.slice(0, 10)}-${commit}${options.store === 'postgres' ? '-postgres' : ''}`;
@@ -47,9 +51,12 @@ console.log(`Machine: ${info.machine.cpu}, ${info.machine.cores} cores; Node ${i
 console.log(`Pinning: ${pinning.description}`);
 console.log(`Store: ${info.store}`);
 
+const cli = options.source ? new URL('../src/cli/main.ts', import.meta.url).pathname : buildGateway();
+console.log(`Gateway: ${options.source ? 'TypeScript sources' : 'compiled (bench/.build)'}`);
 const upstream = await startUpstream(streamChunkCounts, pinning.loadCpu);
 const context: Context = {
   options,
+  cli,
   pinning,
   upstreamUrl: upstream.url,
   ...(profileDir ? { profileDir } : {}),
@@ -65,7 +72,8 @@ try {
   } else {
     const suite = await runSuite(context);
     const targets = verdicts(suite);
-    const sustainable = suite.scenarios.find((r) => r.scenario.id === 'chat-c64')!.gateway.throughput.rps;
+    const sustainable =
+      suite.scenarios.find((r) => r.scenario.id === 'chat-c64')?.gateway.throughput.rps ?? 0;
     let overload: Awaited<ReturnType<typeof runOverload>> | undefined;
     if (options.overload && sustainable > 0) {
       console.log(`Overload: 5 × ${Math.round(sustainable)} req/s at max_in_flight ${options.maxInFlight}`);

@@ -5,7 +5,7 @@ import { type GatewayUnderTest, startGatewayUnderTest } from './gateway.ts';
 import type { LoadJob, LoadResult } from './load.ts';
 import type { BenchOptions } from './options.ts';
 import { cpuSeconds, memoryMb, RssWatch } from './proc.ts';
-import { type Pinning, runLoad } from './processes.ts';
+import { type Pinning, runLoad, startBareProxy } from './processes.ts';
 import { type Scenario, scenarioRequest, scenarios } from './scenarios.ts';
 import { describeLoad } from './format.ts';
 
@@ -18,6 +18,10 @@ export interface Side {
 export interface ScenarioResult {
   scenario: Scenario;
   direct: Side;
+  /** Through bench/bare-proxy.ts on the gateway's CPU: forwarding alone, the floor for any Node.js proxy. */
+  bare: Side;
+  /** The bare proxy's CPU time per answered request, µs. */
+  bareCpuUsPerRequest: number;
   gateway: Side;
   /** Gateway CPU time (user + system, all threads) per answered request in the throughput run, µs. */
   cpuUsPerRequest: number;
@@ -35,6 +39,8 @@ export interface SuiteResult {
 
 export interface Context {
   options: BenchOptions;
+  /** The gateway's CLI: compiled, or the TypeScript sources with --source. */
+  cli: string;
   pinning: Pinning;
   upstreamUrl: string;
   profileDir?: string;
@@ -63,6 +69,7 @@ export function startGateway(
   maxInFlight?: number,
 ): Promise<GatewayUnderTest> {
   return startGatewayUnderTest({
+    cli: context.cli,
     upstreamUrl: context.upstreamUrl,
     store: context.options.store,
     cpu: context.pinning.gatewayCpu,
@@ -73,62 +80,76 @@ export function startGateway(
   });
 }
 
-/** One side of a scenario: the upstream directly, or the gateway with its CPU per request and peak RSS. */
+/** What a side's load goes to: the upstream itself, the bare proxy, or the gateway with its key. */
+interface Via {
+  name: string;
+  url: string;
+  key?: string;
+  /** The process whose CPU and RSS are measured. */
+  pid?: number;
+  memoryGuard?: AbortSignal;
+}
+
+/** One side of a scenario, with the CPU per request and peak RSS of the process it goes through. */
 async function measure(
   context: Context,
   scenario: Scenario,
-  gateway?: GatewayUnderTest,
+  via: Via,
 ): Promise<{ side: Side; cpuUsPerRequest: number; rssPeakMb: number }> {
-  const request = gateway
-    ? scenarioRequest(scenario, gateway.url, gateway.key)
-    : scenarioRequest(scenario, context.upstreamUrl);
+  const request = scenarioRequest(scenario, via.url, via.key);
   const watch = new RssWatch();
   let cpuAtStart = 0;
+  const pid = via.pid;
   const throughput = await runLoad(
     loadJob(request, context.options, 'throughput', scenario.connections),
     context.pinning.loadCpu,
     () => {
-      if (!gateway) return;
-      cpuAtStart = cpuSeconds(gateway.pid);
-      watch.start(gateway.pid);
+      if (pid === undefined) return;
+      cpuAtStart = cpuSeconds(pid);
+      watch.start(pid);
     },
-    gateway?.memoryGuard,
+    via.memoryGuard,
   );
   let cpuUsPerRequest = Number.NaN;
   let rssPeakMb = Number.NaN;
-  if (gateway) {
+  if (pid !== undefined) {
     rssPeakMb = watch.stop();
     // The request log is written in batches after the answers: let the last one land in the window.
     await sleep(300);
-    cpuUsPerRequest = ((cpuSeconds(gateway.pid) - cpuAtStart) * 1e6) / throughput.completed;
+    cpuUsPerRequest = ((cpuSeconds(pid) - cpuAtStart) * 1e6) / throughput.completed;
   }
   const firstByte = scenario.firstByte
     ? await runLoad(
         loadJob(request, context.options, 'first-byte', 1),
         context.pinning.loadCpu,
         undefined,
-        gateway?.memoryGuard,
+        via.memoryGuard,
       )
     : undefined;
   const side = { throughput, ...(firstByte ? { firstByte } : {}) };
-  console.log(`  ${gateway ? 'Gatehouse' : 'direct   '}  ${describeLoad(side, cpuUsPerRequest, rssPeakMb)}`);
+  console.log(`  ${via.name.padEnd(10)} ${describeLoad(side, cpuUsPerRequest, rssPeakMb)}`);
   return { side, cpuUsPerRequest, rssPeakMb };
 }
 
 export async function runSuite(context: Context): Promise<SuiteResult> {
+  const bare = await startBareProxy(context.upstreamUrl, context.pinning.gatewayCpu);
   const gateway = await startGateway(context, 'gateway');
   try {
     await sleep(1000);
     const idleRssMb = memoryMb(gateway.pid).rss;
     console.log(`Gateway ${gateway.url} (pid ${gateway.pid}), idle RSS ${idleRssMb.toFixed(1)} MB`);
     const results: ScenarioResult[] = [];
-    for (const scenario of scenarios) {
+    const chosen = context.options.only;
+    for (const scenario of scenarios.filter((s) => !chosen || chosen.includes(s.id))) {
       console.log(scenario.title);
-      const direct = await measure(context, scenario);
-      const through = await measure(context, scenario, gateway);
+      const direct = await measure(context, scenario, { name: 'direct', url: context.upstreamUrl });
+      const floor = await measure(context, scenario, { name: 'bare proxy', url: bare.url, pid: bare.pid });
+      const through = await measure(context, scenario, { name: 'Gatehouse', ...gateway });
       results.push({
         scenario,
         direct: direct.side,
+        bare: floor.side,
+        bareCpuUsPerRequest: floor.cpuUsPerRequest,
         gateway: through.side,
         cpuUsPerRequest: through.cpuUsPerRequest,
         rssPeakMb: through.rssPeakMb,
@@ -137,5 +158,6 @@ export async function runSuite(context: Context): Promise<SuiteResult> {
     return { idleRssMb, peakRssMb: memoryMb(gateway.pid).peak, scenarios: results };
   } finally {
     await gateway.stop();
+    await bare.stop();
   }
 }
