@@ -23,6 +23,8 @@ export interface UpstreamResponse {
   body: AsyncIterable<Uint8Array>;
   text(): Promise<string>;
   json(): Promise<unknown>;
+  /** The parsed body and its text, for answers that may be passed through as they came. */
+  jsonAndText(): Promise<{ json: unknown; text: string }>;
   /** Discards the rest of the body so the connection can be reused. */
   dump(): Promise<void>;
 }
@@ -182,6 +184,7 @@ function upstreamResponse(
     },
     text: collect,
     json: () => collect().then((text) => parseJson(provider, text)),
+    jsonAndText: () => collect().then((text) => ({ json: parseJson(provider, text), text })),
     dump: async () => {
       res.resume();
     },

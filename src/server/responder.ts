@@ -3,6 +3,7 @@
 // upstream read.
 import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
+import { JsonText } from '../core/ir/index.ts';
 
 export class Responder {
   readonly #res: ServerResponse;
@@ -30,7 +31,7 @@ export class Responder {
   }
 
   json(status: number, body: unknown, headers?: Record<string, string>): void {
-    const text = JSON.stringify(body);
+    const text = body instanceof JsonText ? body.text : JSON.stringify(body);
     this.#firstByte();
     this.#res.writeHead(status, {
       ...this.#headers,

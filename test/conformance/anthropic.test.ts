@@ -319,7 +319,8 @@ test('non-stream tool-call turn (response.json) decodes to IR', async () => {
     cacheReadTokens: 1618,
     cacheWriteTokens: 0,
   });
-  assert.deepEqual(raw, { dialect: 'anthropic', body: { ...response, model } });
+  assert.deepEqual(raw, { dialect: 'anthropic', body: { ...response, model }, text: raw!.text });
+  assert.deepEqual(JSON.parse(raw!.text!), raw!.body, 'the text kept for pass-through is the body as it came');
 });
 
 test('non-stream final answer after tool results, and plain text answer', async () => {

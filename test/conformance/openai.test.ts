@@ -348,7 +348,8 @@ test('non-stream tool-call turn (response-tool-calls.json) decodes to IR', async
     cacheReadTokens: 0,
     reasoningTokens: 0,
   });
-  assert.deepEqual(raw, { dialect: 'openai', body: { ...response, model } });
+  assert.deepEqual(raw, { dialect: 'openai', body: { ...response, model }, text: raw!.text });
+  assert.deepEqual(JSON.parse(raw!.text!), raw!.body, 'the text kept for pass-through is the body as it came');
 });
 
 test('non-stream final answer (response.json) keeps cached and reasoning tokens; plain text answer', async () => {

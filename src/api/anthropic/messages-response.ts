@@ -1,13 +1,20 @@
 // IR → an Anthropic `message`, unless an Anthropic upstream answered, whose body is returned as is.
-import type { ChatRequest, ChatResponse, ChatResult, FinishReason, Usage } from '../../core/ir/index.ts';
+import {
+  type ChatRequest,
+  type ChatResponse,
+  type ChatResult,
+  type FinishReason,
+  JsonText,
+  type Usage,
+} from '../../core/ir/index.ts';
 
-export function encodeMessagesResponse(result: ChatResult, _req: ChatRequest): Record<string, unknown> {
-  if (
-    result.raw?.dialect === 'anthropic' &&
-    result.raw.body !== null &&
-    typeof result.raw.body === 'object'
-  ) {
-    return result.raw.body as Record<string, unknown>;
+export function encodeMessagesResponse(
+  result: ChatResult,
+  _req: ChatRequest,
+): Record<string, unknown> | JsonText {
+  const raw = result.raw;
+  if (raw?.dialect === 'anthropic' && raw.body !== null && typeof raw.body === 'object') {
+    return raw.text === undefined ? (raw.body as Record<string, unknown>) : new JsonText(raw.text);
   }
   const { response } = result;
   const content = response.content.map(contentBlock);

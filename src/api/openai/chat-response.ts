@@ -1,9 +1,20 @@
 // IR → an OpenAI `chat.completion`, unless the answer came from an OpenAI-dialect upstream, which
 // is returned as it was so that fields Gatehouse does not model reach the caller.
-import type { ChatRequest, ChatResult, FinishReason, Usage } from '../../core/ir/index.ts';
+import {
+  type ChatRequest,
+  type ChatResult,
+  type FinishReason,
+  JsonText,
+  type Usage,
+} from '../../core/ir/index.ts';
 
-export function encodeChatResponse(result: ChatResult, _req: ChatRequest): Record<string, unknown> {
-  if (result.raw?.dialect === 'openai' && isObject(result.raw.body)) return result.raw.body;
+export function encodeChatResponse(
+  result: ChatResult,
+  _req: ChatRequest,
+): Record<string, unknown> | JsonText {
+  const raw = result.raw;
+  if (raw?.dialect === 'openai' && isObject(raw.body))
+    return raw.text === undefined ? raw.body : new JsonText(raw.text);
   const { response } = result;
   let text = '';
   let reasoning = '';

@@ -156,6 +156,16 @@ export interface ChatResponse {
 export interface RawBody {
   dialect: Dialect;
   body: unknown;
+  /** The body's JSON text as it arrived, so that a pass-through answer is not serialised again. */
+  text?: string;
+}
+
+/** JSON text that is already serialised: the responder sends it as it is. */
+export class JsonText {
+  readonly text: string;
+  constructor(text: string) {
+    this.text = text;
+  }
 }
 
 export interface ChatResult {

@@ -45,10 +45,10 @@ export function createAnthropicProvider(
     async complete(req, model, opts): Promise<ChatResult> {
       const { body, warnings } = anthropicRequestBody(req, model, false);
       const res = await post('/v1/messages', body, opts);
-      const json = await res.json();
+      const { json, text } = await res.jsonAndText();
       return {
         response: decodeAnthropicMessage(name, json),
-        raw: { dialect: 'anthropic', body: json },
+        raw: { dialect: 'anthropic', body: json, text },
         ...(warnings.length > 0 ? { warnings } : {}),
       };
     },

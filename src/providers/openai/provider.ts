@@ -65,10 +65,10 @@ function createOpenAIDialectProvider(name: string, endpoints: OpenAIEndpoints, d
     async complete(req, model, opts): Promise<ChatResult> {
       const { body, warnings } = openaiRequestBody(req, model, false);
       const res = await post(endpoints.chatUrl(model), body, opts);
-      const json = await res.json();
+      const { json, text } = await res.jsonAndText();
       return {
         response: decodeOpenAICompletion(name, json, model),
-        raw: { dialect: 'openai', body: json },
+        raw: { dialect: 'openai', body: json, text },
         ...(warnings.length > 0 ? { warnings } : {}),
       };
     },
