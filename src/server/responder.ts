@@ -12,6 +12,7 @@ export class Responder {
   /** Stream text written this turn, not yet handed to the socket. */
   #pending = '';
   #flushQueued = false;
+  #wrote = false;
   /** Set while the caller's socket buffer is full: settles on drain (or close). */
   #blocked: Promise<unknown> | undefined;
 
@@ -64,14 +65,24 @@ export class Responder {
   }
 
   /**
-   * Queues text for the caller. What is written in one turn of the event loop (the events decoded
-   * from one upstream read) leaves as one chunk, once the turn's promises have run: nothing waits
-   * for more data, so no event is held back, and a read of 200 events costs one socket write instead
-   * of 200. A caller that reads slower than the upstream sends makes the next write wait.
+   * Queues text for the caller. The first write leaves at once; after it, what is written in one turn
+   * of the event loop (the events decoded from one upstream read) leaves as one chunk once the turn's
+   * promises have run: nothing waits for more data, so no event is held back, and a read of 200
+   * events costs one socket write instead of 200. A caller that reads slower than the upstream sends
+   * makes the next write wait.
    */
   async write(text: string): Promise<void> {
-    if (text === '' || this.#res.destroyed) return;
-    this.#firstByte();
+    const res = this.#res;
+    if (text === '' || res.destroyed) return;
+    if (!this.#wrote) {
+      this.#wrote = true;
+      // The first event leaves at once, with the headers, rather than after the rest of its read:
+      // node:http holds a write until the next tick, so the socket is let go of here.
+      this.#firstByte();
+      res.write(text);
+      res.socket?.uncork();
+      return;
+    }
     this.#pending += text;
     if (!this.#flushQueued) {
       this.#flushQueued = true;
