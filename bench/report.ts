@@ -300,6 +300,21 @@ export function soakMarkdown(info: RunInfo, soak: SoakResult): string {
       gateway: num(soak.rss.slopeMbPerMinute, 2),
       versus: growth,
     },
+    {
+      scenario: title,
+      figure: 'heap in use, lowest of first / last minute, MB',
+      gateway: `${num(soak.heap.firstMinuteMb, 1)} / ${num(soak.heap.lastMinuteMb, 1)}`,
+    },
+    {
+      scenario: title,
+      figure: 'slope of the per-minute heap minima, last half, MB/min',
+      gateway: num(soak.heap.slopeMbPerMinute, 2),
+      versus: !Number.isFinite(soak.heap.slopeMbPerMinute)
+        ? 'too short to tell'
+        : soak.heap.slopeMbPerMinute > 0.5
+          ? '**growing** (over 0.5 MB/min)'
+          : 'no growth (≤ 0.5 MB/min)',
+    },
   ];
   const samples = soak.samples.map((s) => `${num(s.seconds)} s: ${num(s.mb, 1)}`).join(', ');
   const stopped = soak.stoppedEarly

@@ -14,8 +14,14 @@ export interface SoakResult {
   /** Why the soak ended before its time, when it did. */
   stoppedEarly?: string;
   rss: { startMb: number; endMb: number; maxMb: number; slopeMbPerMinute: number };
-  /** RSS every 5 s from the start of the measured run. */
-  samples: Array<{ seconds: number; mb: number }>;
+  /**
+   * The V8 heap in use, from the gateway's /metrics: its lowest sample of each minute (live data
+   * after a collection, not garbage waiting for one), first and last minute, and the slope of those
+   * minima over the last half. Flat here while RSS creeps means the allocator, not a leak.
+   */
+  heap: { firstMinuteMb: number; lastMinuteMb: number; slopeMbPerMinute: number };
+  /** RSS (and heap in use, when /metrics answered) every 5 s from the start of the measured run. */
+  samples: Array<{ seconds: number; mb: number; heapMb?: number }>;
 }
 
 /** Least-squares slope of the samples in the last half of the run, MB per minute. */
@@ -29,13 +35,42 @@ export function lateSlope(samples: SoakResult['samples'], seconds: number): numb
   return (covariance / variance) * 60;
 }
 
+const heapMetric = /^gatehouse_process_nodejs_heap_size_used_bytes (\S+)/m;
+
+async function heapUsedMb(url: string): Promise<number> {
+  try {
+    const text = await (await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(2000) })).text();
+    return Number(heapMetric.exec(text)?.[1]) / 1024 / 1024;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** Each minute's lowest heap sample: what stays live across collections. */
+export function heapTrend(samples: SoakResult['samples'], seconds: number): SoakResult['heap'] {
+  const minima = new Map<number, number>();
+  for (const s of samples) {
+    if (s.heapMb === undefined) continue;
+    const minute = Math.floor(s.seconds / 60);
+    minima.set(minute, Math.min(minima.get(minute) ?? Number.POSITIVE_INFINITY, s.heapMb));
+  }
+  const points = [...minima].map(([minute, mb]) => ({ seconds: minute * 60 + 30, mb }));
+  return {
+    firstMinuteMb: points[0]?.mb ?? Number.NaN,
+    lastMinuteMb: points.at(-1)?.mb ?? Number.NaN,
+    slopeMbPerMinute: lateSlope(points, seconds),
+  };
+}
+
 export async function runSoak(context: Context, seconds: number): Promise<SoakResult> {
   const gateway = await startGateway(context, 'soak');
   const samples: SoakResult['samples'] = [];
   let startedAt = 0;
-  const sample = () => {
+  const sample = async () => {
     if (gateway.memoryGuard.aborted) return;
-    samples.push({ seconds: (performance.now() - startedAt) / 1000, mb: memoryMb(gateway.pid).rss });
+    const at = { seconds: (performance.now() - startedAt) / 1000, mb: memoryMb(gateway.pid).rss };
+    const heapMb = await heapUsedMb(gateway.url);
+    samples.push(Number.isFinite(heapMb) ? { ...at, heapMb } : at);
   };
   let timer: NodeJS.Timeout | undefined;
   try {
@@ -50,11 +85,14 @@ export async function runSoak(context: Context, seconds: number): Promise<SoakRe
         context.pinning.loadCpu,
         () => {
           startedAt = performance.now();
-          sample();
-          timer = setInterval(() => {
-            sample();
+          void sample();
+          timer = setInterval(async () => {
+            await sample();
             const last = samples.at(-1);
-            if (last) console.log(`  ${last.seconds.toFixed(0)} s  RSS ${last.mb.toFixed(1)} MB`);
+            if (last)
+              console.log(
+                `  ${last.seconds.toFixed(0)} s  RSS ${last.mb.toFixed(1)} MB  heap in use ${last.heapMb?.toFixed(1) ?? '?'} MB`,
+              );
           }, 5000);
         },
         gateway.memoryGuard,
@@ -64,7 +102,7 @@ export async function runSoak(context: Context, seconds: number): Promise<SoakRe
       if (!gateway.memoryGuard.aborted) throw err;
     }
     clearInterval(timer);
-    sample();
+    await sample();
     const mbs = samples.map((s) => s.mb);
     const ran = result?.seconds ?? samples.at(-1)?.seconds ?? 0;
     return {
@@ -79,6 +117,7 @@ export async function runSoak(context: Context, seconds: number): Promise<SoakRe
         maxMb: Math.max(...mbs),
         slopeMbPerMinute: lateSlope(samples, ran),
       },
+      heap: heapTrend(samples, ran),
       samples,
     };
   } finally {
