@@ -80,7 +80,10 @@ try {
       overload = await runOverload(context, sustainable);
     }
     markdown = suiteMarkdown(info, suite, targets, overload);
-    paths = writeResults(stem, 'latest', { ...info, ...suite, targets, overload }, markdown);
+    // The README links latest.md: the embedded store, as the targets are set. A PostgreSQL run keeps
+    // its own latest.
+    const latest = options.store === 'postgres' ? 'latest-postgres' : 'latest';
+    paths = writeResults(stem, latest, { ...info, ...suite, targets, overload }, markdown);
     const failed = suite.scenarios.filter((r) => errorCount(r.direct) + errorCount(r.gateway) > 0);
     if (failed.length > 0) {
       console.error(`\n!!! ERRORS (non-2xx or socket) in: ${failed.map((r) => r.scenario.title).join(', ')}`);
