@@ -116,6 +116,8 @@ export class EventRecorder {
           await this.#spill([...batch, ...this.#take()]);
           return;
         }
+        // Requests waiting on the event loop are served between batches.
+        if (this.#queue.length > 0) await new Promise((resolve) => setImmediate(resolve));
       }
     }).then(() => {
       // A sink that cannot keep up must not grow memory: the excess waits on disk instead.
