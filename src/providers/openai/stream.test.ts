@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { GatehouseError } from '../../core/errors/index.ts';
 import type { StreamPart } from '../../core/ir/index.ts';
-import { OpenAIStreamDecoder } from './stream.ts';
+import { fixtureText } from '../../../test/fixtures/index.ts';
+import { OpenAIStreamDecoder, plainContentDelta } from './stream.ts';
 
 const chunk = (choice: Record<string, unknown> | null, extra: Record<string, unknown> = {}) => ({
   data: JSON.stringify({
@@ -170,4 +171,75 @@ test('a stream cut off before any finish_reason, or with non-JSON data, is a pro
   );
   const blank: StreamPart[] = new OpenAIStreamDecoder('p', 'm').decode({ data: '' });
   assert.deepEqual(blank, [], 'a blank keep-alive carries nothing');
+});
+
+// An event OpenAI would send with one choice's text, written as OpenAI writes it.
+const plain = (content: string, rest = ',"usage":null,"obfuscation":"Ab3"') =>
+  `{"id":"chatcmpl-s","object":"chat.completion.chunk","created":1767225601,"model":"gpt-x",` +
+  `"service_tier":"default","system_fingerprint":"fp_1","choices":[{"index":0,"delta":{"content":` +
+  `${JSON.stringify(content)}},"logprobs":null,"finish_reason":null}]${rest}}`;
+
+test('a text-only event is read without a full parse, to the same text, escapes and all', () => {
+  for (const text of [
+    'Hi',
+    '',
+    ' caf\u00e9 \u{1F600}',
+    'a "quoted" \\ line\n',
+    '"},"logprobs":null}],"usage":{"x":1}',
+  ]) {
+    assert.equal(plainContentDelta(plain(text)), text);
+    assert.equal(plainContentDelta(plain(text, '')), text, 'without usage and obfuscation');
+  }
+});
+
+test('any other event is left to the full parse', () => {
+  const others = [
+    plain('x').replace('"finish_reason":null', '"finish_reason":"stop"'),
+    plain('x').replace('"usage":null', '"usage":{"prompt_tokens":1,"completion_tokens":1,"total_tokens":2}'),
+    plain('x').replace('"delta":{"content":"x"}', '"delta":{"role":"assistant","content":"x"}'),
+    plain('x').replace('"delta":{"content":"x"}', '"delta":{"content":"x","refusal":null}'),
+    plain('x').replace(
+      '"delta":{"content":"x"}',
+      '"delta":{"tool_calls":[{"index":0,"function":{"arguments":"{"}}]}',
+    ),
+    plain('x').replace('"delta":{"content":"x"}', '"delta":{"reasoning_content":"x"}'),
+    plain('x').replace('"index":0', '"index":1'),
+    plain('x').replace('"system_fingerprint":"fp_1"', '"system_fingerprint":null'),
+    plain('x').replace('"content":', '"content": '),
+    plain('x').replace('}]', '},{"index":1,"delta":{"content":"y"},"logprobs":null,"finish_reason":null}]'),
+    `${plain('x').slice(0, -1)},"error":{"message":"boom"}}`,
+    plain('x').slice(0, -1),
+  ];
+  for (const data of others) assert.equal(plainContentDelta(data), undefined, data);
+});
+
+test('a text event with a bad escape is still a protocol error', () => {
+  const decoder = new OpenAIStreamDecoder('p', 'm');
+  decoder.decode({ data: plain('first') });
+  const bad = plain('x').replace('"content":"x"', String.raw`"content":"\q"`);
+  assert.throws(
+    () => decoder.decode({ data: bad }),
+    (err: GatehouseError) => err.code === 'GH_UPSTREAM_PROTOCOL',
+  );
+});
+
+test('every event of the recorded streams decodes the same with and without the shortcut', () => {
+  let shortcuts = 0;
+  for (const file of ['stream-text.sse', 'stream-tools.sse']) {
+    const events = fixtureText('openai-chat', file)
+      .split('\n\n')
+      .map((block) => block.replace(/^data: /, '').trim())
+      .filter((data) => data !== '');
+    for (const data of events) {
+      const text = plainContentDelta(data);
+      if (text === undefined) continue;
+      shortcuts++;
+      const parsed = JSON.parse(data);
+      assert.deepEqual(parsed.choices, [
+        { index: 0, delta: { content: text }, logprobs: null, finish_reason: null },
+      ]);
+      assert.ok(parsed.usage === null || parsed.usage === undefined);
+    }
+  }
+  assert.ok(shortcuts > 5, 'the recorded text events take the shortcut');
 });

@@ -24,6 +24,33 @@ interface ToolCallState {
   sentArguments: boolean;
 }
 
+/**
+ * Most events of a stream are one choice's text, serialised the same way every time. This pattern
+ * accepts only that exact form, as OpenAI writes it (fields in its order, no spaces, nothing else:
+ * no role, tool call, reasoning, refusal, finish reason, usage or error), and captures the text's
+ * JSON string. Any other event, or the same one written differently, is parsed in full.
+ */
+const plainDelta = new RegExp(
+  '^\\{"id":"[^"\\\\]*","object":"chat\\.completion\\.chunk","created":\\d+,"model":"[^"\\\\]*"' +
+    '(?:,"service_tier":"[^"\\\\]*")?(?:,"system_fingerprint":"[^"\\\\]*")?' +
+    ',"choices":\\[\\{"index":0,"delta":\\{"content":("(?:[^"\\\\]|\\\\.)*")\\},"logprobs":null,"finish_reason":null\\}\\]' +
+    '(?:,"usage":null)?(?:,"obfuscation":"[^"\\\\]*")?\\}$',
+);
+
+/**
+ * The text of an event that carries nothing but text, without parsing the whole event (a full
+ * JSON.parse was most of the cost of a streamed event); undefined for any other event.
+ */
+export function plainContentDelta(data: string): string | undefined {
+  const match = plainDelta.exec(data);
+  if (!match) return undefined;
+  try {
+    return JSON.parse(match[1]!) as string;
+  } catch {
+    return undefined; // a bad escape or a raw control character: the full parse reports it
+  }
+}
+
 /** Where the deprecated single `function_call` delta is accumulated (no real index is negative). */
 const legacyFunctionCall = -1;
 
@@ -56,6 +83,10 @@ export class OpenAIStreamDecoder {
     const data = event.data.trim();
     if (data === '[DONE]') return this.#done();
     if (data === '') return [];
+    if (this.#started) {
+      const text = plainContentDelta(data);
+      if (text !== undefined) return text === '' ? [] : [{ type: 'text', text }];
+    }
     const chunk = this.#parse(data);
     if (chunk.error !== undefined && chunk.error !== null) throw openaiStreamError(this.#provider, data);
     const parts: StreamPart[] = [];
