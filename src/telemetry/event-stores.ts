@@ -48,9 +48,6 @@ export class EventStores {
       recorder: new EventRecorder({
         sink: databaseSink(database),
         spillFile: join(options.spillDir, spillName),
-        // SQLite writes run on the event loop: batches of 100 hold it for about a millisecond, so
-        // requests are not delayed behind a large batch. PostgreSQL's are a round trip apart.
-        batchSize: database.kind === 'sqlite' ? 100 : 500,
         log: options.log,
       }),
     });
