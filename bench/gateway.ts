@@ -45,6 +45,8 @@ export interface GatewayOptions {
   maxInFlight?: number;
   /** Where --cpu-prof writes the profile, when profiling. */
   profileDir?: string;
+  /** Where heap snapshots go when the gateway gets SIGUSR2 (the soak's live-heap check). */
+  heapSnapshotDir?: string;
   /** Names the profile file. */
   label: string;
   /** RSS at which the gateway is killed to protect the machine, MB. */
@@ -128,6 +130,9 @@ export async function startGatewayUnderTest(options: GatewayOptions): Promise<Ga
   };
   if (database) env.GATEHOUSE_REDIS_URL = redisUrl;
   const nodeFlags: string[] = [];
+  if (options.heapSnapshotDir) {
+    nodeFlags.push('--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${options.heapSnapshotDir}`);
+  }
   if (options.profileDir) {
     mkdirSync(options.profileDir, { recursive: true });
     const name = `${options.label}-${new Date().toISOString().replace(/[:.]/g, '-')}.cpuprofile`;

@@ -54,7 +54,7 @@ async function healthy(url: string): Promise<boolean> {
 }
 
 export async function runOverload(context: Context, sustainableRps: number): Promise<OverloadResult> {
-  const gateway = await startGateway(context, 'overload', context.options.maxInFlight);
+  const gateway = await startGateway(context, 'overload', { maxInFlight: context.options.maxInFlight });
   try {
     return await measureOverload(context, gateway, sustainableRps);
   } finally {

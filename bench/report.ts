@@ -302,18 +302,13 @@ export function soakMarkdown(info: RunInfo, soak: SoakResult): string {
     },
     {
       scenario: title,
-      figure: 'heap in use, lowest of first / last minute, MB',
-      gateway: `${num(soak.heap.firstMinuteMb, 1)} / ${num(soak.heap.lastMinuteMb, 1)}`,
-    },
-    {
-      scenario: title,
-      figure: 'slope of the per-minute heap minima, last half, MB/min',
-      gateway: num(soak.heap.slopeMbPerMinute, 2),
-      versus: !Number.isFinite(soak.heap.slopeMbPerMinute)
-        ? 'too short to tell'
-        : soak.heap.slopeMbPerMinute > 0.5
-          ? '**growing** (over 0.5 MB/min)'
-          : 'no growth (≤ 0.5 MB/min)',
+      figure: `live heap after a full collection, at ${num(soak.liveHeap.firstAtSeconds)} s / ${num(soak.liveHeap.lastAtSeconds)} s, MB`,
+      gateway: `${num(soak.liveHeap.firstMb, 1)} / ${num(soak.liveHeap.lastMb, 1)}`,
+      versus: !Number.isFinite(soak.liveHeap.lastMb - soak.liveHeap.firstMb)
+        ? 'no snapshot'
+        : soak.liveHeap.lastMb - soak.liveHeap.firstMb > Math.max(2, soak.liveHeap.firstMb * 0.1)
+          ? '**growing** (over 10%)'
+          : 'no growth',
     },
   ];
   const samples = soak.samples.map((s) => `${num(s.seconds)} s: ${num(s.mb, 1)}`).join(', ');

@@ -1,5 +1,9 @@
 // Soak: the c=64 chat scenario for a long stretch, the gateway's RSS sampled every 5 s. Memory that
 // still climbs over the second half of the run, after caches and pools have filled, is a leak.
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { LoadResult } from './load.ts';
 import { memoryMb } from './proc.ts';
 import { runLoad } from './processes.ts';
@@ -15,11 +19,11 @@ export interface SoakResult {
   stoppedEarly?: string;
   rss: { startMb: number; endMb: number; maxMb: number; slopeMbPerMinute: number };
   /**
-   * The V8 heap in use, from the gateway's /metrics: its lowest sample of each minute (live data
-   * after a collection, not garbage waiting for one), first and last minute, and the slope of those
-   * minima over the last half. Flat here while RSS creeps means the allocator, not a leak.
+   * The live heap after a full collection, from heap snapshots the gateway writes on SIGUSR2: one
+   * minute in, and near the end. The heap in use between collections holds garbage V8 has not
+   * yet collected, so only this tells a leak of objects from the allocator settling.
    */
-  heap: { firstMinuteMb: number; lastMinuteMb: number; slopeMbPerMinute: number };
+  liveHeap: { firstMb: number; lastMb: number; firstAtSeconds: number; lastAtSeconds: number };
   /** RSS (and heap in use, when /metrics answered) every 5 s from the start of the measured run. */
   samples: Array<{ seconds: number; mb: number; heapMb?: number }>;
 }
@@ -46,24 +50,51 @@ async function heapUsedMb(url: string): Promise<number> {
   }
 }
 
-/** Each minute's lowest heap sample: what stays live across collections. */
-export function heapTrend(samples: SoakResult['samples'], seconds: number): SoakResult['heap'] {
-  const minima = new Map<number, number>();
-  for (const s of samples) {
-    if (s.heapMb === undefined) continue;
-    const minute = Math.floor(s.seconds / 60);
-    minima.set(minute, Math.min(minima.get(minute) ?? Number.POSITIVE_INFINITY, s.heapMb));
-  }
-  const points = [...minima].map(([minute, mb]) => ({ seconds: minute * 60 + 30, mb }));
-  return {
-    firstMinuteMb: points[0]?.mb ?? Number.NaN,
-    lastMinuteMb: points.at(-1)?.mb ?? Number.NaN,
-    slopeMbPerMinute: lateSlope(points, seconds),
+/** Live bytes in a V8 heap snapshot: the sum of its nodes' own sizes, MB. */
+function snapshotLiveMb(file: string): number {
+  const snapshot = JSON.parse(readFileSync(file, 'utf8')) as {
+    snapshot: { meta: { node_fields: string[] } };
+    nodes: number[];
   };
+  const fields = snapshot.snapshot.meta.node_fields;
+  const selfSize = fields.indexOf('self_size');
+  let bytes = 0;
+  for (let i = selfSize; i < snapshot.nodes.length; i += fields.length) bytes += snapshot.nodes[i]!;
+  return bytes / 1024 / 1024;
+}
+
+/** Asks the gateway for a heap snapshot (it collects garbage first) and measures it. */
+async function liveHeapMb(pid: number, dir: string): Promise<number> {
+  const before = new Set(readdirSync(dir));
+  process.kill(pid, 'SIGUSR2');
+  // The file appears at once and grows while V8 writes it: wait until its size holds still.
+  let size = -1;
+  for (let i = 0; i < 120; i++) {
+    await sleep(500);
+    const file = readdirSync(dir).find((f) => !before.has(f) && f.endsWith('.heapsnapshot'));
+    if (!file) continue;
+    const now = statSync(join(dir, file)).size;
+    if (now > 0 && now === size) {
+      const mb = snapshotLiveMb(join(dir, file));
+      rmSync(join(dir, file));
+      return mb;
+    }
+    size = now;
+  }
+  return Number.NaN;
 }
 
 export async function runSoak(context: Context, seconds: number): Promise<SoakResult> {
-  const gateway = await startGateway(context, 'soak');
+  const snapshots = mkdtempSync(join(tmpdir(), 'gatehouse-soak-'));
+  const gateway = await startGateway(context, 'soak', { heapSnapshotDir: snapshots });
+  const live: Array<{ seconds: number; mb: number }> = [];
+  const snapshotTimers: NodeJS.Timeout[] = [];
+  const snapshot = async () => {
+    const seconds = (performance.now() - startedAt) / 1000;
+    const mb = await liveHeapMb(gateway.pid, snapshots);
+    live.push({ seconds, mb });
+    console.log(`  ${seconds.toFixed(0)} s  live heap after a full collection ${mb.toFixed(1)} MB`);
+  };
   const samples: SoakResult['samples'] = [];
   let startedAt = 0;
   const sample = async () => {
@@ -86,6 +117,10 @@ export async function runSoak(context: Context, seconds: number): Promise<SoakRe
         () => {
           startedAt = performance.now();
           void sample();
+          // One minute in (caches and pools filled), and shortly before the end.
+          for (const at of [Math.min(60, seconds / 3), Math.max(seconds - 15, (seconds * 2) / 3)]) {
+            snapshotTimers.push(setTimeout(() => void snapshot(), at * 1000));
+          }
           timer = setInterval(async () => {
             await sample();
             const last = samples.at(-1);
@@ -117,11 +152,18 @@ export async function runSoak(context: Context, seconds: number): Promise<SoakRe
         maxMb: Math.max(...mbs),
         slopeMbPerMinute: lateSlope(samples, ran),
       },
-      heap: heapTrend(samples, ran),
+      liveHeap: {
+        firstMb: live[0]?.mb ?? Number.NaN,
+        lastMb: live.at(-1)?.mb ?? Number.NaN,
+        firstAtSeconds: live[0]?.seconds ?? Number.NaN,
+        lastAtSeconds: live.at(-1)?.seconds ?? Number.NaN,
+      },
       samples,
     };
   } finally {
     clearInterval(timer);
+    for (const t of snapshotTimers) clearTimeout(t);
     await gateway.stop();
+    rmSync(snapshots, { recursive: true, force: true });
   }
 }

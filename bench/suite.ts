@@ -66,16 +66,16 @@ export function loadJob(
 export function startGateway(
   context: Context,
   label: string,
-  maxInFlight?: number,
+  extra: { maxInFlight?: number; heapSnapshotDir?: string } = {},
 ): Promise<GatewayUnderTest> {
   return startGatewayUnderTest({
+    ...extra,
     cli: context.cli,
     upstreamUrl: context.upstreamUrl,
     store: context.options.store,
     cpu: context.pinning.gatewayCpu,
     label,
     maxRssMb: context.options.maxRssMb,
-    ...(maxInFlight ? { maxInFlight } : {}),
     ...(context.profileDir ? { profileDir: context.profileDir } : {}),
   });
 }
