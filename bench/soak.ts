@@ -117,10 +117,9 @@ export async function runSoak(context: Context, seconds: number): Promise<SoakRe
         () => {
           startedAt = performance.now();
           void sample();
-          // One minute in (caches and pools filled), and shortly before the end.
-          for (const at of [Math.min(60, seconds / 3), Math.max(seconds - 15, (seconds * 2) / 3)]) {
-            snapshotTimers.push(setTimeout(() => void snapshot(), at * 1000));
-          }
+          // One minute in, once caches and pools have filled; the other comes after the load. Taking
+          // one raises RSS for good, so the growth over the last half is read well after the first.
+          snapshotTimers.push(setTimeout(() => void snapshot(), Math.min(60, seconds / 4) * 1000));
           timer = setInterval(async () => {
             await sample();
             const last = samples.at(-1);
@@ -138,6 +137,7 @@ export async function runSoak(context: Context, seconds: number): Promise<SoakRe
     }
     clearInterval(timer);
     await sample();
+    if (!gateway.memoryGuard.aborted) await snapshot();
     const mbs = samples.map((s) => s.mb);
     const ran = result?.seconds ?? samples.at(-1)?.seconds ?? 0;
     return {
