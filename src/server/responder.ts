@@ -74,16 +74,16 @@ export class Responder {
   async write(text: string): Promise<void> {
     const res = this.#res;
     if (text === '' || res.destroyed) return;
+    this.#pending += text;
     if (!this.#wrote) {
       this.#wrote = true;
       // The first event leaves at once, with the headers, rather than after the rest of its read:
       // node:http holds a write until the next tick, so the socket is let go of here.
       this.#firstByte();
-      res.write(text);
+      this.#flush();
       res.socket?.uncork();
       return;
     }
-    this.#pending += text;
     if (!this.#flushQueued) {
       this.#flushQueued = true;
       process.nextTick(this.#flush);
