@@ -4,7 +4,8 @@ import {
   type ChatResponse,
   type ChatResult,
   type FinishReason,
-  JsonText,
+  type JsonText,
+  passThrough,
   type Usage,
 } from '../../core/ir/index.ts';
 
@@ -14,7 +15,7 @@ export function encodeMessagesResponse(
 ): Record<string, unknown> | JsonText {
   const raw = result.raw;
   if (raw?.dialect === 'anthropic' && raw.body !== null && typeof raw.body === 'object') {
-    return raw.text === undefined ? (raw.body as Record<string, unknown>) : new JsonText(raw.text);
+    return passThrough(raw);
   }
   const { response } = result;
   const content = response.content.map(contentBlock);

@@ -4,7 +4,8 @@ import {
   type ChatRequest,
   type ChatResult,
   type FinishReason,
-  JsonText,
+  type JsonText,
+  passThrough,
   type Usage,
 } from '../../core/ir/index.ts';
 
@@ -13,8 +14,7 @@ export function encodeChatResponse(
   _req: ChatRequest,
 ): Record<string, unknown> | JsonText {
   const raw = result.raw;
-  if (raw?.dialect === 'openai' && isObject(raw.body))
-    return raw.text === undefined ? raw.body : new JsonText(raw.text);
+  if (raw?.dialect === 'openai' && isObject(raw.body)) return passThrough(raw);
   const { response } = result;
   let text = '';
   let reasoning = '';

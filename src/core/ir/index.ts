@@ -168,6 +168,11 @@ export class JsonText {
   }
 }
 
+/** A same-dialect answer for the caller: the text it came as when kept, else its parsed body. */
+export function passThrough(raw: RawBody): Record<string, unknown> | JsonText {
+  return raw.text === undefined ? (raw.body as Record<string, unknown>) : new JsonText(raw.text);
+}
+
 export interface ChatResult {
   response: ChatResponse;
   raw?: RawBody;
