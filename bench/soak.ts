@@ -20,8 +20,8 @@ export interface SoakResult {
   rss: { startMb: number; endMb: number; maxMb: number; slopeMbPerMinute: number };
   /**
    * The live heap after a full collection, from heap snapshots the gateway writes on SIGUSR2: one
-   * minute in, and near the end. The heap in use between collections holds garbage V8 has not
-   * yet collected, so only this tells a leak of objects from the allocator settling.
+   * minute in, and once the load has ended. The heap in use between collections holds garbage V8
+   * has not yet collected, so only this tells a leak of objects from the allocator settling.
    */
   liveHeap: { firstMb: number; lastMb: number; firstAtSeconds: number; lastAtSeconds: number };
   /** RSS (and heap in use, when /metrics answered) every 5 s from the start of the measured run. */
@@ -88,7 +88,7 @@ export async function runSoak(context: Context, seconds: number): Promise<SoakRe
   const snapshots = mkdtempSync(join(tmpdir(), 'gatehouse-soak-'));
   const gateway = await startGateway(context, 'soak', { heapSnapshotDir: snapshots });
   const live: Array<{ seconds: number; mb: number }> = [];
-  const snapshotTimers: NodeJS.Timeout[] = [];
+  let firstSnapshot: NodeJS.Timeout | undefined;
   const snapshot = async () => {
     const seconds = (performance.now() - startedAt) / 1000;
     const mb = await liveHeapMb(gateway.pid, snapshots);
@@ -119,7 +119,7 @@ export async function runSoak(context: Context, seconds: number): Promise<SoakRe
           void sample();
           // One minute in, once caches and pools have filled; the other comes after the load. Taking
           // one raises RSS for good, so the growth over the last half is read well after the first.
-          snapshotTimers.push(setTimeout(() => void snapshot(), Math.min(60, seconds / 4) * 1000));
+          firstSnapshot = setTimeout(() => void snapshot(), Math.min(60, seconds / 4) * 1000);
           timer = setInterval(async () => {
             await sample();
             const last = samples.at(-1);
@@ -162,7 +162,7 @@ export async function runSoak(context: Context, seconds: number): Promise<SoakRe
     };
   } finally {
     clearInterval(timer);
-    for (const t of snapshotTimers) clearTimeout(t);
+    clearTimeout(firstSnapshot);
     await gateway.stop();
     rmSync(snapshots, { recursive: true, force: true });
   }
