@@ -19,12 +19,15 @@ export function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / clockTicks;
 }
 
-/** Resident memory now and its peak since the process started, in MB. */
-export function memoryMb(pid: number): { rss: number; peak: number } {
+/**
+ * Resident memory now and its peak since the process started, in MB; `anon` is the part that is
+ * the process's own (heap, malloc), `file` the part mapped from files (code, shared libraries).
+ */
+export function memoryMb(pid: number): { rss: number; peak: number; anon: number; file: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (name: string) =>
-    Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN);
-  return { rss: kb('VmRSS') / 1024, peak: kb('VmHWM') / 1024 };
+  const mb = (name: string) =>
+    Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN) / 1024;
+  return { rss: mb('VmRSS'), peak: mb('VmHWM'), anon: mb('RssAnon'), file: mb('RssFile') + mb('RssShmem') };
 }
 
 /** Polls a process's resident memory to find the peak of one stretch of load. */

@@ -302,6 +302,13 @@ export function soakMarkdown(info: RunInfo, soak: SoakResult): string {
     },
     {
       scenario: title,
+      figure: 'of that slope: V8 heap reserved / other own memory (malloc) / file-backed, MB/min',
+      gateway: [soak.slopes.v8HeapMbPerMinute, soak.slopes.otherAnonMbPerMinute, soak.slopes.fileMbPerMinute]
+        .map((x) => num(x, 2))
+        .join(' / '),
+    },
+    {
+      scenario: title,
       figure: `live heap after a full collection, at ${num(soak.liveHeap.firstAtSeconds)} s / ${num(soak.liveHeap.lastAtSeconds)} s, MB`,
       gateway: `${num(soak.liveHeap.firstMb, 1)} / ${num(soak.liveHeap.lastMb, 1)}`,
       versus: !Number.isFinite(soak.liveHeap.lastMb - soak.liveHeap.firstMb)
@@ -311,7 +318,9 @@ export function soakMarkdown(info: RunInfo, soak: SoakResult): string {
           : 'no growth',
     },
   ];
-  const samples = soak.samples.map((s) => `${num(s.seconds)} s: ${num(s.mb, 1)}`).join(', ');
+  const samples = soak.samples
+    .map((s) => `${num(s.seconds)} s: ${num(s.mb, 1)} (${num(s.heapTotalMb ?? Number.NaN, 1)})`)
+    .join(', ');
   const stopped = soak.stoppedEarly
     ? [`**Stopped after ${num(soak.seconds)} s: ${soak.stoppedEarly}.**`, '']
     : [];
@@ -321,7 +330,7 @@ export function soakMarkdown(info: RunInfo, soak: SoakResult): string {
     ...stopped,
     table(rows),
     '',
-    `RSS samples (MB): ${samples}`,
+    `RSS samples, with the V8 heap reserved in brackets (MB): ${samples}`,
     '',
   ].join('\n');
 }

@@ -19,34 +19,55 @@ export interface SoakResult {
   stoppedEarly?: string;
   rss: { startMb: number; endMb: number; maxMb: number; slopeMbPerMinute: number };
   /**
+   * Where the RSS growth over the last half went, MB/min: the V8 heap V8 has reserved, the rest of
+   * the process's own memory (malloc: SQLite's cache, buffers, native code), and file-backed pages.
+   */
+  slopes: { v8HeapMbPerMinute: number; otherAnonMbPerMinute: number; fileMbPerMinute: number };
+  /**
    * The live heap after a full collection, from heap snapshots the gateway writes on SIGUSR2: one
    * minute in, and once the load has ended. The heap in use between collections holds garbage V8
    * has not yet collected, so only this tells a leak of objects from the allocator settling.
    */
   liveHeap: { firstMb: number; lastMb: number; firstAtSeconds: number; lastAtSeconds: number };
-  /** RSS (and heap in use, when /metrics answered) every 5 s from the start of the measured run. */
-  samples: Array<{ seconds: number; mb: number; heapMb?: number }>;
+  /** Every 5 s from the start of the measured run: RSS and its parts, and the V8 heap from /metrics. */
+  samples: SoakSample[];
+}
+
+export interface SoakSample {
+  seconds: number;
+  /** RSS, MB. */
+  mb: number;
+  anonMb: number;
+  fileMb: number;
+  /** V8 heap in use and reserved, MB, when /metrics answered. */
+  heapMb?: number;
+  heapTotalMb?: number;
 }
 
 /** Least-squares slope of the samples in the last half of the run, MB per minute. */
-export function lateSlope(samples: SoakResult['samples'], seconds: number): number {
-  const late = samples.filter((s) => s.seconds >= seconds / 2);
+export function lateSlope(
+  samples: SoakSample[],
+  seconds: number,
+  mb: (sample: SoakSample) => number = (s) => s.mb,
+): number {
+  const late = samples.filter((s) => s.seconds >= seconds / 2 && Number.isFinite(mb(s)));
   if (late.length < 2) return Number.NaN;
   const meanT = late.reduce((sum, s) => sum + s.seconds, 0) / late.length;
-  const meanMb = late.reduce((sum, s) => sum + s.mb, 0) / late.length;
-  const covariance = late.reduce((sum, s) => sum + (s.seconds - meanT) * (s.mb - meanMb), 0);
+  const meanMb = late.reduce((sum, s) => sum + mb(s), 0) / late.length;
+  const covariance = late.reduce((sum, s) => sum + (s.seconds - meanT) * (mb(s) - meanMb), 0);
   const variance = late.reduce((sum, s) => sum + (s.seconds - meanT) ** 2, 0);
   return (covariance / variance) * 60;
 }
 
-const heapMetric = /^gatehouse_process_nodejs_heap_size_used_bytes (\S+)/m;
-
-async function heapUsedMb(url: string): Promise<number> {
+/** The V8 heap in use and reserved, MB, from the gateway's own /metrics. */
+async function heapMb(url: string): Promise<{ heapMb?: number; heapTotalMb?: number }> {
   try {
     const text = await (await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(2000) })).text();
-    return Number(heapMetric.exec(text)?.[1]) / 1024 / 1024;
+    const metric = (name: string) =>
+      Number(new RegExp(`^gatehouse_process_nodejs_${name} (\\S+)`, 'm').exec(text)?.[1]) / 1024 / 1024;
+    return { heapMb: metric('heap_size_used_bytes'), heapTotalMb: metric('heap_size_total_bytes') };
   } catch {
-    return Number.NaN;
+    return {};
   }
 }
 
@@ -95,13 +116,13 @@ export async function runSoak(context: Context, seconds: number): Promise<SoakRe
     live.push({ seconds, mb });
     console.log(`  ${seconds.toFixed(0)} s  live heap after a full collection ${mb.toFixed(1)} MB`);
   };
-  const samples: SoakResult['samples'] = [];
+  const samples: SoakSample[] = [];
   let startedAt = 0;
   const sample = async () => {
     if (gateway.memoryGuard.aborted) return;
-    const at = { seconds: (performance.now() - startedAt) / 1000, mb: memoryMb(gateway.pid).rss };
-    const heapMb = await heapUsedMb(gateway.url);
-    samples.push(Number.isFinite(heapMb) ? { ...at, heapMb } : at);
+    const { rss, anon, file } = memoryMb(gateway.pid);
+    const at = { seconds: (performance.now() - startedAt) / 1000, mb: rss, anonMb: anon, fileMb: file };
+    samples.push({ ...at, ...(await heapMb(gateway.url)) });
   };
   let timer: NodeJS.Timeout | undefined;
   try {
@@ -125,7 +146,7 @@ export async function runSoak(context: Context, seconds: number): Promise<SoakRe
             const last = samples.at(-1);
             if (last)
               console.log(
-                `  ${last.seconds.toFixed(0)} s  RSS ${last.mb.toFixed(1)} MB  heap in use ${last.heapMb?.toFixed(1) ?? '?'} MB`,
+                `  ${last.seconds.toFixed(0)} s  RSS ${last.mb.toFixed(1)} MB (file ${last.fileMb.toFixed(1)})  V8 heap in use ${last.heapMb?.toFixed(1) ?? '?'} of ${last.heapTotalMb?.toFixed(1) ?? '?'} MB`,
               );
           }, 5000);
         },
@@ -151,6 +172,11 @@ export async function runSoak(context: Context, seconds: number): Promise<SoakRe
         endMb: mbs.at(-1) ?? Number.NaN,
         maxMb: Math.max(...mbs),
         slopeMbPerMinute: lateSlope(samples, ran),
+      },
+      slopes: {
+        v8HeapMbPerMinute: lateSlope(samples, ran, (s) => s.heapTotalMb ?? Number.NaN),
+        otherAnonMbPerMinute: lateSlope(samples, ran, (s) => s.anonMb - (s.heapTotalMb ?? Number.NaN)),
+        fileMbPerMinute: lateSlope(samples, ran, (s) => s.fileMb),
       },
       liveHeap: {
         firstMb: live[0]?.mb ?? Number.NaN,
