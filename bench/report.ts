@@ -288,7 +288,15 @@ export function soakMarkdown(info: RunInfo, soak: SoakResult): string {
   const title = `soak, chat c=64, ${num(soak.seconds)} s`;
   const rows: Row[] = [
     { scenario: title, figure: 'throughput, req/s', gateway: num(soak.rps) },
-    { scenario: title, figure: 'errors (non-2xx + socket)', gateway: num(soak.non2xx + soak.errors) },
+    {
+      scenario: title,
+      figure: 'errors (non-2xx + socket)',
+      gateway: num(soak.non2xx + soak.errors),
+      versus: Object.entries(soak.statuses ?? {})
+        .filter(([code]) => !code.startsWith('2'))
+        .map(([code, count]) => `${num(count)} × ${code}`)
+        .join(', '),
+    },
     {
       scenario: title,
       figure: 'RSS start / end / max, MB',

@@ -14,6 +14,8 @@ export interface SoakResult {
   seconds: number;
   rps: number;
   non2xx: number;
+  /** Answers by status code. */
+  statuses: Record<string, number>;
   errors: number;
   /** Why the soak ended before its time, when it did. */
   stoppedEarly?: string;
@@ -165,6 +167,9 @@ export async function runSoak(context: Context, seconds: number): Promise<SoakRe
       seconds: ran,
       rps: result?.rps ?? Number.NaN,
       non2xx: result?.non2xx ?? Number.NaN,
+      statuses: Object.fromEntries(
+        Object.entries(result?.statuses ?? {}).map(([code, p]) => [code, p.count]),
+      ),
       errors: result?.errors ?? Number.NaN,
       ...(result ? {} : { stoppedEarly: (gateway.memoryGuard.reason as Error).message }),
       rss: {
