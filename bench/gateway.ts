@@ -43,6 +43,8 @@ export interface GatewayOptions {
   cpu?: number;
   /** server.max_in_flight; the gateway's default when absent. */
   maxInFlight?: number;
+  /** server.max_event_loop_lag_ms; the gateway's default when absent. */
+  maxEventLoopLagMs?: number;
   /** Where --cpu-prof writes the profile, when profiling. */
   profileDir?: string;
   /** Where heap snapshots go when the gateway gets SIGUSR2 (the soak's live-heap check). */
@@ -63,9 +65,12 @@ export interface GatewayUnderTest {
   stop(): Promise<void>;
 }
 
-function benchConfig(upstreamUrl: string, maxInFlight: number | undefined) {
+function benchConfig(upstreamUrl: string, server: Pick<GatewayOptions, 'maxInFlight' | 'maxEventLoopLagMs'>) {
   return {
-    ...(maxInFlight ? { server: { max_in_flight: maxInFlight } } : {}),
+    server: {
+      ...(server.maxInFlight ? { max_in_flight: server.maxInFlight } : {}),
+      ...(server.maxEventLoopLagMs ? { max_event_loop_lag_ms: server.maxEventLoopLagMs } : {}),
+    },
     providers: {
       upstream: process.env.BENCH_MOCK
         ? { type: 'mock', latency_ms: Number(process.env.BENCH_MOCK) }
@@ -119,7 +124,7 @@ export async function startGatewayUnderTest(options: GatewayOptions): Promise<Ga
   const dir = mkdtempSync(join(tmpdir(), 'gatehouse-bench-'));
   // JSON is YAML, so the config file needs no serialiser of its own.
   const configFile = join(dir, 'gatehouse.yaml');
-  writeFileSync(configFile, JSON.stringify(benchConfig(options.upstreamUrl, options.maxInFlight), null, 2));
+  writeFileSync(configFile, JSON.stringify(benchConfig(options.upstreamUrl, options), null, 2));
   const database = options.store === 'postgres' ? await createDatabase() : undefined;
   const masterKey = `gh-bench-master-${randomBytes(16).toString('hex')}`;
   const env: NodeJS.ProcessEnv = {

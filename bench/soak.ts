@@ -109,7 +109,12 @@ async function liveHeapMb(pid: number, dir: string): Promise<number> {
 
 export async function runSoak(context: Context, seconds: number): Promise<SoakResult> {
   const snapshots = mkdtempSync(join(tmpdir(), 'gatehouse-soak-'));
-  const gateway = await startGateway(context, 'soak', { heapSnapshotDir: snapshots });
+  // A heap snapshot stops the event loop for a second or more on a slow host, and the lag guard
+  // would then shed the requests waiting meanwhile: the soak measures memory, so it waits longer.
+  const gateway = await startGateway(context, 'soak', {
+    heapSnapshotDir: snapshots,
+    maxEventLoopLagMs: 30_000,
+  });
   const live: Array<{ seconds: number; mb: number }> = [];
   let firstSnapshot: NodeJS.Timeout | undefined;
   const snapshot = async () => {

@@ -66,7 +66,7 @@ export function loadJob(
 export function startGateway(
   context: Context,
   label: string,
-  extra: { maxInFlight?: number; heapSnapshotDir?: string } = {},
+  extra: { maxInFlight?: number; maxEventLoopLagMs?: number; heapSnapshotDir?: string } = {},
 ): Promise<GatewayUnderTest> {
   return startGatewayUnderTest({
     ...extra,
