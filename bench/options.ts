@@ -1,11 +1,14 @@
 // The harness's command line.
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { scenarios } from './scenarios.ts';
+
+export const defaultResultsDir = new URL('./results/', import.meta.url).pathname;
 
 export const usage = `Usage: npm run bench -- [options]
 
 Measures the mock upstream directly and then through Gatehouse, scenario by scenario, and writes
-bench/results/<date>-<commit>.json|md and bench/results/latest.json|md.
+bench/results/<date>-<commit>.json|md and bench/results/latest.json|md (--results changes where).
 
 Options:
   --duration S        seconds measured per scenario and per side (default 10)
@@ -27,6 +30,7 @@ Options:
                       JavaScript a package install runs (built into bench/.build first)
   --profile           start the gateway with --cpu-prof; profiles go to bench/results/profiles
                       (see bench/profile.md)
+  --results DIR       write the results files (and profiles) to DIR instead of bench/results
   -h, --help          this text
 
 Exits 1 when a scenario had errors (non-2xx answers or socket errors); a missed target is reported,
@@ -48,6 +52,8 @@ export interface BenchOptions {
   only?: string[];
   /** Run src/cli/main.ts (Node strips the types) instead of the compiled build. */
   source: boolean;
+  /** Where the results files go. */
+  resultsDir: string;
 }
 
 function positive(name: string, text: string | undefined, fallback: number): number {
@@ -75,6 +81,7 @@ export function parseOptions(argv: string[]): BenchOptions | undefined {
       profile: { type: 'boolean', default: false },
       source: { type: 'boolean', default: false },
       only: { type: 'string' },
+      results: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -101,5 +108,6 @@ export function parseOptions(argv: string[]): BenchOptions | undefined {
     quick,
     source: values.source,
     ...(only ? { only } : {}),
+    resultsDir: values.results ? resolve(values.results) : defaultResultsDir,
   };
 }

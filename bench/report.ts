@@ -7,8 +7,6 @@ import type { Machine } from './proc.ts';
 import type { SoakResult } from './soak.ts';
 import type { ScenarioResult, SuiteResult } from './suite.ts';
 
-export const resultsDir = new URL('./results/', import.meta.url).pathname;
-
 export interface RunInfo {
   date: string;
   commit: string;
@@ -343,8 +341,14 @@ export function soakMarkdown(info: RunInfo, soak: SoakResult): string {
   ].join('\n');
 }
 
-/** Writes <name>.json and <name>.md, and copies them to <latest>.json and <latest>.md. */
-export function writeResults(name: string, latest: string, json: unknown, markdown: string): string[] {
+/** Writes <name>.json and <name>.md in dir, and copies them to <latest>.json and <latest>.md. */
+export function writeResults(
+  resultsDir: string,
+  name: string,
+  latest: string,
+  json: unknown,
+  markdown: string,
+): string[] {
   mkdirSync(resultsDir, { recursive: true });
   const paths: string[] = [];
   for (const [ext, text] of [

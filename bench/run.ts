@@ -7,7 +7,8 @@ import { parseOptions, usage } from './options.ts';
 import { runOverload } from './overload.ts';
 import { gitCommit, machine } from './proc.ts';
 import { choosePinning, startUpstream } from './processes.ts';
-import { type RunInfo, resultsDir, soakMarkdown, suiteMarkdown, verdicts, writeResults } from './report.ts';
+import { join } from 'node:path';
+import { type RunInfo, soakMarkdown, suiteMarkdown, verdicts, writeResults } from './report.ts';
 import { streamChunkCounts } from './scenarios.ts';
 import { runSoak } from './soak.ts';
 import { type Context, runSuite } from './suite.ts';
@@ -44,7 +45,7 @@ const info: RunInfo = {
     ? 'TypeScript sources (src/cli/main.ts)'
     : 'compiled JavaScript, as a package install runs it',
 };
-const profileDir = options.profile ? `${resultsDir}profiles` : undefined;
+const profileDir = options.profile ? join(options.resultsDir, 'profiles') : undefined;
 const stem = `${info.date.slice(0, 10)}-${commit}${options.store === 'postgres' ? '-postgres' : ''}`;
 
 console.log(`Machine: ${info.machine.cpu}, ${info.machine.cores} cores; Node ${info.machine.node}`);
@@ -68,7 +69,7 @@ try {
     console.log(`Soak: chat c=64 for ${options.soak} s`);
     const soak = await runSoak(context, options.soak);
     markdown = soakMarkdown(info, soak);
-    paths = writeResults(`${stem}-soak`, 'latest-soak', { ...info, soak }, markdown);
+    paths = writeResults(options.resultsDir, `${stem}-soak`, 'latest-soak', { ...info, soak }, markdown);
   } else {
     const suite = await runSuite(context);
     const targets = verdicts(suite);
@@ -83,7 +84,13 @@ try {
     // The README links latest.md: the embedded store, as the targets are set. A PostgreSQL run keeps
     // its own latest.
     const latest = options.store === 'postgres' ? 'latest-postgres' : 'latest';
-    paths = writeResults(stem, latest, { ...info, ...suite, targets, overload }, markdown);
+    paths = writeResults(
+      options.resultsDir,
+      stem,
+      latest,
+      { ...info, ...suite, targets, overload },
+      markdown,
+    );
     const failed = suite.scenarios.filter((r) => errorCount(r.direct) + errorCount(r.gateway) > 0);
     if (failed.length > 0) {
       console.error(`\n!!! ERRORS (non-2xx or socket) in: ${failed.map((r) => r.scenario.title).join(', ')}`);
