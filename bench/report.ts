@@ -290,7 +290,7 @@ export function soakMarkdown(info: RunInfo, soak: SoakResult): string {
       scenario: title,
       figure: 'errors (non-2xx + socket)',
       gateway: num(soak.non2xx + soak.errors),
-      versus: Object.entries(soak.statuses ?? {})
+      versus: Object.entries(soak.statuses)
         .filter(([code]) => !code.startsWith('2'))
         .map(([code, count]) => `${num(count)} × ${code}`)
         .join(', '),

@@ -1,13 +1,13 @@
 // `npm run bench`: the mock upstream measured directly and then through Gatehouse, scenario by
 // scenario, so that every figure is read against a baseline taken on the same machine minutes
 // apart. See bench/README.md.
+import { join } from 'node:path';
 import { errorCount } from './format.ts';
 import { buildGateway } from './gateway.ts';
 import { parseOptions, usage } from './options.ts';
 import { runOverload } from './overload.ts';
 import { gitCommit, machine } from './proc.ts';
 import { choosePinning, startUpstream } from './processes.ts';
-import { join } from 'node:path';
 import { type RunInfo, soakMarkdown, suiteMarkdown, verdicts, writeResults } from './report.ts';
 import { streamChunkCounts } from './scenarios.ts';
 import { runSoak } from './soak.ts';

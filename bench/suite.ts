@@ -1,7 +1,7 @@
 // The scenarios, each measured straight at the upstream and then through one gateway, minutes
 // apart on the same machine, so that every figure can be read against its own baseline.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type GatewayUnderTest, startGatewayUnderTest } from './gateway.ts';
+import { type GatewayOptions, type GatewayUnderTest, startGatewayUnderTest } from './gateway.ts';
 import type { LoadJob, LoadResult } from './load.ts';
 import type { BenchOptions } from './options.ts';
 import { cpuSeconds, memoryMb, RssWatch } from './proc.ts';
@@ -66,7 +66,7 @@ export function loadJob(
 export function startGateway(
   context: Context,
   label: string,
-  extra: { maxInFlight?: number; maxEventLoopLagMs?: number; heapSnapshotDir?: string } = {},
+  extra: Pick<GatewayOptions, 'maxInFlight' | 'maxEventLoopLagMs' | 'heapSnapshotDir'> = {},
 ): Promise<GatewayUnderTest> {
   return startGatewayUnderTest({
     ...extra,
