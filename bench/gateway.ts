@@ -14,6 +14,7 @@ import { gatewayModels, upstreamModels } from './scenarios.ts';
 export const postgresServer = 'postgres://postgres@127.0.0.1:5432';
 export const redisUrl = 'redis://127.0.0.1:6379';
 const sourceCli = new URL('../src/cli/main.ts', import.meta.url).pathname;
+const liveHeapPreload = new URL('./live-heap.ts', import.meta.url).href;
 const buildDir = new URL('./.build/', import.meta.url).pathname;
 
 /**
@@ -47,8 +48,8 @@ export interface GatewayOptions {
   maxEventLoopLagMs?: number;
   /** Where --cpu-prof writes the profile, when profiling. */
   profileDir?: string;
-  /** Where heap snapshots go when the gateway gets SIGUSR2 (the soak's live-heap check). */
-  heapSnapshotDir?: string;
+  /** Where the gateway writes its live heap when it gets SIGUSR2 (the soak's check; live-heap.ts). */
+  liveHeapFile?: string;
   /** Names the profile file. */
   label: string;
   /** RSS at which the gateway is killed to protect the machine, MB. */
@@ -135,8 +136,9 @@ export async function startGatewayUnderTest(options: GatewayOptions): Promise<Ga
   };
   if (database) env.GATEHOUSE_REDIS_URL = redisUrl;
   const nodeFlags: string[] = [];
-  if (options.heapSnapshotDir) {
-    nodeFlags.push('--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${options.heapSnapshotDir}`);
+  if (options.liveHeapFile) {
+    nodeFlags.push('--expose-gc', '--import', liveHeapPreload);
+    env.BENCH_LIVE_HEAP_FILE = options.liveHeapFile;
   }
   if (options.profileDir) {
     mkdirSync(options.profileDir, { recursive: true });

@@ -318,7 +318,7 @@ export function soakMarkdown(info: RunInfo, soak: SoakResult): string {
       figure: `live heap after a full collection, at ${num(soak.liveHeap.firstAtSeconds)} s / ${num(soak.liveHeap.lastAtSeconds)} s, MB`,
       gateway: `${num(soak.liveHeap.firstMb, 1)} / ${num(soak.liveHeap.lastMb, 1)}`,
       versus: !Number.isFinite(soak.liveHeap.lastMb - soak.liveHeap.firstMb)
-        ? 'no snapshot'
+        ? 'not measured'
         : soak.liveHeap.lastMb - soak.liveHeap.firstMb > Math.max(2, soak.liveHeap.firstMb * 0.1)
           ? '**growing** (over 10%)'
           : 'no growth',

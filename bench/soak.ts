@@ -1,6 +1,6 @@
 // Soak: the c=64 chat scenario for a long stretch, the gateway's RSS sampled every 5 s. Memory that
 // still climbs over the second half of the run, after caches and pools have filled, is a leak.
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -26,8 +26,8 @@ export interface SoakResult {
    */
   slopes: { v8HeapMbPerMinute: number; otherAnonMbPerMinute: number; fileMbPerMinute: number };
   /**
-   * The live heap after a full collection, from heap snapshots the gateway writes on SIGUSR2: one
-   * minute in, and once the load has ended. The heap in use between collections holds garbage V8
+   * The live heap after a full collection, which the gateway reports on SIGUSR2: one minute in, and
+   * once the load has ended. The heap in use between collections holds garbage V8
    * has not yet collected, so only this tells a leak of objects from the allocator settling.
    */
   liveHeap: { firstMb: number; lastMb: number; firstAtSeconds: number; lastAtSeconds: number };
@@ -73,53 +73,29 @@ async function heapMb(url: string): Promise<{ heapMb?: number; heapTotalMb?: num
   }
 }
 
-/** Live bytes in a V8 heap snapshot: the sum of its nodes' own sizes, MB. */
-function snapshotLiveMb(file: string): number {
-  const snapshot = JSON.parse(readFileSync(file, 'utf8')) as {
-    snapshot: { meta: { node_fields: string[] } };
-    nodes: number[];
-  };
-  const fields = snapshot.snapshot.meta.node_fields;
-  const selfSize = fields.indexOf('self_size');
-  let bytes = 0;
-  for (let i = selfSize; i < snapshot.nodes.length; i += fields.length) bytes += snapshot.nodes[i]!;
-  return bytes / 1024 / 1024;
-}
-
-/** Asks the gateway for a heap snapshot (it collects garbage first) and measures it. */
-async function liveHeapMb(pid: number, dir: string): Promise<number> {
-  const before = new Set(readdirSync(dir));
+/** Asks the gateway to collect all garbage and report the heap still in use (live-heap.ts), MB. */
+async function liveHeapMb(pid: number, file: string): Promise<number> {
+  rmSync(file, { force: true });
   process.kill(pid, 'SIGUSR2');
-  // The file appears at once and grows while V8 writes it: wait until its size holds still.
-  let size = -1;
-  for (let i = 0; i < 120; i++) {
-    await sleep(500);
-    const file = readdirSync(dir).find((f) => !before.has(f) && f.endsWith('.heapsnapshot'));
-    if (!file) continue;
-    const now = statSync(join(dir, file)).size;
-    if (now > 0 && now === size) {
-      const mb = snapshotLiveMb(join(dir, file));
-      rmSync(join(dir, file));
-      return mb;
-    }
-    size = now;
+  for (let i = 0; i < 100; i++) {
+    await sleep(100);
+    const bytes = Number(existsSync(file) ? readFileSync(file, 'utf8') : Number.NaN);
+    if (bytes > 0) return bytes / 1024 / 1024;
   }
   return Number.NaN;
 }
 
 export async function runSoak(context: Context, seconds: number): Promise<SoakResult> {
-  const snapshots = mkdtempSync(join(tmpdir(), 'gatehouse-soak-'));
-  // A heap snapshot stops the event loop for a second or more on a slow host, and the lag guard
-  // would then shed the requests waiting meanwhile: the soak measures memory, so it waits longer.
-  const gateway = await startGateway(context, 'soak', {
-    heapSnapshotDir: snapshots,
-    maxEventLoopLagMs: 30_000,
-  });
+  const dir = mkdtempSync(join(tmpdir(), 'gatehouse-soak-'));
+  const liveHeapFile = join(dir, 'live-heap');
+  // A full collection stops the event loop for a moment, and the lag guard would then shed the
+  // requests waiting meanwhile: the soak measures memory, so it waits longer.
+  const gateway = await startGateway(context, 'soak', { liveHeapFile, maxEventLoopLagMs: 30_000 });
   const live: Array<{ seconds: number; mb: number }> = [];
-  let firstSnapshot: NodeJS.Timeout | undefined;
-  const snapshot = async () => {
+  let firstLiveHeap: NodeJS.Timeout | undefined;
+  const measureLiveHeap = async () => {
     const seconds = (performance.now() - startedAt) / 1000;
-    const mb = await liveHeapMb(gateway.pid, snapshots);
+    const mb = await liveHeapMb(gateway.pid, liveHeapFile);
     live.push({ seconds, mb });
     console.log(`  ${seconds.toFixed(0)} s  live heap after a full collection ${mb.toFixed(1)} MB`);
   };
@@ -145,9 +121,8 @@ export async function runSoak(context: Context, seconds: number): Promise<SoakRe
         () => {
           startedAt = performance.now();
           void sample();
-          // One minute in, once caches and pools have filled; the other comes after the load. Taking
-          // one raises RSS for good, so the growth over the last half is read well after the first.
-          firstSnapshot = setTimeout(() => void snapshot(), Math.min(60, seconds / 4) * 1000);
+          // One minute in, once caches and pools have filled; the other comes after the load.
+          firstLiveHeap = setTimeout(() => void measureLiveHeap(), Math.min(60, seconds / 4) * 1000);
           timer = setInterval(async () => {
             await sample();
             const last = samples.at(-1);
@@ -165,7 +140,7 @@ export async function runSoak(context: Context, seconds: number): Promise<SoakRe
     }
     clearInterval(timer);
     await sample();
-    if (!gateway.memoryGuard.aborted) await snapshot();
+    if (!gateway.memoryGuard.aborted) await measureLiveHeap();
     const mbs = samples.map((s) => s.mb);
     const ran = result?.seconds ?? samples.at(-1)?.seconds ?? 0;
     return {
@@ -198,8 +173,8 @@ export async function runSoak(context: Context, seconds: number): Promise<SoakRe
     };
   } finally {
     clearInterval(timer);
-    clearTimeout(firstSnapshot);
+    clearTimeout(firstLiveHeap);
     await gateway.stop();
-    rmSync(snapshots, { recursive: true, force: true });
+    rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -66,7 +66,7 @@ export function loadJob(
 export function startGateway(
   context: Context,
   label: string,
-  extra: Pick<GatewayOptions, 'maxInFlight' | 'maxEventLoopLagMs' | 'heapSnapshotDir'> = {},
+  extra: Pick<GatewayOptions, 'maxInFlight' | 'maxEventLoopLagMs' | 'liveHeapFile'> = {},
 ): Promise<GatewayUnderTest> {
   return startGatewayUnderTest({
     ...extra,

@@ -96,7 +96,7 @@ test('a short soak reports RSS, its parts, the live heap and the answers by stat
   for (const sample of soak.samples) assert.ok(positive(sample.mb) && positive(sample.anonMb));
   assert.ok(
     positive(soak.liveHeap.firstMb) && positive(soak.liveHeap.lastMb),
-    'both heap snapshots measured',
+    'the live heap measured at both points',
   );
   assert.equal(soak.non2xx + soak.errors, 0);
   assert.ok(positive(soak.statuses['200']));
