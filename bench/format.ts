@@ -23,7 +23,12 @@ export function errorCount(side: Side): number {
   );
 }
 
-export function describeLoad(side: Side, cpuUsPerRequest: number, rssPeakMb: number): string {
+export function describeLoad(
+  side: Side,
+  cpuUsPerRequest: number,
+  allocKbPerRequest: number,
+  rssPeakMb: number,
+): string {
   const t = side.throughput;
   const parts = [`${num(t.rps)} req/s`, `p50 ${ms(t.latency.p50)} ms`, `p99 ${ms(t.latency.p99)} ms`];
   if (side.firstByte) {
@@ -32,6 +37,7 @@ export function describeLoad(side: Side, cpuUsPerRequest: number, rssPeakMb: num
     );
   }
   if (Number.isFinite(cpuUsPerRequest)) parts.push(`CPU ${num(cpuUsPerRequest)} µs/req`);
+  if (Number.isFinite(allocKbPerRequest)) parts.push(`heap ${num(allocKbPerRequest, 1)} KB/req`);
   if (Number.isFinite(rssPeakMb)) parts.push(`RSS peak ${num(rssPeakMb, 1)} MB`);
   const errors = errorCount(side);
   if (errors > 0) parts.push(`!!! ${errors} ERRORS (non-2xx or socket)`);

@@ -7,6 +7,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { type ProbeCommand, probe } from './probe-client.ts';
 import { memoryMb } from './proc.ts';
 import { spawnNode, stopChild, waitForLine } from './processes.ts';
 import { gatewayModels, upstreamModels } from './scenarios.ts';
@@ -14,7 +15,6 @@ import { gatewayModels, upstreamModels } from './scenarios.ts';
 export const postgresServer = 'postgres://postgres@127.0.0.1:5432';
 export const redisUrl = 'redis://127.0.0.1:6379';
 const sourceCli = new URL('../src/cli/main.ts', import.meta.url).pathname;
-const liveHeapPreload = new URL('./live-heap.ts', import.meta.url).href;
 const buildDir = new URL('./.build/', import.meta.url).pathname;
 
 /**
@@ -48,8 +48,6 @@ export interface GatewayOptions {
   maxEventLoopLagMs?: number;
   /** Where --cpu-prof writes the profile, when profiling. */
   profileDir?: string;
-  /** Where the gateway writes its live heap when it gets SIGUSR2 (the soak's check; live-heap.ts). */
-  liveHeapFile?: string;
   /** Names the profile file. */
   label: string;
   /** RSS at which the gateway is killed to protect the machine, MB. */
@@ -63,6 +61,8 @@ export interface GatewayUnderTest {
   key: string;
   /** Aborted, with the gateway killed, once its RSS passes maxRssMb. */
   memoryGuard: AbortSignal;
+  /** Asks the gateway's probe (bench/probe.js). */
+  ask(command: ProbeCommand): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -135,11 +135,9 @@ export async function startGatewayUnderTest(options: GatewayOptions): Promise<Ga
     GATEHOUSE_SPILL_DIR: join(dir, 'spill'),
   };
   if (database) env.GATEHOUSE_REDIS_URL = redisUrl;
-  const nodeFlags: string[] = [];
-  if (options.liveHeapFile) {
-    nodeFlags.push('--expose-gc', '--import', liveHeapPreload);
-    env.BENCH_LIVE_HEAP_FILE = options.liveHeapFile;
-  }
+  const probed = probe(join(dir, 'probe'));
+  Object.assign(env, probed.env);
+  const nodeFlags = [...probed.nodeFlags];
   if (options.profileDir) {
     mkdirSync(options.profileDir, { recursive: true });
     const name = `${options.label}-${new Date().toISOString().replace(/[:.]/g, '-')}.cpuprofile`;
@@ -200,7 +198,14 @@ export async function startGatewayUnderTest(options: GatewayOptions): Promise<Ga
       limits: { rpm: 10_000_000, tpm: 2_000_000_000, concurrency: 100_000 },
     });
     const created = await admin(url, masterKey, '/admin/keys', { name: 'bench-load', team: 'bench' });
-    return { url, pid: child.pid!, key: String(created.key), memoryGuard: guard.signal, stop: cleanUp };
+    return {
+      url,
+      pid: child.pid!,
+      key: String(created.key),
+      memoryGuard: guard.signal,
+      ask: (command) => probed.ask(child.pid!, command),
+      stop: cleanUp,
+    };
   } catch (err) {
     const log = stderr();
     await cleanUp();

@@ -1,9 +1,12 @@
 // The harness's child processes: each pinned to a CPU with taskset when the machine allows it,
 // talking to the harness in lines on stdout.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { availableParallelism } from 'node:os';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { LoadJob, LoadResult } from './load.ts';
+import { type ProbeCommand, probe } from './probe-client.ts';
 
 export interface Pinning {
   /** CPU of the gateway under test; undefined when nothing is pinned. */
@@ -132,16 +135,34 @@ export function startUpstream(chunkCounts: number[], cpu: number | undefined): P
 
 const bareProxyScript = new URL('./bare-proxy.ts', import.meta.url).pathname;
 
-/** The bare forwarding proxy (bench/bare-proxy.ts) in front of the upstream. */
-export function startBareProxy(
+/** The bare forwarding proxy (bench/bare-proxy.ts) in front of the upstream, with the probe loaded. */
+export async function startBareProxy(
   upstreamUrl: string,
   cpu: number | undefined,
-): Promise<Upstream & { pid: number }> {
-  return startServer('bare proxy', [bareProxyScript, '--upstream', upstreamUrl], cpu);
+): Promise<Upstream & { pid: number; ask(command: ProbeCommand): Promise<number> }> {
+  const dir = mkdtempSync(join(tmpdir(), 'gatehouse-bare-'));
+  const probed = probe(join(dir, 'probe'));
+  const server = await startServer('bare proxy', [bareProxyScript, '--upstream', upstreamUrl], cpu, {
+    nodeFlags: probed.nodeFlags,
+    env: { ...process.env, ...probed.env },
+  });
+  return {
+    ...server,
+    ask: (command) => probed.ask(server.pid, command),
+    stop: async () => {
+      await server.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
 
-async function startServer(what: string, args: string[], cpu: number | undefined) {
-  const child = spawnNode(args, { cpu });
+async function startServer(
+  what: string,
+  args: string[],
+  cpu: number | undefined,
+  spawnOptions: { nodeFlags?: string[]; env?: NodeJS.ProcessEnv } = {},
+) {
+  const child = spawnNode(args, { cpu, ...spawnOptions });
   const started = await waitForLine(child, what, (line) => JSON.parse(line).port as number | undefined);
   return { url: `http://127.0.0.1:${started.value}`, pid: child.pid!, stop: () => stopChild(child) };
 }

@@ -168,6 +168,13 @@ function scenarioRows(r: ScenarioResult, targets: Verdict[]): Row[] {
       versusBare: `+${num(r.cpuUsPerRequest - r.bareCpuUsPerRequest)}`,
       target: target('gateway CPU'),
     },
+    {
+      scenario,
+      figure: 'V8 heap allocated, KB/request',
+      bare: num(r.bareAllocKbPerRequest, 1),
+      gateway: num(r.allocKbPerRequest, 1),
+      versusBare: `+${num(r.allocKbPerRequest - r.bareAllocKbPerRequest, 1)}`,
+    },
     { scenario, figure: 'gateway RSS peak, MB', gateway: num(r.rssPeakMb, 1), target: target('RSS peak') },
     {
       scenario,

@@ -1,9 +1,5 @@
 // Soak: the c=64 chat scenario for a long stretch, the gateway's RSS sampled every 5 s. Memory that
 // still climbs over the second half of the run, after caches and pools have filled, is a leak.
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { LoadResult } from './load.ts';
 import { memoryMb } from './proc.ts';
 import { runLoad } from './processes.ts';
@@ -73,29 +69,15 @@ async function heapMb(url: string): Promise<{ heapMb?: number; heapTotalMb?: num
   }
 }
 
-/** Asks the gateway to collect all garbage and report the heap still in use (live-heap.ts), MB. */
-async function liveHeapMb(pid: number, file: string): Promise<number> {
-  rmSync(file, { force: true });
-  process.kill(pid, 'SIGUSR2');
-  for (let i = 0; i < 100; i++) {
-    await sleep(100);
-    const bytes = Number(existsSync(file) ? readFileSync(file, 'utf8') : Number.NaN);
-    if (bytes > 0) return bytes / 1024 / 1024;
-  }
-  return Number.NaN;
-}
-
 export async function runSoak(context: Context, seconds: number): Promise<SoakResult> {
-  const dir = mkdtempSync(join(tmpdir(), 'gatehouse-soak-'));
-  const liveHeapFile = join(dir, 'live-heap');
   // A full collection stops the event loop for a moment, and the lag guard would then shed the
   // requests waiting meanwhile: the soak measures memory, so it waits longer.
-  const gateway = await startGateway(context, 'soak', { liveHeapFile, maxEventLoopLagMs: 30_000 });
+  const gateway = await startGateway(context, 'soak', { maxEventLoopLagMs: 30_000 });
   const live: Array<{ seconds: number; mb: number }> = [];
   let firstLiveHeap: NodeJS.Timeout | undefined;
   const measureLiveHeap = async () => {
     const seconds = (performance.now() - startedAt) / 1000;
-    const mb = await liveHeapMb(gateway.pid, liveHeapFile);
+    const mb = (await gateway.ask('live-heap')) / 1024 / 1024;
     live.push({ seconds, mb });
     console.log(`  ${seconds.toFixed(0)} s  live heap after a full collection ${mb.toFixed(1)} MB`);
   };
@@ -175,6 +157,5 @@ export async function runSoak(context: Context, seconds: number): Promise<SoakRe
     clearInterval(timer);
     clearTimeout(firstLiveHeap);
     await gateway.stop();
-    rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { type GatewayOptions, type GatewayUnderTest, startGatewayUnderTest } from './gateway.ts';
 import type { LoadJob, LoadResult } from './load.ts';
 import type { BenchOptions } from './options.ts';
+import type { ProbeCommand } from './probe-client.ts';
 import { cpuSeconds, memoryMb, RssWatch } from './proc.ts';
 import { type Pinning, runLoad, startBareProxy } from './processes.ts';
 import { type Scenario, scenarioRequest, scenarios } from './scenarios.ts';
@@ -22,9 +23,16 @@ export interface ScenarioResult {
   bare: Side;
   /** The bare proxy's CPU time per answered request, µs. */
   bareCpuUsPerRequest: number;
+  /** What the bare proxy's V8 heap allocated per answered request, KB. */
+  bareAllocKbPerRequest: number;
   gateway: Side;
   /** Gateway CPU time (user + system, all threads) per answered request in the throughput run, µs. */
   cpuUsPerRequest: number;
+  /**
+   * What the gateway's V8 heap allocated per answered request in the same window, KB. Unlike CPU
+   * time it hardly depends on the host, so it tracks the hot path's cost from run to run.
+   */
+  allocKbPerRequest: number;
   /** Highest gateway RSS seen during the throughput run, MB. */
   rssPeakMb: number;
 }
@@ -66,7 +74,7 @@ export function loadJob(
 export function startGateway(
   context: Context,
   label: string,
-  extra: Pick<GatewayOptions, 'maxInFlight' | 'maxEventLoopLagMs' | 'liveHeapFile'> = {},
+  extra: Pick<GatewayOptions, 'maxInFlight' | 'maxEventLoopLagMs'> = {},
 ): Promise<GatewayUnderTest> {
   return startGatewayUnderTest({
     ...extra,
@@ -87,6 +95,8 @@ interface Via {
   key?: string;
   /** The process whose CPU and RSS are measured. */
   pid?: number;
+  /** Its probe (bench/probe.js), which counts what its heap allocates. */
+  ask?: (command: ProbeCommand) => Promise<number>;
   memoryGuard?: AbortSignal;
 }
 
@@ -95,7 +105,7 @@ async function measure(
   context: Context,
   scenario: Scenario,
   via: Via,
-): Promise<{ side: Side; cpuUsPerRequest: number; rssPeakMb: number }> {
+): Promise<{ side: Side; cpuUsPerRequest: number; allocKbPerRequest: number; rssPeakMb: number }> {
   const request = scenarioRequest(scenario, via.url, via.key);
   const watch = new RssWatch();
   let cpuAtStart = 0;
@@ -107,16 +117,19 @@ async function measure(
       if (pid === undefined) return;
       cpuAtStart = cpuSeconds(pid);
       watch.start(pid);
+      void via.ask?.('alloc-start');
     },
     via.memoryGuard,
   );
   let cpuUsPerRequest = Number.NaN;
+  let allocKbPerRequest = Number.NaN;
   let rssPeakMb = Number.NaN;
   if (pid !== undefined) {
     rssPeakMb = watch.stop();
     // The request log is written in batches after the answers: let the last one land in the window.
     await sleep(300);
     cpuUsPerRequest = ((cpuSeconds(pid) - cpuAtStart) * 1e6) / throughput.completed;
+    if (via.ask) allocKbPerRequest = (await via.ask('alloc-stop')) / 1024 / throughput.completed;
   }
   const firstByte = scenario.firstByte
     ? await runLoad(
@@ -127,8 +140,10 @@ async function measure(
       )
     : undefined;
   const side = { throughput, ...(firstByte ? { firstByte } : {}) };
-  console.log(`  ${via.name.padEnd(10)} ${describeLoad(side, cpuUsPerRequest, rssPeakMb)}`);
-  return { side, cpuUsPerRequest, rssPeakMb };
+  console.log(
+    `  ${via.name.padEnd(10)} ${describeLoad(side, cpuUsPerRequest, allocKbPerRequest, rssPeakMb)}`,
+  );
+  return { side, cpuUsPerRequest, allocKbPerRequest, rssPeakMb };
 }
 
 export async function runSuite(context: Context): Promise<SuiteResult> {
@@ -143,15 +158,17 @@ export async function runSuite(context: Context): Promise<SuiteResult> {
     for (const scenario of scenarios.filter((s) => !chosen || chosen.includes(s.id))) {
       console.log(scenario.title);
       const direct = await measure(context, scenario, { name: 'direct', url: context.upstreamUrl });
-      const floor = await measure(context, scenario, { name: 'bare proxy', url: bare.url, pid: bare.pid });
+      const floor = await measure(context, scenario, { name: 'bare proxy', ...bare });
       const through = await measure(context, scenario, { name: 'Gatehouse', ...gateway });
       results.push({
         scenario,
         direct: direct.side,
         bare: floor.side,
         bareCpuUsPerRequest: floor.cpuUsPerRequest,
+        bareAllocKbPerRequest: floor.allocKbPerRequest,
         gateway: through.side,
         cpuUsPerRequest: through.cpuUsPerRequest,
+        allocKbPerRequest: through.allocKbPerRequest,
         rssPeakMb: through.rssPeakMb,
       });
     }

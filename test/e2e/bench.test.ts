@@ -68,6 +68,7 @@ test('a short benchmark run writes every figure, against the upstream, the bare 
       assert.ok(positive(load.latency.p50) && positive(load.latency.p99));
     }
     assert.ok(positive(s.cpuUsPerRequest) && positive(s.bareCpuUsPerRequest) && positive(s.rssPeakMb));
+    assert.ok(positive(s.allocKbPerRequest) && positive(s.bareAllocKbPerRequest), 'heap allocation counted');
   }
   const stream = result.scenarios[1];
   assert.ok(positive(stream.gateway.firstByte.firstByte.p50), 'time to first byte through the gateway');
