@@ -4,7 +4,7 @@
 import type { Kysely } from 'kysely';
 import { GatehouseError } from '../core/errors/index.ts';
 import type { Schema } from '../store/schema.ts';
-import type { CounterStore, Reservation } from './counters/index.ts';
+import type { CounterDelta, CounterStore, Reservation } from './counters/index.ts';
 import { type Period, periodBounds } from './periods.ts';
 
 export interface LimitRule {
@@ -98,7 +98,8 @@ export class Governor {
         });
       } catch {
         // The store is unavailable: keep the amounts for the next flush.
-        for (const item of batch) this.#addPending(item);
+        for (const item of batch)
+          this.#addPending(budgetKey(item.scope, item.id, item.period, item.periodStart), item);
       }
     });
     return this.#flushing;
@@ -109,8 +110,8 @@ export class Governor {
     await this.flushSpend();
   }
 
-  #addPending(item: PendingSpend): void {
-    const key = `${item.scope}:${item.id}:${item.period}:${item.periodStart}`;
+  /** `key` names the budget and period: the budget's counter key. */
+  #addPending(key: string, item: PendingSpend): void {
     const seen = this.#pending.get(key);
     if (seen) {
       seen.micros += item.micros;
@@ -121,16 +122,16 @@ export class Governor {
   async admit(input: AdmissionInput): Promise<Admission> {
     const now = Date.now();
     const reservations: Reservation[] = [];
-    const kinds: string[] = [];
+    const kinds: Kind[] = [];
     for (const rule of input.limits) {
-      const base = `rl:${rule.scope}:${rule.id}`;
+      const keys = limitKeys(rule);
       if (rule.rpm !== undefined) {
-        reservations.push({ key: `${base}:rpm`, amount: 1, limit: rule.rpm, windowMs: minuteMs });
+        reservations.push({ key: keys.rpm, amount: 1, limit: rule.rpm, windowMs: minuteMs });
         kinds.push('rpm');
       }
       if (rule.tpm !== undefined) {
         reservations.push({
-          key: `${base}:tpm`,
+          key: keys.tpm,
           amount: input.worstCaseTokens,
           limit: rule.tpm,
           windowMs: minuteMs,
@@ -138,20 +139,18 @@ export class Governor {
         kinds.push('tpm');
       }
       if (rule.concurrency !== undefined) {
-        reservations.push({ key: `${base}:concurrency`, amount: 1, limit: rule.concurrency });
+        reservations.push({ key: keys.concurrency, amount: 1, limit: rule.concurrency });
         kinds.push('concurrency');
       }
     }
     // An unknown price still checks the budget is not spent (one micro-dollar), and charges nothing.
     const budgetAmount = Math.max(1, micros(input.worstCaseUsd ?? 0));
-    const budgets = input.budgets.map((rule) => ({
-      rule,
-      bounds: periodBounds(rule.period, now, this.#timeZone),
-    }));
-    for (const { rule, bounds } of budgets) {
-      const key = `budget:${rule.scope}:${rule.id}:${rule.period}:${bounds.start}`;
-      await this.#seed(key, rule, bounds.start);
-      reservations.push({ key, amount: budgetAmount, limit: rule.limitMicros });
+    const budgets: BudgetInPeriod[] = [];
+    for (const rule of input.budgets) {
+      const budget = budgetInPeriod(rule, now, this.#timeZone);
+      budgets.push(budget);
+      if (!this.#seeded.has(budget.key)) await this.#seed(budget.key, rule, budget.bounds.start);
+      reservations.push({ key: budget.key, amount: budgetAmount, limit: rule.limitMicros });
       kinds.push('budget');
     }
     if (reservations.length === 0) return { headers: {}, settle: async () => {} };
@@ -168,18 +167,20 @@ export class Governor {
       settle: async (actual) => {
         if (settled) return;
         settled = true;
-        const deltas = reservations.flatMap((r, i) => {
-          if (kinds[i] === 'tpm')
-            return [{ key: r.key, delta: actual.tokens - r.amount, windowMs: minuteMs }];
-          if (kinds[i] === 'concurrency') return [{ key: r.key, delta: -1 }];
-          if (kinds[i] === 'budget') return [{ key: r.key, delta: micros(actual.costUsd ?? 0) - r.amount }];
-          return [];
-        });
-        if (deltas.length > 0) await this.#counters.adjust(deltas);
         const spent = micros(actual.costUsd ?? 0);
+        const deltas: CounterDelta[] = [];
+        for (let i = 0; i < reservations.length; i++) {
+          const r = reservations[i]!;
+          const kind = kinds[i];
+          if (kind === 'tpm')
+            deltas.push({ key: r.key, delta: actual.tokens - r.amount, windowMs: minuteMs });
+          else if (kind === 'concurrency') deltas.push({ key: r.key, delta: -1 });
+          else if (kind === 'budget') deltas.push({ key: r.key, delta: spent - r.amount });
+        }
+        if (deltas.length > 0) await this.#counters.adjust(deltas);
         if (spent > 0) {
-          for (const { rule, bounds } of budgets) {
-            this.#addPending({
+          for (const { rule, bounds, key } of budgets) {
+            this.#addPending(key, {
               scope: rule.scope,
               id: rule.id,
               period: rule.period,
@@ -189,7 +190,8 @@ export class Governor {
             });
           }
         }
-        await this.#checkThresholds(budgets);
+        if (budgets.some(({ rule }) => rule.softThreshold !== undefined))
+          await this.#checkThresholds(budgets);
       },
     };
   }
@@ -210,12 +212,9 @@ export class Governor {
     this.#seeded.add(key);
   }
 
-  async #checkThresholds(budgets: Array<{ rule: BudgetRule; bounds: { start: number } }>): Promise<void> {
+  async #checkThresholds(budgets: BudgetInPeriod[]): Promise<void> {
     const watched = budgets.filter(({ rule }) => rule.softThreshold !== undefined);
-    if (watched.length === 0) return;
-    const keys = watched.map(
-      ({ rule, bounds }) => `budget:${rule.scope}:${rule.id}:${rule.period}:${bounds.start}`,
-    );
+    const keys = watched.map(({ key }) => key);
     const values = await this.#counters.read(keys);
     for (const [i, { rule }] of watched.entries()) {
       if (values[i]! < rule.softThreshold! * rule.limitMicros) continue;
@@ -240,12 +239,10 @@ export class Governor {
     kind: string,
     reservation: Reservation,
     resetMs: number | undefined,
-    budgets: Array<{ rule: BudgetRule; bounds: { end: number } }>,
+    budgets: BudgetInPeriod[],
   ): GatehouseError {
     if (kind === 'budget') {
-      const { rule, bounds } = budgets.find(({ rule }) =>
-        reservation.key.startsWith(`budget:${rule.scope}:${rule.id}:`),
-      )!;
+      const { rule, bounds } = budgets.find(({ key }) => key === reservation.key)!;
       const per = rule.period === 'total' ? 'in total' : `per ${rule.period}`;
       const retryAfter = rule.period === 'total' ? undefined : Math.ceil((bounds.end - Date.now()) / 1000);
       return new GatehouseError(
@@ -271,10 +268,55 @@ export class Governor {
   }
 }
 
+type Kind = 'rpm' | 'tpm' | 'concurrency' | 'budget';
+
+interface LimitKeys {
+  rpm: string;
+  tpm: string;
+  concurrency: string;
+}
+
+// Rules live as long as a principal's cache entry, so their counter keys are built once per rule
+// rather than once per request.
+const limitKeysByRule = new WeakMap<LimitRule, LimitKeys>();
+
+function limitKeys(rule: LimitRule): LimitKeys {
+  let keys = limitKeysByRule.get(rule);
+  if (!keys) {
+    const base = `rl:${rule.scope}:${rule.id}`;
+    keys = { rpm: `${base}:rpm`, tpm: `${base}:tpm`, concurrency: `${base}:concurrency` };
+    limitKeysByRule.set(rule, keys);
+  }
+  return keys;
+}
+
+interface BudgetInPeriod {
+  rule: BudgetRule;
+  bounds: { start: number; end: number };
+  /** The counter of this budget in this period. */
+  key: string;
+}
+
+const budgetKey = (scope: string, id: string, period: Period, start: number) =>
+  `budget:${scope}:${id}:${period}:${start}`;
+
+/** The budget's current period and its counter key, kept per rule until the period ends. */
+const budgetsByRule = new WeakMap<BudgetRule, BudgetInPeriod>();
+
+function budgetInPeriod(rule: BudgetRule, now: number, timeZone: string): BudgetInPeriod {
+  const bounds = periodBounds(rule.period, now, timeZone);
+  let budget = budgetsByRule.get(rule);
+  if (budget?.bounds !== bounds) {
+    budget = { rule, bounds, key: budgetKey(rule.scope, rule.id, rule.period, bounds.start) };
+    budgetsByRule.set(rule, budget);
+  }
+  return budget;
+}
+
 /** OpenAI's rate-limit headers, from the request and token counters with the least room left. */
 function rateLimitHeaders(
   reservations: Reservation[],
-  kinds: string[],
+  kinds: Kind[],
   states: Array<{ value: number; resetMs?: number }>,
 ) {
   const headers: Record<string, string> = {};

@@ -1,6 +1,6 @@
 // Who is calling, and may they use this model. A request carries the master key or a virtual key;
 // virtual keys resolve to a principal (key, team, user) whose model rules all must allow the model.
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash, hash, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Kysely } from 'kysely';
 import { GatehouseError } from '../core/errors/index.ts';
@@ -43,7 +43,8 @@ export function presentedKey(headers: IncomingHttpHeaders): string | undefined {
   return typeof apiKey === 'string' && apiKey !== '' ? apiKey.trim() : undefined;
 }
 
-const digest = (value: string) => createHash('sha256').update(value).digest();
+// One-shot hashing: no Hash object per request.
+const digest = (value: string) => hash('sha256', value, 'buffer');
 
 interface Cached {
   principal?: Principal;

@@ -59,18 +59,30 @@ function localMidnight(year: number, month: number, day: number, timeZone: strin
   return guess;
 }
 
-const recent = new Map<string, { start: number; end: number }>();
+const forever = Object.freeze({ start: 0, end: Number.MAX_SAFE_INTEGER });
+/** The period last asked for, per time zone and period. */
+const recent = new Map<string, Map<Period, { start: number; end: number }>>();
 
-/** Start and end (epoch ms) of the period containing `now`. `total` never resets. */
-export function periodBounds(period: Period, now: number, timeZone: string): { start: number; end: number } {
-  if (period === 'total') return { start: 0, end: Number.MAX_SAFE_INTEGER };
-  // Every budgeted request asks; the answer holds until the period ends.
-  const key = `${period}:${timeZone}`;
-  const known = recent.get(key);
+/**
+ * Start and end (epoch ms) of the period containing `now`. `total` never resets. Every budgeted
+ * request asks, so the answer is kept, and is the same object, until the period ends.
+ */
+export function periodBounds(
+  period: Period,
+  now: number,
+  timeZone: string,
+): Readonly<{ start: number; end: number }> {
+  if (period === 'total') return forever;
+  let zone = recent.get(timeZone);
+  if (!zone) {
+    if (recent.size > 1000) recent.clear();
+    zone = new Map();
+    recent.set(timeZone, zone);
+  }
+  const known = zone.get(period);
   if (known && known.start <= now && now < known.end) return known;
   const bounds = computeBounds(period, now, timeZone);
-  if (recent.size > 1000) recent.clear();
-  recent.set(key, bounds);
+  zone.set(period, bounds);
   return bounds;
 }
 

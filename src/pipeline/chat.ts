@@ -43,7 +43,7 @@ export async function runChat(
     allowance.input,
     allowance.output,
   );
-  for (const [name, value] of Object.entries(admission.headers)) out.setHeader(name, value);
+  for (const name in admission.headers) out.setHeader(name, admission.headers[name]!);
   try {
     await callAndAnswer(pipeline, ctx, surface, req, targets, out, new AnswerLog(bodies));
   } finally {

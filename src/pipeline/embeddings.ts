@@ -28,7 +28,7 @@ export async function runEmbeddings(
     0,
   );
   const admission = await admit(pipeline.admitter, ctx, req.model, targets, inputTokens, 0);
-  for (const [name, value] of Object.entries(admission.headers)) out.setHeader(name, value);
+  for (const name in admission.headers) out.setHeader(name, admission.headers[name]!);
   try {
     await embedAndAnswer(pipeline, ctx, surface, req, targets, out);
   } finally {

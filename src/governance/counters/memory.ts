@@ -14,11 +14,20 @@ export function createMemoryCounterStore(
   const now = options.now ?? Date.now;
   const entries = new Map<string, Entry>();
 
+  // A windowed counter's slot name changes once a window; it is kept per key rather than built anew
+  // for every request.
+  const slotNames = new Map<string, { window: number; name: string }>();
   const slot = (key: string, windowMs: number | undefined, at: number) => {
     if (!windowMs) return { name: key, until: undefined, resetMs: undefined };
     const window = Math.floor(at / windowMs);
     const until = (window + 1) * windowMs;
-    return { name: `${key}:w${window}`, until, resetMs: until - at };
+    let named = slotNames.get(key);
+    if (named?.window !== window) {
+      if (slotNames.size >= 10_000) slotNames.clear();
+      named = { window, name: `${key}:w${window}` };
+      slotNames.set(key, named);
+    }
+    return { name: named.name, until, resetMs: until - at };
   };
   const current = (name: string, at: number): number => {
     const entry = entries.get(name);
@@ -28,6 +37,11 @@ export function createMemoryCounterStore(
       return 0;
     }
     return entry.value;
+  };
+  const store = (name: string, value: number, until: number | undefined) => {
+    const entry = entries.get(name);
+    if (entry && entry.until === until) entry.value = value;
+    else entries.set(name, until === undefined ? { value } : { value, until });
   };
   const sweep = (at: number) => {
     if (entries.size < 10_000) return;
@@ -41,7 +55,8 @@ export function createMemoryCounterStore(
       sweep(at);
       const slots = reservations.map((r) => slot(r.key, r.windowMs, at));
       const values = slots.map((s) => current(s.name, at));
-      for (const [i, r] of reservations.entries()) {
+      for (let i = 0; i < reservations.length; i++) {
+        const r = reservations[i]!;
         if (values[i]! + r.amount > r.limit) {
           const refusal = {
             key: r.key,
@@ -56,13 +71,9 @@ export function createMemoryCounterStore(
           };
         }
       }
-      for (const [i, r] of reservations.entries()) {
-        const s = slots[i]!;
-        values[i] = values[i]! + r.amount;
-        entries.set(
-          s.name,
-          s.until === undefined ? { value: values[i]! } : { value: values[i]!, until: s.until },
-        );
+      for (let i = 0; i < reservations.length; i++) {
+        values[i] = values[i]! + reservations[i]!.amount;
+        store(slots[i]!.name, values[i]!, slots[i]!.until);
       }
       return { ok: true, states: reservations.map((r, i) => state(r.key, values[i]!, slots[i]!.resetMs)) };
     },
@@ -70,8 +81,7 @@ export function createMemoryCounterStore(
       const at = now();
       for (const d of deltas) {
         const s = slot(d.key, d.windowMs, at);
-        const value = Math.max(0, current(s.name, at) + d.delta);
-        entries.set(s.name, s.until === undefined ? { value } : { value, until: s.until });
+        store(s.name, Math.max(0, current(s.name, at) + d.delta), s.until);
       }
     },
     async read(keys: string[]) {
