@@ -315,8 +315,14 @@ export function soakMarkdown(info: RunInfo, soak: SoakResult): string {
     },
     {
       scenario: title,
-      figure: 'of that slope: V8 heap reserved / other own memory (malloc) / file-backed, MB/min',
-      gateway: [soak.slopes.v8HeapMbPerMinute, soak.slopes.otherAnonMbPerMinute, soak.slopes.fileMbPerMinute]
+      figure:
+        'of that slope: V8 heap reserved / Buffers outside it / other own memory (malloc) / file-backed, MB/min',
+      gateway: [
+        soak.slopes.v8HeapMbPerMinute,
+        soak.slopes.externalMbPerMinute,
+        soak.slopes.otherAnonMbPerMinute,
+        soak.slopes.fileMbPerMinute,
+      ]
         .map((x) => num(x, 2))
         .join(' / '),
     },

@@ -17,10 +17,16 @@ export interface SoakResult {
   stoppedEarly?: string;
   rss: { startMb: number; endMb: number; maxMb: number; slopeMbPerMinute: number };
   /**
-   * Where the RSS growth over the last half went, MB/min: the V8 heap V8 has reserved, the rest of
-   * the process's own memory (malloc: SQLite's cache, buffers, native code), and file-backed pages.
+   * Where the RSS growth over the last half went, MB/min: the V8 heap V8 has reserved, the memory of
+   * Buffers and ArrayBuffers outside it, the rest of the process's own memory (malloc: SQLite's
+   * cache, native code, the allocator's free lists), and file-backed pages.
    */
-  slopes: { v8HeapMbPerMinute: number; otherAnonMbPerMinute: number; fileMbPerMinute: number };
+  slopes: {
+    v8HeapMbPerMinute: number;
+    externalMbPerMinute: number;
+    otherAnonMbPerMinute: number;
+    fileMbPerMinute: number;
+  };
   /**
    * The live heap after a full collection, which the gateway reports on SIGUSR2: one minute in, and
    * once the load has ended. The heap in use between collections holds garbage V8
@@ -40,6 +46,8 @@ export interface SoakSample {
   /** V8 heap in use and reserved, MB, when /metrics answered. */
   heapMb?: number;
   heapTotalMb?: number;
+  /** Buffers and ArrayBuffers outside the V8 heap, MB, when /metrics answered. */
+  externalMb?: number;
 }
 
 /** Least-squares slope of the samples in the last half of the run, MB per minute. */
@@ -58,12 +66,16 @@ export function lateSlope(
 }
 
 /** The V8 heap in use and reserved, MB, from the gateway's own /metrics. */
-async function heapMb(url: string): Promise<{ heapMb?: number; heapTotalMb?: number }> {
+async function heapMb(url: string): Promise<{ heapMb?: number; heapTotalMb?: number; externalMb?: number }> {
   try {
     const text = await (await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(2000) })).text();
     const metric = (name: string) =>
       Number(new RegExp(`^gatehouse_process_nodejs_${name} (\\S+)`, 'm').exec(text)?.[1]) / 1024 / 1024;
-    return { heapMb: metric('heap_size_used_bytes'), heapTotalMb: metric('heap_size_total_bytes') };
+    return {
+      heapMb: metric('heap_size_used_bytes'),
+      heapTotalMb: metric('heap_size_total_bytes'),
+      externalMb: metric('external_memory_bytes'),
+    };
   } catch {
     return {};
   }
@@ -142,7 +154,12 @@ export async function runSoak(context: Context, seconds: number): Promise<SoakRe
       },
       slopes: {
         v8HeapMbPerMinute: lateSlope(samples, ran, (s) => s.heapTotalMb ?? Number.NaN),
-        otherAnonMbPerMinute: lateSlope(samples, ran, (s) => s.anonMb - (s.heapTotalMb ?? Number.NaN)),
+        externalMbPerMinute: lateSlope(samples, ran, (s) => s.externalMb ?? Number.NaN),
+        otherAnonMbPerMinute: lateSlope(
+          samples,
+          ran,
+          (s) => s.anonMb - (s.heapTotalMb ?? Number.NaN) - (s.externalMb ?? Number.NaN),
+        ),
         fileMbPerMinute: lateSlope(samples, ran, (s) => s.fileMb),
       },
       liveHeap: {

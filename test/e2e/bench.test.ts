@@ -95,6 +95,9 @@ test('a short soak reports RSS, its parts, the live heap and the answers by stat
   const { soak } = readJson('latest-soak.json');
   assert.ok(soak.samples.length >= 2, 'RSS is sampled during the run');
   for (const sample of soak.samples) assert.ok(positive(sample.mb) && positive(sample.anonMb));
+  const parts = soak.samples.filter((s: { heapTotalMb?: number }) => s.heapTotalMb !== undefined);
+  assert.ok(parts.length > 0, 'the heap read from /metrics');
+  for (const sample of parts) assert.ok(positive(sample.heapTotalMb) && positive(sample.externalMb));
   assert.ok(
     positive(soak.liveHeap.firstMb) && positive(soak.liveHeap.lastMb),
     'the live heap measured at both points',
