@@ -8,7 +8,11 @@ export interface SseEvent {
   data: string;
 }
 
-export async function* sseEvents(body: AsyncIterable<Uint8Array>): AsyncGenerator<SseEvent> {
+/**
+ * The events of each body read, as one batch: a read of 200 events is one step of an async
+ * iteration instead of 200, each of which costs promises of its own.
+ */
+export async function* sseBatches(body: AsyncIterable<Uint8Array>): AsyncGenerator<SseEvent[]> {
   const decoder = new TextDecoder();
   let pending: SseEvent[] = [];
   const parser = createParser({
@@ -21,11 +25,18 @@ export async function* sseEvents(body: AsyncIterable<Uint8Array>): AsyncGenerato
     if (pending.length > 0) {
       const ready = pending;
       pending = [];
-      yield* ready;
+      yield ready;
     }
   }
   parser.feed(`${decoder.decode()}\n\n`);
-  yield* pending;
+  if (pending.length > 0) yield pending;
+}
+
+/** The events one by one. */
+export async function* sseEvents(body: AsyncIterable<Uint8Array>): AsyncGenerator<SseEvent> {
+  // A plain loop, not `yield*`: delegating to an array from an async generator wraps every
+  // element in promises of its own.
+  for await (const batch of sseBatches(body)) for (const event of batch) yield event;
 }
 
 /** Encodes one SSE event. */

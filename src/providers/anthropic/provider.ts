@@ -3,7 +3,7 @@ import type { ProviderConfigOf } from '../../config/schema.ts';
 import { GatehouseError } from '../../core/errors/index.ts';
 import type { ChatResult, ChatStream, StreamChunk } from '../../core/ir/index.ts';
 import { retryAfterSeconds, type UpstreamResponse } from '../http.ts';
-import { sseEvents } from '../sse.ts';
+import { sseBatches } from '../sse.ts';
 import type { CallOptions, Provider, ProviderDeps } from '../types.ts';
 import { anthropicHttpError } from './errors.ts';
 import { anthropicCountTokensBody, anthropicRequestBody } from './request.ts';
@@ -62,9 +62,11 @@ export function createAnthropicProvider(
         async *[Symbol.asyncIterator](): AsyncGenerator<StreamChunk> {
           const decoder = new AnthropicStreamDecoder(name);
           try {
-            for await (const event of sseEvents(res.body)) {
-              yield { parts: decoder.decode(event), raw: event };
-              if (decoder.finished) return;
+            for await (const batch of sseBatches(res.body)) {
+              for (const event of batch) {
+                yield { parts: decoder.decode(event), raw: event };
+                if (decoder.finished) return;
+              }
             }
             throw new GatehouseError(
               'GH_UPSTREAM_PROTOCOL',

@@ -3,7 +3,7 @@
 import type { ProviderConfigOf } from '../../config/schema.ts';
 import type { ChatResult, ChatStream, EmbeddingsResult, StreamChunk } from '../../core/ir/index.ts';
 import { retryAfterSeconds, type UpstreamResponse } from '../http.ts';
-import { sseEvents } from '../sse.ts';
+import { sseBatches } from '../sse.ts';
 import type { CallOptions, Provider, ProviderDeps } from '../types.ts';
 import { decodeOpenAIEmbeddings, openaiEmbeddingsBody } from './embeddings.ts';
 import {
@@ -82,11 +82,13 @@ function createOpenAIDialectProvider(name: string, endpoints: OpenAIEndpoints, d
         async *[Symbol.asyncIterator](): AsyncGenerator<StreamChunk> {
           const decoder = new OpenAIStreamDecoder(name, model);
           try {
-            for await (const event of sseEvents(res.body)) {
-              const parts = decoder.decode(event);
-              // A blank keep-alive event carries nothing a client could parse, so it has no raw to forward.
-              yield event.data.trim() === '' ? { parts } : { parts, raw: event };
-              if (decoder.finished) return;
+            for await (const batch of sseBatches(res.body)) {
+              for (const event of batch) {
+                const parts = decoder.decode(event);
+                // A blank keep-alive event carries nothing a client could parse, so it has no raw to forward.
+                yield event.data.trim() === '' ? { parts } : { parts, raw: event };
+                if (decoder.finished) return;
+              }
             }
             // No [DONE]: some compatible servers just close the body after the last chunk.
             yield { parts: decoder.end() };
