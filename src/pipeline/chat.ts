@@ -129,7 +129,8 @@ async function pipeStream(
         }
       }
       if (answer.wanted) answer.chunk(step.value);
-      await out.write(encoder.encode(step.value, stream.dialect));
+      const full = out.write(encoder.encode(step.value, stream.dialect));
+      if (full) await full;
       if (ctx.signal.aborted) throw ctx.signal.reason;
       step = await iterator.next();
     }
