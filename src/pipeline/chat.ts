@@ -13,8 +13,13 @@ import type { ChatSurface } from './surface.ts';
 
 interface OpenedStream {
   stream: ChatStream;
-  iterator: AsyncIterator<StreamChunk>;
-  first: IteratorResult<StreamChunk>;
+  batches: AsyncGenerator<StreamChunk[]>;
+  first: IteratorResult<StreamChunk[]>;
+}
+
+/** Batches of one chunk, from a provider that yields chunk by chunk. */
+async function* oneByOne(stream: ChatStream): AsyncGenerator<StreamChunk[]> {
+  for await (const chunk of stream) yield [chunk];
 }
 
 export async function runChat(
@@ -85,18 +90,18 @@ async function callAndAnswer(
 
   const served = await runWithFailover(targets, input, pipeline.failover, async (target, opts) => {
     const stream = await target.provider.stream(req, target.model, opts);
-    const iterator = stream[Symbol.asyncIterator]();
+    const batches = stream.batches?.() ?? oneByOne(stream);
     try {
       // The first event decides: a failure before it reaches the caller may still fail over.
-      const first = await iterator.next();
+      const first = await batches.next();
       if (first.done)
         throw new GatehouseError(
           'GH_UPSTREAM_PROTOCOL',
           `${target.providerName}: the stream ended before any event.`,
         );
-      return { stream, iterator, first } satisfies OpenedStream;
+      return { stream, batches, first } satisfies OpenedStream;
     } catch (err) {
-      await iterator.return?.().catch(() => undefined);
+      await batches.return(undefined).catch(() => undefined);
       throw err;
     }
   });
@@ -112,7 +117,7 @@ async function pipeStream(
   out: Responder,
   answer: AnswerLog,
 ): Promise<void> {
-  const { stream, iterator } = served.value;
+  const { stream, batches } = served.value;
   const encoder = surface.streamEncoder(req, ctx.requestId);
   const record = ctx.record;
   let step = served.value.first;
@@ -120,19 +125,23 @@ async function pipeStream(
   out.startStream(servedHeaders(served, record.attempts.length, stream.warnings));
   try {
     while (!step.done) {
-      for (const part of step.value.parts) {
-        if (part.type === 'usage') record.usage = part.usage;
-        else if (part.type === 'finish') {
-          record.usage = mergeUsage(record.usage, part.usage);
-          record.finishReason = part.finishReason;
-          finished = true;
+      // A caller that reads slower than the upstream sends makes the next read wait.
+      let full: Promise<unknown> | undefined;
+      for (const chunk of step.value) {
+        for (const part of chunk.parts) {
+          if (part.type === 'usage') record.usage = part.usage;
+          else if (part.type === 'finish') {
+            record.usage = mergeUsage(record.usage, part.usage);
+            record.finishReason = part.finishReason;
+            finished = true;
+          }
         }
+        if (answer.wanted) answer.chunk(chunk);
+        full = out.write(encoder.encode(chunk, stream.dialect)) ?? full;
       }
-      if (answer.wanted) answer.chunk(step.value);
-      const full = out.write(encoder.encode(step.value, stream.dialect));
       if (full) await full;
       if (ctx.signal.aborted) throw ctx.signal.reason;
-      step = await iterator.next();
+      step = await batches.next();
     }
     await out.write(encoder.end());
     record.status = 200;
@@ -147,7 +156,7 @@ async function pipeStream(
       await out.write(encoder.error(error));
     }
   } finally {
-    if (!finished && !step.done) await iterator.return?.().catch(() => undefined);
+    if (!finished && !step.done) await batches.return(undefined).catch(() => undefined);
     if (answer.wanted) record.responseBody = answer.result();
     served.release();
     out.end();

@@ -207,6 +207,11 @@ export interface StreamChunk {
 export interface ChatStream extends AsyncIterable<StreamChunk> {
   readonly dialect: Dialect;
   readonly warnings?: string[];
+  /**
+   * The same chunks, those of each upstream read at once, where the provider can tell reads apart.
+   * Each call starts the one reading of the answer: use it or the iterator, not both.
+   */
+  batches?(): AsyncGenerator<StreamChunk[]>;
 }
 
 export interface EmbeddingsRequest {

@@ -1,9 +1,10 @@
 // The Anthropic Messages provider: HTTP only; all translation lives in the converter files beside it.
 import type { ProviderConfigOf } from '../../config/schema.ts';
 import { GatehouseError } from '../../core/errors/index.ts';
-import type { ChatResult, ChatStream, StreamChunk } from '../../core/ir/index.ts';
+import type { ChatResult, ChatStream } from '../../core/ir/index.ts';
 import { retryAfterSeconds, type UpstreamResponse } from '../http.ts';
 import { sseBatches } from '../sse.ts';
+import { batchedStream, decodeBatches } from '../stream-batches.ts';
 import type { CallOptions, Provider, ProviderDeps } from '../types.ts';
 import { anthropicHttpError } from './errors.ts';
 import { anthropicCountTokensBody, anthropicRequestBody } from './request.ts';
@@ -56,31 +57,31 @@ export function createAnthropicProvider(
     async stream(req, model, opts): Promise<ChatStream> {
       const { body, warnings } = anthropicRequestBody(req, model, true);
       const res = await post('/v1/messages', body, opts);
-      return {
-        dialect: 'anthropic',
-        ...(warnings.length > 0 ? { warnings } : {}),
-        async *[Symbol.asyncIterator](): AsyncGenerator<StreamChunk> {
+      return batchedStream(
+        { dialect: 'anthropic', ...(warnings.length > 0 ? { warnings } : {}) },
+        async function* () {
           const decoder = new AnthropicStreamDecoder(name);
           try {
-            for await (const batch of sseBatches(res.body)) {
-              for (const event of batch) {
-                yield { parts: decoder.decode(event), raw: event };
-                if (decoder.finished) return;
-              }
-            }
-            throw new GatehouseError(
-              'GH_UPSTREAM_PROTOCOL',
-              `${name}: the stream ended before message_stop.`,
-              {
-                provider: name,
-              },
+            const done = yield* decodeBatches(
+              sseBatches(res.body),
+              (event) => ({ parts: decoder.decode(event), raw: event }),
+              () => decoder.finished,
             );
+            if (!done) {
+              throw new GatehouseError(
+                'GH_UPSTREAM_PROTOCOL',
+                `${name}: the stream ended before message_stop.`,
+                {
+                  provider: name,
+                },
+              );
+            }
           } finally {
             // Finished, failed or abandoned by the consumer: either way the connection is released.
             await res.dump();
           }
         },
-      };
+      );
     },
 
     async countTokens(req, model, opts): Promise<number> {

@@ -1,9 +1,10 @@
 // The OpenAI Chat Completions provider, shared by the openai, azure-openai and openai-compatible
 // types: HTTP only; all translation lives in the converter files beside it.
 import type { ProviderConfigOf } from '../../config/schema.ts';
-import type { ChatResult, ChatStream, EmbeddingsResult, StreamChunk } from '../../core/ir/index.ts';
+import type { ChatResult, ChatStream, EmbeddingsResult } from '../../core/ir/index.ts';
 import { retryAfterSeconds, type UpstreamResponse } from '../http.ts';
 import { sseBatches } from '../sse.ts';
+import { batchedStream, decodeBatches } from '../stream-batches.ts';
 import type { CallOptions, Provider, ProviderDeps } from '../types.ts';
 import { decodeOpenAIEmbeddings, openaiEmbeddingsBody } from './embeddings.ts';
 import {
@@ -76,28 +77,28 @@ function createOpenAIDialectProvider(name: string, endpoints: OpenAIEndpoints, d
     async stream(req, model, opts): Promise<ChatStream> {
       const { body, warnings } = openaiRequestBody(req, model, true);
       const res = await post(endpoints.chatUrl(model), body, opts);
-      return {
-        dialect: 'openai',
-        ...(warnings.length > 0 ? { warnings } : {}),
-        async *[Symbol.asyncIterator](): AsyncGenerator<StreamChunk> {
+      return batchedStream(
+        { dialect: 'openai', ...(warnings.length > 0 ? { warnings } : {}) },
+        async function* () {
           const decoder = new OpenAIStreamDecoder(name, model);
           try {
-            for await (const batch of sseBatches(res.body)) {
-              for (const event of batch) {
+            const done = yield* decodeBatches(
+              sseBatches(res.body),
+              (event) => {
                 const parts = decoder.decode(event);
                 // A blank keep-alive event carries nothing a client could parse, so it has no raw to forward.
-                yield event.data.trim() === '' ? { parts } : { parts, raw: event };
-                if (decoder.finished) return;
-              }
-            }
+                return event.data.trim() === '' ? { parts } : { parts, raw: event };
+              },
+              () => decoder.finished,
+            );
             // No [DONE]: some compatible servers just close the body after the last chunk.
-            yield { parts: decoder.end() };
+            if (!done) yield [{ parts: decoder.end() }];
           } finally {
             // Finished, failed or abandoned by the consumer: either way the connection is released.
             await res.dump();
           }
         },
-      };
+      );
     },
 
     async embed(req, model, opts): Promise<EmbeddingsResult> {
