@@ -22,7 +22,7 @@ async function collect(batches: AsyncGenerator<StreamChunk[], boolean>) {
   }
 }
 
-test('one batch per read, ending after the event that finishes the answer', async () => {
+test('the first chunk alone, then one batch per read, ending after the event that finishes the answer', async () => {
   let last = '';
   const decode = (event: SseEvent) => {
     last = event.data;
@@ -31,23 +31,20 @@ test('one batch per read, ending after the event that finishes the answer', asyn
   const { seen, finished } = await collect(
     decodeBatches(reads(['a', 'b'], ['c', 'stop', 'after'], ['never']), decode, () => last === 'stop'),
   );
-  assert.deepEqual(seen, [
-    ['a', 'b'],
-    ['c', 'stop'],
-  ]);
+  assert.deepEqual(seen, [['a'], ['b'], ['c', 'stop']]);
   assert.equal(finished, true);
 });
 
 test('a body that ends without the finishing event returns false', async () => {
-  const { seen, finished } = await collect(decodeBatches(reads(['a'], ['b']), text, () => false));
-  assert.deepEqual(seen, [['a'], ['b']]);
+  const { seen, finished } = await collect(decodeBatches(reads(['a'], ['b', 'c']), text, () => false));
+  assert.deepEqual(seen, [['a'], ['b', 'c']]);
   assert.equal(finished, false);
 });
 
 test('an event that fails to decode comes after the chunks before it in its read', async () => {
-  const batches = decodeBatches(reads(['a'], ['b', 'bad', 'c']), text, () => false);
+  const batches = decodeBatches(reads(['a'], ['b', 'c', 'bad', 'd']), text, () => false);
   assert.deepEqual((await batches.next()).value, [text({ data: 'a' })]);
-  assert.deepEqual((await batches.next()).value, [text({ data: 'b' })]);
+  assert.deepEqual((await batches.next()).value, [text({ data: 'b' }), text({ data: 'c' })]);
   await assert.rejects(batches.next(), /not an event/);
 });
 

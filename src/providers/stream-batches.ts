@@ -4,17 +4,19 @@ import type { ChatStream, Dialect, StreamChunk } from '../core/ir/index.ts';
 import type { SseEvent } from './sse.ts';
 
 /**
- * Decodes each read's events into chunks. Stops after the event for which `finished()` turns true
- * and returns true; returns false when the body ends first. When an event fails to decode, the
- * chunks before it are delivered first, as they would have been one by one.
+ * Decodes each read's events into chunks. The stream's first chunk comes on its own, so that the
+ * time to first byte does not wait for the rest of its read. Stops after the event for which
+ * `finished()` turns true and returns true; returns false when the body ends first. When an event
+ * fails to decode, the chunks before it are delivered first, as they would have been one by one.
  */
 export async function* decodeBatches(
   reads: AsyncIterable<SseEvent[]>,
   decode: (event: SseEvent) => StreamChunk,
   finished: () => boolean,
 ): AsyncGenerator<StreamChunk[], boolean> {
+  let first = true;
   for await (const events of reads) {
-    const chunks: StreamChunk[] = [];
+    let chunks: StreamChunk[] = [];
     for (const event of events) {
       try {
         chunks.push(decode(event));
@@ -26,8 +28,13 @@ export async function* decodeBatches(
         yield chunks;
         return true;
       }
+      if (first) {
+        first = false;
+        yield chunks;
+        chunks = [];
+      }
     }
-    yield chunks;
+    if (chunks.length > 0) yield chunks;
   }
   return false;
 }
