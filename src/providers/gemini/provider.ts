@@ -2,9 +2,10 @@
 // files beside it. Gemini is always encoded from the IR: no client speaks its dialect to the gateway.
 import type { ProviderConfigOf } from '../../config/schema.ts';
 import { GatehouseError } from '../../core/errors/index.ts';
-import type { ChatResult, ChatStream, EmbeddingsResult, StreamChunk } from '../../core/ir/index.ts';
+import type { ChatResult, ChatStream, EmbeddingsResult } from '../../core/ir/index.ts';
 import { retryAfterSeconds, type UpstreamResponse } from '../http.ts';
-import { sseEvents } from '../sse.ts';
+import { sseBatches } from '../sse.ts';
+import { batchedStream, decodeBatches } from '../stream-batches.ts';
 import type { CallOptions, Provider, ProviderDeps } from '../types.ts';
 import { decodeGeminiEmbeddings, encodeGeminiEmbedBatches, estimateEmbeddingTokens } from './embeddings.ts';
 import { geminiHttpError } from './errors.ts';
@@ -52,21 +53,24 @@ export function createGeminiProvider(
     async stream(req, model, opts): Promise<ChatStream> {
       const { body, warnings } = encodeGeminiRequest(req);
       const res = await post(methodUrl(model, 'streamGenerateContent?alt=sse'), body, opts);
-      return {
-        dialect: 'gemini',
-        ...(warnings.length > 0 ? { warnings } : {}),
-        async *[Symbol.asyncIterator](): AsyncGenerator<StreamChunk> {
+      return batchedStream(
+        { dialect: 'gemini', ...(warnings.length > 0 ? { warnings } : {}) },
+        async function* () {
           const decoder = new GeminiStreamDecoder(name, geminiModelId(model));
           try {
-            for await (const event of sseEvents(res.body)) yield { parts: decoder.decode(event), raw: event };
             // No sentinel event: the end of the body is the end of the answer.
-            yield { parts: [decoder.end()] };
+            yield* decodeBatches(
+              sseBatches(res.body),
+              (event) => ({ parts: decoder.decode(event), raw: event }),
+              () => false,
+            );
+            yield [{ parts: [decoder.end()] }];
           } finally {
             // Finished, failed or abandoned by the consumer: either way the connection is released.
             await res.dump();
           }
         },
-      };
+      );
     },
 
     async embed(req, model, opts): Promise<EmbeddingsResult> {
