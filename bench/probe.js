@@ -33,9 +33,9 @@ function answer(command) {
     const { statistics } = counting.profiler.stop();
     let allocated = 0;
     let after = counting.used;
-    for (const gc of statistics) {
-      allocated += gc.beforeGC.heapStatistics.usedHeapSize - after;
-      after = gc.afterGC.heapStatistics.usedHeapSize;
+    for (const collection of statistics) {
+      allocated += collection.beforeGC.heapStatistics.usedHeapSize - after;
+      after = collection.afterGC.heapStatistics.usedHeapSize;
     }
     counting = undefined;
     return allocated + used - after;

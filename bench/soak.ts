@@ -65,7 +65,7 @@ export function lateSlope(
   return (covariance / variance) * 60;
 }
 
-/** The V8 heap in use and reserved, MB, from the gateway's own /metrics. */
+/** The V8 heap in use and reserved, and Buffers outside it, MB, from the gateway's own /metrics. */
 async function heapMb(url: string): Promise<{ heapMb?: number; heapTotalMb?: number; externalMb?: number }> {
   try {
     const text = await (await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(2000) })).text();
