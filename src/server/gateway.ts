@@ -63,7 +63,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   } else if (master.file) {
     log(`Master key: ${master.file}`);
   }
-  const database = await openDatabase(databaseUrl);
+  const database = await openDatabase(databaseUrl, { backgroundCheckpoints: { log } });
   const auth = new Authenticator(database.db, master.key);
   const secrets = new SecretStore(database.db, new SecretBox(options.encryptionKey ?? master.key));
   const providers = new ProviderRegistry(config.providers, { http }, secrets);

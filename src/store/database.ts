@@ -4,6 +4,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, type SqliteDatabase, sql } from 'kysely';
+import { startCheckpointer } from './checkpointer.ts';
 import { migrations } from './migrations/index.ts';
 import type { Schema } from './schema.ts';
 
@@ -24,13 +25,27 @@ export interface Database {
 
 export const defaultDatabaseUrl = 'sqlite:./.gatehouse/gatehouse.db';
 
-export async function openDatabase(url: string = defaultDatabaseUrl): Promise<Database> {
+export interface OpenOptions {
+  /**
+   * SQLite files only: checkpoint the WAL on a worker thread rather than on the event loop (see
+   * checkpointer.ts). For the serving gateway; a command-line tool that opens the file briefly
+   * does without.
+   */
+  backgroundCheckpoints?: { log: (line: string) => void };
+}
+
+export async function openDatabase(
+  url: string = defaultDatabaseUrl,
+  options: OpenOptions = {},
+): Promise<Database> {
   let kind: DatabaseKind;
   let db: Kysely<Schema>;
   let sqlite: DatabaseSync | undefined;
+  let file = ':memory:';
   if (url.startsWith('sqlite:')) {
     kind = 'sqlite';
-    sqlite = openSqlite(url.slice('sqlite:'.length) || ':memory:');
+    file = url.slice('sqlite:'.length) || ':memory:';
+    sqlite = openSqlite(file);
     db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: sqliteAdapter(sqlite) }) });
   } else if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
     kind = 'postgres';
@@ -64,6 +79,10 @@ export async function openDatabase(url: string = defaultDatabaseUrl): Promise<Da
       `database migration ${failed ?? ''} failed: ${(error as Error).message ?? String(error)}`,
     );
   }
+  const checkpointer =
+    sqlite && file !== ':memory:' && options.backgroundCheckpoints
+      ? startCheckpointer(sqlite, file, options.backgroundCheckpoints.log)
+      : undefined;
   return {
     kind,
     db,
@@ -71,7 +90,10 @@ export async function openDatabase(url: string = defaultDatabaseUrl): Promise<Da
     async ping() {
       await sql`SELECT 1`.execute(db);
     },
-    close: () => db.destroy(),
+    async close() {
+      await checkpointer?.stop();
+      await db.destroy();
+    },
   };
 }
 

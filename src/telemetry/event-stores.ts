@@ -56,7 +56,11 @@ export class EventStores {
       for (const [name, region] of Object.entries(options.regions)) {
         regions.set(
           name,
-          store(await openDatabase(region.database_url), `request-events.${name}.jsonl`, true),
+          store(
+            await openDatabase(region.database_url, { backgroundCheckpoints: { log: options.log } }),
+            `request-events.${name}.jsonl`,
+            true,
+          ),
         );
       }
     } catch (err) {

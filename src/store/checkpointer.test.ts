@@ -1,0 +1,79 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { test } from 'node:test';
+import { backstopPages, checkpointEveryMs, startCheckpointer } from './checkpointer.ts';
+import { openDatabase } from './database.ts';
+
+function tempFile(t: { after(fn: () => void): void }): string {
+  const dir = mkdtempSync(join(tmpdir(), 'gatehouse-checkpoint-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  return join(dir, 'db.sqlite');
+}
+
+/** Writes about 2 MB in WAL mode: 500 pages, far under the backstop, so only a checkpoint moves them. */
+function write(sqlite: DatabaseSync): void {
+  sqlite.exec('CREATE TABLE IF NOT EXISTS t (v TEXT)');
+  const insert = sqlite.prepare('INSERT INTO t (v) VALUES (?)');
+  for (let batch = 0; batch < 20; batch++) {
+    sqlite.exec('BEGIN');
+    for (let i = 0; i < 100; i++) insert.run('x'.repeat(1000));
+    sqlite.exec('COMMIT');
+  }
+}
+
+const walThreshold = (sqlite: DatabaseSync | undefined) =>
+  sqlite?.prepare('PRAGMA wal_autocheckpoint').get()?.wal_autocheckpoint;
+
+async function until(check: () => boolean, ms: number): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (check()) return true;
+    await sleep(25);
+  }
+  return check();
+}
+
+test('the worker copies the WAL into the database file while the connection does not', async (t) => {
+  const file = tempFile(t);
+  const sqlite = new DatabaseSync(file);
+  sqlite.exec('PRAGMA journal_mode = WAL');
+  const lines: string[] = [];
+  const checkpointer = startCheckpointer(sqlite, file, (line) => lines.push(line));
+  try {
+    assert.equal(walThreshold(sqlite), backstopPages);
+    write(sqlite);
+    const copied = await until(() => statSync(file).size > 2_000_000, 20 * checkpointEveryMs);
+    assert.ok(
+      copied,
+      `the database file is ${statSync(file).size} bytes; the rows are still only in the WAL`,
+    );
+  } finally {
+    await checkpointer.stop();
+    await checkpointer.stop(); // a second stop is harmless
+    sqlite.close();
+  }
+  assert.deepEqual(lines, []);
+});
+
+test('without the worker, the same writes stay in the WAL: the test above can fail', (t) => {
+  const file = tempFile(t);
+  const sqlite = new DatabaseSync(file);
+  sqlite.exec(`PRAGMA journal_mode = WAL; PRAGMA wal_autocheckpoint = ${backstopPages}`);
+  write(sqlite);
+  assert.ok(statSync(file).size < 100_000);
+  sqlite.close();
+});
+
+test('a gateway database checkpoints in the background and closes its worker; :memory: has none', async (t) => {
+  const file = tempFile(t);
+  const database = await openDatabase(`sqlite:${file}`, { backgroundCheckpoints: { log: () => {} } });
+  assert.equal(walThreshold(database.sqlite), backstopPages);
+  await database.close();
+  const memory = await openDatabase('sqlite::memory:', { backgroundCheckpoints: { log: () => {} } });
+  assert.equal(walThreshold(memory.sqlite), 1000);
+  await memory.close();
+});
