@@ -6,8 +6,9 @@
 import type { DatabaseSync } from 'node:sqlite';
 import { Worker } from 'node:worker_threads';
 
-/** How often the worker checkpoints. */
-export const checkpointEveryMs = 500;
+/** How often the worker checkpoints, and how soon again after one that could not copy everything. */
+export const checkpointEveryMs = 1_000;
+const catchUpMs = 100;
 /** The gateway connection's own threshold while the worker runs: 40 MB of WAL (SQLite's default is 1,000). */
 export const backstopPages = 10_000;
 
@@ -22,10 +23,11 @@ export function startCheckpointer(
   sqlite: DatabaseSync,
   file: string,
   log: (line: string) => void,
+  everyMs = checkpointEveryMs,
 ): Checkpointer {
   sqlite.exec(`PRAGMA wal_autocheckpoint = ${backstopPages}`);
   const worker = new Worker(workerUrl, {
-    workerData: { file, everyMs: checkpointEveryMs },
+    workerData: { file, everyMs, catchUpMs: Math.min(catchUpMs, everyMs) },
     // A connection and a timer: the smallest heap V8 allows is plenty.
     resourceLimits: { maxYoungGenerationSizeMb: 1, maxOldGenerationSizeMb: 16 },
   });
@@ -44,6 +46,8 @@ export function startCheckpointer(
     async stop() {
       if (!running) return;
       running = false;
+      // Held while it closes: an unreferenced worker's exit would not keep the process waiting for it.
+      worker.ref();
       worker.postMessage('stop');
       await exited;
     },
