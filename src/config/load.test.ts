@@ -64,3 +64,15 @@ test('every problem is reported with its path', () => {
     /bedrock needs api_key/,
   );
 });
+
+test('server.sqlite_checkpoints defaults to background and takes on_commit; anything else is named', () => {
+  const providers = { mock: { type: 'mock' } };
+  assert.equal(parseConfig({ providers }, 'test', {}).server.sqlite_checkpoints, 'background');
+  const onCommit = parseConfig({ providers, server: { sqlite_checkpoints: 'on_commit' } }, 'test', {});
+  assert.equal(onCommit.server.sqlite_checkpoints, 'on_commit');
+  const problems = problemsOf({ providers, server: { sqlite_checkpoints: 'never' } });
+  assert.ok(
+    problems.some((p) => p.includes('sqlite_checkpoints')),
+    problems.join('\n'),
+  );
+});

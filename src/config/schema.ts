@@ -156,6 +156,12 @@ export const serverSchema = z.strictObject({
     .describe(
       'When the event loop runs this late (the process is out of CPU), new model requests are refused with 503 and Retry-After until it catches up; 0 turns this off.',
     ),
+  sqlite_checkpoints: z
+    .enum(['background', 'on_commit'])
+    .default('background')
+    .describe(
+      "SQLite stores only: where the WAL is copied into the database file. 'background': on a worker thread, every second (up to about 20 MB more RSS); 'on_commit': SQLite's default, on the event loop, which stops requests in flight for 10-20 ms every few thousand logged requests.",
+    ),
 });
 
 export const routingSchema = z.strictObject({

@@ -63,7 +63,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   } else if (master.file) {
     log(`Master key: ${master.file}`);
   }
-  const database = await openDatabase(databaseUrl, { backgroundCheckpoints: { log } });
+  const openOptions =
+    config.server.sqlite_checkpoints === 'background' ? { backgroundCheckpoints: { log } } : {};
+  const database = await openDatabase(databaseUrl, openOptions);
   const auth = new Authenticator(database.db, master.key);
   const secrets = new SecretStore(database.db, new SecretBox(options.encryptionKey ?? master.key));
   const providers = new ProviderRegistry(config.providers, { http }, secrets);
@@ -96,6 +98,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const events = await EventStores.open({
     database,
     regions: config.regions,
+    openOptions,
     spillDir,
     logging: config.logging,
     log,

@@ -1,2 +1,8 @@
-export { type Database, type DatabaseKind, defaultDatabaseUrl, openDatabase } from './database.ts';
+export {
+  type Database,
+  type DatabaseKind,
+  defaultDatabaseUrl,
+  type OpenOptions,
+  openDatabase,
+} from './database.ts';
 export type { Schema } from './schema.ts';

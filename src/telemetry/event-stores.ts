@@ -4,7 +4,7 @@
 import { join } from 'node:path';
 import { GatehouseError } from '../core/errors/index.ts';
 import type { LoggingConfig } from '../config/schema.ts';
-import { type Database, openDatabase } from '../store/index.ts';
+import { type Database, type OpenOptions, openDatabase } from '../store/index.ts';
 import { databaseSink } from './events.ts';
 import { hourlySpend } from './rollups.ts';
 
@@ -21,6 +21,8 @@ interface EventStore {
 export interface EventStoresOptions {
   database: Database;
   regions: Record<string, { database_url: string }>;
+  /** How region stores are opened (background checkpoints), as the default store was. */
+  openOptions?: OpenOptions;
   spillDir: string;
   logging: LoggingConfig;
   log: (line: string) => void;
@@ -57,7 +59,7 @@ export class EventStores {
         regions.set(
           name,
           store(
-            await openDatabase(region.database_url, { backgroundCheckpoints: { log: options.log } }),
+            await openDatabase(region.database_url, options.openOptions),
             `request-events.${name}.jsonl`,
             true,
           ),
