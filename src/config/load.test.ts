@@ -65,11 +65,11 @@ test('every problem is reported with its path', () => {
   );
 });
 
-test('server.sqlite_checkpoints defaults to background and takes on_commit; anything else is named', () => {
+test('server.sqlite_checkpoints defaults to on_commit and takes background; anything else is named', () => {
   const providers = { mock: { type: 'mock' } };
-  assert.equal(parseConfig({ providers }, 'test', {}).server.sqlite_checkpoints, 'background');
-  const onCommit = parseConfig({ providers, server: { sqlite_checkpoints: 'on_commit' } }, 'test', {});
-  assert.equal(onCommit.server.sqlite_checkpoints, 'on_commit');
+  assert.equal(parseConfig({ providers }, 'test', {}).server.sqlite_checkpoints, 'on_commit');
+  const background = parseConfig({ providers, server: { sqlite_checkpoints: 'background' } }, 'test', {});
+  assert.equal(background.server.sqlite_checkpoints, 'background');
   const problems = problemsOf({ providers, server: { sqlite_checkpoints: 'never' } });
   assert.ok(
     problems.some((p) => p.includes('sqlite_checkpoints')),

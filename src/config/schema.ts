@@ -157,10 +157,10 @@ export const serverSchema = z.strictObject({
       'When the event loop runs this late (the process is out of CPU), new model requests are refused with 503 and Retry-After until it catches up; 0 turns this off.',
     ),
   sqlite_checkpoints: z
-    .enum(['background', 'on_commit'])
-    .default('background')
+    .enum(['on_commit', 'background'])
+    .default('on_commit')
     .describe(
-      "SQLite stores only: where the WAL is copied into the database file. 'background': on a worker thread, every second (up to about 20 MB more RSS); 'on_commit': SQLite's default, on the event loop, which stops requests in flight for 10-20 ms every few thousand logged requests.",
+      "SQLite stores only: where the WAL is copied into the database file. 'on_commit': SQLite's default, on the event loop, which stops requests in flight for 10-20 ms every few thousand logged requests. 'background': on a worker thread, every second, which removes those stalls but held about 70 MB more RSS in a 10-minute soak.",
     ),
 });
 
