@@ -160,7 +160,7 @@ export const serverSchema = z.strictObject({
     .enum(['on_commit', 'background'])
     .default('on_commit')
     .describe(
-      "SQLite stores only: where the WAL is copied into the database file. 'on_commit': SQLite's default, on the event loop, which stops requests in flight for 10-20 ms every few thousand logged requests. 'background': on a worker thread, every second, which removes those stalls but held about 70 MB more RSS in a 10-minute soak.",
+      "SQLite stores only: where the WAL is copied into the database file. 'on_commit': SQLite's default, on the event loop, which stops requests in flight for 10-20 ms every few thousand logged requests. 'background': on a worker thread, every second, which removes those stalls but in some soaks held 70-90 MB more RSS.",
     ),
 });
 
