@@ -7,6 +7,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from 'node:test';
 import { backstopPages, checkpointEveryMs, startCheckpointer } from './checkpointer.ts';
+import { until } from '../../test/helpers/until.ts';
 import { openDatabase } from './database.ts';
 
 function tempFile(t: { after(fn: () => void): void }): string {
@@ -28,15 +29,6 @@ function write(sqlite: DatabaseSync): void {
 
 const walThreshold = (sqlite: DatabaseSync | undefined) =>
   sqlite?.prepare('PRAGMA wal_autocheckpoint').get()?.wal_autocheckpoint;
-
-async function until(check: () => boolean, ms: number): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (check()) return true;
-    await sleep(25);
-  }
-  return check();
-}
 
 test('the worker copies the WAL into the database file while the connection does not', async (t) => {
   const file = tempFile(t);

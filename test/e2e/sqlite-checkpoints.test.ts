@@ -4,9 +4,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from 'node:test';
 import { mockOnlyConfig, startTestGateway } from '../helpers/gateway.ts';
+import { until } from '../helpers/until.ts';
 
 async function databaseFileAfter(mode: string, ms: number): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), 'gatehouse-checkpoints-'));
@@ -16,8 +16,7 @@ async function databaseFileAfter(mode: string, ms: number): Promise<number> {
     { databaseUrl: `sqlite:${file}`, spillDir: dir },
   );
   try {
-    const end = Date.now() + ms;
-    while (Date.now() < end && statSync(file).size < 100_000) await sleep(50);
+    await until(() => statSync(file).size >= 100_000, ms);
     return statSync(file).size;
   } finally {
     await gateway.stop();
