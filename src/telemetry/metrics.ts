@@ -1,7 +1,8 @@
 // Prometheus metrics, computed from the record every request leaves when it ends. Labels are
 // bounded: models and providers come from the configuration (a name a client made up is counted
 // as "unresolved"), teams from the admin API; keys and users are never labels.
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import { type TallyBuckets, type TallyCount, TallyCounter, TallyHistogram } from './tallies.ts';
 import type { EventRecorder } from './recorder.ts';
 import type { RequestRecord } from '../pipeline/index.ts';
 
@@ -9,33 +10,33 @@ const latencyBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
 
 export class GatewayMetrics {
   readonly registry = new Registry();
-  readonly #requests = new Counter({
+  readonly #requests = new TallyCounter({
     name: 'gatehouse_requests_total',
     help: 'Requests answered, by surface, model, provider, status and team.',
     labelNames: ['surface', 'model', 'provider', 'status', 'team'] as const,
     registers: [this.registry],
   });
-  readonly #duration = new Histogram({
+  readonly #duration = new TallyHistogram({
     name: 'gatehouse_request_duration_seconds',
     help: 'Time from receiving a request to its last byte.',
     labelNames: ['surface', 'model', 'provider', 'stream'] as const,
     buckets: latencyBuckets,
     registers: [this.registry],
   });
-  readonly #firstByte = new Histogram({
+  readonly #firstByte = new TallyHistogram({
     name: 'gatehouse_time_to_first_byte_seconds',
     help: 'Time from receiving a request to the first byte of its answer (the first token, for streams).',
     labelNames: ['surface', 'model', 'provider', 'stream'] as const,
     buckets: latencyBuckets,
     registers: [this.registry],
   });
-  readonly #tokens = new Counter({
+  readonly #tokens = new TallyCounter({
     name: 'gatehouse_tokens_total',
     help: 'Tokens as the provider reported them; input and output include their cached and reasoning parts.',
     labelNames: ['model', 'provider', 'team', 'kind'] as const,
     registers: [this.registry],
   });
-  readonly #cost = new Counter({
+  readonly #cost = new TallyCounter({
     name: 'gatehouse_cost_usd_total',
     help: 'Cost in USD of priced requests.',
     labelNames: ['model', 'provider', 'team'] as const,
@@ -53,7 +54,7 @@ export class GatewayMetrics {
     labelNames: ['surface', 'code'] as const,
     registers: [this.registry],
   });
-  readonly #attempts = new Counter({
+  readonly #attempts = new TallyCounter({
     name: 'gatehouse_upstream_attempts_total',
     help: 'Calls to providers, by provider and outcome status (200, or the error status).',
     labelNames: ['provider', 'status'] as const,
@@ -124,16 +125,16 @@ export class GatewayMetrics {
     const key = `${surface}\u0000${model}\u0000${provider}\u0000${status}\u0000${team}\u0000${stream}`;
     let series = this.#seriesCache.get(key);
     if (!series) {
-      const kinds = new Map<string, Counter.Internal>();
+      const kinds = new Map<string, TallyCount>();
       series = {
-        requests: this.#requests.labels({ surface, model, provider, status, team }),
-        duration: this.#duration.labels({ surface, model, provider, stream }),
-        firstByte: this.#firstByte.labels({ surface, model, provider, stream }),
-        cost: this.#cost.labels({ model, provider, team }),
+        requests: this.#requests.count({ surface, model, provider, status, team }),
+        duration: this.#duration.buckets({ surface, model, provider, stream }),
+        firstByte: this.#firstByte.buckets({ surface, model, provider, stream }),
+        cost: this.#cost.count({ model, provider, team }),
         tokens: (kind) => {
           let child = kinds.get(kind);
           if (!child) {
-            child = this.#tokens.labels({ model, provider, team, kind });
+            child = this.#tokens.count({ model, provider, team, kind });
             kinds.set(kind, child);
           }
           return child;
@@ -153,10 +154,10 @@ export class GatewayMetrics {
     const team = record.teamId ?? 'none';
     const stream = record.stream ? 'true' : 'false';
     const series = this.#series(record.surface, model, provider, String(record.status), team, stream);
-    series.requests.inc();
-    if (record.durationMs !== undefined) series.duration.observe(record.durationMs / 1000);
+    series.requests.value++;
+    if (record.durationMs !== undefined) this.#duration.observe(series.duration, record.durationMs / 1000);
     if (record.firstByteMs !== undefined && record.status < 400)
-      series.firstByte.observe(record.firstByteMs / 1000);
+      this.#firstByte.observe(series.firstByte, record.firstByteMs / 1000);
     if (record.errorCode) {
       this.#errors.inc({ surface: record.surface, code: record.errorCode });
       if (record.errorCode === 'GH_RATE_LIMITED' || record.errorCode === 'GH_BUDGET_EXCEEDED') {
@@ -167,7 +168,7 @@ export class GatewayMetrics {
       }
     }
     for (const attempt of record.attempts)
-      this.#attempts.inc({ provider: attempt.provider, status: String(attempt.status) });
+      this.#attempts.count({ provider: attempt.provider, status: String(attempt.status) }).value++;
     if (record.attempts.length > 1) this.#failovers.inc({ model });
     const usage = record.usage;
     if (usage) {
@@ -178,17 +179,17 @@ export class GatewayMetrics {
         ['cache_write', usage.cacheWriteTokens],
         ['reasoning', usage.reasoningTokens],
       ];
-      for (const [kind, count] of kinds) if (count) series.tokens(kind).inc(count);
+      for (const [kind, count] of kinds) if (count) series.tokens(kind).value += count;
       if (record.costUsd === null) this.#unpriced.inc({ model, provider });
-      else if (record.costUsd !== undefined) series.cost.inc(record.costUsd);
+      else if (record.costUsd !== undefined) series.cost.value += record.costUsd;
     }
   }
 }
 
 interface Series {
-  requests: Counter.Internal;
-  duration: Histogram.Internal<string>;
-  firstByte: Histogram.Internal<string>;
-  cost: Counter.Internal;
-  tokens(kind: string): Counter.Internal;
+  requests: TallyCount;
+  duration: TallyBuckets;
+  firstByte: TallyBuckets;
+  cost: TallyCount;
+  tokens(kind: string): TallyCount;
 }
