@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { ChatRequest, StreamPart } from '../../core/ir/index.ts';
+import type { ChatRequest, StreamChunk, StreamPart } from '../../core/ir/index.ts';
 import { defaultTimeouts } from '../../routing/targets.ts';
 import { createMockProvider } from './provider.ts';
 
@@ -61,6 +61,19 @@ test('streams the same answer in parts and ends with one finish', async () => {
   assert.equal(parts.filter((p) => p.type === 'finish').length, 1);
   const args = parts.flatMap((p) => (p.type === 'tool_call_delta' ? [p.arguments] : [])).join('');
   assert.deepEqual(JSON.parse(args), { city: 'example', unit: 'celsius' });
+});
+
+test('streams in batches: the first chunk alone, then the rest at once, the same chunks either way', async () => {
+  const req = { ...base, stream: true };
+  const one = await mock.stream(req, 'mock-fast', opts);
+  const chunks: StreamChunk[] = [];
+  for await (const chunk of one) chunks.push(chunk);
+  const batched = await mock.stream(req, 'mock-fast', opts);
+  const batches: StreamChunk[][] = [];
+  for await (const batch of batched.batches!()) batches.push(batch);
+  assert.equal(batches.length, 2);
+  assert.equal(batches[0]!.length, 1);
+  assert.deepEqual(batches.flat(), chunks);
 });
 
 test('embeds deterministically as unit vectors', async () => {

@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { estimateTokens } from '../../core/ir/estimate.ts';
 import type { ChatResult, ChatStream, StreamChunk, StreamPart } from '../../core/ir/index.ts';
 import type { ProviderConfigOf } from '../../config/schema.ts';
+import { batchedStream } from '../stream-batches.ts';
 import type { CallOptions, Provider } from '../types.ts';
 import { mockAnswer } from './answer.ts';
 
@@ -44,12 +45,12 @@ export function createMockProvider(name: string, config: ProviderConfigOf<'mock'
         }
       }
       chunks.push({ parts: [{ type: 'finish', finishReason: answer.finishReason, usage: answer.usage }] });
-      return {
-        dialect: 'mock',
-        async *[Symbol.asyncIterator]() {
-          yield* chunks;
-        },
-      };
+      // The whole answer is ready at once, like an upstream read that holds every event: the first
+      // chunk comes on its own (time to first byte), the rest as one batch.
+      return batchedStream({ dialect: 'mock' }, async function* () {
+        yield chunks.slice(0, 1);
+        yield chunks.slice(1);
+      });
     },
     async embed(req, model, opts) {
       await wait(opts);
