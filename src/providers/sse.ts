@@ -32,13 +32,6 @@ export async function* sseBatches(body: AsyncIterable<Uint8Array>): AsyncGenerat
   if (pending.length > 0) yield pending;
 }
 
-/** The events one by one. */
-export async function* sseEvents(body: AsyncIterable<Uint8Array>): AsyncGenerator<SseEvent> {
-  // A plain loop, not `yield*`: delegating to an array from an async generator wraps every
-  // element in promises of its own.
-  for await (const batch of sseBatches(body)) for (const event of batch) yield event;
-}
-
 /** Encodes one SSE event. */
 export function sseFrame(data: string, event?: string): string {
   return event ? `event: ${event}\ndata: ${data}\n\n` : `data: ${data}\n\n`;

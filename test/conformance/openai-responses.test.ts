@@ -2,6 +2,8 @@
 // for the recorded turn, and the IR decoded from every recorded answer, stream and error.
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import type { GatehouseError } from '../../src/core/errors/index.ts';
 import type { ChatRequest, StreamPart } from '../../src/core/ir/index.ts';
@@ -149,6 +151,44 @@ test('an error event mid-stream (insufficient quota) is thrown as a non-retryabl
     assert.match(err.message, /exceeded your current quota/);
     return true;
   });
+});
+
+test('a stream that ends before response.completed is a protocol error, after the events it did send', async () => {
+  // An upstream that sends the start and one text delta, then ends the body.
+  const cut = createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    res.end(
+      'event: response.created\ndata: {"type":"response.created","response":{"id":"resp_1","model":"gpt-5-mini"}}\n\n' +
+        'event: response.output_text.delta\ndata: {"type":"response.output_text.delta","delta":"Hel"}\n\n',
+    );
+  });
+  await new Promise<void>((resolve) => cut.listen(0, '127.0.0.1', resolve));
+  const port = (cut.address() as AddressInfo).port;
+  const cutProvider = createOpenAIResponsesProvider(
+    'openai',
+    { type: 'openai', api: 'responses', api_key: 'sk-upstream', base_url: `http://127.0.0.1:${port}/v1` },
+    { http },
+  );
+  const seen: StreamPart[] = [];
+  try {
+    await assert.rejects(
+      (async () => {
+        for await (const chunk of await cutProvider.stream(turn, 'gpt-5-mini', opts()))
+          seen.push(...chunk.parts);
+      })(),
+      (err: GatehouseError) => {
+        assert.equal(err.code, 'GH_UPSTREAM_PROTOCOL');
+        assert.match(err.message, /ended before response\.completed/);
+        return true;
+      },
+    );
+    assert.deepEqual(
+      seen.map((p) => p.type),
+      ['start', 'text'],
+    );
+  } finally {
+    cut.close();
+  }
 });
 
 test('n > 1 is refused before any call; stop sequences are dropped with a warning', async () => {

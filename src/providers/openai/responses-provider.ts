@@ -3,13 +3,14 @@
 import type { ProviderConfigOf } from '../../config/schema.ts';
 import type { ChatResult, ChatStream } from '../../core/ir/index.ts';
 import { retryAfterSeconds } from '../http.ts';
-import { sseEvents } from '../sse.ts';
+import { sseBatches } from '../sse.ts';
+import { batchedStream, decodeBatches } from '../stream-batches.ts';
 import type { CallOptions, Provider, ProviderDeps } from '../types.ts';
 import { openaiEndpoints } from './endpoints.ts';
 import { openaiHttpError } from './errors.ts';
 import { responsesRequestBody } from './responses-request.ts';
 import { decodeResponsesAnswer } from './responses-response.ts';
-import { responsesStreamChunks } from './responses-stream.ts';
+import { endedBeforeCompletion, ResponsesStreamDecoder } from './responses-stream.ts';
 
 export function createOpenAIResponsesProvider(
   name: string,
@@ -46,8 +47,20 @@ export function createOpenAIResponsesProvider(
     async stream(req, model, opts): Promise<ChatStream> {
       const { body, warnings } = responsesRequestBody(req, model, true);
       const res = await post(body, opts);
-      const chunks = responsesStreamChunks(sseEvents(res.body), name, model);
-      return { dialect: 'openai-responses', warnings, [Symbol.asyncIterator]: () => chunks };
+      return batchedStream({ dialect: 'openai-responses', warnings }, async function* () {
+        const decoder = new ResponsesStreamDecoder(name, model);
+        try {
+          const done = yield* decodeBatches(
+            sseBatches(res.body),
+            (event) => decoder.decode(event),
+            () => decoder.finished,
+          );
+          if (!done) throw endedBeforeCompletion(name);
+        } finally {
+          // Finished, failed or abandoned by the consumer: either way the connection is released.
+          await res.dump();
+        }
+      });
     },
   };
 }

@@ -17,15 +17,26 @@ interface ResponsesEvent {
   message?: string;
 }
 
-export async function* responsesStreamChunks(
-  events: AsyncIterable<SseEvent>,
-  provider: string,
-  model: string,
-): AsyncGenerator<StreamChunk> {
-  const toolIndexByItem = new Map<string, number>();
-  let finished = false;
-  for await (const event of events) {
-    if (event.data === '[DONE]') continue;
+/**
+ * Decodes the events of a Responses API stream one at a time, keeping what spans them (the tool
+ * calls' numbering); `finished` turns true with `response.completed` or `response.incomplete`.
+ */
+export class ResponsesStreamDecoder {
+  finished = false;
+  readonly #provider: string;
+  readonly #model: string;
+  readonly #toolIndexByItem = new Map<string, number>();
+
+  constructor(provider: string, model: string) {
+    this.#provider = provider;
+    this.#model = model;
+  }
+
+  decode(event: SseEvent): StreamChunk {
+    if (event.data === '[DONE]') return { parts: [] };
+    const provider = this.#provider;
+    const model = this.#model;
+    const toolIndexByItem = this.#toolIndexByItem;
     let payload: ResponsesEvent;
     try {
       payload = JSON.parse(event.data) as ResponsesEvent;
@@ -84,7 +95,7 @@ export async function* responsesStreamChunks(
           { type: 'usage', usage },
           { type: 'finish', finishReason: responsesFinish(response, toolIndexByItem.size > 0), usage },
         );
-        finished = true;
+        this.finished = true;
         break;
       }
       case 'error': {
@@ -97,12 +108,16 @@ export async function* responsesStreamChunks(
         throw openaiStreamError(provider, JSON.stringify({ error: { ...error, type: error.code } }));
       }
     }
-    yield { parts, raw: event.event ? { event: event.event, data: event.data } : { data: event.data } };
-    if (finished) return;
+    return { parts, raw: event.event ? { event: event.event, data: event.data } : { data: event.data } };
   }
-  throw new GatehouseError(
+}
+
+export function endedBeforeCompletion(provider: string): GatehouseError {
+  return new GatehouseError(
     'GH_UPSTREAM_PROTOCOL',
     `${provider}: the stream ended before response.completed.`,
-    { provider },
+    {
+      provider,
+    },
   );
 }
