@@ -9,9 +9,9 @@ import type { SseEvent } from './sse.ts';
  * `finished()` turns true and returns true; returns false when the body ends first. When an event
  * fails to decode, the chunks before it are delivered first, as they would have been one by one.
  */
-export async function* decodeBatches(
-  reads: AsyncIterable<SseEvent[]>,
-  decode: (event: SseEvent) => StreamChunk,
+export async function* decodeBatches<E = SseEvent>(
+  reads: AsyncIterable<E[]>,
+  decode: (event: E) => StreamChunk,
   finished: () => boolean,
 ): AsyncGenerator<StreamChunk[], boolean> {
   let first = true;

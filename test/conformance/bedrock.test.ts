@@ -2,6 +2,8 @@
 // decodes from every recorded answer, stream and error.
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import type { GatehouseError } from '../../src/core/errors/index.ts';
 import type { ChatRequest, StreamPart } from '../../src/core/ir/index.ts';
@@ -9,7 +11,7 @@ import { createBedrockProvider } from '../../src/providers/bedrock/index.ts';
 import { HttpClient } from '../../src/providers/http.ts';
 import type { Provider } from '../../src/providers/types.ts';
 import { defaultTimeouts } from '../../src/routing/targets.ts';
-import { fixtureJson, fixturesDir } from '../fixtures/index.ts';
+import { fixtureBytes, fixtureJson, fixtureText, fixturesDir } from '../fixtures/index.ts';
 import { bedrockExpected, bedrockTestCredentials, startBedrockUpstream } from '../upstreams/bedrock.ts';
 import type { MockUpstream } from '../upstreams/server.ts';
 
@@ -264,6 +266,46 @@ test('an exception frame mid-stream is thrown, classified, after the first parts
       err.code === 'GH_UPSTREAM_RATE_LIMITED' && err.retryable && err.upstreamType === 'throttlingException',
   );
   assert.ok(seen.some((p) => p.type === 'text'));
+});
+
+test('a stream that ends before messageStop is a protocol error, after the parts it did send', async () => {
+  // The recorded text stream, cut before its messageStop frame.
+  const bytes = fixtureBytes('bedrock-converse', 'stream-text.eventstream.bin');
+  const events = fixtureText('bedrock-converse', 'stream-text.events.jsonl').trim().split('\n');
+  const stop = events.findIndex((line) => JSON.parse(line).headers[':event-type'] === 'messageStop');
+  let end = 0;
+  for (let i = 0; i < stop; i++) end += bytes.readUInt32BE(end);
+  const cut = createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/vnd.amazon.eventstream' });
+    res.end(bytes.subarray(0, end));
+  });
+  await new Promise<void>((resolve) => cut.listen(0, '127.0.0.1', resolve));
+  const cutProvider = createBedrockProvider(
+    'bedrock',
+    {
+      type: 'bedrock',
+      region: 'us-east-1',
+      base_url: `http://127.0.0.1:${(cut.address() as AddressInfo).port}`,
+      access_key_id: bedrockTestCredentials.accessKeyId,
+      secret_access_key: bedrockTestCredentials.secretAccessKey,
+    },
+    { http },
+  );
+  const seen: StreamPart[] = [];
+  try {
+    await assert.rejects(
+      (async () => {
+        for await (const chunk of await cutProvider.stream({ ...firstTurn, tools: [] }, model, opts()))
+          seen.push(...chunk.parts);
+      })(),
+      (err: GatehouseError) =>
+        err.code === 'GH_UPSTREAM_PROTOCOL' && /ended before messageStop/.test(err.message),
+    );
+    assert.equal(seen[0]?.type, 'start');
+    assert.equal(seen.map((p) => (p.type === 'text' ? p.text : '')).join(''), bedrockExpected.streamText);
+  } finally {
+    cut.close();
+  }
 });
 
 test('HTTP errors: throttling is retryable 429, validation is a 400 passed on', async () => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { GatehouseError } from '../../core/errors/index.ts';
 import { fixtureBytes, fixtureText } from '../../../test/fixtures/index.ts';
-import { eventStreamFrames } from './event-stream.ts';
+import { type EventFrame, eventStreamBatches, eventStreamFrames } from './event-stream.ts';
 
 const streams = ['stream-text', 'stream-tools', 'stream-reasoning', 'stream-error'];
 
@@ -44,4 +44,25 @@ test('a corrupted checksum or a truncated stream is a protocol error', async () 
   const huge = Buffer.from(bytes);
   huge.writeUInt32BE(0x7fffffff, 0);
   await assert.rejects(decode(huge, 64), (err: GatehouseError) => err.code === 'GH_UPSTREAM_PROTOCOL');
+});
+
+test('a read of many frames is one batch; a bad frame comes after the good ones before it', async () => {
+  const bytes = Buffer.from(fixtureBytes('bedrock-converse', 'stream-text.eventstream.bin'));
+  const expected = fixtureText('bedrock-converse', 'stream-text.events.jsonl').trim().split('\n');
+  const batches: EventFrame[][] = [];
+  for await (const batch of eventStreamBatches(pieces(bytes, bytes.length))) batches.push(batch);
+  assert.equal(batches.length, 1);
+  assert.equal(batches[0]!.length, expected.length);
+
+  // Spoil the last frame's checksum: every frame before it still arrives, then the error.
+  const spoiled = Buffer.from(bytes);
+  spoiled[spoiled.length - 1]! ^= 0xff;
+  const seen: EventFrame[] = [];
+  await assert.rejects(
+    (async () => {
+      for await (const batch of eventStreamBatches(pieces(spoiled, spoiled.length))) seen.push(...batch);
+    })(),
+    (err: GatehouseError) => /checksum/.test(err.message),
+  );
+  assert.equal(seen.length, expected.length - 1);
 });

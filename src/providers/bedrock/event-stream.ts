@@ -10,34 +10,53 @@ export interface EventFrame {
 
 const maxFrameBytes = 16 * 1024 * 1024;
 
-export async function* eventStreamFrames(
+/**
+ * The frames of each body read, as one batch (a read that holds many frames is one async step). A
+ * frame that fails its checks is thrown after the frames before it in the same read are delivered.
+ */
+export async function* eventStreamBatches(
   body: AsyncIterable<Uint8Array>,
   provider = 'bedrock',
-): AsyncGenerator<EventFrame> {
+): AsyncGenerator<EventFrame[]> {
   let buffer = Buffer.alloc(0);
   const fail = (message: string) =>
     new GatehouseError('GH_UPSTREAM_PROTOCOL', `${provider}: ${message}`, { provider });
   for await (const chunk of body) {
     buffer = buffer.length === 0 ? Buffer.from(chunk) : Buffer.concat([buffer, chunk]);
-    while (buffer.length >= 12) {
-      const total = buffer.readUInt32BE(0);
-      const headersLength = buffer.readUInt32BE(4);
-      if (crc32(buffer.subarray(0, 8)) !== buffer.readUInt32BE(8))
-        throw fail('event-stream prelude checksum mismatch');
-      if (total < 16 || total > maxFrameBytes || headersLength > total - 16)
-        throw fail(`event-stream frame of impossible size ${total}`);
-      if (buffer.length < total) break;
-      const frame = buffer.subarray(0, total);
-      if (crc32(frame.subarray(0, total - 4)) !== frame.readUInt32BE(total - 4))
-        throw fail('event-stream message checksum mismatch');
-      yield {
-        headers: decodeHeaders(frame.subarray(12, 12 + headersLength), fail),
-        payload: frame.subarray(12 + headersLength, total - 4),
-      };
-      buffer = buffer.subarray(total);
+    const frames: EventFrame[] = [];
+    try {
+      while (buffer.length >= 12) {
+        const total = buffer.readUInt32BE(0);
+        const headersLength = buffer.readUInt32BE(4);
+        if (crc32(buffer.subarray(0, 8)) !== buffer.readUInt32BE(8))
+          throw fail('event-stream prelude checksum mismatch');
+        if (total < 16 || total > maxFrameBytes || headersLength > total - 16)
+          throw fail(`event-stream frame of impossible size ${total}`);
+        if (buffer.length < total) break;
+        const frame = buffer.subarray(0, total);
+        if (crc32(frame.subarray(0, total - 4)) !== frame.readUInt32BE(total - 4))
+          throw fail('event-stream message checksum mismatch');
+        frames.push({
+          headers: decodeHeaders(frame.subarray(12, 12 + headersLength), fail),
+          payload: frame.subarray(12 + headersLength, total - 4),
+        });
+        buffer = buffer.subarray(total);
+      }
+    } catch (err) {
+      if (frames.length > 0) yield frames;
+      throw err;
     }
+    if (frames.length > 0) yield frames;
   }
   if (buffer.length > 0) throw fail('the event stream ended in the middle of a frame');
+}
+
+/** The frames one by one. */
+export async function* eventStreamFrames(
+  body: AsyncIterable<Uint8Array>,
+  provider = 'bedrock',
+): AsyncGenerator<EventFrame> {
+  for await (const frames of eventStreamBatches(body, provider)) for (const frame of frames) yield frame;
 }
 
 function decodeHeaders(bytes: Buffer, fail: (message: string) => GatehouseError): EventFrame['headers'] {

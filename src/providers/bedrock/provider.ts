@@ -5,10 +5,11 @@ import type { ProviderConfigOf } from '../../config/schema.ts';
 import type { ChatRequest, ChatStream } from '../../core/ir/index.ts';
 import type { CallOptions, Provider, ProviderDeps } from '../types.ts';
 import { bedrockHttpError } from './errors.ts';
-import { eventStreamFrames } from './event-stream.ts';
+import { batchedStream, decodeBatches } from '../stream-batches.ts';
+import { eventStreamBatches } from './event-stream.ts';
 import { converseRequest } from './request.ts';
 import { converseResponseToIR } from './response.ts';
-import { converseStreamChunks } from './stream.ts';
+import { ConverseStreamDecoder } from './stream.ts';
 
 export function createBedrockProvider(
   name: string,
@@ -76,16 +77,21 @@ export function createBedrockProvider(
     },
     async stream(req, model, opts): Promise<ChatStream> {
       const { res, warnings } = await send(req, model, opts, true);
-      const chunks = converseStreamChunks(eventStreamFrames(res.body, name), {
-        id: `bedrock-${opts.requestId}`,
-        model,
-        provider: name,
+      return batchedStream({ dialect: 'bedrock', warnings }, async function* () {
+        const decoder = new ConverseStreamDecoder({ id: `bedrock-${opts.requestId}`, model, provider: name });
+        try {
+          // The finish comes with the end of the stream: usage may follow messageStop.
+          yield* decodeBatches(
+            eventStreamBatches(res.body, name),
+            (frame) => decoder.decode(frame),
+            () => false,
+          );
+          yield [decoder.end()];
+        } finally {
+          // Finished, failed or abandoned by the consumer: either way the connection is released.
+          await res.dump();
+        }
       });
-      return {
-        dialect: 'bedrock',
-        warnings,
-        [Symbol.asyncIterator]: () => chunks,
-      };
     },
   };
 }

@@ -20,14 +20,23 @@ interface Payload {
   message?: string;
 }
 
-export async function* converseStreamChunks(
-  frames: AsyncIterable<EventFrame>,
-  meta: { id: string; model: string; provider: string },
-): AsyncGenerator<StreamChunk> {
-  const toolIndexByBlock = new Map<number, number>();
-  let stopReason: string | undefined;
-  let usage: Usage | undefined;
-  for await (const frame of frames) {
+/**
+ * Decodes ConverseStream frames one at a time, keeping what spans them: the tool calls' numbering,
+ * the stop reason and the usage, which make the finish that `end()` gives once the stream is over.
+ */
+export class ConverseStreamDecoder {
+  readonly #meta: { id: string; model: string; provider: string };
+  readonly #toolIndexByBlock = new Map<number, number>();
+  #stopReason: string | undefined;
+  #usage: Usage | undefined;
+
+  constructor(meta: { id: string; model: string; provider: string }) {
+    this.#meta = meta;
+  }
+
+  decode(frame: EventFrame): StreamChunk {
+    const meta = this.#meta;
+    const toolIndexByBlock = this.#toolIndexByBlock;
     const type = frame.headers[':message-type'];
     const payload = JSON.parse(Buffer.from(frame.payload).toString('utf8') || '{}') as Payload;
     if (type === 'exception') {
@@ -82,29 +91,35 @@ export async function* converseStreamChunks(
         break;
       }
       case 'messageStop':
-        stopReason = payload.stopReason;
+        this.#stopReason = payload.stopReason;
         break;
       case 'metadata':
-        usage = bedrockUsage(payload.usage);
-        parts.push({ type: 'usage', usage });
+        this.#usage = bedrockUsage(payload.usage);
+        parts.push({ type: 'usage', usage: this.#usage });
         break;
     }
-    yield { parts };
+    return { parts };
   }
-  if (stopReason === undefined) {
-    throw new GatehouseError(
-      'GH_UPSTREAM_PROTOCOL',
-      `${meta.provider}: the stream ended before messageStop.`,
-      { provider: meta.provider },
-    );
+
+  /** The finish, once the stream has ended; a stream without `messageStop` is a protocol error. */
+  end(): StreamChunk {
+    const meta = this.#meta;
+    const stopReason = this.#stopReason;
+    if (stopReason === undefined) {
+      throw new GatehouseError(
+        'GH_UPSTREAM_PROTOCOL',
+        `${meta.provider}: the stream ended before messageStop.`,
+        { provider: meta.provider },
+      );
+    }
+    return {
+      parts: [
+        {
+          type: 'finish',
+          finishReason: bedrockStopReasonToFinish(stopReason),
+          usage: this.#usage ?? { inputTokens: 0, outputTokens: 0 },
+        },
+      ],
+    };
   }
-  yield {
-    parts: [
-      {
-        type: 'finish',
-        finishReason: bedrockStopReasonToFinish(stopReason),
-        usage: usage ?? { inputTokens: 0, outputTokens: 0 },
-      },
-    ],
-  };
 }
