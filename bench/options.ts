@@ -15,6 +15,9 @@ Options:
   --warmup S          seconds of warm-up before each measured run (default 2)
   --quick             a smoke run: 3 s per scenario, 1 s warm-up, 300 first-byte requests
   --first-byte N      sequential requests for time to first byte (default 2000)
+  --rounds N          measure each scenario N times, the sides interleaved (upstream, bare proxy,
+                      gateway, then backwards), and report the median of each figure (default 1);
+                      on a shared or noisy machine one run's CPU per request can be off by half
   --store S           sqlite (default: a file in a temp dir) or postgres (a fresh database on
                       postgres://postgres@127.0.0.1:5432, dropped afterwards, and Redis on
                       redis://127.0.0.1:6379 for the counters)
@@ -40,6 +43,8 @@ export interface BenchOptions {
   duration: number;
   warmup: number;
   firstByteRequests: number;
+  /** Times each scenario is measured; figures are the medians of the rounds. */
+  rounds: number;
   store: 'sqlite' | 'postgres';
   maxInFlight: number;
   overload: boolean;
@@ -73,6 +78,7 @@ export function parseOptions(argv: string[]): BenchOptions | undefined {
       warmup: { type: 'string' },
       quick: { type: 'boolean', default: false },
       'first-byte': { type: 'string' },
+      rounds: { type: 'string' },
       store: { type: 'string', default: 'sqlite' },
       'max-in-flight': { type: 'string' },
       'skip-overload': { type: 'boolean', default: false },
@@ -99,6 +105,7 @@ export function parseOptions(argv: string[]): BenchOptions | undefined {
     duration: positive('duration', values.duration, quick ? 3 : 10),
     warmup: positive('warmup', values.warmup, quick ? 1 : 2),
     firstByteRequests: Math.round(positive('first-byte', values['first-byte'], quick ? 300 : 2000)),
+    rounds: Math.round(positive('rounds', values.rounds, 1)),
     store: values.store,
     maxInFlight: Math.round(positive('max-in-flight', values['max-in-flight'], 256)),
     overload: !values['skip-overload'],

@@ -18,6 +18,8 @@ export interface RunInfo {
   durationSeconds: number;
   warmupSeconds: number;
   firstByteRequests: number;
+  /** Rounds per scenario (--rounds); each figure is the median of its rounds. */
+  rounds: number;
   quick: boolean;
   /** What was started: the compiled build or the TypeScript sources. */
   gateway: string;
@@ -244,7 +246,7 @@ function header(title: string, info: RunInfo): string {
     `- Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGb} GB, ${m.os}; Node ${m.node}`,
     `- Gateway: ${info.gateway}; pinning: ${info.pinning}`,
     `- Store: ${info.store}`,
-    `- Each side: ${info.warmupSeconds} s warm-up, then ${info.durationSeconds} s measured${info.quick ? ' (--quick smoke run: figures are indicative only)' : ''}; first byte: ${info.firstByteRequests} sequential requests`,
+    `- Each side: ${info.warmupSeconds} s warm-up, then ${info.durationSeconds} s measured${info.rounds > 1 ? `, in ${info.rounds} rounds with the sides interleaved; each figure is the median of its rounds (RSS: the highest)` : ''}${info.quick ? ' (--quick smoke run: figures are indicative only)' : ''}; first byte: ${info.firstByteRequests} sequential requests`,
     '- Upstream: the mock in bench/upstream.ts (answers serialised at start, stream chunks written at once); bare proxy: bench/bare-proxy.ts, forwarding alone, on the gateway\'s CPU; load: autocannon in its own process; latency is the whole answer of 2xx responses; "+" figures are Gatehouse minus the other side, percentile by percentile',
   ].join('\n');
 }

@@ -40,6 +40,7 @@ const info: RunInfo = {
   durationSeconds: options.soak ?? options.duration,
   warmupSeconds: options.warmup,
   firstByteRequests: options.firstByteRequests,
+  rounds: options.soak === undefined ? options.rounds : 1,
   quick: options.quick,
   gateway: options.source
     ? 'TypeScript sources (src/cli/main.ts)'

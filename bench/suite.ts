@@ -9,6 +9,7 @@ import { cpuSeconds, memoryMb, RssWatch } from './proc.ts';
 import { type Pinning, runLoad, startBareProxy } from './processes.ts';
 import { type Scenario, scenarioRequest, scenarios } from './scenarios.ts';
 import { describeLoad } from './format.ts';
+import { combineLoads, median, roundOrder } from './rounds.ts';
 
 export interface Side {
   throughput: LoadResult;
@@ -100,12 +101,29 @@ interface Via {
   memoryGuard?: AbortSignal;
 }
 
+interface Measured {
+  side: Side;
+  cpuUsPerRequest: number;
+  allocKbPerRequest: number;
+  rssPeakMb: number;
+}
+
+/** A side's rounds as one: the medians of its figures, the highest RSS. */
+function combine(rounds: Measured[]): Measured {
+  const firstBytes = rounds.flatMap((r) => r.side.firstByte ?? []);
+  return {
+    side: {
+      throughput: combineLoads(rounds.map((r) => r.side.throughput)),
+      ...(firstBytes.length > 0 ? { firstByte: combineLoads(firstBytes) } : {}),
+    },
+    cpuUsPerRequest: median(rounds.map((r) => r.cpuUsPerRequest)),
+    allocKbPerRequest: median(rounds.map((r) => r.allocKbPerRequest)),
+    rssPeakMb: Math.max(...rounds.map((r) => r.rssPeakMb)),
+  };
+}
+
 /** One side of a scenario, with the CPU per request and peak RSS of the process it goes through. */
-async function measure(
-  context: Context,
-  scenario: Scenario,
-  via: Via,
-): Promise<{ side: Side; cpuUsPerRequest: number; allocKbPerRequest: number; rssPeakMb: number }> {
+async function measure(context: Context, scenario: Scenario, via: Via): Promise<Measured> {
   const request = scenarioRequest(scenario, via.url, via.key);
   const watch = new RssWatch();
   let cpuAtStart = 0;
@@ -157,19 +175,29 @@ export async function runSuite(context: Context): Promise<SuiteResult> {
     const chosen = context.options.only;
     for (const scenario of scenarios.filter((s) => !chosen || chosen.includes(s.id))) {
       console.log(scenario.title);
-      const direct = await measure(context, scenario, { name: 'direct', url: context.upstreamUrl });
-      const floor = await measure(context, scenario, { name: 'bare proxy', ...bare });
-      const through = await measure(context, scenario, { name: 'Gatehouse', ...gateway });
+      const sides: Via[] = [
+        { name: 'direct', url: context.upstreamUrl },
+        { name: 'bare proxy', ...bare },
+        { name: 'Gatehouse', ...gateway },
+      ];
+      const measured = new Map<Via, Measured[]>(sides.map((via) => [via, []]));
+      const rounds = context.options.rounds;
+      for (let round = 0; round < rounds; round++) {
+        if (rounds > 1) console.log(`  round ${round + 1} of ${rounds}`);
+        for (const via of roundOrder(sides, round))
+          measured.get(via)!.push(await measure(context, scenario, via));
+      }
+      const [direct, floor, through] = sides.map((via) => combine(measured.get(via)!));
       results.push({
         scenario,
-        direct: direct.side,
-        bare: floor.side,
-        bareCpuUsPerRequest: floor.cpuUsPerRequest,
-        bareAllocKbPerRequest: floor.allocKbPerRequest,
-        gateway: through.side,
-        cpuUsPerRequest: through.cpuUsPerRequest,
-        allocKbPerRequest: through.allocKbPerRequest,
-        rssPeakMb: through.rssPeakMb,
+        direct: direct!.side,
+        bare: floor!.side,
+        bareCpuUsPerRequest: floor!.cpuUsPerRequest,
+        bareAllocKbPerRequest: floor!.allocKbPerRequest,
+        gateway: through!.side,
+        cpuUsPerRequest: through!.cpuUsPerRequest,
+        allocKbPerRequest: through!.allocKbPerRequest,
+        rssPeakMb: through!.rssPeakMb,
       });
     }
     return { idleRssMb, peakRssMb: memoryMb(gateway.pid).peak, scenarios: results };

@@ -42,6 +42,8 @@ test('a short benchmark run writes every figure, against the upstream, the bare 
     '1',
     '--first-byte',
     '30',
+    '--rounds',
+    '2',
     '--skip-overload',
   ]);
   assert.equal(run.code, 0, run.output);
@@ -53,7 +55,12 @@ test('a short benchmark run writes every figure, against the upstream, the bare 
     `no dated results: ${files}`,
   );
 
+  assert.match(
+    readFileSync(join(dir, 'latest.md'), 'utf8'),
+    /in 2 rounds with the sides interleaved; each figure is the median of its rounds/,
+  );
   const result = readJson('latest.json');
+  assert.equal(result.rounds, 2);
   assert.ok(result.commit && result.machine?.node, 'machine, Node version and commit are recorded');
   assert.ok(positive(result.idleRssMb) && positive(result.peakRssMb));
   assert.deepEqual(
