@@ -48,6 +48,8 @@ export interface GatewayOptions {
   maxEventLoopLagMs?: number;
   /** Where --cpu-prof writes the profile, when profiling. */
   profileDir?: string;
+  /** Node.js flags for the gateway alone (--gateway-node-flags), e.g. --max-semi-space-size=16. */
+  nodeFlags?: string[];
   /** Names the profile file. */
   label: string;
   /** RSS at which the gateway is killed to protect the machine, MB. */
@@ -138,6 +140,7 @@ export async function startGatewayUnderTest(options: GatewayOptions): Promise<Ga
   const probed = probe(join(dir, 'probe'));
   Object.assign(env, probed.env);
   const nodeFlags = [...probed.nodeFlags];
+  nodeFlags.push(...(options.nodeFlags ?? []));
   if (options.profileDir) {
     mkdirSync(options.profileDir, { recursive: true });
     const name = `${options.label}-${new Date().toISOString().replace(/[:.]/g, '-')}.cpuprofile`;

@@ -31,6 +31,10 @@ Options:
                       writes bench/results/<date>-<commit>-soak.json|md and latest-soak.json|md
   --source            run the gateway from its TypeScript sources instead of the compiled
                       JavaScript a package install runs (built into bench/.build first)
+  --gateway-node-flags F
+                      Node.js flags for the gateway alone, space-separated, e.g.
+                      --gateway-node-flags=--max-semi-space-size=16 (NODE_OPTIONS would reach
+                      the upstream and the load generator too)
   --profile           start the gateway with --cpu-prof; profiles go to bench/results/profiles
                       (see bench/profile.md)
   --results DIR       write the results files (and profiles) to DIR instead of bench/results
@@ -43,6 +47,8 @@ export interface BenchOptions {
   duration: number;
   warmup: number;
   firstByteRequests: number;
+  /** Node.js flags for the gateway process only. */
+  gatewayNodeFlags: string[];
   /** Times each scenario is measured; figures are the medians of the rounds. */
   rounds: number;
   store: 'sqlite' | 'postgres';
@@ -79,6 +85,7 @@ export function parseOptions(argv: string[]): BenchOptions | undefined {
       quick: { type: 'boolean', default: false },
       'first-byte': { type: 'string' },
       rounds: { type: 'string' },
+      'gateway-node-flags': { type: 'string' },
       store: { type: 'string', default: 'sqlite' },
       'max-in-flight': { type: 'string' },
       'skip-overload': { type: 'boolean', default: false },
@@ -106,6 +113,7 @@ export function parseOptions(argv: string[]): BenchOptions | undefined {
     warmup: positive('warmup', values.warmup, quick ? 1 : 2),
     firstByteRequests: Math.round(positive('first-byte', values['first-byte'], quick ? 300 : 2000)),
     rounds: Math.round(positive('rounds', values.rounds, 1)),
+    gatewayNodeFlags: values['gateway-node-flags']?.split(' ').filter(Boolean) ?? [],
     store: values.store,
     maxInFlight: Math.round(positive('max-in-flight', values['max-in-flight'], 256)),
     overload: !values['skip-overload'],

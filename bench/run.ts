@@ -42,9 +42,11 @@ const info: RunInfo = {
   firstByteRequests: options.firstByteRequests,
   rounds: options.soak === undefined ? options.rounds : 1,
   quick: options.quick,
-  gateway: options.source
-    ? 'TypeScript sources (src/cli/main.ts)'
-    : 'compiled JavaScript, as a package install runs it',
+  gateway:
+    (options.source
+      ? 'TypeScript sources (src/cli/main.ts)'
+      : 'compiled JavaScript, as a package install runs it') +
+    (options.gatewayNodeFlags.length > 0 ? `, with ${options.gatewayNodeFlags.join(' ')}` : ''),
 };
 const profileDir = options.profile ? join(options.resultsDir, 'profiles') : undefined;
 const stem = `${info.date.slice(0, 10)}-${commit}${options.store === 'postgres' ? '-postgres' : ''}`;

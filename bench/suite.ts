@@ -85,6 +85,7 @@ export function startGateway(
     cpu: context.pinning.gatewayCpu,
     label,
     maxRssMb: context.options.maxRssMb,
+    nodeFlags: context.options.gatewayNodeFlags,
     ...(context.profileDir ? { profileDir: context.profileDir } : {}),
   });
 }

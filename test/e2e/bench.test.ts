@@ -44,6 +44,7 @@ test('a short benchmark run writes every figure, against the upstream, the bare 
     '30',
     '--rounds',
     '2',
+    '--gateway-node-flags=--max-semi-space-size=16',
     '--skip-overload',
   ]);
   assert.equal(run.code, 0, run.output);
@@ -58,6 +59,10 @@ test('a short benchmark run writes every figure, against the upstream, the bare 
   assert.match(
     readFileSync(join(dir, 'latest.md'), 'utf8'),
     /in 2 rounds with the sides interleaved; each figure is the median of its rounds/,
+  );
+  assert.match(
+    readFileSync(join(dir, 'latest.md'), 'utf8'),
+    /as a package install runs it, with --max-semi-space-size=16/,
   );
   const result = readJson('latest.json');
   assert.equal(result.rounds, 2);
