@@ -13,17 +13,21 @@ const observations: Array<[string, number]> = [
   ['b', 0.05],
 ];
 
+/** The same two metrics, for prom-client's own classes and for the tallies. */
+function definitions(registry: Registry) {
+  const labelNames = ['k'] as const;
+  return {
+    counter: { name: 't_total', help: 'h', labelNames, registers: [registry] },
+    histogram: { name: 't_seconds', help: 'h', labelNames, buckets, registers: [registry] },
+  };
+}
+
 /** The exposition prom-client writes for its own metrics, to compare the tallies with. */
 async function reference(): Promise<string> {
   const registry = new Registry();
-  const counter = new Counter({ name: 't_total', help: 'h', labelNames: ['k'], registers: [registry] });
-  const histogram = new Histogram({
-    name: 't_seconds',
-    help: 'h',
-    labelNames: ['k'],
-    buckets,
-    registers: [registry],
-  });
+  const defined = definitions(registry);
+  const counter = new Counter(defined.counter);
+  const histogram = new Histogram(defined.histogram);
   for (const [k, v] of observations) {
     counter.inc({ k }, v);
     histogram.observe({ k }, v);
@@ -33,14 +37,9 @@ async function reference(): Promise<string> {
 
 test('tallies expose what prom-client exposes for the same observations', async () => {
   const registry = new Registry();
-  const counter = new TallyCounter({ name: 't_total', help: 'h', labelNames: ['k'], registers: [registry] });
-  const histogram = new TallyHistogram({
-    name: 't_seconds',
-    help: 'h',
-    labelNames: ['k'],
-    buckets,
-    registers: [registry],
-  });
+  const defined = definitions(registry);
+  const counter = new TallyCounter(defined.counter);
+  const histogram = new TallyHistogram(defined.histogram);
   for (const [k, v] of observations) {
     counter.count({ k }).value += v;
     histogram.observe(histogram.buckets({ k }), v);
