@@ -45,6 +45,8 @@ test('tallies expose what prom-client exposes for the same observations', async 
     histogram.observe(histogram.buckets({ k }), v);
   }
   assert.equal(await registry.metrics(), await reference());
+  registry.resetMetrics();
+  assert.match(await registry.metrics(), /t_seconds_count\{k="a"\} 0\n/);
 });
 
 test('a tally counter keeps its sum across reads and adds what came between', async () => {

@@ -103,6 +103,14 @@ export class TallyHistogram<L extends string> {
     buckets.sum += value;
   }
 
+  /** Registry.resetMetrics(): every label set back to no observations. */
+  reset(): void {
+    for (const { value } of this.#sets.entries()) {
+      value.counts.fill(0);
+      value.sum = 0;
+    }
+  }
+
   /** Read by the registry: cumulative buckets with `le`, then `_sum` and `_count`, per label set. */
   get() {
     const values: Array<{ metricName: string; labels: LabelValues<string>; value: number }> = [];
