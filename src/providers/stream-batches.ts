@@ -52,3 +52,42 @@ export function batchedStream(
     },
   };
 }
+
+/** How one provider turns its upstream's events into chunks, for `decodedStream`. */
+export interface StreamDecoding<E> {
+  decode(event: E): StreamChunk;
+  /** True once the event that ends the answer has been decoded; the rest of the body is not read. */
+  finished(): boolean;
+  /**
+   * Called once the reads are over, with whether `finished()` turned true first: the chunks that
+   * close the answer (none, or a finish made at the end), or a throw for a stream cut short.
+   */
+  end(finished: boolean): StreamChunk[];
+}
+
+/**
+ * A provider's streamed answer, decoded a read at a time. `start` makes the decoding state when the
+ * reading starts; the upstream connection is released however the stream ends: finished, failed or
+ * abandoned by its reader.
+ */
+export function decodedStream<E>(
+  fields: { dialect: Dialect; warnings?: string[] },
+  upstream: { dump(): Promise<void> },
+  reads: AsyncIterable<E[]>,
+  start: () => StreamDecoding<E>,
+): ChatStream {
+  return batchedStream(fields, async function* () {
+    const decoding = start();
+    try {
+      const done = yield* decodeBatches(
+        reads,
+        (event) => decoding.decode(event),
+        () => decoding.finished(),
+      );
+      const last = decoding.end(done);
+      if (last.length > 0) yield last;
+    } finally {
+      await upstream.dump();
+    }
+  });
+}

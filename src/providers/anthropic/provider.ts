@@ -4,7 +4,7 @@ import { GatehouseError } from '../../core/errors/index.ts';
 import type { ChatResult, ChatStream } from '../../core/ir/index.ts';
 import { retryAfterSeconds, type UpstreamResponse } from '../http.ts';
 import { sseBatches } from '../sse.ts';
-import { batchedStream, decodeBatches } from '../stream-batches.ts';
+import { decodedStream } from '../stream-batches.ts';
 import type { CallOptions, Provider, ProviderDeps } from '../types.ts';
 import { anthropicHttpError } from './errors.ts';
 import { anthropicCountTokensBody, anthropicRequestBody } from './request.ts';
@@ -57,29 +57,24 @@ export function createAnthropicProvider(
     async stream(req, model, opts): Promise<ChatStream> {
       const { body, warnings } = anthropicRequestBody(req, model, true);
       const res = await post('/v1/messages', body, opts);
-      return batchedStream(
+      return decodedStream(
         { dialect: 'anthropic', ...(warnings.length > 0 ? { warnings } : {}) },
-        async function* () {
+        res,
+        sseBatches(res.body),
+        () => {
           const decoder = new AnthropicStreamDecoder(name);
-          try {
-            const done = yield* decodeBatches(
-              sseBatches(res.body),
-              (event) => ({ parts: decoder.decode(event), raw: event }),
-              () => decoder.finished,
-            );
-            if (!done) {
+          return {
+            decode: (event) => ({ parts: decoder.decode(event), raw: event }),
+            finished: () => decoder.finished,
+            end(done) {
+              if (done) return [];
               throw new GatehouseError(
                 'GH_UPSTREAM_PROTOCOL',
                 `${name}: the stream ended before message_stop.`,
-                {
-                  provider: name,
-                },
+                { provider: name },
               );
-            }
-          } finally {
-            // Finished, failed or abandoned by the consumer: either way the connection is released.
-            await res.dump();
-          }
+            },
+          };
         },
       );
     },

@@ -5,7 +5,7 @@ import type { ProviderConfigOf } from '../../config/schema.ts';
 import type { ChatRequest, ChatStream } from '../../core/ir/index.ts';
 import type { CallOptions, Provider, ProviderDeps } from '../types.ts';
 import { bedrockHttpError } from './errors.ts';
-import { batchedStream, decodeBatches } from '../stream-batches.ts';
+import { decodedStream } from '../stream-batches.ts';
 import { eventStreamBatches } from './event-stream.ts';
 import { converseRequest } from './request.ts';
 import { converseResponseToIR } from './response.ts';
@@ -77,20 +77,14 @@ export function createBedrockProvider(
     },
     async stream(req, model, opts): Promise<ChatStream> {
       const { res, warnings } = await send(req, model, opts, true);
-      return batchedStream({ dialect: 'bedrock', warnings }, async function* () {
+      return decodedStream({ dialect: 'bedrock', warnings }, res, eventStreamBatches(res.body, name), () => {
         const decoder = new ConverseStreamDecoder({ id: `bedrock-${opts.requestId}`, model, provider: name });
-        try {
+        return {
+          decode: (frame) => decoder.decode(frame),
           // The finish comes with the end of the stream: usage may follow messageStop.
-          yield* decodeBatches(
-            eventStreamBatches(res.body, name),
-            (frame) => decoder.decode(frame),
-            () => false,
-          );
-          yield [decoder.end()];
-        } finally {
-          // Finished, failed or abandoned by the consumer: either way the connection is released.
-          await res.dump();
-        }
+          finished: () => false,
+          end: () => [decoder.end()],
+        };
       });
     },
   };

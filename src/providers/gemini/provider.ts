@@ -5,7 +5,7 @@ import { GatehouseError } from '../../core/errors/index.ts';
 import type { ChatResult, ChatStream, EmbeddingsResult } from '../../core/ir/index.ts';
 import { retryAfterSeconds, type UpstreamResponse } from '../http.ts';
 import { sseBatches } from '../sse.ts';
-import { batchedStream, decodeBatches } from '../stream-batches.ts';
+import { decodedStream } from '../stream-batches.ts';
 import type { CallOptions, Provider, ProviderDeps } from '../types.ts';
 import { decodeGeminiEmbeddings, encodeGeminiEmbedBatches, estimateEmbeddingTokens } from './embeddings.ts';
 import { geminiHttpError } from './errors.ts';
@@ -53,22 +53,18 @@ export function createGeminiProvider(
     async stream(req, model, opts): Promise<ChatStream> {
       const { body, warnings } = encodeGeminiRequest(req);
       const res = await post(methodUrl(model, 'streamGenerateContent?alt=sse'), body, opts);
-      return batchedStream(
+      return decodedStream(
         { dialect: 'gemini', ...(warnings.length > 0 ? { warnings } : {}) },
-        async function* () {
+        res,
+        sseBatches(res.body),
+        () => {
           const decoder = new GeminiStreamDecoder(name, geminiModelId(model));
-          try {
+          return {
+            decode: (event) => ({ parts: decoder.decode(event), raw: event }),
             // No sentinel event: the end of the body is the end of the answer.
-            yield* decodeBatches(
-              sseBatches(res.body),
-              (event) => ({ parts: decoder.decode(event), raw: event }),
-              () => false,
-            );
-            yield [{ parts: [decoder.end()] }];
-          } finally {
-            // Finished, failed or abandoned by the consumer: either way the connection is released.
-            await res.dump();
-          }
+            finished: () => false,
+            end: () => [{ parts: [decoder.end()] }],
+          };
         },
       );
     },

@@ -4,7 +4,7 @@ import type { ProviderConfigOf } from '../../config/schema.ts';
 import type { ChatResult, ChatStream, EmbeddingsResult } from '../../core/ir/index.ts';
 import { retryAfterSeconds, type UpstreamResponse } from '../http.ts';
 import { sseBatches } from '../sse.ts';
-import { batchedStream, decodeBatches } from '../stream-batches.ts';
+import { decodedStream } from '../stream-batches.ts';
 import type { CallOptions, Provider, ProviderDeps } from '../types.ts';
 import { decodeOpenAIEmbeddings, openaiEmbeddingsBody } from './embeddings.ts';
 import {
@@ -77,26 +77,22 @@ function createOpenAIDialectProvider(name: string, endpoints: OpenAIEndpoints, d
     async stream(req, model, opts): Promise<ChatStream> {
       const { body, warnings } = openaiRequestBody(req, model, true);
       const res = await post(endpoints.chatUrl(model), body, opts);
-      return batchedStream(
+      return decodedStream(
         { dialect: 'openai', ...(warnings.length > 0 ? { warnings } : {}) },
-        async function* () {
+        res,
+        sseBatches(res.body),
+        () => {
           const decoder = new OpenAIStreamDecoder(name, model);
-          try {
-            const done = yield* decodeBatches(
-              sseBatches(res.body),
-              (event) => {
-                const parts = decoder.decode(event);
-                // A blank keep-alive event carries nothing a client could parse, so it has no raw to forward.
-                return event.data.trim() === '' ? { parts } : { parts, raw: event };
-              },
-              () => decoder.finished,
-            );
+          return {
+            decode(event) {
+              const parts = decoder.decode(event);
+              // A blank keep-alive event carries nothing a client could parse, so it has no raw to forward.
+              return event.data.trim() === '' ? { parts } : { parts, raw: event };
+            },
+            finished: () => decoder.finished,
             // No [DONE]: some compatible servers just close the body after the last chunk.
-            if (!done) yield [{ parts: decoder.end() }];
-          } finally {
-            // Finished, failed or abandoned by the consumer: either way the connection is released.
-            await res.dump();
-          }
+            end: (done) => (done ? [] : [{ parts: decoder.end() }]),
+          };
         },
       );
     },

@@ -4,7 +4,7 @@ import type { ProviderConfigOf } from '../../config/schema.ts';
 import type { ChatResult, ChatStream } from '../../core/ir/index.ts';
 import { retryAfterSeconds } from '../http.ts';
 import { sseBatches } from '../sse.ts';
-import { batchedStream, decodeBatches } from '../stream-batches.ts';
+import { decodedStream } from '../stream-batches.ts';
 import type { CallOptions, Provider, ProviderDeps } from '../types.ts';
 import { openaiEndpoints } from './endpoints.ts';
 import { openaiHttpError } from './errors.ts';
@@ -47,19 +47,16 @@ export function createOpenAIResponsesProvider(
     async stream(req, model, opts): Promise<ChatStream> {
       const { body, warnings } = responsesRequestBody(req, model, true);
       const res = await post(body, opts);
-      return batchedStream({ dialect: 'openai-responses', warnings }, async function* () {
+      return decodedStream({ dialect: 'openai-responses', warnings }, res, sseBatches(res.body), () => {
         const decoder = new ResponsesStreamDecoder(name, model);
-        try {
-          const done = yield* decodeBatches(
-            sseBatches(res.body),
-            (event) => decoder.decode(event),
-            () => decoder.finished,
-          );
-          if (!done) throw endedBeforeCompletion(name);
-        } finally {
-          // Finished, failed or abandoned by the consumer: either way the connection is released.
-          await res.dump();
-        }
+        return {
+          decode: (event) => decoder.decode(event),
+          finished: () => decoder.finished,
+          end(done) {
+            if (done) return [];
+            throw endedBeforeCompletion(name);
+          },
+        };
       });
     },
   };
