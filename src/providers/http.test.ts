@@ -117,3 +117,68 @@ test('an origin that refuses connections is unreachable, in the provider’s nam
     isCode('GH_UPSTREAM_UNREACHABLE', /^acme: .*ECONNREFUSED/),
   );
 });
+
+test('a reader that stops reading holds the upstream back instead of buffering its answer', async (t) => {
+  const total = 64 * 1024 * 1024;
+  let sent = 0;
+  const { url, server } = await serve(async (_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': total });
+    const piece = Buffer.alloc(64 * 1024, 1);
+    while (sent < total) {
+      sent += piece.byteLength;
+      if (!res.write(piece)) await once(res, 'drain');
+    }
+    res.end();
+  });
+  t.after(() => server.close());
+  const client = new HttpClient();
+  t.after(() => client.close());
+  const res = await client.send({ provider: 'p', url, headers: {}, body: '{}', opts: options(5000) });
+  const reader = res.body[Symbol.asyncIterator]();
+  let received = (await reader.next()).value!.byteLength;
+  await sleep(300);
+  // What the upstream got out is the gateway's 64 KB plus the kernel's socket buffers, not 64 MB.
+  assert.ok(sent < total / 4, `the upstream sent ${sent} bytes to a reader that read one chunk`);
+  for (let step = await reader.next(); !step.done; step = await reader.next())
+    received += step.value.byteLength;
+  assert.equal(received, total);
+});
+
+test('a connection cut mid-body: the chunks before the cut are read, then the failure', async (t) => {
+  const { url, server } = await serve((_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/plain', 'content-length': 1000 });
+    res.write('first part', () => setTimeout(() => res.socket?.destroy(), 50));
+  });
+  t.after(() => server.close());
+  const client = new HttpClient();
+  t.after(() => client.close());
+  const stream = await client.send({ provider: 'p', url, headers: {}, body: '{}', opts: options(5000) });
+  const seen: string[] = [];
+  await assert.rejects(
+    async () => {
+      for await (const chunk of stream.body) seen.push(Buffer.from(chunk).toString());
+    },
+    isCode('GH_UPSTREAM_UNREACHABLE', /^p: /),
+  );
+  assert.deepEqual(seen, ['first part']);
+  const whole = await client.send({ provider: 'p', url, headers: {}, body: '{}', opts: options(5000) });
+  await assert.rejects(whole.text(), isCode('GH_UPSTREAM_UNREACHABLE', /^p: /));
+});
+
+test('credentials in the URL are sent as basic auth, unless the request has its own', async (t) => {
+  const seen: (string | undefined)[] = [];
+  const { url, server } = await serve((req, res) => {
+    seen.push(req.headers.authorization);
+    res.end('{}');
+  });
+  t.after(() => server.close());
+  const client = new HttpClient();
+  t.after(() => client.close());
+  const withCredentials = url.replace('http://', 'http://us%40er:p%3Ass@');
+  await (await client.send({ provider: 'p', url: withCredentials, headers: {}, opts: options(1000) })).text();
+  const own = { authorization: 'Bearer k' };
+  await (
+    await client.send({ provider: 'p', url: withCredentials, headers: own, opts: options(1000) })
+  ).text();
+  assert.deepEqual(seen, [`Basic ${Buffer.from('us@er:p:ss').toString('base64')}`, 'Bearer k']);
+});

@@ -1,10 +1,10 @@
 // All outbound HTTP goes through one HttpClient: keep-alive pools per origin, per-phase timeouts
 // (connect, first byte, stalls between chunks), and every network failure classified as a
 // GatehouseError so the router can decide on failover.
-import type { IncomingHttpHeaders, IncomingMessage, RequestOptions } from 'node:http';
-import { Agent as HttpAgent, request as httpRequest } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import type { IncomingHttpHeaders } from 'node:http';
+import { Agent } from 'undici';
 import { GatehouseError } from '../core/errors/index.ts';
+import { Exchange } from './exchange.ts';
 import type { CallOptions } from './types.ts';
 
 export interface UpstreamRequest {
@@ -30,81 +30,61 @@ export interface UpstreamResponse {
 }
 
 interface Target {
-  request: typeof httpRequest;
-  options: RequestOptions;
+  origin: string;
+  path: string;
+  /** Basic credentials from the URL, sent unless the request has its own authorization. */
+  authorization?: string;
 }
 
 export class HttpClient {
-  readonly #agents: { http: HttpAgent; https: HttpsAgent };
+  readonly #connections: number;
+  /** One pool set per connect timeout: undici sets that timeout per agent, not per request. */
+  readonly #agents = new Map<number, Agent>();
   readonly #targets = new Map<string, Target>();
 
   constructor(options: { connectionsPerOrigin?: number } = {}) {
-    // node:http's own keep-alive agents: on the request path they cost markedly less per call than
-    // undici's request API, and per-phase timeouts are set on each request below.
-    const settings = {
-      keepAlive: true,
-      maxSockets: options.connectionsPerOrigin ?? 128,
-      scheduling: 'lifo' as const,
-    };
-    this.#agents = { http: new HttpAgent(settings), https: new HttpsAgent(settings) };
+    this.#connections = options.connectionsPerOrigin ?? 128;
   }
 
   send(req: UpstreamRequest): Promise<UpstreamResponse> {
     const { opts, provider } = req;
     const signal = opts.signal;
     if (signal.aborted) return Promise.reject(networkError(provider, signal.reason, signal));
-    return new Promise<UpstreamResponse>((resolve, reject) => {
-      const target = this.#target(req.url);
-      const body =
-        req.body === undefined ? undefined : typeof req.body === 'string' ? Buffer.from(req.body) : req.body;
-      const headers: Record<string, string | number> = opts.headers
-        ? { ...opts.headers, ...req.headers }
-        : { ...req.headers };
-      if (body !== undefined) headers['content-length'] = body.byteLength;
-      // The socket's idle timer is the first-byte and the stall timeout at once: no answer within
-      // firstByteMs of sending, or a silence that long between chunks, ends the request. Node keeps
-      // it per socket and refreshes it on every read, so there is no timer work per request or chunk.
-      const outgoing = target.request({
-        ...target.options,
-        method: req.method ?? 'POST',
-        headers,
-        timeout: opts.timeouts.firstByteMs,
-      });
-      let response: IncomingMessage | undefined;
-      let failure: unknown;
-      const fail = (err: unknown) => {
-        failure ??= err;
-        if (!response) reject(networkError(provider, err, signal));
-      };
-      const onAbort = () => outgoing.destroy(signal.reason as Error);
-      signal.addEventListener('abort', onAbort, { once: true });
-      outgoing.on('error', fail);
-      outgoing.once('close', () => signal.removeEventListener('abort', onAbort));
-      outgoing.on('timeout', () =>
-        outgoing.destroy(
-          response
-            ? coded('UND_ERR_BODY_TIMEOUT', 'body timeout')
-            : coded('UND_ERR_HEADERS_TIMEOUT', 'headers timeout'),
-        ),
+    const target = this.#target(req.url);
+    const headers: Record<string, string> = opts.headers
+      ? { ...opts.headers, ...req.headers }
+      : { ...req.headers };
+    if (target.authorization && headers.authorization === undefined)
+      headers.authorization = target.authorization;
+    const exchange = new Exchange(provider, signal);
+    // undici's dispatch, below its request API: no stream objects and no promise per call. The
+    // first-byte timeout bounds the wait for the headers and every silence between body chunks.
+    try {
+      this.#agent(opts.timeouts.connectMs).dispatch(
+        {
+          origin: target.origin,
+          path: target.path,
+          method: req.method ?? 'POST',
+          headers,
+          body: req.body ?? null,
+          headersTimeout: opts.timeouts.firstByteMs,
+          bodyTimeout: opts.timeouts.firstByteMs,
+        },
+        exchange,
       );
-      outgoing.once('socket', (socket) => {
-        if (!socket.connecting) return;
-        const connectTimer = setTimeout(
-          () => outgoing.destroy(coded('UND_ERR_CONNECT_TIMEOUT', 'connect timeout')),
-          opts.timeouts.connectMs,
-        );
-        socket.once('connect', () => clearTimeout(connectTimer));
-        socket.once('close', () => clearTimeout(connectTimer));
-      });
-      outgoing.once('response', (res) => {
-        response = res;
-        res.once('error', (err) => {
-          failure ??= err;
-        });
-        resolve(upstreamResponse(res, provider, signal, () => failure));
-      });
-      outgoing.end(body);
-    });
+    } catch (err) {
+      exchange.onResponseError(undefined, err as Error);
+    }
+    return exchange.response;
+  }
+
+  #agent(connectMs: number): Agent {
+    let agent = this.#agents.get(connectMs);
+    if (!agent) {
+      agent = new Agent({ connections: this.#connections, connect: { timeout: connectMs } });
+      this.#agents.set(connectMs, agent);
+    }
+    return agent;
   }
 
   /** The parsed origin of a URL, kept per URL text: parsing one costs more than the rest of a send. */
@@ -112,20 +92,11 @@ export class HttpClient {
     let target = this.#targets.get(url);
     if (!target) {
       const parsed = new URL(url);
-      const secure = parsed.protocol === 'https:';
-      target = {
-        request: secure ? httpsRequest : httpRequest,
-        options: {
-          protocol: parsed.protocol,
-          hostname: parsed.hostname.replace(/^\[(.*)\]$/, '$1'),
-          port: parsed.port,
-          path: parsed.pathname + parsed.search,
-          agent: secure ? this.#agents.https : this.#agents.http,
-          ...(parsed.username || parsed.password
-            ? { auth: `${decodeURIComponent(parsed.username)}:${decodeURIComponent(parsed.password)}` }
-            : {}),
-        },
-      };
+      target = { origin: parsed.origin, path: parsed.pathname + parsed.search };
+      if (parsed.username || parsed.password) {
+        const credentials = `${decodeURIComponent(parsed.username)}:${decodeURIComponent(parsed.password)}`;
+        target.authorization = `Basic ${Buffer.from(credentials).toString('base64')}`;
+      }
       if (this.#targets.size >= 1000) this.#targets.clear();
       this.#targets.set(url, target);
     }
@@ -133,69 +104,12 @@ export class HttpClient {
   }
 
   async close(): Promise<void> {
-    this.#agents.http.destroy();
-    this.#agents.https.destroy();
+    await Promise.all([...this.#agents.values()].map((agent) => agent.destroy()));
+    this.#agents.clear();
   }
 }
 
-function upstreamResponse(
-  res: IncomingMessage,
-  provider: string,
-  signal: AbortSignal,
-  failure: () => unknown,
-): UpstreamResponse {
-  const collect = (): Promise<string> =>
-    new Promise((resolve, reject) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.once('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-      // 'close' without 'end' is a body cut short (reset, stall, abort).
-      res.once('close', () => {
-        if (!res.complete)
-          reject(networkError(provider, failure() ?? new Error('the response was cut short'), signal));
-      });
-    });
-  return {
-    status: res.statusCode ?? 0,
-    headers: res.headers,
-    body: {
-      async *[Symbol.asyncIterator]() {
-        // Not `for await`: leaving that loop early destroys the response and its pooled
-        // connection. A reader that stops at the stream's last event lets the rest drain
-        // instead, so the connection goes back to the pool.
-        const chunks = res[Symbol.asyncIterator]();
-        let ended = false;
-        try {
-          for (;;) {
-            const next = await chunks.next();
-            if (next.done) {
-              ended = true;
-              return;
-            }
-            yield next.value as Uint8Array;
-          }
-        } catch (err) {
-          ended = true;
-          throw networkError(provider, failure() ?? err, signal);
-        } finally {
-          if (!ended) res.resume();
-        }
-      },
-    },
-    text: collect,
-    json: () => collect().then((text) => parseJson(provider, text)),
-    jsonAndText: () => collect().then((text) => ({ json: parseJson(provider, text), text })),
-    dump: async () => {
-      res.resume();
-    },
-  };
-}
-
-function coded(code: string, message: string): Error {
-  return Object.assign(new Error(message), { code });
-}
-
-function parseJson(provider: string, text: string): unknown {
+export function parseJson(provider: string, text: string): unknown {
   try {
     return JSON.parse(text);
   } catch (cause) {
