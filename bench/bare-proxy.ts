@@ -1,11 +1,12 @@
 // The floor a Node.js gateway stands on: an HTTP server that forwards each request to the upstream
-// through a node:http keep-alive pool (the client Gatehouse uses) and streams the answer back, with
+// through an undici keep-alive pool, by its dispatch API as Gatehouse does, and streams the answer back, with
 // nothing else: no parsing, auth, limits, logging or metrics. The harness measures it beside the
 // gateway, on the gateway's CPU, to show what the features cost over forwarding alone.
 //
 //   node bench/bare-proxy.ts --upstream http://127.0.0.1:PORT [--port N]
-import { Agent, createServer, request } from 'node:http';
+import { createServer } from 'node:http';
 import { parseArgs } from 'node:util';
+import { Agent } from 'undici';
 
 const { values } = parseArgs({
   options: { upstream: { type: 'string' }, port: { type: 'string', default: '0' } },
@@ -14,30 +15,52 @@ if (!values.upstream) {
   console.error('usage: node bench/bare-proxy.ts --upstream URL [--port N]');
   process.exit(2);
 }
-const upstream = new URL(values.upstream);
-const agent = new Agent({ keepAlive: true, maxSockets: 128, scheduling: 'lifo' });
+const origin = new URL(values.upstream).origin;
+const agent = new Agent({ connections: 128 });
 
 const server = createServer((req, res) => {
   const chunks: Buffer[] = [];
   req.on('data', (chunk: Buffer) => chunks.push(chunk));
   req.on('end', () => {
-    const body = Buffer.concat(chunks);
-    const outgoing = request(
+    agent.dispatch(
       {
-        hostname: upstream.hostname,
-        port: upstream.port,
-        path: req.url,
+        origin,
+        path: req.url ?? '/',
         method: 'POST',
-        agent,
-        headers: { 'content-type': 'application/json', 'content-length': body.byteLength },
+        headers: { 'content-type': 'application/json' },
+        body: Buffer.concat(chunks),
       },
-      (answer) => {
-        res.writeHead(answer.statusCode ?? 502, { 'content-type': answer.headers['content-type'] ?? '' });
-        answer.pipe(res);
+      {
+        onRequestStart() {},
+        onResponseStart(_controller, status, headers) {
+          res.writeHead(status, { 'content-type': String(headers['content-type'] ?? '') });
+        },
+        onResponseData(controller, chunk) {
+          if (res.write(chunk)) return;
+          // A full socket pauses the upstream; a caller that has left ends it, or its connection
+          // would stay paused and out of the pool.
+          if (res.destroyed) return controller.abort(new Error('the caller left'));
+          controller.pause();
+          const resume = () => {
+            res.off('close', leave);
+            controller.resume();
+          };
+          const leave = () => {
+            res.off('drain', resume);
+            controller.abort(new Error('the caller left'));
+          };
+          res.once('drain', resume);
+          res.once('close', leave);
+        },
+        onResponseEnd() {
+          res.end();
+        },
+        onResponseError(_controller, err) {
+          if (res.headersSent) res.destroy(err);
+          else res.writeHead(502).end(String(err));
+        },
       },
     );
-    outgoing.on('error', (err) => res.writeHead(502).end(String(err)));
-    outgoing.end(body);
   });
 });
 server.keepAliveTimeout = 65_000;
