@@ -81,7 +81,9 @@ export class HttpClient {
   #agent(connectMs: number): Agent {
     let agent = this.#agents.get(connectMs);
     if (!agent) {
-      agent = new Agent({ connections: this.#connections, connect: { timeout: connectMs } });
+      // HTTP/1.1 only: undici would otherwise take HTTP/2 wherever a TLS upstream offers it, and
+      // many calls would share one connection and its flow control.
+      agent = new Agent({ connections: this.#connections, connect: { timeout: connectMs }, allowH2: false });
       this.#agents.set(connectMs, agent);
     }
     return agent;
