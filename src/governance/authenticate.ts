@@ -1,11 +1,11 @@
 // Who is calling, and may they use this model. A request carries the master key or a virtual key;
 // virtual keys resolve to a principal (key, team, user) whose model rules all must allow the model.
-import { createHash, hash, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Kysely } from 'kysely';
 import { GatehouseError } from '../core/errors/index.ts';
 import type { Schema } from '../store/schema.ts';
 import type { BudgetRule, LimitRule } from './admission.ts';
+import { hashKey, sameDigest } from './crypto.ts';
 import { keyForSecret } from './identity.ts';
 
 export interface ModelRule {
@@ -43,9 +43,6 @@ export function presentedKey(headers: IncomingHttpHeaders): string | undefined {
   return typeof apiKey === 'string' && apiKey !== '' ? apiKey.trim() : undefined;
 }
 
-// One-shot hashing: no Hash object per request.
-const digest = (value: string) => hash('sha256', value, 'buffer');
-
 interface Cached {
   principal?: Principal;
   refusal?: string;
@@ -55,7 +52,7 @@ interface Cached {
 
 export class Authenticator {
   readonly #db: Kysely<Schema>;
-  readonly #master: Buffer;
+  readonly #master: string;
   readonly #ttlMs: number;
   readonly #cache = new Map<string, Cached>();
 
@@ -65,7 +62,7 @@ export class Authenticator {
    */
   constructor(db: Kysely<Schema>, masterKey: string, ttlMs = 2_000) {
     this.#db = db;
-    this.#master = digest(masterKey);
+    this.#master = hashKey(masterKey);
     this.#ttlMs = ttlMs;
   }
 
@@ -77,16 +74,14 @@ export class Authenticator {
         'Missing API key: send it as "Authorization: Bearer <key>" or "x-api-key: <key>".',
       );
     }
-    const presented = digest(key);
-    // Fixed-length digests compared in constant time: timing does not depend on how much matches.
-    if (timingSafeEqual(presented, this.#master)) return masterPrincipal;
-    const cacheKey = presented.toString('hex');
+    const presented = hashKey(key);
+    if (sameDigest(presented, this.#master)) return masterPrincipal;
     const now = Date.now();
-    let entry = this.#cache.get(cacheKey);
+    let entry = this.#cache.get(presented);
     if (!entry || entry.until <= now) {
       entry = await this.#lookup(key, now);
       if (this.#cache.size >= 10_000) this.#cache.clear();
-      this.#cache.set(cacheKey, entry);
+      this.#cache.set(presented, entry);
     }
     if (entry.principal) return entry.principal;
     throw new GatehouseError('GH_UNAUTHENTICATED', entry.refusal ?? 'Invalid API key.');
@@ -104,7 +99,7 @@ export class Authenticator {
     if (row.revoked_at !== null) return { refusal: 'This API key has been revoked.', until };
     if (row.expires_at !== null && row.expires_at <= now)
       return { refusal: 'This API key has expired.', until };
-    const current = row.hash === createHash('sha256').update(secret).digest('hex');
+    const current = row.hash === hashKey(secret);
     if (!current && (row.previous_expires_at === null || row.previous_expires_at <= now)) {
       return { refusal: 'This API key was rotated; use the new key.', until };
     }

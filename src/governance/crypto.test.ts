@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { test } from 'node:test';
 import { generateKey, hashKey, SecretBox, sameDigest } from './crypto.ts';
 
@@ -13,6 +14,11 @@ test('key hashes compare equal only for the same key', () => {
   assert.ok(sameDigest(hashKey(key), hashKey(key)));
   assert.ok(!sameDigest(hashKey(key), hashKey(`${key}x`)));
   assert.ok(!sameDigest(hashKey(key), 'abcd'));
+  assert.ok(!sameDigest('abcd', hashKey(key)));
+  const digest = hashKey(key);
+  const lastChanged = digest.slice(0, -1) + (digest.endsWith('0') ? '1' : '0');
+  assert.ok(!sameDigest(digest, lastChanged));
+  assert.equal(digest, createHash('sha256').update(key).digest('hex'));
 });
 
 test('sealed secrets open with the same root and fail when altered or under another root', () => {
