@@ -37,10 +37,21 @@ const linearBelow = 100_000;
 const probe = 10_000;
 const ratesTtlMs = 3_600_000;
 
+/** What is known of one model's price: its override, or its list rates until they are read again. */
+interface ModelPrice {
+  override: PriceOverride | null;
+  rates?: Rates | null;
+  ratesUntil: number;
+}
+
 export class PriceBook {
   readonly #overrides: ReadonlyMap<string, PriceOverride>;
-  readonly #cache = new Map<string, PriceOverride | null>();
-  readonly #listRates = new Map<string, { rates: Rates | null; until: number }>();
+  /**
+   * Provider type → model → price. Two levels rather than a joined key: the names come from the
+   * configuration, so their hashes are computed once, and nothing is built per request.
+   */
+  readonly #models = new Map<string, Map<string, ModelPrice>>();
+  #size = 0;
 
   /** Overrides are keyed "provider-type/model" or just "model". */
   constructor(overrides: Record<string, PriceOverride> = {}) {
@@ -48,13 +59,17 @@ export class PriceBook {
   }
 
   cost(providerType: string, model: string, usage: Usage): number | null {
-    const override = this.#override(providerType, model);
-    if (override) return priced(override, usage);
+    const price = this.#price(providerType, model);
+    if (price.override) return priced(price.override, usage);
     // Matching a model in the list costs more than the rest of a request, so below the sizes where
     // prices change tier (where they are linear) the model's per-token rates are kept for an hour.
     if (usage.inputTokens > linearBelow) return listPrice(providerType, model, usage);
-    const rates = this.#rates(providerType, model);
-    return rates === null ? null : linear(rates, usage);
+    const now = Date.now();
+    if (price.rates === undefined || price.ratesUntil < now) {
+      price.rates = probeRates(providerType, model);
+      price.ratesUntil = now + ratesTtlMs;
+    }
+    return price.rates === null ? null : linear(price.rates, usage);
   }
 
   /** The most a request may cost: its (estimated) input and its whole output allowance. */
@@ -67,29 +82,29 @@ export class PriceBook {
     return this.cost(providerType, model, { inputTokens, outputTokens: maxOutputTokens });
   }
 
-  #override(providerType: string, model: string): PriceOverride | undefined {
-    const key = `${providerType}/${model}`;
-    let found = this.#cache.get(key);
-    if (found === undefined) {
-      found =
-        this.#overrides.get(key) ??
+  #price(providerType: string, model: string): ModelPrice {
+    let models = this.#models.get(providerType);
+    let price = models?.get(model);
+    if (price) return price;
+    if (this.#size >= 10_000) {
+      this.#models.clear();
+      this.#size = 0;
+      models = undefined;
+    }
+    if (!models) {
+      models = new Map();
+      this.#models.set(providerType, models);
+    }
+    price = {
+      override:
+        this.#overrides.get(`${providerType}/${model}`) ??
         this.#overrides.get(model) ??
-        (providerType === 'mock' && mockModels.has(model) ? mockPrice : null);
-      this.#cache.set(key, found);
-    }
-    return found ?? undefined;
-  }
-
-  #rates(providerType: string, model: string): Rates | null {
-    const key = `${providerType}/${model}`;
-    const now = Date.now();
-    let entry = this.#listRates.get(key);
-    if (!entry || entry.until < now) {
-      entry = { rates: probeRates(providerType, model), until: now + ratesTtlMs };
-      if (this.#listRates.size >= 10_000) this.#listRates.clear();
-      this.#listRates.set(key, entry);
-    }
-    return entry.rates;
+        (providerType === 'mock' && mockModels.has(model) ? mockPrice : null),
+      ratesUntil: 0,
+    };
+    models.set(model, price);
+    this.#size++;
+    return price;
   }
 }
 
