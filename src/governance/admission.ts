@@ -313,31 +313,44 @@ function budgetInPeriod(rule: BudgetRule, now: number, timeZone: string): Budget
   return budget;
 }
 
+type CounterState = { value: number; resetMs?: number };
+
+/** Header names per kind, written once: OpenAI's limit, remaining and reset headers. */
+const rateLimitHeaderNames = {
+  rpm: ['x-ratelimit-limit-requests', 'x-ratelimit-remaining-requests', 'x-ratelimit-reset-requests'],
+  tpm: ['x-ratelimit-limit-tokens', 'x-ratelimit-remaining-tokens', 'x-ratelimit-reset-tokens'],
+} as const;
+
 /** OpenAI's rate-limit headers, from the request and token counters with the least room left. */
-function rateLimitHeaders(
+function rateLimitHeaders(reservations: Reservation[], kinds: Kind[], states: CounterState[]) {
+  const headers: Record<string, string> = {};
+  addTightest(headers, 'rpm', reservations, kinds, states);
+  addTightest(headers, 'tpm', reservations, kinds, states);
+  return headers;
+}
+
+function addTightest(
+  headers: Record<string, string>,
+  kind: 'rpm' | 'tpm',
   reservations: Reservation[],
   kinds: Kind[],
-  states: Array<{ value: number; resetMs?: number }>,
-) {
-  const headers: Record<string, string> = {};
-  for (const [kind, suffix] of [
-    ['rpm', 'requests'],
-    ['tpm', 'tokens'],
-  ] as const) {
-    let best: { limit: number; remaining: number; resetMs: number } | undefined;
-    reservations.forEach((r, i) => {
-      if (kinds[i] !== kind) return;
-      const remaining = Math.max(0, r.limit - states[i]!.value);
-      if (!best || remaining < best.remaining)
-        best = { limit: r.limit, remaining, resetMs: states[i]!.resetMs ?? minuteMs };
-    });
-    if (best) {
-      headers[`x-ratelimit-limit-${suffix}`] = String(best.limit);
-      headers[`x-ratelimit-remaining-${suffix}`] = String(best.remaining);
-      headers[`x-ratelimit-reset-${suffix}`] = goDuration(best.resetMs);
+  states: CounterState[],
+): void {
+  let tightest = -1;
+  let least = 0;
+  for (let i = 0; i < reservations.length; i++) {
+    if (kinds[i] !== kind) continue;
+    const remaining = Math.max(0, reservations[i]!.limit - states[i]!.value);
+    if (tightest === -1 || remaining < least) {
+      tightest = i;
+      least = remaining;
     }
   }
-  return headers;
+  if (tightest === -1) return;
+  const [limit, remaining, reset] = rateLimitHeaderNames[kind];
+  headers[limit] = String(reservations[tightest]!.limit);
+  headers[remaining] = String(least);
+  headers[reset] = goDuration(states[tightest]!.resetMs ?? minuteMs);
 }
 
 /** Dollars to the cent, or to the significant digits for amounts under a cent. */
