@@ -1,5 +1,5 @@
-// One upstream call as undici's dispatcher runs it: a handler that turns the dispatcher's callbacks
-// into the UpstreamResponse the providers read. The body is held as the chunks that arrived, read
+// One upstream call as undici's dispatcher runs it: a handler of the dispatcher's callbacks that is
+// itself the UpstreamResponse the providers read. The body is held as the chunks that arrived, read
 // as a stream or collected whole; past 64 KB unread the socket is paused, so a slow reader holds
 // the upstream back instead of growing memory.
 import type { IncomingHttpHeaders } from 'node:http';
@@ -8,10 +8,13 @@ import type { GatehouseError } from '../core/errors/index.ts';
 import { networkError, parseJson, type UpstreamResponse } from './http.ts';
 
 const highWaterBytes = 64 * 1024;
+const once = { once: true };
 
-export class Exchange implements Dispatcher.DispatchHandler {
-  /** Settles when the headers arrive, or with the failure that came first. */
+export class Exchange implements Dispatcher.DispatchHandler, UpstreamResponse {
+  /** Settles with this exchange when the headers arrive, or with the failure that came first. */
   readonly response: Promise<UpstreamResponse>;
+  status = 0;
+  headers: IncomingHttpHeaders = {};
   readonly #provider: string;
   readonly #signal: AbortSignal;
   #controller: Dispatcher.DispatchController | undefined;
@@ -35,7 +38,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
       this.#resolve = resolve;
       this.#reject = reject;
     });
-    signal.addEventListener('abort', this.#onAbort, { once: true });
+    signal.addEventListener('abort', this.#onAbort, once);
   }
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
@@ -49,7 +52,9 @@ export class Exchange implements Dispatcher.DispatchHandler {
     headers: IncomingHttpHeaders,
   ): void {
     this.#started = true;
-    this.#resolve(this.#answer(status, headers));
+    this.status = status;
+    this.headers = headers;
+    this.#resolve(this);
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
@@ -89,20 +94,25 @@ export class Exchange implements Dispatcher.DispatchHandler {
     }
   }
 
-  #answer(status: number, headers: IncomingHttpHeaders): UpstreamResponse {
-    const collect = () => this.#collect();
-    return {
-      status,
-      headers,
-      body: { [Symbol.asyncIterator]: () => this.#reader() },
-      text: collect,
-      json: () => collect().then((text) => parseJson(this.#provider, text)),
-      jsonAndText: () => collect().then((text) => ({ json: parseJson(this.#provider, text), text })),
-      dump: () => {
-        this.#discard();
-        return Promise.resolve();
-      },
-    };
+  text(): Promise<string> {
+    return this.#collect();
+  }
+
+  json(): Promise<unknown> {
+    return this.#collect().then((text) => parseJson(this.#provider, text));
+  }
+
+  jsonAndText(): Promise<{ json: unknown; text: string }> {
+    return this.#collect().then((text) => ({ json: parseJson(this.#provider, text), text }));
+  }
+
+  dump(): Promise<void> {
+    this.#discard();
+    return Promise.resolve();
+  }
+
+  get body(): AsyncIterable<Uint8Array> {
+    return { [Symbol.asyncIterator]: () => this.#reader() };
   }
 
   /**
