@@ -182,3 +182,30 @@ test('credentials in the URL are sent as basic auth, unless the request has its 
   ).text();
   assert.deepEqual(seen, [`Basic ${Buffer.from('us@er:p:ss').toString('base64')}`, 'Bearer k']);
 });
+
+test('a reader that stops early lets the rest drain, and the connection is used again', async (t) => {
+  const sockets = new Set<unknown>();
+  let firstSent!: () => void;
+  const sent = new Promise<void>((resolve) => {
+    firstSent = resolve;
+  });
+  const { url, server } = await serve((req, res) => {
+    sockets.add(req.socket);
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    for (let i = 0; i < 200; i++) res.write(`data: ${'x'.repeat(1000)}\n\n`);
+    res.end(firstSent);
+  });
+  t.after(() => server.close());
+  const client = new HttpClient();
+  t.after(() => client.close());
+  const first = await client.send({ provider: 'p', url, headers: {}, body: '{}', opts: options(5000) });
+  for await (const _chunk of first.body) break;
+  // The rest of the first answer reaches the client's socket and is read there, not kept.
+  await sent;
+  await sleep(100);
+  const second = await client.send({ provider: 'p', url, headers: {}, body: '{}', opts: options(5000) });
+  let bytes = 0;
+  for await (const chunk of second.body) bytes += chunk.byteLength;
+  assert.equal(bytes, 200 * 1008);
+  assert.equal(sockets.size, 1, 'the abandoned answer drained and its connection served the next call');
+});
