@@ -30,6 +30,35 @@ export function memoryMb(pid: number): { rss: number; peak: number; anon: number
   return { rss: mb('VmRSS'), peak: mb('VmHWM'), anon: mb('RssAnon'), file: mb('RssFile') + mb('RssShmem') };
 }
 
+/**
+ * Resident MB in anonymous mappings of exactly 256 KB, from the text of /proc/<pid>/smaps. V8 maps
+ * its heap in such pages, and keeps some resident that it no longer counts as heap (after a spike,
+ * or pooled for reuse): what the process's own memory grows by then is V8's, not malloc's.
+ */
+export function v8PagesMb(smaps: string): number {
+  let kb = 0;
+  let counted = false;
+  for (const line of smaps.split('\n')) {
+    const mapping = /^([0-9a-f]+)-([0-9a-f]+) \S+ \S+ \S+ \S+\s*(\S*)/.exec(line);
+    if (mapping) {
+      const size = Number.parseInt(mapping[2]!, 16) - Number.parseInt(mapping[1]!, 16);
+      counted = size === 256 * 1024 && mapping[3] === '';
+      continue;
+    }
+    if (counted && line.startsWith('Rss:')) kb += Number(/(\d+) kB/.exec(line)?.[1] ?? 0);
+  }
+  return kb / 1024;
+}
+
+/** v8PagesMb of a running process; NaN when its smaps cannot be read. */
+export function v8PagesMbOf(pid: number): number {
+  try {
+    return v8PagesMb(readFileSync(`/proc/${pid}/smaps`, 'utf8'));
+  } catch {
+    return Number.NaN;
+  }
+}
+
 /** Polls a process's resident memory to find the peak of one stretch of load. */
 export class RssWatch {
   #timer: NodeJS.Timeout | undefined;

@@ -318,9 +318,10 @@ export function soakMarkdown(info: RunInfo, soak: SoakResult): string {
     {
       scenario: title,
       figure:
-        'of that slope: V8 heap reserved / Buffers outside it / other own memory (malloc) / file-backed, MB/min',
+        "of that slope: V8 heap as V8 counts it / V8's 256 KB pages, resident / Buffers outside the heap / other own memory (malloc) / file-backed, MB/min",
       gateway: [
         soak.slopes.v8HeapMbPerMinute,
+        soak.slopes.v8PagesMbPerMinute,
         soak.slopes.externalMbPerMinute,
         soak.slopes.otherAnonMbPerMinute,
         soak.slopes.fileMbPerMinute,

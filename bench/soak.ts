@@ -1,7 +1,7 @@
 // Soak: the c=64 chat scenario for a long stretch, the gateway's RSS sampled every 5 s. Memory that
 // still climbs over the second half of the run, after caches and pools have filled, is a leak.
 import type { LoadResult } from './load.ts';
-import { memoryMb } from './proc.ts';
+import { memoryMb, v8PagesMbOf } from './proc.ts';
 import { runLoad } from './processes.ts';
 import { scenarioRequest, scenarios } from './scenarios.ts';
 import { type Context, loadJob, startGateway } from './suite.ts';
@@ -17,12 +17,14 @@ export interface SoakResult {
   stoppedEarly?: string;
   rss: { startMb: number; endMb: number; maxMb: number; slopeMbPerMinute: number };
   /**
-   * Where the RSS growth over the last half went, MB/min: the V8 heap V8 has reserved, the memory of
-   * Buffers and ArrayBuffers outside it, the rest of the process's own memory (malloc: SQLite's
-   * cache, native code, the allocator's free lists), and file-backed pages.
+   * Where the RSS growth over the last half went, MB/min: the V8 heap as V8 counts it (reserved),
+   * V8's 256 KB pages as the kernel sees them (resident, counted as heap or not), the memory of
+   * Buffers and ArrayBuffers outside the heap, the rest of the process's own memory (malloc:
+   * SQLite's cache, native code, the allocator's free lists), and file-backed pages.
    */
   slopes: {
     v8HeapMbPerMinute: number;
+    v8PagesMbPerMinute: number;
     externalMbPerMinute: number;
     otherAnonMbPerMinute: number;
     fileMbPerMinute: number;
@@ -43,6 +45,8 @@ export interface SoakSample {
   mb: number;
   anonMb: number;
   fileMb: number;
+  /** Resident in V8's 256 KB page mappings, MB (bench/proc.ts v8PagesMb). */
+  v8PagesMb: number;
   /** V8 heap in use and reserved, MB, when /metrics answered. */
   heapMb?: number;
   heapTotalMb?: number;
@@ -98,7 +102,13 @@ export async function runSoak(context: Context, seconds: number): Promise<SoakRe
   const sample = async () => {
     if (gateway.memoryGuard.aborted) return;
     const { rss, anon, file } = memoryMb(gateway.pid);
-    const at = { seconds: (performance.now() - startedAt) / 1000, mb: rss, anonMb: anon, fileMb: file };
+    const at = {
+      seconds: (performance.now() - startedAt) / 1000,
+      mb: rss,
+      anonMb: anon,
+      fileMb: file,
+      v8PagesMb: v8PagesMbOf(gateway.pid),
+    };
     samples.push({ ...at, ...(await heapMb(gateway.url)) });
   };
   let timer: NodeJS.Timeout | undefined;
@@ -154,11 +164,12 @@ export async function runSoak(context: Context, seconds: number): Promise<SoakRe
       },
       slopes: {
         v8HeapMbPerMinute: lateSlope(samples, ran, (s) => s.heapTotalMb ?? Number.NaN),
+        v8PagesMbPerMinute: lateSlope(samples, ran, (s) => s.v8PagesMb),
         externalMbPerMinute: lateSlope(samples, ran, (s) => s.externalMb ?? Number.NaN),
         otherAnonMbPerMinute: lateSlope(
           samples,
           ran,
-          (s) => s.anonMb - (s.heapTotalMb ?? Number.NaN) - (s.externalMb ?? Number.NaN),
+          (s) => s.anonMb - s.v8PagesMb - (s.externalMb ?? Number.NaN),
         ),
         fileMbPerMinute: lateSlope(samples, ran, (s) => s.fileMb),
       },

@@ -106,7 +106,13 @@ test('a short soak reports RSS, its parts, the live heap and the answers by stat
   assert.equal(run.code, 0, run.output);
   const { soak } = readJson('latest-soak.json');
   assert.ok(soak.samples.length >= 2, 'RSS is sampled during the run');
-  for (const sample of soak.samples) assert.ok(positive(sample.mb) && positive(sample.anonMb));
+  for (const sample of soak.samples) {
+    assert.ok(positive(sample.mb) && positive(sample.anonMb));
+    assert.ok(
+      positive(sample.v8PagesMb) && sample.v8PagesMb < sample.anonMb,
+      "V8's pages, within its own memory",
+    );
+  }
   const parts = soak.samples.filter((s: { heapTotalMb?: number }) => s.heapTotalMb !== undefined);
   assert.ok(parts.length > 0, 'the heap read from /metrics');
   for (const sample of parts) assert.ok(positive(sample.heapTotalMb) && positive(sample.externalMb));
