@@ -83,7 +83,11 @@ export class Exchange implements Dispatcher.DispatchHandler, UpstreamResponse {
   }
 
   readonly #onAbort = (): void => {
-    this.#controller?.abort(this.#signal.reason as Error);
+    const reason = this.#signal.reason as Error;
+    if (this.#controller) this.#controller.abort(reason);
+    // Still queued for a pooled connection: the call fails now, and onRequestStart ends it once it
+    // gets one, rather than the caller waiting for a connection to free up.
+    else this.#reject(networkError(this.#provider, reason, this.#signal));
   };
 
   #wakeReader(): void {

@@ -106,6 +106,29 @@ test('aborting the signal ends the request with its reason, before or after the 
   );
 });
 
+test('aborting a request still waiting for a pooled connection ends it at once', async (t) => {
+  const { url, server } = await serve(() => {}); // never answers: the one connection stays busy
+  t.after(() => server.close());
+  const client = new HttpClient({ connectionsPerOrigin: 1 });
+  t.after(() => client.close());
+  const gone = new GatehouseError('GH_CLIENT_CLOSED', 'gone');
+  const busy = new AbortController();
+  const first = client.send({ provider: 'p', url, headers: {}, opts: options(5000, busy.signal) });
+  first.catch(() => {});
+  const queued = new AbortController();
+  const second = client.send({ provider: 'p', url, headers: {}, opts: options(5000, queued.signal) });
+  setTimeout(() => queued.abort(gone), 50);
+  const outcome = await Promise.race([
+    second.then(
+      () => 'answered',
+      (err: unknown) => (err === gone ? 'aborted' : 'other failure'),
+    ),
+    sleep(1000).then(() => 'still waiting'),
+  ]);
+  assert.equal(outcome, 'aborted');
+  busy.abort(gone);
+});
+
 test('an origin that refuses connections is unreachable, in the provider’s name', async (t) => {
   const { url, server } = await serve(() => {});
   server.close();
