@@ -57,7 +57,7 @@ export class HttpClient {
     if (target.authorization && headers.authorization === undefined)
       headers.authorization = target.authorization;
     const exchange = new Exchange(provider, signal);
-    // undici's dispatch, below its request API: no stream objects and no promise per call. The
+    // undici's dispatch, below its request API: no stream objects per call, and one promise. The
     // first-byte timeout bounds the wait for the headers and every silence between body chunks.
     try {
       this.#agent(opts.timeouts.connectMs).dispatch(
