@@ -22,18 +22,22 @@ const buildDir = new URL('./.build/', import.meta.url).pathname;
  * bench/.build, inside the checkout so that its imports find node_modules. Returns its CLI.
  */
 export function buildGateway(): string {
-  const tsc = new URL('../node_modules/typescript/bin/tsc', import.meta.url).pathname;
-  const project = new URL('../tsconfig.build.json', import.meta.url).pathname;
   rmSync(buildDir, { recursive: true, force: true });
+  return compileGateway(new URL('../tsconfig.build.json', import.meta.url).pathname, buildDir);
+}
+
+/** Compiles the sources a tsconfig.build.json names into outDir; returns the CLI in it. */
+export function compileGateway(project: string, outDir: string): string {
+  const tsc = new URL('../node_modules/typescript/bin/tsc', import.meta.url).pathname;
   const built = spawnSync(
     process.execPath,
-    [tsc, '-p', project, '--outDir', buildDir, '--declaration', 'false'],
+    [tsc, '-p', project, '--outDir', outDir, '--declaration', 'false'],
     {
       encoding: 'utf8',
     },
   );
   if (built.status !== 0) throw new Error(`building the gateway failed:\n${built.stdout}${built.stderr}`);
-  return join(buildDir, 'cli/main.js');
+  return join(outDir, 'cli/main.js');
 }
 
 export interface GatewayOptions {

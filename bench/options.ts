@@ -37,6 +37,11 @@ Options:
                       the upstream and the load generator too)
   --profile           start the gateway with --cpu-prof; profiles go to bench/results/profiles
                       (see bench/profile.md)
+  --compare REV       instead of the full run: this working tree against commit REV (built from
+                      git with this checkout's node_modules), each round in fresh gateway
+                      processes, the builds' order alternating; c=64 chat unless --only, 6 rounds
+                      unless --rounds, 5 s warm-up unless --warmup; writes
+                      bench/results/<date>-<commit>-vs-<REV>.json|md (no latest copy)
   --results DIR       write the results files (and profiles) to DIR instead of bench/results
   -h, --help          this text
 
@@ -63,6 +68,8 @@ export interface BenchOptions {
   only?: string[];
   /** Run src/cli/main.ts (Node strips the types) instead of the compiled build. */
   source: boolean;
+  /** A commit to measure the working tree against (--compare); the suite does not run. */
+  compare?: string;
   /** Where the results files go. */
   resultsDir: string;
 }
@@ -95,12 +102,16 @@ export function parseOptions(argv: string[]): BenchOptions | undefined {
       source: { type: 'boolean', default: false },
       only: { type: 'string' },
       results: { type: 'string' },
+      compare: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
   if (values.help) return undefined;
   if (values.store !== 'sqlite' && values.store !== 'postgres') {
     throw new Error(`--store must be sqlite or postgres, not "${values.store}"`);
+  }
+  if (values.compare !== undefined && (values.soak !== undefined || values.source)) {
+    throw new Error('--compare measures two compiled builds; it cannot be combined with --soak or --source');
   }
   const quick = values.quick;
   const only = values.only?.split(',').map((id) => id.trim());
@@ -110,19 +121,20 @@ export function parseOptions(argv: string[]): BenchOptions | undefined {
   }
   return {
     duration: positive('duration', values.duration, quick ? 3 : 10),
-    warmup: positive('warmup', values.warmup, quick ? 1 : 2),
+    warmup: positive('warmup', values.warmup, quick ? 1 : values.compare ? 5 : 2),
     firstByteRequests: Math.round(positive('first-byte', values['first-byte'], quick ? 300 : 2000)),
-    rounds: Math.round(positive('rounds', values.rounds, 1)),
+    rounds: Math.round(positive('rounds', values.rounds, values.compare ? 6 : 1)),
     gatewayNodeFlags: values['gateway-node-flags']?.split(' ').filter(Boolean) ?? [],
     store: values.store,
     maxInFlight: Math.round(positive('max-in-flight', values['max-in-flight'], 256)),
-    overload: !values['skip-overload'],
+    overload: !values['skip-overload'] && !values.compare,
     maxRssMb: positive('max-rss', values['max-rss'], 4096),
     ...(values.soak !== undefined ? { soak: positive('soak', values.soak, 600) } : {}),
     profile: values.profile,
     quick,
     source: values.source,
     ...(only ? { only } : {}),
+    ...(values.compare ? { compare: values.compare } : {}),
     resultsDir: values.results ? resolve(values.results) : defaultResultsDir,
   };
 }

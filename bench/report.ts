@@ -238,7 +238,7 @@ function table(rows: Row[]): string {
   return lines.join('\n');
 }
 
-function header(title: string, info: RunInfo): string {
+export function header(title: string, info: RunInfo): string {
   const m = info.machine;
   return [
     `# ${title}: ${info.date.slice(0, 10)}, commit ${info.commit}${info.dirty ? ' (with uncommitted changes)' : ''}`,
@@ -357,11 +357,11 @@ export function soakMarkdown(info: RunInfo, soak: SoakResult): string {
   ].join('\n');
 }
 
-/** Writes <name>.json and <name>.md in dir, and copies them to <latest>.json and <latest>.md. */
+/** Writes <name>.json and <name>.md in dir, and copies them to <latest>.json and <latest>.md if given. */
 export function writeResults(
   resultsDir: string,
   name: string,
-  latest: string,
+  latest: string | undefined,
   json: unknown,
   markdown: string,
 ): string[] {
@@ -373,8 +373,10 @@ export function writeResults(
   ] as const) {
     const path = join(resultsDir, `${name}.${ext}`);
     writeFileSync(path, text);
+    paths.push(path);
+    if (latest === undefined) continue;
     copyFileSync(path, join(resultsDir, `${latest}.${ext}`));
-    paths.push(path, join(resultsDir, `${latest}.${ext}`));
+    paths.push(join(resultsDir, `${latest}.${ext}`));
   }
   return paths;
 }

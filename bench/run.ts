@@ -3,12 +3,13 @@
 // apart. See bench/README.md.
 import { join } from 'node:path';
 import { errorCount } from './format.ts';
+import { type Build, buildRevision, comparisonMarkdown, runComparison } from './compare.ts';
 import { buildGateway } from './gateway.ts';
 import { parseOptions, usage } from './options.ts';
 import { runOverload } from './overload.ts';
 import { gitCommit, machine } from './proc.ts';
 import { choosePinning, startUpstream } from './processes.ts';
-import { type RunInfo, soakMarkdown, suiteMarkdown, verdicts, writeResults } from './report.ts';
+import { header, type RunInfo, soakMarkdown, suiteMarkdown, verdicts, writeResults } from './report.ts';
 import { streamChunkCounts } from './scenarios.ts';
 import { runSoak } from './soak.ts';
 import { type Context, runSuite } from './suite.ts';
@@ -57,6 +58,13 @@ console.log(`Store: ${info.store}`);
 
 const cli = options.source ? new URL('../src/cli/main.ts', import.meta.url).pathname : buildGateway();
 console.log(`Gateway: ${options.source ? 'TypeScript sources' : 'compiled (bench/.build)'}`);
+let base: ReturnType<typeof buildRevision> | undefined;
+try {
+  base = options.compare ? buildRevision(options.compare) : undefined;
+} catch (err) {
+  console.error(`bench: ${(err as Error).message}`);
+  process.exit(2);
+}
 const upstream = await startUpstream(streamChunkCounts, pinning.loadCpu);
 const context: Context = {
   options,
@@ -68,7 +76,23 @@ const context: Context = {
 let markdown: string;
 let paths: string[];
 try {
-  if (options.soak) {
+  if (base) {
+    const builds: [Build, Build] = [base, { name: dirty ? `${commit}+changes` : commit, cli }];
+    console.log(`Compare: ${builds[0].name} against ${builds[1].name}, ${options.rounds} rounds`);
+    const results = await runComparison(context, builds);
+    markdown = comparisonMarkdown(header('Gatehouse A/B', info), builds, results);
+    paths = writeResults(
+      options.resultsDir,
+      `${stem}-vs-${base.name}`,
+      undefined,
+      { ...info, builds: builds.map((b) => b.name), results },
+      markdown,
+    );
+    if (results.some((r) => r.builds.some((m) => errorCount(m.side) > 0))) {
+      console.error('\n!!! ERRORS (non-2xx or socket): the figures of this comparison are not valid.\n');
+      process.exitCode = 1;
+    }
+  } else if (options.soak) {
     console.log(`Soak: chat c=64 for ${options.soak} s`);
     const soak = await runSoak(context, options.soak);
     markdown = soakMarkdown(info, soak);
@@ -103,6 +127,7 @@ try {
   }
 } finally {
   await upstream.stop();
+  base?.remove();
 }
 console.log(`\n${markdown}`);
 console.log(`Written: ${paths.join(', ')}`);

@@ -91,7 +91,7 @@ export function startGateway(
 }
 
 /** What a side's load goes to: the upstream itself, the bare proxy, or the gateway with its key. */
-interface Via {
+export interface Via {
   name: string;
   url: string;
   key?: string;
@@ -102,7 +102,7 @@ interface Via {
   memoryGuard?: AbortSignal;
 }
 
-interface Measured {
+export interface Measured {
   side: Side;
   cpuUsPerRequest: number;
   allocKbPerRequest: number;
@@ -110,7 +110,7 @@ interface Measured {
 }
 
 /** A side's rounds as one: the medians of its figures, the highest RSS. */
-function combine(rounds: Measured[]): Measured {
+export function combine(rounds: Measured[]): Measured {
   const firstBytes = rounds.flatMap((r) => r.side.firstByte ?? []);
   return {
     side: {
@@ -124,7 +124,7 @@ function combine(rounds: Measured[]): Measured {
 }
 
 /** One side of a scenario, with the CPU per request and peak RSS of the process it goes through. */
-async function measure(context: Context, scenario: Scenario, via: Via): Promise<Measured> {
+export async function measure(context: Context, scenario: Scenario, via: Via): Promise<Measured> {
   const request = scenarioRequest(scenario, via.url, via.key);
   const watch = new RssWatch();
   let cpuAtStart = 0;

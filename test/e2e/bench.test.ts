@@ -124,3 +124,42 @@ test('a short soak reports RSS, its parts, the live heap and the answers by stat
   assert.ok(positive(soak.statuses['200']));
   assert.match(readFileSync(join(dir, 'latest-soak.md'), 'utf8'), /RSS slope over the last half/);
 });
+
+test('a comparison builds a commit from git and measures it against the working tree, round by round', {
+  timeout: 240_000,
+}, async () => {
+  const run = await bench([
+    '--compare',
+    'HEAD',
+    '--only',
+    'chat-c1',
+    '--rounds',
+    '2',
+    '--duration',
+    '1',
+    '--warmup',
+    '1',
+  ]);
+  assert.equal(run.code, 0, run.output);
+  const name = readdirSync(dir).find((f) => /-vs-\w+\.json$/.test(f));
+  assert.ok(name, `no comparison results: ${readdirSync(dir)}`);
+  const result = readJson(name);
+  assert.equal(result.builds.length, 2);
+  const [compared] = result.results;
+  assert.equal(compared.scenario.id, 'chat-c1');
+  assert.equal(compared.cpuRatios.length, 2, 'a ratio per round');
+  for (const ratio of [...compared.cpuRatios, ...compared.rpsRatios]) assert.ok(positive(ratio));
+  for (const build of compared.builds) {
+    assert.ok(positive(build.cpuUsPerRequest) && positive(build.allocKbPerRequest));
+    assert.equal(build.side.throughput.non2xx + build.side.throughput.errors, 0);
+  }
+  const markdown = readFileSync(join(dir, name.replace(/json$/, 'md')), 'utf8');
+  assert.match(
+    markdown,
+    /\| chat, c=1 \| CPU, µs\/request \| [\d,]+ \| [\d,]+ \| [\d.]+ \| [\d.]+–[\d.]+ \|/,
+  );
+
+  const unknown = await bench(['--compare', 'no-such-commit']);
+  assert.equal(unknown.code, 2);
+  assert.match(unknown.output, /"no-such-commit" is not a commit of this repository/);
+});
