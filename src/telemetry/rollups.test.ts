@@ -73,3 +73,41 @@ test('a replayed batch is stored and counted once', async () => {
   );
   await database.close();
 });
+
+test('events are summed per group of the same hour, caller, model, provider and tags, and no two groups merge', async () => {
+  const database = await openDatabase('sqlite::memory:');
+  const sink = databaseSink(database);
+  // Joined without separators these two would spell the same model and provider.
+  const ab = (i: number) => row(i, { model: 'ab', provider: 'c', cost_usd: 0.25 });
+  const a = (i: number) => row(i, { model: 'a', provider: 'bc', cost_usd: 0.125 });
+  await sink.write([ab(1), a(2), ab(3), row(4, { user_id: 'user_1' }), a(5), ab(6)]);
+  const hourly = await database.db
+    .selectFrom('usage_hourly')
+    .select(['model', 'provider', 'user_id', 'requests', 'input_tokens', 'cost_usd'])
+    .orderBy('model')
+    .orderBy('user_id')
+    .execute();
+  // Rows come back without a prototype.
+  assert.deepEqual(
+    hourly.map((r) => ({ ...r })),
+    [
+      { model: 'a', provider: 'bc', user_id: '', requests: 2, input_tokens: 20, cost_usd: 0.25 },
+      { model: 'ab', provider: 'c', user_id: '', requests: 3, input_tokens: 30, cost_usd: 0.75 },
+      { model: 'm', provider: 'p', user_id: 'user_1', requests: 1, input_tokens: 10, cost_usd: 0.5 },
+    ],
+  );
+  const daily = await database.db
+    .selectFrom('usage_daily')
+    .select(['model', 'requests'])
+    .orderBy('model')
+    .execute();
+  assert.deepEqual(
+    daily.map((r) => ({ ...r })),
+    [
+      { model: 'a', requests: 2 },
+      { model: 'ab', requests: 3 },
+      { model: 'm', requests: 1 },
+    ],
+  );
+  await database.close();
+});

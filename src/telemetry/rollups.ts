@@ -95,7 +95,7 @@ export interface RollupBatch {
 /** Sums a batch of stored events into the rows each rollup table gains. */
 export function rollupRows(rows: RequestEventsTable[]): RollupBatch[] {
   const maps = rollupTables.map(() => new Map<string, Dimensions & UsageSums>());
-  for (const row of rows) {
+  for (const { row, sums } of groupRows(rows)) {
     const hour = Math.floor(row.received_at / hourMs);
     const day = Math.floor(row.received_at / dayMs);
     const tags = row.tags === '{}' ? [] : Object.entries(JSON.parse(row.tags) as Record<string, string>);
@@ -107,7 +107,7 @@ export function rollupRows(rows: RequestEventsTable[]): RollupBatch[] {
           entry = { ...key, ...emptySums() };
           maps[i]!.set(id, entry);
         }
-        add(entry, row);
+        for (const column of sumColumns) entry[column] += sums[column];
       }
     });
   }
@@ -116,6 +116,28 @@ export function rollupRows(rows: RequestEventsTable[]): RollupBatch[] {
     rows: [...maps[i]!.keys()].sort().map((id) => maps[i]!.get(id)!),
   }));
 }
+
+/**
+ * The events of a batch summed per hour, caller, model, provider and tags: every rollup key is a
+ * function of these, and a batch holds few of them, so the keys are built once a group instead of
+ * once an event (which cost more than SQLite's insert of the event).
+ */
+function groupRows(rows: RequestEventsTable[]): Iterable<{ row: RequestEventsTable; sums: UsageSums }> {
+  const groups = new Map<string, { row: RequestEventsTable; sums: UsageSums }>();
+  for (const row of rows) {
+    // Length-prefixed parts, so that no two different groups can spell the same id.
+    const id = `${Math.floor(row.received_at / hourMs)}|${part(row.team_id)}${part(row.key_id)}${part(row.user_id)}${part(row.model)}${part(row.provider)}${row.tags}`;
+    let group = groups.get(id);
+    if (!group) {
+      group = { row, sums: emptySums() };
+      groups.set(id, group);
+    }
+    add(group.sums, row);
+  }
+  return groups.values();
+}
+
+const part = (value: string | null) => (value === null ? '-' : `${value.length}:${value}`);
 
 /** Adds the stored rows to the rollups, in multi-row upserts (PostgreSQL, or any kysely store). */
 export async function addToRollups(trx: Transaction<Schema>, rows: RequestEventsTable[]): Promise<void> {
