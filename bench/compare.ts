@@ -14,7 +14,7 @@ import { type Scenario, scenarios } from './scenarios.ts';
 import { type Context, combine, type Measured, measure, startGateway } from './suite.ts';
 
 export interface Build {
-  /** A commit's short hash, or "working tree". */
+  /** A commit's short hash; the working tree's is followed by "+changes" when it has any. */
   name: string;
   cli: string;
 }

@@ -120,7 +120,7 @@ export function rollupRows(rows: RequestEventsTable[]): RollupBatch[] {
 /**
  * The events of a batch summed per hour, caller, model, provider and tags: every rollup key is a
  * function of these, and a batch holds few of them, so the keys are built once a group instead of
- * once an event (which cost more than SQLite's insert of the event).
+ * once an event (where they took a third of the SQLite sink's time).
  */
 function groupRows(rows: RequestEventsTable[]): Iterable<{ row: RequestEventsTable; sums: UsageSums }> {
   const groups = new Map<string, { row: RequestEventsTable; sums: UsageSums }>();
