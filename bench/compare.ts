@@ -19,17 +19,20 @@ export interface Build {
   cli: string;
 }
 
-/** Compiles commit `rev` from git into a temporary directory that shares this checkout's node_modules. */
-export function buildRevision(rev: string): Build & { remove(): void } {
-  let commit: string;
+/** The short hash of commit `rev`; throws when the repository has no such commit. */
+export function resolveCommit(rev: string): string {
   try {
-    commit = execFileSync('git', ['rev-parse', '--short', `${rev}^{commit}`], {
+    return execFileSync('git', ['rev-parse', '--short', `${rev}^{commit}`], {
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'pipe'],
     }).trim();
   } catch {
     throw new Error(`--compare: "${rev}" is not a commit of this repository`);
   }
+}
+
+/** Compiles `commit` from git into a temporary directory that shares this checkout's node_modules. */
+export function buildRevision(commit: string): Build & { remove(): void } {
   const dir = mkdtempSync(join(tmpdir(), `gatehouse-compare-${commit}-`));
   try {
     execFileSync('sh', [

@@ -3,7 +3,7 @@
 // apart. See bench/README.md.
 import { join } from 'node:path';
 import { errorCount } from './format.ts';
-import { type Build, buildRevision, comparisonMarkdown, runComparison } from './compare.ts';
+import { type Build, buildRevision, comparisonMarkdown, resolveCommit, runComparison } from './compare.ts';
 import { buildGateway } from './gateway.ts';
 import { parseOptions, usage } from './options.ts';
 import { runOverload } from './overload.ts';
@@ -56,15 +56,22 @@ console.log(`Machine: ${info.machine.cpu}, ${info.machine.cores} cores; Node ${i
 console.log(`Pinning: ${pinning.description}`);
 console.log(`Store: ${info.store}`);
 
+/** A set-up step whose failure ends the run with its message and exit code 2. */
+function orExit<T>(step: () => T): T {
+  try {
+    return step();
+  } catch (err) {
+    console.error(`bench: ${(err as Error).message}`);
+    process.exit(2);
+  }
+}
+
+// An unknown revision is reported before anything is compiled.
+const compare = options.compare;
+const baseCommit = compare ? orExit(() => resolveCommit(compare)) : undefined;
 const cli = options.source ? new URL('../src/cli/main.ts', import.meta.url).pathname : buildGateway();
 console.log(`Gateway: ${options.source ? 'TypeScript sources' : 'compiled (bench/.build)'}`);
-let base: ReturnType<typeof buildRevision> | undefined;
-try {
-  base = options.compare ? buildRevision(options.compare) : undefined;
-} catch (err) {
-  console.error(`bench: ${(err as Error).message}`);
-  process.exit(2);
-}
+const base = baseCommit ? orExit(() => buildRevision(baseCommit)) : undefined;
 const upstream = await startUpstream(streamChunkCounts, pinning.loadCpu);
 const context: Context = {
   options,
