@@ -1,102 +1,14 @@
 // The shape of gatehouse.yaml. Validated once at start; the parsed value is frozen.
 import { z } from 'zod';
+import { configName, httpUrl, timeoutsSchema } from '../providers/config.ts';
+import { providerConfigSchemas } from '../providers/manifests.ts';
 
-const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, 'use letters, digits and . _ : - only');
-const positiveMs = z.number().int().positive().max(3_600_000);
+const name = configName;
 
-export const timeoutsSchema = z
-  .strictObject({
-    connect_ms: positiveMs.optional().describe('TCP/TLS connection set-up (default 10000).'),
-    first_byte_ms: positiveMs
-      .optional()
-      .describe(
-        'Until the upstream answers: response headers, and for streams the first event; also the longest silence between stream chunks (default 120000).',
-      ),
-    total_ms: positiveMs.optional().describe('One whole attempt, first byte to last (default 600000).'),
-  })
-  .describe('Timeouts for upstream calls. Set on a provider, a model or a target; the most specific wins.');
+export { timeoutsSchema };
 
-const headers = z.record(z.string(), z.string()).describe('Extra headers sent upstream with every request.');
-const httpUrl = z.url({ protocol: /^https?$/ });
-
-const common = {
-  headers: headers.optional(),
-  timeouts: timeoutsSchema.optional(),
-  regions: z
-    .array(name)
-    .optional()
-    .describe(
-      'Data-residency regions this provider serves from; a team pinned to a region uses only providers tagged with it.',
-    ),
-};
-
-export const providerSchema = z.discriminatedUnion('type', [
-  z.strictObject({
-    type: z.literal('openai'),
-    api_key: z.string().min(1),
-    base_url: httpUrl.default('https://api.openai.com/v1'),
-    organization: z.string().optional(),
-    project: z.string().optional(),
-    api: z
-      .enum(['chat', 'responses'])
-      .default('chat')
-      .describe(
-        'chat: /chat/completions (same-dialect pass-through); responses: the Responses API, translated.',
-      ),
-    ...common,
-  }),
-  z.strictObject({
-    type: z.literal('azure-openai'),
-    api_key: z.string().min(1),
-    base_url: httpUrl.describe('The resource endpoint, e.g. https://my-resource.openai.azure.com'),
-    api_version: z.string().default('2024-10-21'),
-    ...common,
-  }),
-  z.strictObject({
-    type: z.literal('openai-compatible'),
-    api_key: z.string().optional(),
-    base_url: httpUrl.describe('The API root that /chat/completions is under, e.g. http://127.0.0.1:8000/v1'),
-    ...common,
-  }),
-  z.strictObject({
-    type: z.literal('anthropic'),
-    api_key: z.string().min(1),
-    base_url: httpUrl.default('https://api.anthropic.com'),
-    anthropic_version: z.string().default('2023-06-01'),
-    ...common,
-  }),
-  z.strictObject({
-    type: z.literal('gemini'),
-    api_key: z.string().min(1),
-    base_url: httpUrl.default('https://generativelanguage.googleapis.com/v1beta'),
-    ...common,
-  }),
-  z
-    .strictObject({
-      type: z.literal('bedrock'),
-      region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'an AWS region such as us-east-1'),
-      base_url: httpUrl.optional().describe('Overrides https://bedrock-runtime.{region}.amazonaws.com'),
-      access_key_id: z.string().optional(),
-      secret_access_key: z.string().optional(),
-      session_token: z.string().optional(),
-      api_key: z
-        .string()
-        .optional()
-        .describe('A Bedrock API key, sent as a bearer token instead of SigV4 signing.'),
-      ...common,
-    })
-    .refine(
-      (p) => p.api_key !== undefined || (p.access_key_id !== undefined && p.secret_access_key !== undefined),
-      {
-        message: 'bedrock needs api_key, or access_key_id and secret_access_key',
-      },
-    ),
-  z.strictObject({
-    type: z.literal('mock'),
-    latency_ms: z.number().int().min(0).max(60_000).default(0).describe('Delay before answering.'),
-    ...common,
-  }),
-]);
+/** One entry per provider type, each declared by its folder's manifest (`providers/manifests.ts`). */
+export const providerSchema = z.discriminatedUnion('type', providerConfigSchemas);
 
 export const targetSchema = z.strictObject({
   provider: name,

@@ -5,6 +5,7 @@
 // explicitly, so nothing here depends on async context. Spans carry counts, ids and outcomes only:
 // never prompt or answer text, never keys.
 import type { IncomingHttpHeaders } from 'node:http';
+import { providerManifests } from '../providers/index.ts';
 import {
   type Attributes,
   type Context,
@@ -250,17 +251,8 @@ function isGenAiOperation(operation: string): boolean {
 }
 
 /** The GenAI conventions' well-known provider names, by configured provider type. */
-const systems: Record<string, string> = {
-  openai: 'openai',
-  'azure-openai': 'azure.ai.openai',
-  anthropic: 'anthropic',
-  gemini: 'gcp.gemini',
-  bedrock: 'aws.bedrock',
-  mock: 'gatehouse.mock',
-  // Whatever serves an OpenAI-compatible API (vLLM, Ollama, …) is unknown by name.
-  'openai-compatible': '_OTHER',
-};
+const systems = new Map(providerManifests.map((m) => [m.type, m.genAiSystem]));
 
 function genAiSystem(providerType: string | undefined): string | undefined {
-  return providerType === undefined ? undefined : (systems[providerType] ?? '_OTHER');
+  return providerType === undefined ? undefined : (systems.get(providerType) ?? '_OTHER');
 }

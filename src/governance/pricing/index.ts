@@ -2,6 +2,7 @@
 // custom prices (self-hosted models) from the configuration. An unknown price is null, never 0.
 import { calcPrice } from '@pydantic/genai-prices';
 import type { Usage } from '../../core/ir/index.ts';
+import { providerManifests } from '../../providers/index.ts';
 
 export interface PriceOverride {
   input_per_mtok: number;
@@ -10,18 +11,11 @@ export interface PriceOverride {
   cache_write_per_mtok?: number | undefined;
 }
 
-/** Gatehouse provider types → the price list's provider ids (openai-compatible matches by model). */
-const providerIds: Record<string, string | undefined> = {
-  openai: 'openai',
-  'azure-openai': 'azure',
-  anthropic: 'anthropic',
-  gemini: 'google',
-  bedrock: 'aws',
-};
-
-// The offline mock models have a price, so budgets can be tried without any provider.
-const mockPrice: PriceOverride = { input_per_mtok: 1, output_per_mtok: 2 };
-const mockModels = new Set(['mock-fast', 'mock-smart', 'mock-embed']);
+/** Provider types → the price list's provider ids, and the prices some types fix themselves. */
+const providerIds = new Map(providerManifests.map((m) => [m.type, m.pricingId]));
+const builtInPrices = new Map(
+  providerManifests.map((m) => [m.type, new Map(Object.entries(m.builtInPrices ?? {}))]),
+);
 
 /** Per-token prices of one model in the list, read with probes far below any tier threshold. */
 interface Rates {
@@ -99,7 +93,8 @@ export class PriceBook {
       override:
         this.#overrides.get(`${providerType}/${model}`) ??
         this.#overrides.get(model) ??
-        (providerType === 'mock' && mockModels.has(model) ? mockPrice : null),
+        builtInPrices.get(providerType)?.get(model) ??
+        null,
       ratesUntil: 0,
     };
     models.set(model, price);
@@ -109,6 +104,7 @@ export class PriceBook {
 }
 
 function listPrice(providerType: string, model: string, usage: Usage): number | null {
+  const providerId = providerIds.get(providerType);
   const result = calcPrice(
     {
       input_tokens: usage.inputTokens,
@@ -118,7 +114,7 @@ function listPrice(providerType: string, model: string, usage: Usage): number | 
       cache_write_1h_tokens: usage.cacheWrite1hTokens,
     },
     model,
-    providerIds[providerType] ? { providerId: providerIds[providerType] } : undefined,
+    providerId ? { providerId } : undefined,
   );
   return result ? result.total_price : null;
 }

@@ -1,5 +1,5 @@
 // The Anthropic Messages provider: HTTP only; all translation lives in the converter files beside it.
-import type { ProviderConfigOf } from '../../config/schema.ts';
+import type { AnthropicConfig } from './config.ts';
 import { GatehouseError } from '../../core/errors/index.ts';
 import type { ChatResult, ChatStream } from '../../core/ir/index.ts';
 import { retryAfterSeconds, type UpstreamResponse } from '../http.ts';
@@ -11,11 +11,7 @@ import { anthropicCountTokensBody, anthropicRequestBody } from './request.ts';
 import { decodeAnthropicMessage } from './response.ts';
 import { AnthropicStreamDecoder } from './stream.ts';
 
-export function createAnthropicProvider(
-  name: string,
-  config: ProviderConfigOf<'anthropic'>,
-  deps: ProviderDeps,
-): Provider {
+export function createAnthropicProvider(name: string, config: AnthropicConfig, deps: ProviderDeps): Provider {
   const baseUrl = config.base_url.replace(/\/+$/, '');
 
   async function post(
@@ -103,7 +99,7 @@ export function createAnthropicProvider(
  * silently replacing the other.
  */
 export function anthropicHeaders(
-  config: ProviderConfigOf<'anthropic'>,
+  config: AnthropicConfig,
   propagated: Record<string, string> | undefined,
 ): Record<string, string> {
   const headers: Record<string, string> = {};

@@ -1,2 +1,4 @@
 export { eventStreamFrames } from './event-stream.ts';
 export { createBedrockProvider } from './provider.ts';
+export type { BedrockConfig } from './config.ts';
+export { bedrockManifest } from './manifest.ts';

@@ -1,7 +1,7 @@
 // The Bedrock provider: Converse and ConverseStream over HTTP, signed with SigV4 (service
 // `bedrock`) or sent with a Bedrock API key as a bearer token.
 import aws4 from 'aws4';
-import type { ProviderConfigOf } from '../../config/schema.ts';
+import type { BedrockConfig } from './config.ts';
 import type { ChatRequest, ChatStream } from '../../core/ir/index.ts';
 import type { CallOptions, Provider, ProviderDeps } from '../types.ts';
 import { bedrockHttpError } from './errors.ts';
@@ -11,11 +11,7 @@ import { converseRequest } from './request.ts';
 import { converseResponseToIR } from './response.ts';
 import { ConverseStreamDecoder } from './stream.ts';
 
-export function createBedrockProvider(
-  name: string,
-  config: ProviderConfigOf<'bedrock'>,
-  deps: ProviderDeps,
-): Provider {
+export function createBedrockProvider(name: string, config: BedrockConfig, deps: ProviderDeps): Provider {
   const base = new URL(config.base_url ?? `https://bedrock-runtime.${config.region}.amazonaws.com`);
   const basePath = base.pathname.replace(/\/+$/, '');
 

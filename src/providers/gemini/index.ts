@@ -1,1 +1,3 @@
 export { createGeminiProvider, geminiModelId } from './provider.ts';
+export type { GeminiConfig } from './config.ts';
+export { geminiManifest } from './manifest.ts';

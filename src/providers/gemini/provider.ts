@@ -1,6 +1,6 @@
 // The Gemini (Generative Language API) provider: HTTP only; all translation lives in the converter
 // files beside it. Gemini is always encoded from the IR: no client speaks its dialect to the gateway.
-import type { ProviderConfigOf } from '../../config/schema.ts';
+import type { GeminiConfig } from './config.ts';
 import { GatehouseError } from '../../core/errors/index.ts';
 import type { ChatResult, ChatStream, EmbeddingsResult } from '../../core/ir/index.ts';
 import { retryAfterSeconds, type UpstreamResponse } from '../http.ts';
@@ -13,11 +13,7 @@ import { encodeGeminiRequest } from './request.ts';
 import { decodeGeminiResponse } from './response.ts';
 import { GeminiStreamDecoder } from './stream.ts';
 
-export function createGeminiProvider(
-  name: string,
-  config: ProviderConfigOf<'gemini'>,
-  deps: ProviderDeps,
-): Provider {
+export function createGeminiProvider(name: string, config: GeminiConfig, deps: ProviderDeps): Provider {
   const baseUrl = config.base_url.replace(/\/+$/, '');
   const methodUrl = (model: string, method: string): string =>
     `${baseUrl}/models/${geminiModelId(model)}:${method}`;
@@ -120,7 +116,7 @@ export function geminiModelId(model: string): string {
 }
 
 /** The API key over the configured extra headers (the HttpClient adds the propagated ones). */
-function geminiHeaders(config: ProviderConfigOf<'gemini'>): Record<string, string> {
+function geminiHeaders(config: GeminiConfig): Record<string, string> {
   const headers: Record<string, string> = {};
   for (const [key, value] of Object.entries(config.headers ?? {})) headers[key.toLowerCase()] = value;
   headers['x-goog-api-key'] = config.api_key;

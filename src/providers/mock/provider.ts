@@ -4,12 +4,12 @@ import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { estimateTokens } from '../../core/ir/estimate.ts';
 import type { ChatResult, ChatStream, StreamChunk, StreamPart } from '../../core/ir/index.ts';
-import type { ProviderConfigOf } from '../../config/schema.ts';
+import type { MockConfig } from './config.ts';
 import { batchedStream } from '../stream-batches.ts';
 import type { CallOptions, Provider } from '../types.ts';
 import { mockAnswer } from './answer.ts';
 
-export function createMockProvider(name: string, config: ProviderConfigOf<'mock'>): Provider {
+export function createMockProvider(name: string, config: MockConfig): Provider {
   const wait = async (opts: CallOptions) => {
     if (config.latency_ms > 0)
       await sleep(config.latency_ms, undefined, { signal: opts.signal }).catch(() => {

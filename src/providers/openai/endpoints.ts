@@ -1,6 +1,6 @@
 // Where and how each provider type serving the OpenAI dialect is called: the only differences
 // between OpenAI, Azure OpenAI and the compatible servers are the URLs and the auth header.
-import type { ProviderConfigOf } from '../../config/schema.ts';
+import type { AzureOpenAIConfig, OpenAICompatibleConfig, OpenAIConfig } from './config.ts';
 
 export interface OpenAIEndpoints {
   chatUrl(model: string): string;
@@ -9,7 +9,7 @@ export interface OpenAIEndpoints {
   headers: Record<string, string>;
 }
 
-export function openaiEndpoints(config: ProviderConfigOf<'openai'>): OpenAIEndpoints {
+export function openaiEndpoints(config: OpenAIConfig): OpenAIEndpoints {
   const base = trimmed(config.base_url || 'https://api.openai.com/v1');
   const auth: Record<string, string> = { authorization: `Bearer ${config.api_key}` };
   if (config.organization) auth['openai-organization'] = config.organization;
@@ -22,7 +22,7 @@ export function openaiEndpoints(config: ProviderConfigOf<'openai'>): OpenAIEndpo
 }
 
 /** Azure names the deployment, not the model, in the path; the target's `model` is the deployment. */
-export function azureOpenAIEndpoints(config: ProviderConfigOf<'azure-openai'>): OpenAIEndpoints {
+export function azureOpenAIEndpoints(config: AzureOpenAIConfig): OpenAIEndpoints {
   const base = trimmed(config.base_url);
   const version = encodeURIComponent(config.api_version);
   const deployment = (model: string) => `${base}/openai/deployments/${encodeURIComponent(model)}`;
@@ -34,7 +34,7 @@ export function azureOpenAIEndpoints(config: ProviderConfigOf<'azure-openai'>): 
 }
 
 /** Local servers (vLLM, Ollama, llama.cpp) often need no key, so the bearer is sent only when set. */
-export function openaiCompatibleEndpoints(config: ProviderConfigOf<'openai-compatible'>): OpenAIEndpoints {
+export function openaiCompatibleEndpoints(config: OpenAICompatibleConfig): OpenAIEndpoints {
   const base = trimmed(config.base_url);
   const auth: Record<string, string> = config.api_key ? { authorization: `Bearer ${config.api_key}` } : {};
   return {

@@ -4,3 +4,5 @@ export {
   createOpenAIProvider,
 } from './provider.ts';
 export { createOpenAIResponsesProvider } from './responses-provider.ts';
+export type { AzureOpenAIConfig, OpenAICompatibleConfig, OpenAIConfig } from './config.ts';
+export { azureOpenAIManifest, openaiCompatibleManifest, openaiManifest } from './manifest.ts';

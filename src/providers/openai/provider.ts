@@ -1,6 +1,6 @@
 // The OpenAI Chat Completions provider, shared by the openai, azure-openai and openai-compatible
 // types: HTTP only; all translation lives in the converter files beside it.
-import type { ProviderConfigOf } from '../../config/schema.ts';
+import type { AzureOpenAIConfig, OpenAICompatibleConfig, OpenAIConfig } from './config.ts';
 import type { ChatResult, ChatStream, EmbeddingsResult } from '../../core/ir/index.ts';
 import { retryAfterSeconds, type UpstreamResponse } from '../http.ts';
 import { sseBatches } from '../sse.ts';
@@ -18,17 +18,13 @@ import { openaiRequestBody } from './request.ts';
 import { decodeOpenAICompletion } from './response.ts';
 import { OpenAIStreamDecoder } from './stream.ts';
 
-export function createOpenAIProvider(
-  name: string,
-  config: ProviderConfigOf<'openai'>,
-  deps: ProviderDeps,
-): Provider {
+export function createOpenAIProvider(name: string, config: OpenAIConfig, deps: ProviderDeps): Provider {
   return createOpenAIDialectProvider(name, openaiEndpoints(config), deps);
 }
 
 export function createAzureOpenAIProvider(
   name: string,
-  config: ProviderConfigOf<'azure-openai'>,
+  config: AzureOpenAIConfig,
   deps: ProviderDeps,
 ): Provider {
   return createOpenAIDialectProvider(name, azureOpenAIEndpoints(config), deps);
@@ -36,7 +32,7 @@ export function createAzureOpenAIProvider(
 
 export function createOpenAICompatibleProvider(
   name: string,
-  config: ProviderConfigOf<'openai-compatible'>,
+  config: OpenAICompatibleConfig,
   deps: ProviderDeps,
 ): Provider {
   return createOpenAIDialectProvider(name, openaiCompatibleEndpoints(config), deps);

@@ -1,6 +1,6 @@
 // The OpenAI provider speaking the Responses API (`api: responses`): for models and features
 // OpenAI offers only there. Always translated from the IR; answers are never passed through.
-import type { ProviderConfigOf } from '../../config/schema.ts';
+import type { OpenAIConfig } from './config.ts';
 import type { ChatResult, ChatStream } from '../../core/ir/index.ts';
 import { retryAfterSeconds } from '../http.ts';
 import { sseBatches } from '../sse.ts';
@@ -14,7 +14,7 @@ import { endedBeforeCompletion, ResponsesStreamDecoder } from './responses-strea
 
 export function createOpenAIResponsesProvider(
   name: string,
-  config: ProviderConfigOf<'openai'>,
+  config: OpenAIConfig,
   deps: ProviderDeps,
 ): Provider {
   const endpoints = openaiEndpoints(config);
