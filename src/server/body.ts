@@ -90,8 +90,8 @@ function tooLarge(maxBytes: number): GatehouseError {
 
 /**
  * Whether the JSON nests deeper than `limit`. A body with no more than `limit` opening brackets in
- * all cannot, and counting them is native work: for a 1 KB chat body a tenth of the time the full
- * scan takes, which runs only when there are more.
+ * all cannot, and counting them is native work, far cheaper than the full scan, which runs only
+ * when there are more (figures in docs/performance.md, "What makes it fast").
  */
 export function nestsDeeperThan(bytes: Buffer, limit: number): boolean {
   let brackets = 0;

@@ -1,6 +1,7 @@
 // SQLite in WAL mode copies the log back into the database file (a checkpoint) on the commit that
 // finds the WAL over 1,000 pages. That copy runs on the committing thread: for the gateway, the event
-// loop, stopped for 10-20 ms every few thousand logged requests, and every request in flight waits.
+// loop, stopped every few thousand logged requests while every request in flight waits (how long:
+// docs/performance.md, "Stalls").
 // With server.sqlite_checkpoints: background, a worker thread with its own connection checkpoints
 // instead; the gateway's connection keeps a far higher threshold only as a backstop should the
 // worker stop.

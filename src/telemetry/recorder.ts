@@ -28,9 +28,9 @@ export interface RecorderOptions {
   batchSize?: number;
   /**
    * How often the queue is written (default 50 ms). Often enough that at moderate rates a batch
-   * stays small (SQLite's writes hold the event loop, 7–8 ms for 500 rows) and events do not
-   * live long enough to survive V8's minor collections; from about 4,000 events a second a batch
-   * has 200 rows, where a row costs no more than in one of 500.
+   * stays small (SQLite's writes hold the event loop in proportion to the rows) and events do not
+   * live long enough to survive V8's minor collections; at high rates a batch is still large enough
+   * that a row costs no more than in a full one (docs/performance.md, "Stalls").
    */
   flushIntervalMs?: number;
   /** Past this many queued events the queue goes to the spill file rather than grow. */
