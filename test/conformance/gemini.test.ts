@@ -1,15 +1,11 @@
-// The Gemini provider against a protocol-faithful mock upstream replaying the recorded fixtures in
-// test/fixtures/providers/gemini: what goes upstream (URL, key, body), and what comes back in IR.
+// Conformance of the Gemini provider: the shared cases (cases.ts) against the protocol-faithful
+// mock upstream replaying the recorded fixtures in test/fixtures/providers/gemini, then what only
+// this dialect has: model ids, thought signatures round-tripped, countTokens, the mock's refusals.
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
-import { after, before, test } from 'node:test';
-import { GatehouseError } from '../../src/core/errors/index.ts';
-import type { ChatRequest, ChatStream, StreamChunk, StreamPart } from '../../src/core/ir/index.ts';
+import { test } from 'node:test';
+import type { ChatRequest } from '../../src/core/ir/index.ts';
 import { createGeminiProvider } from '../../src/providers/gemini/index.ts';
-import { HttpClient } from '../../src/providers/http.ts';
-import type { Provider } from '../../src/providers/types.ts';
-import { defaultTimeouts } from '../../src/routing/targets.ts';
-import { fixtureJson, fixtureText, fixturesDir } from '../fixtures/index.ts';
+import type { HttpClient } from '../../src/providers/http.ts';
 import {
   geminiCountTokens,
   geminiEmbedding,
@@ -18,39 +14,15 @@ import {
   parseGeminiSse,
   startGeminiUpstream,
 } from '../upstreams/gemini.ts';
-import type { MockUpstream } from '../upstreams/server.ts';
+import { assertError, callOptions, Fixtures, type Harness, runConformance } from './cases.ts';
 
 const model = 'gemini-2.5-flash';
 const apiKey = 'test-gemini-key';
-const opts = { signal: new AbortController().signal, timeouts: defaultTimeouts, requestId: 'req-1' };
+const opts = callOptions();
 
-/** Fixture files some test has exercised; the last test checks that none was left out. */
-const exercised = new Set<string>();
-const fixture = (file: string): any => {
-  exercised.add(file);
-  return file.endsWith('.sse')
-    ? parseGeminiSse(fixtureText(geminiFixtureDir, file))
-    : fixtureJson(geminiFixtureDir, file);
-};
-
-let upstream: MockUpstream;
-let http: HttpClient;
-let provider: Provider;
-
-before(async () => {
-  upstream = await startGeminiUpstream({ apiKey });
-  http = new HttpClient();
-  provider = createGeminiProvider(
-    'gemini',
-    { type: 'gemini', api_key: apiKey, base_url: `${upstream.url}/v1beta/`, headers: { 'X-Team': 'travel' } },
-    { http },
-  );
-});
-
-after(async () => {
-  await http.close();
-  await upstream.close();
-});
+const fixtures = new Fixtures([geminiFixtureDir]);
+const fixture = (file: string): any =>
+  file.endsWith('.sse') ? parseGeminiSse(fixtures.text(file)) : fixtures.json(file);
 
 const weatherSchema = {
   type: 'object',
@@ -148,218 +120,6 @@ function asJsonSchema(schema: any): any {
   );
 }
 
-async function collect(stream: ChatStream): Promise<{ chunks: StreamChunk[]; parts: StreamPart[] }> {
-  const chunks: StreamChunk[] = [];
-  for await (const chunk of stream) chunks.push(chunk);
-  return { chunks, parts: chunks.flatMap((chunk) => chunk.parts) };
-}
-
-function streamedToolCalls(parts: StreamPart[]) {
-  const calls = new Map<
-    number,
-    { id: string; name: string; signature?: string; json: string; ended: boolean }
-  >();
-  for (const part of parts) {
-    if (part.type === 'tool_call_start') {
-      calls.set(part.index, {
-        id: part.id,
-        name: part.name,
-        ...(part.signature ? { signature: part.signature } : {}),
-        json: '',
-        ended: false,
-      });
-    }
-    if (part.type === 'tool_call_delta') calls.get(part.index)!.json += part.arguments;
-    if (part.type === 'tool_call_end') calls.get(part.index)!.ended = true;
-  }
-  return [...calls.entries()].sort(([a], [b]) => a - b).map(([, call]) => call);
-}
-
-const lastRequest = () => upstream.requests.at(-1)!;
-
-function assertGatehouseError(err: unknown, expected: Partial<GatehouseError>): true {
-  assert.ok(err instanceof GatehouseError, `expected a GatehouseError, got ${String(err)}`);
-  for (const [key, value] of Object.entries(expected)) {
-    assert.deepEqual(err[key as keyof GatehouseError], value, `${key} of ${err.code}: ${err.message}`);
-  }
-  return true;
-}
-
-test('the request sent upstream matches request.json: URL, key, headers and body', async () => {
-  const recorded = fixture('request.json');
-  const { response } = await provider.complete(fixtureEquivalent, model, opts);
-  const sent = lastRequest();
-  assert.equal(sent.method, 'POST');
-  assert.equal(sent.url, `/v1beta/models/${model}:generateContent`);
-  assert.equal(sent.headers['x-goog-api-key'], apiKey);
-  assert.equal(sent.headers['x-team'], 'travel');
-  assert.match(String(sent.headers['content-type']), /^application\/json/);
-  assert.equal(sent.headers.authorization, undefined);
-  assert.deepEqual(Object.keys(sent.body).sort(), Object.keys(recorded).sort());
-  assert.deepEqual(sent.body.systemInstruction, recorded.systemInstruction);
-  assert.deepEqual(sent.body.contents, recorded.contents);
-  assert.deepEqual(sent.body.toolConfig, recorded.toolConfig);
-  // The gateway always asks for thought summaries when thinking is on, so they reach the client.
-  assert.deepEqual(sent.body.generationConfig, {
-    ...recorded.generationConfig,
-    thinkingConfig: { ...recorded.generationConfig.thinkingConfig, includeThoughts: true },
-  });
-  // Declarations are always plain JSON Schema: the fixture's OpenAPI-subset one, lowercased, is the same schema.
-  const [weather, localTime] = recorded.tools[0].functionDeclarations;
-  assert.deepEqual(sent.body.tools, [
-    {
-      functionDeclarations: [
-        {
-          name: weather.name,
-          description: weather.description,
-          parametersJsonSchema: asJsonSchema(weather.parameters),
-        },
-        localTime,
-      ],
-    },
-  ]);
-  // The conversation ends in tool results, so the upstream answers with the final text.
-  assert.equal(response.content.length, 1);
-  assert.deepEqual(response.content[0], { type: 'text', text: geminiExpected.finalText });
-});
-
-test('a model named with the models/ prefix is not doubled in the URL', async () => {
-  await provider.complete(plain, `models/${model}`, opts);
-  assert.equal(lastRequest().url, `/v1beta/models/${model}:generateContent`);
-});
-
-test('non-stream text answer (response.json) decodes to IR', async () => {
-  const recorded = fixture('response.json');
-  const result = await provider.complete(plain, model, opts);
-  assert.deepEqual(result.response, {
-    id: recorded.responseId,
-    model,
-    content: [{ type: 'text', text: geminiExpected.text }],
-    finishReason: 'stop',
-    usage: geminiExpected.textUsage,
-  });
-  assert.deepEqual(result.response.usage, { inputTokens: 176, outputTokens: 142, reasoningTokens: 115 });
-  assert.equal(result.raw?.dialect, 'gemini');
-  assert.equal((result.raw!.body as any).responseId, recorded.responseId);
-  assert.equal(result.warnings, undefined);
-});
-
-test('non-stream tool-call answer (response-function-call.json) decodes to IR', async () => {
-  fixture('response-function-call.json');
-  const { response } = await provider.complete(toolTurn, model, opts);
-  assert.equal(response.finishReason, 'tool_calls');
-  assert.equal(response.id, geminiExpected.responseIds.toolTurn);
-  assert.deepEqual(response.usage, geminiExpected.usage);
-  assert.deepEqual(response.usage, { inputTokens: 98, outputTokens: 116, reasoningTokens: 78 });
-  const calls = response.content.filter((part) => part.type === 'tool_call');
-  assert.equal(calls.length, response.content.length);
-  assert.deepEqual(
-    calls.map((call) => ({ name: call.name, arguments: JSON.parse(call.arguments) })),
-    geminiExpected.toolCalls,
-  );
-  assert.deepEqual(
-    calls.map((call) => call.signature),
-    geminiExpected.toolSignatures,
-  );
-  for (const call of calls) assert.match(call.id, /^call_[0-9a-f]+$/);
-  assert.equal(new Set(calls.map((call) => call.id)).size, calls.length);
-});
-
-test('a tool-call turn round-trips: ids resolve to names, the signature travels back on its part', async () => {
-  const first = await provider.complete(toolTurn, model, opts);
-  const calls = first.response.content.filter((part) => part.type === 'tool_call');
-  const second = await provider.complete(
-    {
-      ...toolTurn,
-      messages: [
-        ...toolTurn.messages,
-        { role: 'assistant', content: first.response.content },
-        {
-          role: 'user',
-          content: calls.map((call, i) => ({
-            type: 'tool_result' as const,
-            toolCallId: call.id,
-            content: `${20 + i}C`,
-          })),
-        },
-      ],
-    },
-    model,
-    opts,
-  );
-  assert.deepEqual(second.response.content, [{ type: 'text', text: geminiExpected.finalText }]);
-  const [, modelTurn, results] = lastRequest().body.contents;
-  assert.equal(modelTurn.parts[0].thoughtSignature, geminiExpected.toolSignatures[0]);
-  assert.deepEqual(
-    results.parts.map((part: any) => part.functionResponse),
-    calls.map((call, i) => ({ name: call.name, response: { result: `${20 + i}C` } })),
-  );
-});
-
-test('stream.sse decodes to text, usage and one final finish', async () => {
-  const events = fixture('stream.sse');
-  const stream = await provider.stream({ ...plain, stream: true }, model, opts);
-  assert.equal(stream.dialect, 'gemini');
-  assert.equal(lastRequest().url, `/v1beta/models/${model}:streamGenerateContent?alt=sse`);
-  const { chunks, parts } = await collect(stream);
-  // One chunk per upstream event, each with its original text; then the finish, made at end of input.
-  assert.equal(chunks.length, events.length + 1);
-  chunks.slice(0, -1).forEach((chunk, i) => {
-    assert.deepEqual(JSON.parse(chunk.raw!.data), { ...events[i], modelVersion: model });
-  });
-  assert.deepEqual(parts[0], { type: 'start', id: events[0].responseId, model });
-  const text = parts.flatMap((part) => (part.type === 'text' ? [part.text] : [])).join('');
-  assert.equal(text, geminiExpected.streamText);
-  assert.equal(parts.filter((part) => part.type === 'finish').length, 1);
-  assert.deepEqual(parts.at(-1), {
-    type: 'finish',
-    finishReason: 'stop',
-    usage: geminiExpected.streamUsage.text,
-  });
-  const usages = parts.filter((part) => part.type === 'usage');
-  assert.equal(usages.length, events.length);
-});
-
-test('stream-function-call.sse decodes to whole tool calls with ids, names and arguments', async () => {
-  fixture('stream-function-call.sse');
-  const stream = await provider.stream({ ...toolTurn, stream: true }, model, opts);
-  const { parts } = await collect(stream);
-  const calls = streamedToolCalls(parts);
-  assert.deepEqual(
-    calls.map((call) => ({ name: call.name, arguments: JSON.parse(call.json) })),
-    geminiExpected.streamToolCalls,
-  );
-  assert.deepEqual(
-    calls.map((call) => call.signature),
-    geminiExpected.toolSignatures,
-  );
-  assert.ok(calls.every((call) => call.ended && /^call_/.test(call.id)));
-  assert.equal(new Set(calls.map((call) => call.id)).size, calls.length);
-  assert.deepEqual(parts.at(-1), {
-    type: 'finish',
-    finishReason: 'tool_calls',
-    usage: geminiExpected.streamUsage.tools,
-  });
-  assert.equal(parts.filter((part) => part.type === 'finish').length, 1);
-});
-
-test('warnings for unsupported settings reach the result and the stream', async () => {
-  const result = await provider.complete({ ...toolTurn, parallelToolCalls: false }, model, opts);
-  assert.match(result.warnings?.join() ?? '', /parallel_tool_calls/);
-  const stream = await provider.stream({ ...plain, stream: true, user: 'u-1' }, model, opts);
-  assert.match(stream.warnings?.join() ?? '', /user/);
-  await collect(stream);
-});
-
-test('no field of the client’s native body leaks upstream', async () => {
-  await provider.complete(
-    { ...plain, native: { dialect: 'openai', body: { logit_bias: { 1: 2 }, store: true } } },
-    model,
-    opts,
-  );
-  assert.deepEqual(Object.keys(lastRequest().body), ['contents']);
-});
-
 const errorCases = [
   {
     file: 'error-400.json',
@@ -383,173 +143,365 @@ const errorCases = [
   },
 ] as const;
 
-for (const { file, status, expected } of errorCases) {
-  test(`${file} → ${expected.code}, for complete() and stream()`, async () => {
-    const body = fixture(file);
-    upstream.faults.push({ kind: 'status', status, body });
-    await assert.rejects(provider.complete(plain, model, opts), (err) =>
-      assertGatehouseError(err, { ...expected, provider: 'gemini', upstreamStatus: status }),
+let h: Harness;
+const lastRequest = () => h.upstream.requests.at(-1)!;
+const texts = Array.from({ length: 130 }, (_, i) => `text number ${i}`);
+
+runConformance(
+  {
+    name: 'gemini',
+    dialect: 'gemini',
+    model,
+    plain,
+    fixtures,
+    startUpstream: () => startGeminiUpstream({ apiKey }),
+    create: (url: string, http: HttpClient) =>
+      createGeminiProvider(
+        'gemini',
+        { type: 'gemini', api_key: apiKey, base_url: `${url}/v1beta/`, headers: { 'X-Team': 'travel' } },
+        { http },
+      ),
+    createWithWrongKey: (url: string, http: HttpClient) =>
+      createGeminiProvider(
+        'gemini',
+        { type: 'gemini', api_key: 'wrong', base_url: `${url}/v1beta` },
+        { http },
+      ),
+    wrongKey: { expect: {} },
+
+    request: {
+      title: 'the request sent upstream matches request.json: URL, key, headers and body',
+      call: 'complete',
+      req: fixtureEquivalent,
+      url: `/v1beta/models/${model}:generateContent`,
+      headers: { 'x-goog-api-key': apiKey, 'x-team': 'travel', authorization: undefined },
+      // The conversation ends in tool results, so the upstream answers with the final text.
+      text: geminiExpected.finalText,
+      check(sent, { result }) {
+        const recorded = fixture('request.json');
+        assert.deepEqual(Object.keys(sent.body).sort(), Object.keys(recorded).sort());
+        assert.deepEqual(sent.body.systemInstruction, recorded.systemInstruction);
+        assert.deepEqual(sent.body.contents, recorded.contents);
+        assert.deepEqual(sent.body.toolConfig, recorded.toolConfig);
+        // The gateway always asks for thought summaries when thinking is on, so they reach the client.
+        assert.deepEqual(sent.body.generationConfig, {
+          ...recorded.generationConfig,
+          thinkingConfig: { ...recorded.generationConfig.thinkingConfig, includeThoughts: true },
+        });
+        // Declarations are always plain JSON Schema: the fixture's OpenAPI-subset one, lowercased, is the same schema.
+        const [weather, localTime] = recorded.tools[0].functionDeclarations;
+        assert.deepEqual(sent.body.tools, [
+          {
+            functionDeclarations: [
+              {
+                name: weather.name,
+                description: weather.description,
+                parametersJsonSchema: asJsonSchema(weather.parameters),
+              },
+              localTime,
+            ],
+          },
+        ]);
+        const { response } = result!;
+        assert.equal(response.content.length, 1);
+        assert.deepEqual(response.content[0], { type: 'text', text: geminiExpected.finalText });
+      },
+    },
+
+    answers: [
+      {
+        title: 'non-stream text answer (response.json) decodes to IR',
+        req: plain,
+        content: [{ type: 'text', text: geminiExpected.text }],
+        finishReason: 'stop',
+        usage: geminiExpected.textUsage,
+        check(result) {
+          const recorded = fixture('response.json');
+          assert.deepEqual(result.response, {
+            id: recorded.responseId,
+            model,
+            content: [{ type: 'text', text: geminiExpected.text }],
+            finishReason: 'stop',
+            usage: geminiExpected.textUsage,
+          });
+          assert.deepEqual(result.response.usage, {
+            inputTokens: 176,
+            outputTokens: 142,
+            reasoningTokens: 115,
+          });
+          assert.equal(result.raw?.dialect, 'gemini');
+          assert.equal((result.raw!.body as any).responseId, recorded.responseId);
+          assert.equal(result.warnings, undefined);
+        },
+      },
+      {
+        title: 'non-stream tool-call answer (response-function-call.json) decodes to IR',
+        req: toolTurn,
+        toolCalls: geminiExpected.toolCalls,
+        finishReason: 'tool_calls',
+        usage: geminiExpected.usage,
+        check({ response }) {
+          fixture('response-function-call.json');
+          assert.equal(response.id, geminiExpected.responseIds.toolTurn);
+          assert.deepEqual(response.usage, { inputTokens: 98, outputTokens: 116, reasoningTokens: 78 });
+          const calls = response.content.filter((part) => part.type === 'tool_call');
+          assert.equal(calls.length, response.content.length);
+          assert.deepEqual(
+            calls.map((call) => call.signature),
+            geminiExpected.toolSignatures,
+          );
+          for (const call of calls) assert.match(call.id, /^call_[0-9a-f]+$/);
+          assert.equal(new Set(calls.map((call) => call.id)).size, calls.length);
+        },
+      },
+    ],
+
+    streams: [
+      {
+        title: 'stream.sse decodes to text, usage and one final finish',
+        req: plain,
+        url: `/v1beta/models/${model}:streamGenerateContent?alt=sse`,
+        text: geminiExpected.streamText,
+        finishReason: 'stop',
+        usage: geminiExpected.streamUsage.text,
+        check({ chunks, parts }) {
+          const events = fixture('stream.sse');
+          // One chunk per upstream event, each with its original text; then the finish, made at end of input.
+          assert.equal(chunks.length, events.length + 1);
+          chunks.slice(0, -1).forEach((chunk, i) => {
+            assert.deepEqual(JSON.parse(chunk.raw!.data), { ...events[i], modelVersion: model });
+          });
+          assert.deepEqual(parts[0], { type: 'start', id: events[0].responseId, model });
+          assert.deepEqual(parts.at(-1), {
+            type: 'finish',
+            finishReason: 'stop',
+            usage: geminiExpected.streamUsage.text,
+          });
+          const usages = parts.filter((part) => part.type === 'usage');
+          assert.equal(usages.length, events.length);
+        },
+      },
+      {
+        title: 'stream-function-call.sse decodes to whole tool calls with ids, names and arguments',
+        req: toolTurn,
+        text: '',
+        toolCalls: geminiExpected.streamToolCalls,
+        finishReason: 'tool_calls',
+        usage: geminiExpected.streamUsage.tools,
+        check({ parts, answer }) {
+          fixture('stream-function-call.sse');
+          const calls = answer.toolCalls;
+          assert.deepEqual(
+            calls.map((call) => call.signature),
+            geminiExpected.toolSignatures,
+          );
+          assert.ok(calls.every((call) => /^call_/.test(call.id)));
+          assert.equal(new Set(calls.map((call) => call.id)).size, calls.length);
+          assert.deepEqual(parts.at(-1), {
+            type: 'finish',
+            finishReason: 'tool_calls',
+            usage: geminiExpected.streamUsage.tools,
+          });
+        },
+      },
+    ],
+
+    midStreamError: {
+      title: 'an error event mid-stream is thrown classified after the first parts',
+      req: plain,
+      expect: { code: 'GH_UPSTREAM_OVERLOADED', retryable: true, upstreamType: 'UNAVAILABLE' },
+      textBefore: geminiExpected.streamErrorText,
+      check(seen) {
+        assert.ok(seen.map((part) => (part.type === 'text' ? part.text : '')).join('').length > 0);
+      },
+    },
+
+    hangingStream: { req: plain, firstEvent: fixtures.text('stream.sse').split('\n\n')[0]! },
+
+    errors: errorCases.map(({ file, status, expected }) => ({
+      title: `${file} → ${expected.code}, for complete() and stream()`,
+      fault: { kind: 'status' as const, status, body: fixture(file) },
+      call: 'both' as const,
+      expect: { ...expected, provider: 'gemini', upstreamStatus: status },
+    })),
+
+    refusals: [
+      {
+        title: 'embeddings of token arrays are refused before any upstream call',
+        call: (provider) =>
+          provider.embed!(
+            { model: 'embed', input: [[1, 2]], native: { dialect: 'openai', body: {} } },
+            'gemini-embedding-001',
+            opts,
+          ),
+        expect: { code: 'GH_UNSUPPORTED_BY_PROVIDER', status: 400 },
+      },
+    ],
+
+    warnings: [
+      {
+        title: 'parallel_tool_calls, which Gemini cannot turn off, is reported as a warning',
+        call: 'complete',
+        req: { ...toolTurn, parallelToolCalls: false },
+        warning: /parallel_tool_calls/,
+      },
+      {
+        title: 'user, which Gemini lacks, is reported as a warning on the stream',
+        call: 'stream',
+        req: { ...plain, user: 'u-1' },
+        warning: /user/,
+      },
+    ],
+
+    embeddings: [
+      {
+        title: 'embeddings: one batchEmbedContents call per 100 inputs, vectors in order, usage estimated',
+        req: { model: 'embed', input: texts, dimensions: 8, native: { dialect: 'openai', body: {} } },
+        model: 'models/gemini-embedding-001',
+        urls: [
+          '/v1beta/models/gemini-embedding-001:batchEmbedContents',
+          '/v1beta/models/gemini-embedding-001:batchEmbedContents',
+        ],
+        embeddings: texts.map((text) => geminiEmbedding(text, 8)),
+        usage: { inputTokens: Math.ceil(texts.join('').length / 4) },
+        resultModel: 'gemini-embedding-001',
+        check(_result, calls) {
+          assert.deepEqual(
+            calls.map((call) => call.body.requests.length),
+            [100, 30],
+          );
+          assert.deepEqual(calls[0]!.body.requests[0], {
+            model: 'models/gemini-embedding-001',
+            content: { parts: [{ text: 'text number 0' }] },
+            outputDimensionality: 8,
+          });
+          assert.equal(calls[0]!.headers['x-goog-api-key'], apiKey);
+        },
+      },
+    ],
+  },
+  (harness) => {
+    h = harness;
+    ownCases();
+  },
+);
+
+function ownCases(): void {
+  test('a model named with the models/ prefix is not doubled in the URL', async () => {
+    await h.provider.complete(plain, `models/${model}`, opts);
+    assert.equal(lastRequest().url, `/v1beta/models/${model}:generateContent`);
+  });
+
+  test('a tool-call turn round-trips: ids resolve to names, the signature travels back on its part', async () => {
+    const first = await h.provider.complete(toolTurn, model, opts);
+    const calls = first.response.content.filter((part) => part.type === 'tool_call');
+    const second = await h.provider.complete(
+      {
+        ...toolTurn,
+        messages: [
+          ...toolTurn.messages,
+          { role: 'assistant', content: first.response.content },
+          {
+            role: 'user',
+            content: calls.map((call, i) => ({
+              type: 'tool_result' as const,
+              toolCallId: call.id,
+              content: `${20 + i}C`,
+            })),
+          },
+        ],
+      },
+      model,
+      opts,
     );
-    // Streams fail the same way: a plain JSON error body with the status, before any event.
-    upstream.faults.push({ kind: 'status', status, body });
-    await assert.rejects(provider.stream({ ...plain, stream: true }, model, opts), (err) =>
-      assertGatehouseError(err, expected),
+    assert.deepEqual(second.response.content, [{ type: 'text', text: geminiExpected.finalText }]);
+    const [, modelTurn, results] = lastRequest().body.contents;
+    assert.equal(modelTurn.parts[0].thoughtSignature, geminiExpected.toolSignatures[0]);
+    assert.deepEqual(
+      results.parts.map((part: any) => part.functionResponse),
+      calls.map((call, i) => ({ name: call.name, response: { result: `${20 + i}C` } })),
     );
-    assert.equal(upstream.faults.length, 0);
+  });
+
+  test('no field of the client’s native body leaks upstream', async () => {
+    await h.provider.complete(
+      { ...plain, native: { dialect: 'openai', body: { logit_bias: { 1: 2 }, store: true } } },
+      model,
+      opts,
+    );
+    assert.deepEqual(Object.keys(lastRequest().body), ['contents']);
+  });
+
+  test("the mock refuses what Gemini refuses, in Google's envelope", async () => {
+    const post = async (body: unknown, key = apiKey) => {
+      const res = await fetch(`${h.upstream.url}/v1beta/models/${model}:generateContent`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(key ? { 'x-goog-api-key': key } : {}) },
+        body: JSON.stringify(body),
+      });
+      return { status: res.status, body: (await res.json()) as any };
+    };
+    const user = { role: 'user', parts: [{ text: 'hi' }] };
+    const call = { role: 'model', parts: [{ functionCall: { name: 'f', args: {} } }] };
+    const answer = { role: 'user', parts: [{ functionResponse: { name: 'f', response: { ok: true } } }] };
+    assert.equal((await post({ contents: [user, call, answer] })).status, 200);
+    const missingKey = await post({ contents: [user] }, '');
+    assert.equal(missingKey.status, 400);
+    assert.equal(missingKey.body.error.details[0].reason, 'API_KEY_INVALID');
+    const refused = [
+      { contents: [] },
+      { contents: [call, answer] },
+      { contents: [user, { role: 'model', parts: [{ functionResponse: { name: 'f', response: {} } }] }] },
+      { contents: [user, call, { role: 'user', parts: [{ functionResponse: { response: { ok: true } } }] }] },
+      {
+        contents: [
+          user,
+          call,
+          { role: 'user', parts: [{ functionResponse: { name: 'f', response: 'ok' } }] },
+        ],
+      },
+      { contents: [user, call, { role: 'user', parts: [...answer.parts, ...answer.parts] }] },
+      { contents: [user, call, user] },
+      { contents: [{ role: 'user', parts: [{ text: '' }] }] },
+      { contents: [{ role: 'assistant', parts: [{ text: 'hi' }] }] },
+      { contents: [user], generationConfig: { max_output_tokens: 5 } },
+      { contents: [user], model },
+    ];
+    for (const body of refused) {
+      const res = await post(body);
+      assert.equal(res.status, 400, JSON.stringify(body));
+      assert.equal(res.body.error.status, 'INVALID_ARGUMENT', JSON.stringify(body));
+    }
+  });
+
+  test('a stream abandoned early releases the upstream body without error', async () => {
+    const stream = await h.provider.stream({ ...plain, stream: true }, model, opts);
+    for await (const chunk of stream) {
+      assert.ok(chunk.parts.length > 0);
+      break;
+    }
+    // The same connection pool still serves the next call.
+    assert.equal((await h.provider.complete(plain, model, opts)).response.finishReason, 'stop');
+  });
+
+  test('countTokens asks :countTokens with the whole request', async () => {
+    const tokens = await h.provider.countTokens!(toolTurn, model, opts);
+    const sent = lastRequest();
+    assert.equal(sent.url, `/v1beta/models/${model}:countTokens`);
+    assert.equal(sent.body.generateContentRequest.model, `models/${model}`);
+    assert.equal(tokens, geminiCountTokens(sent.body.generateContentRequest));
+    assert.ok(sent.body.generateContentRequest.tools);
+  });
+
+  test('forcing a tool that was never declared is Gemini’s to refuse', async () => {
+    await assert.rejects(
+      h.provider.complete({ ...toolTurn, toolChoice: { type: 'tool', name: 'get_time' } }, model, opts),
+      (err) =>
+        assertError(err, {
+          code: 'GH_UPSTREAM_REJECTED',
+          status: 400,
+          upstreamType: 'INVALID_ARGUMENT',
+        }),
+    );
   });
 }
-
-test('the mock’s own refusals classify: a wrong key is auth, a bad request is rejected', async () => {
-  const wrongKey = createGeminiProvider(
-    'gemini',
-    { type: 'gemini', api_key: 'wrong', base_url: `${upstream.url}/v1beta` },
-    { http },
-  );
-  await assert.rejects(wrongKey.complete(plain, model, opts), (err) =>
-    assertGatehouseError(err, { code: 'GH_UPSTREAM_AUTH' }),
-  );
-  // Forcing a tool that was never declared is Gemini's to refuse.
-  await assert.rejects(
-    provider.complete({ ...toolTurn, toolChoice: { type: 'tool', name: 'get_time' } }, model, opts),
-    (err) =>
-      assertGatehouseError(err, {
-        code: 'GH_UPSTREAM_REJECTED',
-        status: 400,
-        upstreamType: 'INVALID_ARGUMENT',
-      }),
-  );
-});
-
-test("the mock refuses what Gemini refuses, in Google's envelope", async () => {
-  const post = async (body: unknown, key = apiKey) => {
-    const res = await fetch(`${upstream.url}/v1beta/models/${model}:generateContent`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...(key ? { 'x-goog-api-key': key } : {}) },
-      body: JSON.stringify(body),
-    });
-    return { status: res.status, body: (await res.json()) as any };
-  };
-  const user = { role: 'user', parts: [{ text: 'hi' }] };
-  const call = { role: 'model', parts: [{ functionCall: { name: 'f', args: {} } }] };
-  const answer = { role: 'user', parts: [{ functionResponse: { name: 'f', response: { ok: true } } }] };
-  assert.equal((await post({ contents: [user, call, answer] })).status, 200);
-  const missingKey = await post({ contents: [user] }, '');
-  assert.equal(missingKey.status, 400);
-  assert.equal(missingKey.body.error.details[0].reason, 'API_KEY_INVALID');
-  const refused = [
-    { contents: [] },
-    { contents: [call, answer] },
-    { contents: [user, { role: 'model', parts: [{ functionResponse: { name: 'f', response: {} } }] }] },
-    { contents: [user, call, { role: 'user', parts: [{ functionResponse: { response: { ok: true } } }] }] },
-    {
-      contents: [user, call, { role: 'user', parts: [{ functionResponse: { name: 'f', response: 'ok' } }] }],
-    },
-    { contents: [user, call, { role: 'user', parts: [...answer.parts, ...answer.parts] }] },
-    { contents: [user, call, user] },
-    { contents: [{ role: 'user', parts: [{ text: '' }] }] },
-    { contents: [{ role: 'assistant', parts: [{ text: 'hi' }] }] },
-    { contents: [user], generationConfig: { max_output_tokens: 5 } },
-    { contents: [user], model },
-  ];
-  for (const body of refused) {
-    const res = await post(body);
-    assert.equal(res.status, 400, JSON.stringify(body));
-    assert.equal(res.body.error.status, 'INVALID_ARGUMENT', JSON.stringify(body));
-  }
-});
-
-test('an error event mid-stream is thrown classified after the first parts', async () => {
-  upstream.faults.push({ kind: 'stream-error' });
-  const stream = await provider.stream({ ...plain, stream: true }, model, opts);
-  const parts: StreamPart[] = [];
-  await assert.rejects(
-    (async () => {
-      for await (const chunk of stream) parts.push(...chunk.parts);
-    })(),
-    (err) =>
-      assertGatehouseError(err, {
-        code: 'GH_UPSTREAM_OVERLOADED',
-        retryable: true,
-        upstreamType: 'UNAVAILABLE',
-      }),
-  );
-  assert.equal(parts[0]?.type, 'start');
-  const text = parts.flatMap((part) => (part.type === 'text' ? [part.text] : [])).join('');
-  assert.equal(text, geminiExpected.streamErrorText);
-  assert.ok(text.length > 0);
-  assert.equal(
-    parts.some((part) => part.type === 'finish'),
-    false,
-  );
-});
-
-test('a stream abandoned early releases the upstream body without error', async () => {
-  const stream = await provider.stream({ ...plain, stream: true }, model, opts);
-  for await (const chunk of stream) {
-    assert.ok(chunk.parts.length > 0);
-    break;
-  }
-  // The same connection pool still serves the next call.
-  assert.equal((await provider.complete(plain, model, opts)).response.finishReason, 'stop');
-});
-
-test('embeddings: one batchEmbedContents call per 100 inputs, vectors in order, usage estimated', async () => {
-  const texts = Array.from({ length: 130 }, (_, i) => `text number ${i}`);
-  const before = upstream.requests.length;
-  const result = await provider.embed!(
-    { model: 'embed', input: texts, dimensions: 8, native: { dialect: 'openai', body: {} } },
-    'models/gemini-embedding-001',
-    opts,
-  );
-  const calls = upstream.requests.slice(before);
-  assert.deepEqual(
-    calls.map((call) => call.url),
-    [
-      '/v1beta/models/gemini-embedding-001:batchEmbedContents',
-      '/v1beta/models/gemini-embedding-001:batchEmbedContents',
-    ],
-  );
-  assert.deepEqual(
-    calls.map((call) => call.body.requests.length),
-    [100, 30],
-  );
-  assert.deepEqual(calls[0]!.body.requests[0], {
-    model: 'models/gemini-embedding-001',
-    content: { parts: [{ text: 'text number 0' }] },
-    outputDimensionality: 8,
-  });
-  assert.equal(calls[0]!.headers['x-goog-api-key'], apiKey);
-  assert.equal(result.model, 'gemini-embedding-001');
-  assert.deepEqual(
-    result.embeddings,
-    texts.map((text) => geminiEmbedding(text, 8)),
-  );
-  assert.equal(result.usage.inputTokens, Math.ceil(texts.join('').length / 4));
-});
-
-test('embeddings of token arrays are refused before any upstream call', async () => {
-  const before = upstream.requests.length;
-  await assert.rejects(
-    provider.embed!(
-      { model: 'embed', input: [[1, 2]], native: { dialect: 'openai', body: {} } },
-      'gemini-embedding-001',
-      opts,
-    ),
-    (err) => assertGatehouseError(err, { code: 'GH_UNSUPPORTED_BY_PROVIDER', status: 400 }),
-  );
-  assert.equal(upstream.requests.length, before);
-});
-
-test('countTokens asks :countTokens with the whole request', async () => {
-  const tokens = await provider.countTokens!(toolTurn, model, opts);
-  const sent = lastRequest();
-  assert.equal(sent.url, `/v1beta/models/${model}:countTokens`);
-  assert.equal(sent.body.generateContentRequest.model, `models/${model}`);
-  assert.equal(tokens, geminiCountTokens(sent.body.generateContentRequest));
-  assert.ok(sent.body.generateContentRequest.tools);
-});
-
-test('every fixture in the gemini folder is exercised', () => {
-  const files = readdirSync(`${fixturesDir}${geminiFixtureDir}`).sort();
-  assert.deepEqual([...exercised].sort(), files);
-});

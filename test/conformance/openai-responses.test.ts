@@ -1,41 +1,19 @@
-// OpenAI Responses API conformance (`openai` provider with `api: responses`): the request sent
-// for the recorded turn, and the IR decoded from every recorded answer, stream and error.
+// OpenAI Responses API conformance (`openai` provider with `api: responses`): the shared cases
+// (cases.ts) against the protocol-faithful mock upstream and the recorded answers, streams and
+// errors. Everything this API does is covered by the shared cases; it has no cases of its own.
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { after, before, test } from 'node:test';
-import type { GatehouseError } from '../../src/core/errors/index.ts';
-import type { ChatRequest, StreamPart } from '../../src/core/ir/index.ts';
-import { HttpClient } from '../../src/providers/http.ts';
+import type { ChatRequest } from '../../src/core/ir/index.ts';
+import type { HttpClient } from '../../src/providers/http.ts';
 import { createOpenAIResponsesProvider } from '../../src/providers/openai/index.ts';
-import type { Provider } from '../../src/providers/types.ts';
-import { defaultTimeouts } from '../../src/routing/targets.ts';
-import { fixtureJson, fixturesDir } from '../fixtures/index.ts';
 import {
   openaiResponsesExpected as expected,
   startOpenAIResponsesUpstream,
 } from '../upstreams/openai-responses.ts';
-import type { MockUpstream } from '../upstreams/server.ts';
+import { callOptions as opts, Fixtures, runConformance, textOf } from './cases.ts';
 
-const used = new Set<string>();
-const http = new HttpClient();
-let upstream: MockUpstream;
-let provider: Provider;
-const opts = () => ({ signal: new AbortController().signal, timeouts: defaultTimeouts, requestId: 'req-1' });
-
-before(async () => {
-  upstream = await startOpenAIResponsesUpstream();
-  provider = createOpenAIResponsesProvider(
-    'openai',
-    { type: 'openai', api: 'responses', api_key: 'sk-upstream', base_url: `${upstream.url}/v1` },
-    { http },
-  );
-});
-after(async () => {
-  await upstream.close();
-  await http.close();
-});
+const fixtures = new Fixtures(['openai-responses']);
+const model = 'gpt-5-mini';
+const apiKey = 'sk-upstream';
 
 const weather = {
   name: 'get_weather',
@@ -87,124 +65,127 @@ const turn: ChatRequest = {
   native: { dialect: 'openai', body: {} },
 };
 
-test('the request matches the recorded one, field by field', async () => {
-  used.add('request.json');
-  const stream = await provider.stream(turn, 'gpt-5-mini', opts());
-  for await (const _ of stream) {
-    // drain
-  }
-  const sent = upstream.requests.at(-1)!;
-  assert.equal(sent.url, '/v1/responses');
-  assert.equal(sent.headers.authorization, 'Bearer sk-upstream');
-  assert.deepEqual(sent.body, fixtureJson('openai-responses', 'request.json'));
-});
+const question: ChatRequest = { ...turn, messages: [turn.messages[0]!] };
 
-test('a completed answer: text, no finish reason in the wire but stop in the IR, cached and reasoning usage', async () => {
-  used.add('response.json');
-  const { response, raw } = await provider.complete({ ...turn, stream: false }, 'gpt-5-mini', opts());
-  assert.equal(raw?.dialect, 'openai-responses');
-  assert.equal(response.content.map((p) => (p.type === 'text' ? p.text : '')).join(''), expected.finalText);
-  assert.equal(response.finishReason, 'stop');
-  assert.deepEqual(response.usage, {
-    inputTokens: 1348,
-    outputTokens: 84,
-    cacheReadTokens: 1280,
-    reasoningTokens: 64,
-  });
-});
-
-async function parts(req: ChatRequest): Promise<StreamPart[]> {
-  const out: StreamPart[] = [];
-  for await (const chunk of await provider.stream(req, 'gpt-5-mini', opts())) out.push(...chunk.parts);
-  return out;
+function config(url: string, key = apiKey) {
+  return { type: 'openai' as const, api: 'responses' as const, api_key: key, base_url: `${url}/v1` };
 }
 
-test('a streamed text answer ends with one finish carrying usage', async () => {
-  used.add('stream-text.sse');
-  const got = await parts({ ...turn, tools: [] });
-  assert.equal(got[0]!.type, 'start');
-  assert.equal(got.map((p) => (p.type === 'text' ? p.text : '')).join(''), expected.streamText);
-  const finish = got.at(-1)!;
-  assert.ok(finish.type === 'finish' && finish.finishReason === 'stop');
-  assert.deepEqual(finish.usage, expected.streamUsage.text);
-  assert.equal(got.filter((p) => p.type === 'finish').length, 1);
-});
+runConformance({
+  name: 'openai-responses',
+  dialect: 'openai-responses',
+  model,
+  plain: turn,
+  fixtures,
+  startUpstream: () => startOpenAIResponsesUpstream({ apiKey }),
+  create: (url: string, http: HttpClient) => createOpenAIResponsesProvider('openai', config(url), { http }),
+  createWithWrongKey: (url: string, http: HttpClient) =>
+    createOpenAIResponsesProvider('openai', config(url, 'sk-wrong'), { http }),
+  wrongKey: { expect: { status: 502 }, message: /Incorrect API key/ },
 
-test('a streamed function call: item added, argument deltas, item done; finish is tool_calls', async () => {
-  used.add('stream-function-call.sse');
-  const got = await parts({ ...turn, messages: [turn.messages[0]!] });
-  const start = got.find((p) => p.type === 'tool_call_start')!;
-  assert.ok(start.type === 'tool_call_start');
-  const args = got.flatMap((p) => (p.type === 'tool_call_delta' ? [p.arguments] : [])).join('');
-  assert.deepEqual([{ id: start.id, name: start.name, arguments: JSON.parse(args) }], expected.toolCalls);
-  assert.ok(got.some((p) => p.type === 'tool_call_end'));
-  const finish = got.at(-1)!;
-  assert.ok(finish.type === 'finish' && finish.finishReason === 'tool_calls');
-});
+  request: {
+    title: 'the request matches the recorded one, field by field',
+    call: 'stream',
+    req: turn,
+    url: '/v1/responses',
+    headers: { authorization: `Bearer ${apiKey}` },
+    // The turn ends in the function's output, so the upstream answers with text.
+    text: expected.streamText,
+    check(sent) {
+      assert.deepEqual(sent.body, fixtures.json('request.json'));
+    },
+  },
 
-test('an error event mid-stream (insufficient quota) is thrown as a non-retryable quota error', async () => {
-  used.add('stream-error.sse');
-  upstream.faults.push({ kind: 'stream-error' });
-  await assert.rejects(parts(turn), (err: GatehouseError) => {
-    assert.equal(err.code, 'GH_UPSTREAM_QUOTA');
-    assert.equal(err.retryable, false);
-    assert.match(err.message, /exceeded your current quota/);
-    return true;
-  });
-});
-
-test('a stream that ends before response.completed is a protocol error, after the events it did send', async () => {
-  // An upstream that sends the start and one text delta, then ends the body.
-  const cut = createServer((_req, res) => {
-    res.writeHead(200, { 'content-type': 'text/event-stream' });
-    res.end(
-      'event: response.created\ndata: {"type":"response.created","response":{"id":"resp_1","model":"gpt-5-mini"}}\n\n' +
-        'event: response.output_text.delta\ndata: {"type":"response.output_text.delta","delta":"Hel"}\n\n',
-    );
-  });
-  await new Promise<void>((resolve) => cut.listen(0, '127.0.0.1', resolve));
-  const port = (cut.address() as AddressInfo).port;
-  const cutProvider = createOpenAIResponsesProvider(
-    'openai',
-    { type: 'openai', api: 'responses', api_key: 'sk-upstream', base_url: `http://127.0.0.1:${port}/v1` },
-    { http },
-  );
-  const seen: StreamPart[] = [];
-  try {
-    await assert.rejects(
-      (async () => {
-        for await (const chunk of await cutProvider.stream(turn, 'gpt-5-mini', opts()))
-          seen.push(...chunk.parts);
-      })(),
-      (err: GatehouseError) => {
-        assert.equal(err.code, 'GH_UPSTREAM_PROTOCOL');
-        assert.match(err.message, /ended before response\.completed/);
-        return true;
+  answers: [
+    {
+      title:
+        'a completed answer: text, no finish reason in the wire but stop in the IR, cached and reasoning usage',
+      req: { ...turn, stream: false },
+      finishReason: 'stop',
+      usage: { inputTokens: 1348, outputTokens: 84, cacheReadTokens: 1280, reasoningTokens: 64 },
+      check({ response, raw }) {
+        fixtures.use('response.json');
+        assert.equal(raw?.dialect, 'openai-responses');
+        assert.equal(textOf(response.content), expected.finalText);
       },
-    );
-    assert.deepEqual(
-      seen.map((p) => p.type),
-      ['start', 'text'],
-    );
-  } finally {
-    cut.close();
-  }
-});
+    },
+  ],
 
-test('n > 1 is refused before any call; stop sequences are dropped with a warning', async () => {
-  const before = upstream.requests.length;
-  await assert.rejects(
-    provider.complete({ ...turn, n: 2 }, 'm', opts()),
-    (err: GatehouseError) => err.param === 'n',
-  );
-  assert.equal(upstream.requests.length, before);
-  const result = await provider.complete({ ...turn, stream: false, stop: ['END'] }, 'm', opts());
-  assert.ok(result.warnings?.some((w) => w.startsWith('stop:')));
-});
+  streams: [
+    {
+      title: 'a streamed text answer ends with one finish carrying usage',
+      req: { ...turn, tools: [] },
+      text: expected.streamText,
+      finishReason: 'stop',
+      usage: expected.streamUsage.text,
+      check() {
+        fixtures.use('stream-text.sse');
+      },
+    },
+    {
+      title: 'a streamed function call: item added, argument deltas, item done; finish is tool_calls',
+      req: question,
+      text: '',
+      toolCalls: expected.toolCalls,
+      finishReason: 'tool_calls',
+      usage: expected.streamUsage.tools,
+      check({ parts }) {
+        fixtures.use('stream-function-call.sse');
+        assert.ok(parts.some((p) => p.type === 'tool_call_end'));
+      },
+    },
+  ],
 
-test('every Responses fixture file is exercised', () => {
-  assert.deepEqual(
-    readdirSync(`${fixturesDir}openai-responses`).filter((f) => !used.has(f)),
-    [],
-  );
+  midStreamError: {
+    title: 'an error event mid-stream (insufficient quota) is thrown as a non-retryable quota error',
+    req: turn,
+    expect: { code: 'GH_UPSTREAM_QUOTA', retryable: false },
+    message: /exceeded your current quota/,
+    textBefore: 'none',
+    check() {
+      fixtures.use('stream-error.sse');
+    },
+  },
+
+  truncatedStream: {
+    title: 'a stream that ends before response.completed is a protocol error, after the events it did send',
+    req: turn,
+    // The start and one text delta, then the body ends.
+    serve(res) {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.end(
+        'event: response.created\ndata: {"type":"response.created","response":{"id":"resp_1","model":"gpt-5-mini"}}\n\n' +
+          'event: response.output_text.delta\ndata: {"type":"response.output_text.delta","delta":"Hel"}\n\n',
+      );
+    },
+    expect: {},
+    message: /ended before response\.completed/,
+    check(seen) {
+      assert.deepEqual(
+        seen.map((p) => p.type),
+        ['start', 'text'],
+      );
+    },
+  },
+
+  hangingStream: { req: turn, firstEvent: fixtures.text('stream-text.sse').split('\n\n')[0]! },
+
+  errors: [],
+
+  refusals: [
+    {
+      title: 'n > 1 is refused before any call',
+      call: (provider) => provider.complete({ ...turn, n: 2 }, 'm', opts()),
+      expect: { param: 'n' },
+    },
+  ],
+
+  warnings: [
+    {
+      title: 'stop sequences, which the Responses API lacks, are dropped with a warning',
+      call: 'complete',
+      req: { ...turn, stop: ['END'] },
+      warning: /^stop:/m,
+    },
+  ],
 });
