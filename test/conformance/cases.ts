@@ -428,7 +428,8 @@ export function runConformance(subject: ConformanceSubject, own: (h: Harness) =>
     const seen: StreamPart[] = [];
     await assert.rejects(drain(stream, seen), (err) => assertError(err, mid.expect, mid.message));
     assert.equal(seen[0]?.type, 'start', 'the parts before the error reach the caller');
-    if (mid.textBefore === 'some') assert.ok(textOf(seen).length > 0, 'the text before the error reaches the caller');
+    if (mid.textBefore === 'some')
+      assert.ok(textOf(seen).length > 0, 'the text before the error reaches the caller');
     else assert.equal(textOf(seen), mid.textBefore === 'none' ? '' : mid.textBefore);
     assert.ok(!seen.some((p) => p.type === 'finish'));
     mid.check?.(seen);
