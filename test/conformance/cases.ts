@@ -15,9 +15,11 @@ import type {
   EmbeddingsRequest,
   EmbeddingsResult,
   FinishReason,
+  NativeBody,
   Part,
   StreamChunk,
   StreamPart,
+  ToolDefinition,
   Usage,
 } from '../../src/core/ir/index.ts';
 import { HttpClient } from '../../src/providers/http.ts';
@@ -103,6 +105,8 @@ export interface AnswerCase {
   toolCalls?: ExpectedToolCall[];
   finishReason?: FinishReason;
   usage?: Usage;
+  /** Same-dialect providers keep the answer as it came (for pass-through): the body the mock served. */
+  servedBody?: () => unknown;
   check?(result: ChatResult, sent: RecordedRequest): void;
 }
 
@@ -141,6 +145,28 @@ export interface ErrorCase {
   req?: ChatRequest;
   expect: ExpectedError;
   message?: RegExp;
+}
+
+/** A recorded 429 and its recorded headers: rate limited, retryable after the recorded Retry-After. */
+export function recordedRateLimit(fixtures: Fixtures, upstreamType: string): ErrorCase {
+  const recorded = fixtures.json('error-429.headers.json');
+  return {
+    title: 'error-429.json with its headers → GH_UPSTREAM_RATE_LIMITED honouring retry-after',
+    fault: {
+      kind: 'status',
+      status: recorded.status,
+      body: fixtures.json('error-429.json'),
+      headers: recorded.headers,
+    },
+    call: 'stream',
+    expect: {
+      code: 'GH_UPSTREAM_RATE_LIMITED',
+      status: 429,
+      retryable: true,
+      retryAfter: Number(recorded.headers['retry-after']),
+      upstreamType,
+    },
+  };
 }
 
 /** An error event after the first events of a stream (the mock's `stream-error` fault). */
@@ -226,6 +252,39 @@ export function callOptions(headers?: Record<string, string>): CallOptions {
     requestId: 'req-conformance',
     ...(headers ? { headers } : {}),
   };
+}
+
+/**
+ * Requests as a surface of dialect `from` decodes them: "Hello", unless `extra` says otherwise. A
+ * native body of another dialect than the provider's means nothing is passed through.
+ */
+export function requestsFrom(from: NativeBody['dialect']): (extra?: Partial<ChatRequest>) => ChatRequest {
+  return (extra = {}) => ({
+    model: 'alias',
+    messages: [{ role: 'user', content: [{ type: 'text', text: 'Hello' }] }],
+    stream: false,
+    includeUsage: false,
+    native: { dialect: from, body: {} },
+    ...extra,
+  });
+}
+
+/** The first turn of the recorded weather conversations: the user asks, with the weather tool offered. */
+export function weatherQuestion(
+  request: (extra?: Partial<ChatRequest>) => ChatRequest,
+  tool: ToolDefinition,
+  extra: Partial<ChatRequest> = {},
+): ChatRequest {
+  return request({
+    tools: [tool],
+    messages: [
+      {
+        role: 'user',
+        content: [{ type: 'text', text: "What's the weather in Lisbon and in Porto right now?" }],
+      },
+    ],
+    ...extra,
+  });
 }
 
 export async function collect(stream: ChatStream): Promise<{ chunks: StreamChunk[]; parts: StreamPart[] }> {
@@ -383,6 +442,15 @@ export function runConformance(subject: ConformanceSubject, own: (h: Harness) =>
       }
       if (answer.finishReason) assert.equal(response.finishReason, answer.finishReason);
       if (answer.usage) assert.deepEqual(response.usage, answer.usage);
+      if (answer.servedBody) {
+        const { raw } = result;
+        assert.deepEqual(raw, { dialect: subject.dialect, body: answer.servedBody(), text: raw!.text });
+        assert.deepEqual(
+          JSON.parse(raw!.text!),
+          raw!.body,
+          'the text kept for pass-through is the body as it came',
+        );
+      }
       answer.check?.(result, sent);
     });
   }
