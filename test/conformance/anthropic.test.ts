@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createAnthropicProvider } from '../../src/providers/anthropic/index.ts';
 import { anthropicCountTokens } from '../upstreams/anthropic.ts';
-import { callOptions as opts, collect, type Harness, runConformance } from './cases.ts';
+import { collect, runConformance } from './cases.ts';
+import { callOptions as opts, type Harness } from './subject.ts';
 import { apiKey, model, config, ir, weatherQuestion, anthropicSubject } from './subjects/anthropic.ts';
 
 let h: Harness;

@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createBedrockProvider } from '../../src/providers/bedrock/index.ts';
-import { callOptions as opts, type Harness, runConformance } from './cases.ts';
+import { runConformance } from './cases.ts';
+import { callOptions as opts, type Harness } from './subject.ts';
 import { model, firstTurn, bedrockSubject } from './subjects/bedrock.ts';
 
 let h: Harness;

@@ -4,7 +4,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { geminiCountTokens, geminiExpected } from '../upstreams/gemini.ts';
-import { assertError, type Harness, runConformance } from './cases.ts';
+import { assertError, runConformance } from './cases.ts';
+import type { Harness } from './subject.ts';
 import { model, apiKey, opts, plain, toolTurn, geminiSubject } from './subjects/gemini.ts';
 
 let h: Harness;

@@ -17,7 +17,8 @@ import {
   startOpenAIUpstream,
 } from '../upstreams/openai.ts';
 import { startUpstream, writeInPieces } from '../upstreams/server.ts';
-import { callOptions as opts, collect, type Harness, reassemble, runConformance } from './cases.ts';
+import { collect, reassemble, runConformance } from './cases.ts';
+import { callOptions as opts, type Harness } from './subject.ts';
 import {
   fixture,
   apiKey,

@@ -1,5 +1,5 @@
-// The anthropic subject of the shared conformance cases (../cases.ts): how its mock upstream starts,
-// and what the recorded fixtures say a client should see.
+// The anthropic subject of the shared conformance cases (../cases.ts, described in ../subject.ts):
+// how its mock upstream starts, and what the recorded fixtures say a client should see.
 import assert from 'node:assert/strict';
 import type { ChatRequest } from '../../../src/core/ir/index.ts';
 import { type AnthropicConfig, createAnthropicProvider } from '../../../src/providers/anthropic/index.ts';
@@ -17,7 +17,7 @@ import {
   requestsFrom,
   weatherQuestion as askWeather,
   recordedRateLimit,
-} from '../cases.ts';
+} from '../subject.ts';
 
 export const fixtures = new Fixtures([anthropicFixtureDir]);
 const fixture = <T = any>(file: string): T =>

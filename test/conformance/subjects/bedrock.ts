@@ -1,12 +1,12 @@
-// The bedrock subject of the shared conformance cases (../cases.ts): how its mock upstream starts,
-// and what the recorded fixtures say a client should see.
+// The bedrock subject of the shared conformance cases (../cases.ts, described in ../subject.ts):
+// how its mock upstream starts, and what the recorded fixtures say a client should see.
 import assert from 'node:assert/strict';
 import type { ChatRequest } from '../../../src/core/ir/index.ts';
 import { type BedrockConfig, createBedrockProvider } from '../../../src/providers/bedrock/index.ts';
 import type { HttpClient } from '../../../src/providers/http.ts';
 import { fixtureBytes } from '../../fixtures/index.ts';
 import { bedrockExpected, bedrockTestCredentials, startBedrockUpstream } from '../../upstreams/bedrock.ts';
-import { callOptions as opts, type ConformanceSubject, Fixtures } from '../cases.ts';
+import { callOptions as opts, type ConformanceSubject, Fixtures } from '../subject.ts';
 
 const dir = 'bedrock-converse';
 export const fixtures = new Fixtures([dir]);

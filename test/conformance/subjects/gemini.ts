@@ -1,5 +1,5 @@
-// The gemini subject of the shared conformance cases (../cases.ts): how its mock upstream starts,
-// and what the recorded fixtures say a client should see.
+// The gemini subject of the shared conformance cases (../cases.ts, described in ../subject.ts):
+// how its mock upstream starts, and what the recorded fixtures say a client should see.
 import assert from 'node:assert/strict';
 import type { ChatRequest } from '../../../src/core/ir/index.ts';
 import { createGeminiProvider } from '../../../src/providers/gemini/index.ts';
@@ -11,7 +11,7 @@ import {
   parseGeminiSse,
   startGeminiUpstream,
 } from '../../upstreams/gemini.ts';
-import { callOptions, type ConformanceSubject, Fixtures } from '../cases.ts';
+import { callOptions, type ConformanceSubject, Fixtures } from '../subject.ts';
 
 export const model = 'gemini-2.5-flash';
 export const apiKey = 'test-gemini-key';

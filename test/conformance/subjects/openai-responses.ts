@@ -1,5 +1,5 @@
-// The openai-responses subject of the shared conformance cases (../cases.ts): how its mock upstream starts,
-// and what the recorded fixtures say a client should see.
+// The openai-responses subject of the shared conformance cases (../cases.ts, described in ../subject.ts):
+// how its mock upstream starts, and what the recorded fixtures say a client should see.
 import assert from 'node:assert/strict';
 import type { ChatRequest } from '../../../src/core/ir/index.ts';
 import type { HttpClient } from '../../../src/providers/http.ts';
@@ -8,7 +8,8 @@ import {
   openaiResponsesExpected as expected,
   startOpenAIResponsesUpstream,
 } from '../../upstreams/openai-responses.ts';
-import { callOptions as opts, type ConformanceSubject, Fixtures, textOf } from '../cases.ts';
+import { textOf } from '../cases.ts';
+import { callOptions as opts, type ConformanceSubject, Fixtures } from '../subject.ts';
 
 const fixtures = new Fixtures(['openai-responses']);
 const model = 'gpt-5-mini';

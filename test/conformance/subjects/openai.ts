@@ -1,5 +1,5 @@
-// The openai subject of the shared conformance cases (../cases.ts): how its mock upstream starts,
-// and what the recorded fixtures say a client should see.
+// The openai subject of the shared conformance cases (../cases.ts, described in ../subject.ts):
+// how its mock upstream starts, and what the recorded fixtures say a client should see.
 import assert from 'node:assert/strict';
 import type { ChatRequest, FinishReason } from '../../../src/core/ir/index.ts';
 import type { HttpClient } from '../../../src/providers/http.ts';
@@ -23,7 +23,7 @@ import {
   requestsFrom,
   weatherQuestion as askWeather,
   recordedRateLimit,
-} from '../cases.ts';
+} from '../subject.ts';
 
 export const fixtures = new Fixtures([openaiFixtureDir, openaiEmbeddingsFixtureDir]);
 export const fixture = <T = any>(file: string, dir = openaiFixtureDir): T =>
