@@ -18,7 +18,9 @@ import { resolveMasterKey } from '../governance/master-key.ts';
 import { defaultDatabaseUrl, openDatabase } from '../store/index.ts';
 import { createRequestHandler } from './app.ts';
 import { EventLoopLag } from './load-monitor.ts';
+import { Lifecycle } from '../core/lifecycle/index.ts';
 import { createAlerts } from '../telemetry/alerts.ts';
+import { subscribeTelemetry } from '../telemetry/subscribe.ts';
 import { GatewayMetrics } from '../telemetry/metrics.ts';
 import { EventStores } from '../telemetry/event-stores.ts';
 import { ProviderRegistry } from './provider-registry.ts';
@@ -105,7 +107,6 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   });
   events.startRetention();
   const alerts = createAlerts(config, log, (hours) => events.spendHistory(hours));
-  alerts?.start();
   const metrics = new GatewayMetrics();
   metrics.watchRecorder(events);
   const otlpEndpoint =
@@ -121,6 +122,13 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         ...(config.telemetry.otlp_headers ? { headers: config.telemetry.otlp_headers } : {}),
       })
     : undefined;
+  const lifecycle = new Lifecycle();
+  const unsubscribeTelemetry = subscribeTelemetry(lifecycle, {
+    metrics,
+    requestLog: events,
+    ...(tracing ? { tracing } : {}),
+    ...(alerts ? { alerts } : {}),
+  });
   const lag = new EventLoopLag();
   const lagLimit = config.server.max_event_loop_lag_ms;
   const handler = createRequestHandler({
@@ -128,7 +136,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     auth,
     database,
     metrics,
-    recorder: events,
+    lifecycle,
     admin: {
       db: database.db,
       auth,
@@ -143,7 +151,6 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     maxInFlight: config.server.max_in_flight,
     isOverloaded: () => lagLimit > 0 && lag.lagMs > lagLimit,
     isDraining: () => draining,
-    ...(tracing ? { tracing } : {}),
   });
   const server = createServer({ maxHeaderSize: 32 * 1024, keepAliveTimeout: 65_000 }, (req, res) => {
     // Counted until the handler has finished, so that the request's record has been taken.
@@ -178,7 +185,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         await drain(graceMs);
         server.closeAllConnections();
         await drain(2_000); // requests cut off by the grace period still leave their record
-        alerts?.stop();
+        unsubscribeTelemetry();
         lag.stop();
         await events.stop();
         await governor.close();
