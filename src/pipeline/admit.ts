@@ -2,6 +2,7 @@
 // actual usage and cost charged after (always, from a finally).
 import { estimateRequestTokens, estimateTokens } from '../core/ir/estimate.ts';
 import type { ChatRequest } from '../core/ir/index.ts';
+import type { Frozen } from '../core/ir/rewrite.ts';
 import type { Admission, Governor, LimitRule } from '../governance/admission.ts';
 import type { PriceBook } from '../governance/pricing/index.ts';
 import type { Target } from '../routing/index.ts';
@@ -46,7 +47,7 @@ export async function admit(
   });
 }
 
-export function chatAllowance(req: ChatRequest): { input: number; output: number } {
+export function chatAllowance(req: Frozen<ChatRequest>): { input: number; output: number } {
   return { input: estimateRequestTokens(req), output: req.maxTokens ?? defaultOutputAllowance };
 }
 

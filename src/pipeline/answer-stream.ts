@@ -1,8 +1,9 @@
 // A streamed answer as the stages hand it outward: the upstream's chunks, those of one upstream read
 // at a time, beginning with the batch that decided failover. Stages wrap it without wrapping the
-// iterator (which would cost a promise per read): `map` adds a step applied to each chunk, `onEnd`
-// a callback for when the stream is over. A stream nobody maps costs no step at all.
+// iterator (which would cost a promise per read): `tap` watches each chunk, `map` may change each
+// chunk, `onEnd` is called when the stream is over. A stream nobody taps or maps costs no step.
 import type { Dialect, StreamChunk } from '../core/ir/index.ts';
+import type { Frozen } from '../core/ir/rewrite.ts';
 
 /** How the stream ended, as the writer saw it. */
 export interface StreamOutcome {
@@ -12,7 +13,7 @@ export interface StreamOutcome {
   error?: unknown;
 }
 
-export type ChunkStep = (chunk: StreamChunk) => StreamChunk;
+export type ChunkStep = (chunk: Frozen<StreamChunk>) => Frozen<StreamChunk>;
 
 export class AnswerStream {
   readonly dialect: Dialect;
@@ -21,6 +22,8 @@ export class AnswerStream {
   readonly first: StreamChunk[];
   readonly #rest: AsyncGenerator<StreamChunk[]>;
   readonly #steps: ChunkStep[] = [];
+  /** Set once a stage maps chunks: from the first chunk on, none carries the upstream's text. */
+  #rewritten = false;
   readonly #ends: Array<(outcome: StreamOutcome) => void | Promise<void>> = [];
   #ended = false;
 
@@ -37,13 +40,23 @@ export class AnswerStream {
   }
 
   /**
-   * Adds a step every chunk passes through before it is encoded for the caller; steps run in the
-   * order they were added, so an outer stage sees what the inner ones made. A step that changes a
-   * chunk's content must build the new chunk with `withParts` (core/ir/rewrite.ts), which drops the
-   * upstream's text so that the change reaches the caller.
+   * Adds a step that may change each chunk (core/ir/rewrite.ts: `mapChunkText`, `rewriteChunk`).
+   * Steps run in the order they were added, so an outer stage sees what the inner ones made. A
+   * mapped stream is encoded for the caller from its parts, every chunk of it: the upstream's own
+   * text, which would not show the change, is never forwarded — and a stream is either forwarded
+   * or encoded from start to end, never switched midway.
    */
   map(step: ChunkStep): void {
+    this.#rewritten = true;
     this.#steps.push(step);
+  }
+
+  /** Adds a step that watches each chunk (as the caller will receive it, when added last). */
+  tap(watch: (chunk: Frozen<StreamChunk>) => void): void {
+    this.#steps.push((chunk) => {
+      watch(chunk);
+      return chunk;
+    });
   }
 
   /** Called once when the stream is over, however it ended; inner stages' callbacks run first. */
@@ -52,10 +65,11 @@ export class AnswerStream {
   }
 
   /** A chunk as the stages made it. */
-  pass(chunk: StreamChunk): StreamChunk {
+  pass(chunk: StreamChunk): Frozen<StreamChunk> {
+    let out: Frozen<StreamChunk> = this.#rewritten && chunk.raw ? { parts: chunk.parts } : chunk;
     const steps = this.#steps;
-    for (let i = 0; i < steps.length; i++) chunk = steps[i]!(chunk);
-    return chunk;
+    for (let i = 0; i < steps.length; i++) out = steps[i]!(out);
+    return out;
   }
 
   /** The next batch of the upstream's chunks (the iterator's own promise: nothing is added per read). */

@@ -3,7 +3,8 @@
 // the stream (the writer tells the caller in its own format).
 import { GatehouseError } from '../core/errors/index.ts';
 import { estimateRequestTokens } from '../core/ir/estimate.ts';
-import type { ChatRequest, ChatStream, StreamChunk, Usage } from '../core/ir/index.ts';
+import type { ChatRequest, ChatStream, EmbeddingsRequest, StreamChunk, Usage } from '../core/ir/index.ts';
+import { readOnly, rewriteResult, truthfulRequest } from '../core/ir/rewrite.ts';
 import type { FailoverInput } from '../routing/failover.ts';
 import { type FailoverSettings, runWithFailover, type Served, type Target } from '../routing/index.ts';
 import { AnswerStream } from './answer-stream.ts';
@@ -34,7 +35,7 @@ export function callStage(settings: FailoverSettings): Stage {
 }
 
 async function completeChat(settings: FailoverSettings, ex: ChatExchange): Promise<Answer> {
-  const req = ex.request;
+  const req = readOnly<ChatRequest>(truthfulRequest<ChatRequest>(ex.decoded, ex.request));
   const served = await runWithFailover(ex.targets, failoverInput(ex), settings, (target, opts) =>
     target.provider.complete(req, target.model, opts),
   );
@@ -43,6 +44,7 @@ async function completeChat(settings: FailoverSettings, ex: ChatExchange): Promi
   const record = ex.ctx.record;
   record.usage = served.value.response.usage;
   record.finishReason = served.value.response.finishReason;
+  servedResponses.set(ex, served.value.response);
   return { kind: 'result', result: served.value };
 }
 
@@ -58,7 +60,7 @@ async function* oneByOne(stream: ChatStream): AsyncGenerator<StreamChunk[]> {
 }
 
 async function streamChat(settings: FailoverSettings, ex: ChatExchange): Promise<Answer> {
-  const req: ChatRequest = ex.request;
+  const req = readOnly<ChatRequest>(truthfulRequest<ChatRequest>(ex.decoded, ex.request));
   const served = await runWithFailover(ex.targets, failoverInput(ex), settings, async (target, opts) => {
     const stream = await target.provider.stream(req, target.model, opts);
     const batches = stream.batches?.() ?? oneByOne(stream);
@@ -81,7 +83,7 @@ async function streamChat(settings: FailoverSettings, ex: ChatExchange): Promise
   const answer = new AnswerStream(stream.dialect, stream.warnings, first, batches);
   const record = ex.ctx.record;
   // Usage and the finish reason as the upstream reported them, before any stage maps the chunks.
-  answer.map((chunk) => {
+  answer.tap((chunk) => {
     for (const part of chunk.parts) {
       if (part.type === 'usage') record.usage = part.usage;
       else if (part.type === 'finish') {
@@ -89,14 +91,13 @@ async function streamChat(settings: FailoverSettings, ex: ChatExchange): Promise
         record.finishReason = part.finishReason;
       }
     }
-    return chunk;
   });
   answer.onEnd(() => served.release());
   return { kind: 'stream', stream: answer };
 }
 
 async function embed(settings: FailoverSettings, ex: EmbeddingsExchange): Promise<Answer> {
-  const req = ex.request;
+  const req = readOnly<EmbeddingsRequest>(truthfulRequest<EmbeddingsRequest>(ex.decoded, ex.request));
   const served = await runWithFailover(ex.targets, failoverInput(ex), settings, (target, opts) => {
     if (!target.provider.embed) {
       throw new GatehouseError(
@@ -118,7 +119,7 @@ async function embed(settings: FailoverSettings, ex: EmbeddingsExchange): Promis
  * otherwise estimated locally; the answer says which.
  */
 async function countTokens(settings: FailoverSettings, ex: CountTokensExchange): Promise<Answer> {
-  const req = ex.request;
+  const req = readOnly<ChatRequest>(truthfulRequest<ChatRequest>(ex.decoded, ex.request));
   const served = await runWithFailover(ex.targets, failoverInput(ex), settings, async (target, opts) =>
     target.provider.countTokens
       ? {
@@ -169,4 +170,18 @@ function noteServed(ex: Exchange, served: Served<unknown>, warnings?: string[]):
 /** Header values must be visible ASCII; anything else is replaced rather than crash the response. */
 function headerSafe(value: string): string {
   return value.replace(/[^\x20-\x7e]/g, '?').slice(0, 4000);
+}
+
+/** Per exchange, the response the upstream answered with (`raw` is its text). */
+const servedResponses = new WeakMap<Exchange, object>();
+
+/**
+ * The answer as it may go to the caller: a result whose response a stage replaced by hand
+ * (`{ ...result, response }`) loses the upstream's text, which would not show the change. Results
+ * changed through core/ir/rewrite.ts have lost it already.
+ */
+export function truthfulAnswer(ex: Exchange, answer: Answer): Answer {
+  if (answer.kind !== 'result' || answer.result.raw === undefined) return answer;
+  if (servedResponses.get(ex) === answer.result.response) return answer;
+  return { kind: 'result', result: rewriteResult(answer.result, answer.result.response) };
 }

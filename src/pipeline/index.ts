@@ -16,5 +16,5 @@ export type {
   Operation,
   Stage,
 } from './stage.ts';
-export { compose } from './stage.ts';
+export { compose, newExchange } from './stage.ts';
 export { pipelineStages, type StageSlots, stageOrder } from './stages.ts';

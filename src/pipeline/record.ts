@@ -32,10 +32,7 @@ export function recordStage(bodyLogging: (ctx: RequestContext) => BodyLogging): 
         log.response(answer.result.response);
         record.responseBody = log.result();
       } else if (answer.kind === 'stream') {
-        answer.stream.map((chunk) => {
-          log.chunk(chunk);
-          return chunk;
-        });
+        answer.stream.tap((chunk) => log.chunk(chunk));
         answer.stream.onEnd(() => {
           record.responseBody = log.result();
         });

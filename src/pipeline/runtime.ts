@@ -5,6 +5,7 @@ import type { Principal } from '../governance/authenticate.ts';
 import { type FailoverSettings, TargetResolver } from '../routing/index.ts';
 import type { ProviderLookup } from '../routing/targets.ts';
 import type { Admitter } from './admit.ts';
+import { truthfulAnswer } from './call.ts';
 import { mayUse, type TargetPolicy } from './authorise.ts';
 import type { RequestContext } from './context.ts';
 import { type Answer, compose, type Exchange } from './stage.ts';
@@ -39,7 +40,7 @@ export class Pipeline {
       maxRetryWaitMs: config.routing.max_retry_wait_ms,
       backoffBaseMs: config.routing.backoff_base_ms,
     };
-    this.run = compose(
+    const stages = compose(
       pipelineStages(
         {
           bodyLogging: (ctx) => this.bodyLogging(ctx),
@@ -51,6 +52,7 @@ export class Pipeline {
         slots,
       ),
     );
+    this.run = async (ex) => truthfulAnswer(ex, await stages(ex));
   }
 
   /** What the request log keeps of this caller's bodies. */

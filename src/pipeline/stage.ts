@@ -5,6 +5,7 @@
 // The order is declared once, in stages.ts; docs/pipeline.md shows how to add one.
 import { GatehouseError } from '../core/errors/index.ts';
 import type { ChatRequest, ChatResult, EmbeddingsRequest, EmbeddingsResult } from '../core/ir/index.ts';
+import type { Frozen } from '../core/ir/rewrite.ts';
 import type { Target } from '../routing/index.ts';
 import type { AnswerStream } from './answer-stream.ts';
 import type { RequestContext } from './context.ts';
@@ -19,30 +20,30 @@ interface ExchangeBase {
   targets: readonly Target[];
 }
 
-export interface ChatExchange extends ExchangeBase {
-  readonly operation: 'chat';
-  /** Change it through the helpers of core/ir/rewrite.ts, so the change reaches the wire. */
-  request: ChatRequest;
+/**
+ * `request` is replaced, never changed in place (it is Frozen): through the helpers of
+ * core/ir/rewrite.ts, which drop the client's body so that the change is what goes upstream.
+ * `decoded` is the request as the surface decoded it.
+ */
+interface ExchangeOf<O extends string, R> extends ExchangeBase {
+  readonly operation: O;
+  request: Frozen<R>;
+  readonly decoded: Frozen<R>;
 }
 
-export interface EmbeddingsExchange extends ExchangeBase {
-  readonly operation: 'embeddings';
-  request: EmbeddingsRequest;
-}
-
+export type ChatExchange = ExchangeOf<'chat', ChatRequest>;
+export type EmbeddingsExchange = ExchangeOf<'embeddings', EmbeddingsRequest>;
 /** Anthropic's count_tokens: the request of a chat, counted instead of answered. */
-export interface CountTokensExchange extends ExchangeBase {
-  readonly operation: 'count_tokens';
-  request: ChatRequest;
-}
+export type CountTokensExchange = ExchangeOf<'count_tokens', ChatRequest>;
 
 export type Exchange = ChatExchange | EmbeddingsExchange | CountTokensExchange;
 export type Operation = Exchange['operation'];
 
+/** A stage that changes a result replaces it (core/ir/rewrite.ts: `mapResultText`, `rewriteResult`). */
 export type Answer =
-  | { kind: 'result'; result: ChatResult }
+  | { kind: 'result'; result: Frozen<ChatResult> }
   | { kind: 'stream'; stream: AnswerStream }
-  | { kind: 'embeddings'; result: EmbeddingsResult }
+  | { kind: 'embeddings'; result: Frozen<EmbeddingsResult> }
   | { kind: 'token_count'; inputTokens: number; source: 'provider' | 'estimate' };
 
 export interface Stage {
@@ -81,4 +82,17 @@ export function compose(stages: readonly Stage[]): (ex: Exchange) => Promise<Ans
     };
     return dispatch(0);
   };
+}
+
+type RequestOf<O extends Operation> = O extends 'embeddings' ? EmbeddingsRequest : ChatRequest;
+
+/** A new exchange for a decoded request; its targets are set by the authorise stage. */
+export function newExchange<O extends Operation>(
+  operation: O,
+  ctx: RequestContext,
+  body: unknown,
+  request: RequestOf<O>,
+): Extract<Exchange, { operation: O }> {
+  const ex = { operation, ctx, body, headers: {}, targets: [], request, decoded: request };
+  return ex as unknown as Extract<Exchange, { operation: O }>;
 }

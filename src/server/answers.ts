@@ -3,6 +3,7 @@
 // keeps the caller's pace.
 import { asGatehouseError } from '../core/errors/index.ts';
 import type { StreamChunk } from '../core/ir/index.ts';
+import { readOnly } from '../core/ir/rewrite.ts';
 import type { Answer, AnswerStream, Exchange, Pipeline, RequestContext } from '../pipeline/index.ts';
 import type { Responder } from './responder.ts';
 import type { StreamEncoder } from './surfaces.ts';
@@ -37,7 +38,8 @@ export async function writeStream(
     for (;;) {
       // A caller that reads slower than the upstream sends makes the next read wait.
       let full: Promise<unknown> | undefined;
-      for (const chunk of batch) full = out.write(encoder.encode(stream.pass(chunk), dialect)) ?? full;
+      for (const chunk of batch)
+        full = out.write(encoder.encode(readOnly<StreamChunk>(stream.pass(chunk)), dialect)) ?? full;
       if (full) await full;
       if (ctx.signal.aborted) throw ctx.signal.reason;
       const step = await stream.next();

@@ -5,15 +5,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import * as anthropic from '../api/anthropic/index.ts';
 import * as openai from '../api/openai/index.ts';
 import { GatehouseError, asGatehouseError } from '../core/errors/index.ts';
+import type { ChatRequest, ChatResult, EmbeddingsRequest, EmbeddingsResult } from '../core/ir/index.ts';
+import { readOnly } from '../core/ir/rewrite.ts';
 import type { Lifecycle } from '../core/lifecycle/index.ts';
 import type { RequestRecord, SurfaceName } from '../core/records/index.ts';
-import type {
-  ChatExchange,
-  CountTokensExchange,
-  EmbeddingsExchange,
-  Pipeline,
-  RequestContext,
-} from '../pipeline/index.ts';
+import { newExchange, type Pipeline, type RequestContext } from '../pipeline/index.ts';
 import type { Authenticator } from '../governance/authenticate.ts';
 import type { Database } from '../store/index.ts';
 import { type AdminDeps, handleAdmin } from '../admin/index.ts';
@@ -53,19 +49,17 @@ async function chat(
   surface: ChatSurface,
 ) {
   const body = await readJsonBody(req, deps.limits);
-  const ex: ChatExchange = {
-    operation: 'chat',
-    ctx,
-    body,
-    headers: {},
-    targets: [],
-    request: surface.decodeChat(body),
-  };
+  const ex = newExchange('chat', ctx, body, surface.decodeChat(body));
   const answer = await runExchange(deps.pipeline, ex, out);
   if (answer.kind === 'stream')
-    return writeStream(ctx, answer.stream, surface.streamEncoder(ex.request, ctx.requestId), out);
+    return writeStream(
+      ctx,
+      answer.stream,
+      surface.streamEncoder(readOnly<ChatRequest>(ex.request), ctx.requestId),
+      out,
+    );
   if (answer.kind !== 'result') throw unexpected(answer.kind);
-  out.json(200, surface.encodeChat(answer.result, ex.request));
+  out.json(200, surface.encodeChat(readOnly<ChatResult>(answer.result), readOnly<ChatRequest>(ex.request)));
 }
 
 const unexpected = (kind: string) =>
@@ -91,18 +85,16 @@ const routes: Record<string, Route> = {
     authenticated: true,
     handle: async (deps, ctx, req, out) => {
       const body = await readJsonBody(req, deps.limits);
-      const request = openaiSurface.decodeEmbeddings(body);
-      const ex: EmbeddingsExchange = {
-        operation: 'embeddings',
-        ctx,
-        body,
-        headers: {},
-        targets: [],
-        request,
-      };
+      const ex = newExchange('embeddings', ctx, body, openaiSurface.decodeEmbeddings(body));
       const answer = await runExchange(deps.pipeline, ex, out);
       if (answer.kind !== 'embeddings') throw unexpected(answer.kind);
-      out.json(200, openaiSurface.encodeEmbeddings(answer.result, ex.request));
+      out.json(
+        200,
+        openaiSurface.encodeEmbeddings(
+          readOnly<EmbeddingsResult>(answer.result),
+          readOnly<EmbeddingsRequest>(ex.request),
+        ),
+      );
     },
   },
   '/v1/models': {
@@ -129,15 +121,7 @@ const routes: Record<string, Route> = {
     authenticated: true,
     handle: async (deps, ctx, req, out) => {
       const body = await readJsonBody(req, deps.limits);
-      const request = anthropic.decodeCountTokensRequest(body);
-      const ex: CountTokensExchange = {
-        operation: 'count_tokens',
-        ctx,
-        body,
-        headers: {},
-        targets: [],
-        request,
-      };
+      const ex = newExchange('count_tokens', ctx, body, anthropic.decodeCountTokensRequest(body));
       const answer = await runExchange(deps.pipeline, ex, out);
       if (answer.kind !== 'token_count') throw unexpected(answer.kind);
       out.json(200, anthropic.encodeCountTokens(answer.inputTokens));
