@@ -5,7 +5,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import type { GatehouseConfig } from '../config/schema.ts';
-import { Pipeline } from '../pipeline/index.ts';
+import { Pipeline, type StageSlots } from '../pipeline/index.ts';
 import { HttpClient } from '../providers/index.ts';
 import { Governor, type LimitRule } from '../governance/admission.ts';
 import { Authenticator } from '../governance/authenticate.ts';
@@ -40,6 +40,8 @@ export interface GatewayOptions {
   port?: number;
   host?: string;
   log?: (line: string) => void;
+  /** Stages plugged into the pipeline's slots (guard input, cache, guard output): docs/pipeline.md. */
+  stages?: StageSlots;
 }
 
 export interface Gateway {
@@ -86,11 +88,16 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     timeZone: config.governance.timezone,
     notify: webhookNotifier(config.governance.webhook_url, log),
   });
-  const pipeline = new Pipeline(config, providers, {
-    governor,
-    prices: new PriceBook(config.prices),
-    modelLimits: modelLimits(config),
-  });
+  const pipeline = new Pipeline(
+    config,
+    providers,
+    {
+      governor,
+      prices: new PriceBook(config.prices),
+      modelLimits: modelLimits(config),
+    },
+    options.stages,
+  );
   const host = options.host ?? config.server.host ?? '0.0.0.0';
 
   let draining = false;
