@@ -33,18 +33,26 @@ before(async () => {
     },
     { stages: { guardInput: [watching] } },
   );
-  assert.equal((await admin('POST', '/admin/teams', { name: 'stages' })).status, 201);
+  const team = await fetch(`${gateway.url}/admin/teams`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${testMasterKey}` },
+    body: JSON.stringify({ name: 'stages' }),
+  });
+  assert.equal(team.status, 201, await team.text());
 });
 
 after(() => gateway?.stop(0));
 
-async function admin(method: string, path: string, body?: unknown) {
-  const res = await fetch(gateway.url + path, {
-    method,
-    headers: { authorization: `Bearer ${testMasterKey}`, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
+/** A key of the test team that may use only `models`. */
+async function keyFor(models: string[]): Promise<string> {
+  const res = await fetch(`${gateway.url}/admin/keys`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${testMasterKey}` },
+    body: JSON.stringify({ name: `only-${models.join('-')}-${Math.random()}`, team: 'stages', models }),
   });
-  return { status: res.status, body: (await res.json()) as any };
+  const created = (await res.json()) as { key: string };
+  assert.equal(res.status, 201, JSON.stringify(created));
+  return created.key;
 }
 
 describe('count_tokens', () => {
@@ -65,13 +73,8 @@ describe('count_tokens', () => {
 
 describe('GET /v1/models', () => {
   test('lists only the models the caller may use', async () => {
-    const created = await admin('POST', '/admin/keys', {
-      name: 'embedder',
-      team: 'stages',
-      models: ['mock-embed'],
-    });
-    assert.equal(created.status, 201, JSON.stringify(created.body));
-    const limited = new OpenAI({ apiKey: created.body.key, baseURL: `${gateway.url}/v1`, maxRetries: 0 });
+    const key = await keyFor(['mock-embed']);
+    const limited = new OpenAI({ apiKey: key, baseURL: `${gateway.url}/v1`, maxRetries: 0 });
     const ids = async (client: OpenAI) => (await client.models.list()).data.map((m) => m.id).sort();
     assert.deepEqual(await ids(limited), ['mock-embed']);
     const master = new OpenAI({ apiKey: testMasterKey, baseURL: `${gateway.url}/v1`, maxRetries: 0 });
@@ -101,12 +104,8 @@ describe('the declared order', () => {
 
   test('a refused caller never reaches the plugged-in stage', async () => {
     seen.length = 0;
-    const created = await admin('POST', '/admin/keys', {
-      name: 'narrow',
-      team: 'stages',
-      models: ['mock-embed'],
-    });
-    const client = new OpenAI({ apiKey: created.body.key, baseURL: `${gateway.url}/v1`, maxRetries: 0 });
+    const key = await keyFor(['mock-embed']);
+    const client = new OpenAI({ apiKey: key, baseURL: `${gateway.url}/v1`, maxRetries: 0 });
     await assert.rejects(
       client.chat.completions.create({ model: 'mock-fast', messages: [{ role: 'user', content: 'hi' }] }),
       (err: unknown) => err instanceof OpenAI.PermissionDeniedError,
