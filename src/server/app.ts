@@ -5,20 +5,18 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import * as anthropic from '../api/anthropic/index.ts';
 import * as openai from '../api/openai/index.ts';
 import { GatehouseError, asGatehouseError } from '../core/errors/index.ts';
-import type { ChatRequest, ChatResult, EmbeddingsRequest, EmbeddingsResult } from '../core/ir/index.ts';
-import { readOnly } from '../core/ir/rewrite.ts';
 import type { Lifecycle } from '../core/lifecycle/index.ts';
 import type { RequestRecord, SurfaceName } from '../core/records/index.ts';
-import { newExchange, type Pipeline, type RequestContext } from '../pipeline/index.ts';
+import type { Pipeline, RequestContext } from '../pipeline/index.ts';
 import type { Authenticator } from '../governance/authenticate.ts';
 import type { Database } from '../store/index.ts';
 import { type AdminDeps, handleAdmin } from '../admin/index.ts';
 import { parseTags } from '../telemetry/events.ts';
 import type { GatewayMetrics } from '../telemetry/metrics.ts';
-import { runExchange, writeStream } from './answers.ts';
+import { answerChat, answerCountTokens, answerEmbeddings } from './answers.ts';
 import { readJsonBody, type BodyLimits } from './body.ts';
 import { Responder } from './responder.ts';
-import { anthropicSurface, type ChatSurface, openaiSurface } from './surfaces.ts';
+import { anthropicSurface, openaiSurface } from './surfaces.ts';
 
 export interface AppDeps {
   pipeline: Pipeline;
@@ -40,31 +38,6 @@ export interface AppDeps {
 
 type Handler = (deps: AppDeps, ctx: RequestContext, req: IncomingMessage, out: Responder) => Promise<void>;
 
-/** Chat on either surface: the answer as JSON, or as a stream of the surface's events. */
-async function chat(
-  deps: AppDeps,
-  ctx: RequestContext,
-  req: IncomingMessage,
-  out: Responder,
-  surface: ChatSurface,
-) {
-  const body = await readJsonBody(req, deps.limits);
-  const ex = newExchange('chat', ctx, body, surface.decodeChat(body));
-  const answer = await runExchange(deps.pipeline, ex, out);
-  if (answer.kind === 'stream')
-    return writeStream(
-      ctx,
-      answer.stream,
-      surface.streamEncoder(readOnly<ChatRequest>(ex.request), ctx.requestId),
-      out,
-    );
-  if (answer.kind !== 'result') throw unexpected(answer.kind);
-  out.json(200, surface.encodeChat(readOnly<ChatResult>(answer.result), readOnly<ChatRequest>(ex.request)));
-}
-
-const unexpected = (kind: string) =>
-  new GatehouseError('GH_INTERNAL', `The pipeline answered a "${kind}" here.`);
-
 interface Route {
   surface: SurfaceName;
   method: 'GET' | 'POST' | 'ANY';
@@ -77,25 +50,15 @@ const routes: Record<string, Route> = {
     surface: 'openai',
     method: 'POST',
     authenticated: true,
-    handle: (deps, ctx, req, out) => chat(deps, ctx, req, out, openaiSurface),
+    handle: async (deps, ctx, req, out) =>
+      answerChat(deps.pipeline, ctx, openaiSurface, await readJsonBody(req, deps.limits), out),
   },
   '/v1/embeddings': {
     surface: 'openai',
     method: 'POST',
     authenticated: true,
-    handle: async (deps, ctx, req, out) => {
-      const body = await readJsonBody(req, deps.limits);
-      const ex = newExchange('embeddings', ctx, body, openaiSurface.decodeEmbeddings(body));
-      const answer = await runExchange(deps.pipeline, ex, out);
-      if (answer.kind !== 'embeddings') throw unexpected(answer.kind);
-      out.json(
-        200,
-        openaiSurface.encodeEmbeddings(
-          readOnly<EmbeddingsResult>(answer.result),
-          readOnly<EmbeddingsRequest>(ex.request),
-        ),
-      );
-    },
+    handle: async (deps, ctx, req, out) =>
+      answerEmbeddings(deps.pipeline, ctx, openaiSurface, await readJsonBody(req, deps.limits), out),
   },
   '/v1/models': {
     surface: 'openai',
@@ -113,19 +76,15 @@ const routes: Record<string, Route> = {
     surface: 'anthropic',
     method: 'POST',
     authenticated: true,
-    handle: (deps, ctx, req, out) => chat(deps, ctx, req, out, anthropicSurface),
+    handle: async (deps, ctx, req, out) =>
+      answerChat(deps.pipeline, ctx, anthropicSurface, await readJsonBody(req, deps.limits), out),
   },
   '/v1/messages/count_tokens': {
     surface: 'anthropic',
     method: 'POST',
     authenticated: true,
-    handle: async (deps, ctx, req, out) => {
-      const body = await readJsonBody(req, deps.limits);
-      const ex = newExchange('count_tokens', ctx, body, anthropic.decodeCountTokensRequest(body));
-      const answer = await runExchange(deps.pipeline, ex, out);
-      if (answer.kind !== 'token_count') throw unexpected(answer.kind);
-      out.json(200, anthropic.encodeCountTokens(answer.inputTokens));
-    },
+    handle: async (deps, ctx, req, out) =>
+      answerCountTokens(deps.pipeline, ctx, await readJsonBody(req, deps.limits), out),
   },
   '/healthz': {
     surface: 'gateway',
