@@ -5,23 +5,15 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import * as anthropic from '../api/anthropic/index.ts';
 import * as openai from '../api/openai/index.ts';
 import { GatehouseError, asGatehouseError } from '../core/errors/index.ts';
-import {
-  countTokens,
-  type Pipeline,
-  type RequestContext,
-  type RequestRecord,
-  requestRecords,
-  runChat,
-  runEmbeddings,
-  type SurfaceName,
-} from '../pipeline/index.ts';
+import type { Lifecycle } from '../core/lifecycle/index.ts';
+import type { RequestRecord, SurfaceName } from '../core/records/index.ts';
+import type { Pipeline, RequestContext } from '../pipeline/index.ts';
 import type { Authenticator } from '../governance/authenticate.ts';
 import type { Database } from '../store/index.ts';
 import { type AdminDeps, handleAdmin } from '../admin/index.ts';
-import { eventRow, parseTags } from '../telemetry/events.ts';
+import { parseTags } from '../telemetry/events.ts';
 import type { GatewayMetrics } from '../telemetry/metrics.ts';
-import type { EventRow } from '../telemetry/recorder.ts';
-import type { Tracing } from '../telemetry/tracing.ts';
+import { answerChat, answerCountTokens, answerEmbeddings } from './answers.ts';
 import { readJsonBody, type BodyLimits } from './body.ts';
 import { Responder } from './responder.ts';
 import { anthropicSurface, openaiSurface } from './surfaces.ts';
@@ -32,16 +24,16 @@ export interface AppDeps {
   database: Database;
   limits: BodyLimits;
   admin: AdminDeps;
+  /** Serves GET /metrics; it counts requests by subscribing to the lifecycle. */
   metrics: GatewayMetrics;
-  recorder: { record(row: EventRow): void };
+  /** Where the request's and its attempts' events are published (telemetry subscribes). */
+  lifecycle: Lifecycle;
   /** Model requests served at once; the next is shed with 503 (server.max_in_flight). */
   maxInFlight: number;
   /** True while the event loop runs later than server.max_event_loop_lag_ms: new model requests are shed. */
   isOverloaded(): boolean;
   /** True once shutdown has begun: new requests are refused with 503. */
   isDraining(): boolean;
-  /** Present when an OTLP endpoint is configured. */
-  tracing?: Tracing;
 }
 
 type Handler = (deps: AppDeps, ctx: RequestContext, req: IncomingMessage, out: Responder) => Promise<void>;
@@ -59,24 +51,24 @@ const routes: Record<string, Route> = {
     method: 'POST',
     authenticated: true,
     handle: async (deps, ctx, req, out) =>
-      runChat(deps.pipeline, ctx, openaiSurface, await readJsonBody(req, deps.limits), out),
+      answerChat(deps.pipeline, ctx, openaiSurface, await readJsonBody(req, deps.limits), out),
   },
   '/v1/embeddings': {
     surface: 'openai',
     method: 'POST',
     authenticated: true,
     handle: async (deps, ctx, req, out) =>
-      runEmbeddings(deps.pipeline, ctx, openaiSurface, await readJsonBody(req, deps.limits), out),
+      answerEmbeddings(deps.pipeline, ctx, openaiSurface, await readJsonBody(req, deps.limits), out),
   },
   '/v1/models': {
     surface: 'openai',
     method: 'GET',
     authenticated: true,
-    handle: async (deps, _ctx, _req, out) =>
+    handle: async (deps, ctx, _req, out) =>
       out.json(
         200,
         openai.encodeModelList(
-          deps.pipeline.targets.modelNames().map((id) => ({ id, ownedBy: 'gatehouse' })),
+          deps.pipeline.modelsFor(ctx.principal).map((id) => ({ id, ownedBy: 'gatehouse' })),
         ),
       ),
   },
@@ -85,19 +77,14 @@ const routes: Record<string, Route> = {
     method: 'POST',
     authenticated: true,
     handle: async (deps, ctx, req, out) =>
-      runChat(deps.pipeline, ctx, anthropicSurface, await readJsonBody(req, deps.limits), out),
+      answerChat(deps.pipeline, ctx, anthropicSurface, await readJsonBody(req, deps.limits), out),
   },
   '/v1/messages/count_tokens': {
     surface: 'anthropic',
     method: 'POST',
     authenticated: true,
-    handle: async (deps, ctx, req, out) => {
-      const body = anthropic.decodeCountTokensRequest(await readJsonBody(req, deps.limits));
-      const counted = await countTokens(deps.pipeline, ctx, body);
-      out.json(200, anthropic.encodeCountTokens(counted.inputTokens), {
-        'x-gatehouse-token-count': counted.source,
-      });
-    },
+    handle: async (deps, ctx, req, out) =>
+      answerCountTokens(deps.pipeline, ctx, await readJsonBody(req, deps.limits), out),
   },
   '/healthz': {
     surface: 'gateway',
@@ -183,12 +170,16 @@ export function createRequestHandler(deps: AppDeps) {
       if (!res.writableFinished)
         caller.abort(new GatehouseError('GH_CLIENT_CLOSED', 'The caller closed the connection.'));
     });
-    const ctx: RequestContext = { requestId, headers: req.headers, signal: caller.signal, startedAt, record };
-    // Health, metrics and admin calls are not model traffic: they are not traced.
-    if (deps.tracing && surface !== 'gateway') {
-      ctx.trace = deps.tracing.startRequest(req.headers, record.route);
-      record.traceId = ctx.trace.traceId;
-    }
+    const lifecycle = deps.lifecycle;
+    const ctx: RequestContext = {
+      requestId,
+      headers: req.headers,
+      signal: caller.signal,
+      startedAt,
+      record,
+      lifecycle,
+    };
+    lifecycle.requestStarted(record, req.headers);
     const out = new Responder(res, { 'x-request-id': requestId }, () => {
       record.firstByteMs = performance.now() - startedAt;
     });
@@ -243,10 +234,7 @@ export function createRequestHandler(deps: AppDeps) {
     } finally {
       if (counted) inFlight--;
       record.durationMs = performance.now() - startedAt;
-      deps.metrics.observe(record);
-      if (record.surface !== 'gateway') deps.recorder.record(eventRow(record));
-      if (requestRecords.hasSubscribers) requestRecords.publish(record);
-      ctx.trace?.end(record);
+      lifecycle.requestEnded(record);
     }
   };
 }
