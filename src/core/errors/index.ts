@@ -1,5 +1,8 @@
 // The error catalogue. Every failure the gateway reports has a stable code, an HTTP status and a
 // retryable flag; it becomes HTTP in exactly one place (the calling surface's error encoder).
+import { stripSecrets } from './sanitize.ts';
+
+export { redactedMarker, type SecretRule, secretRules, stripSecrets } from './sanitize.ts';
 
 /** What kind of failure, independent of any surface's vocabulary. */
 export type ErrorKind =
@@ -93,7 +96,13 @@ export class GatehouseError extends Error {
   readonly upstreamType?: string;
 
   constructor(code: ErrorCode, message: string, details: ErrorDetails = {}) {
-    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    // Every upstream failure passes through here, whichever provider built it: the one place where
+    // a credential the upstream echoed is removed before the text reaches a caller or a log.
+    const upstream = details.provider !== undefined || code.startsWith('GH_UPSTREAM_');
+    super(
+      upstream ? stripSecrets(message) : message,
+      details.cause === undefined ? undefined : { cause: details.cause },
+    );
     const spec: Spec = catalogue[code];
     this.code = code;
     this.status = details.status ?? spec.status;
@@ -103,7 +112,8 @@ export class GatehouseError extends Error {
     if (details.retryAfter !== undefined) this.retryAfter = details.retryAfter;
     if (details.provider !== undefined) this.provider = details.provider;
     if (details.upstreamStatus !== undefined) this.upstreamStatus = details.upstreamStatus;
-    if (details.upstreamType !== undefined) this.upstreamType = details.upstreamType;
+    if (details.upstreamType !== undefined)
+      this.upstreamType = upstream ? stripSecrets(details.upstreamType) : details.upstreamType;
   }
 
   /** The code as callers see it in error bodies: `GH_MODEL_NOT_FOUND` → `model_not_found`. */
