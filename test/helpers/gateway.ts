@@ -9,7 +9,7 @@ export const testMasterKey = 'gh-test-master-key';
 
 export async function startTestGateway(
   config: Record<string, unknown>,
-  options: { databaseUrl?: string; log?: (line: string) => void; spillDir?: string } = {},
+  options: { databaseUrl?: string; log?: (line: string) => void; spillDir?: string; redisUrl?: string } = {},
 ): Promise<Gateway> {
   return startGateway({
     config: parseConfig(config, 'test config', {}),
@@ -19,6 +19,7 @@ export async function startTestGateway(
     host: '127.0.0.1',
     log: options.log ?? (() => {}),
     spillDir: options.spillDir ?? mkdtempSync(join(tmpdir(), 'gatehouse-spill-')),
+    ...(options.redisUrl ? { redisUrl: options.redisUrl } : {}),
   });
 }
 
