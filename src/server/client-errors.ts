@@ -43,6 +43,9 @@ export function clientErrorRefusal(
             'GH_HEADERS_TIMEOUT',
             `The request headers did not arrive within ${settings.headersTimeoutS} seconds (server.headers_timeout_s).`,
           );
+    case 'HPE_INVALID_EOF_STATE':
+      // The caller closed its side mid-request: it left, and there is no one to answer.
+      return undefined;
     case 'HPE_CHUNK_EXTENSIONS_OVERFLOW':
       return new GatehouseError(
         'GH_BODY_TOO_LARGE',
