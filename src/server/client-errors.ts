@@ -95,7 +95,10 @@ export function createClientErrorHandler(
       } else socket.destroy();
       return;
     }
-    if (!refusal || answered.has(socket) || !socket.writable) {
+    // Garbage after a complete request whose answer is still going out: no answer can be written
+    // into the middle of another, so the connection goes.
+    const busy = exchange !== undefined && !exchange.res.writableFinished;
+    if (!refusal || busy || answered.has(socket) || !socket.writable) {
       socket.destroy();
       return;
     }
