@@ -243,8 +243,9 @@ export function createRequestHandler(deps: AppDeps) {
         if (principal.userId) record.userId = principal.userId;
         if (principal.region) record.region = principal.region;
         if (counted && deps.keyShares) {
-          deps.keyShares.enter(shareKey(principal));
-          shared = shareKey(principal);
+          const key = shareKey(principal);
+          deps.keyShares.enter(key);
+          shared = key;
         }
       }
       await route.handle(deps, ctx, req, out);
