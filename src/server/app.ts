@@ -184,12 +184,12 @@ export function createRequestHandler(deps: AppDeps) {
     const tags = parseTags(req.headers['x-gatehouse-tags']);
     if (Object.keys(tags).length > 0) record.tags = tags;
     const caller = new AbortController();
+    const cut = () => caller.abort(deps.shutdown?.reason);
+    deps.shutdown?.addEventListener('abort', cut);
     res.once('close', () => {
       if (!res.writableFinished)
         caller.abort(new GatehouseError('GH_CLIENT_CLOSED', 'The caller closed the connection.'));
     });
-    const cut = () => caller.abort(deps.shutdown?.reason);
-    deps.shutdown?.addEventListener('abort', cut);
     const ctx: RequestContext = { requestId, headers: req.headers, signal: caller.signal, startedAt, record };
     // Health, metrics and admin calls are not model traffic: they are not traced.
     if (deps.tracing && surface !== 'gateway') {
