@@ -71,7 +71,7 @@ describe('absurd numbers and unbounded metadata', { skip: redis ? false : 'Redis
       const err = await openaiError({ [field]: value });
       assert.equal(err.status, 400);
       assert.equal(err.param, field);
-      assert.match(err.message, /whole number from 1 to 10000000/);
+      assert.match(err.message, /whole number from 1 to 10,?000,?000/);
       assert.ok(err.headers.get('x-request-id'));
     });
   }
@@ -87,7 +87,8 @@ describe('absurd numbers and unbounded metadata', { skip: redis ? false : 'Redis
         );
       assert.ok(err instanceof Anthropic.APIError);
       assert.equal(err.status, 400);
-      assert.match(err.message, /max_tokens: expected a whole number from 1 to 10000000/);
+      assert.match(err.message, /max_tokens/);
+      assert.match(err.message, /whole number from 1 to 10,?000,?000/);
     });
   }
 
@@ -105,7 +106,9 @@ describe('absurd numbers and unbounded metadata', { skip: redis ? false : 'Redis
     const err = await openaiError({ metadata });
     assert.equal(err.status, 400);
     assert.equal(err.param, 'metadata');
-    assert.match(err.message, /at most 20 pairs, keys of at most 64 characters and values of at most 256/);
+    assert.match(err.message, /20 pairs/);
+    assert.match(err.message, /64 characters/);
+    assert.match(err.message, /256/);
     const long = await openaiError({ metadata: { note: 'x'.repeat(257) } });
     assert.equal(long.param, 'metadata.note');
     const requestId = err.headers.get('x-request-id')!;
