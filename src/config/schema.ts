@@ -59,6 +59,42 @@ export const serverSchema = z.strictObject({
     .describe(
       'Model requests (streams included) served at once; more are refused at once with 503 and Retry-After rather than queued.',
     ),
+  max_in_flight_per_key: z
+    .number()
+    .int()
+    .min(1)
+    .max(1_000_000)
+    .optional()
+    .describe(
+      'Model requests one key (or the master key) may have in flight at once, so that no caller takes all of max_in_flight; more get 429 too_many_in_flight. Default: half of max_in_flight.',
+    ),
+  headers_timeout_s: z
+    .number()
+    .int()
+    .min(1)
+    .max(3600)
+    .default(20)
+    .describe(
+      "Seconds a request's header block may take to arrive; then 408 headers_timeout and the connection closes.",
+    ),
+  body_timeout_s: z
+    .number()
+    .int()
+    .min(1)
+    .max(3600)
+    .default(60)
+    .describe(
+      "Seconds a request's body may take to arrive once the gateway starts reading it; then 408 body_timeout and the connection closes.",
+    ),
+  max_buffered_body_bytes: z
+    .number()
+    .int()
+    .min(1024)
+    .max(64 * 1024 * 1024 * 1024)
+    .optional()
+    .describe(
+      'Bytes all request bodies being read may hold together (a body counts its Content-Length from the start); a body that does not fit gets 503 body_buffer_full with Retry-After. Default 256 MiB; raised to max_body_bytes when that is larger, so that a body of the largest allowed size can always be read.',
+    ),
   max_event_loop_lag_ms: z
     .number()
     .int()

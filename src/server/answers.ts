@@ -116,9 +116,10 @@ async function writeStream(
     record.status = 200;
   } catch (err) {
     failure = err;
-    const error = asGatehouseError(err);
+    // A cut stream is recorded as why it was cut (the caller left, or shutdown's grace ran out).
+    const error = asGatehouseError(ctx.signal.aborted ? ctx.signal.reason : err);
     record.errorCode = error.code;
-    if (error.code === 'GH_CLIENT_CLOSED' || ctx.signal.aborted) {
+    if (error.code === 'GH_CLIENT_CLOSED') {
       record.clientAborted = true;
       record.status = 499;
     } else {

@@ -15,6 +15,7 @@ import { parseTags } from '../telemetry/events.ts';
 import type { GatewayMetrics } from '../telemetry/metrics.ts';
 import { answerChat, answerCountTokens, answerEmbeddings } from './answers.ts';
 import { readJsonBody, type BodyLimits } from './body.ts';
+import { type KeyShares, shareKey } from './key-shares.ts';
 import { Responder } from './responder.ts';
 import { anthropicSurface, openaiSurface } from './surfaces.ts';
 
@@ -30,6 +31,10 @@ export interface AppDeps {
   lifecycle: Lifecycle;
   /** Model requests served at once; the next is shed with 503 (server.max_in_flight). */
   maxInFlight: number;
+  /** Each key's share of maxInFlight, counted once the key is known (server.max_in_flight_per_key). */
+  keyShares?: KeyShares;
+  /** Aborted when shutdown's grace period runs out: requests still in flight end with its reason. */
+  shutdown?: AbortSignal;
   /** True while the event loop runs later than server.max_event_loop_lag_ms: new model requests are shed. */
   isOverloaded(): boolean;
   /** True once shutdown has begun: new requests are refused with 503. */
@@ -166,6 +171,8 @@ export function createRequestHandler(deps: AppDeps) {
     const tags = parseTags(req.headers['x-gatehouse-tags']);
     if (Object.keys(tags).length > 0) record.tags = tags;
     const caller = new AbortController();
+    const cut = () => caller.abort(deps.shutdown?.reason);
+    deps.shutdown?.addEventListener('abort', cut);
     res.once('close', () => {
       if (!res.writableFinished)
         caller.abort(new GatehouseError('GH_CLIENT_CLOSED', 'The caller closed the connection.'));
@@ -184,6 +191,7 @@ export function createRequestHandler(deps: AppDeps) {
       record.firstByteMs = performance.now() - startedAt;
     });
     let counted = false;
+    let shared: string | undefined;
     try {
       if (!route)
         throw new GatehouseError('GH_ROUTE_NOT_FOUND', `No route for ${req.method} ${path.slice(0, 200)}.`);
@@ -225,13 +233,21 @@ export function createRequestHandler(deps: AppDeps) {
         if (principal.teamId) record.teamId = principal.teamId;
         if (principal.userId) record.userId = principal.userId;
         if (principal.region) record.region = principal.region;
+        if (counted && deps.keyShares) {
+          const key = shareKey(principal);
+          deps.keyShares.enter(key);
+          shared = key;
+        }
       }
       await route.handle(deps, ctx, req, out);
       if (!out.started) throw new GatehouseError('GH_INTERNAL', 'The request ended without an answer.');
       if (record.status === 200) record.status = res.statusCode;
     } catch (err) {
-      sendError(err, surface, record, out, res);
+      // A request cut off (the caller left, or shutdown) is recorded as why it was cut.
+      sendError(caller.signal.aborted ? caller.signal.reason : err, surface, record, out, res);
     } finally {
+      deps.shutdown?.removeEventListener('abort', cut);
+      if (shared !== undefined) deps.keyShares?.leave(shared);
       if (counted) inFlight--;
       record.durationMs = performance.now() - startedAt;
       lifecycle.requestEnded(record);

@@ -1,7 +1,7 @@
 // Starting and stopping a gateway process: providers, pipeline, store and HTTP server wired together.
 // Stopping drains: no new requests, in-flight ones (streams included) finish within the grace period.
 import { once } from 'node:events';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import type { GatehouseConfig } from '../config/schema.ts';
@@ -16,8 +16,12 @@ import { SecretStore } from '../governance/secrets.ts';
 import { PriceBook } from '../governance/pricing/index.ts';
 import { resolveMasterKey } from '../governance/master-key.ts';
 import { defaultDatabaseUrl, openDatabase } from '../store/index.ts';
+import { Gauge } from 'prom-client';
+import { GatehouseError } from '../core/errors/index.ts';
 import { createRequestHandler } from './app.ts';
-import { readJsonBody } from './body.ts';
+import { BodyBuffer, bodyAbandoned, readJsonBody } from './body.ts';
+import { createClientErrorHandler, type Exchanges } from './client-errors.ts';
+import { KeyShares } from './key-shares.ts';
 import { EventLoopLag } from './load-monitor.ts';
 import { Lifecycle } from '../core/lifecycle/index.ts';
 import { createAlerts } from '../telemetry/alerts.ts';
@@ -139,6 +143,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   });
   const lag = new EventLoopLag();
   const lagLimit = config.server.max_event_loop_lag_ms;
+  const exchanges: Exchanges = new WeakMap();
+  const edges = serverEdges(config.server, metrics, (req) => {
+    const res = exchanges.get(req.socket)?.res;
+    if (res && !res.headersSent) res.setHeader('connection', 'close');
+  });
+  const shutdown = new AbortController();
   const handler = createRequestHandler({
     pipeline,
     auth,
@@ -156,18 +166,38 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       governor,
       regions: Object.keys(config.regions),
     },
-    limits: { maxBytes: config.server.max_body_bytes, maxDepth: config.server.max_json_depth },
+    limits: edges.limits,
     maxInFlight: config.server.max_in_flight,
+    keyShares: edges.keyShares,
+    shutdown: shutdown.signal,
     isOverloaded: () => lagLimit > 0 && lag.lagMs > lagLimit,
     isDraining: () => draining,
   });
-  const server = createServer({ maxHeaderSize: 32 * 1024, keepAliveTimeout: 65_000 }, (req, res) => {
+  const server = createServer(edges.serverOptions, (req, res) => {
     // Counted until the handler has finished, so that the request's record has been taken.
     inFlight++;
+    exchanges.set(req.socket, { req, res });
     void handler(req, res).finally(() => {
+      // A body given up on (a deadline, broken chunking) leaves the connection mid-request: close it.
+      if (bodyAbandoned(req)) req.socket.destroySoon();
       if (--inFlight === 0) idle?.();
     });
   });
+  server.on(
+    'clientError',
+    createClientErrorHandler(edges.clientErrors, exchanges, (error, surface) =>
+      metrics.observe({
+        requestId: '',
+        eventId: '',
+        surface,
+        route: 'unmatched',
+        receivedAt: Date.now(),
+        attempts: [],
+        status: error.status,
+        errorCode: error.code,
+      }),
+    ),
+  );
   server.listen(options.port ?? config.server.port, host);
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
@@ -192,6 +222,17 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
           await Promise.race([drained, new Promise<void>((resolve) => setTimeout(resolve, ms).unref())]);
         };
         await drain(graceMs);
+        if (inFlight > 0) {
+          // Requests still running end with a shutdown error (an error event on a stream) rather
+          // than a cut connection, and are recorded as cut by the shutdown, not by their callers.
+          shutdown.abort(
+            new GatehouseError(
+              'GH_SHUTTING_DOWN',
+              `The gateway shut down before the answer was complete (after a grace period of ${graceMs} ms); retry on another instance.`,
+            ),
+          );
+          await drain(1_000);
+        }
         server.closeAllConnections();
         await drain(2_000); // requests cut off by the grace period still leave their record
         unsubscribeTelemetry();
@@ -220,4 +261,53 @@ function modelLimits(config: GatehouseConfig): Map<string, LimitRule> {
 function defaultSpillDir(databaseUrl: string): string {
   const path = databaseUrl.startsWith('sqlite:') ? databaseUrl.slice('sqlite:'.length) : '';
   return path === '' || path === ':memory:' ? join('.gatehouse', 'spill') : join(dirname(path), 'spill');
+}
+
+/** How the HTTP server meets its callers: deadlines, header and body bounds, each key's share. */
+function serverEdges(
+  server: GatehouseConfig['server'],
+  metrics: GatewayMetrics,
+  onAbandon: (req: IncomingMessage) => void,
+) {
+  const maxHeaderBytes = 32 * 1024;
+  const buffer = new BodyBuffer(
+    Math.max(server.max_buffered_body_bytes ?? 256 * 1024 * 1024, server.max_body_bytes),
+  );
+  new Gauge({
+    name: 'gatehouse_buffered_body_bytes',
+    help: 'Bytes held by request bodies being read (their declared length), against server.max_buffered_body_bytes.',
+    registers: [metrics.registry],
+    collect() {
+      this.set(buffer.held);
+    },
+  });
+  const headersTimeoutMs = server.headers_timeout_s * 1000;
+  const bodyTimeoutMs = server.body_timeout_s * 1000;
+  return {
+    serverOptions: {
+      maxHeaderSize: maxHeaderBytes,
+      keepAliveTimeout: 65_000,
+      headersTimeout: headersTimeoutMs,
+      // The body deadline is the app's (body.ts, answered 408 in the caller's shape); this one only
+      // catches a body nobody reads, after both deadlines and a margin.
+      requestTimeout: headersTimeoutMs + bodyTimeoutMs + 10_000,
+      // Node checks both deadlines on this interval (30 s by default, which would let a 20 s deadline run to 50 s).
+      connectionsCheckingInterval: Math.min(1_000, headersTimeoutMs),
+    },
+    limits: {
+      maxBytes: server.max_body_bytes,
+      maxDepth: server.max_json_depth,
+      timeoutMs: bodyTimeoutMs,
+      buffer,
+      onAbandon,
+    },
+    keyShares: new KeyShares(
+      server.max_in_flight_per_key ?? Math.max(1, Math.ceil(server.max_in_flight / 2)),
+    ),
+    clientErrors: {
+      maxHeaderBytes,
+      headersTimeoutS: server.headers_timeout_s,
+      bodyTimeoutS: server.body_timeout_s,
+    },
+  };
 }

@@ -1,4 +1,5 @@
 // A finished request's record as a request-log row, and the store that keeps the rows.
+import { tagLimits } from '../core/ir/index.ts';
 import type { RequestRecord } from '../core/records/index.ts';
 import type { EventRow, EventSink } from './recorder.ts';
 import { redactJson } from './redact.ts';
@@ -79,10 +80,10 @@ export function databaseSink(database: Database): EventSink {
 export function parseTags(header: string | string[] | undefined): Record<string, string> {
   if (typeof header !== 'string') return {};
   const tags: Record<string, string> = {};
-  for (const pair of header.split(',').slice(0, 20)) {
+  for (const pair of header.split(',').slice(0, tagLimits.pairs)) {
     const at = pair.indexOf('=');
-    const key = (at < 0 ? pair : pair.slice(0, at)).trim().slice(0, 64);
-    if (key) tags[key] = (at < 0 ? '' : pair.slice(at + 1)).trim().slice(0, 256);
+    const key = (at < 0 ? pair : pair.slice(0, at)).trim().slice(0, tagLimits.keyChars);
+    if (key) tags[key] = (at < 0 ? '' : pair.slice(at + 1)).trim().slice(0, tagLimits.valueChars);
   }
   return tags;
 }

@@ -67,6 +67,13 @@ const openaiCases: Case[] = [
   { name: 'temperature out of range', body: { ...ok, temperature: 5 }, status: 400, param: 'temperature' },
   { name: 'negative max_tokens', body: { ...ok, max_tokens: -1 }, status: 400, param: 'max_tokens' },
   { name: 'fractional max_tokens', body: { ...ok, max_tokens: 1.5 }, status: 400, param: 'max_tokens' },
+  { name: 'max_tokens of 1e15', body: { ...ok, max_tokens: 1e15 }, status: 400, param: 'max_tokens' },
+  {
+    name: 'metadata with 5,000 pairs',
+    body: { ...ok, metadata: Object.fromEntries(Array.from({ length: 5000 }, (_, i) => [`k${i}`, 'v'])) },
+    status: 400,
+    param: 'metadata',
+  },
   { name: 'n is zero', body: { ...ok, n: 0 }, status: 400, param: 'n' },
   { name: 'stream is a string', body: { ...ok, stream: 'yes' }, status: 400, param: 'stream' },
   { name: 'tools is an object', body: { ...ok, tools: {} }, status: 400, param: 'tools' },
@@ -158,6 +165,13 @@ const openaiCases: Case[] = [
     param: 'input',
   },
   {
+    name: 'embeddings with absurd dimensions',
+    path: '/v1/embeddings',
+    body: { model: 'mock-embed', input: 'x', dimensions: 1e9 },
+    status: 400,
+    param: 'dimensions',
+  },
+  {
     name: 'embeddings with a number',
     path: '/v1/embeddings',
     body: { model: 'mock-embed', input: 5 },
@@ -183,6 +197,7 @@ const anthropicCases: Case[] = [
   },
   { name: 'temperature above 1', path: messages, body: { ...okAnthropic, temperature: 1.5 }, status: 400 },
   { name: 'max_tokens is zero', path: messages, body: { ...okAnthropic, max_tokens: 0 }, status: 400 },
+  { name: 'max_tokens of 1e15', path: messages, body: { ...okAnthropic, max_tokens: 1e15 }, status: 400 },
   { name: 'unknown model', path: messages, body: { ...okAnthropic, model: 'no-such-model' }, status: 404 },
   { name: 'missing API key', path: messages, body: okAnthropic, headers: { 'x-api-key': '' }, status: 401 },
   {

@@ -10,7 +10,8 @@ import { startTestGateway, testMasterKey } from '../helpers/gateway.ts';
 let gateway: Gateway;
 before(async () => {
   gateway = await startTestGateway({
-    server: { max_in_flight: 2 },
+    // One key makes every call here: its share is the whole gateway (the default would be half).
+    server: { max_in_flight: 2, max_in_flight_per_key: 2 },
     providers: { slow: { type: 'mock', latency_ms: 400 } },
     models: { slow: { targets: [{ provider: 'slow', model: 'mock-fast' }] } },
   });

@@ -15,6 +15,7 @@ export async function startTestGateway(
     log?: (line: string) => void;
     spillDir?: string;
     stages?: StageSlots;
+    redisUrl?: string;
   } = {},
 ): Promise<Gateway> {
   return startGateway({
@@ -26,6 +27,7 @@ export async function startTestGateway(
     log: options.log ?? (() => {}),
     spillDir: options.spillDir ?? mkdtempSync(join(tmpdir(), 'gatehouse-spill-')),
     ...(options.stages ? { stages: options.stages } : {}),
+    ...(options.redisUrl ? { redisUrl: options.redisUrl } : {}),
   });
 }
 

@@ -12,7 +12,8 @@ import type {
   ToolChoice,
   ToolDefinition,
 } from '../../core/ir/index.ts';
-import { validateBody } from '../validate.ts';
+import { tagLimits } from '../../core/ir/index.ts';
+import { boundedKeys, tagsExpected, tokenCount, validateBody } from '../validate.ts';
 
 const cacheControl = z
   .looseObject({ type: z.literal('ephemeral'), ttl: z.enum(['5m', '1h']).optional() })
@@ -89,17 +90,26 @@ const fields = {
   temperature: z.number().min(0).max(1).optional(),
   top_p: z.number().min(0).max(1).optional(),
   top_k: z.number().int().min(0).optional(),
-  metadata: z.looseObject({ user_id: z.string().nullable().optional() }).optional(),
+  metadata: z
+    .looseObject({
+      user_id: z
+        .string()
+        .max(tagLimits.valueChars, `at most ${tagLimits.valueChars} characters`)
+        .nullable()
+        .optional(),
+    })
+    .refine(boundedKeys, tagsExpected)
+    .optional(),
   thinking: z
     .discriminatedUnion('type', [
-      z.looseObject({ type: z.literal('enabled'), budget_tokens: z.number().int().min(1024) }),
+      z.looseObject({ type: z.literal('enabled'), budget_tokens: tokenCount(1024) }),
       z.looseObject({ type: z.literal('disabled') }),
     ])
     .optional(),
   stream: z.boolean().optional(),
 };
 
-const messagesSchema = z.looseObject({ ...fields, max_tokens: z.number().int().min(1) });
+const messagesSchema = z.looseObject({ ...fields, max_tokens: tokenCount() });
 const countTokensSchema = z.looseObject(fields);
 
 export function decodeMessagesRequest(body: unknown): ChatRequest {

@@ -11,7 +11,7 @@ import type {
   ToolChoice,
   ToolDefinition,
 } from '../../core/ir/index.ts';
-import { validateBody } from '../validate.ts';
+import { tagsRecord, tokenCount, validateBody } from '../validate.ts';
 
 const text = z.string();
 const textPart = z.looseObject({ type: z.literal('text'), text });
@@ -83,7 +83,7 @@ const responseFormat = z.discriminatedUnion('type', [
   }),
 ]);
 
-const tokens = z.number().int().min(1);
+const tokens = tokenCount();
 
 const chatSchema = z.looseObject({
   model: z.string().min(1),
@@ -100,13 +100,13 @@ const chatSchema = z.looseObject({
   max_completion_tokens: tokens.nullable().optional(),
   temperature: z.number().min(0).max(2).nullable().optional(),
   top_p: z.number().min(0).max(1).nullable().optional(),
-  seed: z.number().int().nullable().optional(),
+  seed: z.number().int('expected a whole number').nullable().optional(),
   user: z.string().optional(),
   n: z.number().int().min(1).max(128).nullable().optional(),
   stream: z.boolean().nullable().optional(),
   stream_options: z.looseObject({ include_usage: z.boolean().optional() }).nullable().optional(),
   reasoning_effort: z.enum(['minimal', 'low', 'medium', 'high']).nullable().optional(),
-  metadata: z.record(z.string(), z.string()).nullable().optional(),
+  metadata: tagsRecord.nullable().optional(),
 });
 
 type ChatBody = z.output<typeof chatSchema>;

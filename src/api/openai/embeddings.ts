@@ -15,7 +15,14 @@ const embeddingsSchema = z.looseObject({
     z.array(tokenArray).min(1).max(2048),
   ]),
   encoding_format: z.enum(['float', 'base64']).optional(),
-  dimensions: z.number().int().min(1).optional(),
+  // Above every embedding model's width (4,096 at most today); a billion would have the built-in mock
+  // build a billion numbers.
+  dimensions: z
+    .number()
+    .int('expected a whole number from 1 to 16384')
+    .min(1, 'expected a whole number from 1 to 16384')
+    .max(16_384, 'expected a whole number from 1 to 16384')
+    .optional(),
   user: z.string().optional(),
 });
 

@@ -1,5 +1,8 @@
 // The error catalogue. Every failure the gateway reports has a stable code, an HTTP status and a
 // retryable flag; it becomes HTTP in exactly one place (the calling surface's error encoder).
+import { stripSecrets } from './sanitize.ts';
+
+export { redactedMarker, type SecretRule, secretRules, stripSecrets } from './sanitize.ts';
 
 /** What kind of failure, independent of any surface's vocabulary. */
 export type ErrorKind =
@@ -27,6 +30,14 @@ const catalogue = {
   GH_INVALID_REQUEST: { status: 400, kind: 'invalid_request', retryable: false },
   GH_UNSUPPORTED_PARAMETER: { status: 400, kind: 'invalid_request', retryable: false },
   GH_BODY_TOO_LARGE: { status: 413, kind: 'request_too_large', retryable: false },
+  /** The body did not arrive within server.body_timeout_s; the connection is closed after the answer. */
+  GH_BODY_TIMEOUT: { status: 408, kind: 'timeout', retryable: false },
+  /** The header block did not arrive within server.headers_timeout_s (answered by the HTTP server). */
+  GH_HEADERS_TIMEOUT: { status: 408, kind: 'timeout', retryable: false },
+  /** The header block is larger than the HTTP server accepts (32 KiB). */
+  GH_HEADERS_TOO_LARGE: { status: 431, kind: 'request_too_large', retryable: false },
+  /** Not valid HTTP/1.1: bad chunked encoding, Content-Length with Transfer-Encoding, bad header bytes. */
+  GH_MALFORMED_HTTP: { status: 400, kind: 'invalid_request', retryable: false },
   GH_UNSUPPORTED_MEDIA_TYPE: { status: 415, kind: 'invalid_request', retryable: false },
   GH_UNAUTHENTICATED: { status: 401, kind: 'authentication', retryable: false },
   GH_FORBIDDEN: { status: 403, kind: 'permission', retryable: false },
@@ -42,6 +53,10 @@ const catalogue = {
   GH_SHUTTING_DOWN: { status: 503, kind: 'overloaded', retryable: true },
   /** More model requests are in flight than server.max_in_flight allows: shed at once, not queued. */
   GH_OVERLOADED: { status: 503, kind: 'overloaded', retryable: true },
+  /** Request bodies being read hold server.max_buffered_body_bytes between them: new ones wait. */
+  GH_BODY_BUFFER_FULL: { status: 503, kind: 'overloaded', retryable: true },
+  /** One key holds its share of the gateway (server.max_in_flight_per_key); other keys are still served. */
+  GH_TOO_MANY_IN_FLIGHT: { status: 429, kind: 'rate_limit', retryable: false },
   /** The caller went away before the answer was complete (nginx's 499; recorded, never sent). */
   GH_CLIENT_CLOSED: { status: 499, kind: 'invalid_request', retryable: false },
   /** The upstream refused the request as malformed; its status (400, 404, 413, 422) is kept. */
@@ -93,7 +108,13 @@ export class GatehouseError extends Error {
   readonly upstreamType?: string;
 
   constructor(code: ErrorCode, message: string, details: ErrorDetails = {}) {
-    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    // Every upstream failure passes through here, whichever provider built it: the one place where
+    // a credential the upstream echoed is removed before the text reaches a caller or a log.
+    const upstream = details.provider !== undefined || code.startsWith('GH_UPSTREAM_');
+    super(
+      upstream ? stripSecrets(message) : message,
+      details.cause === undefined ? undefined : { cause: details.cause },
+    );
     const spec: Spec = catalogue[code];
     this.code = code;
     this.status = details.status ?? spec.status;
@@ -103,7 +124,8 @@ export class GatehouseError extends Error {
     if (details.retryAfter !== undefined) this.retryAfter = details.retryAfter;
     if (details.provider !== undefined) this.provider = details.provider;
     if (details.upstreamStatus !== undefined) this.upstreamStatus = details.upstreamStatus;
-    if (details.upstreamType !== undefined) this.upstreamType = details.upstreamType;
+    if (details.upstreamType !== undefined)
+      this.upstreamType = upstream ? stripSecrets(details.upstreamType) : details.upstreamType;
   }
 
   /** The code as callers see it in error bodies: `GH_MODEL_NOT_FOUND` → `model_not_found`. */

@@ -119,6 +119,7 @@ export interface ChatRequest {
   thinking?: { type: 'enabled'; budgetTokens: number } | { type: 'disabled' };
   /** OpenAI `reasoning_effort`. */
   reasoningEffort?: 'minimal' | 'low' | 'medium' | 'high';
+  /** OpenAI `metadata`, within tagLimits: it is stored as the request's tags. */
   metadata?: Record<string, string>;
   stream: boolean;
   /** Whether the client wants usage in the stream (OpenAI `stream_options.include_usage`). */
@@ -240,3 +241,9 @@ export interface EmbeddingsResult {
 }
 
 export const emptyUsage = (): Usage => ({ inputTokens: 0, outputTokens: 0 });
+
+/**
+ * Caller-supplied tags (the x-gatehouse-tags header, OpenAI `metadata`) are bounded alike: each pair
+ * becomes part of the request log's row and a rollup row, so one request cannot store thousands.
+ */
+export const tagLimits = { pairs: 20, keyChars: 64, valueChars: 256 } as const;
