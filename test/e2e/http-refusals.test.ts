@@ -6,13 +6,14 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
 import { after, before, test } from 'node:test';
+import type { RequestEnded } from '../../src/core/lifecycle/index.ts';
 import { type RequestRecord, requestRecords } from '../../src/pipeline/index.ts';
 import type { Gateway } from '../../src/server/index.ts';
 import { mockOnlyConfig, startTestGateway, testMasterKey } from '../helpers/gateway.ts';
 import { until } from '../helpers/until.ts';
 
 const records: RequestRecord[] = [];
-requestRecords.subscribe((record) => records.push(record as RequestRecord));
+requestRecords.subscribe((event) => records.push((event as RequestEnded).record));
 
 let gateway: Gateway;
 const logged: string[] = [];

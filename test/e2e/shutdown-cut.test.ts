@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
+import type { RequestEnded } from '../../src/core/lifecycle/index.ts';
 import { type RequestRecord, requestRecords } from '../../src/pipeline/index.ts';
 import { fixtureText } from '../fixtures/index.ts';
 import { startTestGateway, testMasterKey } from '../helpers/gateway.ts';
@@ -14,7 +15,7 @@ import { openaiFixtureDir } from '../upstreams/openai.ts';
 import { startHangingStream } from '../upstreams/server.ts';
 
 const records: RequestRecord[] = [];
-requestRecords.subscribe((record) => records.push(record as RequestRecord));
+requestRecords.subscribe((event) => records.push((event as RequestEnded).record));
 
 test('streams cut by the shutdown grace period end with an error event and are recorded as shutdown', async () => {
   const openaiUp = await startHangingStream(
