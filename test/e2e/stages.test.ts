@@ -19,6 +19,16 @@ const watching: Stage = {
   },
 };
 
+/** Fails after the call has answered, when the caller asks for it: the answer never reaches the writer. */
+const failingAfterCall: Stage = {
+  name: 'fail-after-call-test',
+  async run(ex, next) {
+    const answer = await next();
+    if (ex.ctx.headers['x-test-fail-after-call']) throw new Error('a stage failed after the call');
+    return answer;
+  },
+};
+
 let gateway: Gateway;
 
 before(async () => {
@@ -29,9 +39,10 @@ before(async () => {
         'mock-fast': { targets: [{ provider: 'mock', model: 'mock-fast' }] },
         'mock-embed': { targets: [{ provider: 'mock', model: 'mock-embed' }] },
         counted: { targets: [{ provider: 'mock', model: 'mock-fast' }], limits: { rpm: 1 } },
+        single: { targets: [{ provider: 'mock', model: 'mock-fast' }], limits: { concurrency: 1 } },
       },
     },
-    { stages: { guardInput: [watching] } },
+    { stages: { guardInput: [watching], guardOutput: [failingAfterCall] } },
   );
   const team = await fetch(`${gateway.url}/admin/teams`, {
     method: 'POST',
@@ -78,7 +89,7 @@ describe('GET /v1/models', () => {
     const ids = async (client: OpenAI) => (await client.models.list()).data.map((m) => m.id).sort();
     assert.deepEqual(await ids(limited), ['mock-embed']);
     const master = new OpenAI({ apiKey: testMasterKey, baseURL: `${gateway.url}/v1`, maxRetries: 0 });
-    assert.deepEqual(await ids(master), ['counted', 'mock-embed', 'mock-fast']);
+    assert.deepEqual(await ids(master), ['counted', 'mock-embed', 'mock-fast', 'single']);
   });
 });
 
@@ -111,5 +122,25 @@ describe('the declared order', () => {
       (err: unknown) => err instanceof OpenAI.PermissionDeniedError,
     );
     assert.equal(seen.length, 0);
+  });
+});
+
+describe('a stage failing after the call', () => {
+  test('leaves the admission settled, so the next call is admitted', async () => {
+    const client = new OpenAI({ apiKey: testMasterKey, baseURL: `${gateway.url}/v1`, maxRetries: 0 });
+    const ask = {
+      model: 'single',
+      messages: [{ role: 'user' as const, content: 'hi' }],
+      stream: true as const,
+    };
+    await assert.rejects(
+      client.chat.completions.create(ask, { headers: { 'x-test-fail-after-call': '1' } }),
+      (err: unknown) => err instanceof OpenAI.InternalServerError,
+    );
+    // With the one concurrency slot still held, this would be refused with 429.
+    let text = '';
+    for await (const chunk of await client.chat.completions.create(ask))
+      text += chunk.choices[0]?.delta.content ?? '';
+    assert.ok(text.length > 0);
   });
 });
