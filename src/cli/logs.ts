@@ -142,19 +142,26 @@ ${adminOptionsHelp}`,
       'model',
       'provider',
     ]);
-    const result = await adminRequest(
-      values,
-      'GET',
-      `/admin/usage?${params}`,
-      undefined,
-      Boolean(values.json),
-    );
-    if (result.code !== 0 || values.json) return result.code;
-    const report = result.body as {
+    params.set('limit', '1000');
+    // The report pages like every admin list: read every page, then print the rows and the totals.
+    let report: {
       data: Array<Record<string, unknown>>;
       totals: Record<string, number>;
-      by: string[];
+      next_cursor: string | null;
     };
+    let rows: Array<Record<string, unknown>> = [];
+    do {
+      const result = await adminRequest(values, 'GET', `/admin/usage?${params}`, undefined, false);
+      if (result.code !== 0) return result.code;
+      report = result.body as typeof report;
+      rows = rows.concat(report.data);
+      if (report.next_cursor !== null) params.set('cursor', report.next_cursor);
+    } while (report.next_cursor !== null);
+    report = { ...report, data: rows };
+    if (values.json) {
+      console.log(JSON.stringify(report, null, 2));
+      return 0;
+    }
     const keys = report.data[0]
       ? Object.keys(report.data[0]).filter(
           (k) =>
@@ -162,15 +169,15 @@ ${adminOptionsHelp}`,
             !['unpriced', 'cache_read_tokens', 'cache_write_tokens', 'reasoning_tokens'].includes(k),
         )
       : [];
-    const rows = report.data.map((row) => [
+    const table = report.data.map((row) => [
       ...keys.map((k) => String(row[k] ?? '-')),
       ...columns.map((c) => (c === 'cost_usd' ? usd(row[c] as number) : String(row[c]))),
     ]);
-    rows.push([
+    table.push([
       ...keys.map((_, i) => (i === 0 ? 'total' : '')),
       ...columns.map((c) => (c === 'cost_usd' ? usd(report.totals[c]!) : String(report.totals[c]))),
     ]);
-    printTable([...keys, ...columns], rows);
+    printTable([...keys, ...columns], table);
     return 0;
   },
 };
