@@ -140,6 +140,7 @@ describe('errors', () => {
       ['/admin/audit?afetr=3', 'afetr'],
       ['/admin/teams/roundtrip?expand=keys', 'expand'],
       ['/admin/audit/verify?fast=1', 'fast'],
+      ['/admin/openapi.json?v=3', 'v'],
     ] as const) {
       const res = await admin('GET', path);
       assert.equal(res.status, 400, `${path}: ${JSON.stringify(res.body)}`);
