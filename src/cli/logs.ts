@@ -8,7 +8,8 @@ type Values = Record<string, string | boolean | undefined>;
 interface LogEvent {
   id: string;
   request_id: string;
-  received_at: number;
+  /** ISO 8601. */
+  received_at: string;
   status: number;
   model: string | null;
   provider: string | null;
@@ -32,7 +33,7 @@ const usd = (cost: number | null) => (cost === null ? 'unpriced' : `$${cost.toFi
 
 function eventLine(e: LogEvent): string {
   return [
-    new Date(e.received_at).toISOString(),
+    e.received_at,
     e.status,
     e.model ?? '-',
     e.provider ?? '-',
@@ -55,6 +56,7 @@ async function tail(values: Values): Promise<number> {
     console.error('gatehouse: --interval must be a positive number of seconds and --lines a whole number');
     return 2;
   }
+  /** Event ids printed, with their time (epoch ms), forgotten once older than the lookback. */
   const seen = new Map<string, number>();
   const print = (e: LogEvent) => console.log(values.json ? JSON.stringify(e) : eventLine(e));
   let first = true;
@@ -66,7 +68,7 @@ async function tail(values: Values): Promise<number> {
     if (result.code !== 0) return result.code;
     const events = (result.body as { data: LogEvent[] }).data.reverse();
     const fresh = events.filter((e) => !seen.has(e.id));
-    for (const e of fresh) seen.set(e.id, e.received_at);
+    for (const e of fresh) seen.set(e.id, Date.parse(e.received_at));
     // The first page shows the last N; after that, everything not shown before.
     for (const e of first ? fresh.slice(fresh.length - Math.min(lines, fresh.length)) : fresh) print(e);
     for (const [id, at] of seen) if (at < Date.now() - 2 * lookbackMs) seen.delete(id);
@@ -140,19 +142,26 @@ ${adminOptionsHelp}`,
       'model',
       'provider',
     ]);
-    const result = await adminRequest(
-      values,
-      'GET',
-      `/admin/usage?${params}`,
-      undefined,
-      Boolean(values.json),
-    );
-    if (result.code !== 0 || values.json) return result.code;
-    const report = result.body as {
+    params.set('limit', '1000');
+    // The report pages like every admin list: read every page, then print the rows and the totals.
+    let report: {
       data: Array<Record<string, unknown>>;
       totals: Record<string, number>;
-      by: string[];
+      next_cursor: string | null;
     };
+    let rows: Array<Record<string, unknown>> = [];
+    do {
+      const result = await adminRequest(values, 'GET', `/admin/usage?${params}`, undefined, false);
+      if (result.code !== 0) return result.code;
+      report = result.body as typeof report;
+      rows = rows.concat(report.data);
+      if (report.next_cursor !== null) params.set('cursor', report.next_cursor);
+    } while (report.next_cursor !== null);
+    report = { ...report, data: rows };
+    if (values.json) {
+      console.log(JSON.stringify(report, null, 2));
+      return 0;
+    }
     const keys = report.data[0]
       ? Object.keys(report.data[0]).filter(
           (k) =>
@@ -160,15 +169,15 @@ ${adminOptionsHelp}`,
             !['unpriced', 'cache_read_tokens', 'cache_write_tokens', 'reasoning_tokens'].includes(k),
         )
       : [];
-    const rows = report.data.map((row) => [
+    const table = report.data.map((row) => [
       ...keys.map((k) => String(row[k] ?? '-')),
       ...columns.map((c) => (c === 'cost_usd' ? usd(row[c] as number) : String(row[c]))),
     ]);
-    rows.push([
+    table.push([
       ...keys.map((_, i) => (i === 0 ? 'total' : '')),
       ...columns.map((c) => (c === 'cost_usd' ? usd(report.totals[c]!) : String(report.totals[c]))),
     ]);
-    printTable([...keys, ...columns], rows);
+    printTable([...keys, ...columns], table);
     return 0;
   },
 };

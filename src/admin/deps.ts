@@ -1,0 +1,26 @@
+// What the admin API's handlers are given.
+import type { IncomingMessage } from 'node:http';
+import type { Kysely } from 'kysely';
+import type { Authenticator, Governor, SecretStore } from '../governance/index.ts';
+import type { Schema } from '../store/schema.ts';
+import type { EventStores } from '../telemetry/event-stores.ts';
+
+export interface AdminDeps {
+  db: Kysely<Schema>;
+  auth: Authenticator;
+  timeZone: string;
+  secrets: SecretStore;
+  /** The live providers: rebuilt when a secret they use changes. */
+  providers: { refresh(): Promise<void> };
+  /**
+   * Reads a request's JSON body within limits: the server's reader, handed in so that the admin API,
+   * which the server routes to, does not import the server.
+   */
+  readJson(req: IncomingMessage, limits: { maxBytes: number; maxDepth: number }): Promise<unknown>;
+  /** Budgets: settled spend is flushed before a spend report reads it. */
+  governor: Governor;
+  /** Request-event stores: the default one and one per data-residency region. */
+  events: EventStores;
+  /** Data-residency regions in the configuration; a team may be pinned only to one of these. */
+  regions: readonly string[];
+}
