@@ -27,7 +27,11 @@ export async function startGatehouse(
   child.stderr!.on('data', (chunk) => (text += chunk));
   const exited = once(child, 'exit').then(([code]) => code as number | null);
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`gatehouse did not start:\n${text}`)), 15_000);
+    // A gateway that never says it listens is killed, so a failed start cannot hold the test runner.
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`gatehouse did not start:\n${text}`));
+    }, 30_000);
     const check = () => {
       const match = /listening on (http:\/\/\S+)/.exec(text);
       if (match) {
