@@ -20,3 +20,13 @@ export function validateBody<S extends z.ZodType>(schema: S, body: unknown): z.o
   const message = param === '' ? issue.message : `${param}: ${issue.message}`;
   throw new GatehouseError('GH_INVALID_REQUEST', message, param === '' ? {} : { param });
 }
+
+/** Validates a part of a body already checked loosely; the 400 names the field under `prefix`. */
+export function validateAt<S extends z.ZodType>(schema: S, value: unknown, prefix: string): z.output<S> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  const inner = fieldPath(issue.path);
+  const param = inner === '' ? prefix : inner.startsWith('[') ? `${prefix}${inner}` : `${prefix}.${inner}`;
+  throw new GatehouseError('GH_INVALID_REQUEST', `${param}: ${issue.message}`, { param });
+}

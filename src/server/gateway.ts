@@ -21,6 +21,7 @@ import { EventLoopLag } from './load-monitor.ts';
 import { createAlerts } from '../telemetry/alerts.ts';
 import { GatewayMetrics } from '../telemetry/metrics.ts';
 import { EventStores } from '../telemetry/event-stores.ts';
+import { ResponseStore } from '../store/responses.ts';
 import { ProviderRegistry } from './provider-registry.ts';
 
 export interface GatewayOptions {
@@ -127,6 +128,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     pipeline,
     auth,
     database,
+    responses: new ResponseStore((region) => events.database(region)),
     metrics,
     recorder: events,
     admin: {
