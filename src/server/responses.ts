@@ -5,7 +5,7 @@
 import type { IncomingMessage } from 'node:http';
 import * as openai from '../api/openai/index.ts';
 import { GatehouseError } from '../core/errors/index.ts';
-import { type ChatResult, JsonText } from '../core/ir/index.ts';
+import type { ChatResult } from '../core/ir/index.ts';
 import { authorize } from '../pipeline/context.ts';
 import { type ChatSurface, type RequestContext, runChat } from '../pipeline/index.ts';
 import type { ResponseScope, ResponseStore } from '../store/responses.ts';
@@ -87,13 +87,13 @@ export async function runResponses(
   const store = parsed.store !== false && deps.pipeline.bodyLogging(ctx) !== 'off';
   const context = openai.newResponseContext(previousId, store);
   const keep = (response: Item) => {
-    if (!store || typeof response.id !== 'string') return;
+    if (!store) return;
     // A passed-through answer says what the upstream did (store: false); the copy says what the gateway did.
     const copy = { ...response, store: true, previous_response_id: previousId };
     deps.responses.save(
       scope,
       {
-        id: response.id,
+        id: context.id,
         keyId: ctx.principal?.keyId ?? null,
         model: typeof response.model === 'string' ? response.model : parsed.model,
         previousResponseId: previousId,
@@ -101,7 +101,7 @@ export async function runResponses(
         input: redactJson(withIds(input)) as Item[],
         output: redactJson(Array.isArray(response.output) ? response.output : []) as Item[],
       },
-      (err) => console.error(`[gatehouse] ${ctx.requestId} storing response ${response.id} failed:`, err),
+      (err) => console.error(`[gatehouse] ${ctx.requestId} storing response ${context.id} failed:`, err),
     );
   };
   const surface: ChatSurface = {
@@ -109,7 +109,7 @@ export async function runResponses(
     decodeChat: openai.decodeResponsesRequest,
     encodeChat(result: ChatResult, req) {
       const encoded = openai.encodeResponsesResponse(result, req, context);
-      keep(encoded instanceof JsonText ? (result.raw?.body as Item) : encoded);
+      keep(encoded);
       return encoded;
     },
     streamEncoder: (req) => new openai.ResponsesStreamEncoder(req, context, keep),

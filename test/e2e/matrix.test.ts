@@ -1,4 +1,4 @@
-// Both surfaces × all six provider types (and OpenAI's Responses API) × {plain text, streamed text, tool call, streamed parallel
+// Both surfaces (and the Responses API) × all six provider types (and OpenAI's Responses API) × {plain text, streamed text, tool call, streamed parallel
 // tool calls, tool-result round trip}, driven by the official SDKs against protocol-faithful mock
 // upstreams. What the client sees is compared with what the upstream's recorded answer says.
 import assert from 'node:assert/strict';
@@ -344,6 +344,89 @@ describe('Anthropic SDK', () => {
         });
         assert.equal(text(message), expected.finalText);
         assert.equal(message.stop_reason, 'end_turn');
+      });
+    });
+  }
+});
+
+describe('OpenAI SDK, Responses API', () => {
+  const client = () => new OpenAI({ apiKey: testMasterKey, baseURL: `${gateway.url}/v1`, maxRetries: 0 });
+  const tools: OpenAI.Responses.FunctionTool[] = [
+    {
+      type: 'function',
+      name: 'get_weather',
+      description: 'Get the current weather for a city.',
+      parameters: weatherSchema,
+      strict: true,
+    },
+  ];
+  const calls = (response: OpenAI.Responses.Response) =>
+    response.output.flatMap((item) =>
+      item.type === 'function_call' ? [{ id: item.call_id, name: item.name, arguments: item.arguments }] : [],
+    );
+  const assertUsage = (usage: OpenAI.Responses.ResponseUsage | undefined, want: Usage) => {
+    assert.ok(usage, 'usage present');
+    assert.equal(usage.input_tokens, want.inputTokens);
+    assert.equal(usage.output_tokens, want.outputTokens);
+    assert.equal(usage.total_tokens, want.inputTokens + want.outputTokens);
+    assert.equal(usage.input_tokens_details?.cached_tokens ?? 0, want.cacheReadTokens ?? 0);
+    assert.equal(usage.output_tokens_details?.reasoning_tokens ?? 0, want.reasoningTokens ?? 0);
+  };
+
+  for (const { type, expected } of providerTypes) {
+    const model = `via-${type}`;
+    describe(`→ ${type}`, () => {
+      test('plain text', async () => {
+        const { data, response } = await client()
+          .responses.create({ model, input: 'Say something.' })
+          .withResponse();
+        assert.equal(data.output_text, expected.text);
+        assert.equal(data.status, 'completed');
+        assert.ok(data.usage && data.usage.input_tokens > 0 && data.usage.output_tokens > 0);
+        assert.equal(response.headers.get('x-gatehouse-provider'), type);
+      });
+
+      test('streamed text', async () => {
+        const final = await client().responses.stream({ model, input: 'Say something.' }).finalResponse();
+        assert.equal(final.output_text, expected.streamText);
+        assert.equal(final.status, 'completed');
+        assertUsage(final.usage, expected.streamUsage.text);
+      });
+
+      test('tool call', async () => {
+        const data = await client().responses.create({ model, input: question, tools });
+        assertToolCalls(calls(data), expected);
+        assertUsage(data.usage, expected.usage);
+      });
+
+      test('streamed parallel tool calls', async () => {
+        const stream = client().responses.stream({ model, input: question, tools });
+        const added: number[] = [];
+        stream.on('response.output_item.added', (event) => {
+          if (event.item.type === 'function_call') added.push(event.output_index);
+        });
+        const final = await stream.finalResponse();
+        assertToolCalls(calls(final), expected);
+        assert.equal(new Set(added).size, expected.toolCalls.length, 'one output item per call');
+        assertUsage(final.usage, expected.streamUsage.tools);
+      });
+
+      test('tool result round trip by previous_response_id', async () => {
+        const first = await client().responses.create({ model, input: question, tools });
+        const made = calls(first);
+        assert.equal(made.length, expected.toolCalls.length);
+        const data = await client().responses.create({
+          model,
+          tools,
+          previous_response_id: first.id,
+          input: made.map((call, i) => ({
+            type: 'function_call_output' as const,
+            call_id: call.id,
+            output: JSON.stringify(results[i]),
+          })),
+        });
+        assert.equal(data.output_text, expected.finalText);
+        assert.equal(data.status, 'completed');
       });
     });
   }

@@ -187,10 +187,10 @@ for (const store of stores) {
         input: 'forget me',
         store: false,
       });
-      assert.equal(unstored.store, false);
+      assert.equal((unstored as any).store, false);
       await assert.rejects(client().responses.retrieve(unstored.id), OpenAI.NotFoundError);
       const quiet = await client(keys.quiet).responses.create({ model: 'mock-fast', input: 'keep nothing' });
-      assert.equal(quiet.store, false);
+      assert.equal((quiet as any).store, false);
       await assert.rejects(client(keys.quiet).responses.retrieve(quiet.id), OpenAI.NotFoundError);
     });
 

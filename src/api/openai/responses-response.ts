@@ -1,9 +1,9 @@
 // IR → an OpenAI `response` object, unless the answer came from an OpenAI Responses upstream in
-// answer to the caller's own body, which is returned as it was. The object echoes the request's
+// answer to the caller's own body, which is returned as it was but for its id (the gateway's own,
+// which its stored copy is found by). The object echoes the request's
 // settings (instructions, tools, text format, …) as OpenAI's does; SDKs read `output` and `usage`.
 import { randomUUID } from 'node:crypto';
-import type { ChatRequest, ChatResult, FinishReason, JsonText, Usage } from '../../core/ir/index.ts';
-import { passThrough } from '../../core/ir/index.ts';
+import type { ChatRequest, ChatResult, FinishReason, Usage } from '../../core/ir/index.ts';
 
 /** Per-request facts that are not in the IR: the id handed out, and the conversation's state. */
 export interface ResponseContext {
@@ -139,13 +139,18 @@ export function encodeResponsesResponse(
   result: ChatResult,
   req: ChatRequest,
   context: ResponseContext,
-): Record<string, unknown> | JsonText {
+): Record<string, unknown> {
   const raw = result.raw;
-  if (raw?.dialect === 'openai-responses' && req.native.dialect === 'openai-responses')
-    return passThrough(raw);
+  // Passed through with one change: the id is the gateway's, as the stored copy's is.
+  if (raw?.dialect === 'openai-responses' && req.native.dialect === 'openai-responses' && isObject(raw.body))
+    return { ...raw.body, id: context.id };
   const { status, incomplete } = statusOf(result.response.finishReason);
   return responseObject(req, context, result.response.model, outputItems(result), status, {
     usage: result.response.usage,
     incomplete,
   });
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }

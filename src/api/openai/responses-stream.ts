@@ -70,16 +70,24 @@ export class ResponsesStreamEncoder {
     return this.#event('error', { code: error.code, message: error.message, param: error.param });
   }
 
+  /**
+   * An upstream event as it came, but for the response's id in the events that carry the response
+   * object: the id is the gateway's, by which the stored copy is found.
+   */
   #forward(raw: { event?: string; data: string }): string {
-    if (raw.event === 'response.completed' || raw.event === 'response.incomplete') {
-      try {
-        const payload = JSON.parse(raw.data) as { response?: Record<string, unknown> };
-        if (payload.response) this.#onComplete(payload.response);
-      } catch {
-        // An unparsable final event is forwarded all the same; there is nothing to store.
-      }
+    if (!raw.event?.startsWith('response.') || !raw.data.includes('"response"'))
+      return sseFrame(raw.data, raw.event);
+    let payload: { response?: Record<string, unknown> };
+    try {
+      payload = JSON.parse(raw.data) as typeof payload;
+    } catch {
+      return sseFrame(raw.data, raw.event); // the caller's SDK reports it; there is nothing to store
     }
-    return sseFrame(raw.data, raw.event);
+    if (!payload.response || typeof payload.response !== 'object') return sseFrame(raw.data, raw.event);
+    payload.response.id = this.#context.id;
+    if (raw.event === 'response.completed' || raw.event === 'response.incomplete')
+      this.#onComplete(payload.response);
+    return sseFrame(JSON.stringify(payload), raw.event);
   }
 
   #part(part: StreamPart): string {
