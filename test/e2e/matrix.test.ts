@@ -1,91 +1,31 @@
-// Both surfaces (and the Responses API) × all six provider types (and OpenAI's Responses API) × {plain text, streamed text, tool call, streamed parallel
-// tool calls, tool-result round trip}, driven by the official SDKs against protocol-faithful mock
-// upstreams. What the client sees is compared with what the upstream's recorded answer says.
+// Both surfaces (and OpenAI's Responses API) × all six provider types (and OpenAI's Responses API
+// upstream) × {plain text, streamed text, tool call, streamed parallel tool calls, tool-result round
+// trip}, driven by the official SDKs against protocol-faithful mock upstreams. What the client sees is compared with what the upstream's recorded answer says.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import type { Gateway } from '../../src/server/index.ts';
 import { startTestGateway, testMasterKey } from '../helpers/gateway.ts';
-import { anthropicExpected, startAnthropicUpstream } from '../upstreams/anthropic.ts';
-import { bedrockExpected, startBedrockUpstream } from '../upstreams/bedrock.ts';
-import { geminiExpected, startGeminiUpstream } from '../upstreams/gemini.ts';
-import { openaiExpected, startOpenAIUpstream } from '../upstreams/openai.ts';
-import { openaiResponsesExpected, startOpenAIResponsesUpstream } from '../upstreams/openai-responses.ts';
-import type { MockUpstream } from '../upstreams/server.ts';
+import {
+  type EveryDialect,
+  type Expected,
+  providerTypes,
+  startEveryDialect,
+  type Usage,
+} from '../upstreams/every-dialect.ts';
 
-interface Expected {
-  text: string;
-  finalText: string;
-  streamText: string;
-  toolCalls: Array<{ id?: string; name: string; arguments: Record<string, unknown> }>;
-  usage: Usage;
-  streamUsage: { text: Usage; tools: Usage };
-}
-interface Usage {
-  inputTokens: number;
-  outputTokens: number;
-  cacheReadTokens?: number;
-  cacheWriteTokens?: number;
-  reasoningTokens?: number;
-}
-
-const upstreams: MockUpstream[] = [];
 let gateway: Gateway;
-const providerTypes: Array<{ type: string; expected: Expected }> = [
-  { type: 'openai', expected: openaiExpected },
-  { type: 'azure-openai', expected: openaiExpected },
-  { type: 'openai-compatible', expected: openaiExpected },
-  { type: 'anthropic', expected: anthropicExpected },
-  { type: 'gemini', expected: geminiExpected },
-  { type: 'bedrock', expected: bedrockExpected as Expected },
-  // The openai type again, speaking the Responses API (`api: responses`).
-  { type: 'openai-responses', expected: openaiResponsesExpected },
-];
+let dialects: EveryDialect;
 
 before(async () => {
-  const [oa, an, ge, br, rs] = await Promise.all([
-    startOpenAIUpstream(),
-    startAnthropicUpstream(),
-    startGeminiUpstream(),
-    startBedrockUpstream(),
-    startOpenAIResponsesUpstream(),
-  ]);
-  upstreams.push(oa, an, ge, br, rs);
-  const providers = {
-    openai: { type: 'openai', base_url: `${oa.url}/v1`, api_key: 'sk-upstream' },
-    'azure-openai': { type: 'azure-openai', base_url: oa.url, api_key: 'azure-upstream' },
-    'openai-compatible': { type: 'openai-compatible', base_url: `${oa.url}/v1`, api_key: 'sk-upstream' },
-    anthropic: { type: 'anthropic', base_url: an.url, api_key: 'sk-ant-upstream' },
-    gemini: { type: 'gemini', base_url: `${ge.url}/v1beta`, api_key: 'gemini-upstream' },
-    bedrock: {
-      type: 'bedrock',
-      region: 'us-east-1',
-      base_url: br.url,
-      access_key_id: 'AKIDEXAMPLE',
-      secret_access_key: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY',
-    },
-  };
-  Object.assign(providers, {
-    'openai-responses': {
-      type: 'openai',
-      api: 'responses',
-      base_url: `${rs.url}/v1`,
-      api_key: 'sk-upstream',
-    },
-  });
-  const models = Object.fromEntries(
-    Object.keys(providers).map((name) => [
-      `via-${name}`,
-      { targets: [{ provider: name, model: `${name}-model` }] },
-    ]),
-  );
-  gateway = await startTestGateway({ providers, models });
+  dialects = await startEveryDialect();
+  gateway = await startTestGateway({ providers: dialects.providers, models: dialects.models });
 });
 
 after(async () => {
   await gateway?.stop(0);
-  await Promise.all(upstreams.map((up) => up.close()));
+  await dialects?.close();
 });
 
 const question = "What's the weather in Lisbon and in Porto right now?";
