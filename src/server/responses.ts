@@ -79,9 +79,13 @@ export async function runResponses(
       if (replay) history.push(replay);
     }
   }
-  const input = await resolveReferences(deps.responses, scope, openai.inputItems(parsed.input) as Item[]);
+  const given = openai.inputItems(parsed.input) as Item[];
+  const input = await resolveReferences(deps.responses, scope, given);
   refuseUnservable(deps, ctx, parsed);
-  const expanded: Record<string, unknown> = { ...(body as Item), input: [...history, ...input] };
+  const expanded: Record<string, unknown> = { ...(body as Item) };
+  // The caller's input stays as it came unless there is a history or a reference to put in it.
+  if (history.length > 0 || given.some((item) => item.type === 'item_reference'))
+    expanded.input = [...history, ...input];
   delete expanded.previous_response_id;
 
   const store = parsed.store !== false && deps.pipeline.bodyLogging(ctx) !== 'off';

@@ -114,6 +114,12 @@ describe('through the gateway', () => {
         'via-chat': { targets: [{ provider: 'chat', model: 'gpt-4.1-mini' }] },
         'via-anthropic': { targets: [{ provider: 'anthropic', model: 'claude-sonnet-4-5' }] },
         'via-responses': { targets: [{ provider: 'responses', model: 'gpt-5-mini' }] },
+        'responses-then-claude': {
+          targets: [
+            { provider: 'responses', model: 'gpt-5-mini' },
+            { provider: 'anthropic', model: 'claude-sonnet-4-5' },
+          ],
+        },
       },
     });
   });
@@ -246,6 +252,39 @@ describe('through the gateway', () => {
     );
     assert.equal(next.input[1].id, undefined);
     assert.equal(next.input[1].call_id, call.call_id);
+  });
+
+  test('a failing target fails over to the next, translated; the call is priced and logged', async () => {
+    responsesUpstream.faults.push({
+      kind: 'status',
+      status: 503,
+      body: { error: { message: 'overloaded' } },
+    });
+    const res = await fetch(`${gateway.url}/v1/responses`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${testMasterKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'responses-then-claude', input: 'Say something.' }),
+    });
+    const answer = (await res.json()) as any;
+    assert.equal(res.status, 200, JSON.stringify(answer));
+    assert.equal(res.headers.get('x-gatehouse-provider'), 'anthropic');
+    assert.equal(res.headers.get('x-gatehouse-attempts'), '2');
+    assert.equal(answer.object, 'response');
+    assert.match(answer.id, /^resp_/);
+    const requestId = res.headers.get('x-request-id')!;
+    let row: any;
+    for (let i = 0; i < 100 && !row; i++) {
+      const page = await fetch(`${gateway.url}/admin/logs?request_id=${requestId}`, {
+        headers: { authorization: `Bearer ${testMasterKey}` },
+      });
+      row = ((await page.json()) as any).data[0];
+      if (!row) await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    assert.ok(row, 'the call is in the request log');
+    assert.equal(row.route, '/v1/responses');
+    assert.equal(row.provider, 'anthropic');
+    assert.equal(row.attempts.length, 2);
+    assert.ok(row.cost_usd > 0, JSON.stringify(row));
   });
 
   test('a failure mid-stream ends it with an error event in OpenAI’s shape', async () => {
