@@ -1,7 +1,9 @@
 // Stored responses of the Responses surface: the conversation state behind previous_response_id,
 // item references and the input-items listing. Each team's responses live in the store its request
 // log goes to (its residency region's, else the default) and are reached only by that team.
+import type { ExpressionBuilder } from 'kysely';
 import type { Database } from './database.ts';
+import type { Schema } from './schema.ts';
 
 export interface ResponseScope {
   /** null for the master key, which has no team. */
@@ -22,6 +24,12 @@ export interface StoredResponse {
 export interface ItemPage {
   items: Array<Record<string, unknown>>;
   hasMore: boolean;
+}
+
+/** The rows of the scope's team (`team_id IS NULL` for the master key, which has none). */
+function sameTeam(scope: ResponseScope, column: 'team_id' | 'response_items.team_id') {
+  return (eb: ExpressionBuilder<Schema, 'responses' | 'response_items'>) =>
+    scope.teamId === null ? eb(column, 'is', null) : eb(column, '=', scope.teamId);
 }
 
 /** Longest previous_response_id chain followed: a loop or a runaway chain ends here. */
@@ -99,7 +107,7 @@ export class ResponseStore {
       .selectFrom('responses')
       .select('response')
       .where('id', '=', id)
-      .where((eb) => (scope.teamId === null ? eb('team_id', 'is', null) : eb('team_id', '=', scope.teamId)))
+      .where(sameTeam(scope, 'team_id'))
       .executeTakeFirst();
     return row ? (JSON.parse(row.response) as Record<string, unknown>) : undefined;
   }
@@ -112,9 +120,7 @@ export class ResponseStore {
         const result = await tx
           .deleteFrom('responses')
           .where('id', '=', id)
-          .where((eb) =>
-            scope.teamId === null ? eb('team_id', 'is', null) : eb('team_id', '=', scope.teamId),
-          )
+          .where(sameTeam(scope, 'team_id'))
           .executeTakeFirst();
         if (Number(result.numDeletedRows) === 0) return false;
         await tx.deleteFrom('response_items').where('response_id', '=', id).execute();
@@ -158,7 +164,7 @@ export class ResponseStore {
         .selectFrom('responses')
         .select('previous_response_id')
         .where('id', '=', next)
-        .where((eb) => (scope.teamId === null ? eb('team_id', 'is', null) : eb('team_id', '=', scope.teamId)))
+        .where(sameTeam(scope, 'team_id'))
         .executeTakeFirst();
       // The named response must exist; an older link deleted since only shortens the history.
       if (!row) {
@@ -189,11 +195,7 @@ export class ResponseStore {
       .innerJoin('responses', 'responses.id', 'response_items.response_id')
       .select('response_items.item')
       .where('response_items.item_id', '=', itemId)
-      .where((eb) =>
-        scope.teamId === null
-          ? eb('response_items.team_id', 'is', null)
-          : eb('response_items.team_id', '=', scope.teamId),
-      )
+      .where(sameTeam(scope, 'response_items.team_id'))
       .orderBy('responses.created_at', 'desc')
       .executeTakeFirst();
     return row ? (JSON.parse(row.item) as Record<string, unknown>) : undefined;

@@ -25,7 +25,13 @@ import {
 import { z } from 'zod';
 import type { Gateway } from '../../src/server/index.ts';
 import { startTestGateway, testMasterKey } from '../helpers/gateway.ts';
-import { type EveryDialect, providerTypes, startEveryDialect } from '../upstreams/every-dialect.ts';
+import {
+  type EveryDialect,
+  providerTypes,
+  startEveryDialect,
+  weatherQuestion,
+  weatherSchema,
+} from '../upstreams/every-dialect.ts';
 
 // The AI SDK warns on stderr about settings an unknown model name might not honour.
 (globalThis as { AI_SDK_LOG_WARNINGS?: boolean }).AI_SDK_LOG_WARNINGS = false;
@@ -82,13 +88,7 @@ const targets: Target[] = [
   })),
 ];
 
-const question = "What's the weather in Lisbon and in Porto right now?";
-const weatherSchema = {
-  type: 'object',
-  properties: { city: { type: 'string' }, unit: { type: 'string', enum: ['celsius', 'fahrenheit'] } },
-  required: ['city', 'unit'],
-  additionalProperties: false,
-};
+const question = weatherQuestion;
 const executed: string[] = [];
 const getWeather = tool({
   description: 'Get the current weather for a city.',

@@ -12,6 +12,8 @@ import {
   type Expected,
   providerTypes,
   startEveryDialect,
+  weatherQuestion,
+  weatherSchema,
   type Usage,
 } from '../upstreams/every-dialect.ts';
 
@@ -28,13 +30,7 @@ after(async () => {
   await dialects?.close();
 });
 
-const question = "What's the weather in Lisbon and in Porto right now?";
-const weatherSchema = {
-  type: 'object',
-  properties: { city: { type: 'string' }, unit: { type: 'string', enum: ['celsius', 'fahrenheit'] } },
-  required: ['city', 'unit'],
-  additionalProperties: false,
-};
+const question = weatherQuestion;
 const results = [
   { temp_c: 22, conditions: 'sunny' },
   { temp_c: 17, conditions: 'light rain' },

@@ -36,6 +36,15 @@ export const providerTypes: Array<{ type: string; expected: Expected }> = [
   { type: 'openai-responses', expected: openaiResponsesExpected },
 ];
 
+/** The question every recorded tool turn answers, and the tool it calls. */
+export const weatherQuestion = "What's the weather in Lisbon and in Porto right now?";
+export const weatherSchema = {
+  type: 'object',
+  properties: { city: { type: 'string' }, unit: { type: 'string', enum: ['celsius', 'fahrenheit'] } },
+  required: ['city', 'unit'],
+  additionalProperties: false,
+};
+
 export interface EveryDialect {
   upstreams: MockUpstream[];
   /** `providers` and `models` for the gateway's configuration. */
