@@ -89,7 +89,7 @@ export async function runResponses(
   delete expanded.previous_response_id;
 
   const store = parsed.store !== false && deps.pipeline.bodyLogging(ctx) !== 'off';
-  const context = openai.newResponseContext(previousId, store);
+  const context = openai.newResponseContext(body as Item, previousId, store);
   const keep = (response: Item) => {
     if (!store) return;
     // A passed-through answer says what the upstream did (store: false); the copy says what the gateway did.

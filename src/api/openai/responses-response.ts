@@ -5,9 +5,13 @@
 import { randomUUID } from 'node:crypto';
 import type { ChatRequest, ChatResult, FinishReason, Usage } from '../../core/ir/index.ts';
 
-/** Per-request facts that are not in the IR: the id handed out, and the conversation's state. */
+/**
+ * Per-request facts that are not in the IR: the id handed out, the conversation's state, and the
+ * caller's body as it came (the answer echoes its settings even when a stage rewrote the request).
+ */
 export interface ResponseContext {
   id: string;
+  request: Record<string, unknown>;
   createdAt: number;
   previousResponseId: string | null;
   store: boolean;
@@ -15,8 +19,12 @@ export interface ResponseContext {
 
 export type OutputItem = Record<string, unknown> & { id: string; type: string };
 
-export function newResponseContext(previousResponseId: string | null, store: boolean): ResponseContext {
-  return { id: `resp_${hex()}`, createdAt: Math.floor(Date.now() / 1000), previousResponseId, store };
+export function newResponseContext(
+  request: Record<string, unknown>,
+  previousResponseId: string | null,
+  store: boolean,
+): ResponseContext {
+  return { id: `resp_${hex()}`, request, createdAt: Math.floor(Date.now() / 1000), previousResponseId, store };
 }
 
 /** 32 random hex digits, for response and item ids. */
@@ -54,7 +62,7 @@ export function responseObject(
   status: ResponseStatus,
   extra: { usage?: Usage; incomplete?: { reason: string } | null } = {},
 ): Record<string, unknown> {
-  const body = req.native.body;
+  const body = context.request;
   const text = body.text && typeof body.text === 'object' ? body.text : { format: { type: 'text' } };
   const response: Record<string, unknown> = {
     id: context.id,
