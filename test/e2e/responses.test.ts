@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import OpenAI from 'openai';
 import type { Gateway } from '../../src/server/index.ts';
+import { openDatabase } from '../../src/store/index.ts';
+import { EventStores } from '../../src/telemetry/event-stores.ts';
 import { bothStores } from '../helpers/database.ts';
 import { mockOnlyConfig, startTestGateway, testMasterKey } from '../helpers/gateway.ts';
 
@@ -31,6 +33,7 @@ const weatherTool = {
 for (const store of stores) {
   describe(`the Responses surface on ${store.name}`, { skip: store.skip ?? false }, () => {
     let gateway: Gateway;
+    let databaseUrl: string;
     const keys: Record<string, string> = {};
     const client = (key = keys.alpha!) =>
       new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: key, maxRetries: 0 });
@@ -44,7 +47,7 @@ for (const store of stores) {
     };
 
     before(async () => {
-      const databaseUrl =
+      databaseUrl =
         store.name === 'sqlite'
           ? `sqlite:${join(mkdtempSync(join(tmpdir(), 'gatehouse-responses-')), 'gatehouse.db')}`
           : store.url!;
@@ -53,8 +56,10 @@ for (const store of stores) {
         ['alpha', 'metadata'],
         ['beta', 'full'],
         ['quiet', 'off'],
+        ['brief', 'metadata'],
       ] as const) {
-        await admin('POST', '/admin/teams', { name: team, log_bodies: logBodies });
+        const retention = team === 'brief' ? { retention_days: 1 } : {};
+        await admin('POST', '/admin/teams', { name: team, log_bodies: logBodies, ...retention });
         keys[team] = (await admin('POST', '/admin/keys', { name: `${team}-app`, team })).key;
       }
     });
@@ -205,6 +210,32 @@ for (const store of stores) {
       assert.match(stored.output_text ?? JSON.stringify(stored.output), /\[REDACTED:EMAIL\]/);
       const items = await client(keys.beta).responses.inputItems.list(response.id);
       assert.doesNotMatch(JSON.stringify(items.data), /ada@example\.com/);
+    });
+
+    test('stored responses are deleted with the team’s request-log retention', async () => {
+      const brief = await client(keys.brief).responses.create({ model: 'mock-fast', input: 'short-lived' });
+      const kept = await client().responses.create({ model: 'mock-fast', input: 'long-lived' });
+      // The gateway's own retention runs hourly; a second set of stores on the same database runs it now.
+      const database = await openDatabase(databaseUrl);
+      const stores = await EventStores.open({
+        database,
+        regions: {},
+        spillDir: mkdtempSync(join(tmpdir(), 'gatehouse-responses-spill-')),
+        logging: { bodies: 'metadata', retention_check_minutes: 60 },
+        log: () => {},
+      });
+      try {
+        assert.ok((await stores.enforceRetention(Date.now() + 2 * 86_400_000)) >= 1);
+      } finally {
+        await stores.stop();
+        await database.close();
+      }
+      await assert.rejects(client(keys.brief).responses.retrieve(brief.id), OpenAI.NotFoundError);
+      assert.equal(
+        (await client().responses.retrieve(kept.id)).id,
+        kept.id,
+        'teams without retention keep theirs',
+      );
     });
 
     test('built-in tools are refused with a clear 400 where no Responses target serves them', async () => {
