@@ -1,11 +1,13 @@
 // The admit and settle stages around every model call: rate limits and budgets reserved before,
 // actual usage and cost charged after (always, from a finally).
-import { estimateRequestTokens } from '../core/ir/estimate.ts';
+import { estimateRequestTokens, estimateTokens } from '../core/ir/estimate.ts';
 import type { ChatRequest } from '../core/ir/index.ts';
+import type { Frozen } from '../core/ir/rewrite.ts';
 import type { Admission, Governor, LimitRule } from '../governance/admission.ts';
 import type { PriceBook } from '../governance/pricing/index.ts';
 import type { Target } from '../routing/index.ts';
 import type { RequestContext } from './context.ts';
+import type { Answer, Exchange, Stage } from './stage.ts';
 
 /** Output tokens assumed for the worst case when a request sets no limit. */
 export const defaultOutputAllowance = 4096;
@@ -45,7 +47,7 @@ export async function admit(
   });
 }
 
-export function chatAllowance(req: ChatRequest): { input: number; output: number } {
+export function chatAllowance(req: Frozen<ChatRequest>): { input: number; output: number } {
   return { input: estimateRequestTokens(req), output: req.maxTokens ?? defaultOutputAllowance };
 }
 
@@ -68,4 +70,48 @@ export async function settle(
   } catch (err) {
     console.error(`[gatehouse] ${ctx.requestId}: settling usage failed:`, err);
   }
+}
+
+/** Worst-case tokens of an exchange. count_tokens reserves none: it is a request, not a generation. */
+function allowance(ex: Exchange): { input: number; output: number } {
+  switch (ex.operation) {
+    case 'chat':
+      return chatAllowance(ex.request);
+    case 'embeddings': {
+      let input = 0;
+      for (const item of ex.request.input)
+        input += typeof item === 'string' ? estimateTokens(item) : item.length;
+      return { input, output: 0 };
+    }
+    case 'count_tokens':
+      return { input: 0, output: 0 };
+  }
+}
+
+/**
+ * The admit/settle stage: reserves before the rest of the pipeline runs and settles after it, always
+ * (a stream settles when it is over, however it ends).
+ */
+export function admitStage(
+  admitter: Admitter,
+  providerType: (name: string | undefined) => string | undefined,
+): Stage {
+  return {
+    name: 'admit',
+    async run(ex: Exchange, next: () => Promise<Answer>): Promise<Answer> {
+      const { ctx } = ex;
+      const worst = allowance(ex);
+      const admission = await admit(admitter, ctx, ex.request.model, ex.targets, worst.input, worst.output);
+      for (const name in admission.headers) ex.headers[name] = admission.headers[name]!;
+      const settleNow = () => settle(admitter, ctx, admission, providerType(ctx.record.provider));
+      let answer: Answer | undefined;
+      try {
+        answer = await next();
+        return answer;
+      } finally {
+        if (answer?.kind === 'stream') answer.stream.onEnd(settleNow);
+        else await settleNow();
+      }
+    },
+  };
 }

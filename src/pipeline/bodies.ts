@@ -4,6 +4,7 @@
 //   full     the caller's request and the answer's text and tool calls, redacted first.
 // Redaction runs here, before a body reaches the event queue, the spill file, the store or a trace.
 import type { ChatRequest, ChatResponse, StreamChunk } from '../core/ir/index.ts';
+import type { Frozen } from '../core/ir/rewrite.ts';
 import { redactJson } from '../telemetry/redact.ts';
 
 export type BodyLogging = 'off' | 'metadata' | 'full';
@@ -16,7 +17,11 @@ function bounded(value: unknown): string {
   return json.length <= maxChars ? json : JSON.stringify({ truncated: true, head: json.slice(0, maxChars) });
 }
 
-export function chatRequestLog(mode: BodyLogging, req: ChatRequest, body: unknown): string | undefined {
+export function chatRequestLog(
+  mode: BodyLogging,
+  req: Frozen<ChatRequest>,
+  body: unknown,
+): string | undefined {
   if (mode === 'off') return undefined;
   if (mode === 'full') return bounded(redactJson(body));
   const roles: Record<string, number> = {};
@@ -66,7 +71,7 @@ export class AnswerLog {
     return this.#mode !== 'off';
   }
 
-  response(response: ChatResponse): void {
+  response(response: Frozen<ChatResponse>): void {
     this.#finishReason = response.finishReason;
     for (const part of response.content) {
       if (part.type === 'text' || part.type === 'thinking') this.#text(part.type, part.text);
@@ -75,7 +80,7 @@ export class AnswerLog {
     }
   }
 
-  chunk(chunk: StreamChunk): void {
+  chunk(chunk: Frozen<StreamChunk>): void {
     for (const part of chunk.parts) {
       if (part.type === 'text' || part.type === 'thinking') this.#text(part.type, part.text);
       else if (part.type === 'tool_call_start')

@@ -1,6 +1,20 @@
-export { runChat } from './chat.ts';
-export { type RequestContext, type RequestRecord, requestRecords, type SurfaceName } from './context.ts';
-export { countTokens } from './count-tokens.ts';
-export { runEmbeddings } from './embeddings.ts';
+export { AnswerStream, type ChunkStep, type StreamOutcome } from './answer-stream.ts';
+export {
+  type AttemptRecord,
+  type RequestContext,
+  type RequestRecord,
+  requestRecords,
+  type SurfaceName,
+} from './context.ts';
 export { Pipeline } from './runtime.ts';
-export type { ChatSurface, EmbeddingsSurface, StreamEncoder } from './surface.ts';
+export type {
+  Answer,
+  ChatExchange,
+  CountTokensExchange,
+  EmbeddingsExchange,
+  Exchange,
+  Operation,
+  Stage,
+} from './stage.ts';
+export { compose, newExchange } from './stage.ts';
+export { pipelineStages, type StageSlots, stageOrder } from './stages.ts';

@@ -1,32 +1,58 @@
-// What the pipeline stages share for the life of the process: resolved targets and failover settings.
+// The pipeline of a gateway process: its stages, composed once at start, and what routes need
+// besides (the model list a caller may see).
 import type { BodyLogging, GatehouseConfig } from '../config/schema.ts';
-import { GatehouseError } from '../core/errors/index.ts';
-import { type FailoverSettings, type Target, TargetResolver } from '../routing/index.ts';
+import type { Principal } from '../governance/authenticate.ts';
+import { type FailoverSettings, TargetResolver } from '../routing/index.ts';
 import type { ProviderLookup } from '../routing/targets.ts';
-import type { FailoverInput } from '../routing/failover.ts';
 import type { Admitter } from './admit.ts';
-import type { RequestContext, SurfaceName } from './context.ts';
+import { truthfulAnswer } from './call.ts';
+import { mayUse, type TargetPolicy } from './authorise.ts';
+import type { RequestContext } from './context.ts';
+import { type Answer, compose, type Exchange } from './stage.ts';
+import { pipelineStages, type StageSlots } from './stages.ts';
 
 export class Pipeline {
   readonly targets: TargetResolver;
   readonly failover: FailoverSettings;
   readonly admitter: Admitter;
+  /** Runs an exchange through every stage, in the order stages.ts declares. */
+  readonly run: (ex: Exchange) => Promise<Answer>;
   readonly #providerTypes: ReadonlyMap<string, string>;
-  readonly #providerRegions: ReadonlyMap<string, readonly string[]>;
+  readonly #policy: TargetPolicy;
   readonly #bodyLogging: BodyLogging;
 
-  constructor(config: GatehouseConfig, providers: ProviderLookup, admitter: Admitter) {
-    this.targets = new TargetResolver(config, providers);
+  constructor(
+    config: GatehouseConfig,
+    providers: ProviderLookup,
+    admitter: Admitter,
+    slots: StageSlots = {},
+  ) {
+    const targets = new TargetResolver(config, providers);
+    this.targets = targets;
     this.admitter = admitter;
     this.#providerTypes = new Map(Object.entries(config.providers).map(([name, p]) => [name, p.type]));
-    this.#providerRegions = new Map(
-      Object.entries(config.providers).map(([name, p]) => [name, p.regions ?? []]),
-    );
+    this.#policy = {
+      resolve: (model) => targets.resolve(model),
+      providerRegions: new Map(Object.entries(config.providers).map(([name, p]) => [name, p.regions ?? []])),
+    };
     this.#bodyLogging = config.logging.bodies;
     this.failover = {
       maxRetryWaitMs: config.routing.max_retry_wait_ms,
       backoffBaseMs: config.routing.backoff_base_ms,
     };
+    const stages = compose(
+      pipelineStages(
+        {
+          bodyLogging: (ctx) => this.bodyLogging(ctx),
+          policy: this.#policy,
+          admitter,
+          providerType: (name) => this.providerType(name),
+          failover: this.failover,
+        },
+        slots,
+      ),
+    );
+    this.run = async (ex) => truthfulAnswer(ex, await stages(ex));
   }
 
   /** What the request log keeps of this caller's bodies. */
@@ -34,36 +60,12 @@ export class Pipeline {
     return ctx.principal?.logBodies ?? this.#bodyLogging;
   }
 
-  /**
-   * A caller pinned to a data-residency region may use only targets whose provider is tagged with
-   * that region; when none is left, the request is refused rather than sent elsewhere.
-   */
-  inRegion(ctx: RequestContext, model: string, targets: readonly Target[]): readonly Target[] {
-    const region = ctx.principal?.region;
-    if (region === undefined) return targets;
-    const allowed = targets.filter((t) => this.#providerRegions.get(t.providerName)?.includes(region));
-    if (allowed.length === 0)
-      throw new GatehouseError(
-        'GH_REGION_NOT_ALLOWED',
-        `Your team is pinned to the data-residency region "${region}", and no provider of "${model}" serves from it.`,
-      );
-    return allowed;
-  }
-
   providerType(name: string | undefined): string | undefined {
     return name === undefined ? undefined : this.#providerTypes.get(name);
   }
 
-  failoverInput(ctx: RequestContext, surface: SurfaceName): FailoverInput {
-    const input: FailoverInput = {
-      requestId: ctx.requestId,
-      signal: ctx.signal,
-      attempts: ctx.record.attempts,
-    };
-    if (ctx.trace) input.trace = ctx.trace;
-    // Anthropic beta features are opted into per request; they only mean something to Anthropic upstreams.
-    const beta = ctx.headers['anthropic-beta'];
-    if (surface === 'anthropic' && typeof beta === 'string') input.headers = { 'anthropic-beta': beta };
-    return input;
+  /** The configured model names this caller may use (its model rules and region applied). */
+  modelsFor(principal: Principal | undefined): string[] {
+    return this.targets.modelNames().filter((model) => mayUse(this.#policy, principal, model));
   }
 }

@@ -3,18 +3,12 @@
 // to the next target; a non-retryable failure is returned at once.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { GatehouseError, asGatehouseError } from '../core/errors/index.ts';
+import type { Lifecycle } from '../core/lifecycle/index.ts';
+import type { AttemptRecord, RequestRecord } from '../core/records/index.ts';
 import type { CallOptions } from '../providers/types.ts';
-import type { RequestTrace } from '../telemetry/tracing.ts';
 import type { Target } from './targets.ts';
 
-export interface AttemptRecord {
-  provider: string;
-  model: string;
-  /** HTTP-like outcome: 200 on success, else the error's status. */
-  status: number;
-  errorCode?: string;
-  latencyMs: number;
-}
+export type { AttemptRecord } from '../core/records/index.ts';
 
 export interface FailoverSettings {
   maxRetryWaitMs: number;
@@ -27,8 +21,8 @@ export interface FailoverInput {
   signal: AbortSignal;
   headers?: Record<string, string>;
   attempts: AttemptRecord[];
-  /** The request's span; each attempt gets a child span whose traceparent goes upstream. */
-  trace?: RequestTrace;
+  /** Where each attempt's start and end are published, with the request's record. */
+  lifecycle?: { events: Lifecycle; record: RequestRecord };
 }
 
 export interface Served<T> {
@@ -50,8 +44,16 @@ export async function runWithFailover<T>(
       if (input.signal.aborted) throw asGatehouseError(input.signal.reason);
       const started = performance.now();
       const { opts, release } = attemptOptions(target, input);
-      const span = input.trace?.startAttempt(target.providerName, target.providerType, target.model);
-      if (span) opts.headers = { ...opts.headers, ...span.headers };
+      const lifecycle = input.lifecycle;
+      const event = lifecycle?.events.attemptStarted(
+        lifecycle.record,
+        target.providerName,
+        target.providerType,
+        target.model,
+      );
+      // Subscribers may add headers (a trace's traceparent) for this attempt only.
+      if (event && Object.keys(event.headers).length > 0)
+        opts.headers = { ...opts.headers, ...event.headers };
       try {
         const value = await attempt(target, opts);
         const served: AttemptRecord = {
@@ -61,7 +63,7 @@ export async function runWithFailover<T>(
           latencyMs: performance.now() - started,
         };
         input.attempts.push(served);
-        span?.end(served);
+        if (event) lifecycle!.events.attemptEnded(event, served);
         return { value, target, release };
       } catch (err) {
         release();
@@ -74,7 +76,7 @@ export async function runWithFailover<T>(
           latencyMs: performance.now() - started,
         };
         input.attempts.push(failed);
-        span?.end(failed, error.upstreamStatus);
+        if (event) lifecycle!.events.attemptEnded(event, failed, error.upstreamStatus);
         if (error.code === 'GH_CLIENT_CLOSED' || input.signal.aborted) throw error;
         if (!error.retryable) throw error;
         lastError = error;

@@ -5,28 +5,22 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import * as anthropic from '../api/anthropic/index.ts';
 import * as openai from '../api/openai/index.ts';
 import { GatehouseError, asGatehouseError } from '../core/errors/index.ts';
-import {
-  countTokens,
-  type Pipeline,
-  type RequestContext,
-  type RequestRecord,
-  requestRecords,
-  runChat,
-  runEmbeddings,
-  type SurfaceName,
-} from '../pipeline/index.ts';
+import type { EmbeddingsRequest, EmbeddingsResult } from '../core/ir/index.ts';
+import { readOnly } from '../core/ir/rewrite.ts';
+import type { Lifecycle } from '../core/lifecycle/index.ts';
+import type { RequestRecord, SurfaceName } from '../core/records/index.ts';
+import { newExchange, type Pipeline, type RequestContext } from '../pipeline/index.ts';
 import type { Authenticator } from '../governance/authenticate.ts';
 import type { Database } from '../store/index.ts';
 import { type AdminDeps, handleAdmin } from '../admin/index.ts';
-import { eventRow, parseTags } from '../telemetry/events.ts';
+import { parseTags } from '../telemetry/events.ts';
 import type { GatewayMetrics } from '../telemetry/metrics.ts';
-import type { EventRow } from '../telemetry/recorder.ts';
-import type { Tracing } from '../telemetry/tracing.ts';
+import { runExchange, serveChat, unexpectedAnswer } from './answers.ts';
 import { readJsonBody, type BodyLimits } from './body.ts';
 import { Responder } from './responder.ts';
-import { handleStoredResponse, runResponses } from './responses.ts';
-import { anthropicSurface, completionsSurface, openaiSurface } from './surfaces.ts';
 import type { ResponseStore } from '../store/responses.ts';
+import { handleStoredResponse, runResponses } from './responses.ts';
+import { anthropicSurface, type ChatSurface, completionsSurface, openaiSurface } from './surfaces.ts';
 
 export interface AppDeps {
   pipeline: Pipeline;
@@ -36,19 +30,32 @@ export interface AppDeps {
   responses: ResponseStore;
   limits: BodyLimits;
   admin: AdminDeps;
+  /** Serves GET /metrics; it counts requests by subscribing to the lifecycle. */
   metrics: GatewayMetrics;
-  recorder: { record(row: EventRow): void };
+  /** Where the request's and its attempts' events are published (telemetry subscribes). */
+  lifecycle: Lifecycle;
   /** Model requests served at once; the next is shed with 503 (server.max_in_flight). */
   maxInFlight: number;
   /** True while the event loop runs later than server.max_event_loop_lag_ms: new model requests are shed. */
   isOverloaded(): boolean;
   /** True once shutdown has begun: new requests are refused with 503. */
   isDraining(): boolean;
-  /** Present when an OTLP endpoint is configured. */
-  tracing?: Tracing;
 }
 
 type Handler = (deps: AppDeps, ctx: RequestContext, req: IncomingMessage, out: Responder) => Promise<void>;
+
+/** Chat on either surface: the answer as JSON, or as a stream of the surface's events. */
+async function chat(
+  deps: AppDeps,
+  ctx: RequestContext,
+  req: IncomingMessage,
+  out: Responder,
+  surface: ChatSurface,
+) {
+  return serveChat(deps.pipeline, ctx, await readJsonBody(req, deps.limits), surface, out);
+}
+
+const unexpected = unexpectedAnswer;
 
 interface Route {
   /** The route's name in the request log and metrics, where the path holds an id. */
@@ -64,8 +71,7 @@ const routes: Record<string, Route> = {
     surface: 'openai',
     method: 'POST',
     authenticated: true,
-    handle: async (deps, ctx, req, out) =>
-      runChat(deps.pipeline, ctx, openaiSurface, await readJsonBody(req, deps.limits), out),
+    handle: (deps, ctx, req, out) => chat(deps, ctx, req, out, openaiSurface),
   },
   '/v1/responses': {
     surface: 'openai',
@@ -77,25 +83,35 @@ const routes: Record<string, Route> = {
     surface: 'openai',
     method: 'POST',
     authenticated: true,
-    handle: async (deps, ctx, req, out) =>
-      runChat(deps.pipeline, ctx, completionsSurface, await readJsonBody(req, deps.limits), out),
+    handle: async (deps, ctx, req, out) => chat(deps, ctx, req, out, completionsSurface),
   },
   '/v1/embeddings': {
     surface: 'openai',
     method: 'POST',
     authenticated: true,
-    handle: async (deps, ctx, req, out) =>
-      runEmbeddings(deps.pipeline, ctx, openaiSurface, await readJsonBody(req, deps.limits), out),
+    handle: async (deps, ctx, req, out) => {
+      const body = await readJsonBody(req, deps.limits);
+      const ex = newExchange('embeddings', ctx, body, openaiSurface.decodeEmbeddings(body));
+      const answer = await runExchange(deps.pipeline, ex, out);
+      if (answer.kind !== 'embeddings') throw unexpected(answer.kind);
+      out.json(
+        200,
+        openaiSurface.encodeEmbeddings(
+          readOnly<EmbeddingsResult>(answer.result),
+          readOnly<EmbeddingsRequest>(ex.request),
+        ),
+      );
+    },
   },
   '/v1/models': {
     surface: 'openai',
     method: 'GET',
     authenticated: true,
-    handle: async (deps, _ctx, _req, out) =>
+    handle: async (deps, ctx, _req, out) =>
       out.json(
         200,
         openai.encodeModelList(
-          deps.pipeline.targets.modelNames().map((id) => ({ id, ownedBy: 'gatehouse' })),
+          deps.pipeline.modelsFor(ctx.principal).map((id) => ({ id, ownedBy: 'gatehouse' })),
           servingSince,
         ),
       ),
@@ -104,19 +120,18 @@ const routes: Record<string, Route> = {
     surface: 'anthropic',
     method: 'POST',
     authenticated: true,
-    handle: async (deps, ctx, req, out) =>
-      runChat(deps.pipeline, ctx, anthropicSurface, await readJsonBody(req, deps.limits), out),
+    handle: (deps, ctx, req, out) => chat(deps, ctx, req, out, anthropicSurface),
   },
   '/v1/messages/count_tokens': {
     surface: 'anthropic',
     method: 'POST',
     authenticated: true,
     handle: async (deps, ctx, req, out) => {
-      const body = anthropic.decodeCountTokensRequest(await readJsonBody(req, deps.limits));
-      const counted = await countTokens(deps.pipeline, ctx, body);
-      out.json(200, anthropic.encodeCountTokens(counted.inputTokens), {
-        'x-gatehouse-token-count': counted.source,
-      });
+      const body = await readJsonBody(req, deps.limits);
+      const ex = newExchange('count_tokens', ctx, body, anthropic.decodeCountTokensRequest(body));
+      const answer = await runExchange(deps.pipeline, ex, out);
+      if (answer.kind !== 'token_count') throw unexpected(answer.kind);
+      out.json(200, anthropic.encodeCountTokens(answer.inputTokens));
     },
   },
   '/healthz': {
@@ -216,12 +231,16 @@ export function createRequestHandler(deps: AppDeps) {
       if (!res.writableFinished)
         caller.abort(new GatehouseError('GH_CLIENT_CLOSED', 'The caller closed the connection.'));
     });
-    const ctx: RequestContext = { requestId, headers: req.headers, signal: caller.signal, startedAt, record };
-    // Health, metrics and admin calls are not model traffic: they are not traced.
-    if (deps.tracing && surface !== 'gateway') {
-      ctx.trace = deps.tracing.startRequest(req.headers, record.route);
-      record.traceId = ctx.trace.traceId;
-    }
+    const lifecycle = deps.lifecycle;
+    const ctx: RequestContext = {
+      requestId,
+      headers: req.headers,
+      signal: caller.signal,
+      startedAt,
+      record,
+      lifecycle,
+    };
+    lifecycle.requestStarted(record, req.headers);
     const out = new Responder(res, { 'x-request-id': requestId }, () => {
       record.firstByteMs = performance.now() - startedAt;
     });
@@ -276,10 +295,7 @@ export function createRequestHandler(deps: AppDeps) {
     } finally {
       if (counted) inFlight--;
       record.durationMs = performance.now() - startedAt;
-      deps.metrics.observe(record);
-      if (record.surface !== 'gateway') deps.recorder.record(eventRow(record));
-      if (requestRecords.hasSubscribers) requestRecords.publish(record);
-      ctx.trace?.end(record);
+      lifecycle.requestEnded(record);
     }
   };
 }

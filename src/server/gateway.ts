@@ -5,7 +5,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import type { GatehouseConfig } from '../config/schema.ts';
-import { Pipeline } from '../pipeline/index.ts';
+import { Pipeline, type StageSlots } from '../pipeline/index.ts';
 import { HttpClient } from '../providers/index.ts';
 import { Governor, type LimitRule } from '../governance/admission.ts';
 import { Authenticator } from '../governance/authenticate.ts';
@@ -18,7 +18,9 @@ import { resolveMasterKey } from '../governance/master-key.ts';
 import { defaultDatabaseUrl, openDatabase } from '../store/index.ts';
 import { createRequestHandler } from './app.ts';
 import { EventLoopLag } from './load-monitor.ts';
+import { Lifecycle } from '../core/lifecycle/index.ts';
 import { createAlerts } from '../telemetry/alerts.ts';
+import { subscribeTelemetry } from '../telemetry/subscribe.ts';
 import { GatewayMetrics } from '../telemetry/metrics.ts';
 import { EventStores } from '../telemetry/event-stores.ts';
 import { ResponseStore } from '../store/responses.ts';
@@ -39,6 +41,8 @@ export interface GatewayOptions {
   port?: number;
   host?: string;
   log?: (line: string) => void;
+  /** Stages plugged into the pipeline's slots (guard input, cache, guard output): docs/pipeline.md. */
+  stages?: StageSlots;
 }
 
 export interface Gateway {
@@ -85,11 +89,16 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     timeZone: config.governance.timezone,
     notify: webhookNotifier(config.governance.webhook_url, log),
   });
-  const pipeline = new Pipeline(config, providers, {
-    governor,
-    prices: new PriceBook(config.prices),
-    modelLimits: modelLimits(config),
-  });
+  const pipeline = new Pipeline(
+    config,
+    providers,
+    {
+      governor,
+      prices: new PriceBook(config.prices),
+      modelLimits: modelLimits(config),
+    },
+    options.stages,
+  );
   const host = options.host ?? config.server.host ?? '0.0.0.0';
 
   let draining = false;
@@ -106,7 +115,6 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   });
   events.startRetention();
   const alerts = createAlerts(config, log, (hours) => events.spendHistory(hours));
-  alerts?.start();
   const metrics = new GatewayMetrics();
   metrics.watchRecorder(events);
   const otlpEndpoint =
@@ -122,6 +130,13 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         ...(config.telemetry.otlp_headers ? { headers: config.telemetry.otlp_headers } : {}),
       })
     : undefined;
+  const lifecycle = new Lifecycle();
+  const unsubscribeTelemetry = subscribeTelemetry(lifecycle, {
+    metrics,
+    requestLog: events,
+    ...(tracing ? { tracing } : {}),
+    ...(alerts ? { alerts } : {}),
+  });
   const lag = new EventLoopLag();
   const lagLimit = config.server.max_event_loop_lag_ms;
   const handler = createRequestHandler({
@@ -130,7 +145,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     database,
     responses: new ResponseStore((region) => events.database(region)),
     metrics,
-    recorder: events,
+    lifecycle,
     admin: {
       db: database.db,
       auth,
@@ -145,7 +160,6 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     maxInFlight: config.server.max_in_flight,
     isOverloaded: () => lagLimit > 0 && lag.lagMs > lagLimit,
     isDraining: () => draining,
-    ...(tracing ? { tracing } : {}),
   });
   const server = createServer({ maxHeaderSize: 32 * 1024, keepAliveTimeout: 65_000 }, (req, res) => {
     // Counted until the handler has finished, so that the request's record has been taken.
@@ -180,7 +194,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         await drain(graceMs);
         server.closeAllConnections();
         await drain(2_000); // requests cut off by the grace period still leave their record
-        alerts?.stop();
+        unsubscribeTelemetry();
         lag.stop();
         await events.stop();
         await governor.close();

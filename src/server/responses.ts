@@ -6,12 +6,14 @@ import type { IncomingMessage } from 'node:http';
 import * as openai from '../api/openai/index.ts';
 import { GatehouseError } from '../core/errors/index.ts';
 import type { ChatResult } from '../core/ir/index.ts';
-import { authorize } from '../pipeline/context.ts';
-import { type ChatSurface, type RequestContext, runChat } from '../pipeline/index.ts';
+import { authorizeModel } from '../governance/authenticate.ts';
+import type { RequestContext } from '../pipeline/index.ts';
 import type { ResponseScope, ResponseStore } from '../store/responses.ts';
 import { redactJson } from '../telemetry/redact.ts';
 import type { AppDeps } from './app.ts';
+import { serveChat } from './answers.ts';
 import type { Responder } from './responder.ts';
+import type { ChatSurface } from './surfaces.ts';
 
 type Item = Record<string, unknown>;
 
@@ -119,7 +121,7 @@ export async function runResponses(
     streamEncoder: (req) => new openai.ResponsesStreamEncoder(req, context, keep),
     errorBody: openai.errorBody,
   };
-  await runChat(deps.pipeline, ctx, surface, expanded, out);
+  await serveChat(deps.pipeline, ctx, expanded, surface, out);
 }
 
 /**
@@ -130,9 +132,10 @@ function refuseUnservable(deps: AppDeps, ctx: RequestContext, parsed: openai.Res
   const features = openai.nativeOnlyFeatures(parsed);
   if (features.length === 0) return;
   // The pipeline's own check, first, so that a refusal here never tells a caller about a model it may not use.
-  authorize(ctx, parsed.model);
-  const targets = deps.pipeline.inRegion(ctx, parsed.model, deps.pipeline.targets.resolve(parsed.model));
-  const other = targets.find((t) => t.provider.dialect !== 'openai-responses');
+  if (ctx.principal) authorizeModel(ctx.principal, parsed.model);
+  const other = deps.pipeline.targets
+    .resolve(parsed.model)
+    .find((t) => t.provider.dialect !== 'openai-responses');
   if (other)
     throw new GatehouseError(
       'GH_UNSUPPORTED_BY_PROVIDER',

@@ -4,10 +4,9 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, test } from 'node:test';
 import { configSchema } from '../config/schema.ts';
-import type { RequestRecord } from '../pipeline/context.ts';
-import type { AttemptRecord } from '../routing/index.ts';
+import { Lifecycle } from '../core/lifecycle/index.ts';
+import type { AttemptRecord, RequestRecord } from '../core/records/index.ts';
 import { type AlertPayload, Alerts, type AlertsOptions, postWebhook } from './alerts.ts';
-import { requestRecords } from '../pipeline/context.ts';
 
 const HOUR = 3_600_000;
 
@@ -200,12 +199,15 @@ describe('spend anomaly', () => {
   });
 });
 
-test('records published on the request channel are observed between start() and stop()', async () => {
+test("records of the lifecycle's finished requests are observed between start() and stop()", async () => {
   const { alerts, sent } = setup({ provider_error_rate: { min_requests: 1 } });
-  alerts.start();
-  requestRecords.publish(record([{ provider: 'anthropic', status: 503 }]));
+  const lifecycle = new Lifecycle();
+  const otherGateway = new Lifecycle();
+  alerts.start(lifecycle);
+  lifecycle.requestEnded(record([{ provider: 'anthropic', status: 503 }]));
+  otherGateway.requestEnded(record([{ provider: 'bedrock', status: 503 }]));
   alerts.stop();
-  requestRecords.publish(record([{ provider: 'gemini', status: 503 }]));
+  lifecycle.requestEnded(record([{ provider: 'gemini', status: 503 }]));
   await alerts.evaluate();
   assert.deepEqual(
     sent.map((p) => p.alert.kind === 'provider_error_rate' && p.alert.provider),

@@ -3,24 +3,14 @@
 // not change; the per-record work is a few array writes into fixed-size buckets, and all the
 // summing happens on a timer, off the requests.
 import type { GatehouseConfig } from '../config/schema.ts';
+import type { Lifecycle, RequestEnded } from '../core/lifecycle/index.ts';
+import type { RequestRecord } from '../core/records/index.ts';
 import { usd } from '../governance/admission.ts';
-import { type RequestRecord, requestRecords } from '../pipeline/context.ts';
+import { postWebhook } from '../governance/notify.ts';
 
-/** Posts JSON to a webhook. Never throws and never delays the caller: failures are logged. */
-export function postWebhook(url: string, body: unknown, log: (line: string) => void): Promise<void> {
-  return fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-    signal: AbortSignal.timeout(5_000),
-  }).then(
-    async (res) => {
-      await res.body?.cancel();
-      if (!res.ok) log(`webhook ${new URL(url).host} answered ${res.status}`);
-    },
-    (err: unknown) => log(`webhook ${new URL(url).host} failed: ${(err as Error).message}`),
-  );
-}
+// Posting webhooks lives with the governance notifications (which telemetry may import, not the
+// other way round); the name stays importable from here.
+export { postWebhook } from '../governance/notify.ts';
 
 export type Alert =
   | {
@@ -103,14 +93,15 @@ export class Alerts {
   /** Per alert key: when its last firing message went out, and whether a resolved one is owed. */
   readonly #sent = new Map<string, { at: number; open: boolean }>();
   // A subscriber's throw would surface as an uncaught exception: alerts must never take the process down.
-  readonly #onRecord = (message: unknown) => {
+  readonly #onRecord = (event: RequestEnded) => {
     try {
-      this.observe(message as RequestRecord);
+      this.observe(event.record);
     } catch (err) {
       this.#log(`alerts: record skipped: ${(err as Error).message}`);
     }
   };
   #timer: NodeJS.Timeout | undefined;
+  #unsubscribe: (() => void) | undefined;
   #evaluating = false;
 
   constructor(settings: Settings, options: AlertsOptions) {
@@ -129,9 +120,10 @@ export class Alerts {
       options.spendHistory ?? ((hours) => Promise.resolve(this.#spend.hours(hours, this.#now())));
   }
 
-  start(): void {
+  /** Observes the requests the lifecycle's gateway finishes, and evaluates on a timer. */
+  start(lifecycle: Lifecycle): void {
     if (this.#timer) return;
-    requestRecords.subscribe(this.#onRecord);
+    this.#unsubscribe = lifecycle.subscribe({ requestEnded: this.#onRecord });
     this.#timer = setInterval(() => void this.evaluate(), this.#settings.evaluate_every_seconds * 1000);
     this.#timer.unref();
   }
@@ -140,7 +132,8 @@ export class Alerts {
     if (!this.#timer) return;
     clearInterval(this.#timer);
     this.#timer = undefined;
-    requestRecords.unsubscribe(this.#onRecord);
+    this.#unsubscribe?.();
+    this.#unsubscribe = undefined;
   }
 
   /** Runs for every finished request: constant work, no allocation once a provider is known. */

@@ -1,5 +1,5 @@
 // A finished request's record as a request-log row, and the store that keeps the rows.
-import type { RequestRecord } from '../pipeline/index.ts';
+import type { RequestRecord } from '../core/records/index.ts';
 import type { EventRow, EventSink } from './recorder.ts';
 import { redactJson } from './redact.ts';
 import { addToRollups } from './rollups.ts';

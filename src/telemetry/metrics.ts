@@ -4,7 +4,7 @@
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import { type TallyBuckets, type TallyCount, TallyCounter, TallyHistogram } from './tallies.ts';
 import type { EventRecorder } from './recorder.ts';
-import type { RequestRecord } from '../pipeline/index.ts';
+import type { RequestRecord } from '../core/records/index.ts';
 
 const latencyBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
 

@@ -27,8 +27,8 @@ import {
   TraceIdRatioBasedSampler,
   TracerProvider,
 } from '@opentelemetry/sdk-trace';
-import type { RequestRecord } from '../pipeline/context.ts';
-import type { AttemptRecord } from '../routing/failover.ts';
+import type { AttemptStarted, LifecycleSubscriber } from '../core/lifecycle/index.ts';
+import type { AttemptRecord, RequestRecord } from '../core/records/index.ts';
 
 export interface TracingOptions {
   /** OTLP/HTTP root, e.g. http://localhost:4318; spans are posted to `${endpoint}/v1/traces`. */
@@ -92,6 +92,38 @@ export class Tracing {
   startRequest(headers: IncomingHttpHeaders, route: string): RequestTrace {
     const parent = propagator.extract(ROOT_CONTEXT, headers, defaultTextMapGetter);
     return new RequestSpan(this.#tracer, parent, route);
+  }
+
+  /**
+   * Traces from the lifecycle events: a span per model request (health, metrics and admin calls are
+   * not model traffic and are not traced) and a child span per upstream attempt, whose traceparent
+   * the attempt's headers carry upstream.
+   */
+  subscriber(): LifecycleSubscriber {
+    const requests = new WeakMap<RequestRecord, RequestTrace>();
+    const attempts = new WeakMap<AttemptStarted, AttemptTrace>();
+    return {
+      requestStarted: ({ record, headers }) => {
+        if (record.surface === 'gateway') return;
+        const span = this.startRequest(headers, record.route);
+        record.traceId = span.traceId;
+        requests.set(record, span);
+      },
+      attemptStarted: (event) => {
+        const span = requests
+          .get(event.record)
+          ?.startAttempt(event.provider, event.providerType, event.model);
+        if (!span) return;
+        Object.assign(event.headers, span.headers);
+        attempts.set(event, span);
+      },
+      attemptEnded: ({ started, attempt, upstreamStatus }) => {
+        attempts.get(started)?.end(attempt, upstreamStatus);
+      },
+      requestEnded: ({ record }) => {
+        requests.get(record)?.end(record);
+      },
+    };
   }
 
   /** Exports the spans still queued, then stops; a collector that is down or slow does not hold up the stop. */

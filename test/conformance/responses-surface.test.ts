@@ -57,7 +57,7 @@ function recordedFields(events: WireEvent[]): Map<string, string[]> {
 test('the recorded request decodes into the IR that encodes back into it', () => {
   const body = fixtureJson('openai-responses', 'request.json');
   const req = decodeResponsesRequest(body);
-  assert.equal(req.native.dialect, 'openai-responses');
+  assert.equal(req.native?.dialect, 'openai-responses');
   assert.deepEqual(req.system, [{ type: 'text', text: body.instructions }]);
   assert.deepEqual(
     req.messages.map((m) => [m.role, m.content.map((p) => p.type)]),
@@ -79,7 +79,7 @@ test('the recorded request decodes into the IR that encodes back into it', () =>
   assert.deepEqual(translated.body, body);
   // Passed through, the caller's own body goes: the model and store: false are the gateway's.
   const passed = responsesRequestBody(
-    { ...req, native: { ...req.native, body: { ...body, store: true } } },
+    { ...req, native: { dialect: 'openai-responses', body: { ...body, store: true } } },
     'm',
     true,
   );

@@ -3,13 +3,19 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '../../src/config/index.ts';
+import type { StageSlots } from '../../src/pipeline/index.ts';
 import { type Gateway, startGateway } from '../../src/server/index.ts';
 
 export const testMasterKey = 'gh-test-master-key';
 
 export async function startTestGateway(
   config: Record<string, unknown>,
-  options: { databaseUrl?: string; log?: (line: string) => void; spillDir?: string } = {},
+  options: {
+    databaseUrl?: string;
+    log?: (line: string) => void;
+    spillDir?: string;
+    stages?: StageSlots;
+  } = {},
 ): Promise<Gateway> {
   return startGateway({
     config: parseConfig(config, 'test config', {}),
@@ -19,6 +25,7 @@ export async function startTestGateway(
     host: '127.0.0.1',
     log: options.log ?? (() => {}),
     spillDir: options.spillDir ?? mkdtempSync(join(tmpdir(), 'gatehouse-spill-')),
+    ...(options.stages ? { stages: options.stages } : {}),
   });
 }
 

@@ -21,7 +21,7 @@ test('the recorded request decodes: system apart, tool calls, and tool results j
   assert.equal(req.parallelToolCalls, true);
   assert.deepEqual(req.toolChoice, { type: 'auto' });
   assert.equal(req.tools?.[0]?.strict, true);
-  assert.equal(req.native.body, body, 'the native body is the original object');
+  assert.equal(req.native?.body, body, 'the native body is the original object');
 });
 
 test('images: data URLs become base64 parts, other schemes are refused by name', () => {

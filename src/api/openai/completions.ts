@@ -57,7 +57,7 @@ export function decodeCompletionRequest(body: unknown): ChatRequest {
 
 /** With `echo`, the prompt comes back before the completion, as OpenAI's legacy API does. */
 function echoed(req: ChatRequest): string {
-  if (req.native.body.echo !== true) return '';
+  if (req.native?.body.echo !== true) return '';
   const first = req.messages[0]?.content[0];
   return first?.type === 'text' ? first.text : '';
 }

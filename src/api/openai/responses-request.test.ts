@@ -58,7 +58,7 @@ test('items become IR turns: developer text joins the system, calls and outputs 
   });
   assert.equal(req.reasoningEffort, 'high');
   assert.deepEqual(req.toolChoice, { type: 'none' });
-  assert.equal(req.native.dialect, 'openai-responses');
+  assert.equal(req.native?.dialect, 'openai-responses');
 });
 
 test('malformed items and tools are refused naming the field', () => {

@@ -1,5 +1,5 @@
-// IR → an OpenAI `response` object, unless the answer came from an OpenAI Responses upstream in
-// answer to the caller's own body, which is returned as it was but for its id (the gateway's own,
+// IR → an OpenAI `response` object, unless the answer came from an OpenAI Responses upstream (and
+// no stage rewrote it), which is returned as it was but for its id (the gateway's own,
 // which its stored copy is found by). The object echoes the request's
 // settings (instructions, tools, text format, …) as OpenAI's does; SDKs read `output` and `usage`.
 import { randomUUID } from 'node:crypto';
@@ -24,7 +24,13 @@ export function newResponseContext(
   previousResponseId: string | null,
   store: boolean,
 ): ResponseContext {
-  return { id: `resp_${hex()}`, request, createdAt: Math.floor(Date.now() / 1000), previousResponseId, store };
+  return {
+    id: `resp_${hex()}`,
+    request,
+    createdAt: Math.floor(Date.now() / 1000),
+    previousResponseId,
+    store,
+  };
 }
 
 /** 32 random hex digits, for response and item ids. */
@@ -150,8 +156,7 @@ export function encodeResponsesResponse(
 ): Record<string, unknown> {
   const raw = result.raw;
   // Passed through with one change: the id is the gateway's, as the stored copy's is.
-  if (raw?.dialect === 'openai-responses' && req.native.dialect === 'openai-responses' && isObject(raw.body))
-    return { ...raw.body, id: context.id };
+  if (raw?.dialect === 'openai-responses' && isObject(raw.body)) return { ...raw.body, id: context.id };
   const { status, incomplete } = statusOf(result.response.finishReason);
   return responseObject(req, context, result.response.model, outputItems(result), status, {
     usage: result.response.usage,

@@ -2,8 +2,8 @@
 // response.created, response.in_progress, then per output item output_item.added, its content
 // (content_part.added + output_text.delta…done, reasoning summary parts, or function-call argument
 // deltas), output_item.done, and at the end response.completed (or .incomplete) with usage. Every
-// event carries `sequence_number`. An OpenAI Responses upstream serving the caller's own body is
-// forwarded as it came.
+// event carries `sequence_number`. An OpenAI Responses upstream's events (unless a stage rewrote
+// them) are forwarded as they came.
 import type { GatehouseError } from '../../core/errors/index.ts';
 import type { ChatRequest, Dialect, StreamChunk, StreamPart } from '../../core/ir/index.ts';
 import { sseFrame } from '../../providers/sse.ts';
@@ -54,8 +54,7 @@ export class ResponsesStreamEncoder {
   }
 
   encode(chunk: StreamChunk, dialect: Dialect): string {
-    if (dialect === 'openai-responses' && this.#req.native.dialect === 'openai-responses' && chunk.raw)
-      return this.#forward(chunk.raw);
+    if (dialect === 'openai-responses' && chunk.raw) return this.#forward(chunk.raw);
     let out = '';
     for (const part of chunk.parts) out += this.#part(part);
     return out;

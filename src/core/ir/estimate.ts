@@ -1,12 +1,13 @@
 // Token estimates for admission and for providers that report none. Four characters a token is the
 // usual rule of thumb for English text; real usage always comes from the provider when it reports it.
 import type { ChatRequest, Part } from './index.ts';
+import type { Frozen } from './rewrite.ts';
 
 export function estimateTokens(text: string): number {
   return text.length === 0 ? 0 : Math.ceil(text.length / 4);
 }
 
-function partText(part: Part): string {
+function partText(part: Frozen<Part>): string {
   switch (part.type) {
     case 'text':
     case 'thinking':
@@ -25,7 +26,7 @@ function partText(part: Part): string {
 }
 
 /** Estimated input tokens of a chat request: messages, system prompt and tool definitions. */
-export function estimateRequestTokens(req: ChatRequest): number {
+export function estimateRequestTokens(req: Frozen<ChatRequest>): number {
   let chars = 0;
   for (const part of req.system ?? []) chars += part.text.length;
   for (const message of req.messages) {

@@ -124,7 +124,11 @@ export interface ChatRequest {
   stream: boolean;
   /** Whether the client wants usage in the stream (OpenAI `stream_options.include_usage`). */
   includeUsage: boolean;
-  native: NativeBody;
+  /**
+   * The client's original body, for same-dialect pass-through; absent once a stage changed the
+   * request (core/ir/rewrite.ts drops it), so that the change is what goes upstream.
+   */
+  native?: NativeBody;
 }
 
 /** Why generation ended, in the gateway's words (OpenAI's vocabulary plus a few finer ones). */
@@ -221,7 +225,11 @@ export interface EmbeddingsRequest {
   encodingFormat?: 'float' | 'base64';
   dimensions?: number;
   user?: string;
-  native: NativeBody;
+  /**
+   * The client's original body, for same-dialect pass-through; absent once a stage changed the
+   * request (core/ir/rewrite.ts drops it), so that the change is what goes upstream.
+   */
+  native?: NativeBody;
 }
 
 export interface EmbeddingsResult {

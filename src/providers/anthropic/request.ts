@@ -14,7 +14,7 @@ export interface EncodedRequest {
 }
 
 export function anthropicRequestBody(req: ChatRequest, model: string, stream: boolean): EncodedRequest {
-  if (req.native.dialect === 'anthropic') {
+  if (req.native?.dialect === 'anthropic') {
     // Same dialect: only the model and the stream flag change; every other field (cache_control,
     // metadata, service_tier, betas' fields, ones added after this was written) goes as it came.
     return { body: withStream({ ...req.native.body, model }, stream), warnings: [] };
@@ -92,7 +92,7 @@ export function encodeAnthropicRequest(
 /** The count_tokens body: the same request minus the generation settings that endpoint refuses. */
 export function anthropicCountTokensBody(req: ChatRequest, model: string): Record<string, unknown> {
   const source: Record<string, unknown> =
-    req.native.dialect === 'anthropic'
+    req.native?.dialect === 'anthropic'
       ? { ...req.native.body }
       : { ...encodeAnthropicRequest(req, model).body };
   for (const field of fieldsCountTokensRefuses) delete source[field];

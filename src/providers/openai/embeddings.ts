@@ -6,7 +6,7 @@ import type { EmbeddingsRequest, EmbeddingsResult } from '../../core/ir/index.ts
 import type { OpenAIEmbeddingsResponse } from './wire.ts';
 
 export function openaiEmbeddingsBody(req: EmbeddingsRequest, model: string): Record<string, unknown> {
-  if (req.native.dialect === 'openai') return { ...req.native.body, model };
+  if (req.native?.dialect === 'openai') return { ...req.native.body, model };
   return {
     model,
     input: req.input,

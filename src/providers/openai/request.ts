@@ -11,7 +11,7 @@ export interface EncodedRequest {
 }
 
 export function openaiRequestBody(req: ChatRequest, model: string, stream: boolean): EncodedRequest {
-  if (req.native.dialect === 'openai') {
+  if (req.native?.dialect === 'openai') {
     // Same dialect: every field goes as it came (n, logit_bias, logprobs, modalities, fields added
     // after this was written); only the model and the stream settings change.
     return { body: withStream({ ...req.native.body, model }, stream), warnings: [] };

@@ -13,7 +13,7 @@ export function responsesRequestBody(
   model: string,
   stream: boolean,
 ): { body: Record<string, unknown>; warnings: string[] } {
-  if (req.native.dialect === 'openai-responses') {
+  if (req.native?.dialect === 'openai-responses') {
     const body: Record<string, unknown> = { ...req.native.body, model, store: false };
     // The gateway keeps conversation state itself: the caller's surface has already expanded it.
     delete body.previous_response_id;

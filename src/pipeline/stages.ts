@@ -1,0 +1,61 @@
+// The order of the stages, declared once. Every route — chat on either surface, embeddings,
+// count_tokens — runs through all of them; a stage that has nothing to do for an operation passes it
+// on. docs/pipeline.md describes the interface and how to add a stage.
+//
+//   record        notes what was asked and, when the answer is over, what was answered
+//   authorise     may this caller use this model; its targets (data-residency region applied)
+//   admit         rate limits and budgets reserved before; usage and cost settled after, always
+//   [guard input] slot: checks or rewrites the request (PII, secrets, deny-lists), or refuses it
+//   [cache]       slot: answers from a cache, or stores what the call answered
+//   [guard output] slot: checks or rewrites the answer (a result, or a stream chunk by chunk)
+//   call          routes to the targets with retries and failover, and answers
+//
+// The slots are empty until something fills them: a stage is plugged in through `StageSlots`
+// (built from configuration by whoever starts the gateway), never by editing a route.
+import type { FailoverSettings } from '../routing/index.ts';
+import { type Admitter, admitStage } from './admit.ts';
+import { authoriseStage, type TargetPolicy } from './authorise.ts';
+import type { BodyLogging } from './bodies.ts';
+import { callStage } from './call.ts';
+import type { RequestContext } from './context.ts';
+import { recordStage } from './record.ts';
+import type { Stage } from './stage.ts';
+
+/** Stages plugged into the slots, each list run in its order. */
+export interface StageSlots {
+  guardInput?: readonly Stage[];
+  cache?: readonly Stage[];
+  guardOutput?: readonly Stage[];
+}
+
+/** What the built-in stages are made from. */
+export interface StageDeps {
+  bodyLogging(ctx: RequestContext): BodyLogging;
+  policy: TargetPolicy;
+  admitter: Admitter;
+  providerType(name: string | undefined): string | undefined;
+  failover: FailoverSettings;
+}
+
+export function pipelineStages(deps: StageDeps, slots: StageSlots = {}): Stage[] {
+  return [
+    recordStage(deps.bodyLogging),
+    authoriseStage(deps.policy),
+    admitStage(deps.admitter, deps.providerType),
+    ...(slots.guardInput ?? []),
+    ...(slots.cache ?? []),
+    ...(slots.guardOutput ?? []),
+    callStage(deps.failover),
+  ];
+}
+
+/** The names in order, as docs/pipeline.md lists them (a test holds the two together). */
+export const stageOrder = [
+  'record',
+  'authorise',
+  'admit',
+  '[guard input]',
+  '[cache]',
+  '[guard output]',
+  'call',
+];
