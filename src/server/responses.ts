@@ -152,7 +152,7 @@ export async function handleStoredResponse(
   out: Responder,
 ): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://gateway');
-  const [id, sub, ...rest] = url.pathname.slice('/v1/responses/'.length).split('/').map(decodeURIComponent);
+  const [id, sub, ...rest] = url.pathname.slice('/v1/responses/'.length).split('/').map(pathSegment);
   const method = req.method ?? 'GET';
   const allowed = sub === undefined ? 'GET, DELETE' : 'GET';
   if (!id || rest.length > 0 || (sub !== undefined && sub !== 'input_items'))
@@ -185,6 +185,14 @@ export async function handleStoredResponse(
   const response = await deps.responses.get(scope, id);
   if (!response) throw notFound('Response', id);
   out.json(200, response);
+}
+
+function pathSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new GatehouseError('GH_INVALID_REQUEST', 'The path holds a malformed percent-encoding.');
+  }
 }
 
 function listParams(params: URLSearchParams): { after?: string; limit: number; order: 'asc' | 'desc' } {

@@ -277,6 +277,15 @@ for (const store of stores) {
       });
       assert.equal(wrongMethod.status, 405);
       assert.equal(wrongMethod.headers.get('allow'), 'GET');
+      for (const [path, status] of [
+        ['/v1/responses/%E0%A4%A', 400],
+        ['/v1/responses/resp_x/other', 404],
+        ['/v1/responses/resp_x/input_items?limit=500', 400],
+      ] as const) {
+        const res = await fetch(gateway.url + path, { headers: { authorization: `Bearer ${keys.alpha}` } });
+        assert.equal(res.status, status, path);
+        assert.ok(((await res.json()) as any).error.message, path);
+      }
     });
 
     test('the request log records Responses calls under their route', async () => {
