@@ -306,3 +306,53 @@ for (const store of stores) {
     });
   });
 }
+
+describe('stored responses and data residency', () => {
+  test('a team pinned to a region has its responses stored, and found, only in the region’s store', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gatehouse-responses-region-'));
+    const databaseUrl = `sqlite:${join(dir, 'gatehouse.db')}`;
+    const euUrl = `sqlite:${join(dir, 'eu.db')}`;
+    const gateway = await startTestGateway(
+      {
+        ...mockOnlyConfig,
+        regions: { eu: { database_url: euUrl } },
+        providers: { mock: { type: 'mock', regions: ['eu'] } },
+      },
+      { databaseUrl },
+    );
+    try {
+      const admin = async (path: string, body: unknown) =>
+        (await (
+          await fetch(gateway.url + path, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${testMasterKey}`, 'content-type': 'application/json' },
+            body: JSON.stringify(body),
+          })
+        ).json()) as any;
+      await admin('/admin/teams', { name: 'eu-team', region: 'eu' });
+      const { key } = await admin('/admin/keys', { name: 'eu-app', team: 'eu-team' });
+      const client = new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: key, maxRetries: 0 });
+      const first = await client.responses.create({ model: 'mock-fast', input: 'Bonjour' });
+      const next = await client.responses.create({
+        model: 'mock-fast',
+        previous_response_id: first.id,
+        input: 'Encore',
+      });
+      assert.equal(next.previous_response_id, first.id);
+      assert.equal((await client.responses.retrieve(first.id)).id, first.id);
+
+      const stored = async (url: string) => {
+        const database = await openDatabase(url);
+        try {
+          return (await database.db.selectFrom('responses').select('id').execute()).map((r) => r.id).sort();
+        } finally {
+          await database.close();
+        }
+      };
+      assert.deepEqual(await stored(euUrl), [first.id, next.id].sort());
+      assert.deepEqual(await stored(databaseUrl), []);
+    } finally {
+      await gateway.stop(0);
+    }
+  });
+});
