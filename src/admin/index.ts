@@ -8,7 +8,6 @@ import { GatehouseError } from '../core/errors/index.ts';
 import { listAudit, verifyAudit } from '../governance/audit.ts';
 import type { Authenticator } from '../governance/authenticate.ts';
 import type { SecretStore } from '../governance/secrets.ts';
-import type { ProviderRegistry } from '../server/provider-registry.ts';
 import {
   createKey,
   createTeam,
@@ -26,8 +25,6 @@ import {
   userView,
 } from '../governance/identity.ts';
 import type { RequestContext } from '../pipeline/index.ts';
-import { readJsonBody } from '../server/body.ts';
-import type { Responder } from '../server/responder.ts';
 import type { Schema } from '../store/schema.ts';
 import { queryLogs } from './logs.ts';
 import { queryUsage } from './usage.ts';
@@ -52,7 +49,13 @@ export interface AdminDeps {
   auth: Authenticator;
   timeZone: string;
   secrets: SecretStore;
-  providers: ProviderRegistry;
+  /** The live providers: rebuilt when a secret they use changes. */
+  providers: { refresh(): Promise<void> };
+  /**
+   * Reads a request's JSON body within limits: the server's reader, handed in so that the admin API,
+   * which the server routes to, does not import the server.
+   */
+  readJson(req: IncomingMessage, limits: { maxBytes: number; maxDepth: number }): Promise<unknown>;
   /** Budgets: settled spend is flushed before a spend report reads it. */
   governor: Governor;
   /** Request-event stores: the default one and one per data-residency region. */
@@ -90,8 +93,8 @@ type Handler = (
   query: URLSearchParams,
 ) => Promise<unknown>;
 
-const body = async <S extends z.ZodType>(req: IncomingMessage, schema: S) =>
-  validateBody(schema, await readJsonBody(req, adminLimits));
+const body = async <S extends z.ZodType>(deps: AdminDeps, req: IncomingMessage, schema: S) =>
+  validateBody(schema, await deps.readJson(req, adminLimits));
 const actor = (ctx: RequestContext) =>
   ctx.principal?.kind === 'master' ? 'master' : (ctx.principal?.keyId ?? 'unknown');
 
@@ -102,7 +105,7 @@ const routes: Array<{ method: string; pattern: RegExp; status?: number; handle: 
     pattern: /^\/admin\/teams$/,
     status: 201,
     handle: async (deps, ctx, req) => {
-      const input = await body(req, teamInput);
+      const input = await body(deps, req, teamInput);
       checkRegion(deps, input.region);
       return createTeam(deps.db, actor(ctx), input);
     },
@@ -123,7 +126,7 @@ const routes: Array<{ method: string; pattern: RegExp; status?: number; handle: 
     method: 'POST',
     pattern: /^\/admin\/users$/,
     status: 201,
-    handle: async (deps, ctx, req) => createUser(deps.db, actor(ctx), await body(req, userInput)),
+    handle: async (deps, ctx, req) => createUser(deps.db, actor(ctx), await body(deps, req, userInput)),
   },
   {
     method: 'GET',
@@ -148,7 +151,7 @@ const routes: Array<{ method: string; pattern: RegExp; status?: number; handle: 
     pattern: /^\/admin\/keys$/,
     status: 201,
     handle: async (deps, ctx, req) => {
-      const input = await body(req, keyInput);
+      const input = await body(deps, req, keyInput);
       const expiresAt = input.expires_at === undefined ? undefined : Date.parse(input.expires_at);
       return createKey(deps.db, actor(ctx), { ...input, expiresAt });
     },
@@ -174,7 +177,7 @@ const routes: Array<{ method: string; pattern: RegExp; status?: number; handle: 
     method: 'PATCH',
     pattern: /^\/admin\/keys\/([^/]+)$/,
     handle: async (deps, ctx, req, [id]) => {
-      const { expires_at, ...rest } = await body(req, keyUpdate);
+      const { expires_at, ...rest } = await body(deps, req, keyUpdate);
       const expiresAt =
         expires_at === undefined ? undefined : expires_at === null ? null : Date.parse(expires_at);
       const key = await updateKey(deps.db, actor(ctx), id!, { ...rest, expiresAt });
@@ -186,7 +189,7 @@ const routes: Array<{ method: string; pattern: RegExp; status?: number; handle: 
     method: 'PATCH',
     pattern: /^\/admin\/teams\/([^/]+)$/,
     handle: async (deps, ctx, req, [ref]) => {
-      const changes = await body(req, teamUpdate);
+      const changes = await body(deps, req, teamUpdate);
       checkRegion(deps, changes.region);
       const team = await updateOwner(deps.db, actor(ctx), 'team', ref!, changes);
       deps.auth.invalidate();
@@ -197,7 +200,7 @@ const routes: Array<{ method: string; pattern: RegExp; status?: number; handle: 
     method: 'PATCH',
     pattern: /^\/admin\/users\/([^/]+)$/,
     handle: async (deps, ctx, req, [ref]) => {
-      const user = await updateOwner(deps.db, actor(ctx), 'user', ref!, await body(req, userUpdate));
+      const user = await updateOwner(deps.db, actor(ctx), 'user', ref!, await body(deps, req, userUpdate));
       deps.auth.invalidate();
       return user;
     },
@@ -216,7 +219,7 @@ const routes: Array<{ method: string; pattern: RegExp; status?: number; handle: 
     pattern: /^\/admin\/keys\/([^/]+)\/rotate$/,
     handle: async (deps, ctx, req, [id]) => {
       const hasBody = req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0';
-      const input = hasBody ? await body(req, rotateInput) : rotateInput.parse({});
+      const input = hasBody ? await body(deps, req, rotateInput) : rotateInput.parse({});
       const key = await rotateKey(deps.db, actor(ctx), id!, input.overlap_seconds);
       deps.auth.invalidate();
       return key;
@@ -242,7 +245,7 @@ const routes: Array<{ method: string; pattern: RegExp; status?: number; handle: 
     method: 'PUT',
     pattern: /^\/admin\/secrets\/([^/]+)$/,
     handle: async (deps, ctx, req, [name]) => {
-      const { value } = await body(req, secretInput);
+      const { value } = await body(deps, req, secretInput);
       const info = await deps.secrets.put(actor(ctx), name!, value);
       await deps.providers.refresh();
       return info;
@@ -277,7 +280,7 @@ const routes: Array<{ method: string; pattern: RegExp; status?: number; handle: 
     method: 'PUT',
     pattern: /^\/admin\/(keys|teams|users)\/([^/]+)\/rules$/,
     handle: async (deps, ctx, req, [collection, ref]) => {
-      const change = await body(req, rulesInput);
+      const change = await body(deps, req, rulesInput);
       const id = await ownerId(deps, collection!, ref!);
       const rules = await replaceRules(deps.db, actor(ctx), scopes[collection!]!, id, change);
       deps.auth.invalidate();
@@ -314,7 +317,7 @@ export async function handleAdmin(
   deps: AdminDeps,
   ctx: RequestContext,
   req: IncomingMessage,
-  out: Responder,
+  out: { json(status: number, body: unknown): void },
 ): Promise<void> {
   if (ctx.principal?.kind !== 'master') {
     throw new GatehouseError('GH_FORBIDDEN', 'The admin API needs the master key.');

@@ -93,6 +93,7 @@ async function streamChat(settings: FailoverSettings, ex: ChatExchange): Promise
     }
   });
   answer.onEnd(() => served.release());
+  openedStreams.set(ex, answer);
   return { kind: 'stream', stream: answer };
 }
 
@@ -174,6 +175,19 @@ function headerSafe(value: string): string {
 
 /** Per exchange, the response the upstream answered with (`raw` is its text). */
 const servedResponses = new WeakMap<Exchange, object>();
+/** Per exchange, the upstream stream the call opened. */
+const openedStreams = new WeakMap<Exchange, AnswerStream>();
+
+/**
+ * Ends the stream the call opened when it will never reach the writer — a stage failed after the
+ * call answered, or answered something else in its place — so that its upstream is let go and its
+ * end callbacks (settling the admission) still run.
+ */
+export async function endUnanswered(ex: Exchange, answer: Answer | undefined, error?: unknown): Promise<void> {
+  const opened = openedStreams.get(ex);
+  if (!opened || (answer?.kind === 'stream' && answer.stream === opened)) return;
+  await opened.end(error === undefined ? { completed: false } : { completed: false, error });
+}
 
 /**
  * The answer as it may go to the caller: a result whose response a stage replaced by hand

@@ -17,4 +17,4 @@ export type {
   Stage,
 } from './stage.ts';
 export { compose, newExchange } from './stage.ts';
-export { pipelineStages, type StageSlots, stageOrder } from './stages.ts';
+export { pipelineStages, type StageDeps, type StageSlots } from './stages.ts';

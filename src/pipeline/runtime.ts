@@ -5,7 +5,7 @@ import type { Principal } from '../governance/authenticate.ts';
 import { type FailoverSettings, TargetResolver } from '../routing/index.ts';
 import type { ProviderLookup } from '../routing/targets.ts';
 import type { Admitter } from './admit.ts';
-import { truthfulAnswer } from './call.ts';
+import { endUnanswered, truthfulAnswer } from './call.ts';
 import { mayUse, type TargetPolicy } from './authorise.ts';
 import type { RequestContext } from './context.ts';
 import { type Answer, compose, type Exchange } from './stage.ts';
@@ -52,7 +52,18 @@ export class Pipeline {
         slots,
       ),
     );
-    this.run = async (ex) => truthfulAnswer(ex, await stages(ex));
+    this.run = async (ex) => {
+      let answer: Answer | undefined;
+      try {
+        answer = truthfulAnswer(ex, await stages(ex));
+        return answer;
+      } catch (err) {
+        await endUnanswered(ex, undefined, err);
+        throw err;
+      } finally {
+        if (answer) await endUnanswered(ex, answer);
+      }
+    };
   }
 
   /** What the request log keeps of this caller's bodies. */

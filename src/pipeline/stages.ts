@@ -1,6 +1,7 @@
 // The order of the stages, declared once. Every route — chat on either surface, embeddings,
 // count_tokens — runs through all of them; a stage that has nothing to do for an operation passes it
-// on. docs/pipeline.md describes the interface and how to add a stage.
+// on. docs/pipeline.md describes the interface and how to add a stage, and lists this order
+// (stages.test.ts holds the two together).
 //
 //   record        notes what was asked and, when the answer is over, what was answered
 //   authorise     may this caller use this model; its targets (data-residency region applied)

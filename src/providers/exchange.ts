@@ -5,7 +5,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Dispatcher } from 'undici';
 import type { GatehouseError } from '../core/errors/index.ts';
-import { networkError, parseJson, type UpstreamResponse } from './http.ts';
+import { networkError, parseJson, type UpstreamResponse } from './upstream.ts';
 
 const highWaterBytes = 64 * 1024;
 const once = { once: true };

@@ -2,11 +2,9 @@
 // LF, CR and CRLF line endings (Gemini uses CRLF) and chunk boundaries anywhere, including inside
 // a multi-byte character.
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
+import type { SseEvent } from '../core/sse/index.ts';
 
-export interface SseEvent {
-  event?: string;
-  data: string;
-}
+export { type SseEvent, sseFrame } from '../core/sse/index.ts';
 
 /**
  * The events of each body read, as one batch: a read of 200 events is one step of an async
@@ -30,9 +28,4 @@ export async function* sseBatches(body: AsyncIterable<Uint8Array>): AsyncGenerat
   }
   parser.feed(`${decoder.decode()}\n\n`);
   if (pending.length > 0) yield pending;
-}
-
-/** Encodes one SSE event. */
-export function sseFrame(data: string, event?: string): string {
-  return event ? `event: ${event}\ndata: ${data}\n\n` : `data: ${data}\n\n`;
 }

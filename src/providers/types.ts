@@ -7,24 +7,10 @@ import type {
   EmbeddingsResult,
 } from '../core/ir/index.ts';
 import type { HttpClient } from './http.ts';
+import type { CallOptions } from './upstream.ts';
 
-export interface Timeouts {
-  /** TCP/TLS connection set-up. */
-  connectMs: number;
-  /** Until the upstream's first byte: response headers, and for a stream its first event. Also the longest silence between stream chunks. */
-  firstByteMs: number;
-  /** The whole attempt, from sending to the last byte. */
-  totalMs: number;
-}
-
-export interface CallOptions {
-  /** Aborted when the caller leaves or the attempt's total timeout passes; the reason is a GatehouseError. */
-  signal: AbortSignal;
-  timeouts: Timeouts;
-  requestId: string;
-  /** Headers to propagate upstream (e.g. `traceparent`). */
-  headers?: Record<string, string>;
-}
+// Defined beside the HTTP client, which must not import this file back.
+export type { CallOptions, Timeouts } from './upstream.ts';
 
 /**
  * One configured provider. `model` is the provider's own model id (the target's `model`).

@@ -1,8 +1,15 @@
 // Model routes: decode the caller's body in its surface's dialect, run the exchange through the
 // pipeline, and write the answer back in that dialect — JSON in one go, or an event stream that
 // keeps the caller's pace.
+import * as anthropic from '../api/anthropic/index.ts';
 import { asGatehouseError, GatehouseError } from '../core/errors/index.ts';
-import type { ChatRequest, ChatResult, StreamChunk } from '../core/ir/index.ts';
+import type {
+  ChatRequest,
+  ChatResult,
+  EmbeddingsRequest,
+  EmbeddingsResult,
+  StreamChunk,
+} from '../core/ir/index.ts';
 import { readOnly } from '../core/ir/rewrite.ts';
 import {
   type Answer,
@@ -13,34 +20,61 @@ import {
   type RequestContext,
 } from '../pipeline/index.ts';
 import type { Responder } from './responder.ts';
-import type { ChatSurface, StreamEncoder } from './surfaces.ts';
+import type { ChatSurface, EmbeddingsSurface, StreamEncoder } from './surfaces.ts';
 
-/** A chat body decoded by its surface and answered through the pipeline, as JSON or a stream. */
-export async function serveChat(
+/** Chat on either surface: the answer as JSON, or as a stream of the surface's events. */
+export async function answerChat(
   pipeline: Pipeline,
   ctx: RequestContext,
-  body: unknown,
   surface: ChatSurface,
+  body: Record<string, unknown>,
   out: Responder,
 ): Promise<void> {
   const ex = newExchange('chat', ctx, body, surface.decodeChat(body));
   const answer = await runExchange(pipeline, ex, out);
+  // Encoders only read the request; the stages may have replaced it, never changed it in place.
+  const req = readOnly<ChatRequest>(ex.request);
   if (answer.kind === 'stream')
-    return writeStream(
-      ctx,
-      answer.stream,
-      surface.streamEncoder(readOnly<ChatRequest>(ex.request), ctx.requestId),
-      out,
-    );
-  if (answer.kind !== 'result') throw unexpectedAnswer(answer.kind);
-  out.json(200, surface.encodeChat(readOnly<ChatResult>(answer.result), readOnly<ChatRequest>(ex.request)));
+    return writeStream(ctx, answer.stream, surface.streamEncoder(req, ctx.requestId), out);
+  if (answer.kind !== 'result') throw unexpected(answer);
+  out.json(200, surface.encodeChat(readOnly<ChatResult>(answer.result), req));
 }
 
-export const unexpectedAnswer = (kind: string) =>
-  new GatehouseError('GH_INTERNAL', `The pipeline answered a "${kind}" here.`);
+export async function answerEmbeddings(
+  pipeline: Pipeline,
+  ctx: RequestContext,
+  surface: EmbeddingsSurface,
+  body: Record<string, unknown>,
+  out: Responder,
+): Promise<void> {
+  const ex = newExchange('embeddings', ctx, body, surface.decodeEmbeddings(body));
+  const answer = await runExchange(pipeline, ex, out);
+  if (answer.kind !== 'embeddings') throw unexpected(answer);
+  const encoded = surface.encodeEmbeddings(
+    readOnly<EmbeddingsResult>(answer.result),
+    readOnly<EmbeddingsRequest>(ex.request),
+  );
+  out.json(200, encoded);
+}
+
+/** Anthropic's count_tokens. */
+export async function answerCountTokens(
+  pipeline: Pipeline,
+  ctx: RequestContext,
+  body: Record<string, unknown>,
+  out: Responder,
+): Promise<void> {
+  const ex = newExchange('count_tokens', ctx, body, anthropic.decodeCountTokensRequest(body));
+  const answer = await runExchange(pipeline, ex, out);
+  if (answer.kind !== 'token_count') throw unexpected(answer);
+  out.json(200, anthropic.encodeCountTokens(answer.inputTokens));
+}
+
+const unexpected = (answer: Answer) =>
+  new GatehouseError('GH_INTERNAL', `The pipeline answered a "${answer.kind}" to this route.`);
 
 /** Runs the exchange; the headers the stages set go out with whatever is answered, errors included. */
-export async function runExchange(pipeline: Pipeline, ex: Exchange, out: Responder): Promise<Answer> {
+async function runExchange(pipeline: Pipeline, ex: Exchange, out: Responder): Promise<Answer> {
   try {
     return await pipeline.run(ex);
   } finally {
@@ -53,7 +87,7 @@ export async function runExchange(pipeline: Pipeline, ex: Exchange, out: Respond
  * caller's format; a caller that left is recorded as 499. The stages' end callbacks (settling,
  * logging) run once the caller has its last byte.
  */
-export async function writeStream(
+async function writeStream(
   ctx: RequestContext,
   stream: AnswerStream,
   encoder: StreamEncoder,

@@ -5,22 +5,20 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import * as anthropic from '../api/anthropic/index.ts';
 import * as openai from '../api/openai/index.ts';
 import { GatehouseError, asGatehouseError } from '../core/errors/index.ts';
-import type { EmbeddingsRequest, EmbeddingsResult } from '../core/ir/index.ts';
-import { readOnly } from '../core/ir/rewrite.ts';
 import type { Lifecycle } from '../core/lifecycle/index.ts';
 import type { RequestRecord, SurfaceName } from '../core/records/index.ts';
-import { newExchange, type Pipeline, type RequestContext } from '../pipeline/index.ts';
+import type { Pipeline, RequestContext } from '../pipeline/index.ts';
 import type { Authenticator } from '../governance/authenticate.ts';
 import type { Database } from '../store/index.ts';
 import { type AdminDeps, handleAdmin } from '../admin/index.ts';
 import { parseTags } from '../telemetry/events.ts';
 import type { GatewayMetrics } from '../telemetry/metrics.ts';
-import { runExchange, serveChat, unexpectedAnswer } from './answers.ts';
+import { answerChat, answerCountTokens, answerEmbeddings } from './answers.ts';
 import { readJsonBody, type BodyLimits } from './body.ts';
 import { Responder } from './responder.ts';
 import type { ResponseStore } from '../store/responses.ts';
 import { handleStoredResponse, runResponses } from './responses.ts';
-import { anthropicSurface, type ChatSurface, completionsSurface, openaiSurface } from './surfaces.ts';
+import { anthropicSurface, completionsSurface, openaiSurface } from './surfaces.ts';
 
 export interface AppDeps {
   pipeline: Pipeline;
@@ -44,19 +42,6 @@ export interface AppDeps {
 
 type Handler = (deps: AppDeps, ctx: RequestContext, req: IncomingMessage, out: Responder) => Promise<void>;
 
-/** Chat on either surface: the answer as JSON, or as a stream of the surface's events. */
-async function chat(
-  deps: AppDeps,
-  ctx: RequestContext,
-  req: IncomingMessage,
-  out: Responder,
-  surface: ChatSurface,
-) {
-  return serveChat(deps.pipeline, ctx, await readJsonBody(req, deps.limits), surface, out);
-}
-
-const unexpected = unexpectedAnswer;
-
 interface Route {
   /** The route's name in the request log and metrics, where the path holds an id. */
   label?: string;
@@ -71,7 +56,8 @@ const routes: Record<string, Route> = {
     surface: 'openai',
     method: 'POST',
     authenticated: true,
-    handle: (deps, ctx, req, out) => chat(deps, ctx, req, out, openaiSurface),
+    handle: async (deps, ctx, req, out) =>
+      answerChat(deps.pipeline, ctx, openaiSurface, await readJsonBody(req, deps.limits), out),
   },
   '/v1/responses': {
     surface: 'openai',
@@ -83,25 +69,15 @@ const routes: Record<string, Route> = {
     surface: 'openai',
     method: 'POST',
     authenticated: true,
-    handle: async (deps, ctx, req, out) => chat(deps, ctx, req, out, completionsSurface),
+    handle: async (deps, ctx, req, out) =>
+      answerChat(deps.pipeline, ctx, completionsSurface, await readJsonBody(req, deps.limits), out),
   },
   '/v1/embeddings': {
     surface: 'openai',
     method: 'POST',
     authenticated: true,
-    handle: async (deps, ctx, req, out) => {
-      const body = await readJsonBody(req, deps.limits);
-      const ex = newExchange('embeddings', ctx, body, openaiSurface.decodeEmbeddings(body));
-      const answer = await runExchange(deps.pipeline, ex, out);
-      if (answer.kind !== 'embeddings') throw unexpected(answer.kind);
-      out.json(
-        200,
-        openaiSurface.encodeEmbeddings(
-          readOnly<EmbeddingsResult>(answer.result),
-          readOnly<EmbeddingsRequest>(ex.request),
-        ),
-      );
-    },
+    handle: async (deps, ctx, req, out) =>
+      answerEmbeddings(deps.pipeline, ctx, openaiSurface, await readJsonBody(req, deps.limits), out),
   },
   '/v1/models': {
     surface: 'openai',
@@ -120,19 +96,15 @@ const routes: Record<string, Route> = {
     surface: 'anthropic',
     method: 'POST',
     authenticated: true,
-    handle: (deps, ctx, req, out) => chat(deps, ctx, req, out, anthropicSurface),
+    handle: async (deps, ctx, req, out) =>
+      answerChat(deps.pipeline, ctx, anthropicSurface, await readJsonBody(req, deps.limits), out),
   },
   '/v1/messages/count_tokens': {
     surface: 'anthropic',
     method: 'POST',
     authenticated: true,
-    handle: async (deps, ctx, req, out) => {
-      const body = await readJsonBody(req, deps.limits);
-      const ex = newExchange('count_tokens', ctx, body, anthropic.decodeCountTokensRequest(body));
-      const answer = await runExchange(deps.pipeline, ex, out);
-      if (answer.kind !== 'token_count') throw unexpected(answer.kind);
-      out.json(200, anthropic.encodeCountTokens(answer.inputTokens));
-    },
+    handle: async (deps, ctx, req, out) =>
+      answerCountTokens(deps.pipeline, ctx, await readJsonBody(req, deps.limits), out),
   },
   '/healthz': {
     surface: 'gateway',

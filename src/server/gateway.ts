@@ -17,6 +17,7 @@ import { PriceBook } from '../governance/pricing/index.ts';
 import { resolveMasterKey } from '../governance/master-key.ts';
 import { defaultDatabaseUrl, openDatabase } from '../store/index.ts';
 import { createRequestHandler } from './app.ts';
+import { readJsonBody } from './body.ts';
 import { EventLoopLag } from './load-monitor.ts';
 import { Lifecycle } from '../core/lifecycle/index.ts';
 import { createAlerts } from '../telemetry/alerts.ts';
@@ -152,6 +153,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       timeZone: config.governance.timezone,
       secrets,
       providers,
+      readJson: readJsonBody,
       events,
       governor,
       regions: Object.keys(config.regions),

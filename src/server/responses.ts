@@ -7,15 +7,20 @@ import * as openai from '../api/openai/index.ts';
 import { GatehouseError } from '../core/errors/index.ts';
 import type { ChatResult } from '../core/ir/index.ts';
 import { authorizeModel } from '../governance/authenticate.ts';
-import type { RequestContext } from '../pipeline/index.ts';
+import type { Pipeline, RequestContext } from '../pipeline/index.ts';
 import type { ResponseScope, ResponseStore } from '../store/responses.ts';
 import { redactJson } from '../telemetry/redact.ts';
-import type { AppDeps } from './app.ts';
-import { serveChat } from './answers.ts';
+import { answerChat } from './answers.ts';
 import type { Responder } from './responder.ts';
 import type { ChatSurface } from './surfaces.ts';
 
 type Item = Record<string, unknown>;
+
+/** What the Responses routes need of the gateway. */
+export interface ResponsesDeps {
+  pipeline: Pipeline;
+  responses: ResponseStore;
+}
 
 function scopeOf(ctx: RequestContext): ResponseScope {
   return { teamId: ctx.principal?.teamId ?? null, region: ctx.principal?.region ?? null };
@@ -64,7 +69,7 @@ function withIds(items: Item[]): Item[] {
 }
 
 export async function runResponses(
-  deps: AppDeps,
+  deps: ResponsesDeps,
   ctx: RequestContext,
   body: unknown,
   out: Responder,
@@ -121,14 +126,14 @@ export async function runResponses(
     streamEncoder: (req) => new openai.ResponsesStreamEncoder(req, context, keep),
     errorBody: openai.errorBody,
   };
-  await serveChat(deps.pipeline, ctx, expanded, surface, out);
+  await answerChat(deps.pipeline, ctx, surface, expanded, out);
 }
 
 /**
  * Built-in tools and the items they produce have no form in other dialects: a model with any
  * target that is not an OpenAI Responses upstream is refused rather than served without them.
  */
-function refuseUnservable(deps: AppDeps, ctx: RequestContext, parsed: openai.ResponsesBody): void {
+function refuseUnservable(deps: ResponsesDeps, ctx: RequestContext, parsed: openai.ResponsesBody): void {
   const features = openai.nativeOnlyFeatures(parsed);
   if (features.length === 0) return;
   // The pipeline's own check, first, so that a refusal here never tells a caller about a model it may not use.
@@ -146,7 +151,7 @@ function refuseUnservable(deps: AppDeps, ctx: RequestContext, parsed: openai.Res
 
 /** GET and DELETE /v1/responses/{id}, GET /v1/responses/{id}/input_items. */
 export async function handleStoredResponse(
-  deps: AppDeps,
+  deps: ResponsesDeps,
   ctx: RequestContext,
   req: IncomingMessage,
   out: Responder,

@@ -19,6 +19,16 @@ const watching: Stage = {
   },
 };
 
+/** Fails after the call has answered, when the caller asks for it: the answer never reaches the writer. */
+const failingAfterCall: Stage = {
+  name: 'fail-after-call-test',
+  async run(ex, next) {
+    const answer = await next();
+    if (ex.ctx.headers['x-test-fail-after-call']) throw new Error('a stage failed after the call');
+    return answer;
+  },
+};
+
 let gateway: Gateway;
 
 before(async () => {
@@ -29,22 +39,31 @@ before(async () => {
         'mock-fast': { targets: [{ provider: 'mock', model: 'mock-fast' }] },
         'mock-embed': { targets: [{ provider: 'mock', model: 'mock-embed' }] },
         counted: { targets: [{ provider: 'mock', model: 'mock-fast' }], limits: { rpm: 1 } },
+        single: { targets: [{ provider: 'mock', model: 'mock-fast' }], limits: { concurrency: 1 } },
       },
     },
-    { stages: { guardInput: [watching] } },
+    { stages: { guardInput: [watching], guardOutput: [failingAfterCall] } },
   );
-  assert.equal((await admin('POST', '/admin/teams', { name: 'stages' })).status, 201);
+  const team = await fetch(`${gateway.url}/admin/teams`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${testMasterKey}` },
+    body: JSON.stringify({ name: 'stages' }),
+  });
+  assert.equal(team.status, 201, await team.text());
 });
 
 after(() => gateway?.stop(0));
 
-async function admin(method: string, path: string, body?: unknown) {
-  const res = await fetch(gateway.url + path, {
-    method,
-    headers: { authorization: `Bearer ${testMasterKey}`, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
+/** A key of the test team that may use only `models`. */
+async function keyFor(models: string[]): Promise<string> {
+  const res = await fetch(`${gateway.url}/admin/keys`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${testMasterKey}` },
+    body: JSON.stringify({ name: `only-${models.join('-')}-${Math.random()}`, team: 'stages', models }),
   });
-  return { status: res.status, body: (await res.json()) as any };
+  const created = (await res.json()) as { key: string };
+  assert.equal(res.status, 201, JSON.stringify(created));
+  return created.key;
 }
 
 describe('count_tokens', () => {
@@ -65,17 +84,12 @@ describe('count_tokens', () => {
 
 describe('GET /v1/models', () => {
   test('lists only the models the caller may use', async () => {
-    const created = await admin('POST', '/admin/keys', {
-      name: 'embedder',
-      team: 'stages',
-      models: ['mock-embed'],
-    });
-    assert.equal(created.status, 201, JSON.stringify(created.body));
-    const limited = new OpenAI({ apiKey: created.body.key, baseURL: `${gateway.url}/v1`, maxRetries: 0 });
+    const key = await keyFor(['mock-embed']);
+    const limited = new OpenAI({ apiKey: key, baseURL: `${gateway.url}/v1`, maxRetries: 0 });
     const ids = async (client: OpenAI) => (await client.models.list()).data.map((m) => m.id).sort();
     assert.deepEqual(await ids(limited), ['mock-embed']);
     const master = new OpenAI({ apiKey: testMasterKey, baseURL: `${gateway.url}/v1`, maxRetries: 0 });
-    assert.deepEqual(await ids(master), ['counted', 'mock-embed', 'mock-fast']);
+    assert.deepEqual(await ids(master), ['counted', 'mock-embed', 'mock-fast', 'single']);
   });
 });
 
@@ -101,16 +115,32 @@ describe('the declared order', () => {
 
   test('a refused caller never reaches the plugged-in stage', async () => {
     seen.length = 0;
-    const created = await admin('POST', '/admin/keys', {
-      name: 'narrow',
-      team: 'stages',
-      models: ['mock-embed'],
-    });
-    const client = new OpenAI({ apiKey: created.body.key, baseURL: `${gateway.url}/v1`, maxRetries: 0 });
+    const key = await keyFor(['mock-embed']);
+    const client = new OpenAI({ apiKey: key, baseURL: `${gateway.url}/v1`, maxRetries: 0 });
     await assert.rejects(
       client.chat.completions.create({ model: 'mock-fast', messages: [{ role: 'user', content: 'hi' }] }),
       (err: unknown) => err instanceof OpenAI.PermissionDeniedError,
     );
     assert.equal(seen.length, 0);
+  });
+});
+
+describe('a stage failing after the call', () => {
+  test('leaves the admission settled, so the next call is admitted', async () => {
+    const client = new OpenAI({ apiKey: testMasterKey, baseURL: `${gateway.url}/v1`, maxRetries: 0 });
+    const ask = {
+      model: 'single',
+      messages: [{ role: 'user' as const, content: 'hi' }],
+      stream: true as const,
+    };
+    await assert.rejects(
+      client.chat.completions.create(ask, { headers: { 'x-test-fail-after-call': '1' } }),
+      (err: unknown) => err instanceof OpenAI.InternalServerError,
+    );
+    // With the one concurrency slot still held, this would be refused with 429.
+    let text = '';
+    for await (const chunk of await client.chat.completions.create(ask))
+      text += chunk.choices[0]?.delta.content ?? '';
+    assert.ok(text.length > 0);
   });
 });

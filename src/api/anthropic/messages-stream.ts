@@ -5,7 +5,7 @@
 // are deferred and replayed, in order, once it closes.
 import type { GatehouseError } from '../../core/errors/index.ts';
 import type { ChatRequest, Dialect, StreamChunk, StreamPart, Usage } from '../../core/ir/index.ts';
-import { sseFrame } from '../../providers/sse.ts';
+import { sseFrame } from '../../core/sse/index.ts';
 import { anthropicErrorType } from './errors.ts';
 import { anthropicStopReason, anthropicUsage, messageId } from './messages-response.ts';
 

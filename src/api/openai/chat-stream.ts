@@ -3,7 +3,7 @@
 // other dialects are encoded from IR parts.
 import type { GatehouseError } from '../../core/errors/index.ts';
 import type { ChatRequest, Dialect, StreamChunk, StreamPart } from '../../core/ir/index.ts';
-import { sseFrame } from '../../providers/sse.ts';
+import { sseFrame } from '../../core/sse/index.ts';
 import { chatCompletionId, openaiFinishReason, openaiUsage } from './chat-response.ts';
 import { errorBody } from './errors.ts';
 

@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import { GatehouseError } from '../../core/errors/index.ts';
 import type { ChatRequest, ChatResult, Dialect, StreamChunk } from '../../core/ir/index.ts';
-import { sseFrame } from '../../providers/sse.ts';
+import { sseFrame } from '../../core/sse/index.ts';
 import { validateBody } from '../validate.ts';
 import { openaiFinishReason } from './chat-response.ts';
 import { errorBody } from './errors.ts';

@@ -6,7 +6,7 @@
 // them) are forwarded as they came.
 import type { GatehouseError } from '../../core/errors/index.ts';
 import type { ChatRequest, Dialect, StreamChunk, StreamPart } from '../../core/ir/index.ts';
-import { sseFrame } from '../../providers/sse.ts';
+import { sseFrame } from '../../core/sse/index.ts';
 import { errorBody } from './errors.ts';
 import {
   functionCallItem,
