@@ -49,3 +49,13 @@ export function boundedKeys(value: object): boolean {
 export const tagsRecord = z
   .record(z.string(), z.string(`expected a string; ${tagsExpected}`).max(tagLimits.valueChars, tagsExpected))
   .refine(boundedKeys, tagsExpected);
+
+/** Validates a part of a body already checked loosely; the 400 names the field under `prefix`. */
+export function validateAt<S extends z.ZodType>(schema: S, value: unknown, prefix: string): z.output<S> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  const inner = fieldPath(issue.path);
+  const param = inner === '' ? prefix : inner.startsWith('[') ? `${prefix}${inner}` : `${prefix}.${inner}`;
+  throw new GatehouseError('GH_INVALID_REQUEST', `${param}: ${issue.message}`, { param });
+}

@@ -17,12 +17,16 @@ import { answerChat, answerCountTokens, answerEmbeddings } from './answers.ts';
 import { readJsonBody, type BodyLimits } from './body.ts';
 import { type KeyShares, shareKey } from './key-shares.ts';
 import { Responder } from './responder.ts';
-import { anthropicSurface, openaiSurface } from './surfaces.ts';
+import type { ResponseStore } from '../store/responses.ts';
+import { handleStoredResponse, runResponses } from './responses.ts';
+import { anthropicSurface, completionsSurface, openaiSurface } from './surfaces.ts';
 
 export interface AppDeps {
   pipeline: Pipeline;
   auth: Authenticator;
   database: Database;
+  /** Stored answers of the Responses surface. */
+  responses: ResponseStore;
   limits: BodyLimits;
   admin: AdminDeps;
   /** Serves GET /metrics; it counts requests by subscribing to the lifecycle. */
@@ -44,6 +48,8 @@ export interface AppDeps {
 type Handler = (deps: AppDeps, ctx: RequestContext, req: IncomingMessage, out: Responder) => Promise<void>;
 
 interface Route {
+  /** The route's name in the request log and metrics, where the path holds an id. */
+  label?: string;
   surface: SurfaceName;
   method: 'GET' | 'POST' | 'ANY';
   authenticated: boolean;
@@ -57,6 +63,19 @@ const routes: Record<string, Route> = {
     authenticated: true,
     handle: async (deps, ctx, req, out) =>
       answerChat(deps.pipeline, ctx, openaiSurface, await readJsonBody(req, deps.limits), out),
+  },
+  '/v1/responses': {
+    surface: 'openai',
+    method: 'POST',
+    authenticated: true,
+    handle: async (deps, ctx, req, out) => runResponses(deps, ctx, await readJsonBody(req, deps.limits), out),
+  },
+  '/v1/completions': {
+    surface: 'openai',
+    method: 'POST',
+    authenticated: true,
+    handle: async (deps, ctx, req, out) =>
+      answerChat(deps.pipeline, ctx, completionsSurface, await readJsonBody(req, deps.limits), out),
   },
   '/v1/embeddings': {
     surface: 'openai',
@@ -74,6 +93,7 @@ const routes: Record<string, Route> = {
         200,
         openai.encodeModelList(
           deps.pipeline.modelsFor(ctx.principal).map((id) => ({ id, ownedBy: 'gatehouse' })),
+          servingSince,
         ),
       ),
   },
@@ -123,6 +143,17 @@ const routes: Record<string, Route> = {
   },
 };
 
+const storedResponseRoute: Route = {
+  label: '/v1/responses/{id}',
+  surface: 'openai',
+  method: 'ANY',
+  authenticated: true,
+  handle: handleStoredResponse,
+};
+
+/** When this gateway's model list was loaded: the `created` of every /v1/models entry. */
+const servingSince = Math.floor(Date.now() / 1000);
+
 const adminRoute: Route = {
   surface: 'gateway',
   method: 'ANY',
@@ -156,14 +187,16 @@ export function createRequestHandler(deps: AppDeps) {
     const ownId = typeof incoming !== 'string' || !requestIdPattern.test(incoming);
     const requestId = ownId ? timeOrderedId() : (incoming as string);
     const path = (req.url ?? '/').split('?', 1)[0]!;
-    const route = path.startsWith('/admin/') ? adminRoute : routes[path];
+    const route = path.startsWith('/admin/')
+      ? adminRoute
+      : (routes[path] ?? (path.startsWith('/v1/responses/') ? storedResponseRoute : undefined));
     const surface: SurfaceName = route?.surface ?? (path.startsWith('/v1/messages') ? 'anthropic' : 'openai');
     const startedAt = performance.now();
     const record: RequestRecord = {
       requestId,
       eventId: ownId ? requestId : timeOrderedId(),
       surface,
-      route: route ? path : 'unmatched',
+      route: route ? (route.label ?? path) : 'unmatched',
       receivedAt: Date.now(),
       attempts: [],
       status: 200,

@@ -28,6 +28,7 @@ import { createAlerts } from '../telemetry/alerts.ts';
 import { subscribeTelemetry } from '../telemetry/subscribe.ts';
 import { GatewayMetrics } from '../telemetry/metrics.ts';
 import { EventStores } from '../telemetry/event-stores.ts';
+import { ResponseStore } from '../store/responses.ts';
 import { ProviderRegistry } from './provider-registry.ts';
 
 export interface GatewayOptions {
@@ -153,6 +154,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     pipeline,
     auth,
     database,
+    responses: new ResponseStore((region) => events.database(region)),
     metrics,
     lifecycle,
     admin: {

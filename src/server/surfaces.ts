@@ -1,5 +1,6 @@
 // The client-facing surfaces as the server sees them: each decodes its wire format into the IR and
-// encodes answers (and errors) back into it.
+// encodes answers (and errors) back into it. The Responses surface is built per request (it carries
+// the conversation's state): see responses.ts.
 import * as anthropic from '../api/anthropic/index.ts';
 import * as openai from '../api/openai/index.ts';
 import type { GatehouseError } from '../core/errors/index.ts';
@@ -48,4 +49,13 @@ export const anthropicSurface: ChatSurface = {
   encodeChat: anthropic.encodeMessagesResponse,
   streamEncoder: (req, requestId) => new anthropic.AnthropicStreamEncoder(req, requestId),
   errorBody: anthropic.errorBody,
+};
+
+/** The legacy OpenAI completions (a bare prompt), translated like chat. */
+export const completionsSurface: ChatSurface = {
+  name: 'openai',
+  decodeChat: openai.decodeCompletionRequest,
+  encodeChat: openai.encodeCompletionResponse,
+  streamEncoder: (req, requestId) => new openai.CompletionStreamEncoder(req, requestId),
+  errorBody: openai.errorBody,
 };

@@ -200,6 +200,30 @@ export interface UsageDailyTagsTable extends UsageSums {
   team_id: string;
 }
 
+/** A stored answer of the Responses surface (`store` not false): the conversation state. */
+export interface ResponsesTable {
+  id: string;
+  /** The caller's team; null for the master key. Only the same team reaches it. */
+  team_id: string | null;
+  key_id: string | null;
+  created_at: number;
+  model: string;
+  previous_response_id: string | null;
+  /** JSON of the `response` object as the caller received it, redacted. */
+  response: string;
+}
+
+export interface ResponseItemsTable {
+  response_id: string;
+  /** Input items first (0…), then output items. */
+  position: number;
+  kind: 'input' | 'output';
+  item_id: string | null;
+  team_id: string | null;
+  /** JSON of the item, redacted. */
+  item: string;
+}
+
 export interface Schema {
   teams: TeamsTable;
   users: UsersTable;
@@ -216,4 +240,6 @@ export interface Schema {
   usage_hourly_tags: UsageHourlyTagsTable;
   usage_daily: UsageDailyTable;
   usage_daily_tags: UsageDailyTagsTable;
+  responses: ResponsesTable;
+  response_items: ResponseItemsTable;
 }

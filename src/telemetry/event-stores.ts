@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { GatehouseError } from '../core/errors/index.ts';
 import type { LoggingConfig } from '../config/schema.ts';
 import { type Database, type OpenOptions, openDatabase } from '../store/index.ts';
+import { deleteResponsesBefore } from '../store/responses.ts';
 import { databaseSink } from './events.ts';
 import { hourlySpend } from './rollups.ts';
 
@@ -153,17 +154,16 @@ export class EventStores {
     const cutoff = (days: number) => now - days * 86_400_000;
     let deleted = 0;
     for (const { database } of this.#all()) {
+      // Stored responses (the Responses surface's conversation state) follow the same retention.
       for (const team of teams) {
         deleted += await deleteOlder(database, cutoff(team.retention_days!), [team.id], 'in');
+        deleted += await deleteResponsesBefore(database, cutoff(team.retention_days!), [team.id], 'in');
       }
       const days = this.#logging.retention_days;
       if (days !== undefined) {
-        deleted += await deleteOlder(
-          database,
-          cutoff(days),
-          teams.map((t) => t.id),
-          'not in',
-        );
+        const others = teams.map((t) => t.id);
+        deleted += await deleteOlder(database, cutoff(days), others, 'not in');
+        deleted += await deleteResponsesBefore(database, cutoff(days), others, 'not in');
       }
     }
     if (deleted > 0) this.#log(`request log retention: deleted ${deleted} events`);

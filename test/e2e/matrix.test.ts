@@ -1,100 +1,36 @@
-// Both surfaces × all six provider types (and OpenAI's Responses API) × {plain text, streamed text, tool call, streamed parallel
-// tool calls, tool-result round trip}, driven by the official SDKs against protocol-faithful mock
-// upstreams. What the client sees is compared with what the upstream's recorded answer says.
+// Both surfaces (and OpenAI's Responses API) × all six provider types (and OpenAI's Responses API
+// upstream) × {plain text, streamed text, tool call, streamed parallel tool calls, tool-result round
+// trip}, driven by the official SDKs against protocol-faithful mock upstreams. What the client sees is compared with what the upstream's recorded answer says.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import type { Gateway } from '../../src/server/index.ts';
 import { startTestGateway, testMasterKey } from '../helpers/gateway.ts';
-import { anthropicExpected, startAnthropicUpstream } from '../upstreams/anthropic.ts';
-import { bedrockExpected, startBedrockUpstream } from '../upstreams/bedrock.ts';
-import { geminiExpected, startGeminiUpstream } from '../upstreams/gemini.ts';
-import { openaiExpected, startOpenAIUpstream } from '../upstreams/openai.ts';
-import { openaiResponsesExpected, startOpenAIResponsesUpstream } from '../upstreams/openai-responses.ts';
-import type { MockUpstream } from '../upstreams/server.ts';
+import {
+  type EveryDialect,
+  type Expected,
+  providerTypes,
+  startEveryDialect,
+  weatherQuestion,
+  weatherSchema,
+  type Usage,
+} from '../upstreams/every-dialect.ts';
 
-interface Expected {
-  text: string;
-  finalText: string;
-  streamText: string;
-  toolCalls: Array<{ id?: string; name: string; arguments: Record<string, unknown> }>;
-  usage: Usage;
-  streamUsage: { text: Usage; tools: Usage };
-}
-interface Usage {
-  inputTokens: number;
-  outputTokens: number;
-  cacheReadTokens?: number;
-  cacheWriteTokens?: number;
-  reasoningTokens?: number;
-}
-
-const upstreams: MockUpstream[] = [];
 let gateway: Gateway;
-const providerTypes: Array<{ type: string; expected: Expected }> = [
-  { type: 'openai', expected: openaiExpected },
-  { type: 'azure-openai', expected: openaiExpected },
-  { type: 'openai-compatible', expected: openaiExpected },
-  { type: 'anthropic', expected: anthropicExpected },
-  { type: 'gemini', expected: geminiExpected },
-  { type: 'bedrock', expected: bedrockExpected as Expected },
-  // The openai type again, speaking the Responses API (`api: responses`).
-  { type: 'openai-responses', expected: openaiResponsesExpected },
-];
+let dialects: EveryDialect;
 
 before(async () => {
-  const [oa, an, ge, br, rs] = await Promise.all([
-    startOpenAIUpstream(),
-    startAnthropicUpstream(),
-    startGeminiUpstream(),
-    startBedrockUpstream(),
-    startOpenAIResponsesUpstream(),
-  ]);
-  upstreams.push(oa, an, ge, br, rs);
-  const providers = {
-    openai: { type: 'openai', base_url: `${oa.url}/v1`, api_key: 'sk-upstream' },
-    'azure-openai': { type: 'azure-openai', base_url: oa.url, api_key: 'azure-upstream' },
-    'openai-compatible': { type: 'openai-compatible', base_url: `${oa.url}/v1`, api_key: 'sk-upstream' },
-    anthropic: { type: 'anthropic', base_url: an.url, api_key: 'sk-ant-upstream' },
-    gemini: { type: 'gemini', base_url: `${ge.url}/v1beta`, api_key: 'gemini-upstream' },
-    bedrock: {
-      type: 'bedrock',
-      region: 'us-east-1',
-      base_url: br.url,
-      access_key_id: 'AKIDEXAMPLE',
-      secret_access_key: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY',
-    },
-  };
-  Object.assign(providers, {
-    'openai-responses': {
-      type: 'openai',
-      api: 'responses',
-      base_url: `${rs.url}/v1`,
-      api_key: 'sk-upstream',
-    },
-  });
-  const models = Object.fromEntries(
-    Object.keys(providers).map((name) => [
-      `via-${name}`,
-      { targets: [{ provider: name, model: `${name}-model` }] },
-    ]),
-  );
-  gateway = await startTestGateway({ providers, models });
+  dialects = await startEveryDialect();
+  gateway = await startTestGateway({ providers: dialects.providers, models: dialects.models });
 });
 
 after(async () => {
   await gateway?.stop(0);
-  await Promise.all(upstreams.map((up) => up.close()));
+  await dialects?.close();
 });
 
-const question = "What's the weather in Lisbon and in Porto right now?";
-const weatherSchema = {
-  type: 'object',
-  properties: { city: { type: 'string' }, unit: { type: 'string', enum: ['celsius', 'fahrenheit'] } },
-  required: ['city', 'unit'],
-  additionalProperties: false,
-};
+const question = weatherQuestion;
 const results = [
   { temp_c: 22, conditions: 'sunny' },
   { temp_c: 17, conditions: 'light rain' },
@@ -344,6 +280,89 @@ describe('Anthropic SDK', () => {
         });
         assert.equal(text(message), expected.finalText);
         assert.equal(message.stop_reason, 'end_turn');
+      });
+    });
+  }
+});
+
+describe('OpenAI SDK, Responses API', () => {
+  const client = () => new OpenAI({ apiKey: testMasterKey, baseURL: `${gateway.url}/v1`, maxRetries: 0 });
+  const tools: OpenAI.Responses.FunctionTool[] = [
+    {
+      type: 'function',
+      name: 'get_weather',
+      description: 'Get the current weather for a city.',
+      parameters: weatherSchema,
+      strict: true,
+    },
+  ];
+  const calls = (response: OpenAI.Responses.Response) =>
+    response.output.flatMap((item) =>
+      item.type === 'function_call' ? [{ id: item.call_id, name: item.name, arguments: item.arguments }] : [],
+    );
+  const assertUsage = (usage: OpenAI.Responses.ResponseUsage | undefined, want: Usage) => {
+    assert.ok(usage, 'usage present');
+    assert.equal(usage.input_tokens, want.inputTokens);
+    assert.equal(usage.output_tokens, want.outputTokens);
+    assert.equal(usage.total_tokens, want.inputTokens + want.outputTokens);
+    assert.equal(usage.input_tokens_details?.cached_tokens ?? 0, want.cacheReadTokens ?? 0);
+    assert.equal(usage.output_tokens_details?.reasoning_tokens ?? 0, want.reasoningTokens ?? 0);
+  };
+
+  for (const { type, expected } of providerTypes) {
+    const model = `via-${type}`;
+    describe(`→ ${type}`, () => {
+      test('plain text', async () => {
+        const { data, response } = await client()
+          .responses.create({ model, input: 'Say something.' })
+          .withResponse();
+        assert.equal(data.output_text, expected.text);
+        assert.equal(data.status, 'completed');
+        assert.ok(data.usage && data.usage.input_tokens > 0 && data.usage.output_tokens > 0);
+        assert.equal(response.headers.get('x-gatehouse-provider'), type);
+      });
+
+      test('streamed text', async () => {
+        const final = await client().responses.stream({ model, input: 'Say something.' }).finalResponse();
+        assert.equal(final.output_text, expected.streamText);
+        assert.equal(final.status, 'completed');
+        assertUsage(final.usage, expected.streamUsage.text);
+      });
+
+      test('tool call', async () => {
+        const data = await client().responses.create({ model, input: question, tools });
+        assertToolCalls(calls(data), expected);
+        assertUsage(data.usage, expected.usage);
+      });
+
+      test('streamed parallel tool calls', async () => {
+        const stream = client().responses.stream({ model, input: question, tools });
+        const added: number[] = [];
+        stream.on('response.output_item.added', (event) => {
+          if (event.item.type === 'function_call') added.push(event.output_index);
+        });
+        const final = await stream.finalResponse();
+        assertToolCalls(calls(final), expected);
+        assert.equal(new Set(added).size, expected.toolCalls.length, 'one output item per call');
+        assertUsage(final.usage, expected.streamUsage.tools);
+      });
+
+      test('tool result round trip by previous_response_id', async () => {
+        const first = await client().responses.create({ model, input: question, tools });
+        const made = calls(first);
+        assert.equal(made.length, expected.toolCalls.length);
+        const data = await client().responses.create({
+          model,
+          tools,
+          previous_response_id: first.id,
+          input: made.map((call, i) => ({
+            type: 'function_call_output' as const,
+            call_id: call.id,
+            output: JSON.stringify(results[i]),
+          })),
+        });
+        assert.equal(data.output_text, expected.finalText);
+        assert.equal(data.status, 'completed');
       });
     });
   }

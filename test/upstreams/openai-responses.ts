@@ -68,10 +68,15 @@ export function startOpenAIResponsesUpstream(options: { apiKey?: string } = {}):
     if (req.headers.authorization !== `Bearer ${apiKey}`)
       return error(res, 401, 'Incorrect API key provided.', 'invalid_request_error');
     const body = req.body;
-    if (!Array.isArray(body?.input) || body.input.length === 0)
+    // The API takes a string as one user message.
+    const input =
+      typeof body?.input === 'string' && body.input !== ''
+        ? [{ role: 'user', content: body.input }]
+        : body?.input;
+    if (!Array.isArray(input) || input.length === 0)
       return error(res, 400, "Missing required parameter: 'input'.", 'invalid_request_error', 'input');
     const calls = new Set<string>();
-    for (const [i, item] of body.input.entries()) {
+    for (const [i, item] of input.entries()) {
       if (item.type === 'function_call') calls.add(item.call_id);
       if (item.type === 'function_call_output' && !calls.has(item.call_id)) {
         return error(
@@ -94,7 +99,7 @@ export function startOpenAIResponsesUpstream(options: { apiKey?: string } = {}):
         'invalid_request_error',
         'tools[0].function',
       );
-    const last = body.input.at(-1);
+    const last = input.at(-1);
     const wantsTools =
       Array.isArray(body.tools) && body.tools.length > 0 && last.type !== 'function_call_output';
     if (!body.stream) {

@@ -208,19 +208,19 @@ const dataUrl = /^data:([\w.+-]+\/[\w.+-]+);base64,(.*)$/s;
 
 function userContent(part: UserContent, param: string): TextPart | ImagePart {
   if (part.type === 'text') return { type: 'text', text: part.text };
-  const url = part.image_url.url;
-  const match = dataUrl.exec(url);
-  let image: ImagePart;
-  if (match) image = { type: 'image', source: { kind: 'base64', mediaType: match[1]!, data: match[2]! } };
-  else if (/^https?:\/\//i.test(url)) image = { type: 'image', source: { kind: 'url', url } };
-  else
-    throw new GatehouseError(
-      'GH_INVALID_REQUEST',
-      `${param}.image_url.url: expected an http(s) URL or a base64 data URL`,
-      { param: `${param}.image_url.url` },
-    );
+  const image = imageFromUrl(part.image_url.url, `${param}.image_url.url`);
   if (part.image_url.detail) image.detail = part.image_url.detail;
   return image;
+}
+
+/** An image URL as OpenAI's surfaces take it: http(s), or a base64 data URL. */
+export function imageFromUrl(url: string, param: string): ImagePart {
+  const match = dataUrl.exec(url);
+  if (match) return { type: 'image', source: { kind: 'base64', mediaType: match[1]!, data: match[2]! } };
+  if (/^https?:\/\//i.test(url)) return { type: 'image', source: { kind: 'url', url } };
+  throw new GatehouseError('GH_INVALID_REQUEST', `${param}: expected an http(s) URL or a base64 data URL`, {
+    param,
+  });
 }
 
 function decodeTool(t: z.output<typeof tool>): ToolDefinition {

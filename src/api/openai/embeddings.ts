@@ -72,9 +72,13 @@ function float32Base64(vector: number[]): string {
   return bytes.toString('base64');
 }
 
-export function encodeModelList(models: Array<{ id: string; ownedBy: string }>): Record<string, unknown> {
+/** `created` is when the gateway loaded its models (Unix seconds): clients sort and cache by it. */
+export function encodeModelList(
+  models: Array<{ id: string; ownedBy: string }>,
+  created: number,
+): Record<string, unknown> {
   return {
     object: 'list',
-    data: models.map((m) => ({ id: m.id, object: 'model', created: 0, owned_by: m.ownedBy })),
+    data: models.map((m) => ({ id: m.id, object: 'model', created, owned_by: m.ownedBy })),
   };
 }

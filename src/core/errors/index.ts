@@ -53,6 +53,8 @@ const catalogue = {
   GH_NOT_FOUND: { status: 404, kind: 'not_found', retryable: false },
   /** A name already taken in its scope, or a change that the resource's dependants forbid. */
   GH_CONFLICT: { status: 409, kind: 'invalid_request', retryable: false },
+  /** A stored response (or item) that does not exist, or belongs to another team. */
+  GH_RESPONSE_NOT_FOUND: { status: 404, kind: 'not_found', retryable: false },
   GH_METHOD_NOT_ALLOWED: { status: 405, kind: 'invalid_request', retryable: false },
   GH_SHUTTING_DOWN: { status: 503, kind: 'overloaded', retryable: true },
   /** More model requests are in flight than server.max_in_flight allows: shed at once, not queued. */

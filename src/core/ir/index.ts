@@ -93,7 +93,8 @@ export type ResponseFormat =
 
 /** The client's original request body, kept so that same-dialect traffic can be passed through. */
 export interface NativeBody {
-  dialect: 'openai' | 'anthropic';
+  /** `openai-completions` (the legacy surface) never matches a provider: it is always translated. */
+  dialect: 'openai' | 'openai-responses' | 'openai-completions' | 'anthropic';
   body: Record<string, unknown>;
 }
 

@@ -20,6 +20,11 @@ export function mockAnswer(req: ChatRequest, model: string, id: string): ChatRes
       type: 'text',
       text: `Received ${results.length} tool result${results.length === 1 ? '' : 's'}.`,
     });
+  } else if (req.responseFormat?.type === 'json_schema') {
+    // Structured output: a value that fits the schema, so clients that parse it can be tried offline.
+    content.push({ type: 'text', text: JSON.stringify(exampleValue(req.responseFormat.schema)) });
+  } else if (req.responseFormat?.type === 'json_object') {
+    content.push({ type: 'text', text: JSON.stringify({ answer: lastUserText(last) }) });
   } else {
     content.push({ type: 'text', text: `Mock answer from Gatehouse to: ${quote(lastUserText(last))}` });
   }
@@ -53,24 +58,32 @@ function chooseTool(req: ChatRequest): ToolDefinition | undefined {
 
 /** Arguments that satisfy the tool's schema well enough for a demo: one value per required property. */
 function exampleArguments(tool: ToolDefinition): Record<string, unknown> {
-  const properties = (tool.parameters.properties ?? {}) as Record<
-    string,
-    { type?: string; enum?: unknown[] }
-  >;
-  const required = Array.isArray(tool.parameters.required)
-    ? (tool.parameters.required as string[])
-    : Object.keys(properties);
-  const args: Record<string, unknown> = {};
-  for (const key of required) {
-    const schema = properties[key] ?? {};
-    if (schema.enum && schema.enum.length > 0) args[key] = schema.enum[0];
-    else if (schema.type === 'number' || schema.type === 'integer') args[key] = 1;
-    else if (schema.type === 'boolean') args[key] = true;
-    else if (schema.type === 'array') args[key] = [];
-    else if (schema.type === 'object') args[key] = {};
-    else args[key] = 'example';
+  return exampleValue({ type: 'object', ...tool.parameters }) as Record<string, unknown>;
+}
+
+interface SchemaNode {
+  type?: string | string[];
+  enum?: unknown[];
+  properties?: Record<string, SchemaNode>;
+  required?: string[];
+  items?: SchemaNode;
+}
+
+/** A value of the JSON Schema's shape (objects get their required properties, nested). */
+function exampleValue(schema: SchemaNode, depth = 0): unknown {
+  if (schema.enum && schema.enum.length > 0) return schema.enum[0];
+  const type = Array.isArray(schema.type) ? schema.type.find((t) => t !== 'null') : schema.type;
+  if (type === 'number' || type === 'integer') return 1;
+  if (type === 'boolean') return true;
+  if (type === 'array') return depth < 8 && schema.items ? [exampleValue(schema.items, depth + 1)] : [];
+  if (type === 'object' || schema.properties) {
+    const properties = schema.properties ?? {};
+    const required = Array.isArray(schema.required) ? schema.required : Object.keys(properties);
+    const value: Record<string, unknown> = {};
+    for (const key of required) value[key] = depth < 8 ? exampleValue(properties[key] ?? {}, depth + 1) : {};
+    return value;
   }
-  return args;
+  return 'example';
 }
 
 function lastUserText(message: Message | undefined): string {

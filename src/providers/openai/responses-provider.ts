@@ -37,10 +37,10 @@ export function createOpenAIResponsesProvider(
     dialect: 'openai-responses',
     async complete(req, model, opts): Promise<ChatResult> {
       const { body, warnings } = responsesRequestBody(req, model, false);
-      const json = await (await post(body, opts)).json();
+      const { json, text } = await (await post(body, opts)).jsonAndText();
       return {
         response: decodeResponsesAnswer(name, json, model),
-        raw: { dialect: 'openai-responses', body: json },
+        raw: { dialect: 'openai-responses', body: json, text },
         warnings,
       };
     },

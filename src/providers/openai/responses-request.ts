@@ -1,6 +1,8 @@
 // IR → an OpenAI Responses API request (`POST /v1/responses`): instructions for the system prompt,
 // input items for the conversation (function calls and their outputs are items of their own), flat
 // function tools. Nothing is stored upstream (`store: false`): the gateway sends the whole turn.
+// A caller that spoke the Responses API itself is passed through: its body goes as it came (built-in
+// tools, `include`, fields added after this was written), with the gateway's model and store: false.
 import { GatehouseError } from '../../core/errors/index.ts';
 import type { ChatRequest, ImagePart, Part } from '../../core/ir/index.ts';
 
@@ -11,6 +13,14 @@ export function responsesRequestBody(
   model: string,
   stream: boolean,
 ): { body: Record<string, unknown>; warnings: string[] } {
+  if (req.native?.dialect === 'openai-responses') {
+    const body: Record<string, unknown> = { ...req.native.body, model, store: false };
+    // The gateway keeps conversation state itself: the caller's surface has already expanded it.
+    delete body.previous_response_id;
+    if (stream) body.stream = true;
+    else delete body.stream;
+    return { body, warnings: [] };
+  }
   const warnings: string[] = [];
   if ((req.n ?? 1) > 1)
     throw new GatehouseError(
