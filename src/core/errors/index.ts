@@ -42,6 +42,10 @@ const catalogue = {
   GH_SHUTTING_DOWN: { status: 503, kind: 'overloaded', retryable: true },
   /** More model requests are in flight than server.max_in_flight allows: shed at once, not queued. */
   GH_OVERLOADED: { status: 503, kind: 'overloaded', retryable: true },
+  /** The store (database) did not answer and nothing cached covers the request. */
+  GH_STORE_UNAVAILABLE: { status: 503, kind: 'overloaded', retryable: true },
+  /** Redis did not answer and the deployment fails closed (governance.redis.on_failure). */
+  GH_COUNTERS_UNAVAILABLE: { status: 503, kind: 'overloaded', retryable: true },
   /** The caller went away before the answer was complete (nginx's 499; recorded, never sent). */
   GH_CLIENT_CLOSED: { status: 499, kind: 'invalid_request', retryable: false },
   /** The upstream refused the request as malformed; its status (400, 404, 413, 422) is kept. */
