@@ -124,11 +124,6 @@ export class SpendLedger {
     return [...this.#used.values()];
   }
 
-  /** Not yet written here, for a budget's counter key. */
-  pending(key: string): number {
-    return this.#pending.get(key)?.micros ?? 0;
-  }
-
   flush(): Promise<void> {
     this.#flushing = this.#flushing.then(async () => {
       if (this.#pending.size === 0) return;
@@ -147,8 +142,10 @@ export class SpendLedger {
   }
 
   /**
-   * What the database says each budget has spent in its period, plus what this replica has not
-   * written yet. Bounded by the store timeout: throws when the store does not answer in time.
+   * What the spend table says each budget has spent in its period: committed spend only, since
+   * spend not yet written reaches the counters through its own release. (Counting it here too
+   * would charge it twice when a reconciliation ran between the two.) Bounded by the store
+   * timeout: throws when the store does not answer in time.
    */
   async spent(budgets: BudgetInPeriod[]): Promise<number[]> {
     if (budgets.length === 0) return [];
@@ -175,7 +172,7 @@ export class SpendLedger {
     const found = new Map(
       rows.map((r) => [budgetKey(r.scope, r.scope_id, r.period, r.period_start), r.spent_micros]),
     );
-    return budgets.map(({ key }) => (found.get(key) ?? 0) + this.pending(key));
+    return budgets.map(({ key }) => found.get(key) ?? 0);
   }
 
   #add(key: string, item: PendingSpend): void {

@@ -90,6 +90,7 @@ export class CountersWithFailureMode {
       try {
         const result = await this.#reserveShared(lease, reservations, seed);
         this.#answeredAt = Date.now();
+        this.#recovered();
         return { result, store: this.#shared };
       } catch (err) {
         if (err instanceof GatehouseError || err instanceof RangeError) throw err;
@@ -121,9 +122,9 @@ export class CountersWithFailureMode {
     corrections: CounterDelta[],
   ): Promise<void> {
     this.#holds.delete(lease.id);
-    const attempt = async () => {
+    const attempt = async (list = releases) => {
       try {
-        await store.release(lease, releases, corrections);
+        await store.release(lease, list, corrections);
         return true;
       } catch (err) {
         if (store === this.#shared) this.#trip(err);
@@ -131,12 +132,15 @@ export class CountersWithFailureMode {
       }
     };
     if ((await attempt()) || releases.length === 0) return;
+    // A retry ends the holds but charges nothing: by the time it lands the spend may have reached
+    // the spend table and the counter through reconciliation, and must not be counted twice.
+    const uncharged = releases.map(({ key, amount }) => ({ key, amount }));
     // Only a release that ends holds is idempotent (the lease is the token), so only it is retried.
     const retry = (delays: number[]) => {
       if (delays.length === 0) return;
       const timer = setTimeout(async () => {
         this.#retries.delete(timer);
-        if (!(await attempt())) retry(delays.slice(1));
+        if (!(await attempt(uncharged))) retry(delays.slice(1));
       }, delays[0]);
       timer.unref();
       this.#retries.add(timer);
@@ -161,10 +165,7 @@ export class CountersWithFailureMode {
         byStore.get(this.#shared) ?? [],
       );
       this.#answeredAt = Date.now();
-      if (this.#downUntil > 0) {
-        this.#downUntil = 0;
-        this.#options.log?.('Redis answers again: counters are shared across replicas again.');
-      }
+      this.#recovered();
     } catch (err) {
       this.#trip(err);
     }
@@ -225,12 +226,23 @@ export class CountersWithFailureMode {
     this.#known.set(key, value);
   }
 
+  /**
+   * Redis answered: counting is shared again. Each outage counts locally afresh (the fleet's use of
+   * the current window is not known here), so the local counters are dropped; calls admitted by
+   * them still release into them.
+   */
+  #recovered(): void {
+    if (this.#downUntil === 0) return;
+    this.#downUntil = 0;
+    this.#local = undefined;
+    this.#options.log?.('Redis answers again: counters are shared across replicas again.');
+  }
+
   #trip(err: unknown): void {
-    const first = Date.now() >= this.#downUntil && this.#downUntil === 0;
+    const first = this.#downUntil === 0;
     this.#downUntil = Date.now() + this.#probeMs;
     this.#lastError = err instanceof Error ? err.message : String(err);
     if (first) {
-      this.#local = undefined;
       this.#options.log?.(
         `WARNING: Redis failed (${this.#lastError}); counters ${this.#options.onFailure === 'closed' ? 'refuse requests with limits or budgets (fail closed)' : `are counted per replica, limits divided by ${this.replicas} (fail open)`} until it answers again.`,
       );

@@ -183,6 +183,9 @@ export async function createRedisCounterStore(
     // the governor applies the configured failure mode, instead of requests piling up behind it.
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
+    // A command that timed out was reported failed; sent again after a reconnect it could charge
+    // a spend that reconciliation has already brought in.
+    autoResendUnfulfilledCommands: false,
     retryStrategy: (attempt) => Math.min(attempt * 100, 1_000),
   }) as Scripted;
   redis.on('error', () => {});
