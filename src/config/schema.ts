@@ -210,7 +210,7 @@ export const governanceSchema = z.strictObject({
         .int()
         .min(10)
         .max(60_000)
-        .default(1_000)
+        .default(2_000)
         .describe('Longest wait for one Redis command.'),
       connect_timeout_ms: z.number().int().min(10).max(60_000).default(1_000),
       lease_ttl_s: z

@@ -41,6 +41,8 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
     ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
     { stdio: 'ignore' },
   );
+  // Never outlive the test, whatever way it ends.
+  process.once('exit', () => child.kill('SIGKILL'));
   const url = `redis://127.0.0.1:${port}`;
   const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
   client.on('error', () => undefined);
@@ -158,8 +160,6 @@ export async function startFleet(
     return startGatehouse(['--config', file], { cwd, env });
   };
   const replicas: RunningGatehouse[] = [];
-  // One after the other, so that only the first applies the migrations.
-  for (let i = 0; i < 3; i++) replicas.push(await start(i));
   const db = new pg.Pool({ connectionString: postgres.url!, max: 2 });
   const fleet: Fleet = {
     replicas,
@@ -191,6 +191,13 @@ export async function startFleet(
       await db.end();
     },
   };
+  try {
+    // One after the other, so that only the first applies the migrations.
+    for (let i = 0; i < 3; i++) replicas.push(await start(i));
+  } catch (err) {
+    await fleet.stop();
+    throw err;
+  }
   return fleet;
 }
 
@@ -234,10 +241,13 @@ export async function call(
   }
 }
 
-/** Answers counted by status (0: reset or no answer). */
+/** Answers counted by status (0: reset or no answer); a 5xx also names its code (`503 store_unavailable`). */
 export function byStatus(answers: Answer[]): Record<string, number> {
   const counts: Record<string, number> = {};
-  for (const a of answers) counts[a.status] = (counts[a.status] ?? 0) + 1;
+  for (const a of answers) {
+    const name = a.status >= 500 && a.code ? `${a.status} ${a.code}` : String(a.status);
+    counts[name] = (counts[name] ?? 0) + 1;
+  }
   return counts;
 }
 

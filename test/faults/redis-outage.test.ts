@@ -135,7 +135,11 @@ describe('Redis unreachable', { skip }, () => {
       counters_agree_after_ms: driftMs < 0 ? 'not within 20 s' : Math.round(performance.now() - restoredAt),
     });
     for (const o of outcomes) {
-      assert.deepEqual(byStatus(o.closed), { 503: 10 }, `${o.fault}: fail-closed replicas refuse`);
+      assert.deepEqual(
+        byStatus(o.closed),
+        { '503 counters_unavailable': 10 },
+        `${o.fault}: fail-closed replicas refuse`,
+      );
       for (const a of o.closed) {
         assert.equal(a.code, 'counters_unavailable');
         assert.equal(a.retryAfter, '1');

@@ -174,7 +174,7 @@ export async function createRedisCounterStore(
   options: RedisCounterOptions = {},
 ): Promise<CounterStore> {
   const prefix = options.prefix ?? 'gatehouse:';
-  const commandTimeout = options.commandTimeoutMs ?? 1_000;
+  const commandTimeout = options.commandTimeoutMs ?? 2_000;
   const redis = new Redis(url, {
     lazyConnect: true,
     commandTimeout,
