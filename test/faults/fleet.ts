@@ -10,9 +10,11 @@ import { type AddressInfo, createServer as createTcpServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { after, before } from 'node:test';
 import pg from 'pg';
 import { type RunningGatehouse, startGatehouse } from '../helpers/cli.ts';
-import type { TestDatabase } from '../helpers/database.ts';
+import { freshPostgres, type TestDatabase } from '../helpers/database.ts';
+import { redisUrl } from '../helpers/redis.ts';
 import { serviceAddress, startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.ts';
 
 export const masterKey = 'gh-fault-test-master';
@@ -128,6 +130,31 @@ export interface Fleet {
   revive(): Promise<void>;
   admin(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }>;
   stop(): Promise<void>;
+}
+
+/** A fresh PostgreSQL database for a suite, and why the suite must skip (no PostgreSQL or Redis here). */
+export async function faultServices(): Promise<{ postgres: TestDatabase; skip: string | false }> {
+  const postgres = await freshPostgres();
+  return {
+    postgres,
+    skip: postgres.skip ?? ((await redisUrl()) ? false : 'Redis is not installed here; skipping'),
+  };
+}
+
+/** Starts a fleet before the suite's tests, stops it and drops its database after them. */
+export function useFleet(
+  postgres: TestDatabase,
+  governance: (index: number) => Record<string, unknown>,
+): () => Fleet {
+  let fleet: Fleet | undefined;
+  before(async () => {
+    fleet = await startFleet(governance, postgres);
+  });
+  after(async () => {
+    await fleet?.stop();
+    await postgres.drop();
+  });
+  return () => fleet!;
 }
 
 /** `governance(i)` is replica i's `governance` block (e.g. its failure mode). */

@@ -3,50 +3,37 @@
 // locally, its limits divided by the 3 replicas). One fleet holds both modes so that a single
 // outage shows each; a deployment would choose one.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { freshPostgres } from '../helpers/database.ts';
-import { redisUrl } from '../helpers/redis.ts';
+import { describe, test } from 'node:test';
 import {
+  faultServices,
+  useFleet,
   type Answer,
   budgetCounter,
   byStatus,
   call,
   createKey,
-  type Fleet,
   report,
-  startFleet,
   storedEvents,
   sleep,
   storedSpend,
   until,
 } from './fleet.ts';
 
-const postgres = await freshPostgres();
-const skip = postgres.skip ?? ((await redisUrl()) ? false : 'Redis is not installed here; skipping');
+const { postgres, skip } = await faultServices();
 
 describe('Redis unreachable', { skip }, () => {
-  let fleet: Fleet;
-  before(async () => {
-    fleet = await startFleet(
-      (i) => ({
-        redis: {
-          on_failure: i === 2 ? 'open' : 'closed',
-          replicas: 3,
-          command_timeout_ms: 500,
-          lease_ttl_s: 2,
-          reconcile_s: 1,
-        },
-      }),
-      postgres,
-    );
-  });
-  after(async () => {
-    await fleet?.stop();
-    await postgres.drop();
-  });
+  const fleet = useFleet(postgres, (i) => ({
+    redis: {
+      on_failure: i === 2 ? 'open' : 'closed',
+      replicas: 3,
+      command_timeout_ms: 500,
+      lease_ttl_s: 2,
+      reconcile_s: 1,
+    },
+  }));
 
   async function anthropicCall(replica: number, key: string) {
-    const res = await fetch(`${fleet.replicas[replica]!.url}/v1/messages`, {
+    const res = await fetch(`${fleet().replicas[replica]!.url}/v1/messages`, {
       method: 'POST',
       headers: { 'x-api-key': key, 'content-type': 'application/json', 'anthropic-version': '2023-06-01' },
       body: JSON.stringify({
@@ -65,25 +52,25 @@ describe('Redis unreachable', { skip }, () => {
 
   /** During one fault: the closed replicas, the open one, a key without limits, and /readyz. */
   async function duringFault(limited: string, free: string) {
-    const closed = await Promise.all(Array.from({ length: 10 }, (_, i) => call(fleet, i % 2, limited)));
+    const closed = await Promise.all(Array.from({ length: 10 }, (_, i) => call(fleet(), i % 2, limited)));
     // Fixed one-minute windows: keep the fail-open burst clear of a window boundary.
     while (Date.now() % 60_000 > 55_000) await sleep(200);
     const open: Answer[] = [];
-    for (let i = 0; i < 30; i++) open.push(await call(fleet, 2, limited));
-    const unlimited = await Promise.all([0, 1, 2].map((r) => call(fleet, r, free)));
+    for (let i = 0; i < 30; i++) open.push(await call(fleet(), 2, limited));
+    const unlimited = await Promise.all([0, 1, 2].map((r) => call(fleet(), r, free)));
     const anthropic = await anthropicCall(0, limited);
-    const res = await fetch(`${fleet.replicas[0]!.url}/readyz`, { signal: AbortSignal.timeout(5_000) });
+    const res = await fetch(`${fleet().replicas[0]!.url}/readyz`, { signal: AbortSignal.timeout(5_000) });
     const ready = { status: res.status, body: (await res.json()) as any };
     return { closed, open, unlimited, anthropic, ready };
   }
 
   test('fail-closed replicas answer 503 with Retry-After, the fail-open one counts locally', async () => {
-    const limited = await createKey(fleet, 'limited', {
+    const limited = await createKey(fleet(), 'limited', {
       budget: { usd: 10, period: 'total' },
       limits: { rpm: 60 },
     });
-    const free = await createKey(fleet, 'free', {});
-    assert.deepEqual(byStatus(await Promise.all([0, 1, 2].map((r) => call(fleet, r, limited.key)))), {
+    const free = await createKey(fleet(), 'free', {});
+    assert.deepEqual(byStatus(await Promise.all([0, 1, 2].map((r) => call(fleet(), r, limited.key)))), {
       200: 3,
     });
 
@@ -91,30 +78,30 @@ describe('Redis unreachable', { skip }, () => {
       Awaited<ReturnType<typeof duringFault>> & { fault: string; recoveryMs?: number; restoredAt?: number }
     > = [];
     for (const fault of ['blackHole', 'cut'] as const) {
-      fleet.redisProxy[fault]();
+      fleet().redisProxy[fault]();
       const seen = await duringFault(limited.key, free.key);
       outcomes.push({ fault, ...seen });
-      fleet.redisProxy.restore();
+      fleet().redisProxy.restore();
       // A new one-minute window for the open replica's local rpm share, and Redis back in between.
       const restoredAt = performance.now();
       const recoveryMs = await until(
         'a fail-closed replica admits the limited key again',
-        async () => (await call(fleet, 0, limited.key)).status === 200,
+        async () => (await call(fleet(), 0, limited.key)).status === 200,
       );
       // The fail-open replica notices too (its local share is full until then), so that the next
       // outage starts it counting afresh.
       await until(
         'the fail-open replica counts in Redis again',
-        async () => (await call(fleet, 2, limited.key)).status === 200,
+        async () => (await call(fleet(), 2, limited.key)).status === 200,
       );
       Object.assign(outcomes.at(-1)!, { recoveryMs, restoredAt });
     }
     const restoredAt = outcomes.at(-1)!.restoredAt as number;
     const driftMs = await until('Redis agrees with the spend table', async () => {
-      const c = await budgetCounter(fleet, limited.id);
-      return (c.settled ?? 0) + c.held === (await storedSpend(fleet, limited.id));
+      const c = await budgetCounter(fleet(), limited.id);
+      return (c.settled ?? 0) + c.held === (await storedSpend(fleet(), limited.id));
     }).catch(() => -1);
-    const counter = await budgetCounter(fleet, limited.id);
+    const counter = await budgetCounter(fleet(), limited.id);
     for (const o of outcomes) {
       report(`Redis ${o.fault === 'blackHole' ? 'black-holed' : 'refusing'}`, {
         fail_closed: {
@@ -129,8 +116,8 @@ describe('Redis unreachable', { skip }, () => {
       });
     }
     report('Redis outage, after recovery', {
-      events_stored: await storedEvents(fleet, limited.id),
-      spend_table_usd: (await storedSpend(fleet, limited.id)) / 1e6,
+      events_stored: await storedEvents(fleet(), limited.id),
+      spend_table_usd: (await storedSpend(fleet(), limited.id)) / 1e6,
       redis_usd: ((counter.settled ?? 0) + counter.held) / 1e6,
       counters_agree_after_ms: driftMs < 0 ? 'not within 20 s' : Math.round(performance.now() - restoredAt),
     });

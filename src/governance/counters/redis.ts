@@ -22,8 +22,9 @@ local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 `;
 
-// Leases live a minute past their last renewal at most, so abandoned keys go away by themselves.
-const keep = `
+// Shared by the scripts below (after the clock). Leases live a minute past their last renewal at
+// most, so abandoned keys go away by themselves.
+const leaseFunctions = `
 local function keep(base, ttl)
   redis.call('PEXPIRE', base .. ':leases', ttl + 60000)
   redis.call('PEXPIRE', base .. ':held', ttl + 60000)
@@ -31,12 +32,21 @@ end
 local function lower(name, by)
   if redis.call('DECRBY', name, by) < 0 then redis.call('SET', name, 0, 'KEEPTTL') end
 end
+-- Gives back what expired leases held: the sum of their amounts (the member's suffix).
+local function trim(base)
+  local expired = redis.call('ZRANGEBYSCORE', base .. ':leases', '-inf', now)
+  if #expired == 0 then return end
+  local sum = 0
+  for _, member in ipairs(expired) do sum = sum + tonumber(string.match(member, '|(%d+)$')) end
+  redis.call('ZREMRANGEBYSCORE', base .. ':leases', '-inf', now)
+  lower(base .. ':held', sum)
+end
 `;
 
 // ARGV: lease id, ttl, then per counter amount, limit, window (0 = none), seeded (0/1). Returns
 // {1, values, resets} when every counter was added to, {0, index, current, reset} when refused,
 // {2, indexes} when settled values must be loaded first.
-const reserveScript = `${clock}${keep}
+const reserveScript = `${clock}${leaseFunctions}
 local lease, ttl = ARGV[1], tonumber(ARGV[2])
 local names, values, resets, unseeded = {}, {}, {}, {}
 for i = 1, #KEYS do
@@ -50,13 +60,7 @@ for i = 1, #KEYS do
     resets[i] = (w + 1) * window - now
     values[i] = tonumber(redis.call('GET', names[i]) or '0')
   else
-    local expired = redis.call('ZRANGEBYSCORE', base .. ':leases', '-inf', now)
-    if #expired > 0 then
-      local sum = 0
-      for _, member in ipairs(expired) do sum = sum + tonumber(string.match(member, '|(%d+)$')) end
-      redis.call('ZREMRANGEBYSCORE', base .. ':leases', '-inf', now)
-      lower(base .. ':held', sum)
-    end
+    trim(base)
     values[i] = tonumber(redis.call('GET', base .. ':held') or '0')
     if seeded then
       local settled = redis.call('GET', base)
@@ -88,7 +92,7 @@ return {1, values, resets}
 
 // KEYS: released counters, then corrected windowed counters. ARGV: lease id, number of releases,
 // per release amount and charge, then per correction delta and window.
-const releaseScript = `${clock}${keep}
+const releaseScript = `${clock}${leaseFunctions}
 local lease, n = ARGV[1], tonumber(ARGV[2])
 local found = n == 0
 for i = 1, n do
@@ -110,7 +114,7 @@ return 1
 `;
 
 // KEYS: the replicas set, then one counter per hold. ARGV: replica id, ttl, then per hold its member.
-const renewScript = `${clock}${keep}
+const renewScript = `${clock}${leaseFunctions}
 local ttl = tonumber(ARGV[2])
 redis.call('ZADD', KEYS[1], now + ttl, ARGV[1])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
@@ -136,17 +140,11 @@ return 1
 `;
 
 // Settled plus held, after trimming expired leases' holds out of the sum.
-const readScript = `${clock}${keep}
+const readScript = `${clock}${leaseFunctions}
 local values = {}
 for i = 1, #KEYS do
   local base = KEYS[i]
-  local expired = redis.call('ZRANGEBYSCORE', base .. ':leases', '-inf', now)
-  if #expired > 0 then
-    local sum = 0
-    for _, member in ipairs(expired) do sum = sum + tonumber(string.match(member, '|(%d+)$')) end
-    redis.call('ZREMRANGEBYSCORE', base .. ':leases', '-inf', now)
-    lower(base .. ':held', sum)
-  end
+  trim(base)
   values[i] = tonumber(redis.call('GET', base) or '0') + tonumber(redis.call('GET', base .. ':held') or '0')
 end
 return values
