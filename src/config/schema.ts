@@ -145,6 +145,68 @@ export const governanceSchema = z.strictObject({
   webhook_url: httpUrl
     .optional()
     .describe('Receives notifications (Slack-compatible JSON), e.g. budget thresholds.'),
+  redis: z
+    .strictObject({
+      on_failure: z
+        .enum(['open', 'closed'])
+        .default('closed')
+        .describe(
+          'When Redis fails or does not answer: "closed" refuses requests with limits or budgets (503 with Retry-After); "open" counts per replica, each limit divided by the replica count.',
+        ),
+      command_timeout_ms: z
+        .number()
+        .int()
+        .min(10)
+        .max(60_000)
+        .default(2_000)
+        .describe('Longest wait for one Redis command.'),
+      connect_timeout_ms: z.number().int().min(10).max(60_000).default(1_000),
+      lease_ttl_s: z
+        .number()
+        .int()
+        .min(1)
+        .max(3600)
+        .default(30)
+        .describe(
+          "A concurrency slot or budget reservation expires this long after its replica's last heartbeat (every third of it): the longest a killed replica's holdings last.",
+        ),
+      replicas: z
+        .number()
+        .int()
+        .min(1)
+        .optional()
+        .describe('Replicas sharing the limits, for fail-open; unset: counted from the replicas heartbeats.'),
+      reconcile_s: z
+        .number()
+        .int()
+        .min(1)
+        .max(3600)
+        .default(10)
+        .describe(
+          'How often budget counters are re-derived from the spend table (after a flush or a lost write).',
+        ),
+    })
+    .prefault({}),
+  store: z
+    .strictObject({
+      stale_cache_s: z
+        .number()
+        .int()
+        .min(0)
+        .max(86_400)
+        .default(300)
+        .describe(
+          'While the store does not answer, keys and their rules seen before are served from the cache for this long (0: refuse at once).',
+        ),
+      timeout_ms: z
+        .number()
+        .int()
+        .min(10)
+        .max(60_000)
+        .default(2_000)
+        .describe('Longest wait for the store on the request path.'),
+    })
+    .prefault({}),
 });
 
 export const telemetrySchema = z.strictObject({

@@ -1,29 +1,44 @@
 // Admit and settle: before a call, reserve everything it may use — a request slot, its worst-case
 // tokens, a concurrency slot and its worst-case cost — in one all-or-nothing step (atomic in Redis
-// across replicas); after it, replace the reservation with what was actually used.
+// across replicas), held under a lease the heartbeat renews while the call is in flight; after it,
+// record the actual spend durably first, then end the lease and charge the counters.
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { Kysely } from 'kysely';
 import { GatehouseError } from '../core/errors/index.ts';
 import type { Schema } from '../store/schema.ts';
-import type { CounterDelta, CounterStore, Reservation } from './counters/index.ts';
-import { type Period, periodBounds } from './periods.ts';
+import {
+  type BudgetEvent,
+  type BudgetInPeriod,
+  type BudgetRule,
+  budgetInPeriod,
+  budgetRefusal,
+  counterTtlMs,
+  micros,
+  SpendLedger,
+} from './budgets.ts';
+import {
+  type CounterDelta,
+  type CounterStore,
+  CountersWithFailureMode,
+  type Hold,
+  type OnFailure,
+  type Release,
+  type Reservation,
+} from './counters/index.ts';
+import {
+  type LimitKind,
+  type LimitRule,
+  limitRefusal,
+  minuteMs,
+  rateLimitHeaders,
+  reserveLimits,
+} from './limits.ts';
+import { bounded } from './timeout.ts';
 
-export interface LimitRule {
-  scope: 'key' | 'team' | 'user' | 'model';
-  id: string;
-  name: string;
-  rpm?: number | undefined;
-  tpm?: number | undefined;
-  concurrency?: number | undefined;
-}
-
-export interface BudgetRule {
-  scope: 'key' | 'team' | 'user';
-  id: string;
-  name: string;
-  limitMicros: number;
-  period: Period;
-  softThreshold?: number | undefined;
-}
+export type { BudgetEvent, BudgetRule } from './budgets.ts';
+export { usd } from './budgets.ts';
+export { goDuration, type LimitRule } from './limits.ts';
 
 export interface AdmissionInput {
   limits: LimitRule[];
@@ -39,188 +54,242 @@ export interface Settlement {
   costUsd: number | null;
 }
 
-export interface BudgetEvent {
-  kind: 'budget.threshold';
-  scope: BudgetRule['scope'];
-  id: string;
-  name: string;
-  period: Period;
-  limitUsd: number;
-  spentUsd: number;
-  threshold: number;
-}
-
 export interface Admission {
   /** OpenAI-style x-ratelimit-* headers for the tightest request and token limits. */
   headers: Record<string, string>;
+  /** Idempotent; never needs Redis to have answered for the spend to be recorded. */
   settle(actual: Settlement): Promise<void>;
 }
 
-const minuteMs = 60_000;
-const micros = (usd: number) => Math.round(usd * 1_000_000);
+export interface GovernorOptions {
+  /** Redis holds the counters (else this process does, and Redis checks report not configured). */
+  shared?: boolean;
+  onFailure?: OnFailure;
+  replicas?: number | undefined;
+  leaseTtlMs?: number;
+  /** Longest wait for the store when seeding or re-deriving budget counters. */
+  storeTimeoutMs?: number;
+  /** How often budget counters in use are re-derived from the spend table. */
+  reconcileMs?: number;
+  log?: (line: string) => void;
+}
+
+export interface ComponentReadiness {
+  status: 'ok' | 'unavailable' | 'not_configured';
+  on_failure?: OnFailure;
+  error?: string;
+}
 
 export class Governor {
-  readonly #counters: CounterStore;
-  readonly #db: Kysely<Schema>;
+  readonly #counters: CountersWithFailureMode;
+  readonly #ledger: SpendLedger;
   readonly #timeZone: string;
   readonly #notify: (event: BudgetEvent) => void;
-  readonly #seeded = new Set<string>();
-  /** Settled spend not yet written to the spend table, summed per budget and period. */
-  #pending = new Map<string, PendingSpend>();
-  #flushing: Promise<void> = Promise.resolve();
-  readonly #flushTimer: NodeJS.Timeout;
+  readonly #options: GovernorOptions;
+  readonly #leaseTtlMs: number;
+  readonly #timers: NodeJS.Timeout[];
+  #sequence = 0;
+  readonly #seeding = new Map<string, Promise<{ key: string; value: number; ttlMs?: number }>>();
 
   constructor(deps: {
     counters: CounterStore;
     db: Kysely<Schema>;
     timeZone: string;
     notify?: (event: BudgetEvent) => void;
+    options?: GovernorOptions;
   }) {
-    this.#counters = deps.counters;
-    this.#db = deps.db;
+    const options = deps.options ?? {};
+    this.#options = options;
+    this.#leaseTtlMs = options.leaseTtlMs ?? 30_000;
     this.#timeZone = deps.timeZone;
     this.#notify = deps.notify ?? (() => {});
-    // Admission reads the shared counters; the spend table is their durable copy (and seeds them
-    // after a restart), so it is written once a second in one transaction, not once per request.
-    this.#flushTimer = setInterval(() => void this.flushSpend(), 1_000);
-    this.#flushTimer.unref();
+    this.#ledger = new SpendLedger(deps.db, options.storeTimeoutMs ?? 2_000);
+    this.#counters = new CountersWithFailureMode(deps.counters, {
+      onFailure: options.onFailure ?? 'closed',
+      replicas: options.replicas,
+      leaseTtlMs: this.#leaseTtlMs,
+      replica: `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
+      ...(options.log ? { log: options.log } : {}),
+    });
+    this.#timers = [
+      setInterval(() => void this.flushSpend(), 1_000),
+      setInterval(() => void this.reconcile(), options.reconcileMs ?? 10_000),
+    ];
+    for (const timer of this.#timers) timer.unref();
   }
 
   /** Writes settled spend to the spend table now (also before reports, and at shutdown). */
   flushSpend(): Promise<void> {
-    this.#flushing = this.#flushing.then(async () => {
-      if (this.#pending.size === 0) return;
-      const batch = [...this.#pending.values()];
-      this.#pending = new Map();
-      try {
-        await this.#db.transaction().execute(async (trx) => {
-          for (const item of batch) await persistSpend(trx, item);
-        });
-      } catch {
-        // The store is unavailable: keep the amounts for the next flush.
-        for (const item of batch)
-          this.#addPending(budgetKey(item.scope, item.id, item.period, item.periodStart), item);
+    return this.#ledger.flush();
+  }
+
+  /**
+   * Re-derives the shared budget counters in use here from the spend table: a counter lost in a
+   * flush is seeded again, one that missed charges (a lease that expired before its call settled,
+   * a write Redis lost) is raised to what the database holds. Never lowers a counter.
+   */
+  async reconcile(): Promise<void> {
+    if (this.#counters.failure) return;
+    await this.flushSpend();
+    const budgets = this.#ledger.inUse(Date.now());
+    try {
+      for (let i = 0; i < budgets.length; i += 200) {
+        const chunk = budgets.slice(i, i + 200);
+        await this.#counters.shared.raise(await this.#seedValues(chunk));
       }
-    });
-    return this.#flushing;
+    } catch {
+      // The store or Redis is away: the next round tries again.
+    }
+  }
+
+  /** The store and Redis, each checked within `timeoutMs`, for /readyz. */
+  async readiness(
+    pingStore: () => Promise<void>,
+    timeoutMs: number,
+  ): Promise<{ store: ComponentReadiness; redis: ComponentReadiness }> {
+    const check = async (ping: () => Promise<void>, what: string): Promise<ComponentReadiness> => {
+      try {
+        await bounded(ping(), timeoutMs, what);
+        return { status: 'ok' };
+      } catch (err) {
+        return { status: 'unavailable', error: (err as Error).message };
+      }
+    };
+    const [store, redis] = await Promise.all([
+      check(pingStore, 'the store'),
+      this.#options.shared
+        ? check(() => this.#counters.shared.ping(), 'Redis')
+        : Promise.resolve<ComponentReadiness>({ status: 'not_configured' }),
+    ]);
+    return {
+      store,
+      redis: this.#options.shared ? { ...redis, on_failure: this.#options.onFailure ?? 'closed' } : redis,
+    };
   }
 
   async close(): Promise<void> {
-    clearInterval(this.#flushTimer);
+    for (const timer of this.#timers) clearInterval(timer);
+    await this.#counters.close();
     await this.flushSpend();
-  }
-
-  /** `key` names the budget and period: the budget's counter key. */
-  #addPending(key: string, item: PendingSpend): void {
-    const seen = this.#pending.get(key);
-    if (seen) {
-      seen.micros += item.micros;
-      seen.updatedAt = Math.max(seen.updatedAt, item.updatedAt);
-    } else this.#pending.set(key, { ...item });
   }
 
   async admit(input: AdmissionInput): Promise<Admission> {
     const now = Date.now();
     const reservations: Reservation[] = [];
-    const kinds: Kind[] = [];
-    for (const rule of input.limits) {
-      const keys = limitKeys(rule);
-      if (rule.rpm !== undefined) {
-        reservations.push({ key: keys.rpm, amount: 1, limit: rule.rpm, windowMs: minuteMs });
-        kinds.push('rpm');
-      }
-      if (rule.tpm !== undefined) {
-        reservations.push({
-          key: keys.tpm,
-          amount: input.worstCaseTokens,
-          limit: rule.tpm,
-          windowMs: minuteMs,
-        });
-        kinds.push('tpm');
-      }
-      if (rule.concurrency !== undefined) {
-        reservations.push({ key: keys.concurrency, amount: 1, limit: rule.concurrency });
-        kinds.push('concurrency');
-      }
-    }
+    const kinds: string[] = [];
+    reserveLimits(input.limits, input.worstCaseTokens, reservations, kinds);
     // An unknown price still checks the budget is not spent (one micro-dollar), and charges nothing.
     const budgetAmount = Math.max(1, micros(input.worstCaseUsd ?? 0));
-    const budgets: BudgetInPeriod[] = [];
-    for (const rule of input.budgets) {
-      const budget = budgetInPeriod(rule, now, this.#timeZone);
-      budgets.push(budget);
-      if (!this.#seeded.has(budget.key)) await this.#seed(budget.key, rule, budget.bounds.start);
-      reservations.push({ key: budget.key, amount: budgetAmount, limit: rule.limitMicros });
+    const budgets = input.budgets.map((rule) => budgetInPeriod(rule, now, this.#timeZone));
+    for (const budget of budgets) {
+      this.#ledger.use(budget);
+      reservations.push({
+        key: budget.key,
+        amount: budgetAmount,
+        limit: budget.rule.limitMicros,
+        seeded: true,
+      });
       kinds.push('budget');
     }
     if (reservations.length === 0) return { headers: {}, settle: async () => {} };
 
-    const result = await this.#counters.reserve(reservations);
-    if (!result.ok) {
-      const refused = reservations.findIndex((r) => r.key === result.refusal!.key);
-      throw this.#refusal(input, kinds[refused]!, reservations[refused]!, result.refusal!.resetMs, budgets);
+    const lease = {
+      id: `${this.#counters.replica}:${(++this.#sequence).toString(36)}`,
+      ttlMs: this.#leaseTtlMs,
+    };
+    const seed = (keys: string[]) => this.#seedOnce(budgets.filter((b) => keys.includes(b.key)));
+    let reserved: Awaited<ReturnType<CountersWithFailureMode['reserve']>>;
+    try {
+      reserved = await this.#counters.reserve(lease, reservations, seed);
+    } catch (err) {
+      if (err instanceof RangeError)
+        throw new GatehouseError(
+          'GH_INVALID_REQUEST',
+          'The request asks for more tokens than can be counted.',
+          {
+            param: 'max_tokens',
+          },
+        );
+      throw err;
     }
-    const headers = rateLimitHeaders(reservations, kinds, result.states);
+    const { result, store } = reserved;
+    if (!result.ok) {
+      const index = reservations.findIndex((r) => r.key === result.refusal!.key);
+      if (kinds[index] === 'budget') throw budgetRefusal(budgets.find((b) => b.key === result.refusal!.key)!);
+      throw limitRefusal(
+        input.limits,
+        kinds[index] as LimitKind,
+        reservations[index]!,
+        result.refusal!.resetMs,
+      );
+    }
+    const holds: Hold[] = reservations
+      .filter((r) => !r.windowMs)
+      .map((r) => ({ lease: lease.id, key: r.key, amount: r.amount }));
+    this.#counters.hold(store, lease, holds);
     let settled = false;
     return {
-      headers,
+      headers: rateLimitHeaders(reservations, kinds, result.states),
       settle: async (actual) => {
         if (settled) return;
         settled = true;
         const spent = micros(actual.costUsd ?? 0);
-        const deltas: CounterDelta[] = [];
-        for (let i = 0; i < reservations.length; i++) {
-          const r = reservations[i]!;
-          const kind = kinds[i];
-          if (kind === 'tpm')
-            deltas.push({ key: r.key, delta: actual.tokens - r.amount, windowMs: minuteMs });
-          else if (kind === 'concurrency') deltas.push({ key: r.key, delta: -1 });
-          else if (kind === 'budget') deltas.push({ key: r.key, delta: spent - r.amount });
+        // The durable record first: whatever Redis does next, the spend reaches the spend table.
+        if (spent > 0) for (const budget of budgets) this.#ledger.charge(budget, spent, now);
+        const releases: Release[] = [];
+        const corrections: CounterDelta[] = [];
+        for (const [i, r] of reservations.entries()) {
+          if (kinds[i] === 'tpm')
+            corrections.push({ key: r.key, delta: actual.tokens - r.amount, windowMs: minuteMs });
+          else if (!r.windowMs)
+            releases.push({ key: r.key, amount: r.amount, charge: kinds[i] === 'budget' ? spent : 0 });
         }
-        if (deltas.length > 0) await this.#counters.adjust(deltas);
-        if (spent > 0) {
-          for (const { rule, bounds, key } of budgets) {
-            this.#addPending(key, {
-              scope: rule.scope,
-              id: rule.id,
-              period: rule.period,
-              periodStart: bounds.start,
-              micros: spent,
-              updatedAt: now,
-            });
-          }
-        }
+        await this.#counters.release(store, lease, releases, corrections);
         if (budgets.some(({ rule }) => rule.softThreshold !== undefined))
-          await this.#checkThresholds(budgets);
+          await this.#checkThresholds(store, budgets).catch(() => {});
       },
     };
   }
 
-  /** Loads spend recorded in the database into a budget counter the first time it is used. */
-  async #seed(key: string, rule: BudgetRule, periodStart: number): Promise<void> {
-    if (this.#seeded.has(key)) return;
-    const row = await this.#db
-      .selectFrom('spend')
-      .select('spent_micros')
-      .where('scope', '=', rule.scope)
-      .where('scope_id', '=', rule.id)
-      .where('period', '=', rule.period)
-      .where('period_start', '=', periodStart)
-      .executeTakeFirst();
-    await this.#counters.seed(key, row?.spent_micros ?? 0);
-    if (this.#seeded.size > 100_000) this.#seeded.clear();
-    this.#seeded.add(key);
+  /** Seeds per budget at most one at a time: a burst on an unseeded budget asks the store once. */
+  async #seedOnce(budgets: BudgetInPeriod[]) {
+    const values = await Promise.all(
+      budgets.map((budget) => {
+        let seeding = this.#seeding.get(budget.key);
+        if (!seeding) {
+          seeding = this.#seedValues([budget])
+            .then(([value]) => value!)
+            .finally(() => this.#seeding.delete(budget.key));
+          this.#seeding.set(budget.key, seeding);
+        }
+        return seeding;
+      }),
+    );
+    return values;
   }
 
-  async #checkThresholds(budgets: BudgetInPeriod[]): Promise<void> {
+  /** Budget counters' values from the spend table (plus spend not written yet), with their ttl. */
+  async #seedValues(budgets: BudgetInPeriod[]) {
+    const now = Date.now();
+    const values = await this.#ledger.spent(budgets);
+    return budgets.map((budget, i) => {
+      const ttlMs = counterTtlMs(budget, now);
+      return ttlMs === undefined
+        ? { key: budget.key, value: values[i]! }
+        : { key: budget.key, value: values[i]!, ttlMs };
+    });
+  }
+
+  async #checkThresholds(store: CounterStore, budgets: BudgetInPeriod[]): Promise<void> {
     const watched = budgets.filter(({ rule }) => rule.softThreshold !== undefined);
-    const keys = watched.map(({ key }) => key);
-    const values = await this.#counters.read(keys);
-    for (const [i, { rule }] of watched.entries()) {
+    const values = await store.read(watched.map(({ key }) => key));
+    const now = Date.now();
+    for (const [i, budget] of watched.entries()) {
+      const { rule } = budget;
       if (values[i]! < rule.softThreshold! * rule.limitMicros) continue;
-      // One notification per budget and period, across replicas: the first to reserve this slot sends it.
-      const once = await this.#counters.reserve([{ key: `notified:${keys[i]}`, amount: 1, limit: 1 }]);
-      if (!once.ok) continue;
+      // One notification per budget and period, across replicas: the first to claim it sends it.
+      if (!(await store.claim(`notified:${budget.key}`, counterTtlMs(budget, now) ?? 400 * 86_400_000)))
+        continue;
       this.#notify({
         kind: 'budget.threshold',
         scope: rule.scope,
@@ -233,163 +302,4 @@ export class Governor {
       });
     }
   }
-
-  #refusal(
-    input: AdmissionInput,
-    kind: string,
-    reservation: Reservation,
-    resetMs: number | undefined,
-    budgets: BudgetInPeriod[],
-  ): GatehouseError {
-    if (kind === 'budget') {
-      const { rule, bounds } = budgets.find(({ key }) => key === reservation.key)!;
-      const per = rule.period === 'total' ? 'in total' : `per ${rule.period}`;
-      const retryAfter = rule.period === 'total' ? undefined : Math.ceil((bounds.end - Date.now()) / 1000);
-      return new GatehouseError(
-        'GH_BUDGET_EXCEEDED',
-        `The ${rule.scope} "${rule.name}" budget of ${usd(rule.limitMicros / 1e6)} ${per} does not cover this request.`,
-        retryAfter === undefined ? {} : { retryAfter },
-      );
-    }
-    const rule = input.limits.find((r) => reservation.key.startsWith(`rl:${r.scope}:${r.id}:`))!;
-    const what =
-      kind === 'rpm'
-        ? `${rule.rpm} requests per minute`
-        : kind === 'tpm'
-          ? `${rule.tpm} tokens per minute`
-          : `${rule.concurrency} concurrent requests`;
-    return new GatehouseError(
-      'GH_RATE_LIMITED',
-      `Rate limit of ${what} for the ${rule.scope} "${rule.name}" reached.`,
-      {
-        retryAfter: kind === 'concurrency' ? 1 : Math.max(1, Math.ceil((resetMs ?? minuteMs) / 1000)),
-      },
-    );
-  }
-}
-
-type Kind = 'rpm' | 'tpm' | 'concurrency' | 'budget';
-
-interface LimitKeys {
-  rpm: string;
-  tpm: string;
-  concurrency: string;
-}
-
-// Rules live as long as a principal's cache entry, so their counter keys are built once per rule
-// rather than once per request.
-const limitKeysByRule = new WeakMap<LimitRule, LimitKeys>();
-
-function limitKeys(rule: LimitRule): LimitKeys {
-  let keys = limitKeysByRule.get(rule);
-  if (!keys) {
-    const base = `rl:${rule.scope}:${rule.id}`;
-    keys = { rpm: `${base}:rpm`, tpm: `${base}:tpm`, concurrency: `${base}:concurrency` };
-    limitKeysByRule.set(rule, keys);
-  }
-  return keys;
-}
-
-interface BudgetInPeriod {
-  rule: BudgetRule;
-  bounds: { start: number; end: number };
-  /** The counter of this budget in this period. */
-  key: string;
-}
-
-const budgetKey = (scope: string, id: string, period: Period, start: number) =>
-  `budget:${scope}:${id}:${period}:${start}`;
-
-/** The budget's current period and its counter key, kept per rule until the period ends. */
-const budgetsByRule = new WeakMap<BudgetRule, BudgetInPeriod>();
-
-function budgetInPeriod(rule: BudgetRule, now: number, timeZone: string): BudgetInPeriod {
-  const bounds = periodBounds(rule.period, now, timeZone);
-  let budget = budgetsByRule.get(rule);
-  if (budget?.bounds !== bounds) {
-    budget = { rule, bounds, key: budgetKey(rule.scope, rule.id, rule.period, bounds.start) };
-    budgetsByRule.set(rule, budget);
-  }
-  return budget;
-}
-
-type CounterState = { value: number; resetMs?: number };
-
-/** Header names per kind, written once: OpenAI's limit, remaining and reset headers. */
-const rateLimitHeaderNames = {
-  rpm: ['x-ratelimit-limit-requests', 'x-ratelimit-remaining-requests', 'x-ratelimit-reset-requests'],
-  tpm: ['x-ratelimit-limit-tokens', 'x-ratelimit-remaining-tokens', 'x-ratelimit-reset-tokens'],
-} as const;
-
-/** OpenAI's rate-limit headers, from the request and token counters with the least room left. */
-function rateLimitHeaders(reservations: Reservation[], kinds: Kind[], states: CounterState[]) {
-  const headers: Record<string, string> = {};
-  addTightest(headers, 'rpm', reservations, kinds, states);
-  addTightest(headers, 'tpm', reservations, kinds, states);
-  return headers;
-}
-
-function addTightest(
-  headers: Record<string, string>,
-  kind: 'rpm' | 'tpm',
-  reservations: Reservation[],
-  kinds: Kind[],
-  states: CounterState[],
-): void {
-  let tightest = -1;
-  let least = 0;
-  for (let i = 0; i < reservations.length; i++) {
-    if (kinds[i] !== kind) continue;
-    const remaining = Math.max(0, reservations[i]!.limit - states[i]!.value);
-    if (tightest === -1 || remaining < least) {
-      tightest = i;
-      least = remaining;
-    }
-  }
-  if (tightest === -1) return;
-  const [limit, remaining, reset] = rateLimitHeaderNames[kind];
-  headers[limit] = String(reservations[tightest]!.limit);
-  headers[remaining] = String(least);
-  headers[reset] = goDuration(states[tightest]!.resetMs ?? minuteMs);
-}
-
-/** Dollars to the cent, or to the significant digits for amounts under a cent. */
-export function usd(amount: number): string {
-  return amount >= 0.01 || amount === 0 ? `$${amount.toFixed(2)}` : `$${Number(amount.toPrecision(2))}`;
-}
-
-/** Durations as OpenAI writes them: `156ms`, `1s`, `6m0s`. */
-export function goDuration(ms: number): string {
-  if (ms < 1000) return `${Math.max(0, Math.round(ms))}ms`;
-  const seconds = Math.ceil(ms / 1000);
-  return seconds < 60 ? `${seconds}s` : `${Math.floor(seconds / 60)}m${seconds % 60}s`;
-}
-
-interface PendingSpend {
-  scope: BudgetRule['scope'];
-  id: string;
-  period: BudgetRule['period'];
-  periodStart: number;
-  micros: number;
-  updatedAt: number;
-}
-
-async function persistSpend(db: Kysely<Schema>, item: PendingSpend): Promise<void> {
-  await db
-    .insertInto('spend')
-    .values({
-      scope: item.scope,
-      scope_id: item.id,
-      period: item.period,
-      period_start: item.periodStart,
-      spent_micros: item.micros,
-      updated_at: item.updatedAt,
-    })
-    .onConflict((oc) =>
-      oc.columns(['scope', 'scope_id', 'period', 'period_start']).doUpdateSet((eb) => ({
-        spent_micros: eb('spend.spent_micros', '+', item.micros),
-        updated_at: item.updatedAt,
-      })),
-    )
-    .execute();
 }

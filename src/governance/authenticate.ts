@@ -4,9 +4,11 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { Kysely } from 'kysely';
 import { GatehouseError } from '../core/errors/index.ts';
 import type { Schema } from '../store/schema.ts';
-import type { BudgetRule, LimitRule } from './admission.ts';
+import type { BudgetRule } from './budgets.ts';
+import type { LimitRule } from './limits.ts';
 import { hashKey, sameDigest } from './crypto.ts';
 import { keyForSecret } from './keys.ts';
+import { bounded } from './timeout.ts';
 
 export interface ModelRule {
   scope: 'key' | 'team' | 'user';
@@ -48,22 +50,46 @@ interface Cached {
   refusal?: string;
   /** Epoch ms after which the entry must be looked up again (expiry, rotation end, TTL). */
   until: number;
+  /** Epoch ms until which the entry may still be served while the store does not answer. */
+  staleUntil: number;
+}
+
+export interface AuthenticatorOptions {
+  /** How long a key's state is reused without asking the store (revocations elsewhere take this long). */
+  ttlMs?: number;
+  /** How long past that a key's last known state is served while the store does not answer (0: never). */
+  staleMs?: number;
+  /** Longest wait for the store on a lookup. */
+  timeoutMs?: number;
+  /** After a failed lookup, how long requests use stale entries before one asks the store again. */
+  probeMs?: number;
 }
 
 export class Authenticator {
   readonly #db: Kysely<Schema>;
   readonly #master: string;
   readonly #ttlMs: number;
+  readonly #staleMs: number;
+  readonly #timeoutMs: number;
+  readonly #probeMs: number;
   readonly #cache = new Map<string, Cached>();
+  /** Lookups in flight, so that a burst on one key asks the store once. */
+  readonly #lookups = new Map<string, Promise<Cached>>();
+  #storeDownUntil = 0;
 
   /**
-   * `ttlMs` bounds how long a key's state is reused without asking the database: a revocation made
-   * through another replica takes effect here within it.
+   * A key's state is reused for `ttlMs` without asking the database, so a revocation made through
+   * another replica takes effect here within it. When the store fails or does not answer within
+   * `timeoutMs`, the last known state is served for up to `staleMs` more: the data plane keeps
+   * working through a database restart, for keys seen before it.
    */
-  constructor(db: Kysely<Schema>, masterKey: string, ttlMs = 2_000) {
+  constructor(db: Kysely<Schema>, masterKey: string, options: AuthenticatorOptions = {}) {
     this.#db = db;
     this.#master = hashKey(masterKey);
-    this.#ttlMs = ttlMs;
+    this.#ttlMs = options.ttlMs ?? 2_000;
+    this.#staleMs = options.staleMs ?? 300_000;
+    this.#timeoutMs = options.timeoutMs ?? 2_000;
+    this.#probeMs = options.probeMs ?? 1_000;
   }
 
   async authenticate(headers: IncomingHttpHeaders): Promise<Principal> {
@@ -78,11 +104,7 @@ export class Authenticator {
     if (sameDigest(presented, this.#master)) return masterPrincipal;
     const now = Date.now();
     let entry = this.#cache.get(presented);
-    if (!entry || entry.until <= now) {
-      entry = await this.#lookup(key, now);
-      if (this.#cache.size >= 10_000) this.#cache.clear();
-      this.#cache.set(presented, entry);
-    }
+    if (!entry || entry.until <= now) entry = await this.#refresh(presented, key, entry, now);
     if (entry.principal) return entry.principal;
     throw new GatehouseError('GH_UNAUTHENTICATED', entry.refusal ?? 'Invalid API key.');
   }
@@ -92,16 +114,61 @@ export class Authenticator {
     this.#cache.clear();
   }
 
+  /** The entry from the store, or the stale one while the store does not answer. */
+  async #refresh(presented: string, key: string, stale: Cached | undefined, now: number): Promise<Cached> {
+    const usable = stale && stale.staleUntil > now ? stale : undefined;
+    // While the store is known to be away, a stale entry is served at once rather than after a
+    // timeout; one lookup per probe interval runs behind it to notice the store's return.
+    if (usable && this.#storeDownUntil > 0) {
+      if (now >= this.#storeDownUntil) this.#lookupOnce(presented, key, now).catch(() => {});
+      return usable;
+    }
+    try {
+      return await this.#lookupOnce(presented, key, now);
+    } catch (err) {
+      if (usable) return usable;
+      throw new GatehouseError(
+        'GH_STORE_UNAVAILABLE',
+        'The key could not be checked: the store is not answering; retry shortly.',
+        { retryAfter: Math.max(1, Math.ceil(this.#probeMs / 1000)), cause: err },
+      );
+    }
+  }
+
+  /** One lookup per key at a time, bounded by the store timeout; its answer replaces the cache entry. */
+  #lookupOnce(presented: string, key: string, now: number): Promise<Cached> {
+    let lookup = this.#lookups.get(presented);
+    if (!lookup) {
+      // While the store is away, this lookup is the probe: the next one waits for the next interval.
+      if (this.#storeDownUntil > 0) this.#storeDownUntil = now + this.#probeMs;
+      lookup = bounded(this.#lookup(key, now), this.#timeoutMs, 'the store')
+        .then((entry) => {
+          this.#storeDownUntil = 0;
+          if (this.#cache.size >= 10_000) this.#cache.clear();
+          this.#cache.set(presented, entry);
+          return entry;
+        })
+        .catch((err: unknown) => {
+          this.#storeDownUntil = Date.now() + this.#probeMs;
+          throw err;
+        })
+        .finally(() => this.#lookups.delete(presented));
+      this.#lookups.set(presented, lookup);
+    }
+    return lookup;
+  }
+
   async #lookup(secret: string, now: number): Promise<Cached> {
     const until = now + this.#ttlMs;
+    const staleUntil = until + this.#staleMs;
     const row = await keyForSecret(this.#db, secret);
-    if (!row) return { refusal: 'Invalid API key.', until };
-    if (row.revoked_at !== null) return { refusal: 'This API key has been revoked.', until };
+    if (!row) return { refusal: 'Invalid API key.', until, staleUntil };
+    if (row.revoked_at !== null) return { refusal: 'This API key has been revoked.', until, staleUntil };
     if (row.expires_at !== null && row.expires_at <= now)
-      return { refusal: 'This API key has expired.', until };
+      return { refusal: 'This API key has expired.', until, staleUntil };
     const current = row.hash === hashKey(secret);
     if (!current && (row.previous_expires_at === null || row.previous_expires_at <= now)) {
-      return { refusal: 'This API key was rotated; use the new key.', until };
+      return { refusal: 'This API key was rotated; use the new key.', until, staleUntil };
     }
     const rules: ModelRule[] = [];
     if (row.models) rules.push({ scope: 'key', name: row.name, patterns: JSON.parse(row.models) });
@@ -142,7 +209,9 @@ export class Authenticator {
     const ends = [until, row.expires_at, current ? null : row.previous_expires_at].filter(
       (t): t is number => t !== null,
     );
-    return { principal, until: Math.min(...ends) };
+    // A stale entry never outlives the key's expiry or the old secret's overlap.
+    const last = Math.min(...ends);
+    return { principal, until: last, staleUntil: last < until ? last : staleUntil };
   }
 }
 

@@ -76,7 +76,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const openOptions =
     config.server.sqlite_checkpoints === 'background' ? { backgroundCheckpoints: { log } } : {};
   const database = await openDatabase(databaseUrl, openOptions);
-  const auth = new Authenticator(database.db, master.key);
+  const { redis: redisPolicy, store: storePolicy } = config.governance;
+  const auth = new Authenticator(database.db, master.key, {
+    staleMs: storePolicy.stale_cache_s * 1000,
+    timeoutMs: storePolicy.timeout_ms,
+  });
   const secrets = new SecretStore(database.db, new SecretBox(options.encryptionKey ?? master.key));
   const providers = new ProviderRegistry(config.providers, { http }, secrets);
   for (const name of await providers.load()) {
@@ -86,13 +90,26 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   }
   providers.startPolling(5_000, log);
   const counters = options.redisUrl
-    ? await createRedisCounterStore(options.redisUrl)
+    ? await createRedisCounterStore(options.redisUrl, {
+        commandTimeoutMs: redisPolicy.command_timeout_ms,
+        connectTimeoutMs: redisPolicy.connect_timeout_ms,
+        log,
+      })
     : createMemoryCounterStore();
   const governor = new Governor({
     counters,
     db: database.db,
     timeZone: config.governance.timezone,
     notify: webhookNotifier(config.governance.webhook_url, log),
+    options: {
+      shared: options.redisUrl !== undefined,
+      onFailure: redisPolicy.on_failure,
+      replicas: redisPolicy.replicas,
+      leaseTtlMs: redisPolicy.lease_ttl_s * 1000,
+      reconcileMs: redisPolicy.reconcile_s * 1000,
+      storeTimeoutMs: storePolicy.timeout_ms,
+      log,
+    },
   });
   const pipeline = new Pipeline(
     config,

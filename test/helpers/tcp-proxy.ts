@@ -15,32 +15,48 @@ export interface TcpProxy {
    * connection would stall it rather than exercise its failure path.
    */
   cut(): void;
-  /** Pipes new connections to the service again. */
+  /**
+   * A network partition: nothing passes either way and nothing is closed — piped connections go
+   * silent, new ones are accepted and never answered — so a client waits on its own timeouts.
+   */
+  blackHole(): void;
+  /** Pipes new connections to the service again (connections held by a black hole are reset). */
   restore(): void;
   close(): Promise<void>;
 }
 
 export async function startTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
   const open = new Set<Socket>();
-  let cut = false;
+  let mode: 'pass' | 'cut' | 'black-hole' = 'pass';
   const server = createServer((client) => {
-    if (cut) {
+    if (mode === 'cut') {
       client.destroy();
       return;
     }
+    open.add(client);
+    client.on('error', () => undefined);
+    client.once('close', () => open.delete(client));
+    if (mode === 'black-hole') {
+      client.on('data', () => undefined);
+      return;
+    }
     const upstream = createConnection(target);
-    for (const socket of [client, upstream]) {
-      open.add(socket);
-      // A reset from either side ends both; the error itself is the point of the exercise.
-      socket.on('error', () => undefined);
-      socket.once('close', () => {
-        open.delete(socket);
-        client.destroy();
-        upstream.destroy();
+    open.add(upstream);
+    // A reset from either side ends both; the error itself is the point of the exercise.
+    upstream.on('error', () => undefined);
+    for (const [from, to] of [
+      [client, upstream],
+      [upstream, client],
+    ] as const) {
+      // Bytes are forwarded one by one rather than piped, so that a black hole can swallow them.
+      from.on('data', (chunk) => {
+        if (mode === 'pass') to.write(chunk);
+      });
+      from.once('close', () => {
+        open.delete(from);
+        to.destroy();
       });
     }
-    client.pipe(upstream);
-    upstream.pipe(client);
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
@@ -58,14 +74,19 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
       return parsed.toString();
     },
     cut() {
-      cut = true;
+      mode = 'cut';
       destroyAll();
     },
+    blackHole() {
+      mode = 'black-hole';
+    },
     restore() {
-      cut = false;
+      // A connection that lost bytes in a black hole cannot be trusted to carry its protocol on.
+      if (mode === 'black-hole') destroyAll();
+      mode = 'pass';
     },
     async close() {
-      cut = true;
+      mode = 'cut';
       destroyAll();
       server.close();
       await once(server, 'close');

@@ -63,6 +63,10 @@ const catalogue = {
   GH_BODY_BUFFER_FULL: { status: 503, kind: 'overloaded', retryable: true },
   /** One key holds its share of the gateway (server.max_in_flight_per_key); other keys are still served. */
   GH_TOO_MANY_IN_FLIGHT: { status: 429, kind: 'rate_limit', retryable: false },
+  /** The store (database) did not answer and nothing cached covers the request. */
+  GH_STORE_UNAVAILABLE: { status: 503, kind: 'overloaded', retryable: true },
+  /** Redis did not answer and the deployment fails closed (governance.redis.on_failure). */
+  GH_COUNTERS_UNAVAILABLE: { status: 503, kind: 'overloaded', retryable: true },
   /** The caller went away before the answer was complete (nginx's 499; recorded, never sent). */
   GH_CLIENT_CLOSED: { status: 499, kind: 'invalid_request', retryable: false },
   /** The upstream refused the request as malformed; its status (400, 404, 413, 422) is kept. */

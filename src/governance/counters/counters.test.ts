@@ -18,11 +18,14 @@ const stores: Array<{ name: string; skip: string | false; open: () => Promise<Co
   },
 ];
 
+const lease = (id: string, ttlMs = 60_000) => ({ id, ttlMs });
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 for (const { name, skip, open } of stores) {
   describe(`${name} counters`, { skip }, () => {
     test('all or nothing: a refusal adds to no counter', async () => {
       const store = await open();
-      const ok = await store.reserve([
+      const ok = await store.reserve(lease('l1'), [
         { key: 'a1', amount: 2, limit: 3 },
         { key: 'b1', amount: 5, limit: 5 },
       ]);
@@ -31,7 +34,7 @@ for (const { name, skip, open } of stores) {
         ok.states.map((s) => s.value),
         [2, 5],
       );
-      const refused = await store.reserve([
+      const refused = await store.reserve(lease('l2'), [
         { key: 'a1', amount: 1, limit: 3 },
         { key: 'b1', amount: 1, limit: 5 },
       ]);
@@ -43,27 +46,67 @@ for (const { name, skip, open } of stores) {
 
     test('windows start afresh and report the time to their reset', async () => {
       const store = await open();
-      const first = await store.reserve([{ key: 'w1', amount: 1, limit: 1, windowMs: 300 }]);
+      const w = { key: 'w1', amount: 1, limit: 1, windowMs: 300 };
+      const first = await store.reserve(lease('w1'), [w]);
       assert.equal(first.ok, true);
       assert.ok(first.states[0]!.resetMs! > 0 && first.states[0]!.resetMs! <= 300);
-      const second = await store.reserve([{ key: 'w1', amount: 1, limit: 1, windowMs: 300 }]);
+      const second = await store.reserve(lease('w2'), [w]);
       assert.equal(second.ok, false);
       assert.ok(second.refusal!.resetMs! <= 300);
-      await new Promise((resolve) => setTimeout(resolve, second.refusal!.resetMs! + 20));
-      assert.equal((await store.reserve([{ key: 'w1', amount: 1, limit: 1, windowMs: 300 }])).ok, true);
+      await sleep(second.refusal!.resetMs! + 20);
+      assert.equal((await store.reserve(lease('w3'), [w])).ok, true);
       await store.close();
     });
 
-    test('adjust settles and never goes below zero; seed only fills an absent counter', async () => {
+    test('a release ends the hold, charges once, and is idempotent', async () => {
       const store = await open();
-      await store.reserve([{ key: 'c1', amount: 10, limit: 100 }]);
-      await store.adjust([{ key: 'c1', delta: -4 }]);
-      assert.deepEqual(await store.read(['c1']), [6]);
-      await store.adjust([{ key: 'c1', delta: -50 }]);
-      assert.deepEqual(await store.read(['c1']), [0]);
-      await store.seed('s1', 42);
-      await store.seed('s1', 7);
+      await store.raise([{ key: 'c1', value: 100 }]);
+      const held = await store.reserve(lease('r1'), [{ key: 'c1', amount: 50, limit: 1000, seeded: true }]);
+      assert.deepEqual(held.states[0]!.value, 150);
+      await store.release(lease('r1'), [{ key: 'c1', amount: 50, charge: 20 }], []);
+      await store.release(lease('r1'), [{ key: 'c1', amount: 50, charge: 20 }], []);
+      assert.deepEqual(await store.read(['c1']), [120]);
+      await store.close();
+    });
+
+    test('a lease nobody renews expires and gives its holds back; a renewed one stays', async () => {
+      const store = await open();
+      const slot = { key: 'conc', amount: 1, limit: 2 };
+      assert.equal((await store.reserve(lease('dead', 300), [slot])).ok, true);
+      assert.equal((await store.reserve(lease('alive', 300), [slot])).ok, true);
+      assert.equal((await store.reserve(lease('third', 300), [slot])).ok, false);
+      for (let i = 0; i < 4; i++) {
+        await sleep(100);
+        await store.renew('replica-a', 300, [{ lease: 'alive', key: 'conc', amount: 1 }]);
+      }
+      assert.deepEqual(await store.read(['conc']), [1]);
+      assert.equal((await store.reserve(lease('fourth', 300), [slot])).ok, true);
+      assert.equal((await store.reserve(lease('fifth', 300), [slot])).ok, false);
+      // An expired lease is not brought back by a late heartbeat, nor charged by a late release.
+      await store.renew('replica-a', 300, [{ lease: 'dead', key: 'conc', amount: 1 }]);
+      await store.release(lease('dead', 300), [{ key: 'conc', amount: 1 }], []);
+      assert.deepEqual(await store.read(['conc']), [2]);
+      await store.close();
+    });
+
+    test('a seeded counter is not counted while absent; raise never lowers it', async () => {
+      const store = await open();
+      const budget = { key: 's1', amount: 10, limit: 100, seeded: true };
+      const unseeded = await store.reserve(lease('u1'), [budget]);
+      assert.deepEqual(unseeded.unseeded, ['s1']);
+      assert.deepEqual(await store.read(['s1']), [0]);
+      await store.raise([{ key: 's1', value: 42 }]);
+      await store.raise([{ key: 's1', value: 7 }]);
       assert.deepEqual(await store.read(['s1']), [42]);
+      await store.raise([{ key: 's1', value: 60 }]);
+      assert.equal((await store.reserve(lease('u2'), [budget])).states[0]!.value, 70);
+      await store.close();
+    });
+
+    test('a claim is granted once within its ttl', async () => {
+      const store = await open();
+      assert.equal(await store.claim('notified:x', 60_000), true);
+      assert.equal(await store.claim('notified:x', 60_000), false);
       await store.close();
     });
 
@@ -72,7 +115,10 @@ for (const { name, skip, open } of stores) {
       const stores = two ? [one, two] : [one];
       const results = await Promise.all(
         Array.from({ length: 200 }, (_, i) =>
-          stores[i % stores.length]!.reserve([{ key: 'race', amount: 1, limit: 60, windowMs: 60_000 }]),
+          stores[i % stores.length]!.reserve(lease(`race${i}`), [
+            { key: 'race', amount: 1, limit: 60, windowMs: 60_000 },
+            { key: 'race-slots', amount: 1, limit: 70 },
+          ]),
         ),
       );
       assert.equal(results.filter((r) => r.ok).length, 60);
@@ -86,7 +132,7 @@ test('memory counters drop expired windows, so memory stays bounded', async () =
   const store = createMemoryCounterStore({ now: () => now });
   for (let i = 0; i < 20_000; i++) {
     now += 10;
-    await store.reserve([{ key: 'k', amount: 1, limit: 10, windowMs: 5 }]);
+    await store.reserve({ id: 'l', ttlMs: 5 }, [{ key: 'k', amount: 1, limit: 10, windowMs: 5 }]);
   }
   assert.ok(store.size() < 10_001, `${store.size()} entries`);
 });

@@ -1,5 +1,15 @@
+export { CountersWithFailureMode, type OnFailure, type SeedValues } from './failure-mode.ts';
 export { createMemoryCounterStore } from './memory.ts';
-export type { CounterDelta, CounterStore, Refusal, Reservation, ReserveResult } from './types.ts';
+export type {
+  CounterDelta,
+  CounterStore,
+  Hold,
+  Lease,
+  Refusal,
+  Release,
+  Reservation,
+  ReserveResult,
+} from './types.ts';
 import type { CounterStore } from './types.ts';
 
 /** Shared counters in Redis; ioredis is loaded only when a Redis URL is configured. */

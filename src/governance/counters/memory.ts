@@ -1,103 +1,170 @@
-// Counters in one process's memory: for a single gateway without Redis. Expired windows are
-// dropped as they are met and swept when the map grows, so memory stays bounded.
-import type { CounterDelta, CounterStore, Reservation, ReserveResult } from './types.ts';
+// Counters in one process's memory: for a single gateway without Redis, and the per-replica fallback
+// when Redis is away in fail-open mode. The same contract as the Redis store, leases included.
+// Expired windows and leases are dropped as they are met and swept when the maps grow, so memory
+// stays bounded.
+import type {
+  CounterDelta,
+  CounterStore,
+  Hold,
+  Lease,
+  Release,
+  Reservation,
+  ReserveResult,
+} from './types.ts';
 
-interface Entry {
+interface Window {
   value: number;
-  /** Epoch ms when a windowed counter ends; undefined for counters that last. */
-  until?: number;
+  until: number;
+}
+
+interface Leased {
+  settled?: number;
+  /** Per `lease|amount` member, its expiry in epoch ms. */
+  leases: Map<string, number>;
+  held: number;
 }
 
 export function createMemoryCounterStore(
   options: { now?: () => number } = {},
 ): CounterStore & { size(): number } {
   const now = options.now ?? Date.now;
-  const entries = new Map<string, Entry>();
+  const windows = new Map<string, Window>();
+  const counters = new Map<string, Leased>();
+  const claims = new Map<string, number>();
 
-  // A windowed counter's slot name changes once a window; it is kept per key rather than built anew
-  // for every request.
-  const slotNames = new Map<string, { window: number; name: string }>();
-  const slot = (key: string, windowMs: number | undefined, at: number) => {
-    if (!windowMs) return { name: key, until: undefined, resetMs: undefined };
-    const window = Math.floor(at / windowMs);
-    const until = (window + 1) * windowMs;
-    let named = slotNames.get(key);
-    if (named?.window !== window) {
-      if (slotNames.size >= 10_000) slotNames.clear();
-      named = { window, name: `${key}:w${window}` };
-      slotNames.set(key, named);
-    }
-    return { name: named.name, until, resetMs: until - at };
+  const windowed = (key: string, windowMs: number, at: number) => {
+    const index = Math.floor(at / windowMs);
+    const name = `${key}:w${index}`;
+    const until = (index + 1) * windowMs;
+    const entry = windows.get(name);
+    return { name, until, resetMs: until - at, value: entry && entry.until > at ? entry.value : 0 };
   };
-  const current = (name: string, at: number): number => {
-    const entry = entries.get(name);
-    if (!entry) return 0;
-    if (entry.until !== undefined && entry.until <= at) {
-      entries.delete(name);
-      return 0;
+  const leased = (key: string, at: number): Leased => {
+    let counter = counters.get(key);
+    if (!counter) {
+      counter = { leases: new Map(), held: 0 };
+      counters.set(key, counter);
     }
-    return entry.value;
-  };
-  const store = (name: string, value: number, until: number | undefined) => {
-    const entry = entries.get(name);
-    if (entry && entry.until === until) entry.value = value;
-    else entries.set(name, until === undefined ? { value } : { value, until });
+    for (const [member, expiry] of counter.leases) {
+      if (expiry > at) continue;
+      counter.leases.delete(member);
+      counter.held = Math.max(0, counter.held - amountOf(member));
+    }
+    return counter;
   };
   const sweep = (at: number) => {
-    if (entries.size < 10_000) return;
-    for (const [name, entry] of entries)
-      if (entry.until !== undefined && entry.until <= at) entries.delete(name);
+    if (windows.size >= 10_000) for (const [name, w] of windows) if (w.until <= at) windows.delete(name);
+    if (counters.size >= 10_000)
+      for (const [key, c] of counters)
+        if (leased(key, at).held === 0 && c.settled === undefined) counters.delete(key);
+    if (claims.size >= 10_000) for (const [key, until] of claims) if (until <= at) claims.delete(key);
   };
 
   return {
-    async reserve(reservations: Reservation[]): Promise<ReserveResult> {
+    async reserve(lease: Lease, reservations: Reservation[]): Promise<ReserveResult> {
       const at = now();
       sweep(at);
-      const slots = reservations.map((r) => slot(r.key, r.windowMs, at));
-      const values = slots.map((s) => current(s.name, at));
-      for (let i = 0; i < reservations.length; i++) {
-        const r = reservations[i]!;
-        if (values[i]! + r.amount > r.limit) {
-          const refusal = {
-            key: r.key,
-            limit: r.limit,
-            current: values[i]!,
-            ...(slots[i]!.resetMs === undefined ? {} : { resetMs: slots[i]!.resetMs }),
-          };
-          return {
-            ok: false,
-            refusal,
-            states: reservations.map((x, j) => state(x.key, values[j]!, slots[j]!.resetMs)),
-          };
+      const values: number[] = [];
+      const resets: Array<number | undefined> = [];
+      const unseeded: string[] = [];
+      for (const r of reservations) {
+        if (r.windowMs) {
+          const w = windowed(r.key, r.windowMs, at);
+          values.push(w.value);
+          resets.push(w.resetMs);
+        } else {
+          const c = leased(r.key, at);
+          if (r.seeded && c.settled === undefined) unseeded.push(r.key);
+          values.push(c.held + (c.settled ?? 0));
+          resets.push(undefined);
         }
       }
-      for (let i = 0; i < reservations.length; i++) {
-        values[i] = values[i]! + reservations[i]!.amount;
-        store(slots[i]!.name, values[i]!, slots[i]!.until);
+      if (unseeded.length > 0) return { ok: false, states: [], unseeded };
+      for (const [i, r] of reservations.entries()) {
+        if (values[i]! + r.amount <= r.limit) continue;
+        const refusal = { key: r.key, limit: r.limit, current: values[i]! };
+        return {
+          ok: false,
+          refusal: resets[i] === undefined ? refusal : { ...refusal, resetMs: resets[i]! },
+          states: [],
+        };
       }
-      return { ok: true, states: reservations.map((r, i) => state(r.key, values[i]!, slots[i]!.resetMs)) };
+      for (const [i, r] of reservations.entries()) {
+        values[i]! += r.amount;
+        if (r.windowMs) {
+          const w = windowed(r.key, r.windowMs, at);
+          windows.set(w.name, { value: values[i]!, until: w.until });
+        } else {
+          const c = leased(r.key, at);
+          c.leases.set(`${lease.id}|${r.amount}`, at + lease.ttlMs);
+          c.held += r.amount;
+        }
+      }
+      return {
+        ok: true,
+        states: reservations.map((r, i) =>
+          resets[i] === undefined
+            ? { key: r.key, value: values[i]! }
+            : { key: r.key, value: values[i]!, resetMs: resets[i]! },
+        ),
+      };
     },
-    async adjust(deltas: CounterDelta[]) {
+    async release(lease: Lease, releases: Release[], corrections: CounterDelta[]) {
       const at = now();
-      for (const d of deltas) {
-        const s = slot(d.key, d.windowMs, at);
-        store(s.name, Math.max(0, current(s.name, at) + d.delta), s.until);
+      let found = releases.length === 0;
+      for (const r of releases) {
+        const c = leased(r.key, at);
+        if (!c.leases.delete(`${lease.id}|${r.amount}`)) continue;
+        found = true;
+        c.held = Math.max(0, c.held - r.amount);
+        if (r.charge && c.settled !== undefined) c.settled += r.charge;
       }
+      if (!found) return;
+      for (const d of corrections) {
+        const w = windowed(d.key, d.windowMs, at);
+        const entry = windows.get(w.name);
+        if (entry) entry.value = Math.max(0, entry.value + d.delta);
+      }
+    },
+    async renew(_replica: string, ttlMs: number, holds: Hold[]) {
+      const at = now();
+      for (const h of holds) {
+        const c = leased(h.key, at);
+        const member = `${h.lease}|${h.amount}`;
+        if (c.leases.has(member)) c.leases.set(member, at + ttlMs);
+      }
+      return 1;
     },
     async read(keys: string[]) {
       const at = now();
-      return keys.map((key) => current(key, at));
+      return keys.map((key) => {
+        const c = leased(key, at);
+        return (c.settled ?? 0) + c.held;
+      });
     },
-    async seed(key: string, value: number) {
-      if (!entries.has(key)) entries.set(key, { value });
+    async raise(values) {
+      const at = now();
+      for (const { key, value } of values) {
+        const c = leased(key, at);
+        c.settled = Math.max(c.settled ?? value, value);
+      }
     },
+    async claim(key: string, ttlMs: number) {
+      const at = now();
+      if ((claims.get(key) ?? 0) > at) return false;
+      claims.set(key, at + ttlMs);
+      return true;
+    },
+    async ping() {},
     async close() {
-      entries.clear();
+      windows.clear();
+      counters.clear();
+      claims.clear();
     },
-    size: () => entries.size,
+    size: () => windows.size + counters.size,
   };
 }
 
-function state(key: string, value: number, resetMs: number | undefined) {
-  return resetMs === undefined ? { key, value } : { key, value, resetMs };
+function amountOf(member: string): number {
+  return Number(member.slice(member.lastIndexOf('|') + 1));
 }
