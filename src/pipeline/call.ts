@@ -18,13 +18,15 @@ import type {
   Stage,
 } from './stage.ts';
 
-export function callStage(settings: FailoverSettings): Stage {
+export function callStage(settings: FailoverSettings, backstops: boolean): Stage {
   return {
     name: 'call',
     run(ex: Exchange): Promise<Answer> {
       switch (ex.operation) {
         case 'chat':
-          return ex.request.stream ? streamChat(settings, ex) : completeChat(settings, ex);
+          return ex.request.stream
+            ? streamChat(settings, ex, backstops)
+            : completeChat(settings, ex, backstops);
         case 'embeddings':
           return embed(settings, ex);
         case 'count_tokens':
@@ -34,7 +36,11 @@ export function callStage(settings: FailoverSettings): Stage {
   };
 }
 
-async function completeChat(settings: FailoverSettings, ex: ChatExchange): Promise<Answer> {
+async function completeChat(
+  settings: FailoverSettings,
+  ex: ChatExchange,
+  backstops: boolean,
+): Promise<Answer> {
   const req = readOnly<ChatRequest>(truthfulRequest<ChatRequest>(ex.decoded, ex.request));
   const served = await runWithFailover(ex.targets, failoverInput(ex), settings, (target, opts) =>
     target.provider.complete(req, target.model, opts),
@@ -44,7 +50,7 @@ async function completeChat(settings: FailoverSettings, ex: ChatExchange): Promi
   const record = ex.ctx.record;
   record.usage = served.value.response.usage;
   record.finishReason = served.value.response.finishReason;
-  servedResponses.set(ex, served.value.response);
+  if (backstops) servedResponses.set(ex, served.value.response);
   return { kind: 'result', result: served.value };
 }
 
@@ -59,7 +65,7 @@ async function* oneByOne(stream: ChatStream): AsyncGenerator<StreamChunk[]> {
   for await (const chunk of stream) yield [chunk];
 }
 
-async function streamChat(settings: FailoverSettings, ex: ChatExchange): Promise<Answer> {
+async function streamChat(settings: FailoverSettings, ex: ChatExchange, backstops: boolean): Promise<Answer> {
   const req = readOnly<ChatRequest>(truthfulRequest<ChatRequest>(ex.decoded, ex.request));
   const served = await runWithFailover(ex.targets, failoverInput(ex), settings, async (target, opts) => {
     const stream = await target.provider.stream(req, target.model, opts);
@@ -93,7 +99,7 @@ async function streamChat(settings: FailoverSettings, ex: ChatExchange): Promise
     }
   });
   answer.onEnd(() => served.release());
-  openedStreams.set(ex, answer);
+  if (backstops) openedStreams.set(ex, answer);
   return { kind: 'stream', stream: answer };
 }
 
@@ -141,7 +147,8 @@ function failoverInput(ex: Exchange): FailoverInput {
     requestId: ctx.requestId,
     signal: ctx.signal,
     attempts: ctx.record.attempts,
-    lifecycle: { events: ctx.lifecycle, record: ctx.record },
+    lifecycle: ctx.lifecycle,
+    record: ctx.record,
   };
   // Anthropic beta features are opted into per request; they only mean something to Anthropic upstreams.
   const beta = ctx.headers['anthropic-beta'];
@@ -183,7 +190,11 @@ const openedStreams = new WeakMap<Exchange, AnswerStream>();
  * call answered, or answered something else in its place — so that its upstream is let go and its
  * end callbacks (settling the admission) still run.
  */
-export async function endUnanswered(ex: Exchange, answer: Answer | undefined, error?: unknown): Promise<void> {
+export async function endUnanswered(
+  ex: Exchange,
+  answer: Answer | undefined,
+  error?: unknown,
+): Promise<void> {
   const opened = openedStreams.get(ex);
   if (!opened || (answer?.kind === 'stream' && answer.stream === opened)) return;
   await opened.end(answer === undefined ? { completed: false, error } : { completed: false });

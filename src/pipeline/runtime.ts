@@ -14,7 +14,8 @@ import { pipelineStages, type StageSlots } from './stages.ts';
 export class Pipeline {
   /** Runs an exchange through every stage, in the order stages.ts declares. */
   readonly run: (ex: Exchange) => Promise<Answer>;
-  readonly #targets: TargetResolver;
+  /** The configured models and their targets. */
+  readonly targets: TargetResolver;
   readonly #providerTypes: ReadonlyMap<string, string>;
   readonly #policy: TargetPolicy;
   readonly #bodyLogging: BodyLogging;
@@ -26,7 +27,7 @@ export class Pipeline {
     slots: StageSlots = {},
   ) {
     const targets = new TargetResolver(config, providers);
-    this.#targets = targets;
+    this.targets = targets;
     this.#providerTypes = new Map(Object.entries(config.providers).map(([name, p]) => [name, p.type]));
     this.#policy = {
       resolve: (model) => targets.resolve(model),
@@ -37,6 +38,9 @@ export class Pipeline {
       maxRetryWaitMs: config.routing.max_retry_wait_ms,
       backoffBaseMs: config.routing.backoff_base_ms,
     };
+    // Only plugged-in stages can replace an answer or drop a stream: without any, the backstops
+    // that catch them would be work for nothing on every request.
+    const plugged = Object.values(slots).some((list) => list.length > 0);
     const stages = compose(
       pipelineStages(
         {
@@ -45,10 +49,15 @@ export class Pipeline {
           admitter,
           providerType: (name) => this.providerType(name),
           failover,
+          backstops: plugged,
         },
         slots,
       ),
     );
+    if (!plugged) {
+      this.run = stages;
+      return;
+    }
     this.run = async (ex) => {
       let answer: Answer | undefined;
       let failure: unknown;
@@ -80,6 +89,6 @@ export class Pipeline {
 
   /** The configured model names this caller may use (its model rules and region applied). */
   modelsFor(principal: Principal | undefined): string[] {
-    return this.#targets.modelNames().filter((model) => mayUse(this.#policy, principal, model));
+    return this.targets.modelNames().filter((model) => mayUse(this.#policy, principal, model));
   }
 }

@@ -15,5 +15,13 @@ test('docs/pipeline.md lists the stages in the order stages.ts runs them', () =>
   const docs = readFileSync(new URL('../../docs/pipeline.md', import.meta.url), 'utf8');
   const listed = [...docs.matchAll(/^\| \d+ \| `([^`]+)` \|/gm)].map((match) => match[1]);
   assert.deepEqual(listed, names);
-  assert.deepEqual(names, ['record', 'authorise', 'admit', '[guard input]', '[cache]', '[guard output]', 'call']);
+  assert.deepEqual(names, [
+    'record',
+    'authorise',
+    'admit',
+    '[guard input]',
+    '[cache]',
+    '[guard output]',
+    'call',
+  ]);
 });

@@ -36,6 +36,8 @@ export interface StageDeps {
   admitter: Admitter;
   providerType(name: string | undefined): string | undefined;
   failover: FailoverSettings;
+  /** Whether the call keeps what it answered, for the backstops against plugged-in stages (runtime.ts). */
+  backstops: boolean;
 }
 
 export function pipelineStages(deps: StageDeps, slots: StageSlots = {}): Stage[] {
@@ -46,7 +48,7 @@ export function pipelineStages(deps: StageDeps, slots: StageSlots = {}): Stage[]
     ...(slots.guardInput ?? []),
     ...(slots.cache ?? []),
     ...(slots.guardOutput ?? []),
-    callStage(deps.failover),
+    callStage(deps.failover, deps.backstops),
   ];
 }
 

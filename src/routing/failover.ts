@@ -22,7 +22,8 @@ export interface FailoverInput {
   headers?: Record<string, string>;
   attempts: AttemptRecord[];
   /** Where each attempt's start and end are published, with the request's record. */
-  lifecycle?: { events: Lifecycle; record: RequestRecord };
+  lifecycle?: Lifecycle;
+  record?: RequestRecord;
 }
 
 export interface Served<T> {
@@ -45,12 +46,9 @@ export async function runWithFailover<T>(
       const started = performance.now();
       const { opts, release } = attemptOptions(target, input);
       const lifecycle = input.lifecycle;
-      const event = lifecycle?.events.attemptStarted(
-        lifecycle.record,
-        target.providerName,
-        target.providerType,
-        target.model,
-      );
+      const event =
+        input.record &&
+        lifecycle?.attemptStarted(input.record, target.providerName, target.providerType, target.model);
       // Subscribers may add headers (a trace's traceparent) for this attempt only.
       if (event && Object.keys(event.headers).length > 0)
         opts.headers = { ...opts.headers, ...event.headers };
@@ -63,7 +61,7 @@ export async function runWithFailover<T>(
           latencyMs: performance.now() - started,
         };
         input.attempts.push(served);
-        if (event) lifecycle!.events.attemptEnded(event, served);
+        if (event) lifecycle!.attemptEnded(event, served);
         return { value, target, release };
       } catch (err) {
         release();
@@ -76,7 +74,7 @@ export async function runWithFailover<T>(
           latencyMs: performance.now() - started,
         };
         input.attempts.push(failed);
-        if (event) lifecycle!.events.attemptEnded(event, failed, error.upstreamStatus);
+        if (event) lifecycle!.attemptEnded(event, failed, error.upstreamStatus);
         if (error.code === 'GH_CLIENT_CLOSED' || input.signal.aborted) throw error;
         if (!error.retryable) throw error;
         lastError = error;
