@@ -1,18 +1,19 @@
-// gatehouse logs tail | usage: the request log and usage reports, read through the admin API.
+// gatehouse logs tail | list, gatehouse usage: the request log and usage reports, read through the admin API.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { adminOptions, adminOptionsHelp, adminRequest } from './admin-client.ts';
-import type { Command } from './command.ts';
-
-type Values = Record<string, string | boolean | undefined>;
+import { AdminClient } from './admin-client.ts';
+import { type Action, type Flags, type Group, UsageError, type Values } from './command.ts';
+import { adminSections, durationMs, listQuery, pagingFlags, printList, table, usd } from './output.ts';
 
 interface LogEvent {
   id: string;
   request_id: string;
-  received_at: number;
+  /** ISO 8601 (epoch milliseconds from gateways older than the snake_case admin contract). */
+  received_at: string | number;
   status: number;
   model: string | null;
   provider: string | null;
-  team_id: string | null;
+  team_id?: string | null;
+  team?: string | null;
   input_tokens: number | null;
   output_tokens: number | null;
   cost_usd: number | null;
@@ -20,27 +21,30 @@ interface LogEvent {
   stream: boolean;
 }
 
-const filters = ['team', 'key', 'user', 'model', 'provider', 'status', 'tag'] as const;
+const filterFlags: Flags = {
+  team: { type: 'string', value: 'TEAM', help: 'one team (id or name)' },
+  key: { type: 'string', value: 'KEY', help: 'one key' },
+  user: { type: 'string', value: 'USER', help: 'one user (id or name)' },
+  model: { type: 'string', value: 'NAME', help: 'one model' },
+  provider: { type: 'string', value: 'NAME', help: 'one provider' },
+  status: { type: 'string', value: 'CODE', help: 'one HTTP status, e.g. 429' },
+  tag: { type: 'string', value: 'k=v', help: 'events carrying this tag' },
+};
+const filters = Object.keys(filterFlags);
 
-function query(values: Values, names: readonly string[]): URLSearchParams {
-  const params = new URLSearchParams();
-  for (const name of names) if (typeof values[name] === 'string') params.set(name, values[name] as string);
-  return params;
-}
-
-const usd = (cost: number | null) => (cost === null ? 'unpriced' : `$${cost.toFixed(6)}`);
+const at = (e: LogEvent) => (typeof e.received_at === 'number' ? e.received_at : Date.parse(e.received_at));
 
 function eventLine(e: LogEvent): string {
   return [
-    new Date(e.received_at).toISOString(),
+    new Date(at(e)).toISOString(),
     e.status,
     e.model ?? '-',
     e.provider ?? '-',
     e.stream ? 'stream' : 'json',
     `${e.input_tokens ?? 0}→${e.output_tokens ?? 0} tok`,
-    usd(e.cost_usd),
-    `${Math.round(e.duration_ms ?? 0)}ms`,
-    e.team_id ?? '-',
+    e.cost_usd === null ? 'unpriced' : usd(e.cost_usd),
+    durationMs(e.duration_ms ?? 0),
+    e.team ?? e.team_id ?? '-',
     e.request_id,
   ].join('  ');
 }
@@ -51,25 +55,24 @@ const lookbackMs = 120_000;
 async function tail(values: Values): Promise<number> {
   const interval = Number(values.interval ?? 1);
   const lines = Number(values.lines ?? 20);
-  if (!(interval > 0) || !Number.isInteger(lines) || lines < 0) {
-    console.error('gatehouse: --interval must be a positive number of seconds and --lines a whole number');
-    return 2;
-  }
+  if (!(interval > 0) || !Number.isInteger(lines) || lines < 0)
+    throw new UsageError('--interval must be a positive number of seconds and --lines a whole number.');
+  const client = new AdminClient(values);
   const seen = new Map<string, number>();
   const print = (e: LogEvent) => console.log(values.json ? JSON.stringify(e) : eventLine(e));
   let first = true;
   for (;;) {
-    const params = query(values, filters);
+    const params = listQuery(values, filters);
     params.set('limit', '1000');
-    if (!first) params.set('since', String(Date.now() - lookbackMs));
-    const result = await adminRequest(values, 'GET', `/admin/logs?${params}`, undefined, false);
-    if (result.code !== 0) return result.code;
-    const events = (result.body as { data: LogEvent[] }).data.reverse();
+    if (!first) params.set('since', new Date(Date.now() - lookbackMs).toISOString());
+    const events = (
+      await client.request<{ data: LogEvent[] }>('GET', `/admin/logs?${params}`)
+    ).data.reverse();
     const fresh = events.filter((e) => !seen.has(e.id));
-    for (const e of fresh) seen.set(e.id, e.received_at);
+    for (const e of fresh) seen.set(e.id, at(e));
     // The first page shows the last N; after that, everything not shown before.
     for (const e of first ? fresh.slice(fresh.length - Math.min(lines, fresh.length)) : fresh) print(e);
-    for (const [id, at] of seen) if (at < Date.now() - 2 * lookbackMs) seen.delete(id);
+    for (const [id, time] of seen) if (time < Date.now() - 2 * lookbackMs) seen.delete(id);
     if (values.once) return 0;
     if (first) console.error('Following the request log; Ctrl-C to stop.');
     first = false;
@@ -77,82 +80,93 @@ async function tail(values: Values): Promise<number> {
   }
 }
 
-export const logsCommand: Command = {
-  usage: `Usage:
-  gatehouse logs tail [filters] [--lines N] [--interval S] [--json] [--once]
+const timeHelp = 'an ISO date-time, epoch ms, or a span back from now (90m, 24h, 7d, 4w)';
 
-Prints the last N events (default 20), then new ones as they are recorded, until interrupted.
---once prints the last N and exits. --json prints one JSON event per line.
-
-Filters:
-      --team ID  --key ID  --user ID  --model NAME  --provider NAME  --status CODE  --tag k=v
-
-${adminOptionsHelp}`,
-  options: {
-    ...adminOptions,
-    ...Object.fromEntries(filters.map((f) => [f, { type: 'string' as const }])),
-    lines: { type: 'string', short: 'n' },
-    interval: { type: 'string' },
-    json: { type: 'boolean' },
-    once: { type: 'boolean' },
-  },
-  async run(values, [action]) {
-    if (action === 'tail') return tail(values);
-    console.error(this.usage);
-    return 2;
-  },
+export const logsGroup: Group = {
+  name: 'logs',
+  summary: 'The request log: one event per request, newest first.',
+  actions: [
+    {
+      name: 'tail',
+      summary: 'Print the last N events, then new ones as they are recorded, until interrupted',
+      flags: {
+        ...filterFlags,
+        lines: { type: 'string', short: 'n', value: 'N', help: 'how many to show first (default 20)' },
+        interval: { type: 'string', value: 'S', help: 'seconds between polls (default 1)' },
+        once: { type: 'boolean', help: 'print the last N and exit' },
+      },
+      details: '--json prints one JSON event per line.',
+      sections: adminSections,
+      run: tail,
+    },
+    {
+      name: 'list',
+      summary: 'One page of events, newest first (a table; --json for the API JSON)',
+      flags: {
+        ...filterFlags,
+        since: { type: 'string', value: 'T', help: timeHelp },
+        until: { type: 'string', value: 'T', help: timeHelp },
+        ...pagingFlags,
+      },
+      sections: adminSections,
+      async run(values) {
+        const query = listQuery(values, [...filters, 'since', 'until']);
+        const page = await new AdminClient(values).list<Record<string, unknown>>(
+          '/admin/logs',
+          query,
+          Boolean(values.all),
+        );
+        if (!values.json)
+          for (const e of page.data) e.received_at = new Date(at(e as unknown as LogEvent)).toISOString();
+        printList(values, page, [
+          'received_at',
+          'status',
+          'model',
+          'provider',
+          'input_tokens',
+          'output_tokens',
+          'cost_usd',
+          'duration_ms',
+          'request_id',
+        ]);
+        return 0;
+      },
+    },
+  ],
 };
 
 const columns = ['requests', 'errors', 'input_tokens', 'output_tokens', 'cost_usd'] as const;
+const usageFilters = ['by', 'since', 'until', 'bucket', 'team', 'key', 'user', 'model', 'provider'];
 
-export const usageCommand: Command = {
-  usage: `Usage:
-  gatehouse usage [--by team|key|user|model|provider|tag:NAME[,…]] [--since 7d] [--until T]
-                  [--bucket day|hour|none] [--team ID] [--key ID] [--user ID] [--model M] [--provider P] [--json]
-
-Spend, tokens and requests from the hourly rollups. --since and --until take an ISO date-time,
-epoch milliseconds, or a span back from now (90m, 24h, 7d, 4w). Days and hours are UTC.
-
-${adminOptionsHelp}`,
-  options: {
-    ...adminOptions,
-    ...Object.fromEntries(
-      ['by', 'since', 'until', 'bucket', 'team', 'key', 'user', 'model', 'provider'].map((f) => [
-        f,
-        { type: 'string' as const },
-      ]),
-    ),
-    json: { type: 'boolean' },
+export const usageAction: Action = {
+  name: 'usage',
+  summary: 'Spend, tokens and requests by team, key, user, model, provider or tag',
+  details: `From the hourly rollups. Days and hours are UTC.`,
+  flags: {
+    by: {
+      type: 'string',
+      value: 'DIMS',
+      help: 'team, key, user, model, provider or tag:NAME, comma-separated',
+    },
+    since: { type: 'string', value: 'T', help: `from (default 7d); ${timeHelp}` },
+    until: { type: 'string', value: 'T', help: 'to (default now)' },
+    bucket: { type: 'string', value: 'SIZE', help: 'day (default), hour or none' },
+    team: filterFlags.team!,
+    key: filterFlags.key!,
+    user: filterFlags.user!,
+    model: filterFlags.model!,
+    provider: filterFlags.provider!,
   },
-  async run(values, positionals) {
-    if (positionals.length > 0) {
-      console.error(this.usage);
-      return 2;
-    }
-    const params = query(values, [
-      'by',
-      'since',
-      'until',
-      'bucket',
-      'team',
-      'key',
-      'user',
-      'model',
-      'provider',
-    ]);
-    const result = await adminRequest(
-      values,
-      'GET',
-      `/admin/usage?${params}`,
-      undefined,
-      Boolean(values.json),
-    );
-    if (result.code !== 0 || values.json) return result.code;
-    const report = result.body as {
+  sections: adminSections,
+  async run(values) {
+    const report = await new AdminClient(values).request<{
       data: Array<Record<string, unknown>>;
       totals: Record<string, number>;
-      by: string[];
-    };
+    }>('GET', `/admin/usage?${listQuery(values, usageFilters)}`);
+    if (values.json) {
+      console.log(JSON.stringify(report, null, 2));
+      return 0;
+    }
     const keys = report.data[0]
       ? Object.keys(report.data[0]).filter(
           (k) =>
@@ -160,26 +174,16 @@ ${adminOptionsHelp}`,
             !['unpriced', 'cache_read_tokens', 'cache_write_tokens', 'reasoning_tokens'].includes(k),
         )
       : [];
+    const cell = (c: string, value: unknown) => (c === 'cost_usd' ? usd(value as number) : String(value));
     const rows = report.data.map((row) => [
       ...keys.map((k) => String(row[k] ?? '-')),
-      ...columns.map((c) => (c === 'cost_usd' ? usd(row[c] as number) : String(row[c]))),
+      ...columns.map((c) => cell(c, row[c])),
     ]);
     rows.push([
       ...keys.map((_, i) => (i === 0 ? 'total' : '')),
-      ...columns.map((c) => (c === 'cost_usd' ? usd(report.totals[c]!) : String(report.totals[c]))),
+      ...columns.map((c) => cell(c, report.totals[c])),
     ]);
-    printTable([...keys, ...columns], rows);
+    console.log(table([...keys, ...columns], rows));
     return 0;
   },
 };
-
-function printTable(header: string[], rows: string[][]): void {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) =>
-    cells
-      .map((c, i) => c.padEnd(widths[i]!))
-      .join('  ')
-      .trimEnd();
-  console.log(line(header));
-  for (const row of rows) console.log(line(row));
-}
