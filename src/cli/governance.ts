@@ -31,6 +31,16 @@ export const secretsGroup: Group = {
       },
     },
     {
+      name: 'get',
+      summary: 'Show when a secret was stored and last changed (never its value)',
+      args: ['NAME'],
+      sections: common,
+      async run(values, [name]) {
+        printObject(values, await new AdminClient(values).request('GET', `/admin/secrets/${segment(name!)}`));
+        return 0;
+      },
+    },
+    {
       name: 'set',
       summary: 'Store a secret, reading its value from standard input (keeps it out of shell history)',
       args: ['NAME'],

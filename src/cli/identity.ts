@@ -1,6 +1,6 @@
 // gatehouse teams | users | keys: every admin action on the three owners of keys, budgets and limits.
 // The three groups share their shape, so they are built from one description each.
-import { AdminClient, list, pairs, segment } from './admin-client.ts';
+import { AdminClient, AdminError, list, pairs, segment } from './admin-client.ts';
 import { type Action, type Flag, type Flags, type Group, UsageError, type Values } from './command.ts';
 import { adminSections as common, listQuery, pagingFlags, printList, printObject } from './output.ts';
 import { defined, number, ruleFlags, rulesAtCreate, ruleUnsetNames, updateRules } from './rules.ts';
@@ -166,18 +166,26 @@ function ownerActions(owner: Owner): Action[] {
       summary:
         collection === 'keys'
           ? 'Delete a key: it is revoked at once, its history kept'
-          : `Delete a ${singular}${collection === 'teams' ? ' (one with keys needs --cascade)' : ''}`,
+          : `Delete a ${singular} (one with keys needs --cascade)`,
       args: [ref],
       flags:
-        collection === 'teams'
-          ? { cascade: { type: 'boolean', help: "also delete (revoke) the team's keys" } }
-          : {},
+        collection === 'keys'
+          ? {}
+          : {
+              cascade: {
+                type: 'boolean',
+                help: `also delete the ${singular}'s keys (revoked, history kept)`,
+              },
+            },
       sections: common,
       async run(values, [id]) {
-        const result = await new AdminClient(values).request(
-          'DELETE',
-          `${at(id!)}${values.cascade ? '?cascade=true' : ''}`,
-        );
+        const result = await new AdminClient(values)
+          .request('DELETE', `${at(id!)}${values.cascade ? '?cascade=true' : ''}`)
+          .catch((err: unknown) => {
+            if (err instanceof AdminError && err.status === 409 && collection !== 'keys')
+              err.message += ' Add --cascade to delete its keys with it.';
+            throw err;
+          });
         if (values.json) console.log(JSON.stringify(result ?? { deleted: id }, null, 2));
         else console.log(`Deleted ${singular} "${id}".`);
         return 0;
@@ -198,11 +206,22 @@ function ownerActions(owner: Owner): Action[] {
     },
     {
       name: 'spend',
-      summary: `Spend of a ${singular} in its budget's period (and what remains), budget or not`,
+      summary: `Spend of a ${singular} in a period, and what remains of its budget if it has one`,
       args: [ref],
+      flags: {
+        period: {
+          type: 'string',
+          value: 'PERIOD',
+          help: "day, week, month or total (default: the budget's, else month)",
+        },
+      },
       sections: common,
       async run(values, [id]) {
-        printObject(values, await new AdminClient(values).request('GET', `${at(id!)}/spend`));
+        const query = listQuery(values, ['period']).toString();
+        printObject(
+          values,
+          await new AdminClient(values).request('GET', `${at(id!)}/spend${query ? `?${query}` : ''}`),
+        );
         return 0;
       },
     },
@@ -263,6 +282,7 @@ const users: Owner = {
   },
   required: ['name'],
   columns: ['id', 'name', 'email', 'teams', 'models', 'created_at'],
+  listFilters: { team: { type: 'string', value: 'TEAM', help: "only this team's members (id or name)" } },
 };
 
 const keys: Owner = {
@@ -303,6 +323,7 @@ const keys: Owner = {
   listFilters: {
     team: { type: 'string', value: 'TEAM', help: "only this team's keys (id or name)" },
     user: { type: 'string', value: 'USER', help: "only this user's keys (id or name)" },
+    'include-deleted': { type: 'boolean', help: 'list deleted keys too' },
   },
   extra: (sections) => [
     {

@@ -29,6 +29,10 @@ const filterFlags: Flags = {
   provider: { type: 'string', value: 'NAME', help: 'one provider' },
   status: { type: 'string', value: 'CODE', help: 'one HTTP status, e.g. 429' },
   tag: { type: 'string', value: 'k=v', help: 'events carrying this tag' },
+  'request-id': { type: 'string', value: 'ID', help: 'one request (abc* for a prefix)' },
+  'trace-id': { type: 'string', value: 'ID', help: 'one trace' },
+  'min-cost': { type: 'string', value: 'USD', help: 'events that cost at least this' },
+  region: { type: 'string', value: 'NAME', help: "read a data-residency region's store" },
 };
 const filters = Object.keys(filterFlags);
 
@@ -136,7 +140,7 @@ export const logsGroup: Group = {
 };
 
 const columns = ['requests', 'errors', 'input_tokens', 'output_tokens', 'cost_usd'] as const;
-const usageFilters = ['by', 'since', 'until', 'bucket', 'team', 'key', 'user', 'model', 'provider'];
+const usageFilters = ['by', 'since', 'until', 'bucket', 'team', 'key', 'user', 'model', 'provider', 'region'];
 
 export const usageAction: Action = {
   name: 'usage',
@@ -156,6 +160,7 @@ export const usageAction: Action = {
     user: filterFlags.user!,
     model: filterFlags.model!,
     provider: filterFlags.provider!,
+    region: filterFlags.region!,
   },
   sections: adminSections,
   async run(values) {

@@ -20,21 +20,25 @@ export const adminSections = [
   { title: 'Connection', flags: connectionFlags },
 ];
 
-/** `--limit` and `--cursor` (and the given filters) as the list's query. */
+/** `--limit` and `--cursor` and the given filter flags as the list's query (`--min-cost` → `min_cost`). */
 export function listQuery(values: Values, filters: string[] = []): URLSearchParams {
   const query = new URLSearchParams();
-  for (const name of ['limit', 'cursor', ...filters])
-    if (typeof values[name] === 'string') query.set(name, values[name] as string);
+  for (const name of ['limit', 'cursor', ...filters]) {
+    const value = values[name];
+    if (value !== undefined && value !== false) query.set(name.replaceAll('-', '_'), String(value));
+  }
   return query;
 }
 
 type Row = Record<string, unknown>;
 
-/** Dollars: at most six decimals (a micro-dollar, what storage keeps), at least two. */
+/**
+ * Dollars, without float noise: nine decimals at most (the admin API's rounding; one cheap embedding
+ * call costs less than a micro-dollar and must not show as free), trailing zeros dropped, at least two.
+ */
 export function usd(value: number | null | undefined): string {
   if (value === null || value === undefined) return '-';
-  const fixed = value.toFixed(6).replace(/0{1,4}$/, '');
-  return `$${fixed}`;
+  return `$${value.toFixed(9).replace(/0{1,7}$/, '')}`;
 }
 
 export function durationMs(value: number): string {

@@ -48,7 +48,7 @@ export const entries: Record<string, Entry> = {
   },
   secrets: {
     kind: 'group',
-    summary: 'Provider credentials, sealed at rest: list, set, delete',
+    summary: 'Provider credentials, sealed at rest: list, get, set, delete',
     load: async () => (await import('./governance.ts')).secretsGroup,
   },
   audit: {
