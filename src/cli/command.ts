@@ -145,7 +145,7 @@ export async function runAction(path: string, action: Action, argv: string[]): P
   try {
     parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true }) as typeof parsed;
   } catch (err) {
-    const option = /'(-{1,2}[^'\s]+)'/.exec((err as Error).message)?.[1];
+    const option = /'(-{1,2}[^'\s]+)/.exec((err as Error).message)?.[1];
     const code = (err as { code?: string }).code;
     if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && option) {
       throw unknown(
