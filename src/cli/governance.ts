@@ -80,14 +80,14 @@ export const auditGroup: Group = {
     {
       name: 'list',
       summary: 'Entries, oldest first',
-      flags: pagingFlags,
+      flags: {
+        after: { type: 'string', value: 'SEQ', help: 'entries after this sequence number' },
+        ...pagingFlags,
+      },
       sections: common,
       async run(values) {
-        const page = await new AdminClient(values).list(
-          '/admin/audit',
-          listQuery(values),
-          Boolean(values.all),
-        );
+        const query = listQuery(values, ['after']);
+        const page = await new AdminClient(values).list('/admin/audit', query, Boolean(values.all));
         printList(values, page, ['seq', 'at', 'actor', 'action', 'target_type', 'target_id']);
         return 0;
       },

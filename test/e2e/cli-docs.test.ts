@@ -154,6 +154,11 @@ test('the extractor finds commands in code blocks and inline code, with quoting 
     'gatehouse usage --by team \\',
     '  --since 7d',
     'npm run gatehouse -- --help',
+    'printenv KEY | gatehouse secrets set openai < /dev/null  # piped',
+    'gatehouse teams list --json | jq .data',
+    '```',
+    '```text',
+    '$ gatehouse kyes list',
     '```',
   ].join('\n');
   assert.deepEqual(
@@ -163,9 +168,12 @@ test('the extractor finds commands in code blocks and inline code, with quoting 
       [3, ['teams', 'create', '--name', 'search', '--models', 'gpt-*,mock-*']],
       [6, ['usage', '--by', 'team', '--since', '7d']],
       [8, ['--help']],
+      [9, ['secrets', 'set', 'openai']],
+      [10, ['teams', 'list', '--json']],
     ],
   );
   assert.deepEqual(shellWords(`a "b c"'d' e#f # g`), ['a', 'b cd', 'e#f']);
+  assert.deepEqual(shellWords(`config schema > out.json`), ['config', 'schema']);
 });
 
 test('every gatehouse command in README.md and docs/ runs against a live gateway', async () => {

@@ -14,30 +14,46 @@ export interface DocCommand {
 
 const prefix = /^(?:npx\s+gatehouse|npm\s+run\s+gatehouse\s+--|gatehouse)(?=\s|$)/;
 
-/** Shell words: quotes removed, a `#` that starts a word ends the line. */
+/**
+ * Shell words: quotes removed; a `#` that starts a word ends the line, as does a `|` (what the
+ * output is piped to is not gatehouse's); a redirection (`> file`, `< file`) is dropped.
+ */
 export function shellWords(text: string): string[] {
   const words: string[] = [];
   let word: string | undefined;
+  let redirected = false;
+  const end = () => {
+    if (word !== undefined && !redirected) words.push(word);
+    else if (word !== undefined) redirected = false;
+    word = undefined;
+  };
   for (let i = 0; i < text.length; i++) {
     const c = text[i]!;
+    if (word === undefined && (c === '>' || c === '<')) {
+      redirected = true;
+      continue;
+    }
+    if (c === '|' && word === undefined) break;
     if (c === "'" || c === '"') {
       const end = text.indexOf(c, i + 1);
       if (end < 0) throw new Error(`unbalanced ${c} in: ${text}`);
       word = (word ?? '') + text.slice(i + 1, end);
       i = end;
-    } else if (/\s/.test(c)) {
-      if (word !== undefined) words.push(word);
-      word = undefined;
-    } else if (c === '#' && word === undefined) break;
+    } else if (/\s/.test(c)) end();
+    else if (c === '#' && word === undefined) break;
     else word = (word ?? '') + c;
   }
-  if (word !== undefined) words.push(word);
+  end();
   return words;
 }
 
 function command(file: string, line: number, text: string): DocCommand | undefined {
+  // `printenv KEY | gatehouse secrets set NAME`: the gatehouse command is the pipe's end.
+  const piped = /\|\s*((?:npx\s+|npm\s+run\s+)?gatehouse(?:\s.*)?)$/.exec(text);
+  if (piped) text = piped[1]!;
   const match = prefix.exec(text.trim());
-  if (!match) return undefined;
+  // `gatehouse …` in prose speaks of the command in general; there is nothing to run.
+  if (!match || text.includes('…')) return undefined;
   return { file, line, text: text.trim(), args: shellWords(text.trim().slice(match[0].length)) };
 }
 
@@ -45,14 +61,19 @@ export function docCommands(file: string, markdown: string): DocCommand[] {
   const found: DocCommand[] = [];
   const lines = markdown.split('\n');
   let fence: string | undefined;
+  let transcript = false;
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!;
-    const opening = /^\s*(```+|~~~+)/.exec(line);
+    const opening = /^\s*(```+|~~~+)\s*(\S*)/.exec(line);
     if (opening) {
-      if (fence === undefined) fence = opening[1];
-      else if (line.trim().startsWith(fence)) fence = undefined;
+      if (fence === undefined) {
+        fence = opening[1];
+        transcript = opening[2] === 'text';
+      } else if (line.trim().startsWith(fence)) fence = undefined;
       continue;
     }
+    // A ```text block is a transcript (it may show a mistake and its message on purpose): not run.
+    if (fence !== undefined && transcript) continue;
     if (fence !== undefined) {
       let text = line;
       const start = i;
