@@ -1,16 +1,18 @@
 // GET /admin/logs: the request log, newest first, filtered, in pages (an opaque cursor continues).
 import { type Kysely, PostgresAdapter, sql } from 'kysely';
+import { z } from 'zod';
+import { validateBody } from '../api/validate.ts';
 import { GatehouseError } from '../core/errors/index.ts';
+import { iso, usd, wholeMs } from '../governance/index.ts';
 import type { RequestEventsTable, Schema } from '../store/schema.ts';
+import { paging, paramsObject } from './contract.ts';
 import { parseTime } from './usage.ts';
 
 const invalid = (param: string, message: string) =>
   new GatehouseError('GH_INVALID_REQUEST', `${param}: ${message}`, { param });
 
-function time(query: URLSearchParams, param: string): number | undefined {
-  const value = query.get(param);
-  return value === null ? undefined : parseTime(value, param);
-}
+const time = (value: string | undefined, param: string) =>
+  value === undefined ? undefined : parseTime(value, param);
 
 function decodeCursor(cursor: string): { at: number; id: string } {
   const [at, ...rest] = Buffer.from(cursor, 'base64url').toString('utf8').split(':');
@@ -24,23 +26,139 @@ const escapeLike = (text: string) => text.replace(/[%_\\]/g, '\\$&');
 const like = (column: 'tags' | 'request_id', pattern: string) =>
   sql<boolean>`${sql.ref(column)} like ${pattern} escape '\\'`;
 
-export function logView(row: RequestEventsTable) {
+const text = (description: string) => z.string().optional().describe(description);
+const list = z
+  .union([z.string(), z.array(z.string())])
+  .optional()
+  .transform((v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]));
+
+/** The filters of GET /admin/logs. `key`, `team` and `user` are ids here (the route resolves names). */
+export const logQuery = z.strictObject({
+  since: text('ISO 8601, epoch ms, or a span back from now (90m, 24h, 7d)'),
+  until: text('ISO 8601, epoch ms, or a span back from now'),
+  key: text('Key id or name'),
+  team: text('Team id or name'),
+  user: text('User id or name'),
+  model: text('The model the caller asked for'),
+  provider: text('The provider that served'),
+  status: text('HTTP status, e.g. 429'),
+  tag: list.describe('key=value; repeat for several (all must match)'),
+  min_cost: text('Events costing at least this many USD'),
+  request_id: text('An x-request-id; abc* for a prefix'),
+  trace_id: text('W3C trace id'),
+  region: text("Read a data-residency region's store"),
+  ...paging,
+});
+export type LogQuery = z.output<typeof logQuery>;
+
+const body = z.unknown().describe('The redacted body (only when body logging is full); null otherwise');
+export const logEventSchema = z.object({
+  id: z.string(),
+  request_id: z.string(),
+  received_at: z.iso.datetime({ offset: true }),
+  duration_ms: z.number().int().nullable(),
+  first_byte_ms: z.number().int().nullable(),
+  surface: z.string(),
+  route: z.string(),
+  model: z.string().nullable(),
+  provider: z.string().nullable(),
+  provider_model: z.string().nullable(),
+  stream: z.boolean(),
+  status: z.number().int(),
+  error_code: z.string().nullable(),
+  finish_reason: z.string().nullable(),
+  key_id: z.string().nullable(),
+  team_id: z.string().nullable(),
+  user_id: z.string().nullable(),
+  input_tokens: z.number().int().nullable(),
+  output_tokens: z.number().int().nullable(),
+  cache_read_tokens: z.number().int().nullable(),
+  cache_write_tokens: z.number().int().nullable(),
+  reasoning_tokens: z.number().int().nullable(),
+  cost_usd: z.number().nullable().describe('USD rounded to 9 places; null when the model has no price'),
+  client_aborted: z.boolean(),
+  attempts: z.array(
+    z.object({
+      provider: z.string(),
+      model: z.string(),
+      status: z.number().int(),
+      error_code: z.string().nullable(),
+      latency_ms: z.number().int(),
+    }),
+  ),
+  tags: z.record(z.string(), z.string()),
+  trace_id: z.string().nullable(),
+  region: z.string().nullable(),
+  request_body: body,
+  response_body: body,
+});
+
+interface StoredAttempt {
+  provider: string;
+  model: string;
+  status: number;
+  errorCode?: string;
+  latencyMs: number;
+}
+
+const parseBody = (stored: string | null): unknown => {
+  if (stored === null) return null;
+  try {
+    return JSON.parse(stored);
+  } catch {
+    return stored;
+  }
+};
+const orNull = <T>(value: T | null, map: (v: T) => number) => (value === null ? null : map(value));
+
+/** A stored event as the admin API shows it: ISO time, whole milliseconds, JSON as JSON. */
+export function logView(row: RequestEventsTable): z.infer<typeof logEventSchema> {
   return {
-    ...row,
-    stream: row.stream === 1,
-    client_aborted: row.client_aborted === 1,
-    attempts: JSON.parse(row.attempts),
+    id: row.id,
+    request_id: row.request_id,
+    received_at: iso(row.received_at),
+    duration_ms: orNull(row.duration_ms, wholeMs),
+    first_byte_ms: orNull(row.first_byte_ms, wholeMs),
+    surface: row.surface,
+    route: row.route,
+    model: row.model,
+    provider: row.provider,
+    provider_model: row.provider_model,
+    stream: Number(row.stream) === 1,
+    status: row.status,
+    error_code: row.error_code,
+    finish_reason: row.finish_reason,
+    key_id: row.key_id,
+    team_id: row.team_id,
+    user_id: row.user_id,
+    input_tokens: row.input_tokens,
+    output_tokens: row.output_tokens,
+    cache_read_tokens: row.cache_read_tokens,
+    cache_write_tokens: row.cache_write_tokens,
+    reasoning_tokens: row.reasoning_tokens,
+    cost_usd: orNull(row.cost_usd, usd),
+    client_aborted: Number(row.client_aborted) === 1,
+    attempts: (JSON.parse(row.attempts) as StoredAttempt[]).map((a) => ({
+      provider: a.provider,
+      model: a.model,
+      status: a.status,
+      error_code: a.errorCode ?? null,
+      latency_ms: wholeMs(a.latencyMs),
+    })),
     tags: JSON.parse(row.tags),
+    trace_id: row.trace_id,
+    region: row.region,
+    request_body: parseBody(row.request_body),
+    response_body: parseBody(row.response_body),
   };
 }
 
-export async function queryLogs(db: Kysely<Schema>, query: URLSearchParams) {
-  const limit = Number(query.get('limit') ?? 100);
-  if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
-    throw invalid('limit', 'a whole number from 1 to 1000');
+export async function queryLogs(db: Kysely<Schema>, input: LogQuery | URLSearchParams) {
+  const query = input instanceof URLSearchParams ? validateBody(logQuery, paramsObject(input)) : input;
+  const limit = query.limit;
   let q = db.selectFrom('request_events').selectAll();
-  const since = time(query, 'since');
-  const until = time(query, 'until');
+  const since = time(query.since, 'since');
+  const until = time(query.until, 'until');
   if (since !== undefined) q = q.where('received_at', '>=', since);
   if (until !== undefined) q = q.where('received_at', '<', until);
   for (const [param, column] of [
@@ -51,11 +169,11 @@ export async function queryLogs(db: Kysely<Schema>, query: URLSearchParams) {
     ['provider', 'provider'],
     ['trace_id', 'trace_id'],
   ] as const) {
-    const value = query.get(param);
-    if (value !== null) q = q.where(column, '=', value);
+    const value = query[param];
+    if (value !== undefined) q = q.where(column, '=', value);
   }
-  const requestId = query.get('request_id');
-  if (requestId !== null) {
+  const requestId = query.request_id;
+  if (requestId !== undefined) {
     // `abc*` finds ids starting with abc (an indexed range, not a scan).
     if (requestId.endsWith('*') && requestId.length > 1) {
       const prefix = requestId.slice(0, -1);
@@ -66,25 +184,25 @@ export async function queryLogs(db: Kysely<Schema>, query: URLSearchParams) {
           : q.where(sql<boolean>`request_id glob ${`${prefix.replace(/[*?[\]]/g, '[$&]')}*`}`);
     } else q = q.where('request_id', '=', requestId);
   }
-  const status = query.get('status');
-  if (status !== null) {
+  const status = query.status;
+  if (status !== undefined) {
     if (!/^\d{3}$/.test(status)) throw invalid('status', 'an HTTP status such as 429');
     q = q.where('status', '=', Number(status));
   }
-  const minCost = query.get('min_cost');
-  if (minCost !== null) {
+  const minCost = query.min_cost;
+  if (minCost !== undefined) {
     if (!Number.isFinite(Number(minCost))) throw invalid('min_cost', 'a number of USD');
     q = q.where('cost_usd', '>=', Number(minCost));
   }
-  for (const tag of query.getAll('tag')) {
+  for (const tag of query.tag) {
     const at = tag.indexOf('=');
     if (at <= 0) throw invalid('tag', 'expected key=value');
     // Tags are stored as a JSON object; this matches the exact pair as JSON writes it.
     const pair = JSON.stringify({ [tag.slice(0, at)]: tag.slice(at + 1) }).slice(1, -1);
     q = q.where(like('tags', `%${escapeLike(pair)}%`));
   }
-  const cursor = query.get('cursor');
-  if (cursor !== null) {
+  const cursor = query.cursor;
+  if (cursor !== undefined) {
     const c = decodeCursor(cursor);
     // The plain bound first, so the time index is read from the cursor on rather than from the top.
     q = q

@@ -1,214 +1,102 @@
-// The admin API described as OpenAPI 3.1, served at /admin/openapi.json. Request schemas are
-// generated from the same zod schemas that validate the requests.
+// The admin API as OpenAPI 3.1, served at /admin/openapi.json: built from the route definitions, so
+// every path, query parameter, request body and answer is documented by the schema that checks it.
 import { z } from 'zod';
-import {
-  keyInput,
-  keyUpdate,
-  rotateInput,
-  rulesInput,
-  secretInput,
-  teamInput,
-  teamUpdate,
-  userInput,
-  userUpdate,
-} from './schemas.ts';
+import type { AdminRoute } from './route.ts';
 
-const json = (schema: z.ZodType) => ({
-  content: { 'application/json': { schema: z.toJSONSchema(schema, { io: 'input' }) } },
-});
-const ok = (description: string) => ({
-  description,
-  content: { 'application/json': { schema: { type: 'object' } } },
-});
-const errors = {
-  '400': { description: 'Invalid input; `error.param` names the field' },
-  '401': { description: 'Missing or invalid key' },
-  '403': { description: 'Not the master key' },
+const jsonSchema = (schema: z.ZodType, io: 'input' | 'output') => {
+  const { $schema: _, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Record<
+    string,
+    unknown
+  >;
+  return rest;
 };
-const idParam = [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }];
 
-export const openapiDocument = {
-  openapi: '3.1.0',
-  info: { title: 'Gatehouse admin API', version: '1' },
-  components: { securitySchemes: { master: { type: 'http', scheme: 'bearer' } } },
-  security: [{ master: [] }],
-  paths: {
-    '/admin/teams': {
-      get: { summary: 'List teams', responses: { '200': ok('Teams'), ...errors } },
-      post: {
-        summary: 'Create a team',
-        requestBody: json(teamInput),
-        responses: { '201': ok('The team'), ...errors },
-      },
-    },
-    '/admin/teams/{id}': {
-      get: {
-        summary: 'Get a team by id or name',
-        parameters: idParam,
-        responses: { '200': ok('The team'), ...errors },
-      },
-      patch: {
-        summary: 'Change the model rule or metadata',
-        parameters: idParam,
-        requestBody: json(teamUpdate),
-        responses: { '200': ok('The team'), ...errors },
-      },
-    },
-    '/admin/users': {
-      get: { summary: 'List users', responses: { '200': ok('Users'), ...errors } },
-      post: {
-        summary: 'Create a user (optionally a member of teams)',
-        requestBody: json(userInput),
-        responses: { '201': ok('The user'), ...errors },
-      },
-    },
-    '/admin/users/{id}': {
-      get: {
-        summary: 'Get a user by id or name',
-        parameters: idParam,
-        responses: { '200': ok('The user'), ...errors },
-      },
-      patch: {
-        summary: 'Change the email, model rule or metadata',
-        parameters: idParam,
-        requestBody: json(userUpdate),
-        responses: { '200': ok('The user'), ...errors },
-      },
-    },
-    '/admin/keys': {
-      get: {
-        summary: 'List keys (never their secrets)',
-        parameters: [{ name: 'team', in: 'query', schema: { type: 'string' } }],
-        responses: { '200': ok('Keys'), ...errors },
-      },
-      post: {
-        summary: 'Create a key; the response holds the key, shown only this once',
-        requestBody: json(keyInput),
-        responses: { '201': ok('The key'), ...errors },
-      },
-    },
-    '/admin/keys/{id}': {
-      get: { summary: 'Get a key', parameters: idParam, responses: { '200': ok('The key'), ...errors } },
-      patch: {
-        summary: 'Change the name, model rule, metadata or expiry (null removes it)',
-        parameters: idParam,
-        requestBody: json(keyUpdate),
-        responses: { '200': ok('The key'), ...errors },
-      },
-    },
-    '/admin/keys/{id}/revoke': {
-      post: {
-        summary: 'Revoke a key at once',
-        parameters: idParam,
-        responses: { '200': ok('The key'), ...errors },
-      },
-    },
-    '/admin/keys/{id}/rotate': {
-      post: {
-        summary: 'Issue a new secret; the old one works for overlap_seconds more',
-        parameters: idParam,
-        requestBody: json(rotateInput),
-        responses: { '200': ok('The key with its new secret'), ...errors },
-      },
-    },
-    '/admin/{collection}/{id}/rules': {
-      parameters: [
-        { name: 'collection', in: 'path', required: true, schema: { enum: ['keys', 'teams', 'users'] } },
-        ...idParam,
-      ],
-      get: {
-        summary: 'The budget and rate limits of a key, team or user',
-        responses: { '200': ok('Rules'), ...errors },
-      },
-      put: {
-        summary: 'Replace the budget and/or limits (null removes them)',
-        requestBody: json(rulesInput),
-        responses: { '200': ok('Rules'), ...errors },
-      },
-    },
-    '/admin/{collection}/{id}/spend': {
-      parameters: [
-        { name: 'collection', in: 'path', required: true, schema: { enum: ['keys', 'teams', 'users'] } },
-        ...idParam,
-      ],
-      get: {
-        summary: 'Settled spend and remaining budget in the current period',
-        responses: { '200': ok('Spend'), ...errors },
-      },
-    },
-    '/admin/secrets': {
-      get: {
-        summary: 'Stored provider secrets: names and dates, never values',
-        responses: { '200': ok('Secrets'), ...errors },
-      },
-    },
-    '/admin/secrets/{name}': {
-      parameters: [{ name: 'name', in: 'path', required: true, schema: { type: 'string' } }],
-      put: {
-        summary:
-          'Store or replace a secret (sealed with AES-256-GCM); providers using it are rebuilt at once',
-        requestBody: json(secretInput),
-        responses: { '200': ok('Name and dates'), ...errors },
-      },
-      delete: { summary: 'Delete a secret', responses: { '200': ok('Deleted'), ...errors } },
-    },
-    '/admin/logs': {
-      get: {
-        summary: 'The request log, newest first; next_cursor continues',
-        parameters: [
-          'since',
-          'until',
-          'key',
-          'team',
-          'user',
-          'model',
-          'provider',
-          'status',
-          'tag',
-          'min_cost',
-          'request_id',
-          'trace_id',
-          'cursor',
-          'limit',
-          'region',
-        ].map((name) => ({ name, in: 'query', schema: { type: 'string' } })),
-        responses: { '200': ok('Events'), ...errors },
-      },
-    },
-    '/admin/usage': {
-      get: {
-        summary:
-          'Spend, tokens and requests from hourly rollups: bucket=hour|day|none, by=team,key,user,model,provider or tag:<name>',
-        parameters: [
-          'since',
-          'until',
-          'bucket',
-          'by',
-          'team',
-          'key',
-          'user',
-          'model',
-          'provider',
-          'region',
-        ].map((name) => ({ name, in: 'query', schema: { type: 'string' } })),
-        responses: { '200': ok('Usage rows and totals'), ...errors },
-      },
-    },
-    '/admin/audit': {
-      get: {
-        summary: 'Audit entries in order',
-        parameters: [
-          { name: 'after', in: 'query', schema: { type: 'integer' } },
-          { name: 'limit', in: 'query', schema: { type: 'integer', maximum: 1000 } },
-        ],
-        responses: { '200': ok('Entries'), ...errors },
-      },
-    },
-    '/admin/audit/verify': {
-      get: {
-        summary: 'Check the hash chain; names the first altered or missing entry',
-        responses: { '200': ok('Result'), ...errors },
+const errorSchema = {
+  type: 'object',
+  required: ['error'],
+  properties: {
+    error: {
+      type: 'object',
+      required: ['message', 'type', 'param', 'code'],
+      properties: {
+        message: { type: 'string' },
+        type: { type: 'string', examples: ['invalid_request_error', 'not_found_error'] },
+        param: { type: ['string', 'null'], description: 'The field or query parameter at fault' },
+        code: { type: 'string', examples: ['invalid_request', 'not_found', 'conflict'] },
       },
     },
   },
 };
+const error = (description: string) => ({
+  description,
+  content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+});
+
+function operation(route: AdminRoute) {
+  const parameters = [
+    ...route.paramNames.map((name) => ({
+      name,
+      in: 'path',
+      required: true,
+      description: 'An id, or a name where the resource has one',
+      schema: { type: 'string' },
+    })),
+    ...Object.entries(route.query.shape).map(([name, schema]) => {
+      const json = jsonSchema(schema as z.ZodType, 'input');
+      return {
+        name,
+        in: 'query',
+        required: !(schema as z.ZodType).safeParse(undefined).success,
+        ...(typeof json.description === 'string' ? { description: json.description } : {}),
+        schema: json,
+      };
+    }),
+  ];
+  const responses: Record<string, unknown> = {
+    [String(route.status)]: {
+      description: route.summary,
+      content: { 'application/json': { schema: jsonSchema(route.response, 'output') } },
+    },
+    '400': error('Invalid input: `error.param` names the field or query parameter'),
+    '401': error('Missing or invalid key'),
+    '403': error('Not the master key'),
+  };
+  if (route.paramNames.length > 0) responses['404'] = error('No such resource (`not_found`)');
+  if (route.method !== 'GET')
+    responses['409'] = error('A name already taken, or dependants in the way (`conflict`)');
+  return {
+    summary: route.summary,
+    ...(parameters.length > 0 ? { parameters } : {}),
+    ...(route.body
+      ? {
+          requestBody: {
+            required: !route.bodyOptional,
+            content: { 'application/json': { schema: jsonSchema(route.body, 'input') } },
+          },
+        }
+      : {}),
+    responses,
+  };
+}
+
+export function openapiDocument(routes: readonly AdminRoute[]) {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const route of routes) {
+    paths[route.path] ??= {};
+    paths[route.path]![route.method.toLowerCase()] = operation(route);
+  }
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Gatehouse admin API',
+      version: '2',
+      description: 'The contract (lists, paging, errors, names, timestamps, money) is in docs/admin-api.md.',
+    },
+    components: {
+      securitySchemes: { master: { type: 'http', scheme: 'bearer' } },
+      schemas: { Error: errorSchema },
+    },
+    security: [{ master: [] }],
+    paths,
+  };
+}

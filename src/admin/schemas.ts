@@ -73,20 +73,52 @@ export const rotateInput = z.strictObject({
     .default(3600),
 });
 export const secretInput = z.strictObject({ value: z.string().min(1).max(16_384) });
+// A PATCH takes what a GET answered: the fields that cannot change are accepted here and checked
+// against the current value by the update itself (a different value is a 400 naming the field).
+const timestamp = z.string().max(100);
+const readOnly = {
+  id: z.string().max(200).optional(),
+  created_at: timestamp.optional(),
+};
+
 export const keyUpdate = z.strictObject({
   name: name.optional(),
   models: models.nullable().optional(),
   metadata: metadata.optional(),
   expires_at: isoDate.nullable().optional(),
   log_bodies: logBodies.nullable().optional(),
+  ...readOnly,
+  prefix: z.string().max(100).optional(),
+  team: name.optional(),
+  user: name.nullable().optional(),
+  revoked_at: timestamp.nullable().optional(),
+  previous_expires_at: timestamp.nullable().optional(),
+  deleted_at: timestamp.nullable().optional(),
 });
 export const teamUpdate = z.strictObject({
+  name: name.optional(),
   models: models.nullable().optional(),
   metadata: metadata.optional(),
   ...policy,
+  ...readOnly,
 });
 export const userUpdate = z.strictObject({
+  name: name.optional(),
   email: z.email().nullable().optional(),
   models: models.nullable().optional(),
   metadata: metadata.optional(),
+  teams: z.array(name).max(100).optional().describe('Team ids or names: replaces the memberships'),
+  ...readOnly,
 });
+
+/** Splits a PATCH body into the changes and the read-only fields to check. */
+export function splitReadOnly<T extends Record<string, unknown>, K extends string>(
+  body: T,
+  fields: readonly K[],
+): { changes: Omit<T, K>; readOnly: Record<string, unknown> } {
+  const changes: Record<string, unknown> = {};
+  const fixed: Record<string, unknown> = {};
+  for (const [field, value] of Object.entries(body))
+    ((fields as readonly string[]).includes(field) ? fixed : changes)[field] = value;
+  return { changes: changes as Omit<T, K>, readOnly: fixed };
+}

@@ -1,9 +1,13 @@
 // GET /admin/usage: spend, tokens and requests from the hourly rollups, bucketed by hour or day
 // (UTC) and grouped by team, key, user, model, provider or a tag. Reads rollups only, never events.
 import { type Kysely, sql } from 'kysely';
+import { z } from 'zod';
+import { validateBody } from '../api/validate.ts';
 import { GatehouseError } from '../core/errors/index.ts';
+import { usd } from '../governance/index.ts';
 import type { Schema } from '../store/schema.ts';
 import { sumColumns } from '../telemetry/rollups.ts';
+import { decodeCursor, encodeCursor, paging, paramsObject } from './contract.ts';
 
 const hourMs = 3_600_000;
 const dayMs = 86_400_000;
@@ -35,6 +39,73 @@ export function parseTime(value: string, param: string, now = Date.now()): numbe
   return ms;
 }
 
+const text = (description: string) => z.string().optional().describe(description);
+
+/** The parameters of GET /admin/usage. `team`, `key` and `user` are ids here (the route resolves names). */
+export const usageQuery = z.strictObject({
+  since: text('ISO 8601, epoch ms, or a span back from now (default 7d)'),
+  until: text('ISO 8601, epoch ms, or a span back from now (default now)'),
+  bucket: text('hour | day (default) | none'),
+  by: text('Comma-separated: team, key, user, model, provider; or tag:<name> (with team only)'),
+  team: text('Team id or name'),
+  key: text('Key id or name'),
+  user: text('User id or name'),
+  model: text('Model name'),
+  provider: text('Provider name'),
+  region: text("Read a data-residency region's store"),
+  ...paging,
+});
+export type UsageInput = z.output<typeof usageQuery>;
+
+const count = z.number().int();
+const label = z.string().nullable().optional();
+const usageRow = z.object({
+  period: z
+    .string()
+    .optional()
+    .describe('The hour (2026-12-05T22:00Z) or day (2026-12-05); absent with bucket=none'),
+  team_id: label,
+  team_name: label,
+  key_id: label,
+  key_name: label,
+  user_id: label,
+  user_name: label,
+  model: label,
+  provider: label,
+  tag_value: label,
+  requests: count,
+  errors: count,
+  unpriced: count,
+  input_tokens: count,
+  output_tokens: count,
+  cache_read_tokens: count,
+  cache_write_tokens: count,
+  reasoning_tokens: count,
+  cost_usd: z.number().describe('USD rounded to 9 places'),
+});
+export const usageReportSchema = z.object({
+  since: z.iso.datetime({ offset: true }),
+  until: z.iso.datetime({ offset: true }),
+  bucket: z.enum(['hour', 'day', 'none']),
+  by: z.array(z.string()),
+  data: z.array(usageRow),
+  next_cursor: z.string().nullable(),
+  totals: usageRow
+    .omit({
+      period: true,
+      team_id: true,
+      team_name: true,
+      key_id: true,
+      key_name: true,
+      user_id: true,
+      user_name: true,
+      model: true,
+      provider: true,
+      tag_value: true,
+    })
+    .describe('Over every page'),
+});
+
 interface UsageQuery {
   since: number;
   until: number;
@@ -43,17 +114,17 @@ interface UsageQuery {
   tag?: string;
 }
 
-function readQuery(query: URLSearchParams): UsageQuery {
+function readQuery(query: UsageInput): UsageQuery {
   const now = Date.now();
-  const since = parseTime(query.get('since') ?? '7d', 'since', now);
-  const until = query.has('until') ? parseTime(query.get('until')!, 'until', now) : now;
+  const since = parseTime(query.since ?? '7d', 'since', now);
+  const until = query.until !== undefined ? parseTime(query.until, 'until', now) : now;
   if (until <= since) throw invalid('until', 'must be after since');
-  const bucket = query.get('bucket') ?? 'day';
+  const bucket = query.bucket ?? 'day';
   if (bucket !== 'hour' && bucket !== 'day' && bucket !== 'none')
     throw invalid('bucket', 'one of hour, day, none');
   const by: Dimension[] = [];
   let tag: string | undefined;
-  for (const part of (query.get('by') ?? '').split(',').filter(Boolean)) {
+  for (const part of (query.by ?? '').split(',').filter(Boolean)) {
     if (part.startsWith('tag:') && part.length > 4) tag = part.slice(4);
     else if ((dimensions as readonly string[]).includes(part)) by.push(part as Dimension);
     else throw invalid('by', `"${part}" is not one of ${dimensions.join(', ')}, tag:<name>`);
@@ -66,11 +137,19 @@ function readQuery(query: URLSearchParams): UsageQuery {
 const sums = sumColumns;
 
 /** `names` is the store that knows teams, keys and users (the default one, for a regional report). */
-export async function queryUsage(db: Kysely<Schema>, query: URLSearchParams, names: Kysely<Schema> = db) {
+
+const offsetCursor = z.object({ offset: z.number().int().min(0) });
+
+export async function queryUsage(
+  db: Kysely<Schema>,
+  input: UsageInput | URLSearchParams,
+  names: Kysely<Schema> = db,
+): Promise<z.infer<typeof usageReportSchema>> {
+  const query = input instanceof URLSearchParams ? validateBody(usageQuery, paramsObject(input)) : input;
   const q = readQuery(query);
   // Reports by day (or in total) read the daily rollups and cover whole UTC days; per hour, or by
   // user (a dimension only the hourly rollups keep), the hourly ones and whole hours.
-  const daily = q.bucket !== 'hour' && !q.by.includes('user') && !query.has('user');
+  const daily = q.bucket !== 'hour' && !q.by.includes('user') && query.user === undefined;
   const unitMs = daily ? dayMs : hourMs;
   const time = daily ? 'day' : 'hour';
   const from = Math.floor(q.since / unitMs);
@@ -96,15 +175,15 @@ export async function queryUsage(db: Kysely<Schema>, query: URLSearchParams, nam
       .where('tag_key', '=', q.tag)
       .select(sql<string>`tag_value`.as('tag_value'));
     groups.push({ param: 'tag', ref: 'tag_value', as: 'tag_value' });
-    const team = query.get('team');
-    if (team !== null) select = select.where('team_id', '=', team);
+    const team = query.team;
+    if (team !== undefined) select = select.where('team_id', '=', team);
     for (const d of dimensions)
-      if (d !== 'team' && query.has(d)) throw invalid(d, 'not available when grouping by tag');
+      if (d !== 'team' && query[d] !== undefined) throw invalid(d, 'not available when grouping by tag');
   } else {
     select = db.selectFrom(daily ? 'usage_daily' : 'usage_hourly');
     for (const d of dimensions) {
-      const value = query.get(d);
-      if (value !== null) select = select.where(column[d], '=', value);
+      const value = query[d];
+      if (value !== undefined) select = select.where(column[d], '=', value);
     }
   }
   select = select
@@ -115,7 +194,11 @@ export async function queryUsage(db: Kysely<Schema>, query: URLSearchParams, nam
     .groupBy(sql`period`);
   for (const g of groups) select = select.select(sql.ref(g.ref).as(g.as)).groupBy(g.ref);
   select = select.orderBy(sql`period`).orderBy(sql`cost_usd`, 'desc');
-  const rows = (await select.execute()) as Array<Record<string, number | string>>;
+  const all = (await select.execute()) as Array<Record<string, number | string>>;
+  // Rows are grouped sums, few next to the events they cover: totals are taken over all of them and
+  // a page is a slice, continued by its offset.
+  const start = decodeCursor(query.cursor, offsetCursor)?.offset ?? 0;
+  const rows = all.slice(start, start + query.limit);
   const labels = await namesFor(names, q.by, rows);
   const data = rows.map((row) => {
     const out: Record<string, unknown> = {};
@@ -125,17 +208,19 @@ export async function queryUsage(db: Kysely<Schema>, query: URLSearchParams, nam
       const name = labels.get(`${g.as}:${row[g.as]}`);
       if (name !== undefined) out[g.as.replace(/_id$/, '_name')] = name;
     }
-    for (const s of sums) out[s] = Number(row[s] ?? 0);
-    return out;
+    for (const s of sums) out[s] = s === 'cost_usd' ? usd(Number(row[s] ?? 0)) : Number(row[s] ?? 0);
+    return out as z.infer<typeof usageRow>;
   });
-  const total: Record<string, number> = {};
-  for (const s of sums) total[s] = data.reduce((acc, row) => acc + (row[s] as number), 0);
+  const total = Object.fromEntries(sums.map((s) => [s, 0])) as Record<(typeof sums)[number], number>;
+  for (const row of all) for (const s of sums) total[s] += Number(row[s] ?? 0);
+  total.cost_usd = usd(total.cost_usd);
   return {
     since: new Date(from * unitMs).toISOString(),
     until: new Date(to * unitMs).toISOString(),
     bucket: q.bucket,
     by: [...q.by, ...(q.tag === undefined ? [] : [`tag:${q.tag}`])],
     data,
+    next_cursor: start + query.limit < all.length ? encodeCursor({ offset: start + query.limit }) : null,
     totals: total,
   };
 }

@@ -1,8 +1,10 @@
 // The append-only audit log in the database. Appends happen inside the transaction of the change
 // they describe, so a change and its audit entry are written together or not at all.
 import type { Kysely, Transaction } from 'kysely';
+import { z } from 'zod';
 import type { Schema } from '../store/schema.ts';
 import { type AuditEntry, type ChainProblem, entryHash, genesisHash, verifyChain } from './audit-chain.ts';
+import { iso } from './views.ts';
 
 export interface AuditRecord {
   actor: string;
@@ -61,6 +63,40 @@ export async function appendAudit(
     .execute();
 }
 
+const objectView = z
+  .record(z.string(), z.unknown())
+  .nullable()
+  .describe("The object's view as the admin API showed it then (secrets masked); null when none");
+
+export const auditEntrySchema = z.object({
+  seq: z.number().int(),
+  at: z.iso.datetime({ offset: true }),
+  actor: z.string().describe('"master", or the id of the key that made the change'),
+  action: z.string().describe('e.g. team.create, key.rotate, key.delete, secret.update'),
+  target_type: z.string(),
+  target_id: z.string(),
+  details: z.object({ before: objectView, after: objectView }),
+  prev_hash: z.string(),
+  hash: z.string().describe('SHA-256 over the entry and prev_hash; GET /admin/audit/verify checks the chain'),
+});
+
+/** An entry as the admin API shows it: the stored JSON text of before and after as objects. */
+export function auditView(entry: AuditEntry): z.infer<typeof auditEntrySchema> {
+  const parse = (text: string | null) =>
+    text === null ? null : (JSON.parse(text) as Record<string, unknown>);
+  return {
+    seq: Number(entry.seq),
+    at: iso(entry.at),
+    actor: entry.actor,
+    action: entry.action,
+    target_type: entry.target_type,
+    target_id: entry.target_id,
+    details: { before: parse(entry.before), after: parse(entry.after) },
+    prev_hash: entry.prev_hash,
+    hash: entry.hash,
+  };
+}
+
 export async function listAudit(
   db: Kysely<Schema>,
   options: { afterSeq?: number; limit?: number } = {},
@@ -70,7 +106,7 @@ export async function listAudit(
     .selectAll()
     .where('seq', '>', options.afterSeq ?? 0)
     .orderBy('seq')
-    .limit(Math.min(options.limit ?? 100, 1000))
+    .limit(options.limit ?? 100)
     .execute();
 }
 

@@ -6,7 +6,7 @@ import { GatehouseError } from '../core/errors/index.ts';
 import type { Schema } from '../store/schema.ts';
 import type { BudgetRule, LimitRule } from './admission.ts';
 import { hashKey, sameDigest } from './crypto.ts';
-import { keyForSecret } from './identity.ts';
+import { keyForSecret } from './keys.ts';
 
 export interface ModelRule {
   scope: 'key' | 'team' | 'user';

@@ -1,12 +1,15 @@
 // Budgets and rate limits attached to a key, team or user. Set at creation or replaced later;
 // audited like every admin change.
 import type { Kysely, Transaction } from 'kysely';
+import { z } from 'zod';
 import type { Schema } from '../store/schema.ts';
 import { appendAudit } from './audit.ts';
 import { newId } from './crypto.ts';
 import { type Period, periodBounds } from './periods.ts';
+import type { Scope } from './refs.ts';
+import { usd } from './views.ts';
 
-export type Scope = 'key' | 'team' | 'user';
+export type { Scope };
 
 export interface BudgetInput {
   usd: number;
@@ -63,6 +66,29 @@ export async function writeLimits(
       created_at: Date.now(),
     })
     .execute();
+}
+
+export interface Rules {
+  budget?: BudgetInput | undefined;
+  limits?: LimitsInput | undefined;
+}
+
+/** The budget and limits given at creation. */
+export async function writeRules(
+  trx: Transaction<Schema>,
+  scope: Scope,
+  id: string,
+  rules: Rules,
+): Promise<void> {
+  if (rules.budget) await writeBudget(trx, scope, id, rules.budget);
+  if (rules.limits) await writeLimits(trx, scope, id, rules.limits);
+}
+
+/** Removes the budgets and limits of deleted owners (their spend rows stay, as history). */
+export async function deleteRules(trx: Transaction<Schema>, scope: Scope, ids: string[]): Promise<void> {
+  if (ids.length === 0) return;
+  await trx.deleteFrom('budgets').where('scope', '=', scope).where('scope_id', 'in', ids).execute();
+  await trx.deleteFrom('limits').where('scope', '=', scope).where('scope_id', 'in', ids).execute();
 }
 
 export async function replaceRules(
@@ -124,29 +150,84 @@ export async function readRules(
   };
 }
 
-/** Settled spend against the owner's budget in the current period. */
-export async function spendReport(db: Kysely<Schema>, scope: Scope, id: string, timeZone: string) {
-  const { budget } = await readRules(db, scope, id);
-  if (!budget) return { scope, id, budget: null };
-  const bounds = periodBounds(budget.period, Date.now(), timeZone);
-  const row = await db
-    .selectFrom('spend')
-    .select('spent_micros')
-    .where('scope', '=', scope)
-    .where('scope_id', '=', id)
-    .where('period', '=', budget.period)
-    .where('period_start', '=', bounds.start)
-    .executeTakeFirst();
-  const spent = (row?.spent_micros ?? 0) / 1e6;
+const money = z.number().describe('USD, rounded to 9 decimal places');
+export const budgetViewSchema = z.object({
+  usd: money,
+  period: z.enum(['day', 'week', 'month', 'total']),
+  soft_threshold: z.number().optional(),
+});
+export const rulesViewSchema = z.object({
+  budget: budgetViewSchema.nullable(),
+  limits: z
+    .object({
+      rpm: z.number().int().optional(),
+      tpm: z.number().int().optional(),
+      concurrency: z.number().int().optional(),
+    })
+    .nullable(),
+});
+
+export const spendSchema = z.object({
+  scope: z.enum(['key', 'team', 'user']),
+  id: z.string(),
+  name: z.string(),
+  period: z.enum(['day', 'week', 'month', 'total']),
+  period_start: z.iso.datetime({ offset: true }).nullable().describe("null for 'total'"),
+  resets_at: z.iso.datetime({ offset: true }).nullable().describe("null for 'total'"),
+  spent_usd: money.describe(
+    'Spent in the period: the budget counter when a budget covers it, else the request log',
+  ),
+  budget: budgetViewSchema
+    .extend({ remaining_usd: money })
+    .nullable()
+    .describe('null when the key, team or user has no budget'),
+});
+
+/**
+ * Spend in the current period, whether or not a budget exists. The period is the budget's unless
+ * one is asked for (default month). Where a budget covers the period its settled counter is the
+ * answer (what enforcement uses); otherwise `loggedSpend` sums the request log's rollups.
+ */
+export async function spendReport(
+  db: Kysely<Schema>,
+  owner: { scope: Scope; id: string; name: string },
+  options: {
+    timeZone: string;
+    period?: Period | undefined;
+    loggedSpend: (since: number, until: number) => Promise<number>;
+  },
+): Promise<z.infer<typeof spendSchema>> {
+  const { budget } = await readRules(db, owner.scope, owner.id);
+  const period = options.period ?? budget?.period ?? 'month';
+  const now = Date.now();
+  const bounds = periodBounds(period, now, options.timeZone);
+  let spentMicros: number;
+  if (budget && budget.period === period) {
+    const row = await db
+      .selectFrom('spend')
+      .select('spent_micros')
+      .where('scope', '=', owner.scope)
+      .where('scope_id', '=', owner.id)
+      .where('period', '=', period)
+      .where('period_start', '=', bounds.start)
+      .executeTakeFirst();
+    spentMicros = Number(row?.spent_micros ?? 0);
+  } else {
+    spentMicros = Math.round((await options.loggedSpend(bounds.start, now)) * 1e6);
+  }
+  const spent = spentMicros / 1e6;
   return {
-    scope,
-    id,
-    budget: {
-      ...budget,
-      spent_usd: spent,
-      remaining_usd: Math.max(0, budget.usd - spent),
-      period_start: new Date(bounds.start).toISOString(),
-      resets_at: budget.period === 'total' ? null : new Date(bounds.end).toISOString(),
-    },
+    ...owner,
+    period,
+    period_start: period === 'total' ? null : new Date(bounds.start).toISOString(),
+    resets_at: period === 'total' ? null : new Date(bounds.end).toISOString(),
+    spent_usd: usd(spent),
+    budget: budget
+      ? {
+          ...budget,
+          usd: usd(budget.usd),
+          remaining_usd: usd(Math.max(0, Math.round(budget.usd * 1e6) - spentMicros) / 1e6),
+        }
+      : null,
   };
 }

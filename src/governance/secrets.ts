@@ -1,19 +1,28 @@
 // Provider credentials stored through the admin API, sealed with AES-256-GCM. The configuration
 // refers to them as `secret:NAME`; no API ever returns a stored value.
 import type { Kysely } from 'kysely';
+import { z } from 'zod';
 import { GatehouseError } from '../core/errors/index.ts';
 import type { Schema } from '../store/schema.ts';
 import { appendAudit } from './audit.ts';
 import type { SecretBox } from './crypto.ts';
+import { iso } from './views.ts';
 
 export const secretPrefix = 'secret:';
 const namePattern = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 
-export interface SecretInfo {
-  name: string;
-  createdAt: string;
-  updatedAt: string;
-}
+export const secretSchema = z.object({
+  name: z.string(),
+  created_at: z.iso.datetime({ offset: true }),
+  updated_at: z.iso.datetime({ offset: true }),
+});
+export type SecretInfo = z.infer<typeof secretSchema>;
+
+const secretView = (row: { name: string; created_at: number; updated_at: number }): SecretInfo => ({
+  name: row.name,
+  created_at: iso(row.created_at),
+  updated_at: iso(row.updated_at),
+});
 
 export class SecretStore {
   readonly #db: Kysely<Schema>;
@@ -42,11 +51,7 @@ export class SecretStore {
         await trx.updateTable('secrets').set({ sealed, updated_at: now }).where('name', '=', name).execute();
       else
         await trx.insertInto('secrets').values({ name, sealed, created_at: now, updated_at: now }).execute();
-      const info = {
-        name,
-        createdAt: new Date(before?.created_at ?? now).toISOString(),
-        updatedAt: new Date(now).toISOString(),
-      };
+      const info = secretView({ name, created_at: before?.created_at ?? now, updated_at: now });
       await appendAudit(trx, {
         actor,
         action: before ? 'secret.update' : 'secret.create',
@@ -58,26 +63,38 @@ export class SecretStore {
     });
   }
 
-  async delete(actor: string, name: string): Promise<void> {
-    await this.#db.transaction().execute(async (trx) => {
-      const gone = await trx.deleteFrom('secrets').where('name', '=', name).executeTakeFirst();
-      if (Number(gone.numDeletedRows) === 0)
-        throw new GatehouseError('GH_INVALID_REQUEST', `no secret "${name}"`, { param: 'name', status: 404 });
-      await appendAudit(trx, { actor, action: 'secret.delete', targetType: 'secret', targetId: name });
+  /** Deletes a secret; answers its last name and dates. */
+  async delete(actor: string, name: string): Promise<SecretInfo> {
+    return this.#db.transaction().execute(async (trx) => {
+      const before = await this.get(name, trx);
+      await trx.deleteFrom('secrets').where('name', '=', name).execute();
+      await appendAudit(trx, {
+        actor,
+        action: 'secret.delete',
+        targetType: 'secret',
+        targetId: name,
+        before,
+      });
+      return before;
     });
   }
 
-  async list(): Promise<SecretInfo[]> {
-    const rows = await this.#db
+  async get(name: string, db: Pick<Kysely<Schema>, 'selectFrom'> = this.#db): Promise<SecretInfo> {
+    const row = await db
       .selectFrom('secrets')
       .select(['name', 'created_at', 'updated_at'])
-      .orderBy('name')
-      .execute();
-    return rows.map((r) => ({
-      name: r.name,
-      createdAt: new Date(r.created_at).toISOString(),
-      updatedAt: new Date(r.updated_at).toISOString(),
-    }));
+      .where('name', '=', name)
+      .executeTakeFirst();
+    if (!row) throw new GatehouseError('GH_NOT_FOUND', `No secret "${name.slice(0, 200)}".`);
+    return secretView(row);
+  }
+
+  /** Names and dates in name order, `limit` of them after the name `after`; never values. */
+  async list(page: { limit: number; after?: string | undefined }): Promise<SecretInfo[]> {
+    let query = this.#db.selectFrom('secrets').select(['name', 'created_at', 'updated_at']);
+    if (page.after !== undefined) query = query.where('name', '>', page.after);
+    const rows = await query.orderBy('name').limit(page.limit).execute();
+    return rows.map(secretView);
   }
 
   /** Versions (update times) of the named secrets; absent ones are missing from the map. */

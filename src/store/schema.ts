@@ -50,6 +50,8 @@ export interface KeysTable {
   revoked_at: number | null;
   /** Overrides the team's body logging for this key; null follows the team. */
   log_bodies: string | null;
+  /** Set when the key was deleted through the admin API (it is revoked too); null while it exists. */
+  deleted_at: number | null;
   created_at: number;
   updated_at: number;
 }

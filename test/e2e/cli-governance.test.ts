@@ -89,7 +89,7 @@ test('budgets and limits from flags, spend, and secrets from standard input', as
   const spent = JSON.parse((await cliJson('keys', 'spend', key.id)).stdout);
   assert.equal(spent.budget.usd, 5);
   assert.equal(spent.budget.period, 'day');
-  assert.ok(spent.budget.spent_usd > 0);
+  assert.ok(spent.spent_usd > 0);
   const bad = await cli('keys', 'create', '--name', 'x', '--team', 'search', '--budget', 'lots');
   assert.equal(bad.code, 1);
   assert.match(bad.stderr, /budget\.usd/);
@@ -130,10 +130,10 @@ test('data policy flags: body logging, retention and region', async () => {
   );
   assert.equal(team.code, 0, team.stderr);
   const created = JSON.parse(team.stdout);
-  assert.deepEqual([created.logBodies, created.retentionDays, created.region], ['full', 7, null]);
+  assert.deepEqual([created.log_bodies, created.retention_days, created.region], ['full', 7, null]);
   const key = await cliJson('keys', 'create', '--name', 'quiet', '--team', 'audited', '--log-bodies', 'off');
   assert.equal(key.code, 0, key.stderr);
-  assert.equal(JSON.parse(key.stdout).logBodies, 'off');
+  assert.equal(JSON.parse(key.stdout).log_bodies, 'off');
   assert.equal((await chat(JSON.parse(key.stdout).key)).status, 200);
 
   const mars = await cli('teams', 'create', '--name', 'martians', '--region', 'mars');

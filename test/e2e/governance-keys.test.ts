@@ -182,8 +182,8 @@ for (const store of stores) {
       assert.equal(doc.body.openapi, '3.1.0');
       for (const path of [
         '/admin/keys',
-        '/admin/keys/{id}',
-        '/admin/keys/{id}/rotate',
+        '/admin/keys/{key}',
+        '/admin/keys/{key}/rotate',
         '/admin/teams',
         '/admin/secrets/{name}',
         '/admin/audit/verify',

@@ -151,9 +151,11 @@ for (const store of stores) {
       assert.match(refusal.body.error.message, /budget of \$0\.0005 per month/);
       const spend = await admin('GET', `/admin/keys/${id}/spend`);
       assert.equal(spend.status, 200);
-      assert.ok(spend.body.budget.spent_usd > 0 && spend.body.budget.spent_usd <= 0.0005);
+      assert.ok(spend.body.spent_usd > 0 && spend.body.spent_usd <= 0.0005);
       assert.ok(spend.body.budget.remaining_usd < 0.0005);
-      assert.ok(Date.parse(spend.body.budget.resets_at) > Date.now());
+      assert.equal(spend.body.budget.usd, 0.0005);
+      assert.equal(spend.body.period, 'month');
+      assert.ok(Date.parse(spend.body.resets_at) > Date.now());
       for (let i = 0; i < 20 && hooks.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
       assert.equal(hooks.length, 1, 'one threshold notification per budget and period');
       assert.match(hooks[0].text, /budget/);

@@ -89,21 +89,26 @@ for (const store of stores) {
       assert.equal(event.attempts.length, 1);
       assert.equal(event.attempts[0].provider, 'mock');
       assert.equal(event.attempts[0].status, 200);
+      assert.equal(event.attempts[0].error_code, null);
+      assert.ok(Number.isInteger(event.attempts[0].latency_ms));
       assert.ok(event.duration_ms >= event.first_byte_ms && event.first_byte_ms > 0);
+      assert.ok(Number.isInteger(event.duration_ms) && Number.isInteger(event.first_byte_ms));
+      assert.match(event.received_at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+      assert.ok(Math.abs(Date.parse(event.received_at) - Date.now()) < 60_000);
       // By default the log keeps the shape of the call, never its text.
-      assert.deepEqual(JSON.parse(event.request_body), {
+      assert.deepEqual(event.request_body, {
         messages: 1,
         roles: { user: 1 },
         parts: 1,
         system: false,
         stream: false,
       });
-      assert.deepEqual(JSON.parse(event.response_body), {
+      assert.deepEqual(event.response_body, {
         finish_reason: 'stop',
         output_chars: plain.data.choices[0]!.message.content!.length,
         tool_calls: [],
       });
-      assert.doesNotMatch(event.request_body + event.response_body, /hello there/);
+      assert.doesNotMatch(JSON.stringify([event.request_body, event.response_body]), /hello there/);
 
       const [streamed] = (await logs(`request_id=${run}-stream`, 1)).data;
       assert.equal(streamed.stream, true);

@@ -38,6 +38,10 @@ const catalogue = {
   /** A budget cannot cover the request's worst-case cost. */
   GH_BUDGET_EXCEEDED: { status: 429, kind: 'rate_limit', retryable: false },
   GH_ROUTE_NOT_FOUND: { status: 404, kind: 'not_found', retryable: false },
+  /** An admin resource (team, user, key, secret) named in the path does not exist. */
+  GH_NOT_FOUND: { status: 404, kind: 'not_found', retryable: false },
+  /** A name already taken in its scope, or a change that the resource's dependants forbid. */
+  GH_CONFLICT: { status: 409, kind: 'invalid_request', retryable: false },
   GH_METHOD_NOT_ALLOWED: { status: 405, kind: 'invalid_request', retryable: false },
   GH_SHUTTING_DOWN: { status: 503, kind: 'overloaded', retryable: true },
   /** More model requests are in flight than server.max_in_flight allows: shed at once, not queued. */

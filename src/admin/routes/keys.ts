@@ -1,0 +1,127 @@
+// /admin/keys: list, create, read, change, revoke, rotate and (softly) delete virtual keys.
+import { z } from 'zod';
+import {
+  createdKeySchema,
+  createKey,
+  deleteKey,
+  filterId,
+  findKey,
+  keySchema,
+  keyView,
+  listKeys,
+  revokeKey,
+  rotateKey,
+  updateKey,
+} from '../../governance/index.ts';
+import { decodeCursor, envelope, flag, listOf, paging, positionCursor } from '../contract.ts';
+import { defineRoute } from '../route.ts';
+import { keyInput, keyUpdate, rotateInput, splitReadOnly } from '../schemas.ts';
+
+const readOnlyFields = [
+  'id',
+  'created_at',
+  'prefix',
+  'team',
+  'user',
+  'revoked_at',
+  'previous_expires_at',
+  'deleted_at',
+] as const;
+
+export const keyRoutes = [
+  defineRoute({
+    method: 'GET',
+    path: '/admin/keys',
+    summary: 'List keys (never their secrets), oldest first',
+    query: z.strictObject({
+      team: z.string().optional().describe('Keys of this team (id or name)'),
+      user: z.string().optional().describe('Keys of this user (id or name)'),
+      include_deleted: flag('true lists deleted keys too'),
+      ...paging,
+    }),
+    response: listOf(keySchema),
+    handle: async ({ deps, query }) =>
+      envelope(
+        await listKeys(deps.db, {
+          limit: query.limit,
+          after: decodeCursor(query.cursor, positionCursor),
+          team: query.team === undefined ? undefined : await filterId(deps.db, 'team', query.team, 'team'),
+          user: query.user === undefined ? undefined : await filterId(deps.db, 'user', query.user, 'user'),
+          includeDeleted: query.include_deleted,
+        }),
+      ),
+  }),
+  defineRoute({
+    method: 'POST',
+    path: '/admin/keys',
+    summary: 'Create a key; the answer holds the secret, shown only this once',
+    status: 201,
+    body: keyInput,
+    response: createdKeySchema,
+    handle: async ({ deps, actor, body }) => {
+      const { expires_at, ...rest } = body;
+      return createKey(deps.db, actor, {
+        ...rest,
+        expiresAt: expires_at === undefined ? undefined : Date.parse(expires_at),
+      });
+    },
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/admin/keys/{key}',
+    summary: 'A key, by id (or by name when only one key has it); deleted keys too',
+    response: keySchema,
+    handle: async ({ deps, params }) => keyView(await findKey(deps.db, params.key, { path: true })),
+  }),
+  defineRoute({
+    method: 'PATCH',
+    path: '/admin/keys/{key}',
+    summary: 'Change the name, model rule, metadata, expiry (null removes it) or body logging',
+    body: keyUpdate,
+    response: keySchema,
+    handle: async ({ deps, actor, params, body }) => {
+      const { changes, readOnly } = splitReadOnly(body, readOnlyFields);
+      const { expires_at, ...rest } = changes;
+      const expiresAt =
+        expires_at === undefined ? undefined : expires_at === null ? null : Date.parse(expires_at);
+      const key = await updateKey(deps.db, actor, params.key, { ...rest, expiresAt, readOnly });
+      deps.auth.invalidate();
+      return key;
+    },
+  }),
+  defineRoute({
+    method: 'DELETE',
+    path: '/admin/keys/{key}',
+    summary: 'Delete a key: revoked at once and kept for history (readable by id, left out of lists)',
+    response: keySchema,
+    handle: async ({ deps, actor, params }) => {
+      const key = await deleteKey(deps.db, actor, params.key);
+      deps.auth.invalidate();
+      return key;
+    },
+  }),
+  defineRoute({
+    method: 'POST',
+    path: '/admin/keys/{key}/revoke',
+    summary: 'Revoke a key at once',
+    response: keySchema,
+    handle: async ({ deps, actor, params }) => {
+      const key = await revokeKey(deps.db, actor, params.key);
+      deps.auth.invalidate();
+      return key;
+    },
+  }),
+  defineRoute({
+    method: 'POST',
+    path: '/admin/keys/{key}/rotate',
+    summary: 'Issue a new secret; the old one works for overlap_seconds more (default 3600)',
+    body: rotateInput,
+    bodyOptional: true,
+    response: createdKeySchema,
+    handle: async ({ deps, actor, params, body }) => {
+      const key = await rotateKey(deps.db, actor, params.key, body.overlap_seconds);
+      deps.auth.invalidate();
+      return key;
+    },
+  }),
+];

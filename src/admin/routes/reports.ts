@@ -1,0 +1,41 @@
+// The request log and usage reports. Their `team`, `key` and `user` filters take names as well as
+// ids; the events themselves may live in a data-residency region's store.
+import { filterId, type Scope } from '../../governance/index.ts';
+import { listOf } from '../contract.ts';
+import type { AdminDeps } from '../deps.ts';
+import { logEventSchema, logQuery, queryLogs } from '../logs.ts';
+import { defineRoute } from '../route.ts';
+import { queryUsage, usageQuery, usageReportSchema } from '../usage.ts';
+
+/** The query with its team, key and user references turned into ids. */
+async function withIds<
+  Q extends { team?: string | undefined; key?: string | undefined; user?: string | undefined },
+>(deps: AdminDeps, query: Q): Promise<Q> {
+  const out = { ...query };
+  for (const scope of ['team', 'key', 'user'] as const satisfies readonly Scope[]) {
+    const ref = query[scope];
+    if (ref !== undefined) out[scope] = await filterId(deps.db, scope, ref, scope);
+  }
+  return out;
+}
+
+export const reportRoutes = [
+  defineRoute({
+    method: 'GET',
+    path: '/admin/logs',
+    summary: 'The request log, newest first; next_cursor continues',
+    query: logQuery,
+    response: listOf(logEventSchema),
+    handle: async ({ deps, query }) =>
+      queryLogs(deps.events.database(query.region ?? null).db, await withIds(deps, query)),
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/admin/usage',
+    summary: 'Spend, tokens and requests from the hourly and daily rollups, by period and dimension',
+    query: usageQuery,
+    response: usageReportSchema,
+    handle: async ({ deps, query }) =>
+      queryUsage(deps.events.database(query.region ?? null).db, await withIds(deps, query), deps.db),
+  }),
+];

@@ -1,0 +1,82 @@
+// /admin/users: list, create, read, change (rename, email, model rule, metadata, memberships), delete.
+import { z } from 'zod';
+import {
+  createUser,
+  deleteUser,
+  filterId,
+  findUser,
+  listUsers,
+  updateUser,
+  userSchema,
+  userTeams,
+  userView,
+} from '../../governance/index.ts';
+import { decodeCursor, envelope, listOf, paging, positionCursor } from '../contract.ts';
+import { defineRoute } from '../route.ts';
+import { splitReadOnly, userInput, userUpdate } from '../schemas.ts';
+import { cascade } from './teams.ts';
+
+export const userRoutes = [
+  defineRoute({
+    method: 'GET',
+    path: '/admin/users',
+    summary: 'List users, oldest first',
+    query: z.strictObject({
+      team: z.string().optional().describe('Members of this team (id or name)'),
+      ...paging,
+    }),
+    response: listOf(userSchema),
+    handle: async ({ deps, query }) =>
+      envelope(
+        await listUsers(deps.db, {
+          limit: query.limit,
+          after: decodeCursor(query.cursor, positionCursor),
+          team: query.team === undefined ? undefined : await filterId(deps.db, 'team', query.team, 'team'),
+        }),
+      ),
+  }),
+  defineRoute({
+    method: 'POST',
+    path: '/admin/users',
+    summary: 'Create a user, optionally a member of teams',
+    status: 201,
+    body: userInput,
+    response: userSchema,
+    handle: async ({ deps, actor, body }) => createUser(deps.db, actor, body),
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/admin/users/{user}',
+    summary: 'A user, by id or name',
+    response: userSchema,
+    handle: async ({ deps, params }) => {
+      const row = await findUser(deps.db, params.user, { path: true });
+      return userView(row, await userTeams(deps.db, row.id));
+    },
+  }),
+  defineRoute({
+    method: 'PATCH',
+    path: '/admin/users/{user}',
+    summary: 'Rename a user, or change the email, model rule, metadata or team memberships',
+    body: userUpdate,
+    response: userSchema,
+    handle: async ({ deps, actor, params, body }) => {
+      const { changes, readOnly } = splitReadOnly(body, ['id', 'created_at'] as const);
+      const user = await updateUser(deps.db, actor, params.user, { ...changes, readOnly });
+      deps.auth.invalidate();
+      return user;
+    },
+  }),
+  defineRoute({
+    method: 'DELETE',
+    path: '/admin/users/{user}',
+    summary: 'Delete a user (a 409 while they have keys, unless cascade=true); answers their last view',
+    query: z.strictObject({ cascade }),
+    response: userSchema,
+    handle: async ({ deps, actor, params, query }) => {
+      const user = await deleteUser(deps.db, actor, params.user, query.cascade);
+      deps.auth.invalidate();
+      return user;
+    },
+  }),
+];

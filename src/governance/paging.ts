@@ -1,0 +1,31 @@
+// Keyset paging over teams, users and keys in creation order: a page starts after the last row of
+// the previous one, so rows created or deleted meanwhile neither repeat nor shift a page.
+import { sql } from 'kysely';
+
+/** The last row a page ended on. */
+export interface Position {
+  at: number;
+  id: string;
+}
+
+export interface Page {
+  limit: number;
+  after?: Position | undefined;
+}
+
+/** The condition for rows after a position, in (created_at, id) order. */
+export const afterPosition = (p: Position) =>
+  sql<boolean>`(created_at > ${p.at} or (created_at = ${p.at} and id > ${p.id}))`;
+
+/** Cuts the limit+1 rows a query read into the page and the position to continue from. */
+export function cutPage<R extends { id: string; created_at: number }>(
+  rows: R[],
+  limit: number,
+): { rows: R[]; next: Position | undefined } {
+  const page = rows.slice(0, limit);
+  const last = page.at(-1);
+  return {
+    rows: page,
+    next: rows.length > limit && last ? { at: Number(last.created_at), id: last.id } : undefined,
+  };
+}
