@@ -7,13 +7,12 @@ import { adminSections, durationMs, listQuery, pagingFlags, printList, table, us
 interface LogEvent {
   id: string;
   request_id: string;
-  /** ISO 8601 (epoch milliseconds from gateways older than the snake_case admin contract). */
-  received_at: string | number;
+  /** ISO 8601. */
+  received_at: string;
   status: number;
   model: string | null;
   provider: string | null;
-  team_id?: string | null;
-  team?: string | null;
+  team_id: string | null;
   input_tokens: number | null;
   output_tokens: number | null;
   cost_usd: number | null;
@@ -36,11 +35,9 @@ const filterFlags: Flags = {
 };
 const filters = Object.keys(filterFlags);
 
-const at = (e: LogEvent) => (typeof e.received_at === 'number' ? e.received_at : Date.parse(e.received_at));
-
 function eventLine(e: LogEvent): string {
   return [
-    new Date(at(e)).toISOString(),
+    e.received_at,
     e.status,
     e.model ?? '-',
     e.provider ?? '-',
@@ -48,7 +45,7 @@ function eventLine(e: LogEvent): string {
     `${e.input_tokens ?? 0}→${e.output_tokens ?? 0} tok`,
     e.cost_usd === null ? 'unpriced' : usd(e.cost_usd),
     durationMs(e.duration_ms ?? 0),
-    e.team ?? e.team_id ?? '-',
+    e.team_id ?? '-',
     e.request_id,
   ].join('  ');
 }
@@ -73,7 +70,7 @@ async function tail(values: Values): Promise<number> {
       await client.request<{ data: LogEvent[] }>('GET', `/admin/logs?${params}`)
     ).data.reverse();
     const fresh = events.filter((e) => !seen.has(e.id));
-    for (const e of fresh) seen.set(e.id, at(e));
+    for (const e of fresh) seen.set(e.id, Date.parse(e.received_at));
     // The first page shows the last N; after that, everything not shown before.
     for (const e of first ? fresh.slice(fresh.length - Math.min(lines, fresh.length)) : fresh) print(e);
     for (const [id, time] of seen) if (time < Date.now() - 2 * lookbackMs) seen.delete(id);
@@ -120,8 +117,6 @@ export const logsGroup: Group = {
           query,
           Boolean(values.all),
         );
-        if (!values.json)
-          for (const e of page.data) e.received_at = new Date(at(e as unknown as LogEvent)).toISOString();
         printList(values, page, [
           'received_at',
           'status',

@@ -45,13 +45,6 @@ export function durationMs(value: number): string {
   return `${Math.round(value)}ms`;
 }
 
-/** The API's field, or its camelCase spelling from gateways older than the snake_case contract. */
-export function field(row: Row, name: string): unknown {
-  if (name in row) return row[name];
-  const camel = name.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
-  return row[camel];
-}
-
 /** One value as a person reads it; the field name says whether it is money or a duration. */
 export function display(name: string, value: unknown): string {
   if (value === null || value === undefined) return '-';
@@ -125,7 +118,7 @@ export function printList(
     console.log(
       table(
         columns,
-        page.data.map((row) => columns.map((c) => display(c, field(row, c)))),
+        page.data.map((row) => columns.map((c) => display(c, row[c]))),
       ),
     );
   if (page.next_cursor) console.error(`More: add --cursor ${page.next_cursor} (or --all).`);

@@ -131,6 +131,8 @@ async function runPage(commands: DocCommand[]): Promise<string[]> {
       const result = await runGatehouseAsync(args, {
         cwd,
         input: 'docs-secret-value\n',
+        // Generous: `start --help` loads the server's modules, slow on a loaded machine.
+        timeoutMs: 90_000,
         env: { GATEHOUSE_URL: gateway.url, GATEHOUSE_MASTER_KEY: testMasterKey },
       });
       if (result.code !== 0)
@@ -181,7 +183,9 @@ test('every gatehouse command in README.md and docs/ runs against a live gateway
   // The docs show well over a dozen; fewer means the extractor broke, not that the docs changed.
   assert.ok(commands.length >= 15, `only ${commands.length} documented commands found`);
   const pages = Map.groupBy(commands, (c) => c.file);
-  // One fresh gateway per page: each page is a walkthrough that starts from an empty store.
-  const failures = (await Promise.all([...pages.values()].map(runPage))).flat();
+  // One fresh gateway per page: each page is a walkthrough that starts from an empty store. Pages
+  // run one after another: the commands are processes, and in parallel they only compete for CPU.
+  const failures: string[] = [];
+  for (const page of pages.values()) failures.push(...(await runPage(page)));
   assert.deepEqual(failures, [], `documented commands that fail:\n${failures.join('\n')}`);
 });
