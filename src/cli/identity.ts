@@ -183,7 +183,7 @@ function ownerActions(owner: Owner): Action[] {
           .request('DELETE', `${at(id!)}${values.cascade ? '?cascade=true' : ''}`)
           .catch((err: unknown) => {
             if (err instanceof AdminError && err.status === 409 && collection !== 'keys')
-              err.message += ' Add --cascade to delete its keys with it.';
+              err.message = `${err.message.replace(/\.?$/, '.')} With the CLI: add --cascade.`;
             throw err;
           });
         if (values.json) console.log(JSON.stringify(result ?? { deleted: id }, null, 2));

@@ -1,5 +1,6 @@
 // The `gatehouse` command table: every command and group, loaded on demand so that a quick command
 // does not pay for the server's modules, and one dispatcher that prints help and "did you mean".
+import { AdminError } from './admin-client.ts';
 import {
   type Action,
   type Command,
@@ -130,5 +131,25 @@ export async function runProgram(argv: string[]): Promise<number> {
       return 2;
     }
     throw err;
+  }
+}
+
+/**
+ * The whole command line, failures included: a refusal from the gateway prints the API's sentence,
+ * anything unexpected one line (its stack only with `--debug` or GATEHOUSE_DEBUG=1). Exit 1.
+ */
+export async function main(argv: string[]): Promise<number> {
+  const debug = argv.includes('--debug') || process.env.GATEHOUSE_DEBUG === '1';
+  try {
+    return await runProgram(argv.filter((arg) => arg !== '--debug'));
+  } catch (err) {
+    if (err instanceof AdminError) {
+      console.error(`gatehouse: ${err.message}${err.status ? ` (HTTP ${err.status})` : ''}`);
+    } else {
+      console.error(`gatehouse: ${err instanceof Error ? err.message : String(err)}`);
+      if (debug && err instanceof Error) console.error(err.stack);
+      else console.error('(run again with --debug for the details)');
+    }
+    return 1;
   }
 }

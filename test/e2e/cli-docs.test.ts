@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
-import { runGatehouseAsync } from '../helpers/cli.ts';
+import { runGatehouseAsync, runGatehouseInProcess } from '../helpers/cli.ts';
 import { type DocCommand, docCommands, documentedCommands, shellWords } from '../helpers/doc-commands.ts';
 import { mockOnlyConfig, startTestGateway, testMasterKey } from '../helpers/gateway.ts';
 
@@ -86,6 +86,8 @@ function safeForm(args: string[]): string[] {
   return args;
 }
 
+const readsInput = (args: string[]) => args[0] === 'secrets' && args[1] === 'set';
+
 /** Names the command refers to (`--team search`, `teams update search`) are made to exist first. */
 async function prepare(world: World, args: string[]): Promise<void> {
   const [group, action, target] = args;
@@ -124,23 +126,25 @@ async function runPage(commands: DocCommand[]): Promise<string[]> {
   writeFileSync(join(cwd, 'gatehouse.yaml'), JSON.stringify(mockOnlyConfig)); // JSON is YAML
   const world = new World(gateway.url);
   const failures: string[] = [];
+  const env = { GATEHOUSE_URL: gateway.url, GATEHOUSE_MASTER_KEY: testMasterKey };
+  Object.assign(process.env, env);
+  const home = process.cwd();
+  process.chdir(cwd);
   try {
     for (const command of commands) {
       const args = await substitute(world, safeForm(command.args));
       await prepare(world, args);
-      const result = await runGatehouseAsync(args, {
-        cwd,
-        input: 'docs-secret-value\n',
-        // Generous: `start --help` loads the server's modules, slow on a loaded machine.
-        timeoutMs: 90_000,
-        env: { GATEHOUSE_URL: gateway.url, GATEHOUSE_MASTER_KEY: testMasterKey },
-      });
+      // In this process (a process per command would take minutes), except what reads standard input.
+      const result = readsInput(args)
+        ? await runGatehouseAsync(args, { cwd, input: 'docs-secret-value\n', env })
+        : await runGatehouseInProcess(args);
       if (result.code !== 0)
         failures.push(
           `${command.file}:${command.line}: ${command.text}\n    ran: gatehouse ${args.join(' ')}\n    exit ${result.code}: ${result.stderr.trim()}`,
         );
     }
   } finally {
+    process.chdir(home);
     await gateway.stop(0);
   }
   return failures;

@@ -74,3 +74,29 @@ export function runGatehouseAsync(
     child.stdin.end(options.input ?? '');
   });
 }
+
+/**
+ * The same command line run in this process (console output captured): for tests that run many
+ * commands, where a process each would take most of the time. Commands that read standard input
+ * need a process of their own.
+ */
+export async function runGatehouseInProcess(
+  args: string[],
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const { main } = await import('../../src/cli/program.ts');
+  const [log, error] = [console.log, console.error];
+  let stdout = '';
+  let stderr = '';
+  console.log = (text: string) => {
+    stdout += `${text}\n`;
+  };
+  console.error = (text: string) => {
+    stderr += `${text}\n`;
+  };
+  try {
+    const code = await main(args);
+    return { code, stdout, stderr };
+  } finally {
+    [console.log, console.error] = [log, error];
+  }
+}
