@@ -1,6 +1,8 @@
 // The pieces every admin route shares: the list envelope, paging parameters and opaque cursors.
 import { z } from 'zod';
 import { GatehouseError } from '../core/errors/index.ts';
+import { filterId, type Scope } from '../governance/index.ts';
+import type { AdminDeps } from './deps.ts';
 
 /** `{ data: [...], next_cursor }`: the one shape of every list. */
 export const listOf = <T extends z.ZodType>(item: T) =>
@@ -69,3 +71,21 @@ export const envelope = <T>(page: { data: T[]; next: unknown }) => ({
   data: page.data,
   next_cursor: page.next === undefined ? null : encodeCursor(page.next),
 });
+
+/** A list of teams, users or keys read with its paging parameters (the cursor a position). */
+export const creationPage = (query: { limit: number; cursor?: string | undefined }) => ({
+  limit: query.limit,
+  after: decodeCursor(query.cursor, positionCursor),
+});
+
+/** The query with its team, key and user references turned into ids. */
+export async function withIds<
+  Q extends { team?: string | undefined; key?: string | undefined; user?: string | undefined },
+>(deps: AdminDeps, query: Q): Promise<Q> {
+  const out = { ...query };
+  for (const scope of ['team', 'key', 'user'] as const satisfies readonly Scope[]) {
+    const ref = query[scope];
+    if (ref !== undefined) out[scope] = await filterId(deps.db, scope, ref, scope);
+  }
+  return out;
+}

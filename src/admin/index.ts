@@ -2,12 +2,13 @@
 // request log, usage and the audit log. Callers authenticate with the master key; every change is
 // audited. The CLI and the web console are clients of this API; docs/admin-api.md is its contract.
 import type { IncomingMessage } from 'node:http';
+import { z } from 'zod';
 import { GatehouseError } from '../core/errors/index.ts';
 import type { RequestContext } from '../pipeline/index.ts';
 import type { Responder } from '../server/responder.ts';
 import type { AdminDeps } from './deps.ts';
 import { openapiDocument } from './openapi.ts';
-import { type AdminRoute, findRoute } from './route.ts';
+import { type AdminRoute, defineRoute, findRoute } from './route.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { keyRoutes } from './routes/keys.ts';
 import { ownerRoutes } from './routes/owners.ts';
@@ -18,7 +19,20 @@ import { userRoutes } from './routes/users.ts';
 
 export type { AdminDeps };
 
-const resourceRoutes: AdminRoute[] = [
+const documentRoute = defineRoute({
+  method: 'GET',
+  path: '/admin/openapi.json',
+  summary: 'This API described as OpenAPI 3.1, built from the same definitions as the router',
+  response: z.looseObject({
+    openapi: z.string(),
+    info: z.looseObject({ title: z.string(), version: z.string() }),
+    paths: z.record(z.string(), z.record(z.string(), z.unknown())),
+  }),
+  handle: async () => openapi,
+});
+
+const routes: AdminRoute[] = [
+  documentRoute,
   ...teamRoutes,
   ...userRoutes,
   ...keyRoutes,
@@ -29,7 +43,7 @@ const resourceRoutes: AdminRoute[] = [
 ];
 
 // Built once: the routes do not change while the process runs.
-const openapi = openapiDocument(resourceRoutes);
+const openapi = openapiDocument(routes);
 
 export async function handleAdmin(
   deps: AdminDeps,
@@ -42,15 +56,7 @@ export async function handleAdmin(
   }
   const url = new URL(req.url ?? '/', 'http://gatehouse');
   const path = url.pathname.replace(/\/+$/, '');
-  if (path === '/admin/openapi.json') {
-    if (req.method !== 'GET') {
-      out.setHeader('allow', 'GET');
-      throw new GatehouseError('GH_METHOD_NOT_ALLOWED', `${req.method} is not allowed on ${path}; use GET.`);
-    }
-    out.json(200, openapi);
-    return;
-  }
-  const found = findRoute(resourceRoutes, req.method ?? 'GET', path);
+  const found = findRoute(routes, req.method ?? 'GET', path);
   if ('allowed' in found) {
     if (found.allowed.length === 0)
       throw new GatehouseError(

@@ -44,6 +44,8 @@ interface Definition<
   body?: B;
   /** The body may be left out entirely (it is then parsed as `{}`). */
   bodyOptional?: boolean;
+  /** A change to who may call what: cached principals are dropped once it is made. */
+  changesAccess?: boolean;
   response: R;
   handle(input: HandlerInput<Path, Q, B>): Promise<z.input<R>>;
 }
@@ -131,6 +133,7 @@ export function defineRoute<
         query: parsedQuery,
         body: body as HandlerInput<Path, Q, B>['body'],
       });
+      if (def.changesAccess) deps.auth.invalidate();
       // The answer is checked against its documented schema, which also drops any field a view did
       // not declare: an answer can never carry more than the contract says.
       const checked = def.response.safeParse(result);

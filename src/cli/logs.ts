@@ -134,6 +134,12 @@ export const logsGroup: Group = {
   ],
 };
 
+interface UsageReport {
+  data: Array<Record<string, unknown>>;
+  totals: Record<string, number>;
+  next_cursor: string | null;
+}
+
 const columns = ['requests', 'errors', 'input_tokens', 'output_tokens', 'cost_usd'] as const;
 const usageFilters = ['by', 'since', 'until', 'bucket', 'team', 'key', 'user', 'model', 'provider', 'region'];
 
@@ -159,10 +165,18 @@ export const usageAction: Action = {
   },
   sections: adminSections,
   async run(values) {
-    const report = await new AdminClient(values).request<{
-      data: Array<Record<string, unknown>>;
-      totals: Record<string, number>;
-    }>('GET', `/admin/usage?${listQuery(values, usageFilters)}`);
+    // The report pages like every admin list; its totals cover every page. Read them all.
+    const query = listQuery(values, usageFilters);
+    query.set('limit', '1000');
+    const client = new AdminClient(values);
+    let report = await client.request<UsageReport>('GET', `/admin/usage?${query}`);
+    const rows = [...report.data];
+    while (report.next_cursor) {
+      query.set('cursor', report.next_cursor);
+      report = await client.request<UsageReport>('GET', `/admin/usage?${query}`);
+      rows.push(...report.data);
+    }
+    report = { ...report, data: rows, next_cursor: null };
     if (values.json) {
       console.log(JSON.stringify(report, null, 2));
       return 0;
@@ -175,15 +189,15 @@ export const usageAction: Action = {
         )
       : [];
     const cell = (c: string, value: unknown) => (c === 'cost_usd' ? usd(value as number) : String(value));
-    const rows = report.data.map((row) => [
+    const cells = report.data.map((row) => [
       ...keys.map((k) => String(row[k] ?? '-')),
       ...columns.map((c) => cell(c, row[c])),
     ]);
-    rows.push([
+    cells.push([
       ...keys.map((_, i) => (i === 0 ? 'total' : '')),
       ...columns.map((c) => cell(c, report.totals[c])),
     ]);
-    console.log(table([...keys, ...columns], rows));
+    console.log(table([...keys, ...columns], cells));
     return 0;
   },
 };

@@ -6,7 +6,7 @@ import { GatehouseError } from '../core/errors/index.ts';
 import type { KeysTable, Schema } from '../store/schema.ts';
 import { appendAudit } from './audit.ts';
 import { generateKey, hashKey, newId } from './crypto.ts';
-import { afterPosition, cutPage, type Page } from './paging.ts';
+import { type Page, readPage } from './paging.ts';
 import { checkUnchanged } from './read-only.ts';
 import { findKey, findTeam, findUser, userTeams } from './refs.ts';
 import { deleteRules, type Rules, writeRules } from './rules.ts';
@@ -178,13 +178,7 @@ export async function listKeys(db: Kysely<Schema>, filter: KeyFilter) {
   if (filter.team !== undefined) query = query.where('team_id', '=', filter.team);
   if (filter.user !== undefined) query = query.where('user_id', '=', filter.user);
   if (!filter.includeDeleted) query = query.where('deleted_at', 'is', null);
-  if (filter.after) query = query.where(afterPosition(filter.after));
-  const rows = await query
-    .orderBy('created_at')
-    .orderBy('id')
-    .limit(filter.limit + 1)
-    .execute();
-  const page = cutPage(rows, filter.limit);
+  const page = await readPage(query, filter);
   return { data: page.rows.map(keyView), next: page.next };
 }
 
@@ -249,15 +243,28 @@ export async function updateKey(
   });
 }
 
-/** Removes the rows of every key of a team or user being deleted, auditing the ones not deleted yet. */
-export async function removeKeysOf(
+/**
+ * Clears the way to delete a team or user: refused while it has keys not deleted, unless `cascade`,
+ * which deletes them with it (a key cannot outlive its team or user). The keys' rows go, each
+ * deletion audited; so do the owner's budget, limits and memberships.
+ */
+export async function removeOwnerKeys(
   trx: Transaction<Schema>,
   actor: string,
-  owner: { column: 'team_id' | 'user_id'; id: string },
+  owner: { scope: 'team' | 'user'; id: string; name: string },
+  cascade: boolean,
 ): Promise<void> {
-  const rows = await trx.selectFrom('keys').selectAll().where(owner.column, '=', owner.id).execute();
-  for (const row of rows) {
-    if (row.deleted_at !== null) continue;
+  const column = owner.scope === 'team' ? 'team_id' : 'user_id';
+  const rows = await trx.selectFrom('keys').selectAll().where(column, '=', owner.id).execute();
+  const live = rows.filter((row) => row.deleted_at === null);
+  if (live.length > 0 && !cascade) {
+    const n = live.length;
+    throw new GatehouseError(
+      'GH_CONFLICT',
+      `${owner.scope} "${owner.name}" has ${n} key${n === 1 ? '' : 's'}; delete ${n === 1 ? 'it' : 'them'} first, or pass ?cascade=true to delete the ${owner.scope} with ${n === 1 ? 'it' : 'them'}`,
+    );
+  }
+  for (const row of live) {
     const now = Date.now();
     await appendAudit(trx, {
       actor,
@@ -271,18 +278,6 @@ export async function removeKeysOf(
   const ids = rows.map((r) => r.id);
   await deleteRules(trx, 'key', ids);
   if (ids.length > 0) await trx.deleteFrom('keys').where('id', 'in', ids).execute();
-}
-
-/** How many of a team's or user's keys are not deleted. */
-export async function liveKeyCount(
-  db: Kysely<Schema> | Transaction<Schema>,
-  owner: { column: 'team_id' | 'user_id'; id: string },
-): Promise<number> {
-  const row = await db
-    .selectFrom('keys')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where(owner.column, '=', owner.id)
-    .where('deleted_at', 'is', null)
-    .executeTakeFirst();
-  return Number(row?.n ?? 0);
+  await deleteRules(trx, owner.scope, [owner.id]);
+  await trx.deleteFrom('team_members').where(column, '=', owner.id).execute();
 }

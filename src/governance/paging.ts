@@ -1,6 +1,7 @@
 // Keyset paging over teams, users and keys in creation order: a page starts after the last row of
 // the previous one, so rows created or deleted meanwhile neither repeat nor shift a page.
-import { sql } from 'kysely';
+import { type SelectQueryBuilder, sql } from 'kysely';
+import type { Schema } from '../store/schema.ts';
 
 /** The last row a page ended on. */
 export interface Position {
@@ -28,4 +29,18 @@ export function cutPage<R extends { id: string; created_at: number }>(
     rows: page,
     next: rows.length > limit && last ? { at: Number(last.created_at), id: last.id } : undefined,
   };
+}
+
+/** One page of a query over teams, users or keys: `limit` rows after `after`, in creation order. */
+export async function readPage<R extends { id: string; created_at: number }>(
+  query: SelectQueryBuilder<Schema, 'teams' | 'users' | 'keys', R>,
+  page: Page,
+): Promise<{ rows: R[]; next: Position | undefined }> {
+  const after = page.after ? query.where(afterPosition(page.after)) : query;
+  const rows = await after
+    .orderBy(sql`created_at`)
+    .orderBy(sql`id`)
+    .limit(page.limit + 1)
+    .execute();
+  return cutPage(rows, page.limit);
 }

@@ -5,11 +5,11 @@ import { GatehouseError } from '../core/errors/index.ts';
 import type { Schema, TeamsTable } from '../store/schema.ts';
 import { appendAudit } from './audit.ts';
 import { newId } from './crypto.ts';
-import { liveKeyCount, removeKeysOf } from './keys.ts';
-import { afterPosition, cutPage, type Page } from './paging.ts';
+import { removeOwnerKeys } from './keys.ts';
+import { type Page, readPage } from './paging.ts';
 import { checkUnchanged } from './read-only.ts';
 import { findTeam } from './refs.ts';
-import { deleteRules, type Rules, writeRules } from './rules.ts';
+import { type Rules, writeRules } from './rules.ts';
 import { type Team, teamView } from './views.ts';
 
 /** A team's data policy as the admin API takes it; null clears a setting. */
@@ -71,14 +71,7 @@ export async function createTeam(
 }
 
 export async function listTeams(db: Kysely<Schema>, page: Page) {
-  let query = db.selectFrom('teams').selectAll();
-  if (page.after) query = query.where(afterPosition(page.after));
-  const rows = await query
-    .orderBy('created_at')
-    .orderBy('id')
-    .limit(page.limit + 1)
-    .execute();
-  const cut = cutPage(rows, page.limit);
+  const cut = await readPage(db.selectFrom('teams').selectAll(), page);
   return { data: cut.rows.map(teamView), next: cut.next };
 }
 
@@ -123,10 +116,7 @@ export async function updateTeam(
   });
 }
 
-/**
- * Deletes a team with its memberships, budget and limits. A team whose keys are not all deleted is
- * refused unless `cascade`, which deletes them with it: a key cannot outlive its team.
- */
+/** Deletes a team with its memberships, budget and limits; refused while keys remain, unless `cascade`. */
 export async function deleteTeam(
   db: Kysely<Schema>,
   actor: string,
@@ -135,16 +125,7 @@ export async function deleteTeam(
 ): Promise<Team> {
   return db.transaction().execute(async (trx) => {
     const row = await findTeam(trx, ref, { path: true });
-    const owner = { column: 'team_id', id: row.id } as const;
-    const live = await liveKeyCount(trx, owner);
-    if (live > 0 && !cascade)
-      throw new GatehouseError(
-        'GH_CONFLICT',
-        `team "${row.name}" has ${live} key${live === 1 ? '' : 's'}; delete ${live === 1 ? 'it' : 'them'} first, or pass ?cascade=true to delete the team with its keys`,
-      );
-    await removeKeysOf(trx, actor, owner);
-    await deleteRules(trx, 'team', [row.id]);
-    await trx.deleteFrom('team_members').where('team_id', '=', row.id).execute();
+    await removeOwnerKeys(trx, actor, { scope: 'team', id: row.id, name: row.name }, cascade);
     await trx.deleteFrom('teams').where('id', '=', row.id).execute();
     const before = teamView(row);
     await appendAudit(trx, { actor, action: 'team.delete', targetType: 'team', targetId: row.id, before });

@@ -5,11 +5,11 @@ import { GatehouseError } from '../core/errors/index.ts';
 import type { Schema, UsersTable } from '../store/schema.ts';
 import { appendAudit } from './audit.ts';
 import { newId } from './crypto.ts';
-import { liveKeyCount, removeKeysOf } from './keys.ts';
-import { afterPosition, cutPage, type Page } from './paging.ts';
+import { removeOwnerKeys } from './keys.ts';
+import { type Page, readPage } from './paging.ts';
 import { checkUnchanged } from './read-only.ts';
 import { findTeam, findUser, userTeams } from './refs.ts';
-import { deleteRules, type Rules, writeRules } from './rules.ts';
+import { type Rules, writeRules } from './rules.ts';
 import { checkNameFree, ownerFields } from './teams.ts';
 import { type User, userView } from './views.ts';
 
@@ -72,13 +72,7 @@ export async function listUsers(db: Kysely<Schema>, filter: Page & { team?: stri
       eb.selectFrom('team_members').select('user_id').where('team_id', '=', team),
     );
   }
-  if (filter.after) query = query.where(afterPosition(filter.after));
-  const rows = await query
-    .orderBy('created_at')
-    .orderBy('id')
-    .limit(filter.limit + 1)
-    .execute();
-  const cut = cutPage(rows, filter.limit);
+  const cut = await readPage(query, filter);
   const members = new Map<string, string[]>();
   if (cut.rows.length > 0) {
     const links = await db
@@ -166,17 +160,8 @@ export async function deleteUser(
 ): Promise<User> {
   return db.transaction().execute(async (trx) => {
     const row = await findUser(trx, ref, { path: true });
-    const owner = { column: 'user_id', id: row.id } as const;
-    const live = await liveKeyCount(trx, owner);
-    if (live > 0 && !cascade)
-      throw new GatehouseError(
-        'GH_CONFLICT',
-        `user "${row.name}" has ${live} key${live === 1 ? '' : 's'}; delete ${live === 1 ? 'it' : 'them'} first, or pass ?cascade=true to delete the user with their keys`,
-      );
     const before = await viewOf(trx, row);
-    await removeKeysOf(trx, actor, owner);
-    await deleteRules(trx, 'user', [row.id]);
-    await trx.deleteFrom('team_members').where('user_id', '=', row.id).execute();
+    await removeOwnerKeys(trx, actor, { scope: 'user', id: row.id, name: row.name }, cascade);
     await trx.deleteFrom('users').where('id', '=', row.id).execute();
     await appendAudit(trx, { actor, action: 'user.delete', targetType: 'user', targetId: row.id, before });
     return before;

@@ -4,7 +4,6 @@ import {
   createdKeySchema,
   createKey,
   deleteKey,
-  filterId,
   findKey,
   keySchema,
   keyView,
@@ -13,7 +12,7 @@ import {
   rotateKey,
   updateKey,
 } from '../../governance/index.ts';
-import { decodeCursor, envelope, flag, listOf, paging, positionCursor } from '../contract.ts';
+import { creationPage, envelope, flag, listOf, paging, withIds } from '../contract.ts';
 import { defineRoute } from '../route.ts';
 import { keyInput, keyUpdate, rotateInput, splitReadOnly } from '../schemas.ts';
 
@@ -43,10 +42,8 @@ export const keyRoutes = [
     handle: async ({ deps, query }) =>
       envelope(
         await listKeys(deps.db, {
-          limit: query.limit,
-          after: decodeCursor(query.cursor, positionCursor),
-          team: query.team === undefined ? undefined : await filterId(deps.db, 'team', query.team, 'team'),
-          user: query.user === undefined ? undefined : await filterId(deps.db, 'user', query.user, 'user'),
+          ...creationPage(query),
+          ...(await withIds(deps, { team: query.team, user: query.user })),
           includeDeleted: query.include_deleted,
         }),
       ),
@@ -76,6 +73,7 @@ export const keyRoutes = [
   defineRoute({
     method: 'PATCH',
     path: '/admin/keys/{key}',
+    changesAccess: true,
     summary: 'Change the name, model rule, metadata, expiry (null removes it) or body logging',
     body: keyUpdate,
     response: keySchema,
@@ -84,9 +82,7 @@ export const keyRoutes = [
       const { expires_at, ...rest } = changes;
       const expiresAt =
         expires_at === undefined ? undefined : expires_at === null ? null : Date.parse(expires_at);
-      const key = await updateKey(deps.db, actor, params.key, { ...rest, expiresAt, readOnly });
-      deps.auth.invalidate();
-      return key;
+      return updateKey(deps.db, actor, params.key, { ...rest, expiresAt, readOnly });
     },
   }),
   defineRoute({
@@ -94,22 +90,16 @@ export const keyRoutes = [
     path: '/admin/keys/{key}',
     summary: 'Delete a key: revoked at once and kept for history (readable by id, left out of lists)',
     response: keySchema,
-    handle: async ({ deps, actor, params }) => {
-      const key = await deleteKey(deps.db, actor, params.key);
-      deps.auth.invalidate();
-      return key;
-    },
+    changesAccess: true,
+    handle: async ({ deps, actor, params }) => deleteKey(deps.db, actor, params.key),
   }),
   defineRoute({
     method: 'POST',
     path: '/admin/keys/{key}/revoke',
     summary: 'Revoke a key at once',
     response: keySchema,
-    handle: async ({ deps, actor, params }) => {
-      const key = await revokeKey(deps.db, actor, params.key);
-      deps.auth.invalidate();
-      return key;
-    },
+    changesAccess: true,
+    handle: async ({ deps, actor, params }) => revokeKey(deps.db, actor, params.key),
   }),
   defineRoute({
     method: 'POST',
@@ -118,10 +108,8 @@ export const keyRoutes = [
     body: rotateInput,
     bodyOptional: true,
     response: createdKeySchema,
-    handle: async ({ deps, actor, params, body }) => {
-      const key = await rotateKey(deps.db, actor, params.key, body.overlap_seconds);
-      deps.auth.invalidate();
-      return key;
-    },
+    changesAccess: true,
+    handle: async ({ deps, actor, params, body }) =>
+      rotateKey(deps.db, actor, params.key, body.overlap_seconds),
   }),
 ];

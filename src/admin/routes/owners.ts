@@ -56,11 +56,9 @@ function routesFor(collection: 'teams' | 'users' | 'keys', scope: Scope) {
       summary: `Replace the budget and/or limits of ${what} (null removes one; what GET answers is accepted)`,
       body: rulesInput,
       response: rulesViewSchema,
-      handle: async ({ deps, actor, params, body }) => {
-        const rules = await replaceRules(deps.db, actor, scope, (await owner(deps, params)).id, body);
-        deps.auth.invalidate();
-        return rules;
-      },
+      changesAccess: true,
+      handle: async ({ deps, actor, params, body }) =>
+        replaceRules(deps.db, actor, scope, (await owner(deps, params)).id, body),
     }),
     defineRoute({
       method: 'GET',

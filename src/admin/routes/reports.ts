@@ -1,23 +1,9 @@
 // The request log and usage reports. Their `team`, `key` and `user` filters take names as well as
 // ids; the events themselves may live in a data-residency region's store.
-import { filterId, type Scope } from '../../governance/index.ts';
-import { listOf } from '../contract.ts';
-import type { AdminDeps } from '../deps.ts';
+import { listOf, withIds } from '../contract.ts';
 import { logEventSchema, logQuery, queryLogs } from '../logs.ts';
 import { defineRoute } from '../route.ts';
 import { queryUsage, usageQuery, usageReportSchema } from '../usage.ts';
-
-/** The query with its team, key and user references turned into ids. */
-async function withIds<
-  Q extends { team?: string | undefined; key?: string | undefined; user?: string | undefined },
->(deps: AdminDeps, query: Q): Promise<Q> {
-  const out = { ...query };
-  for (const scope of ['team', 'key', 'user'] as const satisfies readonly Scope[]) {
-    const ref = query[scope];
-    if (ref !== undefined) out[scope] = await filterId(deps.db, scope, ref, scope);
-  }
-  return out;
-}
 
 export const reportRoutes = [
   defineRoute({

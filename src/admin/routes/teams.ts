@@ -10,7 +10,7 @@ import {
   teamView,
   updateTeam,
 } from '../../governance/index.ts';
-import { decodeCursor, envelope, flag, listOf, paging, positionCursor } from '../contract.ts';
+import { creationPage, envelope, flag, listOf, paging } from '../contract.ts';
 import type { AdminDeps } from '../deps.ts';
 import { defineRoute } from '../route.ts';
 import { splitReadOnly, teamInput, teamUpdate } from '../schemas.ts';
@@ -33,10 +33,7 @@ export const teamRoutes = [
     summary: 'List teams, oldest first',
     query: z.strictObject(paging),
     response: listOf(teamSchema),
-    handle: async ({ deps, query }) =>
-      envelope(
-        await listTeams(deps.db, { limit: query.limit, after: decodeCursor(query.cursor, positionCursor) }),
-      ),
+    handle: async ({ deps, query }) => envelope(await listTeams(deps.db, creationPage(query))),
   }),
   defineRoute({
     method: 'POST',
@@ -60,15 +57,14 @@ export const teamRoutes = [
   defineRoute({
     method: 'PATCH',
     path: '/admin/teams/{team}',
+    changesAccess: true,
     summary: 'Rename a team, or change its model rule, metadata or data policy (null clears a setting)',
     body: teamUpdate,
     response: teamSchema,
     handle: async ({ deps, actor, params, body }) => {
       const { changes, readOnly } = splitReadOnly(body, ['id', 'created_at'] as const);
       checkRegion(deps, changes.region);
-      const team = await updateTeam(deps.db, actor, params.team, { ...changes, readOnly });
-      deps.auth.invalidate();
-      return team;
+      return updateTeam(deps.db, actor, params.team, { ...changes, readOnly });
     },
   }),
   defineRoute({
@@ -77,10 +73,7 @@ export const teamRoutes = [
     summary: 'Delete a team (a 409 while it has keys, unless cascade=true); answers its last view',
     query: z.strictObject({ cascade }),
     response: teamSchema,
-    handle: async ({ deps, actor, params, query }) => {
-      const team = await deleteTeam(deps.db, actor, params.team, query.cascade);
-      deps.auth.invalidate();
-      return team;
-    },
+    changesAccess: true,
+    handle: async ({ deps, actor, params, query }) => deleteTeam(deps.db, actor, params.team, query.cascade),
   }),
 ];

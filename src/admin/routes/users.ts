@@ -3,7 +3,6 @@ import { z } from 'zod';
 import {
   createUser,
   deleteUser,
-  filterId,
   findUser,
   listUsers,
   updateUser,
@@ -11,7 +10,7 @@ import {
   userTeams,
   userView,
 } from '../../governance/index.ts';
-import { decodeCursor, envelope, listOf, paging, positionCursor } from '../contract.ts';
+import { creationPage, envelope, listOf, paging, withIds } from '../contract.ts';
 import { defineRoute } from '../route.ts';
 import { splitReadOnly, userInput, userUpdate } from '../schemas.ts';
 import { cascade } from './teams.ts';
@@ -28,11 +27,7 @@ export const userRoutes = [
     response: listOf(userSchema),
     handle: async ({ deps, query }) =>
       envelope(
-        await listUsers(deps.db, {
-          limit: query.limit,
-          after: decodeCursor(query.cursor, positionCursor),
-          team: query.team === undefined ? undefined : await filterId(deps.db, 'team', query.team, 'team'),
-        }),
+        await listUsers(deps.db, { ...creationPage(query), ...(await withIds(deps, { team: query.team })) }),
       ),
   }),
   defineRoute({
@@ -57,14 +52,13 @@ export const userRoutes = [
   defineRoute({
     method: 'PATCH',
     path: '/admin/users/{user}',
+    changesAccess: true,
     summary: 'Rename a user, or change the email, model rule, metadata or team memberships',
     body: userUpdate,
     response: userSchema,
     handle: async ({ deps, actor, params, body }) => {
       const { changes, readOnly } = splitReadOnly(body, ['id', 'created_at'] as const);
-      const user = await updateUser(deps.db, actor, params.user, { ...changes, readOnly });
-      deps.auth.invalidate();
-      return user;
+      return updateUser(deps.db, actor, params.user, { ...changes, readOnly });
     },
   }),
   defineRoute({
@@ -73,10 +67,7 @@ export const userRoutes = [
     summary: 'Delete a user (a 409 while they have keys, unless cascade=true); answers their last view',
     query: z.strictObject({ cascade }),
     response: userSchema,
-    handle: async ({ deps, actor, params, query }) => {
-      const user = await deleteUser(deps.db, actor, params.user, query.cascade);
-      deps.auth.invalidate();
-      return user;
-    },
+    changesAccess: true,
+    handle: async ({ deps, actor, params, query }) => deleteUser(deps.db, actor, params.user, query.cascade),
   }),
 ];

@@ -3,11 +3,11 @@ import type { Migration } from 'kysely';
 import { governance } from './001-governance.ts';
 import { requestEvents } from './002-request-events.ts';
 import { dataPolicy } from './003-data-policy.ts';
-import { keyDeletion } from './004-key-deletion.ts';
+import { keyDeletion } from './005-key-deletion.ts';
 
 export const migrations: Record<string, Migration> = {
   '001-governance': governance,
   '002-request-events': requestEvents,
   '003-data-policy': dataPolicy,
-  '004-key-deletion': keyDeletion,
+  '005-key-deletion': keyDeletion,
 };
