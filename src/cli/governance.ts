@@ -1,7 +1,15 @@
 // gatehouse secrets | audit: provider credentials (names only ever shown) and the audit log.
 import { AdminClient, AdminError, segment } from './admin-client.ts';
 import type { Group } from './command.ts';
-import { adminSections as common, listQuery, pagingFlags, printList, printObject } from './output.ts';
+import {
+  adminSections as common,
+  listQuery,
+  pagingFlags,
+  printDeleted,
+  printList,
+  printObject,
+  showAnswer,
+} from './output.ts';
 
 async function readStdin(): Promise<string> {
   if (process.stdin.isTTY) process.stderr.write('Value (then Enter and Ctrl-D): ');
@@ -35,10 +43,7 @@ export const secretsGroup: Group = {
       summary: 'Show when a secret was stored and last changed (never its value)',
       args: ['NAME'],
       sections: common,
-      async run(values, [name]) {
-        printObject(values, await new AdminClient(values).request('GET', `/admin/secrets/${segment(name!)}`));
-        return 0;
-      },
+      run: showAnswer((client, [name]) => client.request('GET', `/admin/secrets/${segment(name!)}`)),
     },
     {
       name: 'set',
@@ -65,8 +70,7 @@ export const secretsGroup: Group = {
       sections: common,
       async run(values, [name]) {
         const result = await new AdminClient(values).request('DELETE', `/admin/secrets/${segment(name!)}`);
-        if (values.json) console.log(JSON.stringify(result ?? { deleted: name }, null, 2));
-        else console.log(`Deleted secret "${name}".`);
+        printDeleted(values, 'secret', name!, result);
         return 0;
       },
     },

@@ -2,7 +2,15 @@
 // The three groups share their shape, so they are built from one description each.
 import { AdminClient, AdminError, list, pairs, segment } from './admin-client.ts';
 import { type Action, type Flag, type Flags, type Group, UsageError, type Values } from './command.ts';
-import { adminSections as common, listQuery, pagingFlags, printList, printObject } from './output.ts';
+import {
+  adminSections as common,
+  listQuery,
+  pagingFlags,
+  printDeleted,
+  printList,
+  printObject,
+  showAnswer,
+} from './output.ts';
 import { defined, number, ruleFlags, rulesAtCreate, ruleUnsetNames, updateRules } from './rules.ts';
 
 /** A flag that sets one field of the object; `unset` is what `--unset NAME` sends (absent: not unsettable). */
@@ -103,10 +111,7 @@ function ownerActions(owner: Owner): Action[] {
       summary: `Show one ${singular}`,
       args: [ref],
       sections: common,
-      async run(values, [id]) {
-        printObject(values, await new AdminClient(values).request('GET', at(id!)));
-        return 0;
-      },
+      run: showAnswer((client, [id]) => client.request('GET', at(id!))),
     },
     {
       name: 'create',
@@ -186,8 +191,7 @@ function ownerActions(owner: Owner): Action[] {
               err.message = `${err.message.replace(/\.?$/, '.')} With the CLI: add --cascade.`;
             throw err;
           });
-        if (values.json) console.log(JSON.stringify(result ?? { deleted: id }, null, 2));
-        else console.log(`Deleted ${singular} "${id}".`);
+        printDeleted(values, singular, id!, result);
         return 0;
       },
     },
@@ -216,14 +220,10 @@ function ownerActions(owner: Owner): Action[] {
         },
       },
       sections: common,
-      async run(values, [id]) {
+      run: showAnswer((client, [id], values) => {
         const query = listQuery(values, ['period']).toString();
-        printObject(
-          values,
-          await new AdminClient(values).request('GET', `${at(id!)}/spend${query ? `?${query}` : ''}`),
-        );
-        return 0;
-      },
+        return client.request('GET', `${at(id!)}/spend${query ? `?${query}` : ''}`);
+      }),
     },
     ...(owner.extra?.(common) ?? []),
   ];
@@ -353,13 +353,7 @@ const keys: Owner = {
       summary: 'Revoke the key at once (kept, with its history; same as delete)',
       args: ['KEY'],
       sections,
-      async run(values, [id]) {
-        printObject(
-          values,
-          await new AdminClient(values).request('POST', `/admin/keys/${segment(id!)}/revoke`),
-        );
-        return 0;
-      },
+      run: showAnswer((client, [id]) => client.request('POST', `/admin/keys/${segment(id!)}/revoke`)),
     },
   ],
 };

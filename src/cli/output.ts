@@ -1,7 +1,7 @@
 // What the CLI prints: tables for lists, `key: value` lines for one object, or the API's JSON as is.
 // Only the human forms are rounded (money to the micro-dollar, durations to whole ms): --json keeps
 // what the API said.
-import { connectionFlags } from './admin-client.ts';
+import { AdminClient, connectionFlags } from './admin-client.ts';
 import type { Flags, Values } from './command.ts';
 
 export const outputFlags: Flags = {
@@ -122,4 +122,20 @@ export function printList(
       ),
     );
   if (page.next_cursor) console.error(`More: add --cursor ${page.next_cursor} (or --all).`);
+}
+
+/** The `run` of an action that asks the admin API one thing and prints the answer as one object. */
+export function showAnswer(
+  ask: (client: AdminClient, args: string[], values: Values) => Promise<unknown>,
+): (values: Values, args: string[]) => Promise<number> {
+  return async (values, args) => {
+    printObject(values, await ask(new AdminClient(values), args, values));
+    return 0;
+  };
+}
+
+/** After a delete: the API's last view of the object with --json, else one sentence. */
+export function printDeleted(values: Values, what: string, ref: string, answer: unknown): void {
+  if (values.json) console.log(JSON.stringify(answer ?? { deleted: ref }, null, 2));
+  else console.log(`Deleted ${what} "${ref}".`);
 }
