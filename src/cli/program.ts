@@ -90,6 +90,8 @@ const isHelp = (arg: string | undefined) => arg === '--help' || arg === '-h' || 
 /** Runs the command line; returns the exit code (2 for a usage mistake). */
 export async function runProgram(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
+  // `gatehouse help keys create` is `gatehouse keys create --help`.
+  if (name === 'help' && rest.length > 0) return runProgram([...rest, '--help']);
   if (name === undefined || isHelp(name)) {
     console.log(programHelp());
     return 0;
@@ -102,6 +104,10 @@ export async function runProgram(argv: string[]): Promise<number> {
   let path = '';
   try {
     const entry = entries[name];
+    if (!entry && name.startsWith('-'))
+      throw new UsageError(
+        `"${name}" before a command: options go after it, as in "gatehouse keys list ${name} …".`,
+      );
     if (!entry) throw unknown('command', name, Object.keys(entries), 'gatehouse');
     path = name;
     if (entry.kind === 'command') return await runCommand(await entry.load(), rest);

@@ -79,6 +79,7 @@ test('--help at every level lists the subcommands and flags, and exits 0', async
     }
   }
   assert.equal((await inProcess(['usage', '--help'])).code, 0);
+  assert.equal((await inProcess(['help', 'keys', 'create'])).out, create.stdout);
   assert.match((await inProcess(['start', '--help'])).out, /gatehouse start/);
 });
 
@@ -96,6 +97,10 @@ test('a mistyped command, subcommand or flag is named, with the nearest one, exi
   const far = await inProcess(['teams', 'frobnicate']);
   assert.equal(far.code, 2);
   assert.doesNotMatch(far.err, /Did you mean/, 'no suggestion when nothing is near');
+
+  const early = await inProcess(['--url', 'http://127.0.0.1:4000', 'keys', 'list']);
+  assert.equal(early.code, 2);
+  assert.match(early.err, /options go after it/);
 
   const bare = await inProcess(['keys']);
   assert.equal(bare.code, 2);
