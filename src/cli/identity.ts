@@ -88,7 +88,7 @@ function ownerActions(owner: Owner): Action[] {
     ...updatable.filter(([, f]) => f.unset !== undefined).map(([n]) => n),
     ...ruleUnsetNames,
   ];
-  const createFlags = Object.fromEntries(Object.entries(owner.fields).map(([n, f]) => [n, f]));
+  const renameFlag: Flag = { type: 'string', value: 'NAME', help: 'rename (the id stays)' };
 
   return [
     {
@@ -116,7 +116,7 @@ function ownerActions(owner: Owner): Action[] {
     {
       name: 'create',
       summary: `Create a ${singular}`,
-      flags: { ...createFlags, ...ruleFlags },
+      flags: { ...owner.fields, ...ruleFlags },
       required: owner.required,
       details: owner.details,
       sections: common,
@@ -136,7 +136,12 @@ function ownerActions(owner: Owner): Action[] {
       name: 'update',
       summary: `Change a ${singular}: its fields, budget and limits (only what is given changes)`,
       args: [ref],
-      flags: { ...Object.fromEntries(updatable), ...ruleFlags, ...unsetFlag(unsettable) },
+      flags: {
+        ...Object.fromEntries(updatable),
+        name: renameFlag,
+        ...ruleFlags,
+        ...unsetFlag(unsettable),
+      },
       sections: common,
       async run(values, [id]) {
         const client = new AdminClient(values);
@@ -237,7 +242,7 @@ const teams: Owner = {
   ref: 'TEAM',
   summary: 'Teams own keys; their models, budget, limits and data policy apply to every key in them.',
   fields: {
-    name: nameFlag('unique name (at update: renames)'),
+    name: nameFlag('unique name'),
     models: modelsFlag,
     metadata: metadataFlag,
     'log-bodies': logBodiesFlag,
@@ -267,7 +272,7 @@ const users: Owner = {
   ref: 'USER',
   summary: 'Users are people (or services) that keys may belong to, members of teams.',
   fields: {
-    name: nameFlag('unique name (at update: renames)'),
+    name: nameFlag('unique name'),
     email: { type: 'string', value: 'EMAIL', help: 'contact address', field: 'email', unset: null },
     teams: {
       type: 'string',
@@ -292,7 +297,7 @@ const keys: Owner = {
   summary: 'Virtual keys (gh-…) that callers present; the secret is printed once, at create and rotate.',
   details: "A key's --log-bodies overrides its team's.",
   fields: {
-    name: nameFlag('name, unique within its team (at update: renames)'),
+    name: nameFlag('name, unique within its team'),
     team: {
       type: 'string',
       value: 'TEAM',
