@@ -1,8 +1,6 @@
 // What the admin API's handlers are given.
 import type { Kysely } from 'kysely';
-import type { Governor } from '../governance/admission.ts';
-import type { Authenticator } from '../governance/authenticate.ts';
-import type { SecretStore } from '../governance/secrets.ts';
+import type { Authenticator, Governor, SecretStore } from '../governance/index.ts';
 import type { ProviderRegistry } from '../server/provider-registry.ts';
 import type { Schema } from '../store/schema.ts';
 import type { EventStores } from '../telemetry/event-stores.ts';

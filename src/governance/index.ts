@@ -1,6 +1,8 @@
 // The public surface of governance for the admin API: teams, users and keys (with their views),
 // budgets, limits and spend, the audit log, and provider secrets.
+export type { Governor } from './admission.ts';
 export { auditEntrySchema, auditView, listAudit, verifyAudit } from './audit.ts';
+export type { Authenticator } from './authenticate.ts';
 export {
   createKey,
   deleteKey,

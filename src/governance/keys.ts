@@ -222,6 +222,11 @@ export async function updateKey(
 ): Promise<KeyView> {
   return db.transaction().execute(async (trx) => {
     const before = await findKey(trx, ref, { path: true });
+    if (before.deleted_at !== null)
+      throw new GatehouseError(
+        'GH_CONFLICT',
+        `key "${before.name}" is deleted; it is kept as history and cannot change`,
+      );
     const readOnly = { ...changes.readOnly };
     // team and user may be given by name: compare the ids they mean.
     if (typeof readOnly.team === 'string')

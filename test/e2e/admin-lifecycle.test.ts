@@ -62,6 +62,9 @@ for (const store of stores) {
         409,
         'a deleted key is not rotated',
       );
+      const changed = await admin('PATCH', `/admin/keys/${key.id}`, { name: 'bot' });
+      assert.equal(changed.status, 409, 'a deleted key does not change');
+      assert.equal(changed.body.error.code, 'conflict');
     });
 
     test('key names are unique within a team, team and user names everywhere (409 conflict)', async () => {
