@@ -31,6 +31,8 @@ interface Owner {
   fields: Record<string, FieldFlag>;
   required: string[];
   columns: string[];
+  /** Columns a person reads that the API does not send (computed from a row, table only). */
+  tableRow?: (row: Record<string, unknown>) => Record<string, unknown>;
   listFilters?: Flags;
   /** Actions only this owner has (keys: rotate, revoke). */
   extra?: (common: CommonSections) => Action[];
@@ -98,11 +100,9 @@ function ownerActions(owner: Owner): Action[] {
       sections: common,
       async run(values) {
         const query = listQuery(values, Object.keys(owner.listFilters ?? {}));
-        printList(
-          values,
-          await new AdminClient(values).list(base, query, Boolean(values.all)),
-          owner.columns,
-        );
+        const page = await new AdminClient(values).list(base, query, Boolean(values.all));
+        const rows = values.json || !owner.tableRow ? page : { ...page, data: page.data.map(owner.tableRow) };
+        printList(values, rows, owner.columns);
         return 0;
       },
     },
@@ -290,6 +290,14 @@ const users: Owner = {
   listFilters: { team: { type: 'string', value: 'TEAM', help: "only this team's members (id or name)" } },
 };
 
+/** What a key can do now: active, expired, revoked or deleted (the last of these that applies). */
+function keyStatus(key: Record<string, unknown>): string {
+  if (key.deleted_at) return 'deleted';
+  if (key.revoked_at && Date.parse(key.revoked_at as string) <= Date.now()) return 'revoked';
+  if (key.expires_at && Date.parse(key.expires_at as string) <= Date.now()) return 'expired';
+  return 'active';
+}
+
 const keys: Owner = {
   collection: 'keys',
   singular: 'key',
@@ -324,7 +332,8 @@ const keys: Owner = {
     'log-bodies': logBodiesFlag,
   },
   required: ['name', 'team'],
-  columns: ['id', 'name', 'prefix', 'team', 'user', 'models', 'expires_at', 'revoked_at'],
+  columns: ['id', 'name', 'prefix', 'team', 'user', 'models', 'status', 'expires_at'],
+  tableRow: (row) => ({ ...row, status: keyStatus(row) }),
   listFilters: {
     team: { type: 'string', value: 'TEAM', help: "only this team's keys (id or name)" },
     user: { type: 'string', value: 'USER', help: "only this user's keys (id or name)" },

@@ -256,10 +256,8 @@ test('keys: the secret once, get, list without secrets, update, rotate, delete k
 
   const listed = await cli('keys', 'list', '--team', 'platform');
   assert.ok(!listed.stdout.includes(secret), 'lists never show the secret');
-  assert.deepEqual(
-    rows(listed.stdout).map((r) => r[1]),
-    ['name', 'deploy'],
-  );
+  const [header, row] = rows(listed.stdout);
+  assert.deepEqual([row![header!.indexOf('name')], row![header!.indexOf('status')]], ['deploy', 'active']);
   const updated = await json<Record<string, unknown>>(
     'keys',
     'update',
@@ -285,6 +283,8 @@ test('keys: the secret once, get, list without secrets, update, rotate, delete k
     (await json<{ data: unknown[] }>('keys', 'list', '--team', 'platform', '--include-deleted')).data.length,
     1,
   );
+  const history = rows((await cli('keys', 'list', '--team', 'platform', '--include-deleted')).stdout);
+  assert.equal(history[1]![history[0]!.indexOf('status')], 'deleted');
 });
 
 test('lists page with --limit and --cursor, or --all', async () => {
