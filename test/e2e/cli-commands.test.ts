@@ -342,6 +342,28 @@ test('secrets, audit and logs: tables, key: value lines and JSON', async () => {
   assert.match(cell('duration_ms'), /^\d+ms$/, 'whole milliseconds');
 });
 
+test('logs and usage filter by a team named, not only by its id', async () => {
+  await json('teams', 'create', '--name', 'observers');
+  const { key } = await json<{ key: string }>('keys', 'create', '--name', 'watcher', '--team', 'observers');
+  const res = await fetch(`${gateway.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}` },
+    body: JSON.stringify({ model: 'mock-fast', messages: [{ role: 'user', content: 'hi' }] }),
+  });
+  assert.equal(res.status, 200);
+  await res.text();
+  let events: unknown[] = [];
+  for (let i = 0; i < 100 && events.length === 0; i++) {
+    events = (await json<{ data: unknown[] }>('logs', 'list', '--team', 'observers')).data;
+    if (events.length === 0) await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.equal(events.length, 1);
+  const tail = await cli('logs', 'tail', '--once', '--team', 'observers', '--json');
+  assert.equal(tail.stdout.trim().split('\n').length, 1);
+  const usage = await json<{ totals: { requests: number } }>('usage', '--team', 'observers', '--since', '1d');
+  assert.equal(usage.totals.requests, 1);
+});
+
 test('errors from the API are one sentence, never JSON or a stack', async () => {
   const missing = await runGatehouseAsync([
     'keys',
