@@ -24,6 +24,11 @@ interface TeamFields extends TeamPolicy {
   metadata?: Record<string, string> | undefined;
 }
 
+const nameConflict = (table: 'teams' | 'users', name: string) =>
+  new GatehouseError('GH_CONFLICT', `name: a ${table.slice(0, -1)} named "${name}" exists`, {
+    param: 'name',
+  });
+
 /** Names of teams and users are unique (the store's unique index says so too). */
 export async function checkNameFree(
   trx: Transaction<Schema>,
@@ -31,10 +36,22 @@ export async function checkNameFree(
   name: string,
 ): Promise<void> {
   const taken = await trx.selectFrom(table).select('id').where('name', '=', name).executeTakeFirst();
-  if (taken)
-    throw new GatehouseError('GH_CONFLICT', `name: a ${table.slice(0, -1)} named "${name}" exists`, {
-      param: 'name',
-    });
+  if (taken) throw nameConflict(table, name);
+}
+
+/**
+ * Writes a team or user row; a name taken meanwhile by a concurrent change (which the check before
+ * could not see) trips the unique index, and is the same 409 as a name taken before.
+ */
+export async function writeNamed(table: 'teams' | 'users', name: string, write: () => Promise<unknown>) {
+  try {
+    await write();
+  } catch (err) {
+    const text = `${(err as { code?: string }).code ?? ''} ${(err as Error).message ?? ''}`;
+    // PostgreSQL's unique_violation, and SQLite's message for the same.
+    if (/\b23505\b|UNIQUE constraint failed/.test(text)) throw nameConflict(table, name);
+    throw err;
+  }
 }
 
 export async function createTeam(
@@ -56,7 +73,7 @@ export async function createTeam(
       created_at: now,
       updated_at: now,
     };
-    await trx.insertInto('teams').values(row).execute();
+    await writeNamed('teams', row.name, () => trx.insertInto('teams').values(row).execute());
     await writeRules(trx, 'team', row.id, input);
     const team = teamView(row);
     await appendAudit(trx, {
@@ -102,7 +119,9 @@ export async function updateTeam(
     if (changes.log_bodies !== undefined) set.log_bodies = changes.log_bodies;
     if (changes.retention_days !== undefined) set.retention_days = changes.retention_days;
     if (changes.region !== undefined) set.region = changes.region;
-    await trx.updateTable('teams').set(set).where('id', '=', row.id).execute();
+    await writeNamed('teams', set.name ?? row.name, () =>
+      trx.updateTable('teams').set(set).where('id', '=', row.id).execute(),
+    );
     const after = teamView(await findTeam(trx, row.id, { path: true }));
     await appendAudit(trx, {
       actor,

@@ -10,7 +10,7 @@ import { type Page, readPage } from './paging.ts';
 import { checkUnchanged } from './read-only.ts';
 import { findTeam, findUser, userTeams } from './refs.ts';
 import { type Rules, writeRules } from './rules.ts';
-import { checkNameFree, ownerFields } from './teams.ts';
+import { checkNameFree, ownerFields, writeNamed } from './teams.ts';
 import { type User, userView } from './views.ts';
 
 interface UserFields {
@@ -48,7 +48,7 @@ export async function createUser(
       created_at: now,
       updated_at: now,
     };
-    await trx.insertInto('users').values(row).execute();
+    await writeNamed('users', row.name, () => trx.insertInto('users').values(row).execute());
     await writeRules(trx, 'user', row.id, input);
     for (const teamId of teams)
       await trx.insertInto('team_members').values({ team_id: teamId, user_id: row.id }).execute();
@@ -136,7 +136,9 @@ export async function updateUser(
       set.name = changes.name;
     }
     if (changes.email !== undefined) set.email = changes.email;
-    await trx.updateTable('users').set(set).where('id', '=', row.id).execute();
+    await writeNamed('users', set.name ?? row.name, () =>
+      trx.updateTable('users').set(set).where('id', '=', row.id).execute(),
+    );
     if (changes.teams !== undefined) await setMemberships(trx, row.id, changes.teams);
     const after = await viewOf(trx, await findUser(trx, row.id, { path: true }));
     await appendAudit(trx, {

@@ -94,6 +94,17 @@ for (const store of stores) {
       assert.equal((await admin('PATCH', '/admin/users/bob', { name: 'ada' })).status, 409);
     });
 
+    test('the same name created at once by several callers: one 201, the others 409, never a 500', async () => {
+      const answers = await Promise.all(
+        Array.from({ length: 6 }, () => admin('POST', '/admin/teams', { name: 'racing' })),
+      );
+      assert.deepEqual(answers.map((a) => a.status).sort(), [201, 409, 409, 409, 409, 409]);
+      const users = await Promise.all(
+        Array.from({ length: 6 }, () => admin('POST', '/admin/users', { name: 'racer' })),
+      );
+      assert.deepEqual(users.map((a) => a.status).sort(), [201, 409, 409, 409, 409, 409]);
+    });
+
     test('a team is renamed, and its old name stops resolving', async () => {
       const renamed = await admin('PATCH', '/admin/teams/dev', { name: 'platform' });
       assert.equal(renamed.status, 200);
