@@ -135,6 +135,29 @@ function allFlags(action: Action): Flags {
   return Object.assign({}, action.flags, ...(action.sections ?? []).map((s) => s.flags));
 }
 
+/** node:util's parse errors, said for a person: the flag, and the nearest one when it is unknown. */
+function parseError(err: unknown, path: string, flags: Partial<Flags>): UsageError {
+  // "Unknown option '--prot'", "Option '-p, --port <value>' argument missing": the long name.
+  const option = /'(?:-[^-'\s], )?(-{1,2}[^'\s,]+)/.exec((err as Error).message)?.[1];
+  const code = (err as { code?: string }).code;
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && option)
+    return unknown(
+      'option',
+      option,
+      Object.keys(flags).map((name) => `--${name}`),
+      `gatehouse ${path}`,
+    );
+  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && option) {
+    const flag = flags[option.replace(/^-+/, '')];
+    return new UsageError(
+      flag?.type === 'boolean'
+        ? `${option} takes no value.`
+        : `${option} needs a value${flag?.value ? ` (${flag.value})` : ''}.`,
+    );
+  }
+  return new UsageError((err as Error).message);
+}
+
 /** Parses the arguments against the action's declaration; `--help` prints its help. */
 export async function runAction(path: string, action: Action, argv: string[]): Promise<number> {
   const flags = allFlags(action);
@@ -145,26 +168,7 @@ export async function runAction(path: string, action: Action, argv: string[]): P
   try {
     parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true }) as typeof parsed;
   } catch (err) {
-    const option = /'(-{1,2}[^'\s]+)/.exec((err as Error).message)?.[1];
-    const code = (err as { code?: string }).code;
-    if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && option) {
-      throw unknown(
-        'option',
-        option,
-        Object.keys(flags).map((name) => `--${name}`),
-        `gatehouse ${path}`,
-      );
-    }
-    if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && option) {
-      const name = option.replace(/^-+/, '').split(',')[0]!;
-      const flag = flags[name];
-      throw new UsageError(
-        flag?.type === 'boolean'
-          ? `${option} takes no value.`
-          : `${option} needs a value${flag?.value ? ` (${flag.value})` : ''}.`,
-      );
-    }
-    throw new UsageError((err as Error).message);
+    throw parseError(err, path, flags);
   }
   if (parsed.values.help) {
     console.log(actionHelp(path, action));
@@ -174,7 +178,7 @@ export async function runAction(path: string, action: Action, argv: string[]): P
   const needed = specs.filter((a) => !a.startsWith('['));
   if (parsed.positionals.length < needed.length)
     throw new UsageError(`missing ${needed.slice(parsed.positionals.length).join(' ')}.`);
-  if (parsed.positionals.length > specs.length && !specs.at(-1)?.endsWith('...]'))
+  if (parsed.positionals.length > specs.length)
     throw new UsageError(
       `unexpected argument "${parsed.positionals[specs.length]}"${specs.length === 0 ? ` (gatehouse ${path} takes none)` : ''}.`,
     );
@@ -186,8 +190,8 @@ export async function runAction(path: string, action: Action, argv: string[]): P
   return action.run(parsed.values, parsed.positionals);
 }
 
-/** A hand-written command (see {@link Command}). */
-export async function runCommand(command: Command, args: string[]): Promise<number> {
+/** A hand-written command (see {@link Command}), named `path` on the command line. */
+export async function runCommand(path: string, command: Command, args: string[]): Promise<number> {
   let parsed: ReturnType<typeof parseArgs>;
   try {
     parsed = parseArgs({
@@ -197,8 +201,10 @@ export async function runCommand(command: Command, args: string[]): Promise<numb
       strict: true,
     });
   } catch (err) {
-    console.error(`gatehouse: ${(err as Error).message}\n\n${command.usage}`);
-    return 2;
+    const flags = Object.fromEntries(
+      Object.entries(command.options).map(([name, o]) => [name, { type: o.type, help: '' }]),
+    );
+    throw parseError(err, path, flags);
   }
   if (parsed.values.help) {
     console.log(command.usage);

@@ -110,7 +110,7 @@ export async function runProgram(argv: string[]): Promise<number> {
       );
     if (!entry) throw unknown('command', name, Object.keys(entries), 'gatehouse');
     path = name;
-    if (entry.kind === 'command') return await runCommand(await entry.load(), rest);
+    if (entry.kind === 'command') return await runCommand(name, await entry.load(), rest);
     if (entry.kind === 'action') return await runAction(name, await entry.load(), rest);
     const group = await entry.load();
     const [sub, ...args] = rest;

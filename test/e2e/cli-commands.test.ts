@@ -94,6 +94,9 @@ test('a mistyped command, subcommand or flag is named, with the nearest one, exi
   const flag = await runGatehouseAsync(['teams', 'update', 'search', '--log-bodis', 'full']);
   assert.equal(flag.code, 2);
   assert.match(flag.stderr, /unknown option "--log-bodis"\. Did you mean "--log-bodies"\?/);
+  const start = await inProcess(['start', '--prot', '4000']);
+  assert.equal(start.code, 2);
+  assert.match(start.err, /^gatehouse start: unknown option "--prot"\. Did you mean "--port"\?/);
   const far = await inProcess(['teams', 'frobnicate']);
   assert.equal(far.code, 2);
   assert.doesNotMatch(far.err, /Did you mean/, 'no suggestion when nothing is near');
