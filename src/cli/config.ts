@@ -1,38 +1,43 @@
+// gatehouse config check | schema: the configuration file, without a running gateway.
 import { z } from 'zod';
 import { ConfigError, configSchema, loadConfig } from '../config/index.ts';
-import type { Command } from './command.ts';
+import type { Group } from './command.ts';
 
-export const configCommand: Command = {
-  usage: `Usage:
-  gatehouse config check FILE   Validate FILE (with \${ENV} references expanded) and report every problem
-  gatehouse config schema       Print the JSON Schema of gatehouse.yaml (for editor completion)`,
-  options: {},
-  async run(_values, positionals) {
-    const [action, file] = positionals;
-    if (action === 'schema') {
-      console.log(JSON.stringify(configJsonSchema(), null, 2));
-      return 0;
-    }
-    if (action === 'check' && file) {
-      try {
-        const config = loadConfig(file);
-        const models = Object.keys(config.models).length;
-        const providers = Object.keys(config.providers).length;
-        console.log(
-          `${file}: valid (${providers} provider${providers === 1 ? '' : 's'}, ${models} model${models === 1 ? '' : 's'})`,
-        );
-        return 0;
-      } catch (err) {
-        if (err instanceof ConfigError) {
-          console.error(err.message);
-          return 1;
+export const configGroup: Group = {
+  name: 'config',
+  summary: 'Check gatehouse.yaml without starting, or print its JSON Schema.',
+  actions: [
+    {
+      name: 'check',
+      summary: 'Validate FILE (with ${ENV} references expanded) and report every problem',
+      args: ['FILE'],
+      async run(_values, [file]) {
+        try {
+          const config = loadConfig(file);
+          const models = Object.keys(config.models).length;
+          const providers = Object.keys(config.providers).length;
+          console.log(
+            `${file}: valid (${providers} provider${providers === 1 ? '' : 's'}, ${models} model${models === 1 ? '' : 's'})`,
+          );
+          return 0;
+        } catch (err) {
+          if (err instanceof ConfigError) {
+            console.error(err.message);
+            return 1;
+          }
+          throw err;
         }
-        throw err;
-      }
-    }
-    console.error(this.usage);
-    return 2;
-  },
+      },
+    },
+    {
+      name: 'schema',
+      summary: 'Print the JSON Schema of gatehouse.yaml (for editor completion)',
+      async run() {
+        console.log(JSON.stringify(configJsonSchema(), null, 2));
+        return 0;
+      },
+    },
+  ],
 };
 
 export function configJsonSchema(): Record<string, unknown> {

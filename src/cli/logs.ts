@@ -1,9 +1,8 @@
-// gatehouse logs tail | usage: the request log and usage reports, read through the admin API.
+// gatehouse logs tail | list, gatehouse usage: the request log and usage reports, read through the admin API.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { adminOptions, adminOptionsHelp, adminRequest } from './admin-client.ts';
-import type { Command } from './command.ts';
-
-type Values = Record<string, string | boolean | undefined>;
+import { AdminClient } from './admin-client.ts';
+import { type Action, type Flags, type Group, UsageError, type Values } from './command.ts';
+import { adminSections, durationMs, listQuery, pagingFlags, printList, table, usd } from './output.ts';
 
 interface LogEvent {
   id: string;
@@ -21,15 +20,20 @@ interface LogEvent {
   stream: boolean;
 }
 
-const filters = ['team', 'key', 'user', 'model', 'provider', 'status', 'tag'] as const;
-
-function query(values: Values, names: readonly string[]): URLSearchParams {
-  const params = new URLSearchParams();
-  for (const name of names) if (typeof values[name] === 'string') params.set(name, values[name] as string);
-  return params;
-}
-
-const usd = (cost: number | null) => (cost === null ? 'unpriced' : `$${cost.toFixed(6)}`);
+const filterFlags: Flags = {
+  team: { type: 'string', value: 'TEAM', help: 'one team (id or name)' },
+  key: { type: 'string', value: 'KEY', help: 'one key' },
+  user: { type: 'string', value: 'USER', help: 'one user (id or name)' },
+  model: { type: 'string', value: 'NAME', help: 'one model' },
+  provider: { type: 'string', value: 'NAME', help: 'one provider' },
+  status: { type: 'string', value: 'CODE', help: 'one HTTP status, e.g. 429' },
+  tag: { type: 'string', value: 'k=v', help: 'events carrying this tag' },
+  'request-id': { type: 'string', value: 'ID', help: 'one request (abc* for a prefix)' },
+  'trace-id': { type: 'string', value: 'ID', help: 'one trace' },
+  'min-cost': { type: 'string', value: 'USD', help: 'events that cost at least this' },
+  region: { type: 'string', value: 'NAME', help: "read a data-residency region's store" },
+};
+const filters = Object.keys(filterFlags);
 
 function eventLine(e: LogEvent): string {
   return [
@@ -39,8 +43,8 @@ function eventLine(e: LogEvent): string {
     e.provider ?? '-',
     e.stream ? 'stream' : 'json',
     `${e.input_tokens ?? 0}→${e.output_tokens ?? 0} tok`,
-    usd(e.cost_usd),
-    `${Math.round(e.duration_ms ?? 0)}ms`,
+    e.cost_usd === null ? 'unpriced' : usd(e.cost_usd),
+    durationMs(e.duration_ms ?? 0),
     e.team_id ?? '-',
     e.request_id,
   ].join('  ');
@@ -52,26 +56,24 @@ const lookbackMs = 120_000;
 async function tail(values: Values): Promise<number> {
   const interval = Number(values.interval ?? 1);
   const lines = Number(values.lines ?? 20);
-  if (!(interval > 0) || !Number.isInteger(lines) || lines < 0) {
-    console.error('gatehouse: --interval must be a positive number of seconds and --lines a whole number');
-    return 2;
-  }
-  /** Event ids printed, with their time (epoch ms), forgotten once older than the lookback. */
+  if (!(interval > 0) || !Number.isInteger(lines) || lines < 0)
+    throw new UsageError('--interval must be a positive number of seconds and --lines a whole number.');
+  const client = new AdminClient(values);
   const seen = new Map<string, number>();
   const print = (e: LogEvent) => console.log(values.json ? JSON.stringify(e) : eventLine(e));
   let first = true;
   for (;;) {
-    const params = query(values, filters);
+    const params = listQuery(values, filters);
     params.set('limit', '1000');
-    if (!first) params.set('since', String(Date.now() - lookbackMs));
-    const result = await adminRequest(values, 'GET', `/admin/logs?${params}`, undefined, false);
-    if (result.code !== 0) return result.code;
-    const events = (result.body as { data: LogEvent[] }).data.reverse();
+    if (!first) params.set('since', new Date(Date.now() - lookbackMs).toISOString());
+    const events = (
+      await client.request<{ data: LogEvent[] }>('GET', `/admin/logs?${params}`)
+    ).data.reverse();
     const fresh = events.filter((e) => !seen.has(e.id));
     for (const e of fresh) seen.set(e.id, Date.parse(e.received_at));
     // The first page shows the last N; after that, everything not shown before.
     for (const e of first ? fresh.slice(fresh.length - Math.min(lines, fresh.length)) : fresh) print(e);
-    for (const [id, at] of seen) if (at < Date.now() - 2 * lookbackMs) seen.delete(id);
+    for (const [id, time] of seen) if (time < Date.now() - 2 * lookbackMs) seen.delete(id);
     if (values.once) return 0;
     if (first) console.error('Following the request log; Ctrl-C to stop.');
     first = false;
@@ -79,85 +81,102 @@ async function tail(values: Values): Promise<number> {
   }
 }
 
-export const logsCommand: Command = {
-  usage: `Usage:
-  gatehouse logs tail [filters] [--lines N] [--interval S] [--json] [--once]
+const timeHelp = 'an ISO date-time, epoch ms, or a span back from now (90m, 24h, 7d, 4w)';
 
-Prints the last N events (default 20), then new ones as they are recorded, until interrupted.
---once prints the last N and exits. --json prints one JSON event per line.
-
-Filters:
-      --team ID  --key ID  --user ID  --model NAME  --provider NAME  --status CODE  --tag k=v
-
-${adminOptionsHelp}`,
-  options: {
-    ...adminOptions,
-    ...Object.fromEntries(filters.map((f) => [f, { type: 'string' as const }])),
-    lines: { type: 'string', short: 'n' },
-    interval: { type: 'string' },
-    json: { type: 'boolean' },
-    once: { type: 'boolean' },
-  },
-  async run(values, [action]) {
-    if (action === 'tail') return tail(values);
-    console.error(this.usage);
-    return 2;
-  },
+export const logsGroup: Group = {
+  name: 'logs',
+  summary: 'The request log: one event per request, newest first.',
+  actions: [
+    {
+      name: 'tail',
+      summary: 'Print the last N events, then new ones as they are recorded, until interrupted',
+      flags: {
+        ...filterFlags,
+        lines: { type: 'string', short: 'n', value: 'N', help: 'how many to show first (default 20)' },
+        interval: { type: 'string', value: 'S', help: 'seconds between polls (default 1)' },
+        once: { type: 'boolean', help: 'print the last N and exit' },
+      },
+      details: '--json prints one JSON event per line.',
+      sections: adminSections,
+      run: tail,
+    },
+    {
+      name: 'list',
+      summary: 'One page of events, newest first (a table; --json for the API JSON)',
+      flags: {
+        ...filterFlags,
+        since: { type: 'string', value: 'T', help: timeHelp },
+        until: { type: 'string', value: 'T', help: timeHelp },
+        ...pagingFlags,
+      },
+      sections: adminSections,
+      async run(values) {
+        const query = listQuery(values, [...filters, 'since', 'until']);
+        const page = await new AdminClient(values).list<Record<string, unknown>>(
+          '/admin/logs',
+          query,
+          Boolean(values.all),
+        );
+        printList(values, page, [
+          'received_at',
+          'status',
+          'model',
+          'provider',
+          'input_tokens',
+          'output_tokens',
+          'cost_usd',
+          'duration_ms',
+          'request_id',
+        ]);
+        return 0;
+      },
+    },
+  ],
 };
 
+interface UsageReport {
+  data: Array<Record<string, unknown>>;
+  totals: Record<string, number>;
+  next_cursor: string | null;
+}
+
 const columns = ['requests', 'errors', 'input_tokens', 'output_tokens', 'cost_usd'] as const;
+const usageFilters = ['by', 'since', 'until', 'bucket', 'team', 'key', 'user', 'model', 'provider', 'region'];
 
-export const usageCommand: Command = {
-  usage: `Usage:
-  gatehouse usage [--by team|key|user|model|provider|tag:NAME[,…]] [--since 7d] [--until T]
-                  [--bucket day|hour|none] [--team ID] [--key ID] [--user ID] [--model M] [--provider P] [--json]
-
-Spend, tokens and requests from the hourly rollups. --since and --until take an ISO date-time,
-epoch milliseconds, or a span back from now (90m, 24h, 7d, 4w). Days and hours are UTC.
-
-${adminOptionsHelp}`,
-  options: {
-    ...adminOptions,
-    ...Object.fromEntries(
-      ['by', 'since', 'until', 'bucket', 'team', 'key', 'user', 'model', 'provider'].map((f) => [
-        f,
-        { type: 'string' as const },
-      ]),
-    ),
-    json: { type: 'boolean' },
+export const usageAction: Action = {
+  name: 'usage',
+  summary: 'Spend, tokens and requests by team, key, user, model, provider or tag',
+  details: `From the hourly rollups. Days and hours are UTC.`,
+  flags: {
+    by: {
+      type: 'string',
+      value: 'DIMS',
+      help: 'team, key, user, model, provider or tag:NAME, comma-separated',
+    },
+    since: { type: 'string', value: 'T', help: `from (default 7d); ${timeHelp}` },
+    until: { type: 'string', value: 'T', help: 'to (default now)' },
+    bucket: { type: 'string', value: 'SIZE', help: 'day (default), hour or none' },
+    team: filterFlags.team!,
+    key: filterFlags.key!,
+    user: filterFlags.user!,
+    model: filterFlags.model!,
+    provider: filterFlags.provider!,
+    region: filterFlags.region!,
   },
-  async run(values, positionals) {
-    if (positionals.length > 0) {
-      console.error(this.usage);
-      return 2;
+  sections: adminSections,
+  async run(values) {
+    // The report pages like every admin list; its totals cover every page. Read them all.
+    const query = listQuery(values, usageFilters);
+    query.set('limit', '1000');
+    const client = new AdminClient(values);
+    let report = await client.request<UsageReport>('GET', `/admin/usage?${query}`);
+    const rows = [...report.data];
+    while (report.next_cursor) {
+      query.set('cursor', report.next_cursor);
+      report = await client.request<UsageReport>('GET', `/admin/usage?${query}`);
+      rows.push(...report.data);
     }
-    const params = query(values, [
-      'by',
-      'since',
-      'until',
-      'bucket',
-      'team',
-      'key',
-      'user',
-      'model',
-      'provider',
-    ]);
-    params.set('limit', '1000');
-    // The report pages like every admin list: read every page, then print the rows and the totals.
-    let report: {
-      data: Array<Record<string, unknown>>;
-      totals: Record<string, number>;
-      next_cursor: string | null;
-    };
-    let rows: Array<Record<string, unknown>> = [];
-    do {
-      const result = await adminRequest(values, 'GET', `/admin/usage?${params}`, undefined, false);
-      if (result.code !== 0) return result.code;
-      report = result.body as typeof report;
-      rows = rows.concat(report.data);
-      if (report.next_cursor !== null) params.set('cursor', report.next_cursor);
-    } while (report.next_cursor !== null);
-    report = { ...report, data: rows };
+    report = { ...report, data: rows, next_cursor: null };
     if (values.json) {
       console.log(JSON.stringify(report, null, 2));
       return 0;
@@ -169,26 +188,16 @@ ${adminOptionsHelp}`,
             !['unpriced', 'cache_read_tokens', 'cache_write_tokens', 'reasoning_tokens'].includes(k),
         )
       : [];
-    const table = report.data.map((row) => [
+    const cell = (c: string, value: unknown) => (c === 'cost_usd' ? usd(value as number) : String(value));
+    const cells = report.data.map((row) => [
       ...keys.map((k) => String(row[k] ?? '-')),
-      ...columns.map((c) => (c === 'cost_usd' ? usd(row[c] as number) : String(row[c]))),
+      ...columns.map((c) => cell(c, row[c])),
     ]);
-    table.push([
+    cells.push([
       ...keys.map((_, i) => (i === 0 ? 'total' : '')),
-      ...columns.map((c) => (c === 'cost_usd' ? usd(report.totals[c]!) : String(report.totals[c]))),
+      ...columns.map((c) => cell(c, report.totals[c])),
     ]);
-    printTable([...keys, ...columns], table);
+    console.log(table([...keys, ...columns], cells));
     return 0;
   },
 };
-
-function printTable(header: string[], rows: string[][]): void {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) =>
-    cells
-      .map((c, i) => c.padEnd(widths[i]!))
-      .join('  ')
-      .trimEnd();
-  console.log(line(header));
-  for (const row of rows) console.log(line(row));
-}

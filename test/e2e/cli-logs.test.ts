@@ -44,7 +44,7 @@ test('logs tail --once prints the latest events, oldest first, filtered', async 
     lines.map((line) => line.split('  ').at(-1)),
     ['cli-a', 'cli-b', 'cli-c'],
   );
-  assert.match(lines[0]!, /200 {2}mock-fast {2}mock {2}json .* \$0\.\d{6}/);
+  assert.match(lines[0]!, /200 {2}mock-fast {2}mock {2}json {2}\d+→\d+ tok {2}\$0\.\d{2,6} {2}\d+ms /);
   const smart = await runGatehouseAsync([
     'logs',
     'tail',
@@ -109,5 +109,5 @@ test('usage prints a table by model with totals, or JSON', async () => {
   assert.equal(JSON.parse(json.stdout).totals.requests, 4);
   const bad = await runGatehouseAsync(['usage', '--by', 'colour', ...connection()]);
   assert.equal(bad.code, 1);
-  assert.match(bad.stderr, /400: by: "colour" is not one of/);
+  assert.match(bad.stderr, /^gatehouse: by: "colour" is not one of .* \(HTTP 400\)\n$/);
 });

@@ -61,10 +61,15 @@ export function runGatehouse(args: string[], options: { cwd?: string; env?: Reco
 /** Like runGatehouse, without blocking the event loop (for a gateway running in the test's own process). */
 export function runGatehouseAsync(
   args: string[],
-  options: { env?: Record<string, string>; input?: string } = {},
+  options: { env?: Record<string, string>; input?: string; cwd?: string; timeoutMs?: number } = {},
 ) {
   return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, [cliPath, ...args], { env: { ...process.env, ...options.env } });
+    const child = spawn(process.execPath, [cliPath, ...args], {
+      env: { ...process.env, ...options.env },
+      cwd: options.cwd,
+      // A command that never ends (one that waits for input, or follows a log) fails instead of hanging.
+      timeout: options.timeoutMs ?? 30_000,
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => (stdout += chunk));
@@ -72,4 +77,30 @@ export function runGatehouseAsync(
     child.on('close', (code) => resolve({ code, stdout, stderr }));
     child.stdin.end(options.input ?? '');
   });
+}
+
+/**
+ * The same command line run in this process (console output captured): for tests that run many
+ * commands, where a process each would take most of the time. Commands that read standard input
+ * need a process of their own.
+ */
+export async function runGatehouseInProcess(
+  args: string[],
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const { main } = await import('../../src/cli/program.ts');
+  const [log, error] = [console.log, console.error];
+  let stdout = '';
+  let stderr = '';
+  console.log = (text: string) => {
+    stdout += `${text}\n`;
+  };
+  console.error = (text: string) => {
+    stderr += `${text}\n`;
+  };
+  try {
+    const code = await main(args);
+    return { code, stdout, stderr };
+  } finally {
+    [console.log, console.error] = [log, error];
+  }
 }

@@ -1,0 +1,102 @@
+// Budgets and rate limits as flags: the same flags at create and at update, in the admin API's shape.
+import { type AdminClient, segment } from './admin-client.ts';
+import { type Flags, UsageError, type Values } from './command.ts';
+
+export const ruleFlags: Flags = {
+  budget: { type: 'string', value: 'USD', help: 'budget in dollars per period' },
+  period: { type: 'string', value: 'PERIOD', help: 'day, week, month (default) or total' },
+  'soft-threshold': {
+    type: 'string',
+    value: 'F',
+    help: 'notify once per period past this fraction, e.g. 0.8',
+  },
+  rpm: { type: 'string', value: 'N', help: 'requests per minute' },
+  tpm: { type: 'string', value: 'N', help: 'tokens per minute (input plus output)' },
+  concurrency: { type: 'string', value: 'N', help: 'requests in flight at once' },
+};
+
+const limitNames = ['rpm', 'tpm', 'concurrency'] as const;
+
+export const defined = <T extends Record<string, unknown>>(fields: T): Partial<T> =>
+  Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as Partial<T>;
+
+/** Not a number stays text, so the API names the field (NaN would be sent as null: "unset"). */
+export const number = (value: string | boolean | undefined) =>
+  typeof value !== 'string'
+    ? undefined
+    : Number.isFinite(Number(value)) && value.trim() !== ''
+      ? Number(value)
+      : value;
+
+interface Rules {
+  budget: { usd: unknown; period: unknown; soft_threshold?: unknown } | null;
+  limits: Partial<Record<(typeof limitNames)[number], unknown>> | null;
+}
+
+/** The budget and limits given at create (nothing given: nothing sent). */
+export function rulesAtCreate(values: Values): Partial<Rules> {
+  if (values.budget === undefined && (values.period !== undefined || values['soft-threshold'] !== undefined))
+    throw new UsageError('--period and --soft-threshold need --budget.');
+  const budget =
+    values.budget === undefined
+      ? undefined
+      : (defined({
+          usd: number(values.budget),
+          period: values.period ?? 'month',
+          soft_threshold: number(values['soft-threshold']),
+        }) as Rules['budget']);
+  const limits = defined(Object.fromEntries(limitNames.map((n) => [n, number(values[n])])));
+  return defined({ budget, limits: Object.keys(limits).length > 0 ? limits : undefined });
+}
+
+export const ruleFlagNames = [...Object.keys(ruleFlags)];
+export const ruleUnsetNames = ['budget', 'limits', ...limitNames];
+
+/**
+ * At update, flags change only what they name: the current rules are read, changed, and written
+ * back whole (`PUT …/rules` replaces). `unset` removes the budget, all limits, or one limit.
+ * Returns undefined when no rule flag was given.
+ */
+export async function updateRules(
+  client: AdminClient,
+  collection: string,
+  ref: string,
+  values: Values,
+  unset: string[],
+): Promise<Rules | undefined> {
+  const touched =
+    ruleFlagNames.some((n) => values[n] !== undefined) || unset.some((n) => ruleUnsetNames.includes(n));
+  if (!touched) return undefined;
+  const path = `/admin/${collection}/${segment(ref)}/rules`;
+  const current = await client.request<Rules>('GET', path);
+  const change: Partial<Rules> = {};
+
+  if (unset.includes('budget')) change.budget = null;
+  else if (
+    values.budget !== undefined ||
+    values.period !== undefined ||
+    values['soft-threshold'] !== undefined
+  ) {
+    if (values.budget === undefined && !current.budget)
+      throw new UsageError('there is no budget to change: give --budget USD.');
+    change.budget = defined({
+      usd: values.budget === undefined ? current.budget?.usd : number(values.budget),
+      period: values.period ?? current.budget?.period ?? 'month',
+      soft_threshold:
+        values['soft-threshold'] === undefined
+          ? current.budget?.soft_threshold
+          : number(values['soft-threshold']),
+    }) as Rules['budget'];
+  }
+
+  if (unset.includes('limits')) change.limits = null;
+  else if (limitNames.some((n) => values[n] !== undefined || unset.includes(n))) {
+    const limits: Record<string, unknown> = { ...(current.limits ?? {}) };
+    for (const n of limitNames) {
+      if (unset.includes(n)) delete limits[n];
+      else if (values[n] !== undefined) limits[n] = number(values[n]);
+    }
+    change.limits = Object.keys(limits).length > 0 ? limits : null;
+  }
+  return client.request<Rules>('PUT', path, change);
+}
