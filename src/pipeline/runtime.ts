@@ -2,7 +2,7 @@
 // besides (the model list a caller may see).
 import type { BodyLogging, GatehouseConfig } from '../config/schema.ts';
 import type { Principal } from '../governance/authenticate.ts';
-import { type FailoverSettings, type Target, TargetResolver } from '../routing/index.ts';
+import { type FailoverSettings, TargetResolver } from '../routing/index.ts';
 import type { ProviderLookup } from '../routing/targets.ts';
 import type { Admitter } from './admit.ts';
 import { endUnanswered, truthfulAnswer } from './call.ts';
@@ -80,11 +80,6 @@ export class Pipeline {
 
   providerType(name: string | undefined): string | undefined {
     return name === undefined ? undefined : this.#providerTypes.get(name);
-  }
-
-  /** A model's targets in order, before any caller's region is applied. */
-  targetsOf(model: string): readonly Target[] {
-    return this.#targets.resolve(model);
   }
 
   /** The configured model names this caller may use (its model rules and region applied). */

@@ -138,7 +138,9 @@ function refuseUnservable(deps: ResponsesDeps, ctx: RequestContext, parsed: open
   if (features.length === 0) return;
   // The pipeline's own check, first, so that a refusal here never tells a caller about a model it may not use.
   if (ctx.principal) authorizeModel(ctx.principal, parsed.model);
-  const other = deps.pipeline.targetsOf(parsed.model).find((t) => t.provider.dialect !== 'openai-responses');
+  const other = deps.pipeline.targets
+    .resolve(parsed.model)
+    .find((t) => t.provider.dialect !== 'openai-responses');
   if (other)
     throw new GatehouseError(
       'GH_UNSUPPORTED_BY_PROVIDER',
