@@ -97,3 +97,20 @@ function deepFreeze<T>(value: T): T {
   }
   return value;
 }
+
+/**
+ * What is valid but probably not meant: a file that configures no provider starts a gateway that
+ * can answer nothing. A warning at start; an error for `config check --strict`.
+ */
+export function configWarnings(config: GatehouseConfig, source: string): string[] {
+  const warnings: string[] = [];
+  if (Object.keys(config.providers).length === 0)
+    warnings.push(
+      `${source} configures no providers, so every model request will fail; add one under providers (see gatehouse.example.yaml).`,
+    );
+  else if (Object.keys(config.models).length === 0 && !config.routing.allow_direct)
+    warnings.push(
+      `${source} configures no models and routing.allow_direct is off, so every model request will fail; add one under models.`,
+    );
+  return warnings;
+}

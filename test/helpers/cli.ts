@@ -29,7 +29,7 @@ export async function startGatehouse(
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`gatehouse did not start:\n${text}`)), 15_000);
     const check = () => {
-      const match = /listening on (http:\/\/\S+)/.exec(text);
+      const match = /listening on (http:\/\/[^\s"]+)/.exec(text);
       if (match) {
         clearTimeout(timer);
         resolve(match[1]!);
