@@ -1,13 +1,15 @@
 import { z } from 'zod';
-import { ConfigError, configSchema, loadConfig } from '../config/index.ts';
+import { ConfigError, configSchema, configWarnings, loadConfig } from '../config/index.ts';
 import type { Command } from './command.ts';
 
 export const configCommand: Command = {
   usage: `Usage:
-  gatehouse config check FILE   Validate FILE (with \${ENV} references expanded) and report every problem
+  gatehouse config check FILE [--strict]
+                                Validate FILE (with \${ENV} references expanded) and report every
+                                problem; --strict also fails on warnings (a file with no providers)
   gatehouse config schema       Print the JSON Schema of gatehouse.yaml (for editor completion)`,
-  options: {},
-  async run(_values, positionals) {
+  options: { strict: { type: 'boolean' } },
+  async run(values, positionals) {
     const [action, file] = positionals;
     if (action === 'schema') {
       console.log(JSON.stringify(configJsonSchema(), null, 2));
@@ -18,6 +20,9 @@ export const configCommand: Command = {
         const config = loadConfig(file);
         const models = Object.keys(config.models).length;
         const providers = Object.keys(config.providers).length;
+        const warnings = configWarnings(config, file);
+        for (const warning of warnings) console.error(`${values.strict ? 'error' : 'warning'}: ${warning}`);
+        if (values.strict && warnings.length > 0) return 1;
         console.log(
           `${file}: valid (${providers} provider${providers === 1 ? '' : 's'}, ${models} model${models === 1 ? '' : 's'})`,
         );
