@@ -118,7 +118,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   events.startRetention();
   const alerts = createAlerts(config, (line) => logger.warn(line), (hours) => events.spendHistory(hours));
   alerts?.start();
-  const metrics = new GatewayMetrics();
+  const metrics = new GatewayMetrics({ models: Object.keys(config.models) });
   metrics.watchRecorder(events);
   const otlpEndpoint =
     config.telemetry.otlp_endpoint ?? (process.env.OTEL_EXPORTER_OTLP_ENDPOINT || undefined);
