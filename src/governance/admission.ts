@@ -32,6 +32,9 @@ export interface AdmissionInput {
   worstCaseTokens: number;
   /** USD at the dearest target's prices, or null when no price is known. */
   worstCaseUsd: number | null;
+  /** Output tokens reserved, and whether that is the default because the request set no limit: for the refusal's message. */
+  outputTokens?: number;
+  outputAssumed?: boolean;
 }
 
 export interface Settlement {
@@ -158,7 +161,8 @@ export class Governor {
     const result = await this.#counters.reserve(reservations);
     if (!result.ok) {
       const refused = reservations.findIndex((r) => r.key === result.refusal!.key);
-      throw this.#refusal(input, kinds[refused]!, reservations[refused]!, result.refusal!.resetMs, budgets);
+      const { resetMs, current } = result.refusal!;
+      throw this.#refusal(input, kinds[refused]!, reservations[refused]!, resetMs, budgets, current);
     }
     const headers = rateLimitHeaders(reservations, kinds, result.states);
     let settled = false;
@@ -240,16 +244,11 @@ export class Governor {
     reservation: Reservation,
     resetMs: number | undefined,
     budgets: BudgetInPeriod[],
+    current: number,
   ): GatehouseError {
     if (kind === 'budget') {
       const { rule, bounds } = budgets.find(({ key }) => key === reservation.key)!;
-      const per = rule.period === 'total' ? 'in total' : `per ${rule.period}`;
-      const retryAfter = rule.period === 'total' ? undefined : Math.ceil((bounds.end - Date.now()) / 1000);
-      return new GatehouseError(
-        'GH_BUDGET_EXCEEDED',
-        `The ${rule.scope} "${rule.name}" budget of ${usd(rule.limitMicros / 1e6)} ${per} does not cover this request.`,
-        retryAfter === undefined ? {} : { retryAfter },
-      );
+      return budgetRefusal(input, rule, bounds.end, reservation.amount, current);
     }
     const rule = input.limits.find((r) => reservation.key.startsWith(`rl:${r.scope}:${r.id}:`))!;
     const what =
@@ -392,4 +391,35 @@ async function persistSpend(db: Kysely<Schema>, item: PendingSpend): Promise<voi
       })),
     )
     .execute();
+}
+
+/**
+ * Says what was reserved and why, and what to do. Waiting for the period's reset is offered (as
+ * Retry-After) only when it can help: a request whose worst case alone is more than the budget
+ * will never fit, whatever the time.
+ */
+function budgetRefusal(
+  input: AdmissionInput,
+  rule: BudgetRule,
+  periodEnd: number,
+  reservedMicros: number,
+  currentMicros: number,
+): GatehouseError {
+  const per = rule.period === 'total' ? 'in total' : `per ${rule.period}`;
+  const output =
+    !input.outputTokens
+      ? ''
+      : input.outputAssumed
+        ? ` It reserves the worst case: ${input.outputTokens} output tokens, assumed because the request sets no max_tokens; set a lower max_tokens to reserve less.`
+        : ` It reserves the worst case of its max_tokens (${input.outputTokens} output tokens); a lower max_tokens reserves less.`;
+  const head = `The ${rule.scope} "${rule.name}" budget of ${usd(rule.limitMicros / 1e6)} ${per} does not cover this request (${usd(reservedMicros / 1e6)} at most).`;
+  if (reservedMicros > rule.limitMicros)
+    return new GatehouseError('GH_BUDGET_EXCEEDED', `${head}${output}`);
+  const used = `${usd(currentMicros / 1e6)} of it is spent or reserved by requests in flight`;
+  if (rule.period === 'total')
+    return new GatehouseError('GH_BUDGET_EXCEEDED', `${head} ${used}; it does not renew.${output}`);
+  const reset = new Date(periodEnd).toISOString().replace('.000Z', 'Z');
+  return new GatehouseError('GH_BUDGET_EXCEEDED', `${head} ${used}; it renews at ${reset}.${output}`, {
+    retryAfter: Math.max(1, Math.ceil((periodEnd - Date.now()) / 1000)),
+  });
 }

@@ -24,6 +24,8 @@ export async function admit(
   targets: readonly Target[],
   inputTokens: number,
   maxOutputTokens: number,
+  /** True when maxOutputTokens is the default allowance, not the request's own limit. */
+  outputAssumed = false,
 ): Promise<Admission> {
   const principal = ctx.principal;
   const limits = [...(principal?.limits ?? [])];
@@ -42,11 +44,17 @@ export async function admit(
     budgets,
     worstCaseTokens: inputTokens + maxOutputTokens,
     worstCaseUsd,
+    outputTokens: maxOutputTokens,
+    outputAssumed,
   });
 }
 
-export function chatAllowance(req: ChatRequest): { input: number; output: number } {
-  return { input: estimateRequestTokens(req), output: req.maxTokens ?? defaultOutputAllowance };
+export function chatAllowance(req: ChatRequest): { input: number; output: number; assumed: boolean } {
+  return {
+    input: estimateRequestTokens(req),
+    output: req.maxTokens ?? defaultOutputAllowance,
+    assumed: req.maxTokens === undefined,
+  };
 }
 
 /** Charges what the request actually used; never throws into the response path. */

@@ -47,6 +47,7 @@ export async function runChat(
     targets,
     allowance.input,
     allowance.output,
+    allowance.assumed,
   );
   for (const name in admission.headers) out.setHeader(name, admission.headers[name]!);
   try {
