@@ -21,7 +21,10 @@ export function mockAnswer(req: ChatRequest, model: string, id: string): ChatRes
       text: `Received ${results.length} tool result${results.length === 1 ? '' : 's'}.`,
     });
   } else {
-    content.push({ type: 'text', text: `Mock answer from Gatehouse to: ${quote(lastUserText(last))}` });
+    content.push({
+      type: 'text',
+      text: answerText(req, `Mock answer from Gatehouse to: ${quote(lastUserText(last))}`),
+    });
   }
   const outputText = content
     .map((p) => (p.type === 'text' ? p.text : p.type === 'tool_call' ? p.arguments : ''))
@@ -51,15 +54,29 @@ function chooseTool(req: ChatRequest): ToolDefinition | undefined {
   return tools[0];
 }
 
-/** Arguments that satisfy the tool's schema well enough for a demo: one value per required property. */
+/** JSON output is honoured: a JSON object, shaped by the schema when one is given. */
+function answerText(req: ChatRequest, text: string): string {
+  const format = req.responseFormat;
+  if (format?.type === 'json_object') return JSON.stringify({ answer: text });
+  if (format?.type === 'json_schema') return JSON.stringify(exampleObject(format.schema));
+  return text;
+}
+
+/** What the mock cannot do, said in the x-gatehouse-warnings header like any provider's dropped features. */
+export function mockWarnings(req: ChatRequest): string[] {
+  return req.n !== undefined && req.n > 1
+    ? [`n=${req.n} is not supported by the mock provider; one choice was returned.`]
+    : [];
+}
+
 function exampleArguments(tool: ToolDefinition): Record<string, unknown> {
-  const properties = (tool.parameters.properties ?? {}) as Record<
-    string,
-    { type?: string; enum?: unknown[] }
-  >;
-  const required = Array.isArray(tool.parameters.required)
-    ? (tool.parameters.required as string[])
-    : Object.keys(properties);
+  return exampleObject(tool.parameters);
+}
+
+/** An object that satisfies a JSON Schema well enough for a demo: one value per required property. */
+function exampleObject(schema: Record<string, unknown>): Record<string, unknown> {
+  const properties = (schema.properties ?? {}) as Record<string, { type?: string; enum?: unknown[] }>;
+  const required = Array.isArray(schema.required) ? (schema.required as string[]) : Object.keys(properties);
   const args: Record<string, unknown> = {};
   for (const key of required) {
     const schema = properties[key] ?? {};
