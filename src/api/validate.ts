@@ -53,6 +53,9 @@ export function describeIssue(issue: Issue, whole: string, prefix: ReadonlyArray
   const subject = path.length === 0 ? whole : fieldPath(path);
   // A misplaced credential must not be echoed back into an error or a log.
   const described = secretField.test(String(path.at(-1) ?? '')) ? describedType : describedValue;
+  // zod's own messages start like this; any other was written by the schema's author for people.
+  if (issue.code !== 'custom' && !/^(Invalid|Too (small|big)|Unrecognized)/.test(issue.message))
+    return path.length === 0 ? issue.message : `${subject}: ${issue.message}`;
   switch (issue.code) {
     case 'invalid_type':
       if (issue.expected === 'never' || issue.expected === 'undefined')

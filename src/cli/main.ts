@@ -5,6 +5,7 @@ import { type Command, runCommand } from './command.ts';
 // Loaded on demand so that quick commands do not pay for starting the server's modules.
 const commands: Record<string, () => Promise<Command>> = {
   start: async () => (await import('./start.ts')).startCommand,
+  init: async () => (await import('./init.ts')).initCommand,
   config: async () => (await import('./config.ts')).configCommand,
   keys: async () => (await import('./governance.ts')).keysCommand,
   teams: async () => (await import('./governance.ts')).teamsCommand,
@@ -19,6 +20,7 @@ const usage = `Usage: gatehouse <command> [options]
 
 Commands:
   start            Start the gateway (default port 4000)
+  init             Write a starter gatehouse.yaml (from flags, or by asking)
   config check     Validate a configuration file without starting
   config schema    Print the JSON Schema of gatehouse.yaml
   keys             Create, list, revoke and rotate virtual keys
