@@ -28,6 +28,11 @@ export function logGatewayEvents(logger: Logger, options: EventLogOptions): () =
     const record = message as RequestRecord;
     if (options.accessLog && record.route !== '/healthz' && record.route !== '/readyz')
       logger.info(accessFields(record), accessMessage(record));
+    if (record.errorCode === 'GH_INTERNAL')
+      logger.error(
+        { event: 'internal_error', request_id: record.requestId, route: record.route },
+        `Internal error answering ${record.route} (request ${record.requestId}); the stack trace is on stderr`,
+      );
     if (record.errorCode === 'GH_OVERLOADED') {
       throttle.run('shed', (repeats) =>
         logger.warn(
