@@ -11,9 +11,22 @@ export interface BannerLine {
   fields: Record<string, unknown>;
 }
 
-const version = (
-  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
-).version;
+/** The package's version, from the nearest package.json named gatehouse above this file (src/, dist/ or a bench build). */
+function packageVersion(): string {
+  for (let dir = new URL('./', import.meta.url); dir.pathname !== '/'; dir = new URL('../', dir)) {
+    try {
+      const found = JSON.parse(readFileSync(new URL('package.json', dir), 'utf8')) as {
+        name?: string;
+        version?: string;
+      };
+      if (found.name === 'gatehouse' && found.version) return found.version;
+    } catch {
+      // No package.json here: look one folder up.
+    }
+  }
+  return 'unknown';
+}
+const version = packageVersion();
 
 export function banner(gateway: Gateway, config: GatehouseConfig, file: string | undefined): BannerLine[] {
   const bound = gateway.server.address() as AddressInfo;
