@@ -193,7 +193,8 @@ export async function startGatewayUnderTest(options: GatewayOptions): Promise<Ga
     const started = await waitForLine(
       child,
       'gateway',
-      (line) => /listening on (http:\/\/\S+)/.exec(line)?.[1],
+      // The banner is a plain line, or a JSON line whose message holds the URL.
+      (line) => /listening on (http:\/\/[^\s"]+)/.exec(line)?.[1],
     );
     const url = started.value;
     stderr = started.stderr;

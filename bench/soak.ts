@@ -74,7 +74,8 @@ async function heapMb(url: string): Promise<{ heapMb?: number; heapTotalMb?: num
   try {
     const text = await (await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(2000) })).text();
     const metric = (name: string) =>
-      Number(new RegExp(`^gatehouse_process_nodejs_${name} (\\S+)`, 'm').exec(text)?.[1]) / 1024 / 1024;
+      // gatehouse_nodejs_* since the process metrics lost their doubled prefix (gatehouse_process_nodejs_* before).
+      Number(new RegExp(`^gatehouse_(?:process_)?nodejs_${name} (\\S+)`, 'm').exec(text)?.[1]) / 1024 / 1024;
     return {
       heapMb: metric('heap_size_used_bytes'),
       heapTotalMb: metric('heap_size_total_bytes'),

@@ -1,6 +1,6 @@
 // gatehouse config check | schema: the configuration file, without a running gateway.
 import { z } from 'zod';
-import { ConfigError, configSchema, loadConfig } from '../config/index.ts';
+import { ConfigError, configSchema, configWarnings, loadConfig } from '../config/index.ts';
 import type { Group } from './command.ts';
 
 export const configGroup: Group = {
@@ -11,11 +11,15 @@ export const configGroup: Group = {
       name: 'check',
       summary: 'Validate FILE (with ${ENV} references expanded) and report every problem',
       args: ['FILE'],
-      async run(_values, [file]) {
+      flags: { strict: { type: 'boolean', help: 'fail on warnings too (a file with no providers or models)' } },
+      async run(values, [file]) {
         try {
           const config = loadConfig(file);
           const models = Object.keys(config.models).length;
           const providers = Object.keys(config.providers).length;
+          const warnings = configWarnings(config, file);
+          for (const warning of warnings) console.error(`${values.strict ? 'error' : 'warning'}: ${warning}`);
+          if (values.strict && warnings.length > 0) return 1;
           console.log(
             `${file}: valid (${providers} provider${providers === 1 ? '' : 's'}, ${models} model${models === 1 ? '' : 's'})`,
           );

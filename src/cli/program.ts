@@ -27,6 +27,11 @@ export const entries: Record<string, Entry> = {
     summary: 'Start the gateway (default port 4000)',
     load: async () => (await import('./start.ts')).startCommand,
   },
+  init: {
+    kind: 'command',
+    summary: 'Write a starter gatehouse.yaml (from flags, or by asking)',
+    load: async () => (await import('./init.ts')).initCommand,
+  },
   config: {
     kind: 'group',
     summary: 'Check a configuration file, or print its JSON Schema',

@@ -1,3 +1,3 @@
-export { ConfigError, loadConfig, parseConfig } from './load.ts';
+export { ConfigError, configWarnings, loadConfig, parseConfig } from './load.ts';
 export { defaultConfig } from './defaults.ts';
 export * from './schema.ts';

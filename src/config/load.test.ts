@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
-import { ConfigError, parseConfig } from './load.ts';
+import { ConfigError, configWarnings, loadConfig, parseConfig } from './load.ts';
 
 const problemsOf = (raw: unknown, env: Record<string, string> = {}) => {
   try {
@@ -75,4 +78,42 @@ test('server.sqlite_checkpoints defaults to on_commit and takes background; anyt
     problems.some((p) => p.includes('sqlite_checkpoints')),
     problems.join('\n'),
   );
+});
+
+test('problems read as sentences: what the field must be and what it was, with secrets not echoed', () => {
+  assert.deepEqual(problemsOf({ server: { port: 'eighty' } }), [
+    'server.port: must be a number; it was the string "eighty".',
+  ]);
+  assert.deepEqual(problemsOf({ providers: { x: { type: 'openai', api_key: 12345, colour: 1 } } }), [
+    'providers.x.api_key: must be a string; it was a number.',
+    'providers.x: has an unknown field "colour"; check the spelling, or remove it.',
+  ]);
+  for (const problem of problemsOf({ models: { m: { targets: [{ provider: 'x' }] } } }))
+    assert.doesNotMatch(problem, /Invalid input|received undefined/);
+});
+
+test('a YAML syntax error names the line and shows it, without a dangling "at line 3, column 1:"', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'gatehouse-config-'));
+  const file = join(dir, 'broken.yaml');
+  writeFileSync(file, 'providers:\n  mock: { type: mock\nmodels: {}\n');
+  assert.throws(
+    () => loadConfig(file, {}),
+    (err: unknown) => {
+      assert.ok(err instanceof ConfigError);
+      assert.equal(err.problems.length, 1);
+      assert.match(
+        err.problems[0]!,
+        /^not valid YAML at line 3, column 1: .+ \(the line reads "models: \{\}"\)\.$/,
+      );
+      assert.doesNotMatch(err.problems[0]!, /column \d+:$/);
+      return true;
+    },
+  );
+});
+
+test('an empty configuration is valid but warned about', () => {
+  assert.deepEqual(configWarnings(parseConfig({}, 'empty.yaml', {}), 'empty.yaml'), [
+    'empty.yaml configures no providers, so every model request will fail; add one under providers (see gatehouse.example.yaml).',
+  ]);
+  assert.deepEqual(configWarnings(parseConfig({ providers: { mock: { type: 'mock' } } }, 't', {}), 't'), []);
 });

@@ -2,7 +2,7 @@
 // Every problem is reported with its path; an invalid file never yields a half-configured gateway.
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
-import { fieldPath } from '../api/validate.ts';
+import { describeIssueLabelled, fieldPath } from '../api/validate.ts';
 import { defaultConfig } from './defaults.ts';
 import { configSchema, type GatehouseConfig } from './schema.ts';
 
@@ -30,8 +30,7 @@ export function loadConfig(path: string | undefined, env: Env = process.env): Ga
   try {
     raw = parseYaml(text, { maxAliasCount: 100 }) ?? {};
   } catch (err) {
-    const where = err instanceof YAMLParseError && err.linePos ? ` (line ${err.linePos[0].line})` : '';
-    throw new ConfigError(path, [`not valid YAML${where}: ${(err as Error).message.split('\n')[0]}`]);
+    throw new ConfigError(path, [yamlProblem(err, text)]);
   }
   return parseConfig(raw, path, env);
 }
@@ -40,11 +39,11 @@ export function parseConfig(raw: unknown, source: string, env: Env = process.env
   const problems: string[] = [];
   const expanded = expandEnv(raw, [], env, problems);
   if (problems.length > 0) throw new ConfigError(source, problems);
-  const result = configSchema.safeParse(expanded);
+  const result = configSchema.safeParse(expanded, { reportInput: true });
   if (!result.success) {
     throw new ConfigError(
       source,
-      result.error.issues.map((issue) => `${fieldPath(issue.path) || '(top level)'}: ${issue.message}`),
+      result.error.issues.map((issue) => describeIssueLabelled(issue, 'The configuration')),
     );
   }
   const config = result.data;
@@ -65,6 +64,23 @@ export function parseConfig(raw: unknown, source: string, env: Env = process.env
   }
   if (problems.length > 0) throw new ConfigError(source, problems);
   return deepFreeze(config);
+}
+
+/** `line 3, column 1: Nested mappings are not allowed in compact mappings (the line reads "a: b: c").` */
+function yamlProblem(err: unknown, text: string): string {
+  // The parser's first line ends with "at line 3, column 1:", introducing a source excerpt.
+  const message = ((err as Error).message.split('\n')[0] ?? '').replace(
+    /\s*at line \d+, column \d+:?\s*$/,
+    '',
+  );
+  if (!(err instanceof YAMLParseError) || !err.linePos) return `not valid YAML: ${message}.`;
+  const { line, col } = err.linePos[0];
+  const source = text.split(/\r?\n/)[line - 1]?.trim() ?? '';
+  const reads =
+    source === ''
+      ? ''
+      : ` (the line reads ${JSON.stringify(source.length > 60 ? `${source.slice(0, 60)}…` : source)})`;
+  return `not valid YAML at line ${line}, column ${col}: ${message.replace(/\.$/, '')}${reads}.`;
 }
 
 const envReference = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
@@ -96,4 +112,21 @@ function deepFreeze<T>(value: T): T {
     for (const item of Object.values(value)) deepFreeze(item);
   }
   return value;
+}
+
+/**
+ * What is valid but probably not meant: a file that configures no provider starts a gateway that
+ * can answer nothing. A warning at start; an error for `config check --strict`.
+ */
+export function configWarnings(config: GatehouseConfig, source: string): string[] {
+  const warnings: string[] = [];
+  if (Object.keys(config.providers).length === 0)
+    warnings.push(
+      `${source} configures no providers, so every model request will fail; add one under providers (see gatehouse.example.yaml).`,
+    );
+  else if (Object.keys(config.models).length === 0 && !config.routing.allow_direct)
+    warnings.push(
+      `${source} configures no models and routing.allow_direct is off, so every model request will fail; add one under models.`,
+    );
+  return warnings;
 }

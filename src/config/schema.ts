@@ -41,7 +41,14 @@ export const modelSchema = z.strictObject({
 
 export const serverSchema = z.strictObject({
   port: z.number().int().min(0).max(65535).default(4000),
-  host: z.string().optional().describe('Listen address (default 0.0.0.0).'),
+  host: z
+    .string()
+    .optional()
+    .describe('Listen address (default 127.0.0.1, this machine only; 0.0.0.0 for every interface).'),
+  access_log: z
+    .boolean()
+    .default(false)
+    .describe('One log line per answered request (also GATEHOUSE_ACCESS_LOG=1).'),
   max_body_bytes: z
     .number()
     .int()

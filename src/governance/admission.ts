@@ -47,6 +47,9 @@ export interface AdmissionInput {
   worstCaseTokens: number;
   /** USD at the dearest target's prices, or null when no price is known. */
   worstCaseUsd: number | null;
+  /** Output tokens reserved, and whether that is the default because the request set no limit: for the refusal's message. */
+  outputTokens?: number;
+  outputAssumed?: boolean;
 }
 
 export interface Settlement {
@@ -215,7 +218,12 @@ export class Governor {
     const { result, store } = reserved;
     if (!result.ok) {
       const index = reservations.findIndex((r) => r.key === result.refusal!.key);
-      if (kinds[index] === 'budget') throw budgetRefusal(budgets.find((b) => b.key === result.refusal!.key)!);
+      if (kinds[index] === 'budget')
+        throw budgetRefusal(
+          budgets.find((b) => b.key === result.refusal!.key)!,
+          { reservedMicros: budgetAmount, currentMicros: result.refusal!.current },
+          input,
+        );
       throw limitRefusal(
         input.limits,
         kinds[index] as LimitKind,

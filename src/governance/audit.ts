@@ -1,5 +1,6 @@
 // The append-only audit log in the database. Appends happen inside the transaction of the change
 // they describe, so a change and its audit entry are written together or not at all.
+import { channel } from 'node:diagnostics_channel';
 import type { Kysely, Transaction } from 'kysely';
 import { z } from 'zod';
 import type { Schema } from '../store/schema.ts';
@@ -28,6 +29,9 @@ export function maskSecrets(value: unknown): unknown {
   }
   return value;
 }
+
+/** Every audited change, as it is written: the gateway's log says what changed, and who changed it. */
+export const auditChanges = channel('gatehouse:audit');
 
 export async function appendAudit(
   trx: Transaction<Schema>,
@@ -61,6 +65,11 @@ export async function appendAudit(
     .values({ id: 1, seq: entry.seq, hash })
     .onConflict((oc) => oc.column('id').doUpdateSet({ seq: entry.seq, hash }))
     .execute();
+  // Published before the commit (the audit entry is the change's last write); no secret is in it.
+  if (auditChanges.hasSubscribers) {
+    const { actor, action, targetType, targetId } = record;
+    auditChanges.publish({ actor, action, targetType, targetId });
+  }
 }
 
 const objectView = z

@@ -57,15 +57,32 @@ export function counterTtlMs(budget: BudgetInPeriod, now: number): number | unde
   return budget.rule.period === 'total' ? undefined : Math.max(1, budget.bounds.end - now + 86_400_000);
 }
 
-export function budgetRefusal(budget: BudgetInPeriod): GatehouseError {
+/**
+ * Says what was reserved and why, and what to do. Waiting for the period's reset is offered (as
+ * Retry-After) only when it can help: a request whose worst case alone is more than the budget
+ * will never fit, whatever the time.
+ */
+export function budgetRefusal(
+  budget: BudgetInPeriod,
+  counter: { reservedMicros: number; currentMicros: number },
+  request: { outputTokens?: number; outputAssumed?: boolean },
+): GatehouseError {
   const { rule, bounds } = budget;
   const per = rule.period === 'total' ? 'in total' : `per ${rule.period}`;
-  const retryAfter = rule.period === 'total' ? undefined : Math.ceil((bounds.end - Date.now()) / 1000);
-  return new GatehouseError(
-    'GH_BUDGET_EXCEEDED',
-    `The ${rule.scope} "${rule.name}" budget of ${usd(rule.limitMicros / 1e6)} ${per} does not cover this request.`,
-    retryAfter === undefined ? {} : { retryAfter },
-  );
+  const output = !request.outputTokens
+    ? ''
+    : request.outputAssumed
+      ? ` It reserves the worst case: ${request.outputTokens} output tokens, assumed because the request sets no max_tokens; set a lower max_tokens to reserve less.`
+      : ` It reserves the worst case of its max_tokens (${request.outputTokens} output tokens); a lower max_tokens reserves less.`;
+  const head = `The ${rule.scope} "${rule.name}" budget of ${usd(rule.limitMicros / 1e6)} ${per} does not cover this request (${usd(counter.reservedMicros / 1e6)} at most).`;
+  if (counter.reservedMicros > rule.limitMicros) return new GatehouseError('GH_BUDGET_EXCEEDED', `${head}${output}`);
+  const used = `${usd(counter.currentMicros / 1e6)} of it is spent or reserved by requests in flight`;
+  if (rule.period === 'total')
+    return new GatehouseError('GH_BUDGET_EXCEEDED', `${head} ${used}; it does not renew.${output}`);
+  const reset = new Date(bounds.end).toISOString().replace('.000Z', 'Z');
+  return new GatehouseError('GH_BUDGET_EXCEEDED', `${head} ${used}; it renews at ${reset}.${output}`, {
+    retryAfter: Math.max(1, Math.ceil((bounds.end - Date.now()) / 1000)),
+  });
 }
 
 /** Dollars to the cent, or to the significant digits for amounts under a cent. */

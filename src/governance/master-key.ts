@@ -15,7 +15,7 @@ export function resolveMasterKey(fromEnv: string | undefined, databaseUrl: strin
   if (fromEnv) return { key: fromEnv };
   if (!databaseUrl.startsWith('sqlite:')) {
     throw new Error(
-      'GATEHOUSE_MASTER_KEY must be set when the database is shared (every replica needs the same master key).',
+      'GATEHOUSE_MASTER_KEY is not set: with PostgreSQL every replica must share one master key, so set it (for example to the output of `openssl rand -hex 32`).',
     );
   }
   const path = databaseUrl.slice('sqlite:'.length);

@@ -26,6 +26,8 @@ export async function admit(
   targets: readonly Target[],
   inputTokens: number,
   maxOutputTokens: number,
+  /** True when maxOutputTokens is the default allowance, not the request's own limit. */
+  outputAssumed = false,
 ): Promise<Admission> {
   const principal = ctx.principal;
   const limits = [...(principal?.limits ?? [])];
@@ -44,11 +46,17 @@ export async function admit(
     budgets,
     worstCaseTokens: inputTokens + maxOutputTokens,
     worstCaseUsd,
+    outputTokens: maxOutputTokens,
+    outputAssumed,
   });
 }
 
-export function chatAllowance(req: Frozen<ChatRequest>): { input: number; output: number } {
-  return { input: estimateRequestTokens(req), output: req.maxTokens ?? defaultOutputAllowance };
+export function chatAllowance(req: Frozen<ChatRequest>): { input: number; output: number; assumed: boolean } {
+  return {
+    input: estimateRequestTokens(req),
+    output: req.maxTokens ?? defaultOutputAllowance,
+    assumed: req.maxTokens === undefined,
+  };
 }
 
 /** Charges what the request actually used; never throws into the response path. */
@@ -73,7 +81,7 @@ export async function settle(
 }
 
 /** Worst-case tokens of an exchange. count_tokens reserves none: it is a request, not a generation. */
-function allowance(ex: Exchange): { input: number; output: number } {
+function allowance(ex: Exchange): { input: number; output: number; assumed?: boolean } {
   switch (ex.operation) {
     case 'chat':
       return chatAllowance(ex.request);
@@ -101,7 +109,15 @@ export function admitStage(
     async run(ex: Exchange, next: () => Promise<Answer>): Promise<Answer> {
       const { ctx } = ex;
       const worst = allowance(ex);
-      const admission = await admit(admitter, ctx, ex.request.model, ex.targets, worst.input, worst.output);
+      const admission = await admit(
+        admitter,
+        ctx,
+        ex.request.model,
+        ex.targets,
+        worst.input,
+        worst.output,
+        worst.assumed,
+      );
       for (const name in admission.headers) ex.headers[name] = admission.headers[name]!;
       const settleNow = () => settle(admitter, ctx, admission, providerType(ctx.record.provider));
       let answer: Answer | undefined;

@@ -30,6 +30,9 @@ import { GatewayMetrics } from '../telemetry/metrics.ts';
 import { EventStores } from '../telemetry/event-stores.ts';
 import { ResponseStore } from '../store/responses.ts';
 import { ProviderRegistry } from './provider-registry.ts';
+import { createLogger, type Logger, loggerFromLines } from '../telemetry/log.ts';
+import { logGatewayEvents } from '../telemetry/log-events.ts';
+import { describeRedis, describeStore, listenFailure, probeService, startupStep } from './startup.ts';
 
 export interface GatewayOptions {
   config: GatehouseConfig;
@@ -44,10 +47,15 @@ export interface GatewayOptions {
   masterKey?: string;
   /** Overrides config.server.port (0 picks a free port). */
   port?: number;
+  /** Listen address (default config.server.host, else 127.0.0.1: reachable from this machine only). */
   host?: string;
+  /** The gateway's log; without it, `log` receives each entry as a line (tests), else stdout. */
+  logger?: Logger;
   log?: (line: string) => void;
   /** Stages plugged into the pipeline's slots (guard input, cache, guard output): docs/pipeline.md. */
   stages?: StageSlots;
+  /** One log line per answered request (GATEHOUSE_ACCESS_LOG; default config.server.access_log). */
+  accessLog?: boolean;
 }
 
 export interface Gateway {
@@ -56,26 +64,27 @@ export interface Gateway {
   readonly port: number;
   readonly host: string;
   readonly server: Server;
+  /** What the banner names: the store and Redis without credentials, and where the master key is. */
+  readonly described: { store: string; redis?: string; masterKey: { file?: string; generated?: boolean } };
   /** Stops accepting, lets in-flight requests finish for up to graceMs, then closes everything. */
   stop(graceMs?: number): Promise<void>;
 }
 
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const { config } = options;
-  const log = options.log ?? ((line: string) => console.log(line));
+  const logger = options.logger ?? (options.log ? loggerFromLines(options.log) : createLogger());
+  const log = (line: string) => logger.info(line);
   const http = new HttpClient();
   const databaseUrl = options.databaseUrl ?? defaultDatabaseUrl;
-  const master = resolveMasterKey(options.masterKey, databaseUrl);
-  if (master.generated) {
-    log(
-      `Generated a master key in ${master.file} (readable by this user only); send it as "Authorization: Bearer <key>".`,
-    );
-  } else if (master.file) {
-    log(`Master key: ${master.file}`);
-  }
+  const store = describeStore(databaseUrl);
+  const master = await startupStep('', () => resolveMasterKey(options.masterKey, databaseUrl));
   const openOptions =
-    config.server.sqlite_checkpoints === 'background' ? { backgroundCheckpoints: { log } } : {};
-  const database = await openDatabase(databaseUrl, openOptions);
+    config.server.sqlite_checkpoints === 'background'
+      ? { backgroundCheckpoints: { log: (line: string) => logger.warn(line) } }
+      : {};
+  const database = await startupStep(`Cannot open the store (${store})`, () =>
+    openDatabase(databaseUrl, openOptions),
+  );
   const { redis: redisPolicy, store: storePolicy } = config.governance;
   const auth = new Authenticator(database.db, master.key, {
     staleMs: storePolicy.stale_cache_s * 1000,
@@ -84,23 +93,26 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const secrets = new SecretStore(database.db, new SecretBox(options.encryptionKey ?? master.key));
   const providers = new ProviderRegistry(config.providers, { http }, secrets);
   for (const name of await providers.load()) {
-    log(
-      `WARNING: the secret "${name}" used in the configuration is not stored; add it with PUT /admin/secrets/${name}.`,
+    logger.warn(
+      `The configuration uses the secret "${name}", which is not stored; add it with PUT /admin/secrets/${name} (or gatehouse secrets).`,
     );
   }
   providers.startPolling(5_000, log);
   const counters = options.redisUrl
-    ? await createRedisCounterStore(options.redisUrl, {
-        commandTimeoutMs: redisPolicy.command_timeout_ms,
-        connectTimeoutMs: redisPolicy.connect_timeout_ms,
-        log,
+    ? await startupStep(`Cannot reach ${describeRedis(options.redisUrl)}`, async () => {
+        if (/^rediss?:/.test(options.redisUrl!)) await probeService(options.redisUrl!, 6379);
+        return createRedisCounterStore(options.redisUrl!, {
+          commandTimeoutMs: redisPolicy.command_timeout_ms,
+          connectTimeoutMs: redisPolicy.connect_timeout_ms,
+          log,
+        });
       })
     : createMemoryCounterStore();
   const governor = new Governor({
     counters,
     db: database.db,
     timeZone: config.governance.timezone,
-    notify: webhookNotifier(config.governance.webhook_url, log),
+    notify: webhookNotifier(config.governance.webhook_url, (line) => logger.warn(line)),
     options: {
       shared: options.redisUrl !== undefined,
       onFailure: redisPolicy.on_failure,
@@ -121,7 +133,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     },
     options.stages,
   );
-  const host = options.host ?? config.server.host ?? '0.0.0.0';
+  const host = options.host ?? config.server.host ?? '127.0.0.1';
 
   let draining = false;
   let inFlight = 0;
@@ -133,11 +145,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     openOptions,
     spillDir,
     logging: config.logging,
-    log,
+    log: (line, level = 'info') => logger[level]({ component: 'request-log' }, line),
   });
   events.startRetention();
-  const alerts = createAlerts(config, log, (hours) => events.spendHistory(hours));
-  const metrics = new GatewayMetrics();
+  const alerts = createAlerts(config, (line) => logger.warn(line), (hours) => events.spendHistory(hours));
+  const metrics = new GatewayMetrics({ models: Object.keys(config.models) });
   metrics.watchRecorder(events);
   const otlpEndpoint =
     config.telemetry.otlp_endpoint ?? (process.env.OTEL_EXPORTER_OTLP_ENDPOINT || undefined);
@@ -217,10 +229,20 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       }),
     ),
   );
-  server.listen(options.port ?? config.server.port, host);
-  await once(server, 'listening');
+  const requestedPort = options.port ?? config.server.port;
+  server.listen(requestedPort, host);
+  try {
+    await once(server, 'listening');
+  } catch (err) {
+    throw listenFailure(err, host, requestedPort);
+  }
   const { port } = server.address() as AddressInfo;
-  const shownHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
+  // A wildcard address is reachable as the loopback from this machine: the URL a local client uses.
+  const shownHost =
+    host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '[::1]' : host.includes(':') ? `[${host}]` : host;
+  const stopEventLog = logGatewayEvents(lifecycle, logger, {
+    accessLog: options.accessLog ?? config.server.access_log,
+  });
 
   let stopping: Promise<void> | undefined;
   return {
@@ -228,6 +250,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     port,
     host,
     server,
+    described: {
+      store,
+      ...(options.redisUrl ? { redis: describeRedis(options.redisUrl) } : {}),
+      masterKey: { ...(master.file ? { file: master.file } : {}), ...(master.generated ? { generated: true } : {}) },
+    },
     stop(graceMs = config.server.shutdown_grace_ms) {
       stopping ??= (async () => {
         draining = true;
@@ -263,6 +290,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         providers.stop();
         await counters.close();
         await database.close();
+        stopEventLog();
       })();
       return stopping;
     },

@@ -14,6 +14,8 @@ export class ProviderRegistry {
   readonly #references = new Map<string, string[]>();
   #versions = new Map<string, number>();
   #timer: NodeJS.Timeout | undefined;
+  /** Set by startPolling: the gateway's log, which hears when a rotated secret rebuilt a provider. */
+  #log: ((line: string) => void) | undefined;
 
   constructor(configs: Record<string, ProviderConfig>, deps: ProviderDeps, secrets: SecretStore) {
     this.#configs = new Map(Object.entries(configs));
@@ -46,10 +48,12 @@ export class ProviderRegistry {
     );
     this.#versions = versions;
     await this.#build(changed.map(([name]) => name));
+    if (this.#log) for (const [name] of changed) this.#log(`Provider ${name} rebuilt: a secret it uses changed.`);
   }
 
   startPolling(intervalMs: number, log: (line: string) => void): void {
     if (this.#references.size === 0) return;
+    this.#log = log;
     this.#timer = setInterval(
       () =>
         this.refresh().catch((err) => log(`refreshing provider secrets failed: ${(err as Error).message}`)),

@@ -77,6 +77,7 @@ export async function openDatabase(
     const failed = results?.find((r) => r.status === 'Error')?.migrationName;
     throw new Error(
       `database migration ${failed ?? ''} failed: ${(error as Error).message ?? String(error)}`,
+      { cause: error },
     );
   }
   const checkpointer =

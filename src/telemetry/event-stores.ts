@@ -10,7 +10,7 @@ import { databaseSink } from './events.ts';
 import { hourlySpend } from './rollups.ts';
 
 const hourMs = 3_600_000;
-import { type EventRow, EventRecorder, type RecorderStats } from './recorder.ts';
+import { type EventRow, EventRecorder, type LogLine, type RecorderStats } from './recorder.ts';
 
 interface EventStore {
   database: Database;
@@ -26,14 +26,14 @@ export interface EventStoresOptions {
   openOptions?: OpenOptions;
   spillDir: string;
   logging: LoggingConfig;
-  log: (line: string) => void;
+  log: LogLine;
 }
 
 export class EventStores {
   readonly #default: EventStore;
   readonly #regions: Map<string, EventStore>;
   readonly #logging: LoggingConfig;
-  readonly #log: (line: string) => void;
+  readonly #log: LogLine;
   #retentionTimer: NodeJS.Timeout | undefined;
   #firstRetention: NodeJS.Timeout | undefined;
 
@@ -134,7 +134,7 @@ export class EventStores {
     const every = this.#logging.retention_check_minutes * 60_000;
     const run = () =>
       void this.enforceRetention().catch((err: unknown) =>
-        this.#log(`request log retention: ${(err as Error).message}`),
+        this.#log(`request log retention: ${(err as Error).message}`, 'error'),
       );
     this.#retentionTimer = setInterval(run, every);
     this.#retentionTimer.unref();

@@ -1,6 +1,7 @@
 // Prometheus metrics, computed from the record every request leaves when it ends. Labels are
 // bounded: models and providers come from the configuration (a name a client made up is counted
-// as "unresolved"), teams from the admin API; keys and users are never labels.
+// as "unresolved"; a configured model keeps its name even when the request was refused before
+// any provider was chosen), teams from the admin API; keys and users are never labels.
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import { type TallyBuckets, type TallyCount, TallyCounter, TallyHistogram } from './tallies.ts';
 import type { EventRecorder } from './recorder.ts';
@@ -73,9 +74,13 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
-  constructor(options: { processMetrics?: boolean } = {}) {
+  readonly #models: ReadonlySet<string>;
+
+  constructor(options: { processMetrics?: boolean; models?: Iterable<string> } = {}) {
+    this.#models = new Set(options.models ?? []);
+    // prom-client's own names already begin with process_ and nodejs_: the prefix is ours alone.
     if (options.processMetrics !== false)
-      collectDefaultMetrics({ register: this.registry, prefix: 'gatehouse_process_' });
+      collectDefaultMetrics({ register: this.registry, prefix: 'gatehouse_' });
   }
 
   /** Request-log health: what waits in memory, what waits on disk, what was ever lost. */
@@ -148,7 +153,8 @@ export class GatewayMetrics {
 
   observe(record: RequestRecord): void {
     if (record.surface === 'gateway') return;
-    const resolved = record.provider !== undefined;
+    const resolved =
+      record.provider !== undefined || (record.model !== undefined && this.#models.has(record.model));
     const model = resolved ? (record.model ?? 'unknown') : 'unresolved';
     const provider = record.provider ?? 'none';
     const team = record.teamId ?? 'none';

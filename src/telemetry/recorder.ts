@@ -39,8 +39,11 @@ export interface RecorderOptions {
   writeTimeoutMs?: number;
   /** After a store failure, events go straight to disk for this long before the store is tried again (default 1 s). */
   retryMs?: number;
-  log?: (line: string) => void;
+  log?: LogLine;
 }
+
+/** How the recorder reports: one line, and how much it matters (info when not given). */
+export type LogLine = (line: string, level?: 'info' | 'warn' | 'error') => void;
 
 export class EventRecorder {
   readonly #sink: EventSink;
@@ -50,7 +53,7 @@ export class EventRecorder {
   readonly #maxQueue: number;
   readonly #writeTimeoutMs: number;
   readonly #retryMs: number;
-  readonly #log: (line: string) => void;
+  readonly #log: LogLine;
   readonly #timer: NodeJS.Timeout;
   #queue: EventRow[] = [];
   #busy: Promise<void> = Promise.resolve();
@@ -83,6 +86,8 @@ export class EventRecorder {
       // The store is slow or hung and a flush is still waiting on it: memory stays bounded, the
       // excess goes to disk now (appends to the spill file are safe beside a replay in progress).
       const rows = this.#take();
+      if (this.#spilledBytes === 0)
+        this.#log(`request log: the store is behind; spilling to ${this.#spillFile}`, 'warn');
       this.#overflow = this.#overflow.then(() => this.#spill(rows));
     } else if (this.#queue.length >= this.#batchSize) void this.flush();
   }
@@ -147,7 +152,7 @@ export class EventRecorder {
   #serial(task: () => Promise<unknown>): Promise<void> {
     const run = this.#busy.then(task).then(
       () => undefined,
-      (err: unknown) => this.#log(`request log: ${(err as Error).message}`),
+      (err: unknown) => this.#log(`request log: ${(err as Error).message}`, 'error'),
     );
     this.#busy = run;
     return run;
@@ -172,6 +177,7 @@ export class EventRecorder {
       if (!this.#storeFailing)
         this.#log(
           `request log: the store failed (${(err as Error).message}); spilling to ${this.#spillFile}`,
+          'warn',
         );
       this.#storeFailing = true;
       this.#retryAt = Date.now() + this.#retryMs;
@@ -188,7 +194,10 @@ export class EventRecorder {
       this.#spilledBytes += Buffer.byteLength(text);
     } catch (err) {
       this.#dropped += rows.length;
-      this.#log(`request log: ${rows.length} events lost, the spill file failed: ${(err as Error).message}`);
+      this.#log(
+        `request log: ${rows.length} events lost, the spill file failed: ${(err as Error).message}`,
+        'error',
+      );
     }
   }
 

@@ -102,12 +102,13 @@ test('metrics count what the gateway did, in Prometheus text format', async () =
     'an unknown price is counted, not priced at 0',
   );
   assert.equal(sum(samples, 'gatehouse_refusals_total', 'reason="budget_exceeded"'), refused);
+  // Refused before any provider was chosen, the request still counts under its configured model.
+  assert.equal(sum(samples, 'gatehouse_requests_total', 'model="mock-fast"', 'status="429"'), refused);
   assert.equal(sum(samples, 'gatehouse_errors_total', 'code="GH_MODEL_NOT_FOUND"'), 1);
   assert.ok(sum(samples, 'gatehouse_request_duration_seconds_count', 'model="mock-fast"') >= 2);
   assert.ok(sum(samples, 'gatehouse_time_to_first_byte_seconds_count', 'stream="true"') >= 1);
   assert.ok(!text.includes(key) && !text.includes('key_'), 'keys are never labels');
-  assert.ok(
-    samples.has('gatehouse_process_resident_memory_bytes{}') ||
-      [...samples.keys()].some((k) => k.startsWith('gatehouse_process_')),
-  );
+  assert.ok(samples.has('gatehouse_process_cpu_user_seconds_total{}'));
+  assert.ok([...samples.keys()].some((k) => k.startsWith('gatehouse_nodejs_eventloop_lag_seconds')));
+  assert.ok(![...samples.keys()].some((k) => k.startsWith('gatehouse_process_process_')));
 });

@@ -33,7 +33,7 @@ export async function startGatehouse(
       reject(new Error(`gatehouse did not start:\n${text}`));
     }, 30_000);
     const check = () => {
-      const match = /listening on (http:\/\/\S+)/.exec(text);
+      const match = /listening on (http:\/\/[^\s"]+)/.exec(text);
       if (match) {
         clearTimeout(timer);
         resolve(match[1]!);

@@ -26,7 +26,10 @@ export function mockAnswer(req: ChatRequest, model: string, id: string): ChatRes
   } else if (req.responseFormat?.type === 'json_object') {
     content.push({ type: 'text', text: JSON.stringify({ answer: lastUserText(last) }) });
   } else {
-    content.push({ type: 'text', text: `Mock answer from Gatehouse to: ${quote(lastUserText(last))}` });
+    content.push({
+      type: 'text',
+      text: answerText(req, `Mock answer from Gatehouse to: ${quote(lastUserText(last))}`),
+    });
   }
   const outputText = content
     .map((p) => (p.type === 'text' ? p.text : p.type === 'tool_call' ? p.arguments : ''))
@@ -56,7 +59,21 @@ function chooseTool(req: ChatRequest): ToolDefinition | undefined {
   return tools[0];
 }
 
-/** Arguments that satisfy the tool's schema well enough for a demo: one value per required property. */
+/** JSON output is honoured: a JSON object, shaped by the schema when one is given. */
+function answerText(req: ChatRequest, text: string): string {
+  const format = req.responseFormat;
+  if (format?.type === 'json_object') return JSON.stringify({ answer: text });
+  if (format?.type === 'json_schema') return JSON.stringify(exampleValue({ type: 'object', ...format.schema }));
+  return text;
+}
+
+/** What the mock cannot do, said in the x-gatehouse-warnings header like any provider's dropped features. */
+export function mockWarnings(req: ChatRequest): string[] {
+  return req.n !== undefined && req.n > 1
+    ? [`n=${req.n} is not supported by the mock provider; one choice was returned.`]
+    : [];
+}
+
 function exampleArguments(tool: ToolDefinition): Record<string, unknown> {
   return exampleValue({ type: 'object', ...tool.parameters }) as Record<string, unknown>;
 }

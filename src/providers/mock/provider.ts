@@ -7,7 +7,7 @@ import type { ChatResult, ChatStream, StreamChunk, StreamPart } from '../../core
 import type { MockConfig } from './config.ts';
 import { batchedStream } from '../stream-batches.ts';
 import type { CallOptions, Provider } from '../types.ts';
-import { mockAnswer } from './answer.ts';
+import { mockAnswer, mockWarnings } from './answer.ts';
 
 export function createMockProvider(name: string, config: MockConfig): Provider {
   const wait = async (opts: CallOptions) => {
@@ -21,7 +21,11 @@ export function createMockProvider(name: string, config: MockConfig): Provider {
     dialect: 'mock',
     async complete(req, model, opts): Promise<ChatResult> {
       await wait(opts);
-      return { response: mockAnswer(req, model, `mock-${opts.requestId}`) };
+      const warnings = mockWarnings(req);
+      return {
+        response: mockAnswer(req, model, `mock-${opts.requestId}`),
+        ...(warnings.length > 0 ? { warnings } : {}),
+      };
     },
     async stream(req, model, opts): Promise<ChatStream> {
       await wait(opts);
@@ -47,10 +51,14 @@ export function createMockProvider(name: string, config: MockConfig): Provider {
       chunks.push({ parts: [{ type: 'finish', finishReason: answer.finishReason, usage: answer.usage }] });
       // The whole answer is ready at once, like an upstream read that holds every event: the first
       // chunk comes on its own (time to first byte), the rest as one batch.
-      return batchedStream({ dialect: 'mock' }, async function* () {
-        yield chunks.slice(0, 1);
-        yield chunks.slice(1);
-      });
+      const warnings = mockWarnings(req);
+      return batchedStream(
+        { dialect: 'mock', ...(warnings.length > 0 ? { warnings } : {}) },
+        async function* () {
+          yield chunks.slice(0, 1);
+          yield chunks.slice(1);
+        },
+      );
     },
     async embed(req, model, opts) {
       await wait(opts);
