@@ -55,6 +55,8 @@ export function describeIssue(issue: Issue, whole: string, prefix: ReadonlyArray
   // A misplaced credential must not be echoed back into an error or a log.
   const described = secretField.test(String(path.at(-1) ?? '')) ? describedType : describedValue;
   // zod's own messages start like this; any other was written by the schema's author for people.
+  // A schema's own "must …" completes the sentence with what the value was.
+  if (issue.message.startsWith('must ')) return `${subject} ${issue.message}; it was ${described(issue.input)}.`;
   if (issue.code !== 'custom' && !/^(Invalid|Too (small|big)|Unrecognized)/.test(issue.message))
     return path.length === 0 ? issue.message : `${subject}: ${issue.message}`;
   switch (issue.code) {
@@ -207,8 +209,8 @@ export const maxTokenCount = 10_000_000;
 
 /** A token count: a whole number from `min` to maxTokenCount, refused as 400 naming the field otherwise. */
 export function tokenCount(min = 1) {
-  const expected = `expected a whole number from ${min} to ${maxTokenCount}`;
-  return z.number(expected).int(expected).min(min, expected).max(maxTokenCount, expected);
+  const expected = `must be a whole number from ${min} to ${maxTokenCount.toLocaleString('en-US')}`;
+  return z.number().int(expected).min(min, expected).max(maxTokenCount, expected);
 }
 
 export const tagsExpected =
@@ -228,10 +230,10 @@ export const tagsRecord = z
 
 /** Validates a part of a body already checked loosely; the 400 names the field under `prefix`. */
 export function validateAt<S extends z.ZodType>(schema: S, value: unknown, prefix: string): z.output<S> {
-  const result = schema.safeParse(value);
+  const result = schema.safeParse(value, { reportInput: true });
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;
   const inner = fieldPath(issue.path);
   const param = inner === '' ? prefix : inner.startsWith('[') ? `${prefix}${inner}` : `${prefix}.${inner}`;
-  throw new GatehouseError('GH_INVALID_REQUEST', `${param}: ${issue.message}`, { param });
+  throw new GatehouseError('GH_INVALID_REQUEST', describeIssue(issue, prefix, [prefix]), { param });
 }

@@ -151,6 +151,8 @@ export async function runProgram(argv: string[]): Promise<number> {
  */
 export async function main(argv: string[]): Promise<number> {
   const debug = argv.includes('--debug') || process.env.GATEHOUSE_DEBUG === '1';
+  // Commands that report their own failures (start) read it from the environment.
+  if (debug) process.env.GATEHOUSE_DEBUG = '1';
   try {
     return await runProgram(argv.filter((arg) => arg !== '--debug'));
   } catch (err) {

@@ -39,7 +39,7 @@ SIGTERM, SIGINT or SIGHUP stops accepting requests, lets in-flight ones finish
     try {
       return await serve(values);
     } catch (err) {
-      return startupFailed(err, values.debug === true);
+      return startupFailed(err, values.debug === true || process.env.GATEHOUSE_DEBUG === '1');
     }
   },
 };
