@@ -51,14 +51,3 @@ export function pipelineStages(deps: StageDeps, slots: StageSlots = {}): Stage[]
     callStage(deps.failover, deps.backstops),
   ];
 }
-
-/** The names in order, as docs/pipeline.md lists them (a test holds the two together). */
-export const stageOrder = [
-  'record',
-  'authorise',
-  'admit',
-  '[guard input]',
-  '[cache]',
-  '[guard output]',
-  'call',
-];
