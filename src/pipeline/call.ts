@@ -186,7 +186,7 @@ const openedStreams = new WeakMap<Exchange, AnswerStream>();
 export async function endUnanswered(ex: Exchange, answer: Answer | undefined, error?: unknown): Promise<void> {
   const opened = openedStreams.get(ex);
   if (!opened || (answer?.kind === 'stream' && answer.stream === opened)) return;
-  await opened.end(error === undefined ? { completed: false } : { completed: false, error });
+  await opened.end(answer === undefined ? { completed: false, error } : { completed: false });
 }
 
 /**

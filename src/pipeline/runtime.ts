@@ -12,11 +12,9 @@ import { type Answer, compose, type Exchange } from './stage.ts';
 import { pipelineStages, type StageSlots } from './stages.ts';
 
 export class Pipeline {
-  readonly targets: TargetResolver;
-  readonly failover: FailoverSettings;
-  readonly admitter: Admitter;
   /** Runs an exchange through every stage, in the order stages.ts declares. */
   readonly run: (ex: Exchange) => Promise<Answer>;
+  readonly #targets: TargetResolver;
   readonly #providerTypes: ReadonlyMap<string, string>;
   readonly #policy: TargetPolicy;
   readonly #bodyLogging: BodyLogging;
@@ -28,15 +26,14 @@ export class Pipeline {
     slots: StageSlots = {},
   ) {
     const targets = new TargetResolver(config, providers);
-    this.targets = targets;
-    this.admitter = admitter;
+    this.#targets = targets;
     this.#providerTypes = new Map(Object.entries(config.providers).map(([name, p]) => [name, p.type]));
     this.#policy = {
       resolve: (model) => targets.resolve(model),
       providerRegions: new Map(Object.entries(config.providers).map(([name, p]) => [name, p.regions ?? []])),
     };
     this.#bodyLogging = config.logging.bodies;
-    this.failover = {
+    const failover: FailoverSettings = {
       maxRetryWaitMs: config.routing.max_retry_wait_ms,
       backoffBaseMs: config.routing.backoff_base_ms,
     };
@@ -47,21 +44,22 @@ export class Pipeline {
           policy: this.#policy,
           admitter,
           providerType: (name) => this.providerType(name),
-          failover: this.failover,
+          failover,
         },
         slots,
       ),
     );
     this.run = async (ex) => {
       let answer: Answer | undefined;
+      let failure: unknown;
       try {
         answer = truthfulAnswer(ex, await stages(ex));
         return answer;
       } catch (err) {
-        await endUnanswered(ex, undefined, err);
+        failure = err;
         throw err;
       } finally {
-        if (answer) await endUnanswered(ex, answer);
+        await endUnanswered(ex, answer, failure);
       }
     };
   }
@@ -77,6 +75,6 @@ export class Pipeline {
 
   /** The configured model names this caller may use (its model rules and region applied). */
   modelsFor(principal: Principal | undefined): string[] {
-    return this.targets.modelNames().filter((model) => mayUse(this.#policy, principal, model));
+    return this.#targets.modelNames().filter((model) => mayUse(this.#policy, principal, model));
   }
 }
