@@ -17,6 +17,7 @@ import { answerChat, answerCountTokens, answerEmbeddings } from './answers.ts';
 import { readJsonBody, type BodyLimits } from './body.ts';
 import { type KeyShares, shareKey } from './key-shares.ts';
 import { Responder } from './responder.ts';
+import type { TargetResolver } from '../routing/index.ts';
 import type { ResponseStore } from '../store/responses.ts';
 import { handleStoredResponse, runResponses } from './responses.ts';
 import { anthropicSurface, completionsSurface, openaiSurface } from './surfaces.ts';
@@ -27,6 +28,8 @@ export interface AppDeps {
   database: Database;
   /** Stored answers of the Responses surface. */
   responses: ResponseStore;
+  /** The models' targets, for checks a route makes before the pipeline (the Responses route's built-in tools). */
+  targets: TargetResolver;
   limits: BodyLimits;
   admin: AdminDeps;
   /** Serves GET /metrics; it counts requests by subscribing to the lifecycle. */

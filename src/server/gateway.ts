@@ -29,6 +29,7 @@ import { subscribeTelemetry } from '../telemetry/subscribe.ts';
 import { GatewayMetrics } from '../telemetry/metrics.ts';
 import { EventStores } from '../telemetry/event-stores.ts';
 import { ResponseStore } from '../store/responses.ts';
+import { TargetResolver } from '../routing/index.ts';
 import { ProviderRegistry } from './provider-registry.ts';
 import { createLogger, type Logger, loggerFromLines } from '../telemetry/log.ts';
 import { logGatewayEvents } from '../telemetry/log-events.ts';
@@ -184,6 +185,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     auth,
     database,
     responses: new ResponseStore((region) => events.database(region)),
+    targets: new TargetResolver(config, providers),
     metrics,
     lifecycle,
     admin: {

@@ -8,6 +8,7 @@ import { GatehouseError } from '../core/errors/index.ts';
 import type { ChatResult } from '../core/ir/index.ts';
 import { authorizeModel } from '../governance/authenticate.ts';
 import type { Pipeline, RequestContext } from '../pipeline/index.ts';
+import type { TargetResolver } from '../routing/index.ts';
 import type { ResponseScope, ResponseStore } from '../store/responses.ts';
 import { redactJson } from '../telemetry/redact.ts';
 import { answerChat } from './answers.ts';
@@ -20,6 +21,8 @@ type Item = Record<string, unknown>;
 export interface ResponsesDeps {
   pipeline: Pipeline;
   responses: ResponseStore;
+  /** The models' targets, for the one check made before the pipeline (built-in tools). */
+  targets: Pick<TargetResolver, 'resolve'>;
 }
 
 function scopeOf(ctx: RequestContext): ResponseScope {
@@ -138,9 +141,7 @@ function refuseUnservable(deps: ResponsesDeps, ctx: RequestContext, parsed: open
   if (features.length === 0) return;
   // The pipeline's own check, first, so that a refusal here never tells a caller about a model it may not use.
   if (ctx.principal) authorizeModel(ctx.principal, parsed.model);
-  const other = deps.pipeline.targets
-    .resolve(parsed.model)
-    .find((t) => t.provider.dialect !== 'openai-responses');
+  const other = deps.targets.resolve(parsed.model).find((t) => t.provider.dialect !== 'openai-responses');
   if (other)
     throw new GatehouseError(
       'GH_UNSUPPORTED_BY_PROVIDER',
