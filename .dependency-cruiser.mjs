@@ -91,6 +91,18 @@ export default {
     forbid('store-below-all', 'store', 'admin|api|cli|governance|pipeline|providers|routing|server|telemetry'),
     forbid('cli-on-top', 'admin|api|config|core|governance|pipeline|providers|routing|server|store|telemetry', 'cli'),
     {
+      name: 'governance-and-telemetry-through-their-doors',
+      comment:
+        'Outside its folder, governance/ and telemetry/ are reached through their index.ts; tracing is ' +
+        'the one exception, loaded on demand so that a gateway without a collector does not carry the SDK.',
+      severity: 'error',
+      from: { path: '^src/', pathNot: ['^src/governance/', '^src/telemetry/'] },
+      to: {
+        path: '^src/(governance|telemetry)/',
+        pathNot: ['^src/(governance|telemetry)/index\\.ts$', '^src/telemetry/tracing\\.ts$'],
+      },
+    },
+    {
       name: 'not-to-unresolvable',
       severity: 'error',
       from: {},

@@ -79,12 +79,18 @@ test('each wrong-way import fails the check, named by its rule', () => {
       'src/alpha/a.ts': "import { b } from '../beta/b.ts';\nexport const a = b;",
       'src/beta/b.ts': 'export const b = 1;',
       'src/beta/c.ts': "import { a } from '../alpha/a.ts';\nexport const c = a;",
+      // governance is reached through its door (index.ts), not its rooms
+      'src/pipeline/admit.ts': "import { rule } from '../governance/limits.ts';\nexport const admit = rule;",
+      'src/governance/limits.ts': 'export const rule = 1;',
+      'src/governance/index.ts': "export { rule } from './limits.ts';",
+      'src/pipeline/door.ts': "import { rule } from '../governance/index.ts';\nexport const door = rule;",
       // two modules that need each other
       'src/store/x.ts': "import { y } from './y.ts';\nexport const x = () => y;",
       'src/store/y.ts': "import { x } from './x.ts';\nexport const y = () => x;",
     }),
     [
       'core-imports-nothing-of-ours: src/core/ir.ts',
+      'governance-and-telemetry-through-their-doors: src/pipeline/admit.ts',
       'no-cycles: src/store/x.ts',
       'no-folder-cycles: src/alpha',
       'no-folder-cycles: src/beta',

@@ -3,7 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Kysely } from 'kysely';
 import type { Authenticator, Governor, SecretStore } from '../governance/index.ts';
 import type { Schema } from '../store/schema.ts';
-import type { EventStores } from '../telemetry/event-stores.ts';
+import type { EventStores } from '../telemetry/index.ts';
 
 export interface AdminDeps {
   db: Kysely<Schema>;

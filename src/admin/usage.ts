@@ -6,7 +6,7 @@ import { validateBody } from '../api/validate.ts';
 import { GatehouseError } from '../core/errors/index.ts';
 import { usd } from '../governance/index.ts';
 import type { Schema } from '../store/schema.ts';
-import { sumColumns } from '../telemetry/rollups.ts';
+import { sumColumns } from '../telemetry/index.ts';
 import { decodeCursor, encodeCursor, paging, paramsObject } from './contract.ts';
 
 const hourMs = 3_600_000;

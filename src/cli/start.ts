@@ -1,6 +1,6 @@
 import { ConfigError, configWarnings, loadConfig } from '../config/index.ts';
 import { type Gateway, StartupError, startGateway } from '../server/index.ts';
-import { createLogger, type Logger, parseLogFormat, parseLogLevel } from '../telemetry/log.ts';
+import { createLogger, type Logger, parseLogFormat, parseLogLevel } from '../telemetry/index.ts';
 import { banner } from './banner.ts';
 import type { Command } from './command.ts';
 

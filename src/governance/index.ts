@@ -1,8 +1,12 @@
-// The public surface of governance for the admin API: teams, users and keys (with their views),
-// budgets, limits and spend, the audit log, and provider secrets.
-export type { Governor } from './admission.ts';
+// The public surface of governance: what the server wires (authentication, admission, counters,
+// prices, secrets, the master key) and what the admin API serves (teams, users and keys with their
+// views, budgets, limits and spend, the audit log). Outside governance/, import from here only
+// (the dependency check holds to it).
+export { type Admission, Governor, type LimitRule } from './admission.ts';
 export { auditEntrySchema, auditView, listAudit, verifyAudit } from './audit.ts';
-export type { Authenticator } from './authenticate.ts';
+export { Authenticator, authorizeModel, type Principal } from './authenticate.ts';
+export { createMemoryCounterStore, createRedisCounterStore } from './counters/index.ts';
+export { SecretBox } from './crypto.ts';
 export {
   createKey,
   deleteKey,
@@ -13,10 +17,13 @@ export {
   rotateKey,
   updateKey,
 } from './keys.ts';
+export { resolveMasterKey } from './master-key.ts';
+export { webhookNotifier } from './notify.ts';
 export type { Page, Position } from './paging.ts';
+export { PriceBook } from './pricing/index.ts';
 export { filterId, findKey, findTeam, findUser, type Scope, userTeams } from './refs.ts';
 export { readRules, replaceRules, rulesViewSchema, spendReport, spendSchema } from './rules.ts';
-export { type SecretInfo, SecretStore, secretSchema } from './secrets.ts';
+export { type SecretInfo, SecretStore, secretReferences, secretSchema, withSecrets } from './secrets.ts';
 export { createTeam, deleteTeam, listTeams, updateTeam } from './teams.ts';
 export { createUser, deleteUser, listUsers, updateUser } from './users.ts';
 export {

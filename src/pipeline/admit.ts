@@ -3,8 +3,7 @@
 import { estimateRequestTokens, estimateTokens } from '../core/ir/estimate.ts';
 import type { ChatRequest } from '../core/ir/index.ts';
 import type { Frozen } from '../core/ir/rewrite.ts';
-import type { Admission, Governor, LimitRule } from '../governance/admission.ts';
-import type { PriceBook } from '../governance/pricing/index.ts';
+import type { Admission, Governor, LimitRule, PriceBook } from '../governance/index.ts';
 import type { Target } from '../routing/index.ts';
 import type { RequestContext } from './context.ts';
 import type { Answer, Exchange, Stage } from './stage.ts';

@@ -1,7 +1,7 @@
 // The authorise stage: may this caller use this model, and which of its targets? A caller pinned to a
 // data-residency region keeps only the targets whose provider serves from that region.
 import { GatehouseError } from '../core/errors/index.ts';
-import { authorizeModel, type Principal } from '../governance/authenticate.ts';
+import { authorizeModel, type Principal } from '../governance/index.ts';
 import type { Target } from '../routing/index.ts';
 import type { Answer, Exchange, Stage } from './stage.ts';
 

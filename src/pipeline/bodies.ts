@@ -5,7 +5,7 @@
 // Redaction runs here, before a body reaches the event queue, the spill file, the store or a trace.
 import type { ChatRequest, ChatResponse, StreamChunk } from '../core/ir/index.ts';
 import type { Frozen } from '../core/ir/rewrite.ts';
-import { redactJson } from '../telemetry/redact.ts';
+import { redactJson } from '../telemetry/index.ts';
 
 export type BodyLogging = 'off' | 'metadata' | 'full';
 

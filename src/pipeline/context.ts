@@ -3,11 +3,12 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Lifecycle } from '../core/lifecycle/index.ts';
 import type { RequestRecord } from '../core/records/index.ts';
-import type { Principal } from '../governance/authenticate.ts';
+import type { Principal } from '../governance/index.ts';
 
 // The record types live in core/records now; these names stay for code that imports them from here.
 export { lifecycleChannels } from '../core/lifecycle/index.ts';
 export type { AttemptRecord, RequestRecord, SurfaceName } from '../core/records/index.ts';
+
 import { lifecycleChannels } from '../core/lifecycle/index.ts';
 
 /** The finished-request channel (`gatehouse:request`); its messages are RequestEnded events. */

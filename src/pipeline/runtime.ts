@@ -1,12 +1,12 @@
 // The pipeline of a gateway process: its stages, composed once at start, and what routes need
 // besides (the model list a caller may see).
 import type { BodyLogging, GatehouseConfig } from '../config/schema.ts';
-import type { Principal } from '../governance/authenticate.ts';
+import type { Principal } from '../governance/index.ts';
 import { type FailoverSettings, TargetResolver } from '../routing/index.ts';
 import type { ProviderLookup } from '../routing/targets.ts';
 import type { Admitter } from './admit.ts';
-import { endUnanswered, truthfulAnswer } from './call.ts';
 import { mayUse, type TargetPolicy } from './authorise.ts';
+import { endUnanswered, truthfulAnswer } from './call.ts';
 import type { RequestContext } from './context.ts';
 import { type Answer, compose, type Exchange } from './stage.ts';
 import { pipelineStages, type StageSlots } from './stages.ts';

@@ -2,23 +2,22 @@
 // errors become HTTP responses (in the calling surface's own error shape).
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type AdminDeps, handleAdmin } from '../admin/index.ts';
 import * as anthropic from '../api/anthropic/index.ts';
 import * as openai from '../api/openai/index.ts';
-import { GatehouseError, asGatehouseError } from '../core/errors/index.ts';
+import { asGatehouseError, GatehouseError } from '../core/errors/index.ts';
 import type { Lifecycle } from '../core/lifecycle/index.ts';
 import type { RequestRecord, SurfaceName } from '../core/records/index.ts';
+import type { Authenticator } from '../governance/index.ts';
 import type { Pipeline, RequestContext } from '../pipeline/index.ts';
-import type { Authenticator } from '../governance/authenticate.ts';
+import type { TargetResolver } from '../routing/index.ts';
 import type { Database } from '../store/index.ts';
-import { type AdminDeps, handleAdmin } from '../admin/index.ts';
-import { parseTags } from '../telemetry/events.ts';
-import type { GatewayMetrics } from '../telemetry/metrics.ts';
+import type { ResponseStore } from '../store/responses.ts';
+import { type GatewayMetrics, parseTags } from '../telemetry/index.ts';
 import { answerChat, answerCountTokens, answerEmbeddings } from './answers.ts';
-import { readJsonBody, type BodyLimits } from './body.ts';
+import { type BodyLimits, readJsonBody } from './body.ts';
 import { type KeyShares, shareKey } from './key-shares.ts';
 import { Responder } from './responder.ts';
-import type { TargetResolver } from '../routing/index.ts';
-import type { ResponseStore } from '../store/responses.ts';
 import { handleStoredResponse, runResponses } from './responses.ts';
 import { anthropicSurface, completionsSurface, openaiSurface } from './surfaces.ts';
 

@@ -4,35 +4,43 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
+import { Gauge } from 'prom-client';
 import type { GatehouseConfig } from '../config/schema.ts';
+import { GatehouseError } from '../core/errors/index.ts';
+import { Lifecycle } from '../core/lifecycle/index.ts';
+import {
+  Authenticator,
+  createMemoryCounterStore,
+  createRedisCounterStore,
+  Governor,
+  type LimitRule,
+  PriceBook,
+  resolveMasterKey,
+  SecretBox,
+  SecretStore,
+  webhookNotifier,
+} from '../governance/index.ts';
 import { Pipeline, type StageSlots } from '../pipeline/index.ts';
 import { HttpClient } from '../providers/index.ts';
-import { Governor, type LimitRule } from '../governance/admission.ts';
-import { Authenticator } from '../governance/authenticate.ts';
-import { createMemoryCounterStore, createRedisCounterStore } from '../governance/counters/index.ts';
-import { SecretBox } from '../governance/crypto.ts';
-import { webhookNotifier } from '../governance/notify.ts';
-import { SecretStore } from '../governance/secrets.ts';
-import { PriceBook } from '../governance/pricing/index.ts';
-import { resolveMasterKey } from '../governance/master-key.ts';
+import { TargetResolver } from '../routing/index.ts';
 import { defaultDatabaseUrl, openDatabase } from '../store/index.ts';
-import { Gauge } from 'prom-client';
-import { GatehouseError } from '../core/errors/index.ts';
+import { ResponseStore } from '../store/responses.ts';
+import {
+  createAlerts,
+  createLogger,
+  EventStores,
+  GatewayMetrics,
+  type Logger,
+  logGatewayEvents,
+  loggerFromLines,
+  subscribeTelemetry,
+} from '../telemetry/index.ts';
 import { createRequestHandler } from './app.ts';
 import { BodyBuffer, bodyAbandoned, readJsonBody } from './body.ts';
 import { createClientErrorHandler, type Exchanges } from './client-errors.ts';
 import { KeyShares } from './key-shares.ts';
 import { EventLoopLag } from './load-monitor.ts';
-import { Lifecycle } from '../core/lifecycle/index.ts';
-import { createAlerts } from '../telemetry/alerts.ts';
-import { subscribeTelemetry } from '../telemetry/subscribe.ts';
-import { GatewayMetrics } from '../telemetry/metrics.ts';
-import { EventStores } from '../telemetry/event-stores.ts';
-import { ResponseStore } from '../store/responses.ts';
-import { TargetResolver } from '../routing/index.ts';
 import { ProviderRegistry } from './provider-registry.ts';
-import { createLogger, type Logger, loggerFromLines } from '../telemetry/log.ts';
-import { logGatewayEvents } from '../telemetry/log-events.ts';
 import { describeRedis, describeStore, listenFailure, probeService, startupStep } from './startup.ts';
 
 export interface GatewayOptions {
@@ -149,7 +157,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     log: (line, level = 'info') => logger[level]({ component: 'request-log' }, line),
   });
   events.startRetention();
-  const alerts = createAlerts(config, (line) => logger.warn(line), (hours) => events.spendHistory(hours));
+  const alerts = createAlerts(
+    config,
+    (line) => logger.warn(line),
+    (hours) => events.spendHistory(hours),
+  );
   const metrics = new GatewayMetrics({ models: Object.keys(config.models) });
   metrics.watchRecorder(events);
   const otlpEndpoint =
@@ -255,7 +267,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     described: {
       store,
       ...(options.redisUrl ? { redis: describeRedis(options.redisUrl) } : {}),
-      masterKey: { ...(master.file ? { file: master.file } : {}), ...(master.generated ? { generated: true } : {}) },
+      masterKey: {
+        ...(master.file ? { file: master.file } : {}),
+        ...(master.generated ? { generated: true } : {}),
+      },
     },
     stop(graceMs = config.server.shutdown_grace_ms) {
       stopping ??= (async () => {

@@ -3,7 +3,7 @@
 // once, on others within the polling interval — so a rotated credential needs no restart.
 import type { ProviderConfig } from '../config/schema.ts';
 import { GatehouseError } from '../core/errors/index.ts';
-import { type SecretStore, secretReferences, withSecrets } from '../governance/secrets.ts';
+import { type SecretStore, secretReferences, withSecrets } from '../governance/index.ts';
 import { createProvider, type Provider, type ProviderDeps } from '../providers/index.ts';
 
 export class ProviderRegistry {
@@ -48,7 +48,8 @@ export class ProviderRegistry {
     );
     this.#versions = versions;
     await this.#build(changed.map(([name]) => name));
-    if (this.#log) for (const [name] of changed) this.#log(`Provider ${name} rebuilt: a secret it uses changed.`);
+    if (this.#log)
+      for (const [name] of changed) this.#log(`Provider ${name} rebuilt: a secret it uses changed.`);
   }
 
   startPolling(intervalMs: number, log: (line: string) => void): void {

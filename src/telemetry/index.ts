@@ -1,0 +1,14 @@
+// The public surface of telemetry: the request log's stores, metrics, alerts, the gateway's log and
+// the subscriptions that feed them from the lifecycle events, plus the redaction the pipeline applies
+// to logged bodies. Outside telemetry/, import from here only (the dependency check holds to it);
+// tracing is the exception, loaded on demand so that a gateway without a collector does not carry
+// the OpenTelemetry SDK.
+export { createAlerts } from './alerts.ts';
+export { EventStores } from './event-stores.ts';
+export { parseTags } from './events.ts';
+export { createLogger, type Logger, loggerFromLines, parseLogFormat, parseLogLevel } from './log.ts';
+export { logGatewayEvents } from './log-events.ts';
+export { GatewayMetrics } from './metrics.ts';
+export { redactJson } from './redact.ts';
+export { sumColumns } from './rollups.ts';
+export { subscribeTelemetry } from './subscribe.ts';
