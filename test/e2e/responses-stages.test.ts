@@ -5,30 +5,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import OpenAI from 'openai';
-import { mapChunkText, mapRequestText, mapResultText } from '../../src/core/ir/rewrite.ts';
-import type { Stage } from '../../src/pipeline/index.ts';
 import type { Gateway } from '../../src/server/index.ts';
 import { startTestGateway, testMasterKey } from '../helpers/gateway.ts';
+import { rewriting, secret, shout } from '../helpers/rewriting-stage.ts';
 import { anthropicExpected, startAnthropicUpstream } from '../upstreams/anthropic.ts';
 import { openaiResponsesExpected, startOpenAIResponsesUpstream } from '../upstreams/openai-responses.ts';
 import type { MockUpstream } from '../upstreams/server.ts';
-
-const secret = 'hunter2';
-const shout = (text: string) => text.toUpperCase();
-
-const rewriting: Stage = {
-  name: 'rewrite-test',
-  async run(ex, next) {
-    if (ex.operation !== 'chat') return next();
-    const asked = ex.request;
-    ex.request = mapRequestText(asked, (text) => text.replaceAll(secret, '[MASKED]'));
-    if (ex.request === asked) return next();
-    const answer = await next();
-    if (answer.kind === 'result') return { kind: 'result', result: mapResultText(answer.result, shout) };
-    if (answer.kind === 'stream') answer.stream.map((chunk) => mapChunkText(chunk, shout));
-    return answer;
-  },
-};
 
 let gateway: Gateway;
 let responses: MockUpstream;

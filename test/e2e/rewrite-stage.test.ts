@@ -7,34 +7,14 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
-import { mapChunkText, mapRequestText, mapResultText } from '../../src/core/ir/rewrite.ts';
-import type { Stage } from '../../src/pipeline/index.ts';
 import type { Gateway } from '../../src/server/index.ts';
 import { startTestGateway, testMasterKey } from '../helpers/gateway.ts';
+import { mask, rewriting, secret, shout } from '../helpers/rewriting-stage.ts';
 import { anthropicExpected, startAnthropicUpstream } from '../upstreams/anthropic.ts';
 import { bedrockExpected, startBedrockUpstream } from '../upstreams/bedrock.ts';
 import { geminiExpected, startGeminiUpstream } from '../upstreams/gemini.ts';
 import { openaiExpected, startOpenAIUpstream } from '../upstreams/openai.ts';
 import type { MockUpstream } from '../upstreams/server.ts';
-
-const secret = 'hunter2';
-const mask = '[MASKED]';
-const shout = (text: string) => text.toUpperCase();
-
-/** Masks the secret in what the caller wrote and, when it did, shouts the answer back. */
-const rewriting: Stage = {
-  name: 'rewrite-test',
-  async run(ex, next) {
-    if (ex.operation !== 'chat') return next();
-    const asked = ex.request;
-    ex.request = mapRequestText(asked, (text) => text.replaceAll(secret, mask));
-    if (ex.request === asked) return next();
-    const answer = await next();
-    if (answer.kind === 'result') return { kind: 'result', result: mapResultText(answer.result, shout) };
-    if (answer.kind === 'stream') answer.stream.map((chunk) => mapChunkText(chunk, shout));
-    return answer;
-  },
-};
 
 const dialects = [
   { type: 'openai', expected: openaiExpected, start: startOpenAIUpstream },
