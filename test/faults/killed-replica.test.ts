@@ -1,4 +1,4 @@
-// Issue 18, finding 1: counters must heal. A replica killed with calls in flight, and a Redis that
+// Counters must heal. A replica killed with calls in flight, and a Redis that
 // drops out between admission and settlement, must leave no concurrency slot or budget reservation
 // held for good, and lose no spend from the spend table.
 import assert from 'node:assert/strict';

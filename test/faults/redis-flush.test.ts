@@ -1,4 +1,4 @@
-// Issue 18, finding 2: a Redis that forgets must not reset spent budgets. After FLUSHDB the budget
+// A Redis that forgets must not reset spent budgets. After FLUSHDB the budget
 // counters are seeded again from the spend table on their next use (the "seeded" mark is the
 // counter itself, in Redis); a counter that lost writes is raised back by reconciliation.
 import assert from 'node:assert/strict';

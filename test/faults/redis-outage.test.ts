@@ -1,4 +1,4 @@
-// Issue 18, finding 4: Redis down must be a declared failure mode, never a 500 or a hang. Replicas
+// Redis down must be a declared failure mode, never a 500 or a hang. Replicas
 // 0 and 1 fail closed (503 with Retry-After in the caller's shape); replica 2 fails open (counts
 // locally, its limits divided by the 3 replicas). One fleet holds both modes so that a single
 // outage shows each; a deployment would choose one.

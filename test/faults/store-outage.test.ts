@@ -1,4 +1,4 @@
-// Issue 18, finding 3: a PostgreSQL outage must not be a data-plane outage. Keys seen before are
+// A PostgreSQL outage must not be a data-plane outage. Keys seen before are
 // served from the stale cache, a key never seen gets a quick 503 with Retry-After, /readyz answers
 // at once, and once the store is back the spend and the request events all reach it.
 import assert from 'node:assert/strict';
