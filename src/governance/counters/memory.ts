@@ -101,7 +101,9 @@ export function createMemoryCounterStore(
         }
       }
       if (unseeded.length > 0) return { ok: false, states: [], unseeded };
-      for (const [i, r] of reservations.entries()) {
+      // Index loops: this runs for every request, and `entries()` allocates per step.
+      for (let i = 0; i < reservations.length; i++) {
+        const r = reservations[i]!;
         if (values[i]! + r.amount <= r.limit) continue;
         const refusal = { key: r.key, limit: r.limit, current: values[i]! };
         return {
@@ -110,11 +112,14 @@ export function createMemoryCounterStore(
           states: [],
         };
       }
-      for (const [i, r] of reservations.entries()) {
+      for (let i = 0; i < reservations.length; i++) {
+        const r = reservations[i]!;
         values[i]! += r.amount;
         if (r.windowMs) {
           const w = windowed(r.key, r.windowMs, at);
-          windows.set(w.name, { value: values[i]!, until: w.until });
+          const entry = windows.get(w.name);
+          if (entry?.until === w.until) entry.value = values[i]!;
+          else windows.set(w.name, { value: values[i]!, until: w.until });
         } else {
           const c = leased(r.key, at);
           c.leases.set(`${lease.id}|${r.amount}`, at + lease.ttlMs);
