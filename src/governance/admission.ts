@@ -246,7 +246,8 @@ export class Governor {
         if (spent > 0) for (const budget of budgets) this.#ledger.charge(budget, spent, now);
         const releases: Release[] = [];
         const corrections: CounterDelta[] = [];
-        for (const [i, r] of reservations.entries()) {
+        for (let i = 0; i < reservations.length; i++) {
+          const r = reservations[i]!;
           if (kinds[i] === 'tpm')
             corrections.push({ key: r.key, delta: actual.tokens - r.amount, windowMs: minuteMs });
           else if (!r.windowMs)

@@ -136,3 +136,28 @@ test('memory counters drop expired windows, so memory stays bounded', async () =
   }
   assert.ok(store.size() < 10_001, `${store.size()} entries`);
 });
+
+test('memory leases expire each at its own time, renewed or not, whatever order they were taken in', async () => {
+  let now = 0;
+  const store = createMemoryCounterStore({ now: () => now });
+  const slot = { key: 'slots', amount: 1, limit: 10 };
+  await store.reserve({ id: 'long', ttlMs: 1_000 }, [slot]);
+  now = 100;
+  await store.reserve({ id: 'short', ttlMs: 200 }, [slot]);
+  await store.reserve({ id: 'renewed', ttlMs: 250 }, [slot]);
+  assert.deepEqual(await store.read(['slots']), [3]);
+  now = 300;
+  // Renewed past the point where the earliest lease ends: only that one is given back.
+  await store.renew('replica-a', 500, [{ lease: 'renewed', key: 'slots', amount: 1 }]);
+  assert.deepEqual(await store.read(['slots']), [2]);
+  now = 799;
+  assert.deepEqual(await store.read(['slots']), [2]);
+  now = 800;
+  assert.deepEqual(await store.read(['slots']), [1]);
+  now = 1_000;
+  assert.deepEqual(await store.read(['slots']), [0]);
+  await store.reserve({ id: 'later', ttlMs: 50 }, [slot]);
+  assert.deepEqual(await store.read(['slots']), [1]);
+  now = 1_050;
+  assert.deepEqual(await store.read(['slots']), [0]);
+});

@@ -181,8 +181,11 @@ export class CountersWithFailureMode {
     for (let attempt = 0; ; attempt++) {
       const result = await this.#shared.reserve(lease, reservations);
       if (!result.unseeded) {
-        for (const [i, r] of reservations.entries())
-          if (r.seeded && result.ok) this.#remember(r.key, result.states[i]!.value - r.amount);
+        if (result.ok)
+          for (let i = 0; i < reservations.length; i++) {
+            const r = reservations[i]!;
+            if (r.seeded) this.#remember(r.key, result.states[i]!.value - r.amount);
+          }
         return result;
       }
       if (attempt === 2) throw new Error('budget counters vanished while being seeded');

@@ -22,6 +22,12 @@ interface Leased {
   /** Per `lease|amount` member, its expiry in epoch ms. */
   leases: Map<string, number>;
   held: number;
+  /**
+   * No lease here expires before this (epoch ms; a lower bound, renewals may have moved them
+   * later). Counters are read several times per request with every call in flight holding a
+   * lease: the leases are scanned for expiry only once one may have expired, not on every read.
+   */
+  nextExpiry: number;
 }
 
 export function createMemoryCounterStore(
@@ -32,9 +38,18 @@ export function createMemoryCounterStore(
   const counters = new Map<string, Leased>();
   const claims = new Map<string, number>();
 
+  // A windowed counter's name changes once a window: it is kept per key rather than built anew for
+  // every request.
+  const windowNames = new Map<string, { index: number; name: string }>();
   const windowed = (key: string, windowMs: number, at: number) => {
     const index = Math.floor(at / windowMs);
-    const name = `${key}:w${index}`;
+    let named = windowNames.get(key);
+    if (named?.index !== index) {
+      if (windowNames.size >= 10_000) windowNames.clear();
+      named = { index, name: `${key}:w${index}` };
+      windowNames.set(key, named);
+    }
+    const name = named.name;
     const until = (index + 1) * windowMs;
     const entry = windows.get(name);
     return { name, until, resetMs: until - at, value: entry && entry.until > at ? entry.value : 0 };
@@ -42,14 +57,20 @@ export function createMemoryCounterStore(
   const leased = (key: string, at: number): Leased => {
     let counter = counters.get(key);
     if (!counter) {
-      counter = { leases: new Map(), held: 0 };
+      counter = { leases: new Map(), held: 0, nextExpiry: Number.POSITIVE_INFINITY };
       counters.set(key, counter);
     }
+    if (counter.nextExpiry > at) return counter;
+    let next = Number.POSITIVE_INFINITY;
     for (const [member, expiry] of counter.leases) {
-      if (expiry > at) continue;
+      if (expiry > at) {
+        next = Math.min(next, expiry);
+        continue;
+      }
       counter.leases.delete(member);
       counter.held = Math.max(0, counter.held - amountOf(member));
     }
+    counter.nextExpiry = next;
     return counter;
   };
   const sweep = (at: number) => {
@@ -80,7 +101,9 @@ export function createMemoryCounterStore(
         }
       }
       if (unseeded.length > 0) return { ok: false, states: [], unseeded };
-      for (const [i, r] of reservations.entries()) {
+      // Index loops: this runs for every request, and `entries()` allocates per step.
+      for (let i = 0; i < reservations.length; i++) {
+        const r = reservations[i]!;
         if (values[i]! + r.amount <= r.limit) continue;
         const refusal = { key: r.key, limit: r.limit, current: values[i]! };
         return {
@@ -89,14 +112,18 @@ export function createMemoryCounterStore(
           states: [],
         };
       }
-      for (const [i, r] of reservations.entries()) {
+      for (let i = 0; i < reservations.length; i++) {
+        const r = reservations[i]!;
         values[i]! += r.amount;
         if (r.windowMs) {
           const w = windowed(r.key, r.windowMs, at);
-          windows.set(w.name, { value: values[i]!, until: w.until });
+          const entry = windows.get(w.name);
+          if (entry?.until === w.until) entry.value = values[i]!;
+          else windows.set(w.name, { value: values[i]!, until: w.until });
         } else {
           const c = leased(r.key, at);
           c.leases.set(`${lease.id}|${r.amount}`, at + lease.ttlMs);
+          c.nextExpiry = Math.min(c.nextExpiry, at + lease.ttlMs);
           c.held += r.amount;
         }
       }
@@ -158,6 +185,7 @@ export function createMemoryCounterStore(
     async ping() {},
     async close() {
       windows.clear();
+      windowNames.clear();
       counters.clear();
       claims.clear();
     },
