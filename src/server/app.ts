@@ -181,6 +181,16 @@ let idPrefix = '';
 
 export function createRequestHandler(deps: AppDeps) {
   let inFlight = 0;
+  // Requests in flight, cut together when shutdown's grace runs out: one listener for the
+  // gateway rather than one added and removed per request.
+  const callers = new Set<AbortController>();
+  deps.shutdown?.addEventListener(
+    'abort',
+    () => {
+      for (const caller of callers) caller.abort(deps.shutdown?.reason);
+    },
+    { once: true },
+  );
   return async function handleRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const incoming = req.headers['x-request-id'];
     const ownId = typeof incoming !== 'string' || !requestIdPattern.test(incoming);
@@ -203,8 +213,7 @@ export function createRequestHandler(deps: AppDeps) {
     const tags = parseTags(req.headers['x-gatehouse-tags']);
     if (Object.keys(tags).length > 0) record.tags = tags;
     const caller = new AbortController();
-    const cut = () => caller.abort(deps.shutdown?.reason);
-    deps.shutdown?.addEventListener('abort', cut);
+    callers.add(caller);
     res.once('close', () => {
       if (!res.writableFinished)
         caller.abort(new GatehouseError('GH_CLIENT_CLOSED', 'The caller closed the connection.'));
@@ -278,7 +287,7 @@ export function createRequestHandler(deps: AppDeps) {
       // A request cut off (the caller left, or shutdown) is recorded as why it was cut.
       sendError(caller.signal.aborted ? caller.signal.reason : err, surface, record, out, res);
     } finally {
-      deps.shutdown?.removeEventListener('abort', cut);
+      callers.delete(caller);
       if (shared !== undefined) deps.keyShares?.leave(shared);
       if (counted) inFlight--;
       record.durationMs = performance.now() - startedAt;
