@@ -11,6 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import { type RunningGatehouse, startGatehouse } from '../helpers/cli.ts';
 import { freshPostgres } from '../helpers/database.ts';
 import { redisUrl } from '../helpers/redis.ts';
+import { countedCompletion } from '../upstreams/server.ts';
 
 const redis = await redisUrl();
 const postgres = await freshPostgres();
@@ -34,16 +35,7 @@ describe('three replicas sharing PostgreSQL and Redis', { skip }, () => {
     await new Promise((resolve) => setTimeout(resolve, 150));
     inFlight--;
     res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(
-      JSON.stringify({
-        id: 'chatcmpl-1',
-        object: 'chat.completion',
-        created: 0,
-        model: 'counted',
-        choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }],
-        usage: { prompt_tokens: 3, completion_tokens: 1, total_tokens: 4 },
-      }),
-    );
+    res.end(countedCompletion);
   });
 
   before(async () => {

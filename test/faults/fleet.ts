@@ -15,6 +15,7 @@ import pg from 'pg';
 import { type RunningGatehouse, startGatehouse } from '../helpers/cli.ts';
 import { freshPostgres, type TestDatabase } from '../helpers/database.ts';
 import { redisUrl } from '../helpers/redis.ts';
+import { countedCompletion } from '../upstreams/server.ts';
 import { serviceAddress, startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.ts';
 
 export const masterKey = 'gh-fault-test-master';
@@ -98,16 +99,7 @@ async function startUpstream(): Promise<Upstream> {
     });
     state.inFlight--;
     res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(
-      JSON.stringify({
-        id: 'chatcmpl-1',
-        object: 'chat.completion',
-        created: 0,
-        model: 'counted',
-        choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }],
-        usage: { prompt_tokens: 3, completion_tokens: 1, total_tokens: 4 },
-      }),
-    );
+    res.end(countedCompletion);
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');

@@ -149,3 +149,13 @@ export async function startHangingStream(
   });
   return Object.assign(upstream, { released });
 }
+
+/** A one-word chat completion (3 tokens in, 1 out): what the counting upstreams of the replica tests answer. */
+export const countedCompletion = JSON.stringify({
+  id: 'chatcmpl-1',
+  object: 'chat.completion',
+  created: 0,
+  model: 'counted',
+  choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }],
+  usage: { prompt_tokens: 3, completion_tokens: 1, total_tokens: 4 },
+});
