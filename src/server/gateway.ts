@@ -41,6 +41,7 @@ import { createClientErrorHandler, type Exchanges } from './client-errors.ts';
 import { KeyShares } from './key-shares.ts';
 import { EventLoopLag } from './load-monitor.ts';
 import { ProviderRegistry } from './provider-registry.ts';
+import { configuredSlots } from './slots.ts';
 import { describeRedis, describeStore, listenFailure, probeService, startupStep } from './startup.ts';
 
 export interface GatewayOptions {
@@ -140,7 +141,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       prices: new PriceBook(config.prices),
       modelLimits: modelLimits(config),
     },
-    options.stages,
+    configuredSlots(config, { log }, options.stages),
   );
   const host = options.host ?? config.server.host ?? '127.0.0.1';
 

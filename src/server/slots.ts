@@ -1,0 +1,29 @@
+// The stages configuration plugs into the pipeline's slots (docs/pipeline.md): guardrails on the
+// request and on the answer, and the response cache. Each capability that is configured adds its
+// stages here; one that is not adds nothing, so it costs nothing per request. Stages a caller of
+// startGateway passes (tests, embedders) run after the configured ones in each slot.
+import type { GatehouseConfig } from '../config/schema.ts';
+import type { StageSlots } from '../pipeline/index.ts';
+
+/** What the configured stages may need of the running gateway. */
+export interface SlotDeps {
+  log(line: string): void;
+}
+
+export function configuredSlots(
+  _config: GatehouseConfig,
+  _deps: SlotDeps,
+  extra: StageSlots = {},
+): StageSlots {
+  const slots: { guardInput: Stage[]; cache: Stage[]; guardOutput: Stage[] } = {
+    guardInput: [],
+    cache: [],
+    guardOutput: [],
+  };
+  slots.guardInput.push(...(extra.guardInput ?? []));
+  slots.cache.push(...(extra.cache ?? []));
+  slots.guardOutput.push(...(extra.guardOutput ?? []));
+  return slots;
+}
+
+type Stage = NonNullable<StageSlots['guardInput']>[number];
