@@ -4,7 +4,7 @@
 // (the dependency check holds to it).
 export { type Admission, Governor, type LimitRule } from './admission.ts';
 export { auditEntrySchema, auditView, listAudit, verifyAudit } from './audit.ts';
-export { Authenticator, authorizeModel, type Principal } from './authenticate.ts';
+export { Authenticator, authorizeModel, masterPrincipal, type Principal } from './authenticate.ts';
 export { createMemoryCounterStore, createRedisCounterStore } from './counters/index.ts';
 export { SecretBox } from './crypto.ts';
 export {

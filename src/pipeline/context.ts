@@ -25,4 +25,6 @@ export interface RequestContext {
   readonly lifecycle: Lifecycle;
   /** Set by authentication before any pipeline stage runs. */
   principal?: Principal;
+  /** Set on the gateway's own calls (pipeline/internal.ts): their purpose. Plugged-in stages pass them on. */
+  readonly internal?: string;
 }

@@ -18,3 +18,4 @@ export type {
 } from './stage.ts';
 export { compose, newExchange } from './stage.ts';
 export { pipelineStages, type StageDeps, type StageSlots } from './stages.ts';
+export { type InternalCallOptions, InternalCaller, type InternalCalls } from './internal.ts';

@@ -20,7 +20,7 @@ import {
   SecretStore,
   webhookNotifier,
 } from '../governance/index.ts';
-import { Pipeline, type StageSlots } from '../pipeline/index.ts';
+import { InternalCaller, type InternalCalls, Pipeline, type StageSlots } from '../pipeline/index.ts';
 import { HttpClient } from '../providers/index.ts';
 import { TargetResolver } from '../routing/index.ts';
 import { defaultDatabaseUrl, openDatabase } from '../store/index.ts';
@@ -76,6 +76,8 @@ export interface Gateway {
   readonly server: Server;
   /** What the banner names: the store and Redis without credentials, and where the master key is. */
   readonly described: { store: string; redis?: string; masterKey: { file?: string; generated?: boolean } };
+  /** The gateway's own model calls, through its pipeline and on the record (pipeline/internal.ts). */
+  readonly calls: InternalCalls;
   /** Stops accepting, lets in-flight requests finish for up to graceMs, then closes everything. */
   stop(graceMs?: number): Promise<void>;
 }
@@ -133,6 +135,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       log,
     },
   });
+  const lifecycle = new Lifecycle();
+  const calls = new InternalCaller(lifecycle);
   const pipeline = new Pipeline(
     config,
     providers,
@@ -141,8 +145,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       prices: new PriceBook(config.prices),
       modelLimits: modelLimits(config),
     },
-    configuredSlots(config, { log }, options.stages),
+    configuredSlots(config, { log, calls }, options.stages),
   );
+  calls.attach(pipeline);
   const host = options.host ?? config.server.host ?? '127.0.0.1';
 
   let draining = false;
@@ -178,7 +183,6 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         ...(config.telemetry.otlp_headers ? { headers: config.telemetry.otlp_headers } : {}),
       })
     : undefined;
-  const lifecycle = new Lifecycle();
   const unsubscribeTelemetry = subscribeTelemetry(lifecycle, {
     metrics,
     requestLog: events,
@@ -262,6 +266,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   let stopping: Promise<void> | undefined;
   return {
     url: `http://${shownHost}:${port}`,
+    calls,
     port,
     host,
     server,

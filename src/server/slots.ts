@@ -3,11 +3,13 @@
 // stages here; one that is not adds nothing, so it costs nothing per request. Stages a caller of
 // startGateway passes (tests, embedders) run after the configured ones in each slot.
 import type { GatehouseConfig } from '../config/schema.ts';
-import type { StageSlots } from '../pipeline/index.ts';
+import type { InternalCalls, StageSlots } from '../pipeline/index.ts';
 
 /** What the configured stages may need of the running gateway. */
 export interface SlotDeps {
   log(line: string): void;
+  /** The gateway's own model calls (a judge, embeddings), through the pipeline and on the record. */
+  calls: InternalCalls;
 }
 
 export function configuredSlots(

@@ -3,7 +3,8 @@
 // events (core/lifecycle), so these types sit here, below both.
 import type { FinishReason, Usage } from '../ir/index.ts';
 
-export type SurfaceName = 'openai' | 'anthropic' | 'gateway';
+/** `internal`: the gateway's own calls (pipeline/internal.ts), recorded like a caller's. */
+export type SurfaceName = 'openai' | 'anthropic' | 'gateway' | 'internal';
 
 export interface AttemptRecord {
   provider: string;
