@@ -95,10 +95,17 @@ describe('a configuration version on trial', () => {
     assert.ok(status.canary.candidate.requests < 50, 'about half, not all, ran on the candidate');
     const ready = await fetch(`${gateway.url}/readyz`).then((r) => r.json());
     assert.equal(ready.config.canary, outcome.version);
-    const logs = (await admin('GET', '/admin/logs?limit=60')).body.data;
+    // The request log is written in batches, off the requests: read it until the batch is in.
+    let logged = new Set<string>();
+    for (let tries = 0; tries < 50 && logged.size < 2; tries++) {
+      const logs = (await admin('GET', '/admin/logs?limit=60')).body.data;
+      logged = new Set(logs.map((e: { config_version: string }) => e.config_version));
+      if (logged.size < 2) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
     assert.deepEqual(
-      new Set(logs.map((e: { config_version: string }) => e.config_version)),
+      logged,
       new Set([serving, outcome.version]),
+      'each event names the version that served it',
     );
     assert.ok(await until(() => gateway.config.current.version === outcome.version, 5_000), 'promoted');
     const [latest] = (await admin('GET', '/admin/config/versions')).body.data;
