@@ -16,7 +16,7 @@ const secretKey = new RegExp(
   'i',
 );
 const secretPair = new RegExp(
-  String.raw`(["']?${secretName}["']?\s*:\s*)("[^"]*"|'[^']*'|\$\{[^}]*\}|[^,}\]\s]+)`,
+  String.raw`(["']?${secretName}["']?\s*:\s*)("[^"]*"|'[^']*'|\$\{[^}]*\}|[^,}\]\s](?:[^,}\]]*[^,}\]\s])?)`,
   'gi',
 );
 const reference = /^["']?(\$\{[^}]+\}|secret:[\w.-]+)["']?$/;
@@ -27,12 +27,24 @@ const reference = /^["']?(\$\{[^}]+\}|secret:[\w.-]+)["']?$/;
  * (`{ type: openai, api_key: sk-… }`) are masked too.
  */
 export function maskConfigText(text: string): string {
+  // Inside a block scalar (`api_key: |` and its more-indented lines) every line is the secret.
+  let blockIndent = -1;
   return text
     .split('\n')
     .map((line) => {
+      const indent = /^\s*/.exec(line)![0].length;
+      if (blockIndent >= 0) {
+        if (line.trim() === '') return line;
+        if (indent > blockIndent) return `${' '.repeat(indent)}***`;
+        blockIndent = -1;
+      }
       const whole = secretKey.exec(line);
       if (whole && !whole[4]!.startsWith('{') && !whole[4]!.startsWith('[')) {
         const value = whole[4]!.replace(/\s+#.*$/, '');
+        if (/^[|>][-+]?\d*$/.test(value)) {
+          blockIndent = indent;
+          return line;
+        }
         return reference.test(value)
           ? line
           : `${whole[1]}${whole[2]}${whole[3]}${quoteLike(value)}${whole[5]}`;

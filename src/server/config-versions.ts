@@ -2,12 +2,15 @@
 // hash, source, who applied it and its diff from the version before, secrets masked. With the
 // database as the source the text to apply is stored too, and this is where replicas read it.
 import type { Kysely } from 'kysely';
-import { configDiff, configHash, maskConfigText } from '../config/index.ts';
+import { ConfigError, configDiff, configHash, maskConfigText, parseConfigText } from '../config/index.ts';
+import type { GatehouseConfig } from '../config/schema.ts';
 import { GatehouseError } from '../core/errors/index.ts';
 import { appendAudit } from '../governance/index.ts';
 import type { Schema } from '../store/index.ts';
 import type { ConfigVersionsTable } from '../store/schema.ts';
+import type { Logger } from '../telemetry/index.ts';
 
+export type SourceOfTruth = 'file' | 'database';
 export type VersionRow = ConfigVersionsTable;
 export type VersionSource = VersionRow['source'];
 export type VersionStatus = VersionRow['status'];
@@ -125,4 +128,44 @@ export class ConfigVersions {
       .limit(1)
       .executeTakeFirst();
   }
+}
+
+export interface InitialVersion {
+  config: GatehouseConfig;
+  text: string;
+  row: VersionRow;
+}
+
+/**
+ * The version a gateway starts on. With the file as the source, the file (stored for the history);
+ * with the database, its newest applied version, or the file when the database holds none yet (it
+ * seeds the database). Runs before anything reads the configuration.
+ */
+export async function initialVersion(
+  versions: ConfigVersions,
+  sourceOfTruth: SourceOfTruth,
+  fromFile: { config: GatehouseConfig; text: string },
+  logger: Logger,
+): Promise<InitialVersion> {
+  if (sourceOfTruth === 'database') {
+    const stored = await versions.wanted();
+    if (stored?.text != null) {
+      try {
+        const config = parseConfigText(stored.text, `configuration version ${stored.id}`);
+        return { config, text: stored.text, row: stored };
+      } catch (err) {
+        if (!(err instanceof ConfigError)) throw err;
+        logger.error(`${err.message}\nStarting on the file's configuration instead.`);
+      }
+    }
+  }
+  const keepText = sourceOfTruth === 'database';
+  const row = await versions.add({
+    text: fromFile.text,
+    source: 'startup',
+    actor: 'startup',
+    status: 'applied',
+    keepText,
+  });
+  return { ...fromFile, row };
 }

@@ -38,10 +38,10 @@ import { createRequestHandler } from './app.ts';
 import { BodyBuffer, bodyAbandoned, readJsonBody } from './body.ts';
 import { createClientErrorHandler, type Exchanges } from './client-errors.ts';
 import { buildRuntime } from './config-runtime.ts';
-import { ConfigVersions } from './config-versions.ts';
+import { ConfigVersions, initialVersion } from './config-versions.ts';
 import { KeyShares } from './key-shares.ts';
 import { EventLoopLag } from './load-monitor.ts';
-import { initialVersion, LiveConfig, type ReloadOutcome, type SourceOfTruth } from './live-config.ts';
+import { LiveConfig, type ReloadOutcome, type SourceOfTruth } from './live-config.ts';
 import { describeRedis, describeStore, listenFailure, probeService, startupStep } from './startup.ts';
 
 export interface GatewayOptions {

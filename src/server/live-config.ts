@@ -3,15 +3,12 @@
 // replica picks up by polling. A new version is validated exactly as `gatehouse config check` does;
 // an invalid one is refused and the serving version stays. New requests take the new version;
 // requests in flight finish on the one they started with (app.ts reads `current` once per request).
-import { watch, type FSWatcher } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { basename, dirname } from 'node:path';
-import { Counter, Gauge, type Registry } from 'prom-client';
-import { ConfigError, configHash, maskConfigText, parseConfigText } from '../config/index.ts';
+import type { Registry } from 'prom-client';
+import { ConfigError, configHash, configWarnings, maskConfigText, parseConfigText } from '../config/index.ts';
 import type { GatehouseConfig } from '../config/schema.ts';
 import { GatehouseError } from '../core/errors/index.ts';
 import type { Lifecycle } from '../core/lifecycle/index.ts';
-import { postWebhook } from '../governance/index.ts';
 import type { Logger } from '../telemetry/index.ts';
 import { Trial, type Verdict } from './config-canary.ts';
 import {
@@ -21,9 +18,12 @@ import {
   retireRuntime,
   type SharedState,
 } from './config-runtime.ts';
-import type { ConfigVersions, VersionRow, VersionSource } from './config-versions.ts';
+import { ConfigMetrics, postCanaryAlert, watchConfigFile } from './config-signals.ts';
+import type { ConfigVersions, InitialVersion, VersionRow, VersionSource } from './config-versions.ts';
 
-export type SourceOfTruth = 'file' | 'database';
+import type { SourceOfTruth } from './config-versions.ts';
+
+export type { SourceOfTruth };
 
 export interface ReloadOutcome {
   outcome: 'applied' | 'canary' | 'unchanged' | 'refused';
@@ -44,46 +44,6 @@ export interface LiveConfigOptions {
   logger: Logger;
 }
 
-export interface InitialVersion {
-  config: GatehouseConfig;
-  text: string;
-  row: VersionRow;
-}
-
-/**
- * The version a gateway starts on. With the file as the source, the file (stored for the history);
- * with the database, its newest applied version, or the file when the database holds none yet (it
- * seeds the database). Runs before anything reads the configuration.
- */
-export async function initialVersion(
-  versions: ConfigVersions,
-  sourceOfTruth: SourceOfTruth,
-  fromFile: { config: GatehouseConfig; text: string },
-  logger: Logger,
-): Promise<InitialVersion> {
-  if (sourceOfTruth === 'database') {
-    const stored = await versions.wanted();
-    if (stored?.text != null) {
-      try {
-        const config = parseConfigText(stored.text, `configuration version ${stored.id}`);
-        return { config, text: stored.text, row: stored };
-      } catch (err) {
-        if (!(err instanceof ConfigError)) throw err;
-        logger.error(`${err.message}\nStarting on the file's configuration instead.`);
-      }
-    }
-  }
-  const keepText = sourceOfTruth === 'database';
-  const row = await versions.add({
-    text: fromFile.text,
-    source: 'startup',
-    actor: 'startup',
-    status: 'applied',
-    keepText,
-  });
-  return { ...fromFile, row };
-}
-
 export class LiveConfig {
   /** The version new requests start on; with a trial running, its `trial` picks per request. */
   current: ConfigRuntime;
@@ -97,12 +57,11 @@ export class LiveConfig {
   #lastError: { at: number; problems: string[]; source: string } | undefined;
   /** Changes are applied one at a time, in the order they arrive. */
   #queue: Promise<unknown> = Promise.resolve();
-  #watcher: FSWatcher | undefined;
+  #watcher: { close(): void } | undefined;
   #pollTimer: NodeJS.Timeout | undefined;
   #trialTimer: NodeJS.Timeout | undefined;
   #unsubscribe: (() => void) | undefined;
-  readonly #info: Gauge<'hash' | 'state'>;
-  readonly #reloads: Counter<'outcome'>;
+  readonly #metrics: ConfigMetrics;
 
   constructor(runtime: ConfigRuntime, options: LiveConfigOptions) {
     this.current = runtime;
@@ -110,22 +69,20 @@ export class LiveConfig {
     this.#row = options.initial.row;
     this.#text = options.initial.text;
     this.#seenId = options.initial.row.id;
-    this.#info = new Gauge({
-      name: 'gatehouse_config_version_info',
-      help: 'The configuration version this replica serves (state "serving"), and one on trial (state "canary").',
-      labelNames: ['hash', 'state'],
-      registers: [options.registry],
-    });
-    this.#reloads = new Counter({
-      name: 'gatehouse_config_reloads_total',
-      help: 'New configuration versions by outcome: applied, refused, canary, promoted, rolled_back.',
-      labelNames: ['outcome'],
-      registers: [options.registry],
-    });
+    this.#metrics = new ConfigMetrics(options.registry);
     this.#showVersions();
     const { reload } = runtime.config;
-    if (options.sourceOfTruth === 'file' && options.file && reload.watch)
-      this.#watch(options.file, reload.debounce_ms);
+    const file = options.file;
+    if (options.sourceOfTruth === 'file' && file && reload.watch)
+      this.#watcher = watchConfigFile(
+        file,
+        reload.debounce_ms,
+        () =>
+          void this.reload().catch((err: unknown) =>
+            options.logger.warn(`Reloading ${file} failed: ${(err as Error).message}`),
+          ),
+        (line) => options.logger.warn(line),
+      );
     if (options.sourceOfTruth === 'database') {
       this.#pollTimer = setInterval(() => void this.poll(), reload.poll_s * 1000);
       this.#pollTimer.unref();
@@ -169,6 +126,8 @@ export class LiveConfig {
         if (!(err instanceof ConfigError)) throw err;
         return this.#refuse(file, 'file', err.message, err.problems, text);
       }
+      // Valid but probably not meant (no providers, no models): applied, as at start, with the warning.
+      for (const warning of configWarnings(config, file)) this.#options.logger.warn(warning);
       const row = await this.#options.versions.add({
         text,
         source: 'file',
@@ -317,7 +276,7 @@ export class LiveConfig {
     text: string | undefined,
   ): Promise<ReloadOutcome> {
     this.#lastError = { at: Date.now(), problems, source };
-    this.#reloads.inc({ outcome: 'refused' });
+    this.#metrics.count('refused');
     this.#options.logger.error(
       `${message}\nThe configuration was not reloaded: version ${this.current.version} keeps serving.`,
     );
@@ -377,7 +336,7 @@ export class LiveConfig {
       this.#watchTrial(trial);
       serving.trial = trial;
       await this.#options.versions.setStatus(row.id, 'canary');
-      this.#reloads.inc({ outcome: 'canary' });
+      this.#metrics.count('canary');
       logger.info(
         `Configuration version ${row.hash} is on trial: ${canary.percent}% of requests for at least ${canary.window_s} s against ${serving.version}.`,
       );
@@ -389,7 +348,7 @@ export class LiveConfig {
     this.#text = text;
     this.#restartRequired = restart;
     retireRuntime(serving);
-    this.#reloads.inc({ outcome: 'applied' });
+    this.#metrics.count('applied');
     this.#showVersions();
     logger.info(`Configuration version ${row.hash} applied (${row.source}); it serves new requests.`);
     return { outcome: 'applied', version: row.hash, restart_required: restart };
@@ -406,7 +365,7 @@ export class LiveConfig {
     this.#trialRow = undefined;
     retireRuntime(trial.stable);
     await this.#options.versions.setStatus(row.id, 'applied', `canary: ${verdict.reason}`);
-    this.#reloads.inc({ outcome: 'promoted' });
+    this.#metrics.count('promoted');
     this.#showVersions();
     this.#options.logger.info(
       `Configuration version ${row.hash} promoted after its trial: ${verdict.reason}.`,
@@ -416,7 +375,7 @@ export class LiveConfig {
   async #rollBackTrial(trial: Trial, verdict: Verdict): Promise<void> {
     const row = this.#trialRow!;
     this.#dropTrial(trial.stable, `canary: ${verdict.reason}`);
-    this.#reloads.inc({ outcome: 'rolled_back' });
+    this.#metrics.count('rolled_back');
     this.#options.logger.error(
       `Configuration version ${row.hash} rolled back after its trial, ${verdict.reason}; ${trial.stable.version} keeps serving.`,
     );
@@ -438,7 +397,7 @@ export class LiveConfig {
         this.#seenId = Math.max(this.#seenId, back.id);
       }
     }
-    this.#alert(row, verdict);
+    postCanaryAlert(this.current.config, row, verdict, (line) => this.#options.logger.warn(line));
   }
 
   #dropTrial(serving: ConfigRuntime, why: string): void {
@@ -473,36 +432,8 @@ export class LiveConfig {
     this.#trialTimer = undefined;
   }
 
-  #alert(row: VersionRow, verdict: Verdict): void {
-    const config = this.current.config;
-    const url = config.alerts.webhook_url ?? config.governance.webhook_url;
-    if (!url) return;
-    const text = `Gatehouse: configuration version ${row.hash} was rolled back after its canary trial, ${verdict.reason}.`;
-    void postWebhook(
-      url,
-      {
-        text,
-        alert: {
-          kind: 'config_canary_rolled_back',
-          version: row.hash,
-          version_id: row.id,
-          serving: verdict.stable.version,
-          reason: verdict.reason,
-          stable: verdict.stable,
-          candidate: verdict.candidate,
-          status: 'firing',
-          at: new Date().toISOString(),
-        },
-      },
-      (line) => this.#options.logger.warn(line),
-    );
-  }
-
   #showVersions(): void {
-    this.#info.reset();
-    this.#info.set({ hash: this.current.version, state: 'serving' }, 1);
-    const trial = this.#trial;
-    if (trial) this.#info.set({ hash: trial.candidate.version, state: 'canary' }, 1);
+    this.#metrics.show(this.current.version, this.#trial?.candidate.version);
   }
 
   #refuseUnlessDatabase(): void {
@@ -511,31 +442,6 @@ export class LiveConfig {
       'GH_CONFLICT',
       `The configuration file${this.#options.file ? ` (${this.#options.file})` : ''} is the source of truth on this gateway: edit the file (it is reloaded when it changes, or on SIGHUP), or start with GATEHOUSE_CONFIG_SOURCE=database (or reload.source: database) to change it through the admin API.`,
     );
-  }
-
-  #watch(file: string, debounceMs: number): void {
-    // The directory is watched, not the file: editors save by writing a new file and renaming it
-    // over the old one, and orchestrators swap a symlink, either of which ends a watch on the file.
-    const name = basename(file);
-    let pending: NodeJS.Timeout | undefined;
-    try {
-      this.#watcher = watch(dirname(file), (_event, changed) => {
-        if (changed !== null && changed !== name && !changed.startsWith('..')) return;
-        clearTimeout(pending);
-        pending = setTimeout(() => {
-          this.reload().catch((err: unknown) =>
-            this.#options.logger.warn(`Reloading ${file} failed: ${(err as Error).message}`),
-          );
-        }, debounceMs);
-        pending.unref();
-      });
-      this.#watcher.unref();
-      this.#watcher.on('error', (err) =>
-        this.#options.logger.warn(`Watching ${file} stopped: ${err.message}; SIGHUP still reloads it.`),
-      );
-    } catch (err) {
-      this.#options.logger.warn(`Cannot watch ${file} (${(err as Error).message}); SIGHUP reloads it.`);
-    }
   }
 
   #serially<T>(step: () => Promise<T>): Promise<T> {

@@ -41,7 +41,8 @@ describe('a configuration version on trial', () => {
     },
     reload: {
       watch: false,
-      canary: { enabled: true, percent: 50, window_s: 1, min_requests: 10, max_p95_ratio: 5 },
+      // A window far longer than the test: the verdict is asked for at a time past it (decideTrial).
+      canary: { enabled: true, percent: 50, window_s: 3600, min_requests: 10, max_p95_ratio: 5 },
     },
   });
 
@@ -107,7 +108,10 @@ describe('a configuration version on trial', () => {
       new Set([serving, outcome.version]),
       'each event names the version that served it',
     );
-    assert.ok(await until(() => gateway.config.current.version === outcome.version, 5_000), 'promoted');
+    assert.equal(await gateway.config.decideTrial(Date.now()), undefined, 'no verdict inside the window');
+    const verdict = await gateway.config.decideTrial(Date.now() + 3_600_000);
+    assert.equal(verdict?.outcome, 'promote', verdict?.reason);
+    assert.equal(gateway.config.current.version, outcome.version, 'promoted');
     const [latest] = (await admin('GET', '/admin/config/versions')).body.data;
     assert.equal(latest.status, 'applied');
     assert.match(latest.note, /^canary: no worse than/);
@@ -121,7 +125,9 @@ describe('a configuration version on trial', () => {
     assert.equal(outcome.outcome, 'canary');
     const statuses = await send(60);
     assert.ok(statuses.includes(200) && statuses.some((s) => s >= 500), `both versions served: ${statuses}`);
-    assert.ok(await until(() => gateway.config.current.trial === undefined, 5_000), 'the trial ended');
+    const verdict = await gateway.config.decideTrial(Date.now() + 3_600_000);
+    assert.equal(verdict?.outcome, 'roll_back');
+    assert.equal(gateway.config.current.trial, undefined, 'the trial ended');
     assert.equal(gateway.config.current.version, serving, 'the serving version stays');
     assert.deepEqual(new Set(await send(20)), new Set([200]), 'every request is served by it again');
     const [latest] = (await admin('GET', '/admin/config/versions')).body.data;
