@@ -92,12 +92,14 @@ export class ConfigVersions {
     }
   }
 
-  async setStatus(id: number, status: VersionStatus, note?: string): Promise<void> {
-    await this.#db
+  /** With `from`, only a version still in that status changes (another replica may have decided first). */
+  async setStatus(id: number, status: VersionStatus, note?: string, from?: VersionStatus): Promise<void> {
+    let update = this.#db
       .updateTable('config_versions')
       .set({ status, ...(note === undefined ? {} : { note }) })
-      .where('id', '=', id)
-      .execute();
+      .where('id', '=', id);
+    if (from !== undefined) update = update.where('status', '=', from);
+    await update.execute();
   }
 
   async get(id: number): Promise<VersionRow> {

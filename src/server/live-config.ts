@@ -313,7 +313,9 @@ export class LiveConfig {
     try {
       candidate = await buildRuntime(config, row.hash, shared);
     } catch (err) {
-      await this.#options.versions.setStatus(row.id, 'refused', (err as Error).message);
+      // With the database as the source the version is the fleet's: this replica alone refuses it.
+      if (this.#options.sourceOfTruth === 'file')
+        await this.#options.versions.setStatus(row.id, 'refused', (err as Error).message);
       return this.#refuse(
         `version ${row.id}`,
         row.source,
@@ -335,7 +337,7 @@ export class LiveConfig {
       this.#trialText = text;
       this.#watchTrial(trial);
       serving.trial = trial;
-      await this.#options.versions.setStatus(row.id, 'canary');
+      await this.#options.versions.setStatus(row.id, 'canary', undefined, 'applied');
       this.#metrics.count('canary');
       logger.info(
         `Configuration version ${row.hash} is on trial: ${canary.percent}% of requests for at least ${canary.window_s} s against ${serving.version}.`,
@@ -364,7 +366,7 @@ export class LiveConfig {
     this.#text = this.#trialText;
     this.#trialRow = undefined;
     retireRuntime(trial.stable);
-    await this.#options.versions.setStatus(row.id, 'applied', `canary: ${verdict.reason}`);
+    await this.#options.versions.setStatus(row.id, 'applied', `canary: ${verdict.reason}`, 'canary');
     this.#metrics.count('promoted');
     this.#showVersions();
     this.#options.logger.info(
@@ -379,7 +381,7 @@ export class LiveConfig {
     this.#options.logger.error(
       `Configuration version ${row.hash} rolled back after its trial, ${verdict.reason}; ${trial.stable.version} keeps serving.`,
     );
-    await this.#options.versions.setStatus(row.id, 'rolled_back', `canary: ${verdict.reason}`);
+    await this.#options.versions.setStatus(row.id, 'rolled_back', `canary: ${verdict.reason}`, 'canary');
     if (this.#options.sourceOfTruth === 'database') {
       // Other replicas follow: the serving text is stored again as the newest version.
       const wanted = await this.#options.versions.wanted();
@@ -409,7 +411,7 @@ export class LiveConfig {
     const row = this.#trialRow;
     this.#trialRow = undefined;
     if (row && !why.startsWith('canary:'))
-      void this.#options.versions.setStatus(row.id, 'rolled_back', why).catch(() => undefined);
+      void this.#options.versions.setStatus(row.id, 'rolled_back', why, 'canary').catch(() => undefined);
     this.#showVersions();
   }
 

@@ -122,3 +122,71 @@ describe('three replicas with the database as the source of truth', { skip: post
     }
   });
 });
+
+describe('a canary that does worse, with the database as the source', {
+  skip: postgres.skip ?? false,
+}, () => {
+  let database: Awaited<ReturnType<typeof freshPostgres>>;
+  const replicas: Gateway[] = [];
+  const canaryConfig = (target: Record<string, unknown>) => ({
+    providers: {
+      mock: { type: 'mock' },
+      // Nothing listens on port 9 (discard): every call there fails as unreachable.
+      gone: { type: 'openai-compatible', base_url: 'http://127.0.0.1:9/v1' },
+    },
+    models: { chat: { targets: [target] } },
+    reload: { poll_s: 0.5, canary: { enabled: true, percent: 50, window_s: 3600, min_requests: 10 } },
+  });
+
+  before(async () => {
+    database = await freshPostgres();
+    for (let i = 0; i < 2; i++)
+      replicas.push(
+        await startTestGateway(canaryConfig({ provider: 'mock', model: 'mock-fast' }), {
+          databaseUrl: database.url!,
+          configSource: 'database',
+        }),
+      );
+  });
+
+  after(async () => {
+    for (const replica of replicas) await replica.stop(500);
+    await database.drop();
+  });
+
+  test('the replica that finds it worse rolls the whole fleet back', async () => {
+    const [first, second] = replicas as [Gateway, Gateway];
+    const serving = first.config.current.version;
+    const put = await adminClient(() => first)('PUT', '/admin/config', {
+      text: stringify(canaryConfig({ provider: 'gone', model: 'nothing' })),
+    });
+    assert.equal(put.body.outcome, 'canary', JSON.stringify(put.body));
+    const onTrial = async (r: Gateway) =>
+      (await fetch(`${r.url}/readyz`).then((res) => res.json())).config.canary;
+    for (let tries = 0; tries < 50 && (await onTrial(second)) !== put.body.version; tries++)
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.equal(await onTrial(second), put.body.version, 'the other replica put it on trial too');
+    for (let i = 0; i < 40; i++) {
+      const res = await fetch(`${first.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${testMasterKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'chat', messages: [{ role: 'user', content: 'hi' }] }),
+      });
+      await res.arrayBuffer();
+    }
+    const verdict = await first.config.decideTrial(Date.now() + 3_600_000);
+    assert.equal(verdict?.outcome, 'roll_back');
+    const start = Date.now();
+    while (Date.now() - start < 5_000 && (await onTrial(second)) !== null)
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(await onTrial(second), null, 'the other replica ended its trial within 5 s');
+    assert.equal(second.config.current.version, serving);
+    const versions = (await adminClient(() => second)('GET', '/admin/config/versions')).body.data;
+    assert.equal(versions[0].source, 'rollback');
+    assert.equal(versions[0].actor, 'canary');
+    assert.equal(versions[0].hash, serving);
+    assert.equal(versions[1].hash, put.body.version);
+    assert.equal(versions[1].status, 'rolled_back');
+    assert.match(versions[1].note, /^canary: worse than/);
+  });
+});
