@@ -31,7 +31,10 @@ export interface TrialSplit {
   pick(requestId: string, keyId: string | undefined): ConfigRuntime;
 }
 
-/** What every version shares: built once at start. */
+/**
+ * What every version shares: built once at start. Long-lived state that a version's objects use
+ * (counters, routing health kept by target) belongs here, so a reload never resets it.
+ */
 export interface SharedState {
   governor: Governor;
   secrets: SecretStore;
