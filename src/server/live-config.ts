@@ -113,12 +113,15 @@ export class LiveConfig {
           'file',
           `${file} is not a valid Gatehouse configuration:\n  - cannot read the file: ${(err as Error).message}`,
           [`cannot read the file: ${(err as Error).message}`],
-          '',
+          undefined,
         );
       }
       const hash = configHash(text);
-      if ((hash === this.#row.hash && !this.#trialRow) || hash === this.#trialRow?.hash)
+      if ((hash === this.#row.hash && !this.#trialRow) || hash === this.#trialRow?.hash) {
+        // The file is back to what serves: a refusal before it no longer describes the file.
+        this.#lastError = undefined;
         return { outcome: 'unchanged', version: this.current.version };
+      }
       let config: GatehouseConfig;
       try {
         config = parseConfigText(text, file);
