@@ -201,6 +201,7 @@ let idPrefix = '';
 
 export function createRequestHandler(deps: AppDeps) {
   let inFlight = 0;
+  const live = deps.live;
   // Requests in flight, cut together when shutdown's grace runs out: one listener for the
   // gateway rather than one added and removed per request.
   const callers = new Set<AbortController>();
@@ -216,7 +217,7 @@ export function createRequestHandler(deps: AppDeps) {
     const ownId = typeof incoming !== 'string' || !requestIdPattern.test(incoming);
     const requestId = ownId ? timeOrderedId() : (incoming as string);
     // The one read of the live configuration: this request runs on this version to its end.
-    let rt = deps.live.current;
+    let rt = live.current;
     const path = (req.url ?? '/').split('?', 1)[0]!;
     const route = path.startsWith('/admin/')
       ? adminRoute
