@@ -386,9 +386,10 @@ export class LiveConfig {
     );
     await this.#options.versions.setStatus(row.id, 'rolled_back', `canary: ${verdict.reason}`, 'canary');
     if (this.#options.sourceOfTruth === 'database') {
-      // Other replicas follow: the serving text is stored again as the newest version.
+      // Other replicas follow: the serving text is stored again as the newest version — unless the
+      // fleet has moved past the trial already (another replica's rollback, or a newer version).
       const wanted = await this.#options.versions.wanted();
-      if (!wanted || wanted.hash !== trial.stable.version || wanted.id < row.id) {
+      if (!wanted || wanted.id < row.id) {
         const back = await this.#options.versions.add({
           text: this.#text,
           source: 'rollback',
