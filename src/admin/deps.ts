@@ -2,7 +2,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Kysely } from 'kysely';
 import type { Authenticator, Governor, SecretStore } from '../governance/index.ts';
-import type { Schema } from '../store/schema.ts';
+import type { ConfigVersionsTable, Schema } from '../store/schema.ts';
 import type { EventStores } from '../telemetry/index.ts';
 
 export interface AdminDeps {
@@ -23,4 +23,26 @@ export interface AdminDeps {
   events: EventStores;
   /** Data-residency regions in the configuration; a team may be pinned only to one of these. */
   regions: readonly string[];
+  /** The live configuration (docs/config-reload.md): what serves, and changes through the API. */
+  config: ConfigAdmin;
+  /** The stored configuration versions, newest first. */
+  versions: {
+    list(page: { limit: number; before?: number }): Promise<ConfigVersionsTable[]>;
+    get(id: number): Promise<ConfigVersionsTable>;
+  };
+}
+
+/** What a change of configuration answers. */
+export interface ConfigChange {
+  outcome: 'applied' | 'canary' | 'unchanged' | 'refused';
+  version: string;
+  problems?: string[];
+  restart_required?: string[];
+}
+
+export interface ConfigAdmin {
+  /** GET /admin/config's answer (the server's view; its schema is in routes/config.ts). */
+  status(): unknown;
+  put(text: string, actor: string): Promise<ConfigChange>;
+  rollback(id: number, actor: string): Promise<ConfigChange>;
 }

@@ -89,6 +89,7 @@ export const logEventSchema = z.object({
   tags: z.record(z.string(), z.string()),
   trace_id: z.string().nullable(),
   region: z.string().nullable(),
+  config_version: z.string().nullable().describe('Hash of the configuration version that served it'),
   request_body: body,
   response_body: body,
 });
@@ -148,6 +149,7 @@ export function logView(row: RequestEventsTable): z.infer<typeof logEventSchema>
     tags: JSON.parse(row.tags),
     trace_id: row.trace_id,
     region: row.region,
+    config_version: row.config_version ?? null,
     request_body: parseBody(row.request_body),
     response_body: parseBody(row.response_body),
   };

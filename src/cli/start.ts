@@ -26,8 +26,12 @@ Environment:
   GATEHOUSE_LOG_LEVEL     trace, debug, info (default), warn, error, fatal or silent
   GATEHOUSE_LOG_FORMAT    json or pretty (default: pretty in a terminal, JSON lines otherwise)
   GATEHOUSE_ACCESS_LOG    1 for one log line per request (default: server.access_log, off)
+  GATEHOUSE_CONFIG_SOURCE file (default) or database: where the configuration lives
+                          (overrides reload.source; docs/config-reload.md)
 
-SIGTERM, SIGINT or SIGHUP stops accepting requests, lets in-flight ones finish
+The configuration file is watched: a valid new version serves new requests at once, an invalid
+one is refused (the same messages as config check) and the running version stays. SIGHUP
+reloads it too. SIGTERM or SIGINT stops accepting requests, lets in-flight ones finish
 (server.shutdown_grace_ms) and exits 0; a second signal exits at once.`,
   options: {
     config: { type: 'string', short: 'c' },
@@ -60,8 +64,15 @@ async function serve(values: Record<string, string | boolean | undefined>): Prom
       exitCode: 2,
     });
   const accessLog = env.GATEHOUSE_ACCESS_LOG;
+  const source = env.GATEHOUSE_CONFIG_SOURCE || undefined;
+  if (source !== undefined && source !== 'file' && source !== 'database')
+    throw new StartupError(`GATEHOUSE_CONFIG_SOURCE must be file or database; it was "${source}".`, {
+      exitCode: 2,
+    });
   const gateway = await startGateway({
     config,
+    ...(file ? { configFile: file } : {}),
+    ...(source ? { configSource: source } : {}),
     logger,
     masterKey: env.GATEHOUSE_MASTER_KEY || undefined,
     databaseUrl: env.GATEHOUSE_DATABASE_URL || undefined,
@@ -78,7 +89,7 @@ async function serve(values: Record<string, string | boolean | undefined>): Prom
 }
 
 /**
- * Resolves once the gateway has stopped. SIGHUP counts too (the terminal closed). Under npm or
+ * Resolves once the gateway has stopped. SIGHUP reloads the configuration instead. Under npm or
  * npx a shell sits between npm and this process and dies of npm's SIGTERM without passing it on:
  * there, being orphaned (a new parent) also stops the gateway, so `kill <npm>` leaves none running.
  */
@@ -98,8 +109,14 @@ function stopOnSignal(gateway: Gateway, logger: Logger): Promise<void> {
         resolve();
       });
     };
-    for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const)
-      process.on(signal, () => stop(`${signal} received`));
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => stop(`${signal} received`));
+    // The outcome (applied, refused with the reasons, unchanged) is logged by the reload itself.
+    process.on('SIGHUP', () => {
+      logger.info({ event: 'reload' }, 'SIGHUP received: reloading the configuration.');
+      void gateway
+        .reload()
+        .catch((err: unknown) => logger.error(`Reloading failed: ${(err as Error).message}`));
+    });
     const parent = process.ppid;
     const orphanWatch = setInterval(() => {
       if (process.ppid !== parent) stop(`The parent process (${parent}) ended`);

@@ -26,13 +26,18 @@ export function loadConfig(path: string | undefined, env: Env = process.env): Ga
   } catch (err) {
     throw new ConfigError(path, [`cannot read the file: ${(err as Error).message}`]);
   }
+  return parseConfigText(text, path, env);
+}
+
+/** Validates configuration text (YAML, or JSON, which is YAML too) as `config check` does a file. */
+export function parseConfigText(text: string, source: string, env: Env = process.env): GatehouseConfig {
   let raw: unknown;
   try {
     raw = parseYaml(text, { maxAliasCount: 100 }) ?? {};
   } catch (err) {
-    throw new ConfigError(path, [yamlProblem(err, text)]);
+    throw new ConfigError(source, [yamlProblem(err, text)]);
   }
-  return parseConfig(raw, path, env);
+  return parseConfig(raw, source, env);
 }
 
 export function parseConfig(raw: unknown, source: string, env: Env = process.env): GatehouseConfig {

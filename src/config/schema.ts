@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { configName, httpUrl, timeoutsSchema } from '../providers/config.ts';
 import { providerConfigSchemas } from '../providers/manifests.ts';
+import { reloadSchema } from './reload.ts';
 
 const name = configName;
 
@@ -367,6 +368,7 @@ export const configSchema = z.strictObject({
     .record(name, regionSchema)
     .default({})
     .describe('Data-residency regions, each with its own event store; pin a team with its region field.'),
+  reload: reloadSchema.prefault({}),
 });
 
 export type GatehouseConfig = z.output<typeof configSchema>;
@@ -382,3 +384,4 @@ export type AlertsConfig = z.output<typeof alertsSchema>;
 export type TelemetryConfig = z.output<typeof telemetrySchema>;
 export type LoggingConfig = z.output<typeof loggingSchema>;
 export type BodyLogging = z.output<typeof bodyLoggingSchema>;
+export type { CanaryConfig, ReloadConfig } from './reload.ts';

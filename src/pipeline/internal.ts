@@ -31,14 +31,15 @@ let sequence = 0;
 
 /** Internal calls through a pipeline that exists once the gateway has built it (`attach`). */
 export class InternalCaller implements InternalCalls {
-  #pipeline: Pipeline | undefined;
+  #pipeline: (() => Pipeline) | undefined;
   readonly #lifecycle: Lifecycle;
 
   constructor(lifecycle: Lifecycle) {
     this.#lifecycle = lifecycle;
   }
 
-  attach(pipeline: Pipeline): void {
+  /** The pipeline to run through: the serving configuration version's, read at each call. */
+  attach(pipeline: () => Pipeline): void {
     this.#pipeline = pipeline;
   }
 
@@ -64,7 +65,7 @@ export class InternalCaller implements InternalCalls {
     request: ChatRequest | EmbeddingsRequest,
     options: InternalCallOptions,
   ): Promise<Answer> {
-    const pipeline = this.#pipeline;
+    const pipeline = this.#pipeline?.();
     if (!pipeline)
       throw new GatehouseError('GH_INTERNAL', 'Internal calls were made before the gateway started.');
     const principal = options.principal ?? masterPrincipal;

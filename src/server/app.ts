@@ -9,26 +9,28 @@ import { asGatehouseError, GatehouseError } from '../core/errors/index.ts';
 import type { Lifecycle } from '../core/lifecycle/index.ts';
 import type { RequestRecord, SurfaceName } from '../core/records/index.ts';
 import type { Authenticator } from '../governance/index.ts';
-import type { Pipeline, RequestContext } from '../pipeline/index.ts';
-import type { TargetResolver } from '../routing/index.ts';
+import type { RequestContext } from '../pipeline/index.ts';
 import type { Database } from '../store/index.ts';
 import type { ResponseStore } from '../store/responses.ts';
 import { type GatewayMetrics, parseTags } from '../telemetry/index.ts';
 import { answerChat, answerCountTokens, answerEmbeddings } from './answers.ts';
 import { type BodyLimits, readJsonBody } from './body.ts';
+import type { ConfigRuntime } from './config-runtime.ts';
 import { type KeyShares, shareKey } from './key-shares.ts';
 import { Responder } from './responder.ts';
 import { handleStoredResponse, runResponses } from './responses.ts';
 import { anthropicSurface, completionsSurface, openaiSurface } from './surfaces.ts';
 
 export interface AppDeps {
-  pipeline: Pipeline;
+  /**
+   * The configuration version serving new requests (server/live-config.ts): read once when a
+   * request starts, so that a reload never changes a request's pipeline half way.
+   */
+  live: { readonly current: ConfigRuntime; readiness(): Record<string, unknown> };
   auth: Authenticator;
   database: Database;
   /** Stored answers of the Responses surface. */
   responses: ResponseStore;
-  /** The models' targets, for checks a route makes before the pipeline (the Responses route's built-in tools). */
-  targets: TargetResolver;
   limits: BodyLimits;
   admin: AdminDeps;
   /** Serves GET /metrics; it counts requests by subscribing to the lifecycle. */
@@ -47,7 +49,13 @@ export interface AppDeps {
   isDraining(): boolean;
 }
 
-type Handler = (deps: AppDeps, ctx: RequestContext, req: IncomingMessage, out: Responder) => Promise<void>;
+type Handler = (
+  deps: AppDeps,
+  rt: ConfigRuntime,
+  ctx: RequestContext,
+  req: IncomingMessage,
+  out: Responder,
+) => Promise<void>;
 
 interface Route {
   /** The route's name in the request log and metrics, where the path holds an id. */
@@ -63,38 +71,39 @@ const routes: Record<string, Route> = {
     surface: 'openai',
     method: 'POST',
     authenticated: true,
-    handle: async (deps, ctx, req, out) =>
-      answerChat(deps.pipeline, ctx, openaiSurface, await readJsonBody(req, deps.limits), out),
+    handle: async (deps, rt, ctx, req, out) =>
+      answerChat(rt.pipeline, ctx, openaiSurface, await readJsonBody(req, deps.limits), out),
   },
   '/v1/responses': {
     surface: 'openai',
     method: 'POST',
     authenticated: true,
-    handle: async (deps, ctx, req, out) => runResponses(deps, ctx, await readJsonBody(req, deps.limits), out),
+    handle: async (deps, rt, ctx, req, out) =>
+      runResponses(responsesDeps(deps, rt), ctx, await readJsonBody(req, deps.limits), out),
   },
   '/v1/completions': {
     surface: 'openai',
     method: 'POST',
     authenticated: true,
-    handle: async (deps, ctx, req, out) =>
-      answerChat(deps.pipeline, ctx, completionsSurface, await readJsonBody(req, deps.limits), out),
+    handle: async (deps, rt, ctx, req, out) =>
+      answerChat(rt.pipeline, ctx, completionsSurface, await readJsonBody(req, deps.limits), out),
   },
   '/v1/embeddings': {
     surface: 'openai',
     method: 'POST',
     authenticated: true,
-    handle: async (deps, ctx, req, out) =>
-      answerEmbeddings(deps.pipeline, ctx, openaiSurface, await readJsonBody(req, deps.limits), out),
+    handle: async (deps, rt, ctx, req, out) =>
+      answerEmbeddings(rt.pipeline, ctx, openaiSurface, await readJsonBody(req, deps.limits), out),
   },
   '/v1/models': {
     surface: 'openai',
     method: 'GET',
     authenticated: true,
-    handle: async (deps, ctx, _req, out) =>
+    handle: async (_deps, rt, ctx, _req, out) =>
       out.json(
         200,
         openai.encodeModelList(
-          deps.pipeline.modelsFor(ctx.principal).map((id) => ({ id, ownedBy: 'gatehouse' })),
+          rt.pipeline.modelsFor(ctx.principal).map((id) => ({ id, ownedBy: 'gatehouse' })),
           servingSince,
         ),
       ),
@@ -103,41 +112,45 @@ const routes: Record<string, Route> = {
     surface: 'anthropic',
     method: 'POST',
     authenticated: true,
-    handle: async (deps, ctx, req, out) =>
-      answerChat(deps.pipeline, ctx, anthropicSurface, await readJsonBody(req, deps.limits), out),
+    handle: async (deps, rt, ctx, req, out) =>
+      answerChat(rt.pipeline, ctx, anthropicSurface, await readJsonBody(req, deps.limits), out),
   },
   '/v1/messages/count_tokens': {
     surface: 'anthropic',
     method: 'POST',
     authenticated: true,
-    handle: async (deps, ctx, req, out) =>
-      answerCountTokens(deps.pipeline, ctx, await readJsonBody(req, deps.limits), out),
+    handle: async (deps, rt, ctx, req, out) =>
+      answerCountTokens(rt.pipeline, ctx, await readJsonBody(req, deps.limits), out),
   },
   '/healthz': {
     surface: 'gateway',
     method: 'GET',
     authenticated: false,
-    handle: async (_deps, _ctx, _req, out) => out.json(200, { status: 'ok' }),
+    handle: async (_deps, _rt, _ctx, _req, out) => out.json(200, { status: 'ok' }),
   },
   '/metrics': {
     surface: 'gateway',
     method: 'GET',
     authenticated: false,
-    handle: async (deps, _ctx, _req, out) =>
+    handle: async (deps, _rt, _ctx, _req, out) =>
       out.text(200, await deps.metrics.registry.metrics(), deps.metrics.registry.contentType),
   },
   '/readyz': {
     surface: 'gateway',
     method: 'GET',
     authenticated: false,
-    handle: async (deps, _ctx, _req, out) => {
+    handle: async (deps, _rt, _ctx, _req, out) => {
       if (deps.isDraining()) return out.json(503, { status: 'draining' });
       // Each check is bounded, so this never hangs. A store or Redis outage is "degraded", not 503:
       // every replica shares them, and taking them all out of rotation would turn the declared
       // failure modes (stale key cache, fail-open or fail-closed counters) into a full outage.
       const checks = await deps.admin.governor.readiness(() => deps.database.ping(), 1_000);
       const degraded = checks.store.status !== 'ok' || checks.redis.status === 'unavailable';
-      out.json(200, { status: degraded ? 'degraded' : 'ready', checks: { config: 'ok', ...checks } });
+      out.json(200, {
+        status: degraded ? 'degraded' : 'ready',
+        checks: { config: 'ok', ...checks },
+        config: deps.live.readiness(),
+      });
     },
   },
 };
@@ -147,8 +160,15 @@ const storedResponseRoute: Route = {
   surface: 'openai',
   method: 'ANY',
   authenticated: true,
-  handle: handleStoredResponse,
+  handle: (deps, rt, ctx, req, out) => handleStoredResponse(responsesDeps(deps, rt), ctx, req, out),
 };
+
+/** The Responses routes' view of the gateway, with the version the request started on. */
+const responsesDeps = (deps: AppDeps, rt: ConfigRuntime) => ({
+  pipeline: rt.pipeline,
+  targets: rt.targets,
+  responses: deps.responses,
+});
 
 /** When this gateway's model list was loaded: the `created` of every /v1/models entry. */
 const servingSince = Math.floor(Date.now() / 1000);
@@ -157,7 +177,7 @@ const adminRoute: Route = {
   surface: 'gateway',
   method: 'ANY',
   authenticated: true,
-  handle: async (deps, ctx, req, out) => handleAdmin(deps.admin, ctx, req, out),
+  handle: async (deps, _rt, ctx, req, out) => handleAdmin(deps.admin, ctx, req, out),
 };
 
 const requestIdPattern = /^[\w.:-]{1,128}$/;
@@ -181,6 +201,7 @@ let idPrefix = '';
 
 export function createRequestHandler(deps: AppDeps) {
   let inFlight = 0;
+  const live = deps.live;
   // Requests in flight, cut together when shutdown's grace runs out: one listener for the
   // gateway rather than one added and removed per request.
   const callers = new Set<AbortController>();
@@ -195,6 +216,8 @@ export function createRequestHandler(deps: AppDeps) {
     const incoming = req.headers['x-request-id'];
     const ownId = typeof incoming !== 'string' || !requestIdPattern.test(incoming);
     const requestId = ownId ? timeOrderedId() : (incoming as string);
+    // The one read of the live configuration: this request runs on this version to its end.
+    let rt = live.current;
     const path = (req.url ?? '/').split('?', 1)[0]!;
     const route = path.startsWith('/admin/')
       ? adminRoute
@@ -209,6 +232,7 @@ export function createRequestHandler(deps: AppDeps) {
       receivedAt: Date.now(),
       attempts: [],
       status: 200,
+      configVersion: rt.version,
     };
     const tags = parseTags(req.headers['x-gatehouse-tags']);
     if (Object.keys(tags).length > 0) record.tags = tags;
@@ -280,7 +304,12 @@ export function createRequestHandler(deps: AppDeps) {
           shared = key;
         }
       }
-      await route.handle(deps, ctx, req, out);
+      // While a new version is on trial (reload.canary), a hashed slice of requests runs on it.
+      if (rt.trial !== undefined) {
+        rt = rt.trial.pick(requestId, ctx.principal?.keyId);
+        record.configVersion = rt.version;
+      }
+      await route.handle(deps, rt, ctx, req, out);
       if (!out.started) throw new GatehouseError('GH_INTERNAL', 'The request ended without an answer.');
       if (record.status === 200) record.status = res.statusCode;
     } catch (err) {

@@ -1,10 +1,12 @@
 // Starting and stopping a gateway process: providers, pipeline, store and HTTP server wired together.
 // Stopping drains: no new requests, in-flight ones (streams included) finish within the grace period.
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { Gauge } from 'prom-client';
+import { stringify } from 'yaml';
 import type { GatehouseConfig } from '../config/schema.ts';
 import { GatehouseError } from '../core/errors/index.ts';
 import { Lifecycle } from '../core/lifecycle/index.ts';
@@ -13,16 +15,13 @@ import {
   createMemoryCounterStore,
   createRedisCounterStore,
   Governor,
-  type LimitRule,
-  PriceBook,
   resolveMasterKey,
   SecretBox,
   SecretStore,
   webhookNotifier,
 } from '../governance/index.ts';
-import { InternalCaller, type InternalCalls, Pipeline, type StageSlots } from '../pipeline/index.ts';
+import { InternalCaller, type InternalCalls, type StageSlots } from '../pipeline/index.ts';
 import { HttpClient } from '../providers/index.ts';
-import { TargetResolver } from '../routing/index.ts';
 import { defaultDatabaseUrl, openDatabase } from '../store/index.ts';
 import { ResponseStore } from '../store/responses.ts';
 import {
@@ -38,14 +37,21 @@ import {
 import { createRequestHandler } from './app.ts';
 import { BodyBuffer, bodyAbandoned, readJsonBody } from './body.ts';
 import { createClientErrorHandler, type Exchanges } from './client-errors.ts';
+import { buildRuntime } from './config-runtime.ts';
+import { ConfigVersions, initialVersion } from './config-versions.ts';
 import { KeyShares } from './key-shares.ts';
 import { EventLoopLag } from './load-monitor.ts';
-import { ProviderRegistry } from './provider-registry.ts';
-import { configuredSlots } from './slots.ts';
+import { LiveConfig, type ReloadOutcome, type SourceOfTruth } from './live-config.ts';
 import { describeRedis, describeStore, listenFailure, probeService, startupStep } from './startup.ts';
 
 export interface GatewayOptions {
   config: GatehouseConfig;
+  /** The file `config` was read from: watched and reloaded (docs/config-reload.md). */
+  configFile?: string;
+  /** The text `config` was parsed from, for the version history (default: the file's, else `config` as YAML). */
+  configText?: string;
+  /** GATEHOUSE_CONFIG_SOURCE: overrides config.reload.source. */
+  configSource?: SourceOfTruth;
   databaseUrl?: string;
   /** Where request events wait when the store is down (GATEHOUSE_SPILL_DIR; default beside the SQLite file, or ./.gatehouse/spill). */
   spillDir?: string;
@@ -78,12 +84,18 @@ export interface Gateway {
   readonly described: { store: string; redis?: string; masterKey: { file?: string; generated?: boolean } };
   /** The gateway's own model calls, through its pipeline and on the record (pipeline/internal.ts). */
   readonly calls: InternalCalls;
+  /** The configuration it serves, and its changes without a restart. */
+  readonly config: LiveConfig;
+  /** Reads the configuration file again (what SIGHUP does); with the database as the source, polls it. */
+  reload(): Promise<ReloadOutcome>;
   /** Stops accepting, lets in-flight requests finish for up to graceMs, then closes everything. */
   stop(graceMs?: number): Promise<void>;
 }
 
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
-  const { config } = options;
+  // Until the store is open, the configuration given; then the version the gateway starts on,
+  // which with the database as the source may be the database's.
+  const given = options.config;
   const logger = options.logger ?? (options.log ? loggerFromLines(options.log) : createLogger());
   const log = (line: string) => logger.info(line);
   const http = new HttpClient();
@@ -91,25 +103,34 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const store = describeStore(databaseUrl);
   const master = await startupStep('', () => resolveMasterKey(options.masterKey, databaseUrl));
   const openOptions =
-    config.server.sqlite_checkpoints === 'background'
+    given.server.sqlite_checkpoints === 'background'
       ? { backgroundCheckpoints: { log: (line: string) => logger.warn(line) } }
       : {};
   const database = await startupStep(`Cannot open the store (${store})`, () =>
     openDatabase(databaseUrl, openOptions),
   );
+  const versions = new ConfigVersions(database.db);
+  const sourceOfTruth = options.configSource ?? given.reload.source;
+  const initial = await startupStep(`Cannot read the configuration versions (${store})`, () =>
+    initialVersion(
+      versions,
+      sourceOfTruth,
+      {
+        config: given,
+        text:
+          options.configText ??
+          (options.configFile ? readFileSync(options.configFile, 'utf8') : stringify(given)),
+      },
+      logger,
+    ),
+  );
+  const { config } = initial;
   const { redis: redisPolicy, store: storePolicy } = config.governance;
   const auth = new Authenticator(database.db, master.key, {
     staleMs: storePolicy.stale_cache_s * 1000,
     timeoutMs: storePolicy.timeout_ms,
   });
   const secrets = new SecretStore(database.db, new SecretBox(options.encryptionKey ?? master.key));
-  const providers = new ProviderRegistry(config.providers, { http }, secrets);
-  for (const name of await providers.load()) {
-    logger.warn(
-      `The configuration uses the secret "${name}", which is not stored; add it with PUT /admin/secrets/${name} (or gatehouse secrets).`,
-    );
-  }
-  providers.startPolling(5_000, log);
   const counters = options.redisUrl
     ? await startupStep(`Cannot reach ${describeRedis(options.redisUrl)}`, async () => {
         if (/^rediss?:/.test(options.redisUrl!)) await probeService(options.redisUrl!, 6379);
@@ -135,19 +156,6 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       log,
     },
   });
-  const lifecycle = new Lifecycle();
-  const calls = new InternalCaller(lifecycle);
-  const pipeline = new Pipeline(
-    config,
-    providers,
-    {
-      governor,
-      prices: new PriceBook(config.prices),
-      modelLimits: modelLimits(config),
-    },
-    configuredSlots(config, { log, calls }, options.stages),
-  );
-  calls.attach(pipeline);
   const host = options.host ?? config.server.host ?? '127.0.0.1';
 
   let draining = false;
@@ -183,6 +191,28 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         ...(config.telemetry.otlp_headers ? { headers: config.telemetry.otlp_headers } : {}),
       })
     : undefined;
+  const lifecycle = new Lifecycle();
+  const calls = new InternalCaller(lifecycle);
+  const shared = {
+    governor,
+    secrets,
+    providerDeps: { http },
+    ...(options.stages ? { stages: options.stages } : {}),
+    log,
+    calls,
+    warn: (line: string) => logger.warn(line),
+  };
+  const live = new LiveConfig(await buildRuntime(config, initial.row.hash, shared), {
+    initial,
+    ...(options.configFile ? { file: options.configFile } : {}),
+    sourceOfTruth,
+    versions,
+    shared,
+    lifecycle,
+    registry: metrics.registry,
+    logger,
+  });
+  calls.attach(() => live.current.pipeline);
   const unsubscribeTelemetry = subscribeTelemetry(lifecycle, {
     metrics,
     requestLog: events,
@@ -198,11 +228,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   });
   const shutdown = new AbortController();
   const handler = createRequestHandler({
-    pipeline,
+    live,
     auth,
     database,
     responses: new ResponseStore((region) => events.database(region)),
-    targets: new TargetResolver(config, providers),
     metrics,
     lifecycle,
     admin: {
@@ -210,7 +239,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       auth,
       timeZone: config.governance.timezone,
       secrets,
-      providers,
+      // The serving version's providers: a secret's change rebuilds those that use it.
+      providers: { refresh: () => live.current.providers.refresh() },
+      config: live,
+      versions,
       readJson: readJsonBody,
       events,
       governor,
@@ -278,6 +310,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         ...(master.generated ? { generated: true } : {}),
       },
     },
+    config: live,
+    reload: () => live.reload(),
     stop(graceMs = config.server.shutdown_grace_ms) {
       stopping ??= (async () => {
         draining = true;
@@ -310,7 +344,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         await governor.close();
         await tracing?.shutdown();
         await http.close();
-        providers.stop();
+        live.close();
         await counters.close();
         await database.close();
         stopEventLog();
@@ -318,14 +352,6 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       return stopping;
     },
   };
-}
-
-function modelLimits(config: GatehouseConfig): Map<string, LimitRule> {
-  const limits = new Map<string, LimitRule>();
-  for (const [name, model] of Object.entries(config.models)) {
-    if (model.limits) limits.set(name, { scope: 'model', id: name, name, ...model.limits });
-  }
-  return limits;
 }
 
 function defaultSpillDir(databaseUrl: string): string {

@@ -152,6 +152,8 @@ export interface RequestEventsTable {
   request_body: string | null;
   /** Redacted answer (text and tool calls), only when body logging is `full`. */
   response_body: string | null;
+  /** Hash of the configuration version that served the request. */
+  config_version: string | null;
 }
 
 /** Sums over an hour of events; the writer adds to them as events are stored. */
@@ -224,7 +226,27 @@ export interface ResponseItemsTable {
   item: string;
 }
 
+/** A configuration version (docs/config-reload.md). */
+export interface ConfigVersionsTable {
+  id: number;
+  hash: string;
+  created_at: number;
+  source: 'startup' | 'file' | 'api' | 'rollback';
+  /** Who applied it: the admin key, `master`, `file` or `canary`. */
+  actor: string;
+  /** The text to apply, when the database is the source; null for versions read from a file. */
+  text: string | null;
+  /** The text with secret values masked. */
+  masked: string;
+  /** Line diff of `masked` from the version before. */
+  diff: string;
+  status: 'applied' | 'refused' | 'canary' | 'rolled_back';
+  /** Why a version was refused or rolled back. */
+  note: string | null;
+}
+
 export interface Schema {
+  config_versions: ConfigVersionsTable;
   teams: TeamsTable;
   users: UsersTable;
   team_members: TeamMembersTable;

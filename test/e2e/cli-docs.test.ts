@@ -121,7 +121,8 @@ async function substitute(world: World, args: string[]): Promise<string[]> {
 }
 
 async function runPage(commands: DocCommand[]): Promise<string[]> {
-  const gateway = await startTestGateway(config);
+  // The database as the configuration's source, so that `config rollback` has versions to go back to.
+  const gateway = await startTestGateway(config, { configSource: 'database' });
   const cwd = mkdtempSync(join(tmpdir(), 'gatehouse-docs-'));
   writeFileSync(join(cwd, 'gatehouse.yaml'), JSON.stringify(mockOnlyConfig)); // JSON is YAML
   const world = new World(gateway.url);

@@ -2,6 +2,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { stringify } from 'yaml';
 import { parseConfig } from '../../src/config/index.ts';
 import type { StageSlots } from '../../src/pipeline/index.ts';
 import { type Gateway, startGateway } from '../../src/server/index.ts';
@@ -16,10 +17,17 @@ export async function startTestGateway(
     spillDir?: string;
     stages?: StageSlots;
     redisUrl?: string;
+    /** The configuration's source of truth (docs/config-reload.md); the default is the file. */
+    configSource?: 'file' | 'database';
+    /** A file the configuration was read from, watched for changes. */
+    configFile?: string;
   } = {},
 ): Promise<Gateway> {
   return startGateway({
     config: parseConfig(config, 'test config', {}),
+    configText: stringify(config),
+    ...(options.configSource ? { configSource: options.configSource } : {}),
+    ...(options.configFile ? { configFile: options.configFile } : {}),
     masterKey: testMasterKey,
     databaseUrl: options.databaseUrl ?? 'sqlite::memory:',
     port: 0,

@@ -52,4 +52,6 @@ export interface RequestRecord {
   requestBody?: string;
   /** JSON of the answer as the body-logging mode allows. */
   responseBody?: string;
+  /** Hash of the configuration version that served the request (docs/config-reload.md). */
+  configVersion?: string;
 }
