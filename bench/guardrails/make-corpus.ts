@@ -7,7 +7,8 @@
 
 import { writeFileSync } from 'node:fs';
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
-import { injectionSamples, benignSamples } from './prompts.ts';
+import { benignSamples, injectionSamples } from './prompts.ts';
+import { everydayBenign, moreBenign, moreInjections } from './prompts-more.ts';
 import { secretSamples } from './secret-samples.ts';
 import * as v from './values.ts';
 
@@ -299,6 +300,10 @@ for (const [text, note] of nearMisses) add('pii', text, [], note);
 for (const s of secretSamples(r)) samples.push(s);
 for (const s of injectionSamples()) samples.push(s);
 for (const s of benignSamples()) samples.push(s);
+for (const text of moreInjections)
+  samples.push({ text, labels: ['prompt_injection'], category: 'injection' });
+for (const text of moreBenign) samples.push({ text, labels: [], category: 'benign' });
+for (const text of everydayBenign) samples.push({ text, labels: [], category: 'benign', note: 'templated' });
 
 // Train/test split for the injection classifier: every fourth sample of each category is held out.
 const seen = new Map<string, number>();

@@ -9,13 +9,13 @@ export function secretSamples(r: v.Random): Sample[] {
   const add = (text: string, labels: string[], note?: string) =>
     out.push({ text, labels, category: 'secrets', ...(note ? { note } : {}) });
   const contexts = [
-    (k: string, s: string) => `Here is my key ${s}, why does the API return 401?`,
+    (_k: string, s: string) => `Here is my key ${s}, why does the API return 401?`,
     (k: string, s: string) => `${k}=${s}`,
     (k: string, s: string) => `export ${k}="${s}"`,
     (k: string, s: string) =>
       `client = Client(api_key="${s}")`.replace('api_key=', k === 'OPENAI_API_KEY' ? 'api_key=' : 'token='),
-    (k: string, s: string) => `const token = '${s}'; // TODO move to vault`,
-    (k: string, s: string) => `Error: request failed with credentials ${s}`,
+    (_k: string, s: string) => `const token = '${s}'; // TODO move to vault`,
+    (_k: string, s: string) => `Error: request failed with credentials ${s}`,
   ];
   const shapes: Array<[string, string, () => string]> = [
     ['OPENAI_API_KEY', 'openai_key', () => `sk-proj-${v.urlsafe(r, 48)}`],
