@@ -122,9 +122,11 @@ const candidates: Candidate[] = [
     // a block cut short is taken up to where its base64 body ends.
     name: 'pem',
     entities: ['private_key'],
-    // Lines are split by real or JSON-escaped newlines only, so words after a cut-short key stay.
+    // Lines are split by real or JSON-escaped newlines only, and a line after the first is key
+    // material when 16+ characters long (or the short last line before END), so words after a
+    // cut-short key stay.
     pattern:
-      /-----BEGIN [A-Z ]{0,20}PRIVATE KEY(?: BLOCK)?-----(?:\r?\n|\\(?:r\\)?n|[ \t])?[A-Za-z0-9+/=]{1,4096}(?:(?:\r?\n|\\(?:r\\)?n)[A-Za-z0-9+/=]{1,100}){0,60}(?:(?:\r?\n|\\(?:r\\)?n)?-----END [A-Z ]{0,20}PRIVATE KEY(?: BLOCK)?-----)?/,
+      /-----BEGIN [A-Z ]{0,20}PRIVATE KEY(?: BLOCK)?-----(?:\r?\n|\\(?:r\\)?n|[ \t])?[A-Za-z0-9+/=]{1,4096}(?:(?:\r?\n|\\(?:r\\)?n)[A-Za-z0-9+/=]{16,100}){0,60}(?:(?:\r?\n|\\(?:r\\)?n)[A-Za-z0-9+/=]{1,15}(?=(?:\r?\n|\\(?:r\\)?n)?-----END))?(?:(?:\r?\n|\\(?:r\\)?n)?-----END [A-Z ]{0,20}PRIVATE KEY(?: BLOCK)?-----)?/,
     accept: (match, start) => [{ entity: 'private_key', start, end: start + match.length }],
   },
   {
