@@ -133,7 +133,10 @@ const coldPii: Detector = (() => {
   return {
     type: 'pii',
     maxMatchLength: inner.maxMatchLength,
-    scan: (text) => (forgetPhoneVerdicts(), inner.scan(text)),
+    scan(text) {
+      forgetPhoneVerdicts();
+      return inner.scan(text);
+    },
   };
 })();
 
