@@ -150,6 +150,11 @@ describe('piiDetector', () => {
     assert.deepEqual([...piiEntities].sort(), Object.keys(positives).sort());
   });
 
+  test('an email longer than RFC 5321 allows is not one, so no finding outgrows maxMatchLength', () => {
+    assert.deepEqual(pii.scan(`${'a'.repeat(300)}@example.com`), []);
+    assert.equal(piiDetector({ entities: ['email', 'card'] }).maxMatchLength, 254);
+  });
+
   test('no finding is longer than maxMatchLength', () => {
     for (const samples of Object.values(positives)) {
       for (const sample of samples)
