@@ -6,9 +6,10 @@
 
 import type { Finding } from './types.ts';
 
-// Words are capped at 30 letters so the longest address stays under maxAddressLength.
-const name = String.raw`\p{Lu}[\p{L}'’-]{0,29}`;
-const lowerWord = String.raw`[\p{L}'’-]{1,30}`;
+// Words are capped at 20 letters so the longest address (a French street line of six words and a
+// two-word town, 184 characters) stays within maxAddressLength.
+const name = String.raw`\p{Lu}[\p{L}'’-]{0,19}`;
+const lowerWord = String.raw`[\p{L}'’-]{1,20}`;
 const number = String.raw`\d{1,5}[A-Za-z]?`;
 const englishStreet = String.raw`(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Place|Pl|Way|Terrace|Close|Crescent|Parkway|Pkwy|Square|Sq|Highway|Hwy)\.?`;
 const frenchStreet = String.raw`(?:rue|avenue|av\.|boulevard|bd|place|allée|chemin|impasse|quai|route|cours)`;
@@ -36,7 +37,7 @@ const addressPattern = new RegExp(
 );
 
 /** Longest address the pattern can produce (street line and town), for stream hold-back. */
-export const maxAddressLength = 320;
+export const maxAddressLength = 200;
 
 // The full pattern is costly to try at every position, so it only runs in a window around each
 // street word; most text has none and costs one scan for the words.

@@ -34,9 +34,9 @@ export function piiDetector(options: { entities?: string[] } = {}): Detector {
   const entities = entitySet('pii', piiEntities, options.entities);
   return {
     type: 'pii',
-    // An address with its town is the longest; then an email (254 at most); an IBAN printed in
-    // groups is 42 characters.
-    maxMatchLength: entities.has('address') ? maxAddressLength : maxEmailLength,
+    // An email can be the longest (254), then an address with its town (200); every other entity
+    // fits in 64 (an IBAN printed in groups is 42 characters).
+    maxMatchLength: entities.has('email') ? maxEmailLength : entities.has('address') ? maxAddressLength : 64,
     scan: (text) => scanPii(text, entities),
   };
 }
