@@ -242,7 +242,8 @@ describe('redactText', () => {
     }
     const pemStart = '-----BEGIN ' + 'PRIVATE KEY-----';
     assert.equal(redactText(fill(pemStart)), fill(pemStart));
-    assert.equal(redactText(pemStart + fill('A')), pemStart + fill('A'));
+    // A key block cut short is still a key: its first line of base64 goes, the scan still ends.
+    assert.ok(redactText(pemStart + fill('A')).startsWith('[REDACTED:SECRET]AAAA'));
   });
 });
 

@@ -2,7 +2,7 @@
 // retryable flag; it becomes HTTP in exactly one place (the calling surface's error encoder).
 import { stripSecrets } from './sanitize.ts';
 
-export { redactedMarker, type SecretRule, secretRules, stripSecrets } from './sanitize.ts';
+export { redactedMarker, stripSecrets } from './sanitize.ts';
 
 /** What kind of failure, independent of any surface's vocabulary. */
 export type ErrorKind =

@@ -1,0 +1,45 @@
+// Postal addresses, where a pattern can tell them from prose: a street line built around a street
+// word in English, French, German or Spanish ("221B Baker Street", "12 rue de la Paix",
+// "Hauptstraße 5", "Calle Mayor 5"), extended over a following postcode and town when present
+// ("…, 75002 Paris", "…, Springfield, IL 62704", "…, London SW1A 1AA"). A town, a postcode or a
+// street name alone is not an address; see docs/guardrails-detectors.md for what is not covered.
+
+import type { Finding } from './types.ts';
+
+const name = String.raw`\p{Lu}[\p{L}'’-]*`;
+const lowerWord = String.raw`[\p{L}'’-]+`;
+const number = String.raw`\d{1,5}[A-Za-z]?`;
+const englishStreet = String.raw`(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Place|Pl|Way|Terrace|Close|Crescent|Parkway|Pkwy|Square|Sq|Highway|Hwy)\.?`;
+const frenchStreet = String.raw`(?:rue|avenue|av\.|boulevard|bd|place|allée|chemin|impasse|quai|route|cours)`;
+const spanishStreet = String.raw`(?:Calle|C\/|Avenida|Avda\.?|Plaza|Paseo|Camino|Carrer|Ronda|Travesía)`;
+const germanStreet = String.raw`(?:straße|strasse|str\.|weg|platz|allee|gasse|ring|damm|ufer)`;
+
+const streetLines = [
+  // 221B Baker Street · 1600 Pennsylvania Avenue NW
+  String.raw`${number},? (?:${name} ){1,4}${englishStreet}(?: (?:NW|NE|SW|SE|N|S|E|W)\b)?`,
+  // 12 rue de la Paix · 5 bis avenue Victor Hugo
+  String.raw`${number}(?: (?:bis|ter))?,? (?i:${frenchStreet}) (?:${lowerWord} ){0,4}${name}`,
+  // Calle Mayor 5 · Avenida de la Constitución, 12
+  String.raw`${spanishStreet} (?:(?:de|del|la|las|los|el) ){0,3}(?:${name} ){0,3}${name},? (?:nº ?|n\.º ?)?\d{1,4}`,
+  // Hauptstraße 5 · Unter den Linden… is not covered; Berliner Allee 12a
+  String.raw`(?:${name} )?\p{Lu}[\p{L}-]*${germanStreet} \d{1,4}[a-z]?`,
+];
+
+// A town after the street: "75002 Paris", "Springfield, IL 62704", "London SW1A 1AA".
+const town = String.raw`(?:\d{4,5} ${name}(?: ${name})?|${name}(?: ${name})?,? (?:[A-Z]{2} \d{5}(?:-\d{4})?|[A-Z]{1,2}\d[A-Z\d]? \d[A-Z]{2})|${name}(?: ${name})?)`;
+
+const addressPattern = new RegExp(
+  String.raw`(?<![\p{L}\d])(?:${streetLines.join('|')})(?:,? ${town})?(?![\p{L}\d])`,
+  'gu',
+);
+
+/** Longest address the pattern can produce (street line and town), for stream hold-back. */
+export const maxAddressLength = 160;
+
+export function findAddresses(text: string): Finding[] {
+  const findings: Finding[] = [];
+  for (const match of text.matchAll(addressPattern)) {
+    findings.push({ entity: 'address', start: match.index, end: match.index + match[0].length });
+  }
+  return findings;
+}

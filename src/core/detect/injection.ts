@@ -1,0 +1,62 @@
+// Prompt injection: phrase rules (injection-rules.ts) and a small classifier (injection-model.ts,
+// weights in injection-model.json, trained by scripts/train-injection.ts) both score the folded
+// text; the two are combined as independent evidence, 1 − (1 − rules)(1 − model). Nothing is
+// downloaded: the weights ship in the package.
+
+import { injectionRules } from './injection-rules.ts';
+import { classifyInjection } from './injection-model.ts';
+import { fold, originalSpan } from './normalize.ts';
+import type { Detector, Finding } from './types.ts';
+
+export const defaultInjectionThreshold = 0.5;
+
+export interface InjectionScore {
+  score: number;
+  rules: number;
+  model: number;
+  /** Folded span of the strongest rule match, if any rule matched. */
+  span?: { start: number; end: number };
+}
+
+export function scoreInjection(folded: string): InjectionScore {
+  let rules = 0;
+  let span: { start: number; end: number } | undefined;
+  let miss = 1;
+  for (const rule of injectionRules) {
+    rule.pattern.lastIndex = 0;
+    const match = rule.pattern.exec(folded);
+    if (match === null) continue;
+    miss *= 1 - rule.weight;
+    if (rule.weight > rules) {
+      rules = rule.weight;
+      span = { start: match.index, end: match.index + match[0].length };
+    }
+  }
+  rules = 1 - miss;
+  const model = classifyInjection(folded);
+  return { score: 1 - (1 - rules) * (1 - model), rules, model, ...(span ? { span } : {}) };
+}
+
+export function injectionDetector(options: { threshold?: number } = {}): Detector {
+  const threshold = options.threshold ?? defaultInjectionThreshold;
+  if (!(threshold >= 0 && threshold <= 1))
+    throw new Error('prompt_injection threshold must be between 0 and 1');
+  return {
+    type: 'prompt_injection',
+    // A verdict is about the whole text; streamed text is judged on what has arrived.
+    maxMatchLength: 2048,
+    scan(text) {
+      if (text.length === 0) return [];
+      const folded = fold(text);
+      const { score, span } = scoreInjection(folded.text);
+      if (score < threshold) return [];
+      const where = span ? originalSpan(folded, span.start, span.end) : { start: 0, end: text.length };
+      const finding: Finding = {
+        entity: 'prompt_injection',
+        ...where,
+        score: Math.round(score * 1000) / 1000,
+      };
+      return [finding];
+    },
+  };
+}
