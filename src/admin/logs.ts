@@ -91,7 +91,30 @@ export const logEventSchema = z.object({
   region: z.string().nullable(),
   request_body: body,
   response_body: body,
+  guardrails: z
+    .array(
+      z.object({
+        guardrail: z.string(),
+        phase: z.enum(['input', 'output', 'tool_args', 'tool_results']),
+        action: z.enum(['passed', 'blocked', 'redacted', 'warned', 'error']),
+        mode: z.enum(['enforce', 'shadow']),
+        entities: z.array(z.string()).describe('Entity types found; never the matched text'),
+        score: z.number().optional(),
+        latency_ms: z.number(),
+      }),
+    )
+    .describe('What each guardrail decided (docs/guardrails.md)'),
 });
+
+interface StoredVerdict {
+  guardrail: string;
+  phase: 'input' | 'output' | 'tool_args' | 'tool_results';
+  action: 'passed' | 'blocked' | 'redacted' | 'warned' | 'error';
+  mode: 'enforce' | 'shadow';
+  entities: string[];
+  score?: number;
+  latencyMs: number;
+}
 
 interface StoredAttempt {
   provider: string;
@@ -150,6 +173,12 @@ export function logView(row: RequestEventsTable): z.infer<typeof logEventSchema>
     region: row.region,
     request_body: parseBody(row.request_body),
     response_body: parseBody(row.response_body),
+    guardrails: row.guardrails
+      ? (JSON.parse(row.guardrails) as StoredVerdict[]).map(({ latencyMs, ...v }) => ({
+          ...v,
+          latency_ms: latencyMs,
+        }))
+      : [],
   };
 }
 

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { configName, httpUrl, timeoutsSchema } from '../providers/config.ts';
 import { providerConfigSchemas } from '../providers/manifests.ts';
+import { guardrailNames, guardrailsSchema } from './guardrails.ts';
 
 const name = configName;
 
@@ -37,6 +38,7 @@ export const modelSchema = z.strictObject({
   limits: limitsSchema.optional().describe("Limits on this model's use by all callers together."),
   retries: z.number().int().min(0).max(10).optional().describe('Default retries per target (default 0).'),
   timeouts: timeoutsSchema.optional(),
+  guardrails: guardrailNames.optional().describe('Guardrails every call to this model passes.'),
 });
 
 export const serverSchema = z.strictObject({
@@ -367,6 +369,10 @@ export const configSchema = z.strictObject({
     .record(name, regionSchema)
     .default({})
     .describe('Data-residency regions, each with its own event store; pin a team with its region field.'),
+  guardrails: guardrailsSchema,
+  default_guardrails: guardrailNames
+    .default([])
+    .describe('Guardrails every call passes, whatever its key, team, user or model says.'),
 });
 
 export type GatehouseConfig = z.output<typeof configSchema>;
@@ -382,3 +388,4 @@ export type AlertsConfig = z.output<typeof alertsSchema>;
 export type TelemetryConfig = z.output<typeof telemetrySchema>;
 export type LoggingConfig = z.output<typeof loggingSchema>;
 export type BodyLogging = z.output<typeof bodyLoggingSchema>;
+export type { GuardrailConfig } from './guardrails.ts';

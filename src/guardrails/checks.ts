@@ -1,0 +1,75 @@
+// One check per configured guardrail, built once at start: an offline detector that finds spans
+// (pii, secrets, prompt_injection, deny_list, regex), or a judge of a whole text (json_schema, the
+// external adapters). What a check found is told by entity type only, never by the matched text.
+
+import type { GuardrailConfig } from '../config/guardrails.ts';
+import { detectorFor } from '../config/guardrails.ts';
+import type { Detector } from '../core/detect/index.ts';
+import type { GuardrailPhase } from '../core/records/index.ts';
+import type { InternalCalls } from '../pipeline/index.ts';
+import { llmJudge, moderationJudge } from './external.ts';
+import { schemaValidator } from './json-schema.ts';
+import type { Judge, JudgeContext, Judgement } from './judgement.ts';
+
+export type Action = 'block' | 'redact' | 'warn';
+export type { Judge, JudgeContext, Judgement } from './judgement.ts';
+
+export interface Check {
+  readonly name: string;
+  readonly type: GuardrailConfig['type'];
+  readonly action: Action;
+  readonly shadow: boolean;
+  readonly phases: ReadonlySet<GuardrailPhase>;
+  /** Span checks: synchronous, offline, usable on a stream as it flows. */
+  readonly detector?: Detector;
+  /** Whole-text checks. */
+  readonly judge?: Judge;
+  /** json_schema's judge, synchronous: a stream can still be refused at its end. */
+  readonly validate?: (text: string, ctx: JudgeContext) => Judgement;
+  /** An external check that failed: block (true) or let the call through. */
+  readonly blockOnError: boolean;
+}
+
+export interface CheckDeps {
+  calls: InternalCalls;
+}
+
+/**
+ * `input` covers all the request's text, tool results included; `output` the answer's text and
+ * tool-call arguments. `tool_args` / `tool_results` alone narrow a guardrail to tool content.
+ */
+function phasesOf(on: readonly GuardrailPhase[]): Set<GuardrailPhase> {
+  const phases = new Set(on);
+  if (phases.has('input')) phases.add('tool_results');
+  if (phases.has('output')) phases.add('tool_args');
+  return phases;
+}
+
+export function buildCheck(name: string, config: GuardrailConfig, deps: CheckDeps): Check {
+  const base = {
+    name,
+    type: config.type,
+    action: config.action,
+    shadow: config.mode === 'shadow',
+    phases: phasesOf(config.on),
+    blockOnError: config.type === 'external' && config.on_error === 'block',
+  };
+  if (config.type === 'json_schema') {
+    // The schema is the answer's: it never applies to the request or to tool arguments.
+    const validate = schemaValidator(config.schema);
+    return {
+      ...base,
+      phases: new Set(['output']),
+      validate,
+      judge: async (text, ctx) => validate(text, ctx),
+    };
+  }
+  if (config.type === 'external') {
+    const judge =
+      config.adapter === 'llm_judge' ? llmJudge(name, config, deps.calls) : moderationJudge(config);
+    return { ...base, judge };
+  }
+  const detector = detectorFor(config);
+  if (!detector) throw new Error(`guardrails.${name}: no detector for type "${config.type}"`);
+  return { ...base, detector };
+}
