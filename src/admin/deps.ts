@@ -23,4 +23,6 @@ export interface AdminDeps {
   events: EventStores;
   /** Data-residency regions in the configuration; a team may be pinned only to one of these. */
   regions: readonly string[];
+  /** Guardrail names in the configuration: a key, team or user may name only these. */
+  guardrails?: readonly string[];
 }

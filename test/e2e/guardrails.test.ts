@@ -144,13 +144,18 @@ describe('block', () => {
 
   test('Anthropic SDK: input refused in the Anthropic envelope', async () => {
     const err = await anthropic()
-      .messages.create({ model: 'blocking', max_tokens: 50, messages: [{ role: 'user', content: `Mail ${email}` }] })
+      .messages.create({
+        model: 'blocking',
+        max_tokens: 50,
+        messages: [{ role: 'user', content: `Mail ${email}` }],
+      })
       .catch((e) => e);
     assert.ok(err instanceof Anthropic.BadRequestError, String(err));
-    assert.equal(err.error.type, 'error');
-    assert.equal(err.error.error.type, 'invalid_request_error');
-    assert.equal(err.error.error.code, 'guardrail_blocked');
-    assert.match(err.error.error.message, /email/);
+    const body = err.error as any;
+    assert.equal(body.type, 'error');
+    assert.equal(body.error.type, 'invalid_request_error');
+    assert.equal(body.error.code, 'guardrail_blocked');
+    assert.match(body.error.message, /email/);
   });
 
   test('OpenAI SDK: an answer with a card is withheld', async () => {
@@ -213,16 +218,20 @@ describe('warn and shadow', () => {
     assert.ok(event.guardrails.every((v: any) => v.mode === 'shadow' && v.action === 'blocked'));
 
     const stream = await openai()
-      .chat.completions.create({ model: 'shadowed', messages: [{ role: 'user', content: 'x' }], stream: true })
+      .chat.completions.create({
+        model: 'shadowed',
+        messages: [{ role: 'user', content: 'x' }],
+        stream: true,
+      })
       .withResponse();
     let text = '';
     for await (const chunk of stream.data) text += chunk.choices[0]?.delta.content ?? '';
     assert.equal(text, `Call ${card}`);
     const streamed = await logged(stream.response.headers.get('x-request-id')!);
-    assert.deepEqual(
-      streamed.guardrails.map((v: any) => `${v.phase}:${v.mode}:${v.action}`).sort(),
-      ['input:shadow:passed', 'output:shadow:blocked'],
-    );
+    assert.deepEqual(streamed.guardrails.map((v: any) => `${v.phase}:${v.mode}:${v.action}`).sort(), [
+      'input:shadow:passed',
+      'output:shadow:blocked',
+    ]);
   });
 });
 
@@ -234,7 +243,10 @@ describe('tool calls', () => {
       const tools = [
         {
           type: 'function' as const,
-          function: { name: 'send_mail', parameters: { type: 'object', properties: { to: { type: 'string' } } } },
+          function: {
+            name: 'send_mail',
+            parameters: { type: 'object', properties: { to: { type: 'string' } } },
+          },
         },
       ];
       const data = await openai().chat.completions.create({
@@ -252,7 +264,8 @@ describe('tool calls', () => {
         stream: true,
       });
       let args = '';
-      for await (const chunk of stream) args += chunk.choices[0]?.delta.tool_calls?.[0]?.function?.arguments ?? '';
+      for await (const chunk of stream)
+        args += chunk.choices[0]?.delta.tool_calls?.[0]?.function?.arguments ?? '';
       assert.deepEqual(JSON.parse(args), { to: '[EMAIL]', body: 'hi' });
     } finally {
       delete up.script.toolCall;
@@ -269,7 +282,9 @@ describe('tool calls', () => {
           {
             role: 'assistant',
             content: null,
-            tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'fetch_page', arguments: '{}' } }],
+            tool_calls: [
+              { id: 'call_1', type: 'function', function: { name: 'fetch_page', arguments: '{}' } },
+            ],
           },
           {
             role: 'tool',

@@ -64,7 +64,12 @@ function stream(res: ServerResponse, script: Script, body: any): void {
     res.write(
       chunk({
         tool_calls: [
-          { index: 0, id: 'call_1', type: 'function', function: { name: script.toolCall.name, arguments: args.slice(0, half) } },
+          {
+            index: 0,
+            id: 'call_1',
+            type: 'function',
+            function: { name: script.toolCall.name, arguments: args.slice(0, half) },
+          },
         ],
       }),
     );
