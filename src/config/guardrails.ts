@@ -141,7 +141,7 @@ export function guardrailProblems(config: Referencing): string[] {
     const path = `guardrails.${name}`;
     if (g.action === 'redact' && (g.type === 'json_schema' || g.type === 'external'))
       problems.push(
-        `${path}.action: a ${g.type} guardrail cannot redact (it finds no spans); use block or warn`,
+        `${path}.action: ${g.type === 'external' ? 'an' : 'a'} ${g.type} guardrail cannot redact (it finds no spans); use block or warn`,
       );
     if (g.type === 'external' && g.adapter === 'openai_moderation' && !g.url)
       problems.push(`${path}.url: the openai_moderation adapter needs the moderation endpoint's url`);
