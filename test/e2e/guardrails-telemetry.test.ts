@@ -51,8 +51,14 @@ test('verdicts are counted, timed and traced, without the matched text', async (
     metrics,
     /gatehouse_guardrail_verdicts_total\{guardrail="no-pii",phase="input",action="redacted",mode="enforce"\} 1/,
   );
-  assert.match(metrics, /gatehouse_guardrail_verdicts_total\{guardrail="no-pii",phase="output",action="passed"/);
-  assert.match(metrics, /gatehouse_guardrail_check_duration_seconds_count\{guardrail="no-pii",phase="input"\} 1/);
+  assert.match(
+    metrics,
+    /gatehouse_guardrail_verdicts_total\{guardrail="no-pii",phase="output",action="passed"/,
+  );
+  assert.match(
+    metrics,
+    /gatehouse_guardrail_check_duration_seconds_count\{guardrail="no-pii",phase="input"\} 1/,
+  );
 
   await gateway.stop();
   const all = bodies.join('\n');
