@@ -21,8 +21,9 @@ const streetLines = [
   String.raw`${number}(?: (?:bis|ter))?,? (?i:${frenchStreet}) (?:${lowerWord} ){0,4}${name}`,
   // Calle Mayor 5 · Avenida de la Constitución, 12
   String.raw`${spanishStreet} (?:(?:de|del|la|las|los|el) ){0,3}(?:${name} ){0,3}${name},? (?:nº ?|n\.º ?)?\d{1,4}`,
-  // Hauptstraße 5 · Unter den Linden… is not covered; Berliner Allee 12a
+  // Hauptstraße 5 · Berliner Allee 12a ("Unter den Linden 1", with no street word, is not covered)
   String.raw`(?:${name} )?\p{Lu}[\p{L}-]*${germanStreet} \d{1,4}[a-z]?`,
+  String.raw`${name} (?:Allee|Straße|Strasse|Platz|Weg|Ring|Damm|Ufer|Gasse) \d{1,4}[a-z]?`,
 ];
 
 // A town after the street: "75002 Paris", "Springfield, IL 62704", "London SW1A 1AA".
@@ -36,10 +37,40 @@ const addressPattern = new RegExp(
 /** Longest address the pattern can produce (street line and town), for stream hold-back. */
 export const maxAddressLength = 160;
 
+// The full pattern is costly to try at every position, so it only runs in a window around each
+// street word; most text has none and costs one scan for the words.
+const streetWord =
+  /street|\b(?:st|ave|rd|blvd|ln|dr|ct|pl|sq|pkwy|hwy)\b|avenue|road|boulevard|lane|drive|court|place|way|terrace|close|crescent|parkway|square|highway|rue|av\.|\bbd\b|allée|chemin|impasse|quai|route|cours|calle|c\/|avenida|avda|plaza|paseo|camino|carrer|ronda|travesía|stra(?:ß|ss)e|str\.|weg|platz|allee|gasse|ring|damm|ufer/gi;
+const before = 100;
+const after = 110;
+
 export function findAddresses(text: string): Finding[] {
   const findings: Finding[] = [];
-  for (const match of text.matchAll(addressPattern)) {
-    findings.push({ entity: 'address', start: match.index, end: match.index + match[0].length });
+  let windowStart = -1;
+  let windowEnd = -1;
+  const flush = () => {
+    if (windowStart < 0) return;
+    const slice = text.slice(windowStart, windowEnd);
+    for (const match of slice.matchAll(addressPattern)) {
+      const start = windowStart + match.index;
+      const last = findings.at(-1);
+      if (last && start < last.end) continue;
+      findings.push({ entity: 'address', start, end: start + match[0].length });
+    }
+  };
+  streetWord.lastIndex = 0;
+  for (const word of text.matchAll(streetWord)) {
+    // Widened to whole words, so a window never starts inside a house number or ends inside a town.
+    const from = text.lastIndexOf(' ', Math.max(0, word.index - before)) + 1;
+    const space = text.indexOf(' ', Math.min(text.length, word.index + word[0].length + after));
+    const to = space < 0 ? text.length : space;
+    if (windowStart >= 0 && from <= windowEnd) windowEnd = to;
+    else {
+      flush();
+      windowStart = from;
+      windowEnd = to;
+    }
   }
+  flush();
   return findings;
 }

@@ -3,12 +3,15 @@
 // text; the two are combined as independent evidence, 1 − (1 − rules)(1 − model). Nothing is
 // downloaded: the weights ship in the package.
 
-import { injectionRules } from './injection-rules.ts';
+import { injectionRules, isQuoted } from './injection-rules.ts';
 import { classifyInjection } from './injection-model.ts';
 import { fold, originalSpan } from './normalize.ts';
 import type { Detector, Finding } from './types.ts';
 
 export const defaultInjectionThreshold = 0.5;
+
+const quotedDiscount = 0.3;
+const modelFloor = 0.4;
 
 export interface InjectionScore {
   score: number;
@@ -19,22 +22,35 @@ export interface InjectionScore {
 }
 
 export function scoreInjection(folded: string): InjectionScore {
-  let rules = 0;
+  let strongest = 0;
+  let quotedOnly = true;
   let span: { start: number; end: number } | undefined;
   let miss = 1;
   for (const rule of injectionRules) {
+    if (!rule.triggers.some((t) => folded.includes(t))) continue;
     rule.pattern.lastIndex = 0;
     const match = rule.pattern.exec(folded);
     if (match === null) continue;
-    miss *= 1 - rule.weight;
-    if (rule.weight > rules) {
-      rules = rule.weight;
-      span = { start: match.index, end: match.index + match[0].length };
+    const end = match.index + match[0].length;
+    // A quoted phrase is usually a mention (a test, a translation, a question about attacks).
+    const quoted = isQuoted(folded, match.index, end);
+    if (!quoted) quotedOnly = false;
+    const weight = quoted ? rule.weight * quotedDiscount : rule.weight;
+    miss *= 1 - weight;
+    if (weight > strongest) {
+      strongest = weight;
+      span = { start: match.index, end };
     }
   }
-  rules = 1 - miss;
+  const rules = 1 - miss;
   const model = classifyInjection(folded);
-  return { score: 1 - (1 - rules) * (1 - model), rules, model, ...(span ? { span } : {}) };
+  // The classifier learned from a few hundred samples: below modelFloor its vote is noise (plain
+  // questions about "previous instructions" land there), so it counts from the floor up. When the
+  // only phrase found was quoted, the text is talking about an attack, and the same words are
+  // what the classifier saw, so its vote is halved too.
+  let vote = Math.max(0, (model - modelFloor) / (1 - modelFloor));
+  if (quotedOnly && strongest > 0) vote *= 0.5;
+  return { score: 1 - (1 - rules) * (1 - vote), rules, model, ...(span ? { span } : {}) };
 }
 
 export function injectionDetector(options: { threshold?: number } = {}): Detector {

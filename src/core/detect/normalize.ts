@@ -1,43 +1,50 @@
 // Case- and accent-insensitive matching with offsets that still point into the original text:
-// the text is folded (NFD, combining marks dropped, lower case) one character at a time, and each
-// folded position remembers where its character started.
+// the text is folded (NFD, combining marks dropped, lower case) and each folded position
+// remembers where its character started. ASCII is folded in bulk (lower-casing keeps its length),
+// so only the non-ASCII characters of a text pay for the walk.
 
 export interface Folded {
   text: string;
-  /** origin[i] is the offset in the original text of folded character i; origin[text.length] is its length. */
-  origin: Uint32Array;
+  /**
+   * origin[i] is the offset in the original text of folded character i, origin[text.length] its
+   * length; null when folding kept every offset (ASCII-only text).
+   */
+  origin: Uint32Array | null;
 }
 
 const combiningMark = /\p{M}/u;
-const asciiFoldable = /[A-Z\u0080-\uffff]/;
+const nonAscii = /[^\x00-\x7f]/g;
 
 export function fold(text: string): Folded {
-  // Most prompts are plain lower-case ASCII apart from capitals: fold those without the per-character walk.
-  if (!asciiFoldable.test(text)) return { text, origin: identity(text.length) };
-  let out = '';
+  nonAscii.lastIndex = 0;
+  if (!nonAscii.test(text)) return { text: text.toLowerCase(), origin: null };
+  const parts: string[] = [];
   const origin: number[] = [];
-  for (let i = 0; i < text.length; ) {
+  let at = 0;
+  nonAscii.lastIndex = 0;
+  for (const match of text.matchAll(nonAscii)) {
+    const i = match.index;
+    if (i < at) continue; // the low half of a surrogate pair already taken
+    if (i > at) {
+      parts.push(text.slice(at, i).toLowerCase());
+      for (let k = at; k < i; k++) origin.push(k);
+    }
     const code = text.codePointAt(i)!;
     const size = code > 0xffff ? 2 : 1;
-    const ch = text.slice(i, i + size);
-    let folded: string;
-    if (code < 0x80) folded = code >= 65 && code <= 90 ? String.fromCharCode(code + 32) : ch;
-    else {
-      folded = '';
-      for (const part of ch.normalize('NFD')) if (!combiningMark.test(part)) folded += part.toLowerCase();
+    let folded = '';
+    for (const part of text.slice(i, i + size).normalize('NFD')) {
+      if (!combiningMark.test(part)) folded += part.toLowerCase();
     }
+    parts.push(folded);
     for (let k = 0; k < folded.length; k++) origin.push(i);
-    out += folded;
-    i += size;
+    at = i + size;
+  }
+  if (at < text.length) {
+    parts.push(text.slice(at).toLowerCase());
+    for (let k = at; k < text.length; k++) origin.push(k);
   }
   origin.push(text.length);
-  return { text: out, origin: Uint32Array.from(origin) };
-}
-
-function identity(length: number): Uint32Array {
-  const origin = new Uint32Array(length + 1);
-  for (let i = 0; i <= length; i++) origin[i] = i;
-  return origin;
+  return { text: parts.join(''), origin: Uint32Array.from(origin) };
 }
 
 /** Folds a word or a pattern's literal text the same way (marks dropped, case kept for patterns). */
@@ -45,9 +52,11 @@ export const stripMarks = (text: string): string => text.normalize('NFD').replac
 
 /** The original span of folded [start, end): it ends where the next original character begins. */
 export function originalSpan(folded: Folded, start: number, end: number): { start: number; end: number } {
-  const from = folded.origin[start]!;
-  let to = folded.origin[end]!;
+  const origin = folded.origin;
+  if (origin === null) return { start, end };
+  const from = origin[start]!;
+  let to = origin[end]!;
   // A folded character that expanded from one original character maps several positions to it.
-  if (end > 0 && folded.origin[end - 1] === to) to = folded.origin[end - 1]! + 1;
+  if (end > 0 && origin[end - 1] === to) to = origin[end - 1]! + 1;
   return { start: from, end: to };
 }

@@ -13,7 +13,7 @@
 
 import { findAddresses } from './address.ts';
 import { validPhone } from './phone.ts';
-import { type Candidate, combine, type Finding, scanCandidates, whole } from './types.ts';
+import { type Candidate, candidatesFor, type Finding, scanCandidates, whole } from './types.ts';
 import {
   validCard,
   validDni,
@@ -51,17 +51,29 @@ function acceptIban(match: string, start: number): Finding[] {
   }
 }
 
+/** The text before an `@` ends inside `scheme://user:` */
+const urlCredentials = /:\/\/[^\s/@]*:$/;
+const ibanStart = /[A-Z]{2}\d{2}/;
+const upperPair = /[A-Z]{2} ?\d{2}/;
+const eightDigits = /\d{7}/;
+/** Every digit-group layout has 9 digits or more, so a text needs a few digits close together. */
+const nineDigits = /\d[\d .-]{7,}\d/;
+
 const candidates: Candidate[] = [
   {
     // `user@localhost` and `a@b` are not matched: a dotted domain with a 2+ letter TLD is required.
     name: 'email',
+    needs: (t) => t.includes('@'),
     entities: ['email'],
     pattern: /(?<!(?<!\\)[\w.%+-]|\\)[\w.%+-]+@(?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,}/,
-    accept: whole('email'),
+    // `redis://:password@cache.internal` is a URL's credentials (the secrets detector's), not an email.
+    accept: (match, start, _groups, text) =>
+      urlCredentials.test(text.slice(Math.max(0, start - 300), start)) ? [] : whole('email')(match, start),
   },
   {
     // Electronic form, or printed in groups of four.
     name: 'iban',
+    needs: (t) => ibanStart.test(t),
     entities: ['iban'],
     pattern:
       /(?<!(?<!\\)[A-Za-z0-9])[A-Z]{2}\d{2}(?:[A-Z0-9]{11,30}|(?: [A-Z0-9]{4}){2,7}(?: [A-Z0-9]{1,4})?)(?![A-Za-z0-9])/,
@@ -69,6 +81,7 @@ const candidates: Candidate[] = [
   },
   {
     name: 'nino',
+    needs: (t) => upperPair.test(t),
     entities: ['uk_nino'],
     pattern: /(?<!(?<!\\)[A-Za-z0-9])[A-Z]{2} ?\d{2} ?\d{2} ?\d{2} ?[A-D](?![A-Za-z0-9])/,
     accept: whole('uk_nino', validNino),
@@ -76,6 +89,7 @@ const candidates: Candidate[] = [
   {
     // Spanish DNI (8 digits) and NIE (X/Y/Z + 7 digits), each with a check letter.
     name: 'dni',
+    needs: (t) => eightDigits.test(t),
     entities: ['es_dni'],
     pattern: /(?<!(?<!\\)[A-Za-z0-9])(?:\d{8}|[XYZ]\d{7})-?[A-Z](?![A-Za-z0-9])/,
     accept: whole('es_dni', validDni),
@@ -84,6 +98,7 @@ const candidates: Candidate[] = [
     // Only the Corsican form (department 2A/2B) needs its own pattern; all-digit NIRs are
     // recognised among digit groups below.
     name: 'nirCorsica',
+    needs: (t) => t.includes('2A') || t.includes('2B'),
     entities: ['fr_nir'],
     pattern: /(?<!(?<!\\)[\w.])[12378] ?\d{2} ?\d{2} ?2[AB] ?\d{3} ?\d{3} ?\d{2}(?!\w)/,
     accept: whole('fr_nir', (match) => validNir(match.replace(/ /g, ''))),
@@ -91,6 +106,7 @@ const candidates: Candidate[] = [
   {
     // Before the digit groups, which would otherwise take `10.0.0.1` apart.
     name: 'ipv4',
+    needs: (t) => t.includes('.'),
     entities: ['ip'],
     pattern: /(?<!(?<!\\)[\w.])\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}(?![\w.]|\.\d)/,
     accept: whole('ip', validIpv4),
@@ -98,6 +114,7 @@ const candidates: Candidate[] = [
   {
     // Hex groups joined by colons; at least two colons so `12:30` or `a::b` in code need the check.
     name: 'ipv6',
+    needs: (t) => t.includes(':'),
     entities: ['ip'],
     pattern: /(?<![\w:.])(?:[0-9A-Fa-f]{1,4}|:)(?::[0-9A-Fa-f]{0,4}){2,7}(?:\.\d{1,3}){0,3}(?![\w:])/,
     // Three non-empty groups at least: `std::vector` and `a::b` are C++ and Rust, not addresses.
@@ -106,12 +123,14 @@ const candidates: Candidate[] = [
   {
     // International numbers with a leading +: one digit per repetition, up to two separators before it.
     name: 'intlPhone',
+    needs: (t) => t.includes('+'),
     entities: ['phone'],
     pattern: /(?<!(?<!\\)[\w+])\+\d(?:[ .()-]{0,2}\d){6,15}(?!\d)/,
     accept: whole('phone', (match) => validPhone(match, undefined)),
   },
   {
     name: 'nanpPhone',
+    needs: (t) => t.includes('('),
     entities: ['phone'],
     pattern: /(?<!(?<!\\)[\w)])(?:1[ -]?)?\(\d{3}\) ?\d{3}[-. ]\d{4}(?!\w)/,
     accept: whole('phone', (match) => validPhone(match, 'US')),
@@ -119,6 +138,7 @@ const candidates: Candidate[] = [
   {
     // Runs of digit groups joined by one space, dash or dot: cards, SSNs, NIRs, national phones.
     name: 'digits',
+    needs: (t) => nineDigits.test(t),
     entities: ['card', 'ssn', 'fr_nir', 'phone'],
     pattern: /(?<!(?<!\\)[\w.])\d+(?:[ .-]\d+)*(?!\w)/,
     accept: (match, start) => acceptDigitGroups(match, start),
@@ -221,22 +241,25 @@ function isPhoneLayout(layout: string, digits: string, separator: string, wholeR
   return false;
 }
 
-const byEntities = new Map<string, { candidates: Candidate[]; combined: RegExp }>();
+const byEntities = new Map<string, { candidates: Candidate[]; cache: Map<number, RegExp> }>();
 
-function compiled(entities: ReadonlySet<string>) {
+function forEntities(entities: ReadonlySet<string>) {
   const key = [...entities].sort().join(',');
   let entry = byEntities.get(key);
   if (!entry) {
-    const chosen = candidates.filter((c) => c.entities.some((e) => entities.has(e)));
-    entry = { candidates: chosen, combined: combine(chosen.length > 0 ? chosen : candidates) };
+    entry = {
+      candidates: candidates.filter((c) => c.entities.some((e) => entities.has(e))),
+      cache: new Map(),
+    };
     byEntities.set(key, entry);
   }
   return entry;
 }
 
 export function scanPii(text: string, entities: ReadonlySet<string>): Finding[] {
-  const { candidates: chosen, combined } = compiled(entities);
-  let findings = chosen.length > 0 ? scanCandidates(text, chosen, combined) : [];
+  const entry = forEntities(entities);
+  const active = candidatesFor(text, entry.candidates, entry.cache);
+  let findings = active === null ? [] : scanCandidates(text, active.chosen, active.combined);
   if (entities.has('address')) {
     const addresses = findAddresses(text);
     if (addresses.length > 0) findings = mergeSorted(findings, addresses);

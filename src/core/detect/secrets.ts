@@ -47,7 +47,7 @@ function diverse(token: string): boolean {
 
 /** `${DB_PASSWORD}`, `$TOKEN`, `<password>`, `***`, `your-api-key`: placeholders, not values. */
 const placeholderValue =
-  /^(?:\$\{?[\w.-]+\}?|<[^>]*>|\{\{?[\w. -]*\}\}?|%[sd]|\*+|x+|X+|\.{3}|…|(?:your|my)[_-].*|changeme|redacted|\[redacted.*|null|none|undefined|true|false)$/i;
+  /(?:\.\.\.|…)$|x{6,}|X{6,}|^(?:\$\{?[\w.-]+\}?|<[^>]*>|\{\{?[\w. -]*\}\}?|%[sd]|\*+|x+|X+|\.{3}|…|(?:your|my)[_-].*|changeme|redacted|\[redacted.*|null|none|undefined|true|false)$/i;
 
 /** The token after a known prefix: which provider, and is it random enough to be real. */
 function classifyToken(token: string): string | null {
@@ -79,15 +79,28 @@ function classifyToken(token: string): string | null {
   return null;
 }
 
+/** Provider prefixes (classifyToken names them). */
+const tokenPattern =
+  /(?<!(?<!\\)[\w-])(?:(?:sk|gh)-[\w-]{20,}|gh[pousr]_[A-Za-z0-9]{30,}|github_pat_\w{22,}|glpat-[\w-]{20,}|(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}(?![0-9A-Za-z])|AIza[\w-]{35}(?![\w-])|xox[abposr]-[A-Za-z0-9-]{10,}|https:\/\/hooks\.slack\.com\/services\/T[A-Za-z0-9_]{6,}\/B[A-Za-z0-9_]{6,}\/[A-Za-z0-9_]{20,}|[sr]k_(?:live|test)_[A-Za-z0-9]{20,}|hf_[A-Za-z]{30,}|npm_[A-Za-z0-9]{36}(?![A-Za-z0-9])|SG\.[\w-]{22}\.[\w-]{43}|eyJ[\w-]{5,}\.eyJ[\w-]{5,}\.[\w-]*)/;
+const wholeToken = new RegExp(`^(?:${tokenPattern.source})$`);
+
+function knownToken(value: string): string | null {
+  return wholeToken.test(value) ? classifyToken(value) : null;
+}
+
 function acceptAssignment(
   match: string,
   start: number,
   groups: Record<string, string | undefined>,
 ): Finding[] {
-  const quoted = groups['quotedValue'];
+  const quoted = groups['quotedValue'] ?? groups['statedValue'];
   let value = quoted ?? groups['bareValue'];
   if (value === undefined) return [];
   const valueStart = start + match.length - value.length;
+  if (placeholderValue.test(value.trim())) return [];
+  // `OPENAI_API_KEY=sk-…`: the value is a known kind of key, and is reported as one.
+  const known = knownToken(value);
+  if (known !== null) return [{ entity: known, start: valueStart, end: valueStart + value.length }];
   if (quoted === undefined) {
     value = value.replace(/[.:)\]]+$/, ''); // sentence punctuation after a bare value
     // A bare lowercase word ("password: reset it") is prose, not a credential.
@@ -111,7 +124,7 @@ const candidates: Candidate[] = [
     entities: ['private_key'],
     // Lines are split by real or JSON-escaped newlines only, so words after a cut-short key stay.
     pattern:
-      /-----BEGIN [A-Z ]{0,20}PRIVATE KEY(?: BLOCK)?-----(?:\r?\n|\\r?\\n|[ \t])?[A-Za-z0-9+/=]{1,4096}(?:(?:\r?\n|\\r?\\n)[A-Za-z0-9+/=]{1,100}){0,60}(?:(?:\r?\n|\\r?\\n)?-----END [A-Z ]{0,20}PRIVATE KEY(?: BLOCK)?-----)?/,
+      /-----BEGIN [A-Z ]{0,20}PRIVATE KEY(?: BLOCK)?-----(?:\r?\n|\\(?:r\\)?n|[ \t])?[A-Za-z0-9+/=]{1,4096}(?:(?:\r?\n|\\(?:r\\)?n)[A-Za-z0-9+/=]{1,100}){0,60}(?:(?:\r?\n|\\(?:r\\)?n)?-----END [A-Z ]{0,20}PRIVATE KEY(?: BLOCK)?-----)?/,
     accept: (match, start) => [{ entity: 'private_key', start, end: start + match.length }],
   },
   {
@@ -119,7 +132,7 @@ const candidates: Candidate[] = [
     name: 'connection',
     entities: ['connection_string'],
     pattern:
-      /(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]{1,20}:\/\/[^\s:/?#@"'<>]{0,256}:(?<connPassword>[^\s/?#@"'<>]{1,256})(?=@)/,
+      /(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]{1,20}:\/\/[^\s:/?#@"'<>]{0,256}:(?<connPassword>[^\s/?@"'<>]{1,256})(?=@)/,
     accept: (match, start, groups) => {
       const password = groups['connPassword']!;
       return placeholderValue.test(password) ? [] : tail('connection_string', password, match, start);
@@ -130,7 +143,7 @@ const candidates: Candidate[] = [
     name: 'assignment',
     entities: ['password', 'credential', 'aws_secret_key'],
     pattern:
-      /(?<!(?<!\\)[A-Za-z0-9])(?<assignedKey>(?i:(?:aws[_-]?)?secret[_-]?access[_-]?key|pass(?:word|wd|phrase)|api[_-]?key|secret[_-]?key|client[_-]?secret|private[_-]?key[_-]?id|(?:access|refresh|auth|session)[_-]?token))\\?["']?[ \t]*[:=]>?[ \t]*(?:\\?["'](?<quotedValue>[^"'\\\n]{1,256})|(?<bareValue>[^\s"'\\&,;]{1,256}))/,
+      /(?<!(?<!\\)[A-Za-z0-9])(?<assignedKey>(?i:(?:aws[_-]?)?secret[_-]?access[_-]?key|pass(?:word|wd|phrase)|api[_-]?key|secret[_-]?key|client[_-]?secret|private[_-]?key[_-]?id|(?:access|refresh|auth|session)[_-]?token))(?:\\?["']?[ \t]*[:=]>?[ \t]*(?:\\?["'](?<quotedValue>[^"'\\\n]{1,256})|(?<bareValue>[^\s"'\\&,;]{1,256}))|[ \t]+(?:is|was)[ \t]+\\?["'](?<statedValue>[^"'\\\n]{3,256})(?=\\?["']))/,
     accept: acceptAssignment,
   },
   {
@@ -141,9 +154,8 @@ const candidates: Candidate[] = [
     accept: (match, start, groups) => {
       const bearer = groups['bearerToken'];
       if (bearer !== undefined) {
-        return /[\d._~+/=-]/.test(bearer) && !placeholderValue.test(bearer)
-          ? tail('auth_header', bearer, match, start)
-          : [];
+        if (!/[\d._~+/=-]/.test(bearer) || placeholderValue.test(bearer)) return [];
+        return tail(knownToken(bearer) ?? 'auth_header', bearer, match, start);
       }
       const basic = groups['basicToken']!;
       return decodesToCredentials(basic) ? tail('auth_header', basic, match, start) : [];
@@ -168,8 +180,7 @@ const candidates: Candidate[] = [
       'sendgrid_key',
       'jwt',
     ],
-    pattern:
-      /(?<!(?<!\\)[\w-])(?:(?:sk|gh)-[\w-]{20,}|gh[pousr]_[A-Za-z0-9]{30,}|github_pat_\w{22,}|glpat-[\w-]{20,}|(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}(?![0-9A-Za-z])|AIza[\w-]{35}(?![\w-])|xox[abposr]-[A-Za-z0-9-]{10,}|https:\/\/hooks\.slack\.com\/services\/T[A-Za-z0-9_]{6,}\/B[A-Za-z0-9_]{6,}\/[A-Za-z0-9_]{20,}|[sr]k_(?:live|test)_[A-Za-z0-9]{20,}|hf_[A-Za-z]{30,}|npm_[A-Za-z0-9]{36}(?![A-Za-z0-9])|SG\.[\w-]{22}\.[\w-]{43}|eyJ[\w-]{5,}\.eyJ[\w-]{5,}\.[\w-]*)/,
+    pattern: tokenPattern,
     accept: (match, start) => {
       const entity = classifyToken(match);
       return entity === null ? [] : [{ entity, start, end: start + match.length }];
@@ -198,10 +209,23 @@ function compiled(entities: ReadonlySet<string>) {
   return entry;
 }
 
+/** Entities named after where a value sits rather than what it is: a known key inside them wins. */
+const generic = new Set(['password', 'credential', 'aws_secret_key', 'auth_header']);
+
 export function scanSecrets(text: string, entities: ReadonlySet<string>): Finding[] {
   const { candidates: chosen, combined } = compiled(entities);
   if (chosen.length === 0) return [];
-  return scanCandidates(text, chosen, combined).filter((f) => entities.has(f.entity));
+  const found = scanCandidates(text, chosen, combined).filter((f) => entities.has(f.entity));
+  if (found.length < 2) return found;
+  // `OPENAI_API_KEY=sk-…` is found by the assignment and the token rules: report the key once, as a key.
+  const out: Finding[] = [];
+  for (const f of found.sort((a, b) => a.start - b.start || b.end - a.end)) {
+    const last = out.at(-1);
+    if (last === undefined || f.start >= last.end) out.push(f);
+    else if (generic.has(last.entity) && !generic.has(f.entity)) out[out.length - 1] = f;
+    else if (f.end > last.end) last.end = f.end;
+  }
+  return out;
 }
 
 /** The longest secret a pattern can match: a PEM block with its header and footer. */

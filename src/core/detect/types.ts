@@ -25,7 +25,14 @@ export interface Candidate {
   /** The entities this candidate can produce, so a detector limited to others skips it. */
   entities: readonly string[];
   pattern: RegExp;
-  accept: (match: string, start: number, groups: Record<string, string | undefined>) => Finding[];
+  /** A cheap test that text without it cannot match (an `@` for emails): skipped candidates cost nothing. */
+  needs?: (text: string) => boolean;
+  accept: (
+    match: string,
+    start: number,
+    groups: Record<string, string | undefined>,
+    text: string,
+  ) => Finding[];
 }
 
 /** One regex with a named group per candidate: the text is scanned once, whatever the count. */
@@ -35,13 +42,39 @@ export function scanCandidates(text: string, candidates: readonly Candidate[], c
   for (const match of text.matchAll(combined)) {
     const groups = match.groups!;
     const candidate = candidates.find((c) => groups[c.name] !== undefined)!;
-    for (const finding of candidate.accept(match[0], match.index, groups)) findings.push(finding);
+    for (const finding of candidate.accept(match[0], match.index, groups, text)) findings.push(finding);
   }
   return findings;
 }
 
 export function combine(candidates: readonly Candidate[], flags = 'g'): RegExp {
   return new RegExp(candidates.map((c) => `(?<${c.name}>${c.pattern.source})`).join('|'), flags);
+}
+
+/**
+ * The candidates a text can match, with their combined regex. One regex per subset is compiled
+ * once and kept (at most 2^candidates, in practice a handful).
+ */
+export function candidatesFor(
+  text: string,
+  candidates: readonly Candidate[],
+  cache: Map<number, RegExp>,
+): { chosen: Candidate[]; combined: RegExp } | null {
+  let mask = 0;
+  const chosen: Candidate[] = [];
+  for (let i = 0; i < candidates.length; i++) {
+    const c = candidates[i]!;
+    if (c.needs && !c.needs(text)) continue;
+    mask |= 1 << i;
+    chosen.push(c);
+  }
+  if (chosen.length === 0) return null;
+  let combined = cache.get(mask);
+  if (!combined) {
+    combined = combine(chosen);
+    cache.set(mask, combined);
+  }
+  return { chosen, combined };
 }
 
 export const whole =
