@@ -187,11 +187,13 @@ describe('external checks', () => {
     up.script.pieces = ['sure'];
     const { data } = await ask(openai(), 'judged', 'tell me a joke');
     assert.equal(data.choices[0]!.message.content, 'sure');
-    const { body } = await admin('GET', '/admin/logs?model=judge');
-    assert.ok(
-      body.data.some((e: any) => e.route === 'internal:guardrail:judge'),
-      'the judge call is logged',
-    );
+    let judged = false;
+    for (let i = 0; i < 200 && !judged; i++) {
+      const { body } = await admin('GET', '/admin/logs?model=judge');
+      judged = body.data.some((e: any) => e.route === 'internal:guardrail:judge');
+      if (!judged) await sleep(25);
+    }
+    assert.ok(judged, 'the judge call is logged');
   });
 });
 
