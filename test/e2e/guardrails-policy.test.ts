@@ -9,6 +9,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import type { Gateway } from '../../src/server/index.ts';
 import { adminClient } from '../helpers/admin.ts';
+import { freshPostgres, type TestDatabase } from '../helpers/database.ts';
 import { startTestGateway, testMasterKey } from '../helpers/gateway.ts';
 import { startModerationUpstream, startScriptedOpenAIUpstream } from '../upstreams/scripted-openai.ts';
 import { type MockUpstream, startUpstream } from '../upstreams/server.ts';
@@ -17,6 +18,7 @@ let up: Awaited<ReturnType<typeof startScriptedOpenAIUpstream>>;
 let moderation: MockUpstream;
 let hanging: MockUpstream;
 let gateway: Gateway;
+let database: TestDatabase;
 const admin = adminClient(() => gateway);
 
 const awsKey = 'AKIAIOSFODNN7EXAMPLE';
@@ -26,62 +28,69 @@ before(async () => {
   up = await startScriptedOpenAIUpstream();
   moderation = await startModerationUpstream('hateful');
   hanging = await startUpstream(() => new Promise(() => {}));
-  gateway = await startTestGateway({
-    providers: {
-      up: { type: 'openai', base_url: `${up.url}/v1`, api_key: 'sk-upstream' },
-      mock: { type: 'mock' },
+  // PostgreSQL where it answers (the guardrail rules and the verdict column on the shared store),
+  // else the embedded SQLite.
+  database = await freshPostgres();
+  gateway = await startTestGateway(
+    {
+      providers: {
+        up: { type: 'openai', base_url: `${up.url}/v1`, api_key: 'sk-upstream' },
+        mock: { type: 'mock' },
+      },
+      models: {
+        chat: { targets: [target] },
+        judge: { targets: [{ provider: 'mock', model: 'mock-judge' }] },
+        moderated: { targets: [target], guardrails: ['moderation'] },
+        'slow-allow': { targets: [target], guardrails: ['slow-allow'] },
+        'slow-block': { targets: [target], guardrails: ['slow-block'] },
+        judged: { targets: [target], guardrails: ['judge'] },
+        structured: { targets: [target], guardrails: ['schema'] },
+      },
+      default_guardrails: ['org-secrets'],
+      guardrails: {
+        'org-secrets': { type: 'secrets', action: 'block' },
+        'no-email': { type: 'pii', entities: ['email'], action: 'redact' },
+        moderation: {
+          type: 'external',
+          adapter: 'openai_moderation',
+          url: `${moderation.url}/v1/moderations`,
+          action: 'block',
+          on: ['input'],
+        },
+        'slow-allow': {
+          type: 'external',
+          url: `${hanging.url}/v1/moderations`,
+          timeout_ms: 200,
+          on_error: 'allow',
+          on: ['input'],
+        },
+        'slow-block': {
+          type: 'external',
+          url: `${hanging.url}/v1/moderations`,
+          timeout_ms: 200,
+          on_error: 'block',
+          on: ['input'],
+        },
+        judge: {
+          type: 'external',
+          adapter: 'llm_judge',
+          model: 'judge',
+          prompt: 'Classify: {text}',
+          flag_pattern: 'launch codes',
+          action: 'block',
+          on: ['input'],
+        },
+        schema: { type: 'json_schema', action: 'block', on: ['output'] },
+      },
     },
-    models: {
-      chat: { targets: [target] },
-      judge: { targets: [{ provider: 'mock', model: 'mock-judge' }] },
-      moderated: { targets: [target], guardrails: ['moderation'] },
-      'slow-allow': { targets: [target], guardrails: ['slow-allow'] },
-      'slow-block': { targets: [target], guardrails: ['slow-block'] },
-      judged: { targets: [target], guardrails: ['judge'] },
-      structured: { targets: [target], guardrails: ['schema'] },
-    },
-    default_guardrails: ['org-secrets'],
-    guardrails: {
-      'org-secrets': { type: 'secrets', action: 'block' },
-      'no-email': { type: 'pii', entities: ['email'], action: 'redact' },
-      moderation: {
-        type: 'external',
-        adapter: 'openai_moderation',
-        url: `${moderation.url}/v1/moderations`,
-        action: 'block',
-        on: ['input'],
-      },
-      'slow-allow': {
-        type: 'external',
-        url: `${hanging.url}/v1/moderations`,
-        timeout_ms: 200,
-        on_error: 'allow',
-        on: ['input'],
-      },
-      'slow-block': {
-        type: 'external',
-        url: `${hanging.url}/v1/moderations`,
-        timeout_ms: 200,
-        on_error: 'block',
-        on: ['input'],
-      },
-      judge: {
-        type: 'external',
-        adapter: 'llm_judge',
-        model: 'judge',
-        prompt: 'Classify: {text}',
-        flag_pattern: 'launch codes',
-        action: 'block',
-        on: ['input'],
-      },
-      schema: { type: 'json_schema', action: 'block', on: ['output'] },
-    },
-  });
+    database.url ? { databaseUrl: database.url } : {},
+  );
 });
 
 after(async () => {
   await gateway?.stop(0);
   await Promise.all([up?.close(), moderation?.close(), hanging?.close()]);
+  await database?.drop();
 });
 
 const openai = (apiKey = testMasterKey) =>
