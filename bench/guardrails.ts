@@ -24,10 +24,14 @@ interface Sample {
 }
 
 const verbose = process.argv.includes('--verbose');
-const corpus: Sample[] = readFileSync(new URL('./guardrails/corpus.jsonl', import.meta.url), 'utf8')
-  .split('\n')
-  .filter((line) => line.trim() !== '')
-  .map((line) => JSON.parse(line));
+const load = (name: string): Sample[] =>
+  readFileSync(new URL(`./guardrails/${name}`, import.meta.url), 'utf8')
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => JSON.parse(line));
+const corpus = load('corpus.jsonl');
+/** Written after the rules were frozen, never used to tune them (bench/guardrails/unseen.ts). */
+const unseen = load('unseen.jsonl');
 
 const targets = { recall: 0.95, precision: 0.95, injectionRecall: 0.8, injectionFpr: 0.02, usPerKb: 50 };
 
@@ -39,9 +43,9 @@ interface Score {
 }
 
 /** Entity-level counts: every expected entity found is a hit, every extra one a false alarm. */
-function scoreEntities(detector: Detector, entities: readonly string[]): Score {
+function scoreEntities(detector: Detector, entities: readonly string[], samples: Sample[] = corpus): Score {
   const score: Score = { tp: 0, fp: 0, fn: 0, errors: [] };
-  for (const sample of corpus) {
+  for (const sample of samples) {
     const expected = sample.labels.filter((l) => entities.includes(l));
     const found = detector.scan(sample.text).map((f) => f.entity);
     const left = [...expected];
@@ -67,9 +71,9 @@ const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
 const pii = scoreEntities(piiDetector(), piiEntities);
 const secrets = scoreEntities(secretsDetector(), secretEntities);
 
-function injectionScore(split: 'train' | 'test' | 'all') {
+function injectionScore(split: 'train' | 'test' | 'all', samples: Sample[] = corpus) {
   const detector = injectionDetector();
-  const chosen = corpus.filter((s) => split === 'all' || s.split === split);
+  const chosen = samples.filter((s) => split === 'all' || s.split === split);
   const attacks = chosen.filter((s) => s.category === 'injection');
   const benign = chosen.filter((s) => s.category === 'benign');
   const flagged = (s: Sample) => detector.scan(s.text).length > 0;
@@ -91,6 +95,9 @@ function injectionScore(split: 'train' | 'test' | 'all') {
 }
 const injectionTest = injectionScore('test');
 const injectionAll = injectionScore('all');
+const unseenPii = scoreEntities(piiDetector(), piiEntities, unseen);
+const unseenSecrets = scoreEntities(secretsDetector(), secretEntities, unseen);
+const unseenInjection = injectionScore('all', unseen);
 
 // --- latency ----------------------------------------------------------------------------------
 // Realistic prompts: the corpus texts joined into ~4 KB documents, each scanned whole.
@@ -204,13 +211,29 @@ ${entityRow('secrets', secrets)}
 
 ## Prompt injection (default threshold 0.5)
 
-The classifier was trained on the \`train\` split only; the \`test\` rows are held out. Phrase rules
-were written before the held-out split was scored and are not tuned per sample.
+The classifier was trained on the \`train\` split only, so the \`test\` row is held out for it. The
+phrase rules were written and revised with the whole corpus in view, misses of the test split
+included, so for them the corpus rows are optimistic: the unseen set below is the honest figure.
 
 | split | attacks | benign | recall | false-positive rate (benign) | PII/secrets samples flagged | against target |
 | --- | ---: | ---: | ---: | ---: | ---: | --- |
 | test (held out) | ${injectionTest.attacks} | ${injectionTest.benign} | ${injectionTest.recall.toFixed(3)} | ${pct(injectionTest.fpr)} | ${injectionTest.otherAlarms} | recall ${miss(injectionTest.recall, targets.injectionRecall, true)}; FPR ${miss(injectionTest.fpr, targets.injectionFpr, false)} |
 | all | ${injectionAll.attacks} | ${injectionAll.benign} | ${injectionAll.recall.toFixed(3)} | ${pct(injectionAll.fpr)} | ${injectionAll.otherAlarms} | recall ${miss(injectionAll.recall, targets.injectionRecall, true)}; FPR ${miss(injectionAll.fpr, targets.injectionFpr, false)} |
+
+## Unseen set: the honest estimate
+
+\`bench/guardrails/unseen.jsonl\` (${unseen.length} samples, \`bench/guardrails/unseen.ts\`) was written after the
+rules were frozen and the classifier trained, and nothing was tuned on it afterwards. Its misses are
+listed under "Errors" and left as they are; a later change that fixes them must add a new unseen set.
+
+| detector | expected | found | false alarms | missed | precision | recall | against target |
+| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |
+${entityRow('pii', unseenPii)}
+${entityRow('secrets', unseenSecrets)}
+
+| prompt injection | attacks | benign | recall | false-positive rate (benign) | PII/secrets samples flagged | against target |
+| --- | ---: | ---: | ---: | ---: | ---: | --- |
+| unseen | ${unseenInjection.attacks} | ${unseenInjection.benign} | ${unseenInjection.recall.toFixed(3)} | ${pct(unseenInjection.fpr)} | ${unseenInjection.otherAlarms} | recall ${miss(unseenInjection.recall, targets.injectionRecall, true)}; FPR ${miss(unseenInjection.fpr, targets.injectionFpr, false)} |
 
 ## Speed (µs of CPU per KB of text, lower is better)
 
@@ -225,7 +248,18 @@ ${latency.map((l) => `| ${l.name} | ${l.corpus.toFixed(1)} | ${l.plain.toFixed(1
 
 ## Errors in this run
 
-${[...pii.errors.map((e) => `- pii ${e}`), ...secrets.errors.map((e) => `- secrets ${e}`), ...injectionAll.errors.map((e) => `- injection ${e}`)].map((e) => e.replace(/\n/g, '⏎')).join('\n') || 'None.'}
+${
+  [
+    ...pii.errors.map((e) => `- pii ${e}`),
+    ...secrets.errors.map((e) => `- secrets ${e}`),
+    ...injectionAll.errors.map((e) => `- injection ${e}`),
+    ...unseenPii.errors.map((e) => `- unseen pii ${e}`),
+    ...unseenSecrets.errors.map((e) => `- unseen secrets ${e}`),
+    ...unseenInjection.errors.map((e) => `- unseen injection ${e}`),
+  ]
+    .map((e) => e.replace(/\n/g, '⏎'))
+    .join('\n') || 'None.'
+}
 `;
 
 const out = new URL('./results/guardrails.md', import.meta.url);

@@ -7,7 +7,12 @@
 //   node scripts/train-injection.ts --check    train, report on the test split, write nothing
 
 import { readFileSync, writeFileSync } from 'node:fs';
-import { classifyWith, features, type InjectionModel } from '../src/core/detect/injection-model.ts';
+import {
+  classifyWith,
+  compile,
+  forEachFeature,
+  type InjectionModel,
+} from '../src/core/detect/injection-model.ts';
 import { fold } from '../src/core/detect/normalize.ts';
 
 interface Sample {
@@ -32,10 +37,17 @@ const examples = (split: 'train' | 'test') =>
   corpus
     .filter((s) => s.split === split)
     .map((s) => ({
-      x: [...features(fold(s.text).text, buckets)],
+      x: featuresOf(fold(s.text).text),
       y: s.category === 'injection' ? 1 : 0,
       text: s.text,
     }));
+
+/** Training samples are short (one window): their features, repeats kept, as inference counts them. */
+function featuresOf(folded: string): number[] {
+  const out: number[] = [];
+  forEachFeature(folded, 0, folded.length, buckets, (bucket) => out.push(bucket));
+  return out;
+}
 
 const train = examples('train');
 const positives = train.filter((e) => e.y === 1).length;
@@ -71,12 +83,13 @@ function round(x: number): number {
 
 function report(split: 'train' | 'test') {
   const rows = examples(split);
+  const compiled = compile(model);
   let tp = 0;
   let fp = 0;
   let pos = 0;
   let neg = 0;
   for (const { y, text } of rows) {
-    const p = classifyWith(model, fold(text).text);
+    const p = classifyWith(compiled, fold(text).text);
     if (y === 1) {
       pos++;
       if (p >= 0.5) tp++;

@@ -1,7 +1,8 @@
 // A logistic-regression classifier over hashed word and character n-grams of folded text. The
 // weights (injection-model.json) are trained by scripts/train-injection.ts on the train split of
 // bench/guardrails/corpus.jsonl; the feature extraction here is the one the trainer uses, so the
-// two cannot drift apart.
+// two cannot drift apart. Features are hashed straight from the text's character codes, without
+// building substrings, because this runs on every guarded request.
 
 import model from './injection-model.json' with { type: 'json' };
 
@@ -12,56 +13,121 @@ export interface InjectionModel {
   weights: Record<string, number>;
 }
 
-/** FNV-1a, 32 bits: fast and stable across runs, so a trained bucket means the same at inference. */
-function hash(text: string, from: number, to: number, seed: number): number {
-  let h = (0x811c9dc5 ^ seed) >>> 0;
-  for (let i = from; i < to; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
+const fnvOffset = 0x811c9dc5;
+const fnvPrime = 0x01000193;
+
+/** Letters and digits (any non-ASCII character counts as a letter: folded text has few). */
+function isWordChar(code: number): boolean {
+  return (code >= 97 && code <= 122) || (code >= 48 && code <= 57) || code === 95 || code >= 128;
 }
 
-const wordPattern = /[\p{L}\p{N}_]+|[<>|#[\]{}:]+/gu;
+/** Characters attacks use as delimiters (`<|im_start|>`, `### Instruction`, `[INST]`): tokens of their own. */
+function isMarkChar(code: number): boolean {
+  return (
+    code === 60 ||
+    code === 62 ||
+    code === 124 ||
+    code === 35 ||
+    code === 91 ||
+    code === 93 ||
+    code === 123 ||
+    code === 125 ||
+    code === 58
+  );
+}
 
-/** Bucket ids of a text's features: words, word pairs, and character 4-grams inside each word. */
-export function features(folded: string, buckets: number): Set<number> {
-  const out = new Set<number>();
-  let previous = '';
-  wordPattern.lastIndex = 0;
-  for (const match of folded.matchAll(wordPattern)) {
-    const word = match[0];
-    out.add(hash(word, 0, word.length, 1) % buckets);
-    if (previous !== '') {
-      const pair = `${previous} ${word}`;
-      out.add(hash(pair, 0, pair.length, 2) % buckets);
+/**
+ * Calls `visit(bucket)` for each feature of text[from, to): every word, every pair of consecutive
+ * words, and the character 4-grams of words longer than four characters (with the word's edges
+ * marked, as " word "). A feature seen twice counts twice.
+ */
+export function forEachFeature(
+  text: string,
+  from: number,
+  to: number,
+  buckets: number,
+  visit: (bucket: number) => void,
+): void {
+  let previous = 0;
+  let havePrevious = false;
+  let i = from;
+  while (i < to) {
+    const code = text.charCodeAt(i);
+    const word = isWordChar(code);
+    if (!word && !isMarkChar(code)) {
+      i++;
+      continue;
     }
-    previous = word;
-    if (word.length > 4) {
-      const padded = ` ${word} `;
-      for (let i = 0; i + 4 <= padded.length; i++) out.add(hash(padded, i, i + 4, 3) % buckets);
+    const start = i;
+    while (i < to && (word ? isWordChar(text.charCodeAt(i)) : isMarkChar(text.charCodeAt(i)))) i++;
+    let h = fnvOffset ^ 1;
+    for (let k = start; k < i; k++) h = Math.imul(h ^ text.charCodeAt(k), fnvPrime);
+    h >>>= 0;
+    visit(h % buckets);
+    if (havePrevious) visit(mixPair(previous, h) % buckets);
+    previous = h;
+    havePrevious = true;
+    const length = i - start;
+    if (length > 4) {
+      // 4-grams of " word ": positions start-1 … i-3, the edges read as a space.
+      for (let g = start - 1; g + 4 <= i + 1; g++) {
+        let q = fnvOffset ^ 3;
+        for (let k = g; k < g + 4; k++)
+          q = Math.imul(q ^ (k < start || k >= i ? 32 : text.charCodeAt(k)), fnvPrime);
+        visit((q >>> 0) % buckets);
+      }
     }
   }
-  return out;
+}
+
+function mixPair(a: number, b: number): number {
+  let h = Math.imul(a ^ 0x9e3779b9, 0x85ebca6b);
+  h = Math.imul(h ^ b ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
 }
 
 /** Longer texts are judged window by window, so a benign page cannot dilute one injected line. */
 const windowSize = 600;
+const overlap = 100;
 
-export function classifyWith(trained: InjectionModel, folded: string): number {
-  if (trained.buckets === 0) return 0;
+export interface CompiledModel {
+  buckets: number;
+  bias: number;
+  weights: Float32Array;
+}
+
+export function compile(trained: InjectionModel): CompiledModel {
+  const weights = new Float32Array(trained.buckets);
+  for (const [bucket, weight] of Object.entries(trained.weights)) weights[Number(bucket)] = weight;
+  return { buckets: trained.buckets, bias: trained.bias, weights };
+}
+
+export function classifyWith(compiled: CompiledModel, folded: string): number {
+  if (compiled.buckets === 0) return 0;
+  const { weights, buckets } = compiled;
   let best = 0;
+  let z = 0;
+  const add = (bucket: number) => {
+    z += weights[bucket]!;
+  };
   for (let start = 0; start < folded.length; start += windowSize) {
-    // Windows overlap by a sixth, so a phrase cut at a boundary is whole in one of them.
-    const window = folded.slice(Math.max(0, start - windowSize / 6), start + windowSize);
-    let z = trained.bias;
-    for (const bucket of features(window, trained.buckets)) z += trained.weights[bucket] ?? 0;
+    z = compiled.bias;
+    // Windows overlap, so a phrase cut at a boundary is whole in one of them.
+    forEachFeature(
+      folded,
+      Math.max(0, start - overlap),
+      Math.min(folded.length, start + windowSize),
+      buckets,
+      add,
+    );
     const p = 1 / (1 + Math.exp(-z));
     if (p > best) best = p;
   }
   return best;
 }
 
+const shipped = compile(model as InjectionModel);
+
 export function classifyInjection(folded: string): number {
-  return classifyWith(model as InjectionModel, folded);
+  return classifyWith(shipped, folded);
 }

@@ -21,13 +21,41 @@ export interface InjectionScore {
   span?: { start: number; end: number };
 }
 
+// One pass finds which rules' trigger words occur; only those rules run. The lookahead matches at
+// every position where a trigger starts, longest first; a shorter trigger inside the one found
+// (`ignor` in `ignora`) is credited through `covers`.
+const triggers = [...new Set(injectionRules.flatMap((rule) => rule.triggers))].sort(
+  (a, b) => b.length - a.length,
+);
+const triggerPattern = new RegExp(
+  `(?=(${triggers.map((t) => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')}))`,
+  'g',
+);
+const covers = new Map(
+  triggers.map((found) => [
+    found,
+    injectionRules.map((rule) => rule.triggers.some((t) => found.includes(t))),
+  ]),
+);
+
+function triggeredRules(folded: string): boolean[] {
+  const present: boolean[] = new Array(injectionRules.length).fill(false);
+  for (const match of folded.matchAll(triggerPattern)) {
+    const marks = covers.get(match[1]!)!;
+    for (let r = 0; r < marks.length; r++) if (marks[r]) present[r] = true;
+  }
+  return present;
+}
+
 export function scoreInjection(folded: string): InjectionScore {
   let strongest = 0;
   let quotedOnly = true;
   let span: { start: number; end: number } | undefined;
   let miss = 1;
-  for (const rule of injectionRules) {
-    if (!rule.triggers.some((t) => folded.includes(t))) continue;
+  const present = triggeredRules(folded);
+  for (let r = 0; r < injectionRules.length; r++) {
+    if (!present[r]) continue;
+    const rule = injectionRules[r]!;
     rule.pattern.lastIndex = 0;
     const match = rule.pattern.exec(folded);
     if (match === null) continue;
