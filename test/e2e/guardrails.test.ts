@@ -113,8 +113,8 @@ describe('redact', () => {
   });
 
   test('Anthropic SDK: the request is redacted, the system prompt too', async () => {
-    up.script.pieces = ['Noted.'];
-    await anthropic().messages.create({
+    up.script.pieces = [`Noted, I will copy ${email}.`];
+    const message = await anthropic().messages.create({
       model: 'redacting',
       max_tokens: 100,
       system: `Escalate to ${email}.`,
@@ -123,6 +123,8 @@ describe('redact', () => {
     const seen = upstreamSaw();
     assert.ok(seen.includes('[CARD]') && seen.includes('[EMAIL]'), seen);
     assert.ok(!seen.includes('4111'));
+    const answer = message.content.map((b) => (b.type === 'text' ? b.text : '')).join('');
+    assert.equal(answer, 'Noted, I will copy [EMAIL].');
   });
 });
 
@@ -232,6 +234,36 @@ describe('warn and shadow', () => {
       'input:shadow:passed',
       'output:shadow:blocked',
     ]);
+  });
+});
+
+describe('warn and shadow, Anthropic SDK', () => {
+  test('warn, streamed: the text arrives unchanged, the verdict is in the request log', async () => {
+    up.script.pieces = ['Mail jane.d', 'oe@example.com please.'];
+    const stream = anthropic().messages.stream({
+      model: 'warning',
+      max_tokens: 50,
+      messages: [{ role: 'user', content: 'Who?' }],
+    });
+    const message = await stream.finalMessage();
+    const text = message.content.map((b) => (b.type === 'text' ? b.text : '')).join('');
+    assert.equal(text, `Mail ${email} please.`);
+    const requestId = (await stream.withResponse()).response.headers.get('x-request-id')!;
+    const event = await logged(requestId);
+    assert.deepEqual(
+      event.guardrails.map((v: any) => `${v.phase}:${v.action}:${v.entities.join(',')}`).sort(),
+      ['input:passed:', 'output:warned:email'],
+    );
+  });
+
+  test('shadow: nothing refused, nothing changed', async () => {
+    up.script.pieces = [`Card ${card}`];
+    const message = await anthropic().messages.create({
+      model: 'shadowed',
+      max_tokens: 50,
+      messages: [{ role: 'user', content: `Card ${card}` }],
+    });
+    assert.equal(message.content.map((b) => (b.type === 'text' ? b.text : '')).join(''), `Card ${card}`);
   });
 });
 
