@@ -158,14 +158,15 @@ export class StreamGuard {
           }
       }
       const settled = findings.filter((f) => f.end <= cut);
-      if (settled.length === 0) continue;
       const entities = entitiesOf(settled);
+      // Every scan is timed into the verdict, those that found nothing too.
       this.#verdicts.add(
         check,
         'output',
-        { outcome: outcomeOf(check, true), entities, score: scoreOf(settled) },
+        { outcome: outcomeOf(check, settled.length > 0), entities, score: scoreOf(settled) },
         started,
       );
+      if (settled.length === 0) continue;
       if (check.action === 'block') throw blocked(check, 'output', entities);
       const head = redactFindings(buffer.slice(0, cut), settled as Finding[]);
       buffer = head + buffer.slice(cut);
@@ -180,7 +181,8 @@ export class StreamGuard {
     const now = this.#verdicts.now();
     for (const check of this.#text)
       this.#verdicts.add(check, 'output', { outcome: 'passed', entities: [] }, now);
-    for (const check of this.#args)
-      this.#verdicts.add(check, 'tool_args', { outcome: 'passed', entities: [] }, now);
+    if (this.#keptArgs.length > 0)
+      for (const check of this.#args)
+        this.#verdicts.add(check, 'tool_args', { outcome: 'passed', entities: [] }, now);
   }
 }
