@@ -343,6 +343,19 @@ describe('tool calls', () => {
   });
 });
 
+test('the Responses API passes the same guardrails: refused input, redacted streamed output', async () => {
+  const err = await openai()
+    .responses.create({ model: 'blocking', input: `Card ${card}` })
+    .catch((e) => e);
+  assert.equal(err.status, 400, String(err));
+  assert.equal(err.code, 'guardrail_blocked');
+  up.script.pieces = ['Write to jane.doe@exa', 'mple.com today.'];
+  const stream = await openai().responses.create({ model: 'redacting', input: 'Who?', stream: true });
+  let text = '';
+  for await (const event of stream) if (event.type === 'response.output_text.delta') text += event.delta;
+  assert.equal(text, 'Write to [EMAIL] today.');
+});
+
 test('a model without guardrails passes through untouched, with no header', async () => {
   up.script.pieces = [`Mail ${email}`];
   const { data, response } = await openai()
