@@ -42,11 +42,11 @@ const examples = (split: 'train' | 'test') =>
       text: s.text,
     }));
 
-/** Training samples are short (one window): their features, repeats kept, as inference counts them. */
+/** Training samples are short (one window): their distinct features, as inference counts them. */
 function featuresOf(folded: string): number[] {
-  const out: number[] = [];
-  forEachFeature(folded, 0, folded.length, buckets, (bucket) => out.push(bucket));
-  return out;
+  const out = new Set<number>();
+  forEachFeature(folded, 0, folded.length, buckets, (bucket) => out.add(bucket));
+  return [...out];
 }
 
 const train = examples('train');

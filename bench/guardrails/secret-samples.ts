@@ -40,6 +40,10 @@ export function secretSamples(r: v.Random): Sample[] {
     ['NPM_TOKEN', 'npm_token', () => `npm_${v.alnum(r, 36)}`],
     ['SENDGRID_API_KEY', 'sendgrid_key', () => `SG.${v.urlsafe(r, 22)}.${v.urlsafe(r, 43)}`],
     ['GATEHOUSE_KEY', 'gatehouse_key', () => `gh-${v.alnum(r, 32)}`],
+    ['GROQ_API_KEY', 'groq_key', () => `gsk_${v.alnum(r, 52)}`],
+    ['DATABRICKS_TOKEN', 'databricks_token', () => `dapi${v.hex(r, 32)}`],
+    ['SHOPIFY_ACCESS_TOKEN', 'shopify_token', () => `shpat_${v.hex(r, 32)}`],
+    ['VAULT_TOKEN', 'vault_token', () => `hvs.${v.urlsafe(r, 95)}`],
   ];
   for (const [name, entity, make] of shapes) {
     for (let i = 0; i < 3; i++) {

@@ -18,7 +18,7 @@ const streetLines = [
   // 221B Baker Street · 1600 Pennsylvania Avenue NW
   String.raw`${number},? (?:${name} ){1,4}${englishStreet}(?: (?:NW|NE|SW|SE|N|S|E|W)\b)?`,
   // 12 rue de la Paix · 5 bis avenue Victor Hugo
-  String.raw`${number}(?: (?:bis|ter))?,? (?i:${frenchStreet}) (?:${lowerWord} ){0,4}${name}`,
+  `${number}(?: (?:bis|ter))?,? (?i:${frenchStreet}) (?:${lowerWord} ){0,4}${name}`,
   // Calle Mayor 5 · Avenida de la Constitución, 12
   String.raw`${spanishStreet} (?:(?:de|del|la|las|los|el) ){0,3}(?:${name} ){0,3}${name},? (?:nº ?|n\.º ?)?\d{1,4}`,
   // Hauptstraße 5 · Berliner Allee 12a ("Unter den Linden 1", with no street word, is not covered)

@@ -39,7 +39,7 @@ function isMarkChar(code: number): boolean {
 /**
  * Calls `visit(bucket)` for each feature of text[from, to): every word, every pair of consecutive
  * words, and the character 4-grams of words longer than four characters (with the word's edges
- * marked, as " word "). A feature seen twice counts twice.
+ * marked, as " word "). A feature is visited as often as it occurs; callers count it once.
  */
 export function forEachFeature(
   text: string,
@@ -94,12 +94,26 @@ export interface CompiledModel {
   buckets: number;
   bias: number;
   weights: Float32Array;
+  seen: Uint32Array;
+  stamp: number;
 }
 
 export function compile(trained: InjectionModel): CompiledModel {
   const weights = new Float32Array(trained.buckets);
   for (const [bucket, weight] of Object.entries(trained.weights)) weights[Number(bucket)] = weight;
-  return { buckets: trained.buckets, bias: trained.bias, weights };
+  return {
+    buckets: trained.buckets,
+    bias: trained.bias,
+    weights,
+    seen: new Uint32Array(trained.buckets),
+    stamp: 0,
+  };
+}
+
+function nextStamp(compiled: CompiledModel): number {
+  compiled.stamp = compiled.stamp >= 0xfffffffe ? 1 : compiled.stamp + 1;
+  if (compiled.stamp === 1) compiled.seen.fill(0);
+  return compiled.stamp;
 }
 
 export function classifyWith(compiled: CompiledModel, folded: string): number {
@@ -107,10 +121,17 @@ export function classifyWith(compiled: CompiledModel, folded: string): number {
   const { weights, buckets } = compiled;
   let best = 0;
   let z = 0;
+  // A feature counts once per window (as in training), however often a long text repeats it;
+  // `seen` marks the buckets counted in the current window without clearing between windows.
+  const seen = compiled.seen;
+  let stamp = 0;
   const add = (bucket: number) => {
+    if (seen[bucket] === stamp) return;
+    seen[bucket] = stamp;
     z += weights[bucket]!;
   };
   for (let start = 0; start < folded.length; start += windowSize) {
+    stamp = nextStamp(compiled);
     z = compiled.bias;
     // Windows overlap, so a phrase cut at a boundary is whole in one of them.
     forEachFeature(

@@ -27,6 +27,14 @@ export const secretEntities = [
   'huggingface_token',
   'npm_token',
   'sendgrid_key',
+  'groq_key',
+  'databricks_token',
+  'shopify_token',
+  'grafana_token',
+  'vault_token',
+  'linear_key',
+  'notion_token',
+  'figma_token',
   'private_key',
   'jwt',
   'connection_string',
@@ -75,13 +83,21 @@ function classifyToken(token: string): string | null {
   if (token.startsWith('hf_')) return 'huggingface_token';
   if (token.startsWith('npm_')) return 'npm_token';
   if (token.startsWith('SG.')) return 'sendgrid_key';
+  if (token.startsWith('gsk_')) return 'groq_key';
+  if (token.startsWith('dapi')) return 'databricks_token';
+  if (token.startsWith('shp')) return 'shopify_token';
+  if (token.startsWith('glsa_') || token.startsWith('glc_')) return 'grafana_token';
+  if (token.startsWith('hvs.')) return 'vault_token';
+  if (token.startsWith('lin_api_')) return 'linear_key';
+  if (token.startsWith('ntn_')) return 'notion_token';
+  if (token.startsWith('figd_')) return 'figma_token';
   if (token.startsWith('eyJ')) return 'jwt';
   return null;
 }
 
 /** Provider prefixes (classifyToken names them). */
 const tokenPattern =
-  /(?<!(?<!\\)[\w-])(?:(?:sk|gh)-[\w-]{20,}|gh[pousr]_[A-Za-z0-9]{30,}|github_pat_\w{22,}|glpat-[\w-]{20,}|(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}(?![0-9A-Za-z])|AIza[\w-]{35}(?![\w-])|xox[abposr]-[A-Za-z0-9-]{10,}|https:\/\/hooks\.slack\.com\/services\/T[A-Za-z0-9_]{6,}\/B[A-Za-z0-9_]{6,}\/[A-Za-z0-9_]{20,}|[sr]k_(?:live|test)_[A-Za-z0-9]{20,}|hf_[A-Za-z]{30,}|npm_[A-Za-z0-9]{36}(?![A-Za-z0-9])|SG\.[\w-]{22}\.[\w-]{43}|eyJ[\w-]{5,}\.eyJ[\w-]{5,}\.[\w-]*)/;
+  /(?<!(?<!\\)[\w-])(?:(?:sk|gh)-[\w-]{20,}|gh[pousr]_[A-Za-z0-9]{30,}|github_pat_\w{22,}|glpat-[\w-]{20,}|(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}(?![0-9A-Za-z])|AIza[\w-]{35}(?![\w-])|xox[abposr]-[A-Za-z0-9-]{10,}|https:\/\/hooks\.slack\.com\/services\/T[A-Za-z0-9_]{6,}\/B[A-Za-z0-9_]{6,}\/[A-Za-z0-9_]{20,}|[sr]k_(?:live|test)_[A-Za-z0-9]{20,}|hf_[A-Za-z]{30,}|npm_[A-Za-z0-9]{36}(?![A-Za-z0-9])|SG\.[\w-]{22}\.[\w-]{43}|gsk_[A-Za-z0-9]{52}(?![A-Za-z0-9])|dapi[A-Fa-f0-9]{32}(?:-\d)?(?![A-Fa-f0-9])|shp(?:at|ss|ca|pa)_[A-Za-z0-9]{32,64}(?![A-Za-z0-9])|glsa_[A-Za-z0-9]{32}_[A-Fa-f0-9]{8}(?![A-Fa-f0-9])|glc_[A-Za-z0-9+/]{32,400}={0,2}(?![A-Za-z0-9+/=])|hvs\.[\w-]{90,120}(?![\w-])|lin_api_[A-Za-z0-9_]{32,128}(?![A-Za-z0-9_])|ntn_\d{11}[A-Za-z0-9]{35}(?![A-Za-z0-9])|figd_[\w-]{40,200}(?![\w-])|eyJ[\w-]{5,}\.eyJ[\w-]{5,}\.[\w-]*)/;
 const wholeToken = new RegExp(`^(?:${tokenPattern.source})$`);
 
 function knownToken(value: string): string | null {
@@ -122,9 +138,11 @@ const candidates: Candidate[] = [
     // a block cut short is taken up to where its base64 body ends.
     name: 'pem',
     entities: ['private_key'],
-    // Lines are split by real or JSON-escaped newlines only, so words after a cut-short key stay.
+    // Lines are split by real or JSON-escaped newlines only, and a line after the first is key
+    // material when 16+ characters long (or the short last line before END), so words after a
+    // cut-short key stay.
     pattern:
-      /-----BEGIN [A-Z ]{0,20}PRIVATE KEY(?: BLOCK)?-----(?:\r?\n|\\(?:r\\)?n|[ \t])?[A-Za-z0-9+/=]{1,4096}(?:(?:\r?\n|\\(?:r\\)?n)[A-Za-z0-9+/=]{1,100}){0,60}(?:(?:\r?\n|\\(?:r\\)?n)?-----END [A-Z ]{0,20}PRIVATE KEY(?: BLOCK)?-----)?/,
+      /-----BEGIN [A-Z ]{0,20}PRIVATE KEY(?: BLOCK)?-----(?:\r?\n|\\(?:r\\)?n|[ \t])?[A-Za-z0-9+/=]{1,4096}(?:(?:\r?\n|\\(?:r\\)?n)[A-Za-z0-9+/=]{16,100}){0,60}(?:(?:\r?\n|\\(?:r\\)?n)[A-Za-z0-9+/=]{1,15}(?=(?:\r?\n|\\(?:r\\)?n)?-----END))?(?:(?:\r?\n|\\(?:r\\)?n)?-----END [A-Z ]{0,20}PRIVATE KEY(?: BLOCK)?-----)?/,
     accept: (match, start) => [{ entity: 'private_key', start, end: start + match.length }],
   },
   {
@@ -178,6 +196,14 @@ const candidates: Candidate[] = [
       'huggingface_token',
       'npm_token',
       'sendgrid_key',
+      'groq_key',
+      'databricks_token',
+      'shopify_token',
+      'grafana_token',
+      'vault_token',
+      'linear_key',
+      'notion_token',
+      'figma_token',
       'jwt',
     ],
     pattern: tokenPattern,
