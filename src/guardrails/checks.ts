@@ -4,7 +4,7 @@
 
 import type { GuardrailConfig } from '../config/guardrails.ts';
 import { detectorFor } from '../config/guardrails.ts';
-import type { Detector } from '../core/detect/index.ts';
+import { type Detector, secretEntities, secretsDetector } from '../core/detect/index.ts';
 import type { GuardrailPhase } from '../core/records/index.ts';
 import type { InternalCalls } from '../pipeline/index.ts';
 import { llmJudge, moderationJudge } from './external.ts';
@@ -28,6 +28,11 @@ export interface Check {
   readonly validate?: (text: string, ctx: JudgeContext) => Judgement;
   /** An external check that failed: block (true) or let the call through. */
   readonly blockOnError: boolean;
+  /**
+   * Where, in text streamed so far, a match could still begin and grow with what comes next: a
+   * stream holds back from there. Default: the detector's maxMatchLength - 1 from the end.
+   */
+  readonly holdFrom?: (text: string) => number;
 }
 
 export interface CheckDeps {
@@ -71,5 +76,34 @@ export function buildCheck(name: string, config: GuardrailConfig, deps: CheckDep
   }
   const detector = detectorFor(config);
   if (!detector) throw new Error(`guardrails.${name}: no detector for type "${config.type}"`);
+  if (config.type === 'secrets') return { ...base, detector, holdFrom: secretsHold(config.entities) };
   return { ...base, detector };
+}
+
+const pemEnd = /-----END [A-Z ]{0,20}PRIVATE KEY(?: BLOCK)?-----/;
+
+/**
+ * A PEM private key is the one secret far longer than the rest (several KB), and it always begins
+ * with "-----BEGIN": a stream holds back that far only from such a line, and otherwise as far as
+ * the longest other secret.
+ */
+function secretsHold(entities: readonly string[] | undefined): ((text: string) => number) | undefined {
+  const all = entities ?? secretEntities;
+  if (!all.includes('private_key')) return undefined;
+  const others = all.filter((e) => e !== 'private_key');
+  const short = others.length > 0 ? secretsDetector({ entities: others }).maxMatchLength : 16;
+  const long = secretsDetector({ entities: ['private_key'] }).maxMatchLength;
+  return (text) => {
+    // The first key block in reach that has not ended yet: it may still grow.
+    let open = text.length;
+    for (let at = text.indexOf('-----BEGIN', Math.max(0, text.length - long)); at >= 0; ) {
+      const next = text.indexOf('-----BEGIN', at + 10);
+      if (!pemEnd.test(text.slice(at, next < 0 ? undefined : next))) {
+        open = at;
+        break;
+      }
+      at = next;
+    }
+    return Math.max(0, Math.min(text.length - (short - 1), open));
+  };
 }

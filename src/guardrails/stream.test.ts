@@ -75,3 +75,18 @@ test('warn and shadow guardrails only watch: the stream is not rewritten', () =>
   });
   assert.equal(guard.rewrites, false);
 });
+
+test('a secrets guardrail holds back about 1 KB, not the length of a private key, until one begins', () => {
+  const { guard } = guardFor({ keys: { type: 'secrets', action: 'redact' } });
+  const prose = 'The build passed and the release notes are ready for review. '.repeat(40); // 2.4 KB
+  const out = emitted(guard.step(text(prose)));
+  assert.ok(prose.length - out.length < 1024, `held ${prose.length - out.length} characters`);
+  const pem = `-----BEGIN RSA PRIVATE KEY-----\n${'MIIEpAIBAAKCAQEA1234567890abcdefABCDEF+/'.repeat(3)}\n${'A'.repeat(64)}\n-----END RSA PRIVATE KEY-----`;
+  const half = Math.floor(pem.length / 2);
+  const rest =
+    emitted(guard.step(text(` Key: ${pem.slice(0, half)}`))) +
+    emitted(guard.step(text(pem.slice(half)))) +
+    emitted(guard.step(text(' done.'))) +
+    emitted(guard.step(finish));
+  assert.equal(out + rest, `${prose} Key: [SECRET] done.`);
+});

@@ -25,7 +25,6 @@ export class StreamGuard {
   /** json_schema checks: they judge the whole text when the finish arrives, before it goes out. */
   readonly #schemas: readonly Check[];
   readonly #ctx: JudgeContext;
-  readonly #hold: number;
   #pending = '';
   #kept = '';
   readonly #tools = new Map<number, string>();
@@ -37,7 +36,6 @@ export class StreamGuard {
     this.#schemas = checks.filter((c) => c.validate);
     this.#text = checks.filter((c) => c.detector && enforcing(c) && c.phases.has('output'));
     this.#args = checks.filter((c) => c.detector && enforcing(c) && c.phases.has('tool_args'));
-    this.#hold = Math.max(0, ...this.#text.map((c) => c.detector!.maxMatchLength - 1));
   }
 
   /** Whether the stream must be rewritten (something blocks or redacts), or only watched. */
@@ -144,7 +142,7 @@ export class StreamGuard {
   #release(final: boolean): string {
     let buffer = this.#pending;
     if (buffer === '') return '';
-    let cut = final ? buffer.length : Math.max(0, buffer.length - this.#hold);
+    let cut = final ? buffer.length : this.#holdFrom(buffer);
     for (const check of this.#text) {
       const started = this.#verdicts.now();
       const findings = check.detector!.scan(buffer);
@@ -174,6 +172,16 @@ export class StreamGuard {
     }
     this.#pending = buffer.slice(cut);
     return buffer.slice(0, cut);
+  }
+
+  /** The earliest place in the held text where an enforcing check's match could still begin. */
+  #holdFrom(text: string): number {
+    let from = text.length;
+    for (const check of this.#text) {
+      const at = check.holdFrom ? check.holdFrom(text) : text.length - (check.detector!.maxMatchLength - 1);
+      if (at < from) from = at;
+    }
+    return Math.max(0, from);
   }
 
   /** The enforcing checks that found nothing still leave a verdict. */
