@@ -304,6 +304,27 @@ describe('tool calls', () => {
     }
   });
 
+  test('Anthropic SDK, streamed: the tool_use input arrives redacted', async () => {
+    up.script.pieces = [''];
+    up.script.toolCall = { name: 'send_mail', arguments: JSON.stringify({ to: email, body: 'hi' }) };
+    try {
+      const message = await anthropic()
+        .messages.stream({
+          model: 'tool-guarded',
+          max_tokens: 100,
+          messages: [{ role: 'user', content: 'mail her' }],
+          tools: [
+            { name: 'send_mail', input_schema: { type: 'object', properties: { to: { type: 'string' } } } },
+          ],
+        })
+        .finalMessage();
+      const use = message.content.find((b) => b.type === 'tool_use');
+      assert.deepEqual(use && use.type === 'tool_use' ? use.input : undefined, { to: '[EMAIL]', body: 'hi' });
+    } finally {
+      delete up.script.toolCall;
+    }
+  });
+
   test('a tool result carrying an injection is refused before it reaches the model', async () => {
     const before = up.requests.length;
     const err = await openai()
