@@ -33,6 +33,8 @@ export interface Check {
    * stream holds back from there. Default: the detector's maxMatchLength - 1 from the end.
    */
   readonly holdFrom?: (text: string) => number;
+  /** On a request, only the caller's turns and tool results are checked (prompt_injection). */
+  readonly callerTextOnly?: boolean;
 }
 
 export interface CheckDeps {
@@ -77,6 +79,7 @@ export function buildCheck(name: string, config: GuardrailConfig, deps: CheckDep
   const detector = detectorFor(config);
   if (!detector) throw new Error(`guardrails.${name}: no detector for type "${config.type}"`);
   if (config.type === 'secrets') return { ...base, detector, holdFrom: secretsHold(config.entities) };
+  if (config.type === 'prompt_injection') return { ...base, detector, callerTextOnly: true };
   return { ...base, detector };
 }
 

@@ -12,13 +12,19 @@ import type { GuardrailPolicy } from './policy.ts';
 import { judgeText, scanText } from './scan.ts';
 import { guardrailsHeader, Verdicts } from './verdicts.ts';
 
-type TextFn = (text: string, phase: GuardrailPhase) => string;
+/** `fromCaller`: the user's turns and tool results, not the system prompt or earlier assistant turns. */
+type TextFn = (text: string, phase: GuardrailPhase, fromCaller: boolean) => string;
 
-function mapParts<P extends Part>(parts: ReadonlyArray<Frozen<P>>, fn: TextFn, phase: GuardrailPhase) {
+function mapParts<P extends Part>(
+  parts: ReadonlyArray<Frozen<P>>,
+  fn: TextFn,
+  phase: GuardrailPhase,
+  fromCaller: boolean,
+) {
   let changed = false;
   const out = (parts as ReadonlyArray<Frozen<Part>>).map((part): Frozen<Part> => {
     if (part.type === 'text') {
-      const text = fn(part.text, phase);
+      const text = fn(part.text, phase, fromCaller);
       if (text === part.text) return part;
       changed = true;
       return { ...part, text };
@@ -26,11 +32,12 @@ function mapParts<P extends Part>(parts: ReadonlyArray<Frozen<P>>, fn: TextFn, p
     if (part.type === 'tool_result') {
       const content =
         typeof part.content === 'string'
-          ? fn(part.content, 'tool_results')
+          ? fn(part.content, 'tool_results', true)
           : (mapParts(
               part.content as ReadonlyArray<Frozen<TextPart>>,
               fn,
               'tool_results',
+              true,
             ) as typeof part.content);
       if (content === part.content) return part;
       changed = true;
@@ -43,10 +50,10 @@ function mapParts<P extends Part>(parts: ReadonlyArray<Frozen<P>>, fn: TextFn, p
 
 /** Every text of the request through `fn`, told its phase; the same request when nothing changed. */
 export function mapRequestPhases(req: Frozen<ChatRequest>, fn: TextFn): Frozen<ChatRequest> {
-  const system = req.system ? mapParts(req.system, fn, 'input') : undefined;
+  const system = req.system ? mapParts(req.system, fn, 'input', false) : undefined;
   let changed = system !== req.system;
   const messages = req.messages.map((message) => {
-    const content = mapParts(message.content, fn, 'input');
+    const content = mapParts(message.content, fn, 'input', message.role === 'user');
     if (content === message.content) return message;
     changed = true;
     return { ...message, content };
@@ -63,8 +70,11 @@ export async function guardRequest(
   ctx: Parameters<NonNullable<Check['judge']>>[1],
 ): Promise<Frozen<ChatRequest>> {
   const texts: Record<'input' | 'tool_results', string[]> = { input: [], tool_results: [] };
-  const guarded = mapRequestPhases(req, (text, phase) => {
-    const out = scanText(checks, phase, text, verdicts);
+  // An injection check reads what callers and tools wrote, not the operator's system prompt (which
+  // often speaks of instructions on purpose) nor the model's own earlier turns.
+  const everywhere = checks.filter((c) => !c.callerTextOnly);
+  const guarded = mapRequestPhases(req, (text, phase, fromCaller) => {
+    const out = scanText(fromCaller ? checks : everywhere, phase, text, verdicts);
     (phase === 'tool_results' ? texts.tool_results : texts.input).push(out);
     return out;
   });
