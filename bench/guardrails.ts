@@ -110,21 +110,26 @@ const plain =
 const totalKb = documents.reduce((n, d) => n + d.length, 0) / 1024;
 
 /**
- * CPU time of this process (not wall time): the figure holds on a busy machine, where other
- * processes take turns on the same cores. Warmed up first, so it is the steady-state cost.
+ * CPU time of this process (not wall time), best of five rounds after a warm-up: other processes
+ * on a shared machine only ever add time, so the fastest round is the closest to the detector's
+ * own cost.
  */
 function usPerKb(detector: Detector, texts: string[], kb: number): number {
   const warm = performance.now();
   while (performance.now() - warm < 200) for (const t of texts) detector.scan(t);
-  let runs = 0;
-  const before = process.cpuUsage();
-  const started = performance.now();
-  while (performance.now() - started < 500) {
-    for (const t of texts) detector.scan(t);
-    runs++;
+  let best = Number.POSITIVE_INFINITY;
+  for (let round = 0; round < 5; round++) {
+    let runs = 0;
+    const before = process.cpuUsage();
+    const started = performance.now();
+    while (performance.now() - started < 200) {
+      for (const t of texts) detector.scan(t);
+      runs++;
+    }
+    const used = process.cpuUsage(before);
+    best = Math.min(best, (used.user + used.system) / (runs * kb));
   }
-  const used = process.cpuUsage(before);
-  return (used.user + used.system) / (runs * kb);
+  return best;
 }
 
 /** The PII detector with its phone-verdict memory emptied before every scan: the first-sight cost. */
@@ -133,7 +138,10 @@ const coldPii: Detector = (() => {
   return {
     type: 'pii',
     maxMatchLength: inner.maxMatchLength,
-    scan: (text) => (forgetPhoneVerdicts(), inner.scan(text)),
+    scan(text) {
+      forgetPhoneVerdicts();
+      return inner.scan(text);
+    },
   };
 })();
 
@@ -191,6 +199,11 @@ const miss = (value: number, target: number, higherIsBetter: boolean) => {
   const ok = higherIsBetter ? value >= target : value <= target;
   if (ok) return 'met';
   return `missed by ${higherIsBetter ? ((target - value) * 100).toFixed(1) : ((value - target) * 100).toFixed(1)} points`;
+};
+const speedVerdict = (corpusUs: number, proseUs: number) => {
+  const over = (x: number) => `missed by ${(x - targets.usPerKb).toFixed(1)} µs/KB`;
+  if (corpusUs <= targets.usPerKb) return 'met on both';
+  return `prose ${proseUs <= targets.usPerKb ? 'met' : over(proseUs)}; corpus ${over(corpusUs)}`;
 };
 const entityRow = (name: string, s: Score) => {
   const p = ratio(s.tp, s.tp + s.fp);
@@ -251,12 +264,13 @@ ${entityRow('secrets', unseenSecrets)}
 
 "corpus" scans the corpus joined into 4 KB documents: far denser in numbers, keys, addresses and
 attack phrases than real traffic, so it is the expensive case. "prose" scans 4 KB of plain
-English, the common case. Measured as this process's CPU time, so other load on the machine
-inflates it less than wall time would (it still shares caches and memory bandwidth).
+English, the common case. Measured as this process's CPU time, best of five rounds, so other
+load on the machine inflates it less than wall time would (it still shares caches and memory
+bandwidth).
 
 | detector | corpus | prose | against target |
 | --- | ---: | ---: | --- |
-${latency.map((l) => `| ${l.name} | ${l.corpus.toFixed(1)} | ${l.plain.toFixed(1)} | ${l.corpus <= targets.usPerKb ? 'met' : `missed by ${(l.corpus - targets.usPerKb).toFixed(1)} µs/KB on the corpus`} |`).join('\n')}
+${latency.map((l) => `| ${l.name} | ${l.corpus.toFixed(1)} | ${l.plain.toFixed(1)} | ${speedVerdict(l.corpus, l.plain)} |`).join('\n')}
 
 ## Errors in this run
 

@@ -8,6 +8,7 @@
 import { writeFileSync } from 'node:fs';
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { benignSamples, injectionSamples } from './prompts.ts';
+import { firstUnseenSamples } from './first-unseen.ts';
 import { everydayBenign, moreBenign, moreInjections } from './prompts-more.ts';
 import { secretSamples } from './secret-samples.ts';
 import * as v from './values.ts';
@@ -304,6 +305,7 @@ for (const text of moreInjections)
   samples.push({ text, labels: ['prompt_injection'], category: 'injection' });
 for (const text of moreBenign) samples.push({ text, labels: [], category: 'benign' });
 for (const text of everydayBenign) samples.push({ text, labels: [], category: 'benign', note: 'templated' });
+for (const s of firstUnseenSamples()) samples.push(s);
 
 // Train/test split for the injection classifier: every fourth sample of each category is held out.
 const seen = new Map<string, number>();

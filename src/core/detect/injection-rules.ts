@@ -170,6 +170,24 @@ export const injectionRules: readonly InjectionRule[] = [
     0.75,
     "\\b(?:you are|you're|eres|tu es|du bist|sei) (?:now |ahora |maintenant |jetzt |ora )?(?:an? |un |une |una |ein |eine )?(?:\\w+ )?(?:liberated|freed|liberado|liberada|libere|liberee|befreit(?:er|e)?|liberato)\\b|\\bya no (?:sigues|tienes|estas sujet[oa]) |\\b(?:deine )?(?:richtlinien|regeln) gelten (?:ab sofort )?nicht mehr|\\bnon seguire (?:piu )?(?:le tue )?regole|\\bne suis plus (?:tes|vos) (?:regles|consignes)|\\bno longer follow (?:your|any) (?:rules|guidelines|policies)",
   ),
+  rule(
+    'forged_authority',
+    ['from the', 'from admin', 'from the admin', 'may now', 'can now', 'must now'],
+    0.7,
+    '\\bnew (?:task|policy|instructions?|rules?|directive|orders?)s? from (?:the )?(?:admin|administrator|operator|developer|system|owner|security team|openai|anthropic)\\b|\\b(?:assistants?|ai|agents?|models?) (?:may|can|must|should) now\\b',
+  ),
+  rule(
+    'override_user',
+    ['ignor', 'disregard', 'forget', 'skip'],
+    0.85,
+    "\\b(?:ignore|disregard|forget) (?:the |this )?user'?s? (?:request|question|instructions?|message|prompt)\\b|\\bskip (?:all |the )?(?:checks|verification|validation|safety checks|approval)\\b",
+  ),
+  rule(
+    'embedded_address',
+    ['[ai', '[assistant', '[system', 'assistant,', 'ai,', 'agent,'],
+    0.65,
+    '\\[(?:ai|assistant|system|llm)\\s*:|\\b(?:assistant|ai|agent|model)s?, when you (?:summari[sz]e|read|process|see|parse) this\\b',
+  ),
   rule('stay_in_character', ['in character'], 0.3, '\\bstay in character\\b'),
   // --- Spanish ---------------------------------------------------------------------------------
   rule(

@@ -124,6 +124,12 @@ describe('piiDetector', () => {
     assert.deepEqual(entitiesOf('Send it to 350 Fifth Avenue, New York, NY 10118 today'), ['address']);
   });
 
+  test('four dotted numbers after "version" or "v" are a version, not an IP address', () => {
+    assert.deepEqual(entitiesOf('Version 2.10.4.1 of the driver'), []);
+    assert.deepEqual(entitiesOf('upgrade to v1.2.3.4 now'), []);
+    assert.deepEqual(entitiesOf('the dev 10.0.0.1 box'), ['ip']);
+  });
+
   test('a connection string password before @ is not an email', () => {
     assert.deepEqual(entitiesOf('redis://:s3cretPw@cache.internal:6379'), []);
     assert.deepEqual(entitiesOf('mailto:ada@example.com'), ['email']);

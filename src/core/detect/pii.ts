@@ -53,6 +53,8 @@ function acceptIban(match: string, start: number): Finding[] {
 
 /** The text before an `@` ends inside `scheme://user:` */
 const urlCredentials = /:\/\/[^\s/@]*:$/;
+/** A word before four dotted numbers that makes them a version. */
+const versionBefore = /(?:\b(?:version|release|build|driver|firmware)|\bv)\s*$/i;
 const ibanStart = /[A-Z]{2}\d{2}/;
 const upperPair = /[A-Z]{2} ?\d{2}/;
 const eightDigits = /\d{7}/;
@@ -109,7 +111,11 @@ const candidates: Candidate[] = [
     needs: (t) => t.includes('.'),
     entities: ['ip'],
     pattern: /(?<!(?<!\\)[\w.])\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}(?![\w.]|\.\d)/,
-    accept: whole('ip', validIpv4),
+    // "version 2.10.4.1" and "v1.2.3.4" are versions, not addresses.
+    accept: (match, start, _groups, text) =>
+      versionBefore.test(text.slice(Math.max(0, start - 12), start))
+        ? []
+        : whole('ip', validIpv4)(match, start),
   },
   {
     // Hex groups joined by colons; at least two colons so `12:30` or `a::b` in code need the check.

@@ -118,6 +118,19 @@ describe('secretsDetector', () => {
     );
   });
 
+  test('an AWS secret key with no name is found next to its access key id, and only there', () => {
+    const secret = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKE';
+    const text = `AWS creds: AKIA${'Q7X2M4N8P0R3T6V9'} / ${secret}`;
+    assert.deepEqual(
+      secrets.scan(text).map((f) => [f.entity, text.slice(f.start, f.end)]),
+      [
+        ['aws_access_key', `AKIA${'Q7X2M4N8P0R3T6V9'}`],
+        ['aws_secret_key', secret],
+      ],
+    );
+    assert.deepEqual(secrets.scan(`checksum ${secret}`), []);
+  });
+
   test('a private key inside JSON (a GCP service-account file) is found with its escaped newlines', () => {
     const key = pem('', '\\n');
     const json = `{"type": "service_account", "private_key": "${key}\\n", "client_email": "x@y.iam.gserviceaccount.com"}`;

@@ -235,6 +235,25 @@ function compiled(entities: ReadonlySet<string>) {
   return entry;
 }
 
+// An AWS secret access key has no prefix: 40 base64 characters. Next to an access key id
+// ("AKIA… / wJalr…", a credentials CSV row) it is one; alone it is indistinguishable from a hash.
+const awsSecretNearby = /(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{40}(?![A-Za-z0-9+/=])/g;
+const awsSecretReach = 200;
+
+function pairAwsSecrets(text: string, found: Finding[]): void {
+  for (const key of found.filter((f) => f.entity === 'aws_access_key')) {
+    awsSecretNearby.lastIndex = key.end;
+    const window = text.slice(0, Math.min(text.length, key.end + awsSecretReach));
+    const match = awsSecretNearby.exec(window);
+    if (match === null || !looksRandom(match[0]) || !/[a-z]/.test(match[0]) || !/[A-Z]/.test(match[0]))
+      continue;
+    const start = match.index;
+    if (found.some((f) => start < f.end && f.start < start + 40)) continue;
+    found.push({ entity: 'aws_secret_key', start, end: start + 40 });
+  }
+  found.sort((a, b) => a.start - b.start);
+}
+
 /** Entities named after where a value sits rather than what it is: a known key inside them wins. */
 const generic = new Set(['password', 'credential', 'aws_secret_key', 'auth_header']);
 
@@ -242,6 +261,7 @@ export function scanSecrets(text: string, entities: ReadonlySet<string>): Findin
   const { candidates: chosen, combined } = compiled(entities);
   if (chosen.length === 0) return [];
   const found = scanCandidates(text, chosen, combined).filter((f) => entities.has(f.entity));
+  if (entities.has('aws_secret_key')) pairAwsSecrets(text, found);
   if (found.length < 2) return found;
   // `OPENAI_API_KEY=sk-…` is found by the assignment and the token rules: report the key once, as a key.
   const out: Finding[] = [];
