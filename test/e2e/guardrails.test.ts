@@ -31,6 +31,7 @@ before(async () => {
       shadowed: model(['pii-shadow']),
       'tool-guarded': model(['args-redact', 'results-injection']),
       'injection-guarded': model(['injection']),
+      worded: model(['codenames', 'tickets']),
     },
     guardrails: {
       'pii-redact': { type: 'pii', action: 'redact' },
@@ -40,6 +41,8 @@ before(async () => {
       'args-redact': { type: 'pii', action: 'redact', on: ['tool_args'] },
       'results-injection': { type: 'prompt_injection', action: 'block', on: ['tool_results'] },
       injection: { type: 'prompt_injection', action: 'block' },
+      codenames: { type: 'deny_list', words: ['project falcon'], action: 'block', on: ['input'] },
+      tickets: { type: 'regex', patterns: [{ name: 'ticket', pattern: 'TCK-\\d{6}' }], action: 'redact' },
     },
   });
 });
@@ -377,6 +380,27 @@ test('the Responses API passes the same guardrails: refused input, redacted stre
   let text = '';
   for await (const event of stream) if (event.type === 'response.output_text.delta') text += event.delta;
   assert.equal(text, 'Write to [EMAIL] today.');
+});
+
+test('deny_list (accent- and case-insensitive) blocks; regex redacts with its name', async () => {
+  const err = await openai()
+    .chat.completions.create({
+      model: 'worded',
+      messages: [{ role: 'user', content: 'Status of PROJECT Fálcon?' }],
+    })
+    .catch((e) => e);
+  assert.equal(err.code, 'guardrail_blocked');
+  assert.match(err.message, /codenames/);
+  up.script.pieces = ['See TCK-12', '3456 for details.'];
+  const stream = await openai().chat.completions.create({
+    model: 'worded',
+    messages: [{ role: 'user', content: 'About TCK-654321?' }],
+    stream: true,
+  });
+  let text = '';
+  for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
+  assert.equal(text, 'See [TICKET] for details.');
+  assert.ok(upstreamSaw().includes('About [TICKET]?'), upstreamSaw());
 });
 
 test("an injection check reads the caller's turns, not the operator's system prompt", async () => {
