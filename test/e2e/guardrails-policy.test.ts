@@ -176,6 +176,14 @@ describe('external checks', () => {
     assert.deepEqual(event.guardrails.find((v: any) => v.guardrail === 'slow-allow').entities, [
       'check_failed',
     ]);
+    // The request log finds it by guardrail and verdict.
+    const found = await admin('GET', '/admin/logs?guardrail=slow-allow&guardrail_action=error');
+    assert.deepEqual(
+      found.body.data.map((e: any) => e.request_id),
+      [response.headers.get('x-request-id')],
+    );
+    const none = await admin('GET', '/admin/logs?guardrail=slow-allow&guardrail_action=blocked');
+    assert.equal(none.body.data.length, 0);
   });
 
   test('a check that times out, on_error block: the caller is refused (Anthropic SDK)', async () => {
