@@ -207,6 +207,7 @@ export function* syntheticEvents(options: WorkloadOptions): Generator<EventRow> 
       request_body: null,
       response_body: null,
       config_version: null,
+      guardrails: null,
     };
   }
 }

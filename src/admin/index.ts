@@ -10,6 +10,7 @@ import { openapiDocument } from './openapi.ts';
 import { type AdminRoute, defineRoute, findRoute } from './route.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { configRoutes } from './routes/config.ts';
+import { guardrailRoutes } from './routes/guardrails.ts';
 import { keyRoutes } from './routes/keys.ts';
 import { ownerRoutes } from './routes/owners.ts';
 import { reportRoutes } from './routes/reports.ts';
@@ -41,6 +42,7 @@ const routes: AdminRoute[] = [
   ...reportRoutes,
   ...auditRoutes,
   ...configRoutes,
+  ...guardrailRoutes,
 ];
 
 // Built once: the routes do not change while the process runs.

@@ -23,7 +23,7 @@ function decodeCursor(cursor: string): { at: number; id: string } {
 
 const escapeLike = (text: string) => text.replace(/[%_\\]/g, '\\$&');
 /** LIKE with the same escape character on SQLite and PostgreSQL. */
-const like = (column: 'tags' | 'request_id', pattern: string) =>
+const like = (column: 'tags' | 'request_id' | 'guardrails', pattern: string) =>
   sql<boolean>`${sql.ref(column)} like ${pattern} escape '\\'`;
 
 const text = (description: string) => z.string().optional().describe(description);
@@ -43,6 +43,8 @@ export const logQuery = z.strictObject({
   provider: text('The provider that served'),
   status: text('HTTP status, e.g. 429'),
   tag: list.describe('key=value; repeat for several (all must match)'),
+  guardrail: text('Events a guardrail left a verdict on (its name)'),
+  guardrail_action: text('Events with a guardrail verdict of this action: blocked, redacted, warned, error'),
   min_cost: text('Events costing at least this many USD'),
   request_id: text('An x-request-id; abc* for a prefix'),
   trace_id: text('W3C trace id'),
@@ -92,7 +94,30 @@ export const logEventSchema = z.object({
   config_version: z.string().nullable().describe('Hash of the configuration version that served it'),
   request_body: body,
   response_body: body,
+  guardrails: z
+    .array(
+      z.object({
+        guardrail: z.string(),
+        phase: z.enum(['input', 'output', 'tool_args', 'tool_results']),
+        action: z.enum(['passed', 'blocked', 'redacted', 'warned', 'error']),
+        mode: z.enum(['enforce', 'shadow']),
+        entities: z.array(z.string()).describe('Entity types found; never the matched text'),
+        score: z.number().optional(),
+        latency_ms: z.number(),
+      }),
+    )
+    .describe('What each guardrail decided (docs/guardrails.md)'),
 });
+
+interface StoredVerdict {
+  guardrail: string;
+  phase: 'input' | 'output' | 'tool_args' | 'tool_results';
+  action: 'passed' | 'blocked' | 'redacted' | 'warned' | 'error';
+  mode: 'enforce' | 'shadow';
+  entities: string[];
+  score?: number;
+  latencyMs: number;
+}
 
 interface StoredAttempt {
   provider: string;
@@ -152,6 +177,12 @@ export function logView(row: RequestEventsTable): z.infer<typeof logEventSchema>
     config_version: row.config_version ?? null,
     request_body: parseBody(row.request_body),
     response_body: parseBody(row.response_body),
+    guardrails: row.guardrails
+      ? (JSON.parse(row.guardrails) as StoredVerdict[]).map(({ latencyMs, ...v }) => ({
+          ...v,
+          latency_ms: latencyMs,
+        }))
+      : [],
   };
 }
 
@@ -203,6 +234,15 @@ export async function queryLogs(db: Kysely<Schema>, input: LogQuery | URLSearchP
     const pair = JSON.stringify({ [tag.slice(0, at)]: tag.slice(at + 1) }).slice(1, -1);
     q = q.where(like('tags', `%${escapeLike(pair)}%`));
   }
+  // Verdicts are stored as JSON objects; these match a field as JSON writes it.
+  if (query.guardrail !== undefined)
+    q = q.where(
+      like('guardrails', `%${escapeLike(JSON.stringify({ guardrail: query.guardrail }).slice(1, -1))}%`),
+    );
+  if (query.guardrail_action !== undefined)
+    q = q.where(
+      like('guardrails', `%${escapeLike(JSON.stringify({ action: query.guardrail_action }).slice(1, -1))}%`),
+    );
   const cursor = query.cursor;
   if (cursor !== undefined) {
     const c = decodeCursor(cursor);

@@ -26,10 +26,19 @@ export const limitsInput = z.strictObject({
   tpm: limit.optional(),
   concurrency: limit.optional(),
 });
-const rules = { budget: budgetInput.optional(), limits: limitsInput.optional() };
+const guardrails = z
+  .array(z.string().min(1).max(200))
+  .max(100)
+  .describe('Names of guardrails in the configuration; they add to the org-wide ones, never remove them');
+const rules = {
+  budget: budgetInput.optional(),
+  limits: limitsInput.optional(),
+  guardrails: guardrails.optional(),
+};
 export const rulesInput = z.strictObject({
   budget: budgetInput.nullable().optional(),
   limits: limitsInput.nullable().optional(),
+  guardrails: guardrails.nullable().optional(),
 });
 
 const logBodies = z.enum(['off', 'metadata', 'full']);

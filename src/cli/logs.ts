@@ -32,6 +32,12 @@ const filterFlags: Flags = {
   'trace-id': { type: 'string', value: 'ID', help: 'one trace' },
   'min-cost': { type: 'string', value: 'USD', help: 'events that cost at least this' },
   region: { type: 'string', value: 'NAME', help: "read a data-residency region's store" },
+  guardrail: { type: 'string', value: 'NAME', help: 'events a guardrail left a verdict on' },
+  'guardrail-action': {
+    type: 'string',
+    value: 'ACTION',
+    help: 'events with a blocked, redacted, warned or error verdict',
+  },
 };
 const filters = Object.keys(filterFlags);
 

@@ -67,6 +67,11 @@ export const entries: Record<string, Entry> = {
     summary: 'The request log: tail (follow live), list',
     load: async () => (await import('./logs.ts')).logsGroup,
   },
+  guardrails: {
+    kind: 'group',
+    summary: 'Guardrails: backtest a draft policy over stored traffic',
+    load: async () => (await import('./guardrails.ts')).guardrailsGroup,
+  },
   usage: {
     kind: 'action',
     summary: 'Spend, tokens and requests by team, key, user, model, provider or tag',

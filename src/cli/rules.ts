@@ -1,5 +1,5 @@
 // Budgets and rate limits as flags: the same flags at create and at update, in the admin API's shape.
-import { type AdminClient, segment } from './admin-client.ts';
+import { type AdminClient, list, segment } from './admin-client.ts';
 import { type Flags, UsageError, type Values } from './command.ts';
 
 export const ruleFlags: Flags = {
@@ -13,6 +13,11 @@ export const ruleFlags: Flags = {
   rpm: { type: 'string', value: 'N', help: 'requests per minute' },
   tpm: { type: 'string', value: 'N', help: 'tokens per minute (input plus output)' },
   concurrency: { type: 'string', value: 'N', help: 'requests in flight at once' },
+  guardrails: {
+    type: 'string',
+    value: 'NAMES',
+    help: 'configured guardrails to add, comma-separated (the org-wide ones always apply)',
+  },
 };
 
 const limitNames = ['rpm', 'tpm', 'concurrency'] as const;
@@ -31,6 +36,7 @@ export const number = (value: string | boolean | undefined) =>
 interface Rules {
   budget: { usd: unknown; period: unknown; soft_threshold?: unknown } | null;
   limits: Partial<Record<(typeof limitNames)[number], unknown>> | null;
+  guardrails: string[] | null;
 }
 
 /** The budget and limits given at create (nothing given: nothing sent). */
@@ -46,11 +52,15 @@ export function rulesAtCreate(values: Values): Partial<Rules> {
           soft_threshold: number(values['soft-threshold']),
         }) as Rules['budget']);
   const limits = defined(Object.fromEntries(limitNames.map((n) => [n, number(values[n])])));
-  return defined({ budget, limits: Object.keys(limits).length > 0 ? limits : undefined });
+  return defined({
+    budget,
+    limits: Object.keys(limits).length > 0 ? limits : undefined,
+    guardrails: list(values.guardrails),
+  });
 }
 
 export const ruleFlagNames = [...Object.keys(ruleFlags)];
-export const ruleUnsetNames = ['budget', 'limits', ...limitNames];
+export const ruleUnsetNames = ['budget', 'limits', ...limitNames, 'guardrails'];
 
 /**
  * At update, flags change only what they name: the current rules are read, changed, and written
@@ -98,5 +108,8 @@ export async function updateRules(
     }
     change.limits = Object.keys(limits).length > 0 ? limits : null;
   }
+
+  if (unset.includes('guardrails')) change.guardrails = null;
+  else if (values.guardrails !== undefined) change.guardrails = list(values.guardrails) ?? [];
   return client.request<Rules>('PUT', path, change);
 }

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { describeIssueLabelled, fieldPath } from '../api/validate.ts';
 import { defaultConfig } from './defaults.ts';
+import { guardrailProblems } from './guardrails.ts';
 import { configSchema, type GatehouseConfig } from './schema.ts';
 
 export class ConfigError extends Error {
@@ -67,6 +68,7 @@ export function parseConfig(raw: unknown, source: string, env: Env = process.env
         );
     }
   }
+  problems.push(...guardrailProblems(config));
   if (problems.length > 0) throw new ConfigError(source, problems);
   return deepFreeze(config);
 }

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { configName, httpUrl, timeoutsSchema } from '../providers/config.ts';
 import { providerConfigSchemas } from '../providers/manifests.ts';
 import { reloadSchema } from './reload.ts';
+import { guardrailNames, guardrailsSchema } from './guardrails.ts';
 
 const name = configName;
 
@@ -38,6 +39,7 @@ export const modelSchema = z.strictObject({
   limits: limitsSchema.optional().describe("Limits on this model's use by all callers together."),
   retries: z.number().int().min(0).max(10).optional().describe('Default retries per target (default 0).'),
   timeouts: timeoutsSchema.optional(),
+  guardrails: guardrailNames.optional().describe('Guardrails every call to this model passes.'),
 });
 
 export const serverSchema = z.strictObject({
@@ -369,6 +371,10 @@ export const configSchema = z.strictObject({
     .default({})
     .describe('Data-residency regions, each with its own event store; pin a team with its region field.'),
   reload: reloadSchema.prefault({}),
+  guardrails: guardrailsSchema,
+  default_guardrails: guardrailNames
+    .default([])
+    .describe('Guardrails every call passes, whatever its key, team, user or model says.'),
 });
 
 export type GatehouseConfig = z.output<typeof configSchema>;
@@ -385,3 +391,4 @@ export type TelemetryConfig = z.output<typeof telemetrySchema>;
 export type LoggingConfig = z.output<typeof loggingSchema>;
 export type BodyLogging = z.output<typeof bodyLoggingSchema>;
 export type { CanaryConfig, ReloadConfig } from './reload.ts';
+export type { GuardrailConfig } from './guardrails.ts';

@@ -5,9 +5,9 @@ import type { Kysely } from 'kysely';
 import { GatehouseError } from '../core/errors/index.ts';
 import type { Schema } from '../store/schema.ts';
 import type { BudgetRule } from './budgets.ts';
-import type { LimitRule } from './limits.ts';
 import { hashKey, sameDigest } from './crypto.ts';
 import { keyForSecret } from './keys.ts';
+import type { LimitRule } from './limits.ts';
 import { bounded } from './timeout.ts';
 
 export interface ModelRule {
@@ -30,6 +30,8 @@ export interface Principal {
   region?: string;
   limits: LimitRule[];
   budgets: BudgetRule[];
+  /** Guardrails the key, its team and its user name (added to the org-wide and the model's). */
+  guardrails?: string[];
 }
 
 export const masterPrincipal: Principal = { kind: 'master', modelRules: [], limits: [], budgets: [] };
@@ -191,7 +193,7 @@ export class Authenticator {
       if (user?.models) rules.push({ scope: 'user', name: user.name, patterns: JSON.parse(user.models) });
       owners.push({ scope: 'user', id: row.user_id, name: user?.name ?? row.user_id });
     }
-    const { limits, budgets } = await rulesFor(this.#db, owners);
+    const { limits, budgets, guardrails } = await rulesFor(this.#db, owners);
     const principal: Principal = {
       kind: 'key',
       keyId: row.id,
@@ -206,6 +208,7 @@ export class Authenticator {
     if (logBodies === 'off' || logBodies === 'metadata' || logBodies === 'full')
       principal.logBodies = logBodies;
     if (team?.region) principal.region = team.region;
+    if (guardrails.length > 0) principal.guardrails = guardrails;
     const ends = [until, row.expires_at, current ? null : row.previous_expires_at].filter(
       (t): t is number => t !== null,
     );
@@ -220,14 +223,24 @@ type Owner = { scope: 'key' | 'team' | 'user'; id: string; name: string };
 async function rulesFor(
   db: Kysely<Schema>,
   owners: Owner[],
-): Promise<{ limits: LimitRule[]; budgets: BudgetRule[] }> {
+): Promise<{ limits: LimitRule[]; budgets: BudgetRule[]; guardrails: string[] }> {
   // biome-ignore lint/suspicious/noExplicitAny: kysely's expression builder type differs per table
   const match = (eb: any) =>
     eb.or(owners.map((o) => eb.and([eb('scope', '=', o.scope), eb('scope_id', '=', o.id)])));
-  const [limitRows, budgetRows] = await Promise.all([
+  const [limitRows, budgetRows, guardrailRows] = await Promise.all([
     db.selectFrom('limits').selectAll().where(match).execute(),
     db.selectFrom('budgets').selectAll().where(match).execute(),
+    db.selectFrom('guardrail_rules').select(['scope', 'names']).where(match).execute(),
   ]);
+  // Team, then user, then key: the order their guardrails run in, each name once.
+  const order = { team: 0, user: 1, key: 2 } as const;
+  const guardrails = [
+    ...new Set(
+      guardrailRows
+        .sort((a, b) => order[a.scope] - order[b.scope])
+        .flatMap((r) => JSON.parse(r.names) as string[]),
+    ),
+  ];
   const nameOf = (scope: string, id: string) =>
     owners.find((o) => o.scope === scope && o.id === id)?.name ?? id;
   return {
@@ -247,6 +260,7 @@ async function rulesFor(
       period: r.period,
       softThreshold: r.soft_threshold ?? undefined,
     })),
+    guardrails,
   };
 }
 

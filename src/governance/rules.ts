@@ -71,6 +71,22 @@ export async function writeLimits(
 export interface Rules {
   budget?: BudgetInput | undefined;
   limits?: LimitsInput | undefined;
+  /** Names of configured guardrails, added to the org-wide and the model's (never replacing them). */
+  guardrails?: string[] | undefined;
+}
+
+export async function writeGuardrails(
+  trx: Transaction<Schema>,
+  scope: Scope,
+  id: string,
+  names: string[] | null,
+): Promise<void> {
+  await trx.deleteFrom('guardrail_rules').where('scope', '=', scope).where('scope_id', '=', id).execute();
+  if (!names || names.length === 0) return;
+  await trx
+    .insertInto('guardrail_rules')
+    .values({ scope, scope_id: id, names: JSON.stringify([...new Set(names)]), created_at: Date.now() })
+    .execute();
 }
 
 /** The budget and limits given at creation. */
@@ -82,6 +98,7 @@ export async function writeRules(
 ): Promise<void> {
   if (rules.budget) await writeBudget(trx, scope, id, rules.budget);
   if (rules.limits) await writeLimits(trx, scope, id, rules.limits);
+  if (rules.guardrails) await writeGuardrails(trx, scope, id, rules.guardrails);
 }
 
 /** Removes the budgets and limits of deleted owners (their spend rows stay, as history). */
@@ -89,6 +106,7 @@ export async function deleteRules(trx: Transaction<Schema>, scope: Scope, ids: s
   if (ids.length === 0) return;
   await trx.deleteFrom('budgets').where('scope', '=', scope).where('scope_id', 'in', ids).execute();
   await trx.deleteFrom('limits').where('scope', '=', scope).where('scope_id', 'in', ids).execute();
+  await trx.deleteFrom('guardrail_rules').where('scope', '=', scope).where('scope_id', 'in', ids).execute();
 }
 
 export async function replaceRules(
@@ -96,12 +114,13 @@ export async function replaceRules(
   actor: string,
   scope: Scope,
   id: string,
-  change: { budget?: BudgetInput | null; limits?: LimitsInput | null },
-): Promise<{ budget: BudgetInput | null; limits: LimitsInput | null }> {
+  change: { budget?: BudgetInput | null; limits?: LimitsInput | null; guardrails?: string[] | null },
+): Promise<RulesView> {
   return db.transaction().execute(async (trx) => {
     const before = await readRules(trx, scope, id);
     if (change.budget !== undefined) await writeBudget(trx, scope, id, change.budget);
     if (change.limits !== undefined) await writeLimits(trx, scope, id, change.limits);
+    if (change.guardrails !== undefined) await writeGuardrails(trx, scope, id, change.guardrails);
     const after = await readRules(trx, scope, id);
     await appendAudit(trx, {
       actor,
@@ -115,11 +134,13 @@ export async function replaceRules(
   });
 }
 
+type RulesView = { budget: BudgetInput | null; limits: LimitsInput | null; guardrails: string[] | null };
+
 export async function readRules(
   db: Kysely<Schema> | Transaction<Schema>,
   scope: Scope,
   id: string,
-): Promise<{ budget: BudgetInput | null; limits: LimitsInput | null }> {
+): Promise<RulesView> {
   const budget = await db
     .selectFrom('budgets')
     .selectAll()
@@ -132,7 +153,14 @@ export async function readRules(
     .where('scope', '=', scope)
     .where('scope_id', '=', id)
     .executeTakeFirst();
+  const guardrails = await db
+    .selectFrom('guardrail_rules')
+    .select('names')
+    .where('scope', '=', scope)
+    .where('scope_id', '=', id)
+    .executeTakeFirst();
   return {
+    guardrails: guardrails ? (JSON.parse(guardrails.names) as string[]) : null,
     budget: budget
       ? {
           usd: budget.limit_micros / 1e6,
@@ -165,6 +193,10 @@ export const rulesViewSchema = z.object({
       concurrency: z.number().int().optional(),
     })
     .nullable(),
+  guardrails: z
+    .array(z.string())
+    .nullable()
+    .describe("Guardrails this owner adds to the org-wide ones and the model's (docs/guardrails.md)"),
 });
 
 export const spendSchema = z.object({

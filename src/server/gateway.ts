@@ -247,6 +247,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       events,
       governor,
       regions: Object.keys(config.regions),
+      guardrails: Object.keys(config.guardrails),
     },
     limits: edges.limits,
     maxInFlight: config.server.max_in_flight,

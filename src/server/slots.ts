@@ -3,6 +3,7 @@
 // stages here; one that is not adds nothing, so it costs nothing per request. Stages a caller of
 // startGateway passes (tests, embedders) run after the configured ones in each slot.
 import type { GatehouseConfig } from '../config/schema.ts';
+import { GuardrailPolicy, guardrailInputStage, guardrailOutputStage } from '../guardrails/index.ts';
 import type { InternalCalls, StageSlots } from '../pipeline/index.ts';
 
 /** What the configured stages may need of the running gateway. */
@@ -12,16 +13,18 @@ export interface SlotDeps {
   calls: InternalCalls;
 }
 
-export function configuredSlots(
-  _config: GatehouseConfig,
-  _deps: SlotDeps,
-  extra: StageSlots = {},
-): StageSlots {
+export function configuredSlots(config: GatehouseConfig, deps: SlotDeps, extra: StageSlots = {}): StageSlots {
   const slots: { guardInput: Stage[]; cache: Stage[]; guardOutput: Stage[] } = {
     guardInput: [],
     cache: [],
     guardOutput: [],
   };
+  // Guardrails: a stage per side (request, answer) only when some configured guardrail looks there.
+  if (Object.keys(config.guardrails).length > 0) {
+    const policy = new GuardrailPolicy(config, { calls: deps.calls });
+    if (policy.covers('request')) slots.guardInput.push(guardrailInputStage(policy));
+    if (policy.covers('answer')) slots.guardOutput.push(guardrailOutputStage(policy));
+  }
   slots.guardInput.push(...(extra.guardInput ?? []));
   slots.cache.push(...(extra.cache ?? []));
   slots.guardOutput.push(...(extra.guardOutput ?? []));

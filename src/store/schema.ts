@@ -67,6 +67,14 @@ export interface BudgetsTable {
   created_at: number;
 }
 
+/** The guardrails (configured names, JSON array) attached to a key, team or user. */
+export interface GuardrailRulesTable {
+  scope: 'key' | 'user' | 'team';
+  scope_id: string;
+  names: string;
+  created_at: number;
+}
+
 export interface LimitsTable {
   id: string;
   scope: 'key' | 'user' | 'team' | 'model';
@@ -154,6 +162,8 @@ export interface RequestEventsTable {
   response_body: string | null;
   /** Hash of the configuration version that served the request. */
   config_version: string | null;
+  /** JSON array of guardrail verdicts (names, entity types, actions; never the matched text). */
+  guardrails: string | null;
 }
 
 /** Sums over an hour of events; the writer adds to them as events are stored. */
@@ -258,6 +268,7 @@ export interface Schema {
   audit_log: AuditLogTable;
   audit_head: AuditHeadTable;
   request_events: RequestEventsTable;
+  guardrail_rules: GuardrailRulesTable;
   usage_hourly: UsageHourlyTable;
   usage_hourly_tags: UsageHourlyTagsTable;
   usage_daily: UsageDailyTable;

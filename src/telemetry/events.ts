@@ -1,11 +1,11 @@
 // A finished request's record as a request-log row, and the store that keeps the rows.
 import { tagLimits } from '../core/ir/index.ts';
-import type { RequestRecord } from '../core/records/index.ts';
+import type { GuardrailVerdict, RequestRecord } from '../core/records/index.ts';
+import type { Database } from '../store/index.ts';
 import type { EventRow, EventSink } from './recorder.ts';
 import { redactJson } from './redact.ts';
 import { addToRollups } from './rollups.ts';
 import { sqliteSink } from './sqlite-sink.ts';
-import type { Database } from '../store/index.ts';
 
 export function eventRow(record: RequestRecord): EventRow {
   const usage = record.usage;
@@ -43,6 +43,20 @@ export function eventRow(record: RequestRecord): EventRow {
     request_body: record.requestBody ?? null,
     response_body: record.responseBody ?? null,
     config_version: record.configVersion ?? null,
+    guardrails: record.guardrails?.length ? JSON.stringify(record.guardrails.map(storedVerdict)) : null,
+  };
+}
+
+/** A verdict as stored: latency rounded like an attempt's; the span offset stays in the trace. */
+function storedVerdict(v: GuardrailVerdict) {
+  return {
+    guardrail: v.guardrail,
+    phase: v.phase,
+    action: v.action,
+    mode: v.mode,
+    entities: v.entities,
+    ...(v.score === undefined ? {} : { score: Math.round(v.score * 1000) / 1000 }),
+    latencyMs: Math.round(v.latencyMs * 100) / 100,
   };
 }
 

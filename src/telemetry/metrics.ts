@@ -2,7 +2,7 @@
 // bounded: models and providers come from the configuration (a name a client made up is counted
 // as "unresolved"; a configured model keeps its name even when the request was refused before
 // any provider was chosen), teams from the admin API; keys and users are never labels.
-import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import { type TallyBuckets, type TallyCount, TallyCounter, TallyHistogram } from './tallies.ts';
 import type { EventRecorder } from './recorder.ts';
 import type { RequestRecord } from '../core/records/index.ts';
@@ -71,6 +71,21 @@ export class GatewayMetrics {
     name: 'gatehouse_refusals_total',
     help: 'Requests refused by a gateway rate limit or budget.',
     labelNames: ['reason', 'team'] as const,
+    registers: [this.registry],
+  });
+
+  // Guardrail names come from the configuration, so these labels stay bounded.
+  readonly #verdicts = new Counter({
+    name: 'gatehouse_guardrail_verdicts_total',
+    help: 'Guardrail verdicts, by guardrail, phase, action (passed, blocked, redacted, warned, error) and mode.',
+    labelNames: ['guardrail', 'phase', 'action', 'mode'] as const,
+    registers: [this.registry],
+  });
+  readonly #checkDuration = new Histogram({
+    name: 'gatehouse_guardrail_check_duration_seconds',
+    help: 'Time a guardrail spent checking one phase of a request.',
+    labelNames: ['guardrail', 'phase'] as const,
+    buckets: [0.00001, 0.00005, 0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 2.5, 5],
     registers: [this.registry],
   });
 
@@ -173,6 +188,11 @@ export class GatewayMetrics {
         });
       }
     }
+    if (record.guardrails)
+      for (const v of record.guardrails) {
+        this.#verdicts.inc({ guardrail: v.guardrail, phase: v.phase, action: v.action, mode: v.mode });
+        this.#checkDuration.observe({ guardrail: v.guardrail, phase: v.phase }, v.latencyMs / 1000);
+      }
     for (const attempt of record.attempts)
       this.#attempts.count({ provider: attempt.provider, status: String(attempt.status) }).value++;
     if (record.attempts.length > 1) this.#failovers.inc({ model });

@@ -38,6 +38,7 @@ const eventColumns = [
   'request_body',
   'response_body',
   'config_version',
+  'guardrails',
 ] as const satisfies ReadonlyArray<keyof RequestEventsTable>;
 
 function upsert(sqlite: DatabaseSync, table: string, keys: readonly string[]): StatementSync {

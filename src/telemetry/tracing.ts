@@ -221,6 +221,28 @@ class RequestSpan implements RequestTrace {
     if (system) span.setAttributes({ 'gen_ai.system': system, 'gen_ai.provider.name': system });
     if (record.status >= 500 || record.clientAborted)
       span.setStatus({ code: SpanStatusCode.ERROR, message: record.errorCode ?? String(record.status) });
+    // A span per guardrail check, placed where it ran: entity types and the outcome, never the text.
+    for (const v of record.guardrails ?? []) {
+      const start = this.#startWall + v.atMs;
+      this.#tracer
+        .startSpan(
+          `guardrail ${v.guardrail}`,
+          {
+            kind: SpanKind.INTERNAL,
+            startTime: start,
+            attributes: {
+              'gatehouse.guardrail.name': v.guardrail,
+              'gatehouse.guardrail.phase': v.phase,
+              'gatehouse.guardrail.action': v.action,
+              'gatehouse.guardrail.mode': v.mode,
+              'gatehouse.guardrail.entities': v.entities,
+              ...(v.score === undefined ? {} : { 'gatehouse.guardrail.score': v.score }),
+            },
+          },
+          this.#context,
+        )
+        .end(start + v.latencyMs);
+    }
     span.end(this.#startWall + (record.durationMs ?? performance.now() - this.#startMono));
   }
 }

@@ -76,6 +76,7 @@ describe('GET → PATCH round trip', () => {
     assert.deepEqual(rules.body, {
       budget: { usd: 25, period: 'month', soft_threshold: 0.8 },
       limits: { rpm: 100 },
+      guardrails: null,
     });
     const put = await admin('PUT', '/admin/teams/roundtrip/rules', rules.body);
     assert.equal(put.status, 200);

@@ -1,7 +1,7 @@
 // Every `gatehouse …` command shown in README.md and docs/ is run against a live gateway, so a
 // documented command that does not exist (or no longer takes the flags shown) fails the build.
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,8 +12,15 @@ import { mockOnlyConfig, startTestGateway, testMasterKey } from '../helpers/gate
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
-/** The gateway the docs assume: the mock models, and a region `eu` (docs pin a team to it). */
-const config = { ...mockOnlyConfig, regions: { eu: { database_url: 'sqlite::memory:' } } };
+/** The gateway the docs assume: the mock models, a region `eu` (docs pin a team to it), a guardrail `no-pii`. */
+const config = {
+  ...mockOnlyConfig,
+  regions: { eu: { database_url: 'sqlite::memory:' } },
+  guardrails: { 'no-pii': { type: 'pii', action: 'redact' } },
+};
+
+/** A draft guardrail policy, for the `--policy FILE` the docs name. */
+const draftPolicy = JSON.stringify({ guardrails: { 'no-pii': { type: 'pii', action: 'redact' } } });
 
 /** The objects the docs' examples name without creating, made when a command first needs them. */
 class World {
@@ -97,6 +104,7 @@ async function prepare(world: World, args: string[]): Promise<void> {
     if (args[i] === '--team') await world.team(value);
     if (args[i] === '--teams') for (const name of value.split(',')) await world.team(name);
     if (args[i] === '--user') await world.user(value);
+    if (args[i] === '--policy' && !existsSync(value)) writeFileSync(value, draftPolicy);
   }
   if (!creating && target && !/^[A-Z_]+$|_123$/.test(target)) {
     if (group === 'teams') await world.team(target);

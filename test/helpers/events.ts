@@ -34,6 +34,7 @@ export function sampleEvent(id: string, overrides: Partial<EventRow> = {}): Even
     request_body: null,
     response_body: null,
     config_version: null,
+    guardrails: null,
     ...overrides,
   };
 }

@@ -13,6 +13,7 @@ import {
   updateKey,
 } from '../../governance/index.ts';
 import { creationPage, envelope, flag, listOf, paging, withIds } from '../contract.ts';
+import { checkGuardrailNames } from '../guardrail-names.ts';
 import { defineRoute } from '../route.ts';
 import { keyInput, keyUpdate, rotateInput, splitReadOnly } from '../schemas.ts';
 
@@ -56,6 +57,7 @@ export const keyRoutes = [
     body: keyInput,
     response: createdKeySchema,
     handle: async ({ deps, actor, body }) => {
+      checkGuardrailNames(deps, body.guardrails);
       const { expires_at, ...rest } = body;
       return createKey(deps.db, actor, {
         ...rest,

@@ -13,6 +13,7 @@ import {
   spendSchema,
 } from '../../governance/index.ts';
 import type { AdminDeps } from '../deps.ts';
+import { checkGuardrailNames } from '../guardrail-names.ts';
 import { defineRoute } from '../route.ts';
 import { rulesInput } from '../schemas.ts';
 
@@ -46,19 +47,21 @@ function routesFor(collection: 'teams' | 'users' | 'keys', scope: Scope) {
     defineRoute({
       method: 'GET',
       path: `/admin/${collection}/{ref}/rules`,
-      summary: `The budget and rate limits of ${what} (by id or name)`,
+      summary: `The budget, rate limits and guardrails of ${what} (by id or name)`,
       response: rulesViewSchema,
       handle: async ({ deps, params }) => readRules(deps.db, scope, (await owner(deps, params)).id),
     }),
     defineRoute({
       method: 'PUT',
       path: `/admin/${collection}/{ref}/rules`,
-      summary: `Replace the budget and/or limits of ${what} (null removes one; what GET answers is accepted)`,
+      summary: `Replace the budget, limits and/or guardrails of ${what} (null removes one; what GET answers is accepted)`,
       body: rulesInput,
       response: rulesViewSchema,
       changesAccess: true,
-      handle: async ({ deps, actor, params, body }) =>
-        replaceRules(deps.db, actor, scope, (await owner(deps, params)).id, body),
+      handle: async ({ deps, actor, params, body }) => {
+        checkGuardrailNames(deps, body.guardrails);
+        return replaceRules(deps.db, actor, scope, (await owner(deps, params)).id, body);
+      },
     }),
     defineRoute({
       method: 'GET',

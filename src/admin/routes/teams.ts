@@ -12,6 +12,7 @@ import {
 } from '../../governance/index.ts';
 import { creationPage, envelope, flag, listOf, paging } from '../contract.ts';
 import type { AdminDeps } from '../deps.ts';
+import { checkGuardrailNames } from '../guardrail-names.ts';
 import { defineRoute } from '../route.ts';
 import { splitReadOnly, teamInput, teamUpdate } from '../schemas.ts';
 
@@ -44,6 +45,7 @@ export const teamRoutes = [
     response: teamSchema,
     handle: async ({ deps, actor, body }) => {
       checkRegion(deps, body.region);
+      checkGuardrailNames(deps, body.guardrails);
       return createTeam(deps.db, actor, body);
     },
   }),

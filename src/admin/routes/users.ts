@@ -11,6 +11,7 @@ import {
   userView,
 } from '../../governance/index.ts';
 import { creationPage, envelope, listOf, paging, withIds } from '../contract.ts';
+import { checkGuardrailNames } from '../guardrail-names.ts';
 import { defineRoute } from '../route.ts';
 import { splitReadOnly, userInput, userUpdate } from '../schemas.ts';
 import { cascade } from './teams.ts';
@@ -37,7 +38,10 @@ export const userRoutes = [
     status: 201,
     body: userInput,
     response: userSchema,
-    handle: async ({ deps, actor, body }) => createUser(deps.db, actor, body),
+    handle: async ({ deps, actor, body }) => {
+      checkGuardrailNames(deps, body.guardrails);
+      return createUser(deps.db, actor, body);
+    },
   }),
   defineRoute({
     method: 'GET',

@@ -21,7 +21,12 @@ export function anthropicErrorType(err: GatehouseError): string {
 export function errorBody(err: GatehouseError, requestId: string): Record<string, unknown> {
   return {
     type: 'error',
-    error: { type: anthropicErrorType(err), message: err.message },
+    error: {
+      type: anthropicErrorType(err),
+      message: err.message,
+      // Anthropic's envelope has no code; a guardrail's refusal carries ours so a client can tell it apart.
+      ...(err.code === 'GH_GUARDRAIL_BLOCKED' ? { code: err.publicCode } : {}),
+    },
     request_id: requestId,
   };
 }

@@ -6,7 +6,7 @@
 import type { GatehouseError } from '../../core/errors/index.ts';
 import type { ChatRequest, Dialect, StreamChunk, StreamPart, Usage } from '../../core/ir/index.ts';
 import { sseFrame } from '../../core/sse/index.ts';
-import { anthropicErrorType } from './errors.ts';
+import { errorBody } from './errors.ts';
 import { anthropicStopReason, anthropicUsage, messageId } from './messages-response.ts';
 
 type OpenBlock = { kind: 'text' | 'thinking' } | { kind: 'tool'; toolIndex: number };
@@ -38,7 +38,7 @@ export class AnthropicStreamEncoder {
 
   error(err: GatehouseError): string {
     return sseFrame(
-      JSON.stringify({ type: 'error', error: { type: anthropicErrorType(err), message: err.message } }),
+      JSON.stringify({ type: 'error', error: (errorBody(err, '') as { error: unknown }).error }),
       'error',
     );
   }

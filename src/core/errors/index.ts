@@ -84,6 +84,8 @@ const catalogue = {
   /** The upstream answered something that does not follow its own protocol. */
   GH_UPSTREAM_PROTOCOL: { status: 502, kind: 'upstream', retryable: true },
   GH_UNSUPPORTED_BY_PROVIDER: { status: 400, kind: 'invalid_request', retryable: false },
+  /** A guardrail refused the request, or withheld the answer (docs/guardrails.md). */
+  GH_GUARDRAIL_BLOCKED: { status: 400, kind: 'invalid_request', retryable: false },
   GH_INTERNAL: { status: 500, kind: 'internal', retryable: false },
 } as const satisfies Record<string, Spec>;
 

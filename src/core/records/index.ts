@@ -15,6 +15,24 @@ export interface AttemptRecord {
   latencyMs: number;
 }
 
+/** Where a guardrail looked: the caller's text, the answer, tool-call arguments, tool results. */
+export type GuardrailPhase = 'input' | 'output' | 'tool_args' | 'tool_results';
+
+/** What one guardrail decided on one phase of a request. Never holds the matched text. */
+export interface GuardrailVerdict {
+  guardrail: string;
+  phase: GuardrailPhase;
+  /** What it did (in shadow mode: what it would have done). `error`: an external check failed. */
+  action: 'passed' | 'blocked' | 'redacted' | 'warned' | 'error';
+  mode: 'enforce' | 'shadow';
+  /** Entity types found (`EMAIL`, `CARD`, `prompt_injection`…), never the text. */
+  entities: string[];
+  score?: number;
+  latencyMs: number;
+  /** Milliseconds after the request's start when the check began (for its trace span). */
+  atMs: number;
+}
+
 export interface RequestRecord {
   requestId: string;
   /** Unique per request, whatever x-request-id the caller sent: the request log's key. */
@@ -54,4 +72,6 @@ export interface RequestRecord {
   responseBody?: string;
   /** Hash of the configuration version that served the request (docs/config-reload.md). */
   configVersion?: string;
+  /** What each guardrail decided, in the order they ran. */
+  guardrails?: GuardrailVerdict[];
 }
