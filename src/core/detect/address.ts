@@ -6,8 +6,10 @@
 
 import type { Finding } from './types.ts';
 
-const name = String.raw`\p{Lu}[\p{L}'’-]*`;
-const lowerWord = String.raw`[\p{L}'’-]+`;
+// Words are capped at 20 letters so the longest address (a French street line of six words and a
+// two-word town, 184 characters) stays within maxAddressLength.
+const name = String.raw`\p{Lu}[\p{L}'’-]{0,19}`;
+const lowerWord = String.raw`[\p{L}'’-]{1,20}`;
 const number = String.raw`\d{1,5}[A-Za-z]?`;
 const englishStreet = String.raw`(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Place|Pl|Way|Terrace|Close|Crescent|Parkway|Pkwy|Square|Sq|Highway|Hwy)\.?`;
 const frenchStreet = String.raw`(?:rue|avenue|av\.|boulevard|bd|place|allée|chemin|impasse|quai|route|cours)`;
@@ -22,7 +24,7 @@ const streetLines = [
   // Calle Mayor 5 · Avenida de la Constitución, 12
   String.raw`${spanishStreet} (?:(?:de|del|la|las|los|el) ){0,3}(?:${name} ){0,3}${name},? (?:nº ?|n\.º ?)?\d{1,4}`,
   // Hauptstraße 5 · Berliner Allee 12a ("Unter den Linden 1", with no street word, is not covered)
-  String.raw`(?:${name} )?\p{Lu}[\p{L}-]*${germanStreet} \d{1,4}[a-z]?`,
+  String.raw`(?:${name} )?\p{Lu}[\p{L}-]{0,40}${germanStreet} \d{1,4}[a-z]?`,
   String.raw`${name} (?:Allee|Straße|Strasse|Platz|Weg|Ring|Damm|Ufer|Gasse) \d{1,4}[a-z]?`,
 ];
 
@@ -35,7 +37,7 @@ const addressPattern = new RegExp(
 );
 
 /** Longest address the pattern can produce (street line and town), for stream hold-back. */
-export const maxAddressLength = 160;
+export const maxAddressLength = 200;
 
 // The full pattern is costly to try at every position, so it only runs in a window around each
 // street word; most text has none and costs one scan for the words.

@@ -4,7 +4,7 @@
 // there is only this one. It sits in core/ and imports nothing of ours.
 
 import { defaultInjectionThreshold, injectionDetector } from './injection.ts';
-import { piiEntities, scanPii } from './pii.ts';
+import { maxEmailLength, piiEntities, scanPii } from './pii.ts';
 import { maxSecretLength, scanSecrets, secretEntities } from './secrets.ts';
 import type { Detector, Finding } from './types.ts';
 import { denyListDetector, dropOverlaps, regexDetector } from './words.ts';
@@ -34,8 +34,9 @@ export function piiDetector(options: { entities?: string[] } = {}): Detector {
   const entities = entitySet('pii', piiEntities, options.entities);
   return {
     type: 'pii',
-    // An address with its town is the longest; an IBAN printed in groups is 42 characters.
-    maxMatchLength: entities.has('address') ? maxAddressLength : 64,
+    // An email can be the longest (254), then an address with its town (200); every other entity
+    // fits in 64 (an IBAN printed in groups is 42 characters).
+    maxMatchLength: entities.has('email') ? maxEmailLength : entities.has('address') ? maxAddressLength : 64,
     scan: (text) => scanPii(text, entities),
   };
 }

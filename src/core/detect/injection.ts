@@ -1,7 +1,8 @@
 // Prompt injection: phrase rules (injection-rules.ts) and a small classifier (injection-model.ts,
 // weights in injection-model.json, trained by scripts/train-injection.ts) both score the folded
-// text; the two are combined as independent evidence, 1 − (1 − rules)(1 − model). Nothing is
-// downloaded: the weights ship in the package.
+// text; the two are combined as independent evidence, 1 − (1 − rules)(1 − vote), where the vote
+// is the classifier's probability above a floor (see scoreInjection). Nothing is downloaded: the
+// weights ship in the package.
 
 import { injectionRules, isQuoted } from './injection-rules.ts';
 import { classifyInjection } from './injection-model.ts';

@@ -12,39 +12,74 @@ export interface Folded {
   origin: Uint32Array | null;
 }
 
-const combiningMark = /\p{M}/u;
-const nonAscii = /[^\x00-\x7f]/g;
+const combiningMark = /\p{M}/gu;
+const nonAscii = /[^\x00-\x7f]/;
+const utf16 = new TextDecoder('utf-16le');
 
+/** Folded form of one BMP character, remembered per character (a prompt uses few distinct ones). */
+const foldedChars = new Map<number, string>();
+
+function foldChar(code: number): string {
+  let folded = foldedChars.get(code);
+  if (folded === undefined) {
+    folded = String.fromCharCode(code).normalize('NFD').replace(combiningMark, '').toLowerCase();
+    if (foldedChars.size < 8192) foldedChars.set(code, folded);
+  }
+  return folded;
+}
+
+/**
+ * One pass over the UTF-16 code units into a buffer. Offsets are recorded only once some character
+ * folds to a different length (an accent written as a combining mark, a Hangul syllable): until
+ * then folded and original positions are the same.
+ */
 export function fold(text: string): Folded {
-  nonAscii.lastIndex = 0;
   if (!nonAscii.test(text)) return { text: text.toLowerCase(), origin: null };
-  const parts: string[] = [];
-  const origin: number[] = [];
-  let at = 0;
-  nonAscii.lastIndex = 0;
-  for (const match of text.matchAll(nonAscii)) {
-    const i = match.index;
-    if (i < at) continue; // the low half of a surrogate pair already taken
-    if (i > at) {
-      parts.push(text.slice(at, i).toLowerCase());
-      for (let k = at; k < i; k++) origin.push(k);
+  let out = new Uint16Array(text.length + 16);
+  let origin: Uint32Array | null = null;
+  let j = 0;
+  const ensure = (extra: number) => {
+    if (j + extra <= out.length) return;
+    const bigger = new Uint16Array((out.length + extra) * 2);
+    bigger.set(out);
+    out = bigger;
+    if (origin) {
+      const wider = new Uint32Array(bigger.length + 1);
+      wider.set(origin);
+      origin = wider;
     }
-    const code = text.codePointAt(i)!;
-    const size = code > 0xffff ? 2 : 1;
-    let folded = '';
-    for (const part of text.slice(i, i + size).normalize('NFD')) {
-      if (!combiningMark.test(part)) folded += part.toLowerCase();
+  };
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x80) {
+      ensure(1);
+      if (origin) origin[j] = i;
+      out[j++] = code >= 65 && code <= 90 ? code + 32 : code;
+      continue;
     }
-    parts.push(folded);
-    for (let k = 0; k < folded.length; k++) origin.push(i);
-    at = i + size;
+    if (code >= 0xd800 && code <= 0xdfff) {
+      // Astral characters (emoji, most of them) are kept as they are.
+      ensure(1);
+      if (origin) origin[j] = code <= 0xdbff ? i : i - 1;
+      out[j++] = code;
+      continue;
+    }
+    const folded = foldChar(code);
+    if (folded.length !== 1 && origin === null) {
+      origin = new Uint32Array(out.length + 1);
+      for (let k = 0; k < j; k++) origin[k] = k;
+    }
+    ensure(folded.length);
+    for (let k = 0; k < folded.length; k++) {
+      if (origin) origin[j] = i;
+      out[j++] = folded.charCodeAt(k);
+    }
   }
-  if (at < text.length) {
-    parts.push(text.slice(at).toLowerCase());
-    for (let k = at; k < text.length; k++) origin.push(k);
-  }
-  origin.push(text.length);
-  return { text: parts.join(''), origin: Uint32Array.from(origin) };
+  const folded = utf16.decode(out.subarray(0, j));
+  if (origin === null) return { text: folded, origin: null };
+  const exact = origin.slice(0, j + 1);
+  exact[j] = text.length;
+  return { text: folded, origin: exact };
 }
 
 /** Folds a word or a pattern's literal text the same way (marks dropped, case kept for patterns). */

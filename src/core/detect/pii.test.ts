@@ -150,6 +150,23 @@ describe('piiDetector', () => {
     assert.deepEqual([...piiEntities].sort(), Object.keys(positives).sort());
   });
 
+  test('an email longer than RFC 5321 allows is not one, so no finding outgrows maxMatchLength', () => {
+    assert.deepEqual(pii.scan(`${'a'.repeat(300)}@example.com`), []);
+    assert.equal(piiDetector({ entities: ['email', 'card'] }).maxMatchLength, 254);
+    assert.equal(piiDetector({ entities: ['address', 'card'] }).maxMatchLength, 200);
+    assert.equal(piiDetector({ entities: ['card', 'phone', 'iban'] }).maxMatchLength, 64);
+  });
+
+  test('the longest address the patterns allow fits in maxMatchLength', () => {
+    const w = 'abcdefghijklmnopqrst'; // 20 letters
+    const W = `A${w.slice(1)}`;
+    const longest = `12345A bis, boulevard ${w} ${w} ${w} ${w} ${W}, ${W} ${W}, XY 12345-6789`;
+    const addresses = piiDetector({ entities: ['address'] });
+    const [finding] = addresses.scan(`x ${longest} y`);
+    assert.ok(finding);
+    assert.ok(finding.end - finding.start <= addresses.maxMatchLength, String(finding.end - finding.start));
+  });
+
   test('no finding is longer than maxMatchLength', () => {
     for (const samples of Object.values(positives)) {
       for (const sample of samples)

@@ -53,6 +53,8 @@ function acceptIban(match: string, start: number): Finding[] {
 
 /** The text before an `@` ends inside `scheme://user:` */
 const urlCredentials = /:\/\/[^\s/@]*:$/;
+/** RFC 5321's limit: a longer run is not an address (and maxMatchLength stays true). */
+export const maxEmailLength = 254;
 /** A word before four dotted numbers that makes them a version. */
 const versionBefore = /(?:\b(?:version|release|build|driver|firmware)|\bv)\s*$/i;
 const ibanStart = /[A-Z]{2}\d{2}/;
@@ -70,7 +72,9 @@ const candidates: Candidate[] = [
     pattern: /(?<!(?<!\\)[\w.%+-]|\\)[\w.%+-]+@(?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,}/,
     // `redis://:password@cache.internal` is a URL's credentials (the secrets detector's), not an email.
     accept: (match, start, _groups, text) =>
-      urlCredentials.test(text.slice(Math.max(0, start - 300), start)) ? [] : whole('email')(match, start),
+      match.length > maxEmailLength || urlCredentials.test(text.slice(Math.max(0, start - 300), start))
+        ? []
+        : whole('email')(match, start),
   },
   {
     // Electronic form, or printed in groups of four.

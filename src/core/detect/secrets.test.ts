@@ -160,6 +160,19 @@ describe('secretsDetector', () => {
     );
   });
 
+  test('an over-long token or JWT is still redacted, by a first part within maxMatchLength', () => {
+    const withoutKeys = secretsDetector({ entities: secretEntities.filter((e) => e !== 'private_key') });
+    assert.equal(withoutKeys.maxMatchLength, 1024);
+    const bigJwt = `eyJ${'a'.repeat(200)}.eyJ${random.repeat(60)}.${'s'.repeat(342)}`;
+    const longKey = `sk-proj-${random.repeat(30)}`;
+    for (const token of [bigJwt, longKey]) {
+      const [finding] = withoutKeys.scan(`x ${token} y`);
+      assert.ok(finding, token.slice(0, 10));
+      assert.equal(finding.start, 2);
+      assert.ok(finding.end - finding.start <= withoutKeys.maxMatchLength);
+    }
+  });
+
   test('no finding is longer than maxMatchLength, and hostile input finishes', () => {
     for (const [text] of positives)
       for (const f of secrets.scan(text)) assert.ok(f.end - f.start <= secrets.maxMatchLength);

@@ -97,7 +97,7 @@ function classifyToken(token: string): string | null {
 
 /** Provider prefixes (classifyToken names them). */
 const tokenPattern =
-  /(?<!(?<!\\)[\w-])(?:(?:sk|gh)-[\w-]{20,}|gh[pousr]_[A-Za-z0-9]{30,}|github_pat_\w{22,}|glpat-[\w-]{20,}|(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}(?![0-9A-Za-z])|AIza[\w-]{35}(?![\w-])|xox[abposr]-[A-Za-z0-9-]{10,}|https:\/\/hooks\.slack\.com\/services\/T[A-Za-z0-9_]{6,}\/B[A-Za-z0-9_]{6,}\/[A-Za-z0-9_]{20,}|[sr]k_(?:live|test)_[A-Za-z0-9]{20,}|hf_[A-Za-z]{30,}|npm_[A-Za-z0-9]{36}(?![A-Za-z0-9])|SG\.[\w-]{22}\.[\w-]{43}|gsk_[A-Za-z0-9]{52}(?![A-Za-z0-9])|dapi[A-Fa-f0-9]{32}(?:-\d)?(?![A-Fa-f0-9])|shp(?:at|ss|ca|pa)_[A-Za-z0-9]{32,64}(?![A-Za-z0-9])|glsa_[A-Za-z0-9]{32}_[A-Fa-f0-9]{8}(?![A-Fa-f0-9])|glc_[A-Za-z0-9+/]{32,400}={0,2}(?![A-Za-z0-9+/=])|hvs\.[\w-]{90,120}(?![\w-])|lin_api_[A-Za-z0-9_]{32,128}(?![A-Za-z0-9_])|ntn_\d{11}[A-Za-z0-9]{35}(?![A-Za-z0-9])|figd_[\w-]{40,200}(?![\w-])|eyJ[\w-]{5,}\.eyJ[\w-]{5,}\.[\w-]*)/;
+  /(?<!(?<!\\)[\w-])(?:(?:sk|gh)-[\w-]{20,400}|gh[pousr]_[A-Za-z0-9]{30,255}|github_pat_\w{22,255}|glpat-[\w-]{20,255}|(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}(?![0-9A-Za-z])|AIza[\w-]{35}(?![\w-])|xox[abposr]-[A-Za-z0-9-]{10,255}|https:\/\/hooks\.slack\.com\/services\/T[A-Za-z0-9_]{6,32}\/B[A-Za-z0-9_]{6,32}\/[A-Za-z0-9_]{20,64}|[sr]k_(?:live|test)_[A-Za-z0-9]{20,255}|hf_[A-Za-z]{30,255}|npm_[A-Za-z0-9]{36}(?![A-Za-z0-9])|SG\.[\w-]{22}\.[\w-]{43}|gsk_[A-Za-z0-9]{52}(?![A-Za-z0-9])|dapi[A-Fa-f0-9]{32}(?:-\d)?(?![A-Fa-f0-9])|shp(?:at|ss|ca|pa)_[A-Za-z0-9]{32,64}(?![A-Za-z0-9])|glsa_[A-Za-z0-9]{32}_[A-Fa-f0-9]{8}(?![A-Fa-f0-9])|glc_[A-Za-z0-9+/]{32,400}={0,2}(?![A-Za-z0-9+/=])|hvs\.[\w-]{90,120}(?![\w-])|lin_api_[A-Za-z0-9_]{32,128}(?![A-Za-z0-9_])|ntn_\d{11}[A-Za-z0-9]{35}(?![A-Za-z0-9])|figd_[\w-]{40,200}(?![\w-])|eyJ[\w-]{5,300}\.eyJ[\w-]{5,500}(?:\.[\w-]{0,200})?)/;
 const wholeToken = new RegExp(`^(?:${tokenPattern.source})$`);
 
 function knownToken(value: string): string | null {
@@ -168,7 +168,7 @@ const candidates: Candidate[] = [
     name: 'httpAuth',
     entities: ['auth_header'],
     pattern:
-      /(?<!(?<!\\)[\w-])(?:(?:Bearer|bearer|BEARER)[ \t]+(?<bearerToken>[\w.~+/=-]{8,})|Basic[ \t]+(?<basicToken>[A-Za-z0-9+/]{6,}={0,2}))/,
+      /(?<!(?<!\\)[\w-])(?:(?:Bearer|bearer|BEARER)[ \t]+(?<bearerToken>[\w.~+/=-]{8,1000})|Basic[ \t]+(?<basicToken>[A-Za-z0-9+/]{6,1000}={0,2}))/,
     accept: (match, start, groups) => {
       const bearer = groups['bearerToken'];
       if (bearer !== undefined) {
@@ -274,5 +274,9 @@ export function scanSecrets(text: string, entities: ReadonlySet<string>): Findin
   return out;
 }
 
-/** The longest secret a pattern can match: a PEM block with its header and footer. */
+/**
+ * The longest text a pattern can match: a PEM block with its header and footer. Without private
+ * keys, 1 KB: every other pattern is bounded below that (a longer token or JWT is matched, and
+ * redacted, by its first part, which leaves it unusable).
+ */
 export const maxSecretLength = 4096 + 60 * 102 + 2 * 60;

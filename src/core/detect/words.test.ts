@@ -42,6 +42,12 @@ describe('denyListDetector', () => {
     assert.deepEqual(spans(text, deny.scan(text)), ['acme']);
   });
 
+  test('offsets stay right in other scripts, after characters that fold to several (Hangul)', () => {
+    const words = denyListDetector({ words: ['Москва', 'acme'] });
+    const text = '한국어 텍스트 МОСКВА и acme';
+    assert.deepEqual(spans(text, words.scan(text)), ['МОСКВА', 'acme']);
+  });
+
   test('refuses an empty list and bounds its matches', () => {
     assert.throws(() => denyListDetector({ words: ['  '] }), /at least one/);
     assert.ok(deny.maxMatchLength >= 'proyecto aguila'.length * 2);
