@@ -105,7 +105,7 @@ describe('redact', () => {
 
   test('Anthropic SDK, streamed: an e-mail split across chunks is redacted; text flows before the end', async () => {
     // Longer than the longest PII match (an e-mail address, 254 characters), so text goes out early.
-    const tail = Array.from({ length: 12 }, (_, i) => `Sentence ${i} of the rest. `);
+    const tail = Array.from({ length: 30 }, (_, i) => `Sentence ${i} of the rest. `);
     up.script.pieces = ['Contact jane.d', 'oe@exam', 'ple.com for ', 'details. ', ...tail];
     const events: string[] = [];
     const message = await anthropic()
