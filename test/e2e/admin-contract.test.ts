@@ -336,6 +336,8 @@ describe('/admin/openapi.json', () => {
     const logs = doc.paths['/admin/logs'].get;
     assert.deepEqual(logs.parameters.map((p: { name: string }) => p.name).sort(), [
       'cursor',
+      'guardrail',
+      'guardrail_action',
       'key',
       'limit',
       'min_cost',

@@ -104,8 +104,8 @@ describe('redact', () => {
   });
 
   test('Anthropic SDK, streamed: an e-mail split across chunks is redacted; text flows before the end', async () => {
-    // Longer than the longest PII match (a postal address, 160 characters), so text goes out early.
-    const tail = Array.from({ length: 12 }, (_, i) => `Sentence ${i} of the rest. `);
+    // Longer than the longest PII match (an e-mail address, 254 characters), so text goes out early.
+    const tail = Array.from({ length: 30 }, (_, i) => `Sentence ${i} of the rest. `);
     up.script.pieces = ['Contact jane.d', 'oe@exam', 'ple.com for ', 'details. ', ...tail];
     const events: string[] = [];
     const message = await anthropic()
