@@ -13,6 +13,7 @@ import { configRoutes } from './routes/config.ts';
 import { guardrailRoutes } from './routes/guardrails.ts';
 import { keyRoutes } from './routes/keys.ts';
 import { ownerRoutes } from './routes/owners.ts';
+import { qualityRoutes } from './routes/quality.ts';
 import { reportRoutes } from './routes/reports.ts';
 import { secretRoutes } from './routes/secrets.ts';
 import { teamRoutes } from './routes/teams.ts';
@@ -43,6 +44,7 @@ const routes: AdminRoute[] = [
   ...auditRoutes,
   ...configRoutes,
   ...guardrailRoutes,
+  ...qualityRoutes,
 ];
 
 // Built once: the routes do not change while the process runs.

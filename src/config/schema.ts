@@ -2,8 +2,9 @@
 import { z } from 'zod';
 import { configName, httpUrl, timeoutsSchema } from '../providers/config.ts';
 import { providerConfigSchemas } from '../providers/manifests.ts';
-import { reloadSchema } from './reload.ts';
 import { guardrailNames, guardrailsSchema } from './guardrails.ts';
+import { evaluatorsSchema, qualitySchema } from './quality.ts';
+import { reloadSchema } from './reload.ts';
 
 const name = configName;
 
@@ -40,6 +41,10 @@ export const modelSchema = z.strictObject({
   retries: z.number().int().min(0).max(10).optional().describe('Default retries per target (default 0).'),
   timeouts: timeoutsSchema.optional(),
   guardrails: guardrailNames.optional().describe('Guardrails every call to this model passes.'),
+  evaluators: z
+    .array(z.string().min(1))
+    .optional()
+    .describe('Online evaluators (names under `evaluators:`) that score sampled answers of this model.'),
 });
 
 export const serverSchema = z.strictObject({
@@ -375,6 +380,8 @@ export const configSchema = z.strictObject({
   default_guardrails: guardrailNames
     .default([])
     .describe('Guardrails every call passes, whatever its key, team, user or model says.'),
+  evaluators: evaluatorsSchema,
+  quality: qualitySchema.prefault({}),
 });
 
 export type GatehouseConfig = z.output<typeof configSchema>;
@@ -390,5 +397,6 @@ export type AlertsConfig = z.output<typeof alertsSchema>;
 export type TelemetryConfig = z.output<typeof telemetrySchema>;
 export type LoggingConfig = z.output<typeof loggingSchema>;
 export type BodyLogging = z.output<typeof bodyLoggingSchema>;
-export type { CanaryConfig, ReloadConfig } from './reload.ts';
 export type { GuardrailConfig } from './guardrails.ts';
+export type { EvaluatorConfig, QualityConfig } from './quality.ts';
+export type { CanaryConfig, ReloadConfig } from './reload.ts';

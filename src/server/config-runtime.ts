@@ -7,6 +7,7 @@ import type { Governor, LimitRule, SecretStore } from '../governance/index.ts';
 import { PriceBook } from '../governance/index.ts';
 import { type InternalCalls, Pipeline, type StageSlots } from '../pipeline/index.ts';
 import type { ProviderDeps } from '../providers/index.ts';
+import type { QualityLoop } from '../quality/online.ts';
 import type { TargetResolver } from '../routing/index.ts';
 import { ProviderRegistry } from './provider-registry.ts';
 import { configuredSlots } from './slots.ts';
@@ -43,6 +44,8 @@ export interface SharedState {
   stages?: StageSlots;
   /** The gateway's own model calls, through whichever version is serving (pipeline/internal.ts). */
   calls: InternalCalls;
+  /** Online evaluators (docs/quality.md): each version with `evaluators:` plugs in its stage. */
+  quality?: QualityLoop;
   log(line: string): void;
   warn(line: string): void;
 }
@@ -63,7 +66,11 @@ export async function buildRuntime(
     config,
     providers,
     { governor: shared.governor, prices: new PriceBook(config.prices), modelLimits: modelLimits(config) },
-    configuredSlots(config, { log: shared.log, calls: shared.calls }, shared.stages),
+    configuredSlots(
+      config,
+      { log: shared.log, calls: shared.calls, ...(shared.quality ? { quality: shared.quality } : {}) },
+      shared.stages,
+    ),
   );
   return { version, config, pipeline, targets: pipeline.targets, providers, trial: undefined };
 }

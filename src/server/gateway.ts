@@ -22,6 +22,7 @@ import {
 } from '../governance/index.ts';
 import { InternalCaller, type InternalCalls, type StageSlots } from '../pipeline/index.ts';
 import { HttpClient } from '../providers/index.ts';
+import { QualityLoop } from '../quality/online.ts';
 import { defaultDatabaseUrl, openDatabase } from '../store/index.ts';
 import { ResponseStore } from '../store/responses.ts';
 import {
@@ -40,8 +41,8 @@ import { createClientErrorHandler, type Exchanges } from './client-errors.ts';
 import { buildRuntime } from './config-runtime.ts';
 import { ConfigVersions, initialVersion } from './config-versions.ts';
 import { KeyShares } from './key-shares.ts';
-import { EventLoopLag } from './load-monitor.ts';
 import { LiveConfig, type ReloadOutcome, type SourceOfTruth } from './live-config.ts';
+import { EventLoopLag } from './load-monitor.ts';
 import { describeRedis, describeStore, listenFailure, probeService, startupStep } from './startup.ts';
 
 export interface GatewayOptions {
@@ -84,6 +85,8 @@ export interface Gateway {
   readonly described: { store: string; redis?: string; masterKey: { file?: string; generated?: boolean } };
   /** The gateway's own model calls, through its pipeline and on the record (pipeline/internal.ts). */
   readonly calls: InternalCalls;
+  /** Online evaluators: their counters, and a wait for the queue to empty. */
+  readonly quality: QualityLoop;
   /** The configuration it serves, and its changes without a restart. */
   readonly config: LiveConfig;
   /** Reads the configuration file again (what SIGHUP does); with the database as the source, polls it. */
@@ -193,7 +196,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     : undefined;
   const lifecycle = new Lifecycle();
   const calls = new InternalCaller(lifecycle);
+  const quality = new QualityLoop({ db: database.db, lifecycle, calls, log });
   const shared = {
+    quality,
     governor,
     secrets,
     providerDeps: { http },
@@ -300,6 +305,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   return {
     url: `http://${shownHost}:${port}`,
     calls,
+    quality,
     port,
     host,
     server,
@@ -340,6 +346,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         server.closeAllConnections();
         await drain(2_000); // requests cut off by the grace period still leave their record
         unsubscribeTelemetry();
+        quality.stop();
         lag.stop();
         await events.stop();
         await governor.close();

@@ -5,12 +5,15 @@
 import type { GatehouseConfig } from '../config/schema.ts';
 import { GuardrailPolicy, guardrailInputStage, guardrailOutputStage } from '../guardrails/index.ts';
 import type { InternalCalls, StageSlots } from '../pipeline/index.ts';
+import type { QualityLoop } from '../quality/online.ts';
 
 /** What the configured stages may need of the running gateway. */
 export interface SlotDeps {
   log(line: string): void;
   /** The gateway's own model calls (a judge, embeddings), through the pipeline and on the record. */
   calls: InternalCalls;
+  /** Online evaluators: they add a stage only when the configuration has some. */
+  quality?: QualityLoop;
 }
 
 export function configuredSlots(config: GatehouseConfig, deps: SlotDeps, extra: StageSlots = {}): StageSlots {
@@ -25,6 +28,10 @@ export function configuredSlots(config: GatehouseConfig, deps: SlotDeps, extra: 
     if (policy.covers('request')) slots.guardInput.push(guardrailInputStage(policy));
     if (policy.covers('answer')) slots.guardOutput.push(guardrailOutputStage(policy));
   }
+  // Evaluators note sampled answers as the caller gets them: first of the answer's slot, so that
+  // they see what the output guardrails let through (a cached answer is not evaluated again).
+  const evaluators = deps.quality?.stage(config);
+  if (evaluators) slots.guardOutput.unshift(evaluators);
   slots.guardInput.push(...(extra.guardInput ?? []));
   slots.cache.push(...(extra.cache ?? []));
   slots.guardOutput.push(...(extra.guardOutput ?? []));
