@@ -96,9 +96,7 @@ export class QualityLoop {
         const team = ex.ctx.principal?.teamId;
         const forTeam = team === undefined ? undefined : byTeam.get(team);
         if (forModel === undefined && forTeam === undefined) return next();
-        let entries: Entry[] | undefined;
-        for (const e of forModel ?? []) if (Math.random() < e.rate) (entries ??= []).push(e);
-        for (const e of forTeam ?? []) if (Math.random() < e.rate) (entries ??= []).push(e);
+        const entries = sample(forModel, sample(forTeam, undefined));
         if (entries === undefined) return next();
         stats.sampled++;
         const answer = await next();
@@ -253,6 +251,18 @@ export class QualityLoop {
       this.stats.judgeSpentUsd = 0;
     }
   }
+}
+
+/** Adds the evaluators drawn for this request to `into` (allocated only when one is drawn). */
+function sample(from: Entry[] | undefined, into: Entry[] | undefined): Entry[] | undefined {
+  if (from === undefined) return into;
+  let out = into;
+  for (const e of from)
+    if (Math.random() < e.rate) {
+      out ??= [];
+      out.push(e);
+    }
+  return out;
 }
 
 /** The last user turn's text: what the judge is told was asked. */
