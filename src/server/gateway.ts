@@ -220,6 +220,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       events,
       governor,
       regions: Object.keys(config.regions),
+      cache,
     },
     limits: edges.limits,
     maxInFlight: config.server.max_in_flight,
