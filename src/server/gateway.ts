@@ -146,6 +146,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     prices,
     log: (line) => logger.warn(line),
   });
+  await cache?.ready(redisPolicy.connect_timeout_ms);
   const pipeline = new Pipeline(
     config,
     providers,
