@@ -142,6 +142,11 @@ const medianLookup = (result: string) => {
   return bucket ? `≤ ${(Number(bucket.le) * 1e6).toFixed(0)} µs` : 'n/a';
 };
 console.log(`median lookup inside the stage: hit ${medianLookup('hit')}, miss ${medianLookup('miss')}`);
+// What this run stored goes with it (a shared Redis keeps it otherwise).
+await fetch(`${cached.url}/admin/cache`, {
+  method: 'DELETE',
+  headers: { authorization: `Bearer ${masterKey}` },
+});
 agent.destroy();
 await bare.stop(0);
 await cached.stop(0);
