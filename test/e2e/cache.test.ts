@@ -488,3 +488,21 @@ describe('the Responses API and the CLI', () => {
     assert.match(usage.stdout, /saved_usd/);
   });
 });
+
+describe('budgets', () => {
+  test('a hit charges nothing against the budget; the miss that stored it did', async () => {
+    assert.equal(
+      (await admin('POST', '/admin/teams', { name: 'budgeted', budget: { usd: 100, period: 'month' } }))
+        .status,
+      201,
+    );
+    const key = (await admin('POST', '/admin/keys', { name: 'budgeted-key', team: 'budgeted' })).body.key;
+    const spent = async () => (await admin('GET', '/admin/teams/budgeted/spend')).body.spent_usd as number;
+    const prompt = fresh('Charge me once.');
+    assert.equal((await openaiChat(prompt, { key })).cache, 'miss');
+    const afterMiss = await spent();
+    assert.ok(afterMiss > 0, 'the miss was charged');
+    for (let i = 0; i < 3; i++) assert.equal((await openaiChat(prompt, { key })).cache, 'hit');
+    assert.equal(await spent(), afterMiss, 'the hits were not');
+  });
+});
