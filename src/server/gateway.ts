@@ -135,7 +135,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     },
   });
   const prices = new PriceBook(config.prices);
-  // Only with a `cache:` block; a semantic layer, when configured, is handed in here too.
+  // Only with a `cache:` block. A semantic layer (cache.semantic) is handed in here, or attached
+  // with cache.useSemantic() once the pipeline it embeds through exists.
   const cache = createResponseCache(config, {
     database,
     redisUrl: options.redisUrl,
