@@ -23,6 +23,8 @@ export interface AdminDeps {
   events: EventStores;
   /** Data-residency regions in the configuration; a team may be pinned only to one of these. */
   regions: readonly string[];
+  /** The response cache, when configured: purged by DELETE /admin/cache. */
+  cache?: { purge(filter: { model?: string; team?: string }): Promise<number> } | undefined;
   /** Guardrail names in the configuration: a key, team or user may name only these. */
   guardrails?: readonly string[];
   /** The live configuration (docs/config-reload.md): what serves, and changes through the API. */

@@ -11,6 +11,7 @@ import { type AdminRoute, defineRoute, findRoute } from './route.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { configRoutes } from './routes/config.ts';
 import { guardrailRoutes } from './routes/guardrails.ts';
+import { cacheRoutes } from './routes/cache.ts';
 import { keyRoutes } from './routes/keys.ts';
 import { ownerRoutes } from './routes/owners.ts';
 import { reportRoutes } from './routes/reports.ts';
@@ -43,6 +44,7 @@ const routes: AdminRoute[] = [
   ...auditRoutes,
   ...configRoutes,
   ...guardrailRoutes,
+  ...cacheRoutes,
 ];
 
 // Built once: the routes do not change while the process runs.

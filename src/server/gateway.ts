@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { Gauge } from 'prom-client';
 import { stringify } from 'yaml';
+import { createResponseCache } from '../cache/index.ts';
 import type { GatehouseConfig } from '../config/schema.ts';
 import { GatehouseError } from '../core/errors/index.ts';
 import { Lifecycle } from '../core/lifecycle/index.ts';
@@ -15,6 +16,7 @@ import {
   createMemoryCounterStore,
   createRedisCounterStore,
   Governor,
+  PriceBook,
   resolveMasterKey,
   SecretBox,
   SecretStore,
@@ -156,6 +158,20 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       log,
     },
   });
+  const prices = new PriceBook(config.prices);
+  // Only with a `cache:` block. A semantic layer (cache.semantic) is handed in here, or attached
+  // with cache.useSemantic() once the pipeline it embeds through exists.
+  const cache = createResponseCache(config, {
+    database,
+    redisUrl: options.redisUrl,
+    redis: {
+      commandTimeoutMs: redisPolicy.command_timeout_ms,
+      connectTimeoutMs: redisPolicy.connect_timeout_ms,
+    },
+    prices,
+    log: (line) => logger.warn(line),
+  });
+  await cache?.ready(redisPolicy.connect_timeout_ms);
   const host = options.host ?? config.server.host ?? '127.0.0.1';
 
   let draining = false;
@@ -200,6 +216,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     ...(options.stages ? { stages: options.stages } : {}),
     log,
     calls,
+    cache,
     warn: (line: string) => logger.warn(line),
   };
   const live = new LiveConfig(await buildRuntime(config, initial.row.hash, shared), {
@@ -248,6 +265,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       governor,
       regions: Object.keys(config.regions),
       guardrails: Object.keys(config.guardrails),
+      cache,
     },
     limits: edges.limits,
     maxInFlight: config.server.max_in_flight,
@@ -347,6 +365,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         await http.close();
         live.close();
         await counters.close();
+        await cache?.close();
         await database.close();
         stopEventLog();
       })();
