@@ -22,13 +22,16 @@ export interface SemanticLayer {
    * exact store since: the stage then treats the request as a miss.
    */
   find(ex: ChatExchange, scope: string): Promise<SemanticMatch | undefined>;
+  // `scope` is an opaque string from cache/key.ts (`team:<id>`, `key:<id>`, `user:<id>`, `master`,
+  // `global`): entries are shared only within one scope.
   /** Indexes an entry just stored under `key` (the exact-cache key), valid until `expiresAt` (epoch ms). */
   remember(ex: ChatExchange, scope: string, key: string, expiresAt: number): Promise<void>;
   /**
    * Drops index entries when the cache is purged: all of them with an empty filter, else those of
-   * a model (the name the client asked for) and/or a scope (see cache/scope.ts: `team:<id>`, …).
+   * a model (`ex.request.model`, the name the client asked for) and/or stored by a team's requests
+   * (`ex.ctx.principal?.teamId`, '' for the master key) — whatever their scope.
    */
-  forget(filter: { model?: string; scope?: string }): Promise<void>;
+  forget(filter: { model?: string; team?: string }): Promise<void>;
   /**
    * Self-calibration: true when this would-be semantic hit should still go upstream, so that the
    * fresh answer can be compared with the cached one. The stage then answers with the fresh one
