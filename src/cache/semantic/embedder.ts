@@ -9,13 +9,14 @@ import { canonicalWords } from './words.ts';
 
 export const builtinDimensions = 256;
 
-// Function words carry little of what a question asks; negators and on/off are kept (they change
-// the answer, and the veto reads them from the text anyway).
+// Function words carry little of what a question asks. Negators and "off" are kept (they change the
+// answer); "on" is mostly a preposition once "turn on" has become "enable". The veto reads all of
+// them from the text itself.
 const stopwords = new Set(
   (
     'a an the is are was were be been being am do does did doing have has had having i me my mine we us our ' +
     'you your yours he him his she her it its they them their this that these those what which who whom ' +
-    'whose how why when where there here of in at by for with about to from into onto over under up down ' +
+    'whose how why when where there here of in on at by for with about to from into onto over under up down ' +
     'out as and or but if then so than too very can could would should will shall may might must just also ' +
     'please kindly tell know want like get got some any one ok okay hi hello hey thanks thank dear'
   ).split(' '),

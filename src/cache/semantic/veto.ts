@@ -75,8 +75,9 @@ const antonymPairs: Array<[string, string]> = [
 
 const antonymSide = new Map<string, { pair: number; side: 0 | 1 }>();
 antonymPairs.forEach(([a, b], pair) => {
-  antonymSide.set(canonical(a), { pair, side: 0 });
-  antonymSide.set(canonical(b), { pair, side: 1 });
+  // Synonyms may fold two pairs' words together ("lower" reads as "decrease"): the first pair wins.
+  if (!antonymSide.has(canonical(a))) antonymSide.set(canonical(a), { pair, side: 0 });
+  if (!antonymSide.has(canonical(b))) antonymSide.set(canonical(b), { pair, side: 1 });
 });
 
 // Written-out numbers, so that "ten" and "10" agree (and "ten" and "100" do not).
