@@ -74,6 +74,11 @@ export class SemanticCache implements SemanticLayer {
     return this.#store.poll();
   }
 
+  /** Drops expired entries now (the poll does it each minute). */
+  sweep(): Promise<void> {
+    return this.#store.sweep();
+  }
+
   async find(ex: ChatExchange, scope: string): Promise<SemanticMatch | undefined> {
     const embedded = await this.#embed(ex);
     if (!embedded) return undefined;
