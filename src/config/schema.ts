@@ -1,6 +1,7 @@
 // The shape of gatehouse.yaml. Validated once at start; the parsed value is frozen.
 import { z } from 'zod';
 import { configName, httpUrl, timeoutsSchema } from '../providers/config.ts';
+import { cacheSchema, modelCacheSchema } from './cache.ts';
 import { providerConfigSchemas } from '../providers/manifests.ts';
 
 const name = configName;
@@ -37,6 +38,7 @@ export const modelSchema = z.strictObject({
   limits: limitsSchema.optional().describe("Limits on this model's use by all callers together."),
   retries: z.number().int().min(0).max(10).optional().describe('Default retries per target (default 0).'),
   timeouts: timeoutsSchema.optional(),
+  cache: modelCacheSchema.optional(),
 });
 
 export const serverSchema = z.strictObject({
@@ -367,6 +369,7 @@ export const configSchema = z.strictObject({
     .record(name, regionSchema)
     .default({})
     .describe('Data-residency regions, each with its own event store; pin a team with its region field.'),
+  cache: cacheSchema.optional(),
 });
 
 export type GatehouseConfig = z.output<typeof configSchema>;
@@ -382,3 +385,4 @@ export type AlertsConfig = z.output<typeof alertsSchema>;
 export type TelemetryConfig = z.output<typeof telemetrySchema>;
 export type LoggingConfig = z.output<typeof loggingSchema>;
 export type BodyLogging = z.output<typeof bodyLoggingSchema>;
+export type { CacheConfig, CacheMode, CacheScope, SemanticCacheConfig } from './cache.ts';

@@ -30,6 +30,15 @@ export interface Principal {
   region?: string;
   limits: LimitRule[];
   budgets: BudgetRule[];
+  /** The response-cache rule: the key's fields over its team's (docs/cache.md). */
+  cache?: CacheRule;
+}
+
+export interface CacheRule {
+  mode?: 'exact' | 'semantic' | 'off' | undefined;
+  /** Seconds. */
+  ttl?: number | undefined;
+  scope?: 'team' | 'key' | 'user' | 'global' | undefined;
 }
 
 export const masterPrincipal: Principal = { kind: 'master', modelRules: [], limits: [], budgets: [] };

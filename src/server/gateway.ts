@@ -5,6 +5,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { Gauge } from 'prom-client';
+import { createResponseCache } from '../cache/index.ts';
 import type { GatehouseConfig } from '../config/schema.ts';
 import { GatehouseError } from '../core/errors/index.ts';
 import { Lifecycle } from '../core/lifecycle/index.ts';
@@ -137,15 +138,23 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   });
   const lifecycle = new Lifecycle();
   const calls = new InternalCaller(lifecycle);
+  const prices = new PriceBook(config.prices);
+  // Only with a `cache:` block; a semantic layer, when configured, is handed in here too.
+  const cache = createResponseCache(config, {
+    database,
+    redisUrl: options.redisUrl,
+    redis: {
+      commandTimeoutMs: redisPolicy.command_timeout_ms,
+      connectTimeoutMs: redisPolicy.connect_timeout_ms,
+    },
+    prices,
+    log: (line) => logger.warn(line),
+  });
   const pipeline = new Pipeline(
     config,
     providers,
-    {
-      governor,
-      prices: new PriceBook(config.prices),
-      modelLimits: modelLimits(config),
-    },
-    configuredSlots(config, { log, calls }, options.stages),
+    { governor, prices, modelLimits: modelLimits(config) },
+    configuredSlots(config, { log, calls, cache }, options.stages),
   );
   calls.attach(pipeline);
   const host = options.host ?? config.server.host ?? '127.0.0.1';
@@ -312,6 +321,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         await http.close();
         providers.stop();
         await counters.close();
+        await cache?.close();
         await database.close();
         stopEventLog();
       })();

@@ -152,6 +152,13 @@ export interface RequestEventsTable {
   request_body: string | null;
   /** Redacted answer (text and tool calls), only when body logging is `full`. */
   response_body: string | null;
+  // The response cache's columns (optional in rows written before it existed, e.g. spilled ones).
+  /** The response cache's verdict: hit | semantic-hit | miss | bypass; null when it is off. */
+  cache?: string | null;
+  /** A semantic hit's similarity (0…1). */
+  cache_similarity?: number | null;
+  /** What a cache hit would have cost upstream, USD; null when not a hit or unpriced. */
+  saved_usd?: number | null;
 }
 
 /** Sums over an hour of events; the writer adds to them as events are stored. */
@@ -165,6 +172,12 @@ export interface UsageSums {
   cache_write_tokens: number;
   reasoning_tokens: number;
   cost_usd: number;
+  /** Requests that looked in the response cache (hits and misses; not bypasses). */
+  cache_lookups: number;
+  /** Requests answered from the response cache (exact or semantic). */
+  cache_hits: number;
+  /** USD the cache hits saved. */
+  saved_usd: number;
 }
 
 export interface UsageHourlyTable extends UsageSums {
@@ -224,7 +237,24 @@ export interface ResponseItemsTable {
   item: string;
 }
 
+/** A response-cache entry (the SQLite store, and PostgreSQL without Redis). */
+export interface CacheEntriesTable {
+  /** The exact key: a hash of the scope and the canonical request. */
+  key: string;
+  scope: string;
+  /** The model name the client asked for. */
+  model: string;
+  /** The team whose request stored it ('' for the master key), for purges per team. */
+  team_id: string;
+  /** JSON of the entry: the IR response and where it came from. */
+  value: string;
+  bytes: number;
+  created_at: number;
+  expires_at: number;
+}
+
 export interface Schema {
+  cache_entries: CacheEntriesTable;
   teams: TeamsTable;
   users: UsersTable;
   team_members: TeamMembersTable;

@@ -42,6 +42,9 @@ export function eventRow(record: RequestRecord): EventRow {
     region: record.region ?? null,
     request_body: record.requestBody ?? null,
     response_body: record.responseBody ?? null,
+    cache: record.cache ?? null,
+    cache_similarity: record.cacheSimilarity ?? null,
+    saved_usd: record.savedUsd ?? null,
   };
 }
 

@@ -52,4 +52,12 @@ export interface RequestRecord {
   requestBody?: string;
   /** JSON of the answer as the body-logging mode allows. */
   responseBody?: string;
+  /** The response cache's verdict, when it is configured: a hit costs nothing upstream. */
+  cache?: 'hit' | 'semantic-hit' | 'miss' | 'bypass';
+  /** A semantic hit's similarity to the cached request (0…1). */
+  cacheSimilarity?: number;
+  /** What a cache hit would have cost upstream (USD); null when that model has no known price. */
+  savedUsd?: number | null;
+  /** Milliseconds the cache lookup took (exact, then semantic). */
+  cacheLookupMs?: number;
 }
