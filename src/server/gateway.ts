@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { Gauge } from 'prom-client';
 import { createResponseCache } from '../cache/index.ts';
+import { semanticFromConfig } from '../cache/semantic/index.ts';
 import type { GatehouseConfig } from '../config/schema.ts';
 import { GatehouseError } from '../core/errors/index.ts';
 import { Lifecycle } from '../core/lifecycle/index.ts';
@@ -139,8 +140,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const lifecycle = new Lifecycle();
   const calls = new InternalCaller(lifecycle);
   const prices = new PriceBook(config.prices);
-  // Only with a `cache:` block; a semantic layer, when configured, is handed in here too.
+  // Only with a `cache:` block; the semantic layer only with its `cache.semantic` block.
+  const semantic = await semanticFromConfig(config.cache?.semantic, { database, calls });
   const cache = createResponseCache(config, {
+    semantic,
     database,
     redisUrl: options.redisUrl,
     redis: {

@@ -5,7 +5,7 @@
 // longer than a short label, when their embeddings are at least as similar as the threshold asks
 // of prompts and their numbers agree (an answer that differs only in a dose differs).
 import { vetoSignature } from './veto.ts';
-import { normalise } from './words.ts';
+import { normalise } from './offline/words.ts';
 
 /** Answers up to this many characters are labels or one-liners: they must match exactly. */
 export const shortAnswer = 80;

@@ -10,11 +10,11 @@ import type { ChatExchange, InternalCalls } from '../../pipeline/index.ts';
 import type { Database } from '../../store/index.ts';
 import type { SemanticLayer, SemanticMatch } from '../semantic-layer.ts';
 import { answersAgree, Calibration, type CalibrationRow } from './calibration.ts';
-import { embedOffline, similarity } from './embedder.ts';
+import { embedOffline, similarity } from './offline/embedder.ts';
 import { type Prompt, promptOf } from './prompt.ts';
 import { SemanticStore } from './store.ts';
 import { VectorIndex } from './vector-index.ts';
-import { vetoReason, vetoSignature } from './veto.ts';
+import { type VetoChecks, vetoReason, vetoSignature } from './veto.ts';
 
 export interface SemanticOptions {
   /** `builtin` (the offline embedder) or a configured model that answers embeddings. */
@@ -25,6 +25,9 @@ export interface SemanticOptions {
   calibrationRate?: number;
   /** How often a replica follows the others' writes and purges, in ms (0 = never). */
   pollMs?: number;
+  /** Vectors kept; past it the oldest are evicted (their answers stay in the exact cache). */
+  maxEntries?: number;
+  veto?: VetoChecks;
 }
 
 export interface SemanticDeps {
@@ -52,6 +55,8 @@ export class SemanticCache implements SemanticLayer {
   constructor(options: SemanticOptions, deps: SemanticDeps) {
     this.options = {
       calibrationRate: 0,
+      maxEntries: 100_000,
+      veto: { negation: true, numbers: true },
       pollMs: deps.database.kind === 'postgres' ? 250 : 0,
       ...options,
     };
@@ -93,7 +98,8 @@ export class SemanticCache implements SemanticLayer {
     if (neighbours.length === 0) return undefined;
     const asked = vetoSignature(embedded.prompt.text);
     for (const { entry, similarity } of neighbours) {
-      if (vetoReason(asked, vetoSignature(entry.text)) === undefined) return { key: entry.key, similarity };
+      if (vetoReason(asked, vetoSignature(entry.text), this.options.veto) === undefined)
+        return { key: entry.key, similarity };
     }
     return undefined;
   }
@@ -113,6 +119,9 @@ export class SemanticCache implements SemanticLayer {
       },
       embedded.vector,
     );
+    // A tenth below the limit, so that eviction runs once per many writes rather than on each.
+    if (this.index.size > this.options.maxEntries)
+      await this.#store.evict(Math.max(1, Math.floor(this.options.maxEntries * 0.9)));
   }
 
   forget(filter: { model?: string; team?: string }): Promise<void> {

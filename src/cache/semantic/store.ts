@@ -25,6 +25,8 @@ type PurgesTable = {
   id: number;
   model: string | null;
   team_id: string | null;
+  /** An eviction: every entry with a smaller id. */
+  below_id: number | null;
   created_at: number;
 };
 
@@ -39,6 +41,8 @@ export type StoredEntry = Omit<IndexEntry, 'id'>;
 export interface PurgeFilter {
   model?: string;
   team?: string;
+  /** Entries with a smaller id: the oldest, evicted past `max_entries`. */
+  belowId?: number;
 }
 
 const lookBack = 64;
@@ -108,10 +112,16 @@ export class SemanticStore {
     let query = this.#db.deleteFrom('semantic_cache_entries');
     if (filter.model !== undefined) query = query.where('model', '=', filter.model);
     if (filter.team !== undefined) query = query.where('team_id', '=', filter.team);
+    if (filter.belowId !== undefined) query = query.where('id', '<', filter.belowId);
     await query.execute();
     const row = await this.#db
       .insertInto('semantic_cache_purges')
-      .values({ model: filter.model ?? null, team_id: filter.team ?? null, created_at: Date.now() } as never)
+      .values({
+        model: filter.model ?? null,
+        team_id: filter.team ?? null,
+        below_id: filter.belowId ?? null,
+        created_at: Date.now(),
+      } as never)
       .returning('id')
       .executeTakeFirstOrThrow();
     this.#purgeCursor = Math.max(this.#purgeCursor, Number(row.id));
@@ -123,7 +133,7 @@ export class SemanticStore {
     await this.#follow(false);
     const purges = await this.#db
       .selectFrom('semantic_cache_purges')
-      .select(['id', 'model', 'team_id'])
+      .select(['id', 'model', 'team_id', 'below_id'])
       .where('id', '>', this.#purgeCursor)
       .orderBy('id')
       .execute();
@@ -132,9 +142,22 @@ export class SemanticStore {
       this.#apply({
         ...(purge.model !== null ? { model: purge.model } : {}),
         ...(purge.team_id !== null ? { team: purge.team_id } : {}),
+        ...(purge.below_id !== null ? { belowId: Number(purge.below_id) } : {}),
       });
     }
     if (Date.now() - this.#lastSweep > 60_000) await this.sweep();
+  }
+
+  /** Keeps the newest `keep` entries (by id, the order they were written in any replica). */
+  async evict(keep: number): Promise<void> {
+    const row = await this.#db
+      .selectFrom('semantic_cache_entries')
+      .select('id')
+      .orderBy('id', 'desc')
+      .offset(keep - 1)
+      .limit(1)
+      .executeTakeFirst();
+    if (row) await this.purge({ belowId: Number(row.id) });
   }
 
   /** Drops expired entries from the index and the table. */
@@ -149,7 +172,8 @@ export class SemanticStore {
     this.#index.removeWhere(
       (entry) =>
         (filter.model === undefined || entry.model === filter.model) &&
-        (filter.team === undefined || entry.team === filter.team),
+        (filter.team === undefined || entry.team === filter.team) &&
+        (filter.belowId === undefined || entry.id < filter.belowId),
     );
   }
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { embedOffline } from './embedder.ts';
+import { embedOffline } from './offline/embedder.ts';
 import { hammingCutoff, type IndexEntry, VectorIndex } from './vector-index.ts';
 
 const entry = (id: number, text: string, extra: Partial<IndexEntry> = {}): IndexEntry => ({

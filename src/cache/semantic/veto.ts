@@ -4,7 +4,7 @@
 // flips an answer: the numbers (with their units), negation, and words of an antonym pair. Any
 // difference vetoes the match. It errs towards vetoing: a vetoed paraphrase costs one upstream call,
 // a served wrong answer costs much more. Pure: imports nothing of ours.
-import { canonical, joinPhrases, normalise, words } from './words.ts';
+import { canonical, joinPhrases, normalise, words } from './offline/words.ts';
 
 const negators = new Set([
   'not',
@@ -207,6 +207,12 @@ const units: Record<string, string> = {
   am: 'am',
 };
 
+/** Which differences veto (`cache.semantic.veto`); antonyms count as negation. */
+export interface VetoChecks {
+  negation: boolean;
+  numbers: boolean;
+}
+
 /** What decides the veto, read from one text. */
 export interface VetoSignature {
   /** Numbers with their unit where one follows (`10 mg` → `10mg`), sorted. */
@@ -247,8 +253,13 @@ export function vetoSignature(text: string): VetoSignature {
  * Why two prompts must not share an answer, or undefined when nothing flips: different numbers,
  * one negated and the other not, or words of an antonym pair on opposite sides.
  */
-export function vetoReason(a: VetoSignature, b: VetoSignature): string | undefined {
-  if (a.numbers.join(' ') !== b.numbers.join(' ')) return 'numbers differ';
+export function vetoReason(
+  a: VetoSignature,
+  b: VetoSignature,
+  checks: VetoChecks = { negation: true, numbers: true },
+): string | undefined {
+  if (checks.numbers && a.numbers.join(' ') !== b.numbers.join(' ')) return 'numbers differ';
+  if (!checks.negation) return undefined;
   if (a.negated !== b.negated) return 'negation differs';
   for (const [pair, sides] of a.antonyms) {
     const other = b.antonyms.get(pair);

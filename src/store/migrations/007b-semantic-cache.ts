@@ -39,6 +39,7 @@ export const semanticCache: Migration = {
       )
       .addColumn('model', 'text')
       .addColumn('team_id', 'text')
+      .addColumn('below_id', 'bigint')
       .addColumn('created_at', 'bigint', (c) => c.notNull())
       .execute();
   },
