@@ -23,4 +23,6 @@ export interface AdminDeps {
   events: EventStores;
   /** Data-residency regions in the configuration; a team may be pinned only to one of these. */
   regions: readonly string[];
+  /** The response cache, when configured: purged by DELETE /admin/cache. */
+  cache?: { purge(filter: { model?: string; team?: string }): Promise<number> } | undefined;
 }

@@ -9,6 +9,7 @@ import type { AdminDeps } from './deps.ts';
 import { openapiDocument } from './openapi.ts';
 import { type AdminRoute, defineRoute, findRoute } from './route.ts';
 import { auditRoutes } from './routes/audit.ts';
+import { cacheRoutes } from './routes/cache.ts';
 import { keyRoutes } from './routes/keys.ts';
 import { ownerRoutes } from './routes/owners.ts';
 import { reportRoutes } from './routes/reports.ts';
@@ -39,6 +40,7 @@ const routes: AdminRoute[] = [
   ...secretRoutes,
   ...reportRoutes,
   ...auditRoutes,
+  ...cacheRoutes,
 ];
 
 // Built once: the routes do not change while the process runs.

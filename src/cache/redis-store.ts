@@ -38,6 +38,11 @@ export class RedisCacheStore implements CacheStore {
     this.#limits = limits;
   }
 
+  async ready(): Promise<void> {
+    if (this.#redis.status === 'ready') return;
+    await new Promise<void>((resolve) => this.#redis.once('ready', resolve));
+  }
+
   async get(key: string): Promise<string | undefined> {
     return (await this.#redis.hget(this.#prefix + key, 'v')) ?? undefined;
   }

@@ -89,6 +89,16 @@ export class ResponseCache {
     return deleted;
   }
 
+  /** Waits up to `ms` for the store's connection, so that the first requests are cached too. */
+  async ready(ms: number): Promise<void> {
+    if (!this.#store.ready) return;
+    await this.#bounded(this.#store.ready(), ms).catch(() =>
+      this.#log(
+        `response cache (${this.#store.kind}): not reachable yet; requests go upstream uncached until it is`,
+      ),
+    );
+  }
+
   async close(): Promise<void> {
     await this.semantic?.close?.();
     await this.#store.close();

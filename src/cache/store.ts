@@ -30,6 +30,8 @@ export interface CacheStore {
   /** Deletes the matching entries (all with an empty filter); resolves to how many. */
   purge(filter: PurgeFilter): Promise<number>;
   close(): Promise<void>;
+  /** Resolves once the store can answer (a connection is up); a store that is down never fails start. */
+  ready?(): Promise<void>;
 }
 
 /** Entries evicted at once when a limit is passed: down to this share of it, so not on every write. */

@@ -140,7 +140,15 @@ interface UsageReport {
   next_cursor: string | null;
 }
 
-const columns = ['requests', 'errors', 'input_tokens', 'output_tokens', 'cost_usd'] as const;
+const columns = [
+  'requests',
+  'errors',
+  'input_tokens',
+  'output_tokens',
+  'cost_usd',
+  'cache_hit_rate',
+  'saved_usd',
+] as const;
 const usageFilters = ['by', 'since', 'until', 'bucket', 'team', 'key', 'user', 'model', 'provider', 'region'];
 
 export const usageAction: Action = {
@@ -185,10 +193,24 @@ export const usageAction: Action = {
       ? Object.keys(report.data[0]).filter(
           (k) =>
             !(columns as readonly string[]).includes(k) &&
-            !['unpriced', 'cache_read_tokens', 'cache_write_tokens', 'reasoning_tokens'].includes(k),
+            ![
+              'unpriced',
+              'cache_read_tokens',
+              'cache_write_tokens',
+              'reasoning_tokens',
+              'cache_lookups',
+              'cache_hits',
+            ].includes(k),
         )
       : [];
-    const cell = (c: string, value: unknown) => (c === 'cost_usd' ? usd(value as number) : String(value));
+    const cell = (c: string, value: unknown) =>
+      c === 'cost_usd' || c === 'saved_usd'
+        ? usd(value as number)
+        : c === 'cache_hit_rate'
+          ? value === null || value === undefined
+            ? '-'
+            : `${Math.round((value as number) * 1000) / 10}%`
+          : String(value);
     const cells = report.data.map((row) => [
       ...keys.map((k) => String(row[k] ?? '-')),
       ...columns.map((c) => cell(c, row[c])),

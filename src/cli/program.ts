@@ -67,6 +67,11 @@ export const entries: Record<string, Entry> = {
     summary: 'The request log: tail (follow live), list',
     load: async () => (await import('./logs.ts')).logsGroup,
   },
+  cache: {
+    kind: 'group',
+    summary: 'The response cache: clear (whole, by model or by team)',
+    load: async () => (await import('./cache.ts')).cacheGroup,
+  },
   usage: {
     kind: 'action',
     summary: 'Spend, tokens and requests by team, key, user, model, provider or tag',

@@ -153,6 +153,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     prices,
     log: (line) => logger.warn(line),
   });
+  await cache?.ready(redisPolicy.connect_timeout_ms);
   const pipeline = new Pipeline(
     config,
     providers,
@@ -227,6 +228,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       events,
       governor,
       regions: Object.keys(config.regions),
+      cache,
     },
     limits: edges.limits,
     maxInFlight: config.server.max_in_flight,

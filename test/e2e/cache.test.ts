@@ -354,3 +354,80 @@ describe('per request', () => {
     });
   });
 });
+
+/** The request log's event for a request id, once the writer has stored it. */
+async function loggedEvent(requestId: string): Promise<any> {
+  let event: any;
+  const deadline = Date.now() + 5000;
+  while (event === undefined && Date.now() < deadline) {
+    const page = await admin('GET', `/admin/logs?since=1h&limit=200`);
+    event = page.body.data.find((e: any) => e.request_id === requestId);
+    if (!event) await sleep(50);
+  }
+  assert.ok(event, `the event of ${requestId} was logged`);
+  return event;
+}
+
+describe('on the record', () => {
+  test('a hit is logged at cost 0 with what it saved; usage and metrics count hits and savings', async () => {
+    const prompt = fresh('Price me.');
+    const miss = await openaiChat(prompt, { key: keys.blue! });
+    const hit = await openaiChat(prompt, { key: keys.blue! });
+    assert.equal(hit.cache, 'hit');
+    const missEvent = await loggedEvent(miss.response.headers.get('x-request-id')!);
+    const hitEvent = await loggedEvent(hit.response.headers.get('x-request-id')!);
+    assert.equal(missEvent.cache, 'miss');
+    assert.ok(missEvent.cost_usd > 0, 'the miss was priced');
+    assert.equal(hitEvent.cache, 'hit');
+    assert.equal(hitEvent.cost_usd, 0);
+    assert.equal(hitEvent.provider, null, 'no provider served the hit');
+    assert.equal(hitEvent.input_tokens, null, 'no upstream tokens');
+    assert.equal(hitEvent.saved_usd, missEvent.cost_usd, 'it saved what the miss cost');
+
+    const usage = await admin('GET', `/admin/usage?since=1h&bucket=none&by=team,model&team=${teams.blue}`);
+    assert.equal(usage.status, 200);
+    const row = usage.body.data.find((r: any) => r.model === 'gpt');
+    assert.ok(row.cache_hits >= 1);
+    assert.ok(row.cache_lookups > row.cache_hits);
+    assert.equal(row.cache_hit_rate, Math.round((row.cache_hits / row.cache_lookups) * 10_000) / 10_000);
+    assert.ok(row.saved_usd >= hitEvent.saved_usd);
+
+    const metrics = await (await fetch(`${gateway.url}/metrics`)).text();
+    assert.match(metrics, /gatehouse_cache_requests_total\{result="hit"\} [1-9]/);
+    assert.match(metrics, /gatehouse_cache_requests_total\{result="miss"\} [1-9]/);
+    assert.match(metrics, /gatehouse_cache_lookup_seconds_count\{result="hit"\} [1-9]/);
+  });
+});
+
+describe('purge', () => {
+  test('DELETE /admin/cache purges a model, a team, or everything, and is audited', async () => {
+    const prompt = fresh('Purge me.');
+    for (const key of [keys.red!, keys.blue!]) {
+      await openaiChat(prompt, { key, model: 'gpt' });
+      await anthropicChat(prompt, { key, model: 'claude' });
+    }
+    const byModel = await admin('DELETE', '/admin/cache?model=claude');
+    assert.equal(byModel.status, 200);
+    assert.equal(byModel.body.enabled, true);
+    assert.ok(byModel.body.deleted >= 2);
+    assert.equal((await anthropicChat(prompt, { key: keys.red! })).cache, 'miss');
+    assert.equal((await openaiChat(prompt, { key: keys.red! })).cache, 'hit', 'other models stay');
+
+    const byTeam = await admin('DELETE', '/admin/cache?team=red');
+    assert.ok(byTeam.body.deleted >= 2);
+    assert.equal(byTeam.body.team_id, teams.red);
+    assert.equal((await openaiChat(prompt, { key: keys.red! })).cache, 'miss');
+    assert.equal((await openaiChat(prompt, { key: keys.blue! })).cache, 'hit', 'other teams stay');
+
+    const all = await admin('DELETE', '/admin/cache');
+    assert.ok(all.body.deleted >= 1);
+    assert.equal((await openaiChat(prompt, { key: keys.blue! })).cache, 'miss');
+
+    const unknownTeam = await admin('DELETE', '/admin/cache?team=nobody');
+    assert.equal(unknownTeam.status, 400, 'a team that does not exist is refused by parameter');
+    assert.equal(unknownTeam.body.error.param, 'team');
+    const audit = await admin('GET', '/admin/audit?limit=50');
+    const purges = audit.body.data.filter((e: any) => e.action === 'cache.purge');
+    assert.ok(purges.length >= 3, 'each purge is audited');
+  });
+});
