@@ -25,4 +25,19 @@ export interface AdminDeps {
   regions: readonly string[];
   /** The response cache, when configured: purged by DELETE /admin/cache. */
   cache?: { purge(filter: { model?: string; team?: string }): Promise<number> } | undefined;
+  /** The semantic cache, when configured: its calibration report (GET /admin/cache/calibration). */
+  semanticCache?:
+    | {
+        threshold: number;
+        calibrationRate: number;
+        calibrationReport(): Array<{
+          model: string;
+          team: string;
+          samples: number;
+          falseHits: number;
+          meanSimilarity: number;
+          meanFalseHitSimilarity: number | null;
+        }>;
+      }
+    | undefined;
 }

@@ -10,6 +10,7 @@ import { openapiDocument } from './openapi.ts';
 import { type AdminRoute, defineRoute, findRoute } from './route.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { cacheRoutes } from './routes/cache.ts';
+import { cacheCalibrationRoutes } from './routes/cache-calibration.ts';
 import { keyRoutes } from './routes/keys.ts';
 import { ownerRoutes } from './routes/owners.ts';
 import { reportRoutes } from './routes/reports.ts';
@@ -41,6 +42,7 @@ const routes: AdminRoute[] = [
   ...reportRoutes,
   ...auditRoutes,
   ...cacheRoutes,
+  ...cacheCalibrationRoutes,
 ];
 
 // Built once: the routes do not change while the process runs.

@@ -6,6 +6,7 @@ import { createSemanticCache, type SemanticCache, type SemanticDeps } from './la
 export type { CalibrationRow } from './calibration.ts';
 export { createSemanticCache, SemanticCache, type SemanticDeps, type SemanticOptions } from './layer.ts';
 export { builtinDimensions, embedOffline, similarity } from './offline/embedder.ts';
+export { watchCalibration } from './metrics.ts';
 export { vetoReason, vetoSignature } from './veto.ts';
 
 /** The semantic layer a `cache.semantic` block asks for, loaded and following other replicas. */

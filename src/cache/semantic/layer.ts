@@ -153,6 +153,14 @@ export class SemanticCache implements SemanticLayer {
       .catch(() => undefined);
   }
 
+  get threshold(): number {
+    return this.options.threshold;
+  }
+
+  get calibrationRate(): number {
+    return this.options.calibrationRate;
+  }
+
   calibrationReport(): CalibrationRow[] {
     return this.calibration.rows();
   }
