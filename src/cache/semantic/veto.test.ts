@@ -13,6 +13,7 @@ test('antonyms on opposite sides veto, through synonyms too', () => {
   assert.ok(veto('how to add a user to the group', 'how to remove a user from the group'));
   assert.ok(veto('start the service at boot', 'stop the service at boot'));
   assert.ok(veto('include tests in the build', 'exclude tests from the build'));
+  assert.ok(veto('Which city has the highest rent?', 'Which city has the lowest rent?'));
 });
 
 test('a negation on one side only vetoes; on both sides it does not', () => {
@@ -25,6 +26,7 @@ test('a negation on one side only vetoes; on both sides it does not', () => {
   );
   assert.ok(veto('Which plans include support?', 'Which plans never include support?'));
   assert.equal(veto("Why doesn't my printer work?", 'Why is my printer not working?'), undefined);
+  assert.equal(veto("I can't log in.", 'I am unable to log in.'), undefined);
 });
 
 test('numbers, units and written numbers must agree', () => {
@@ -33,6 +35,7 @@ test('numbers, units and written numbers must agree', () => {
   assert.equal(veto('Is 10mg safe?', 'Is 10 milligrams safe?'), undefined);
   assert.equal(veto('I have two cats', 'I have 2 cats'), undefined);
   assert.ok(veto('convert $5 to euros', 'convert $50 to euros'));
+  assert.ok(veto('Refund $20 to my card.', 'Refund $200 to my card.'));
   assert.ok(veto('what is 15% of 200', 'what is 20% of 200'));
   assert.ok(veto('Python 3.11 features', 'Python 3.12 features'));
   assert.ok(veto('flights on May 3', 'flights on May 4'));

@@ -17,6 +17,7 @@ const negators = new Set([
   'neither',
   'nor',
   'nowhere',
+  'unable',
 ]);
 
 // Pairs of canonical words (see words.ts) that flip an answer; either side may stand for the other
@@ -47,6 +48,10 @@ const antonymPairs: Array<[string, string]> = [
   ['most', 'least'],
   ['high', 'low'],
   ['higher', 'lower'],
+  ['highest', 'lowest'],
+  ['largest', 'smallest'],
+  ['fastest', 'slowest'],
+  ['cheapest', 'most expensive'],
   ['big', 'small'],
   ['best', 'worst'],
   ['first', 'last'],
@@ -225,8 +230,8 @@ export interface VetoSignature {
 export function vetoSignature(text: string): VetoSignature {
   // Currency and percent signs become unit words; "10mg" is split into "10 mg".
   const prepared = normalise(text)
-    .replace(/[$]\s*(\d)/g, '$1 usd ')
-    .replace(/€\s*(\d)/g, '$1 eur ')
+    .replace(/[$]\s*(\d[\d.,]*)/g, '$1 usd ')
+    .replace(/€\s*(\d[\d.,]*)/g, '$1 eur ')
     .replace(/(\d)\s*%/g, '$1 percent ')
     .replace(/(\d)([a-z]+)/g, '$1 $2');
   const tokens = words(joinPhrases(prepared));
