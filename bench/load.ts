@@ -6,6 +6,7 @@
 import { Agent, request } from 'node:http';
 import autocannon from 'autocannon';
 import { type Percentiles, Samples } from './samples.ts';
+import { uniquePlaceholder } from './scenarios.ts';
 
 export interface LoadJob {
   mode: 'throughput' | 'first-byte';
@@ -20,6 +21,8 @@ export interface LoadJob {
   requests: number;
   /** throughput: an open-loop rate over all connections instead of as fast as answers come. */
   overallRate?: number;
+  /** Each request's body gets a number of its own in place of `uniquePlaceholder` (cache misses). */
+  unique?: boolean;
 }
 
 export interface LoadResult {
@@ -39,6 +42,13 @@ export interface LoadResult {
   firstByte?: Percentiles;
 }
 
+/** Numbers each request's body, from a random start so that runs against one store do not meet. */
+function numbered(body: string) {
+  let n = Math.floor(Math.random() * 1e12);
+  const [before, after] = body.split(uniquePlaceholder) as [string, string];
+  return (req: Record<string, unknown>) => ({ ...req, body: `${before}${n++}${after}` });
+}
+
 function announce(line: Record<string, unknown>): void {
   process.stdout.write(`${JSON.stringify(line)}\n`);
 }
@@ -53,6 +63,7 @@ async function throughput(job: LoadJob): Promise<LoadResult> {
     connections: job.connections,
     duration: job.seconds,
     ...(job.overallRate ? { overallRate: job.overallRate } : {}),
+    ...(job.unique ? { requests: [{ setupRequest: numbered(job.body) }] } : {}),
     ...(job.warmupSeconds > 0
       ? { warmup: { connections: job.connections, duration: job.warmupSeconds } }
       : {}),

@@ -1,4 +1,4 @@
-// Budgets and rate limits as flags: the same flags at create and at update, in the admin API's shape.
+// Budgets, rate limits and the response cache as flags: the same flags at create and at update, in the admin API's shape.
 import { type AdminClient, segment } from './admin-client.ts';
 import { type Flags, UsageError, type Values } from './command.ts';
 
@@ -13,7 +13,28 @@ export const ruleFlags: Flags = {
   rpm: { type: 'string', value: 'N', help: 'requests per minute' },
   tpm: { type: 'string', value: 'N', help: 'tokens per minute (input plus output)' },
   concurrency: { type: 'string', value: 'N', help: 'requests in flight at once' },
+  'cache-mode': { type: 'string', value: 'MODE', help: 'response cache: exact, semantic or off' },
+  'cache-ttl': { type: 'string', value: 'S', help: 'seconds a cached answer is kept' },
+  'cache-scope': {
+    type: 'string',
+    value: 'SCOPE',
+    help: 'who shares cached answers: team, key, user, global',
+  },
 };
+
+const cacheFlags = { 'cache-mode': 'mode', 'cache-ttl': 'ttl', 'cache-scope': 'scope' } as const;
+
+/** The cache rule the flags give, over `current` (undefined: no cache flag given). */
+function cacheRule(values: Values, current: Record<string, unknown> | null = null) {
+  const given = Object.keys(cacheFlags).filter((flag) => values[flag] !== undefined);
+  if (given.length === 0) return undefined;
+  const rule: Record<string, unknown> = { ...(current ?? {}) };
+  for (const [flag, field] of Object.entries(cacheFlags)) {
+    const value = values[flag];
+    if (value !== undefined) rule[field] = field === 'ttl' ? number(value) : value;
+  }
+  return rule;
+}
 
 const limitNames = ['rpm', 'tpm', 'concurrency'] as const;
 
@@ -31,6 +52,7 @@ export const number = (value: string | boolean | undefined) =>
 interface Rules {
   budget: { usd: unknown; period: unknown; soft_threshold?: unknown } | null;
   limits: Partial<Record<(typeof limitNames)[number], unknown>> | null;
+  cache: Record<string, unknown> | null;
 }
 
 /** The budget and limits given at create (nothing given: nothing sent). */
@@ -46,11 +68,15 @@ export function rulesAtCreate(values: Values): Partial<Rules> {
           soft_threshold: number(values['soft-threshold']),
         }) as Rules['budget']);
   const limits = defined(Object.fromEntries(limitNames.map((n) => [n, number(values[n])])));
-  return defined({ budget, limits: Object.keys(limits).length > 0 ? limits : undefined });
+  return defined({
+    budget,
+    limits: Object.keys(limits).length > 0 ? limits : undefined,
+    cache: cacheRule(values),
+  });
 }
 
 export const ruleFlagNames = [...Object.keys(ruleFlags)];
-export const ruleUnsetNames = ['budget', 'limits', ...limitNames];
+export const ruleUnsetNames = ['budget', 'limits', ...limitNames, 'cache'];
 
 /**
  * At update, flags change only what they name: the current rules are read, changed, and written
@@ -97,6 +123,12 @@ export async function updateRules(
       else if (values[n] !== undefined) limits[n] = number(values[n]);
     }
     change.limits = Object.keys(limits).length > 0 ? limits : null;
+  }
+
+  if (unset.includes('cache')) change.cache = null;
+  else {
+    const cache = cacheRule(values, current.cache);
+    if (cache) change.cache = cache;
   }
   return client.request<Rules>('PUT', path, change);
 }

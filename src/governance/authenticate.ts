@@ -8,6 +8,7 @@ import type { BudgetRule } from './budgets.ts';
 import type { LimitRule } from './limits.ts';
 import { hashKey, sameDigest } from './crypto.ts';
 import { keyForSecret } from './keys.ts';
+import { cacheRuleView } from './rules.ts';
 import { bounded } from './timeout.ts';
 
 export interface ModelRule {
@@ -200,7 +201,7 @@ export class Authenticator {
       if (user?.models) rules.push({ scope: 'user', name: user.name, patterns: JSON.parse(user.models) });
       owners.push({ scope: 'user', id: row.user_id, name: user?.name ?? row.user_id });
     }
-    const { limits, budgets } = await rulesFor(this.#db, owners);
+    const { limits, budgets, cache } = await rulesFor(this.#db, owners);
     const principal: Principal = {
       kind: 'key',
       keyId: row.id,
@@ -210,6 +211,7 @@ export class Authenticator {
       limits,
       budgets,
     };
+    if (cache) principal.cache = cache;
     if (row.user_id) principal.userId = row.user_id;
     const logBodies = row.log_bodies ?? team?.log_bodies;
     if (logBodies === 'off' || logBodies === 'metadata' || logBodies === 'full')
@@ -229,17 +231,25 @@ type Owner = { scope: 'key' | 'team' | 'user'; id: string; name: string };
 async function rulesFor(
   db: Kysely<Schema>,
   owners: Owner[],
-): Promise<{ limits: LimitRule[]; budgets: BudgetRule[] }> {
+): Promise<{ limits: LimitRule[]; budgets: BudgetRule[]; cache?: CacheRule }> {
   // biome-ignore lint/suspicious/noExplicitAny: kysely's expression builder type differs per table
   const match = (eb: any) =>
     eb.or(owners.map((o) => eb.and([eb('scope', '=', o.scope), eb('scope_id', '=', o.id)])));
-  const [limitRows, budgetRows] = await Promise.all([
+  const [limitRows, budgetRows, cacheRows] = await Promise.all([
     db.selectFrom('limits').selectAll().where(match).execute(),
     db.selectFrom('budgets').selectAll().where(match).execute(),
+    db.selectFrom('cache_rules').selectAll().where(match).execute(),
   ]);
+  // The key's fields over its user's over its team's.
+  let cache: CacheRule | undefined;
+  for (const scope of ['team', 'user', 'key'] as const) {
+    const row = cacheRows.find((r) => r.scope === scope);
+    if (row) cache = { ...cache, ...cacheRuleView(row) };
+  }
   const nameOf = (scope: string, id: string) =>
     owners.find((o) => o.scope === scope && o.id === id)?.name ?? id;
   return {
+    ...(cache ? { cache } : {}),
     limits: limitRows.map((r) => ({
       scope: r.scope,
       id: r.scope_id,

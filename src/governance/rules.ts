@@ -68,9 +68,51 @@ export async function writeLimits(
     .execute();
 }
 
+/** The response cache for a key, user or team: each field absent follows the level above. */
+export interface CacheRuleInput {
+  mode?: 'exact' | 'semantic' | 'off' | undefined;
+  /** Seconds. */
+  ttl?: number | undefined;
+  scope?: 'team' | 'key' | 'user' | 'global' | undefined;
+}
+
+export async function writeCacheRule(
+  trx: Transaction<Schema>,
+  scope: Scope,
+  id: string,
+  rule: CacheRuleInput | null,
+): Promise<void> {
+  await trx.deleteFrom('cache_rules').where('scope', '=', scope).where('scope_id', '=', id).execute();
+  if (!rule || (rule.mode === undefined && rule.ttl === undefined && rule.scope === undefined)) return;
+  await trx
+    .insertInto('cache_rules')
+    .values({
+      scope,
+      scope_id: id,
+      mode: rule.mode ?? null,
+      ttl_s: rule.ttl ?? null,
+      share: rule.scope ?? null,
+      created_at: Date.now(),
+    })
+    .execute();
+}
+
+export function cacheRuleView(row: {
+  mode: string | null;
+  ttl_s: number | null;
+  share: string | null;
+}): CacheRuleInput {
+  return {
+    ...(row.mode === null ? {} : { mode: row.mode as CacheRuleInput['mode'] }),
+    ...(row.ttl_s === null ? {} : { ttl: Number(row.ttl_s) }),
+    ...(row.share === null ? {} : { scope: row.share as CacheRuleInput['scope'] }),
+  };
+}
+
 export interface Rules {
   budget?: BudgetInput | undefined;
   limits?: LimitsInput | undefined;
+  cache?: CacheRuleInput | undefined;
 }
 
 /** The budget and limits given at creation. */
@@ -82,6 +124,7 @@ export async function writeRules(
 ): Promise<void> {
   if (rules.budget) await writeBudget(trx, scope, id, rules.budget);
   if (rules.limits) await writeLimits(trx, scope, id, rules.limits);
+  if (rules.cache) await writeCacheRule(trx, scope, id, rules.cache);
 }
 
 /** Removes the budgets and limits of deleted owners (their spend rows stay, as history). */
@@ -89,6 +132,7 @@ export async function deleteRules(trx: Transaction<Schema>, scope: Scope, ids: s
   if (ids.length === 0) return;
   await trx.deleteFrom('budgets').where('scope', '=', scope).where('scope_id', 'in', ids).execute();
   await trx.deleteFrom('limits').where('scope', '=', scope).where('scope_id', 'in', ids).execute();
+  await trx.deleteFrom('cache_rules').where('scope', '=', scope).where('scope_id', 'in', ids).execute();
 }
 
 export async function replaceRules(
@@ -96,12 +140,13 @@ export async function replaceRules(
   actor: string,
   scope: Scope,
   id: string,
-  change: { budget?: BudgetInput | null; limits?: LimitsInput | null },
-): Promise<{ budget: BudgetInput | null; limits: LimitsInput | null }> {
+  change: { budget?: BudgetInput | null; limits?: LimitsInput | null; cache?: CacheRuleInput | null },
+): Promise<{ budget: BudgetInput | null; limits: LimitsInput | null; cache: CacheRuleInput | null }> {
   return db.transaction().execute(async (trx) => {
     const before = await readRules(trx, scope, id);
     if (change.budget !== undefined) await writeBudget(trx, scope, id, change.budget);
     if (change.limits !== undefined) await writeLimits(trx, scope, id, change.limits);
+    if (change.cache !== undefined) await writeCacheRule(trx, scope, id, change.cache);
     const after = await readRules(trx, scope, id);
     await appendAudit(trx, {
       actor,
@@ -119,7 +164,13 @@ export async function readRules(
   db: Kysely<Schema> | Transaction<Schema>,
   scope: Scope,
   id: string,
-): Promise<{ budget: BudgetInput | null; limits: LimitsInput | null }> {
+): Promise<{ budget: BudgetInput | null; limits: LimitsInput | null; cache: CacheRuleInput | null }> {
+  const cache = await db
+    .selectFrom('cache_rules')
+    .select(['mode', 'ttl_s', 'share'])
+    .where('scope', '=', scope)
+    .where('scope_id', '=', id)
+    .executeTakeFirst();
   const budget = await db
     .selectFrom('budgets')
     .selectAll()
@@ -147,6 +198,7 @@ export async function readRules(
           ...(limits.concurrency === null ? {} : { concurrency: limits.concurrency }),
         }
       : null,
+    cache: cache ? cacheRuleView(cache) : null,
   };
 }
 
@@ -165,6 +217,14 @@ export const rulesViewSchema = z.object({
       concurrency: z.number().int().optional(),
     })
     .nullable(),
+  cache: z
+    .object({
+      mode: z.enum(['exact', 'semantic', 'off']).optional(),
+      ttl: z.number().int().optional().describe('Seconds'),
+      scope: z.enum(['team', 'key', 'user', 'global']).optional(),
+    })
+    .nullable()
+    .describe("The response cache for these callers, over the configuration's (docs/cache.md)"),
 });
 
 export const spendSchema = z.object({

@@ -253,8 +253,21 @@ export interface CacheEntriesTable {
   expires_at: number;
 }
 
+/** A team's, user's or key's response-cache rule; a null field follows the level above. */
+export interface CacheRulesTable {
+  scope: 'key' | 'user' | 'team';
+  scope_id: string;
+  /** exact | semantic | off */
+  mode: string | null;
+  ttl_s: number | null;
+  /** Who shares entries: team | key | user | global (the configuration's `cache.scope`). */
+  share: string | null;
+  created_at: number;
+}
+
 export interface Schema {
   cache_entries: CacheEntriesTable;
+  cache_rules: CacheRulesTable;
   teams: TeamsTable;
   users: UsersTable;
   team_members: TeamMembersTable;

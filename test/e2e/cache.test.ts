@@ -431,3 +431,28 @@ describe('purge', () => {
     assert.ok(purges.length >= 3, 'each purge is audited');
   });
 });
+
+describe('team and key rules', () => {
+  test("a team's rule turns its caching off; a key's rule narrows its scope to itself", async () => {
+    const green = await admin('POST', '/admin/teams', { name: 'green', cache: { mode: 'off' } });
+    assert.equal(green.status, 201);
+    const greenKey = (await admin('POST', '/admin/keys', { name: 'green-key', team: 'green' })).body.key;
+    const rules = await admin('GET', '/admin/teams/green/rules');
+    assert.deepEqual(rules.body.cache, { mode: 'off' });
+    const prompt = fresh('Green asks.');
+    assert.equal((await openaiChat(prompt, { key: greenKey })).cache, 'bypass');
+    assert.equal((await openaiChat(prompt, { key: greenKey })).cache, 'bypass');
+
+    const solo = await admin('POST', '/admin/keys', { name: 'solo', team: 'red', cache: { scope: 'key' } });
+    assert.equal(solo.status, 201);
+    const shared = fresh('Red asks.');
+    assert.equal((await openaiChat(shared, { key: keys.red! })).cache, 'miss');
+    assert.equal((await openaiChat(shared, { key: solo.body.key })).cache, 'miss', 'the key keeps its own');
+    assert.equal((await openaiChat(shared, { key: solo.body.key })).cache, 'hit');
+
+    const bad = await admin('PUT', '/admin/teams/green/rules', { cache: { mode: 'sometimes' } });
+    assert.equal(bad.status, 400);
+    const cleared = await admin('PUT', '/admin/teams/green/rules', { cache: null });
+    assert.equal(cleared.body.cache, null);
+  });
+});

@@ -24,6 +24,17 @@ export const cache: Migration = {
       .execute();
     for (const column of ['expires_at', 'model', 'team_id'])
       await db.schema.createIndex(`cache_entries_${column}`).on('cache_entries').column(column).execute();
+    // A team's, user's or key's cache rule (docs/cache.md): each field null follows the next level.
+    await db.schema
+      .createTable('cache_rules')
+      .addColumn('scope', 'text', (c) => c.notNull())
+      .addColumn('scope_id', 'text', (c) => c.notNull())
+      .addColumn('mode', 'text')
+      .addColumn('ttl_s', 'integer')
+      .addColumn('share', 'text')
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addPrimaryKeyConstraint('cache_rules_pk', ['scope', 'scope_id'])
+      .execute();
     await db.schema.alterTable('request_events').addColumn('cache', 'text').execute();
     await db.schema.alterTable('request_events').addColumn('cache_similarity', 'real').execute();
     await db.schema.alterTable('request_events').addColumn('saved_usd', 'double precision').execute();
@@ -48,6 +59,7 @@ export const cache: Migration = {
         await db.schema.alterTable(table).dropColumn(column).execute();
     for (const column of ['saved_usd', 'cache_similarity', 'cache'])
       await db.schema.alterTable('request_events').dropColumn(column).execute();
+    await db.schema.dropTable('cache_rules').execute();
     await db.schema.dropTable('cache_entries').execute();
   },
 };
