@@ -17,6 +17,7 @@ import pg from 'pg';
 import { SemanticCache } from '../../src/cache/semantic/layer.ts';
 import { embedOffline } from '../../src/cache/semantic/offline/embedder.ts';
 import { promptOf } from '../../src/cache/semantic/prompt.ts';
+import { VectorIndex } from '../../src/cache/semantic/vector-index.ts';
 import { vetoReason, vetoSignature } from '../../src/cache/semantic/veto.ts';
 import type { InternalCalls } from '../../src/pipeline/index.ts';
 import { type Database, openDatabase } from '../../src/store/index.ts';
@@ -96,6 +97,9 @@ function summarise(samples: number[]): Timing {
 
 const ms = (x: number) => x.toFixed(3);
 
+/** Computes signatures as the writing replica does (store.add), for rows written straight in. */
+const signer = new VectorIndex();
+
 async function fill(database: Database, count: number, partitions: number): Promise<string[]> {
   const texts: string[] = [];
   const rows: Record<string, unknown>[] = [];
@@ -109,6 +113,7 @@ async function fill(database: Database, count: number, partitions: number): Prom
     const text = prompt();
     texts.push(text);
     const vector = embedOffline(text);
+    const signature = signer.signature(vector);
     rows.push({
       scope: `team:${i % partitions}`,
       partition: 'p:builtin',
@@ -117,6 +122,7 @@ async function fill(database: Database, count: number, partitions: number): Prom
       cache_key: `k${i}`,
       prompt: text,
       vector: new Uint8Array(vector.buffer),
+      signature: new Uint8Array(signature.buffer),
       expires_at: expires,
       created_at: Date.now(),
     });

@@ -12,6 +12,9 @@ import type { ChatResult } from '../../core/ir/index.ts';
 import type { ChatExchange, InternalCalls } from '../../pipeline/index.ts';
 import { type Database, openDatabase } from '../../store/index.ts';
 import { SemanticCache } from './layer.ts';
+import { embedOffline } from './offline/embedder.ts';
+import { SemanticStore } from './store.ts';
+import { VectorIndex } from './vector-index.ts';
 
 const noCalls: InternalCalls = {
   chat: async () => assert.fail('no chat calls expected'),
@@ -152,6 +155,38 @@ for (const store of await bothStores()) {
         n: number;
       }>`SELECT count(*) AS n FROM semantic_cache_entries WHERE cache_key = 'key-old'`.execute(opened[0]!.db);
       assert.equal(Number(left.rows[0]?.n), 0, 'the row is gone from the table too');
+    });
+
+    test('a loading replica takes the stored signatures instead of computing them again', async () => {
+      const database = await openDatabase(url);
+      opened.push(database);
+      const writer = new SemanticStore(database, new VectorIndex());
+      await writer.start(0);
+      const vector = embedOffline('Which floor is the finance team on?');
+      await writer.add(
+        {
+          scope: 'team:s',
+          partition: 'p',
+          model: 'smart',
+          team: 's',
+          key: 'key-sig',
+          text: 'x',
+          expiresAt: later(),
+        },
+        vector,
+      );
+      class CountingIndex extends VectorIndex {
+        computed = 0;
+        override signature(v: Float32Array): Uint32Array {
+          this.computed++;
+          return super.signature(v);
+        }
+      }
+      const index = new CountingIndex();
+      await new SemanticStore(database, index).start(0);
+      assert.ok(index.size >= 1);
+      assert.equal(index.computed, 0);
+      assert.deepEqual(index.search('team:s', 'p', vector, 0.99, 1, Date.now())[0]?.entry.key, 'key-sig');
     });
 
     test('calibration counts a sampled would-be hit whose fresh answer differs as a false hit', async () => {

@@ -17,6 +17,7 @@ type EntriesTable = {
   cache_key: string;
   prompt: string;
   vector: Uint8Array;
+  signature: Uint8Array | null;
   expires_at: number;
   created_at: number;
 };
@@ -88,6 +89,7 @@ export class SemanticStore {
   }
 
   async add(entry: StoredEntry, vector: Float32Array): Promise<void> {
+    const signature = this.#index.signature(vector);
     const row = await this.#db
       .insertInto('semantic_cache_entries')
       .values({
@@ -98,13 +100,14 @@ export class SemanticStore {
         cache_key: entry.key,
         prompt: entry.text,
         vector: new Uint8Array(vector.buffer, vector.byteOffset, vector.byteLength),
+        signature: new Uint8Array(signature.buffer, signature.byteOffset, signature.byteLength),
         expires_at: entry.expiresAt,
         created_at: Date.now(),
       } as never)
       .returning('id')
       .executeTakeFirstOrThrow();
     const id = Number(row.id);
-    this.#index.add({ ...entry, id }, vector);
+    this.#index.add({ ...entry, id }, vector, signature);
   }
 
   /** Deletes the entries a purge selects, here and (through the purge table) in every replica. */
@@ -205,12 +208,19 @@ export class SemanticStore {
             expiresAt: Number(row.expires_at),
           },
           toVector(row.vector),
+          row.signature ? toWords(row.signature) : undefined,
         );
       }
       if (rows.length < page) return;
       from = Number(rows.at(-1)!.id);
     }
   }
+}
+
+function toWords(bytes: Uint8Array): Uint32Array {
+  const copy = new Uint8Array(bytes.byteLength);
+  copy.set(bytes);
+  return new Uint32Array(copy.buffer);
 }
 
 function toVector(bytes: Uint8Array): Float32Array {

@@ -80,8 +80,12 @@ export class VectorIndex {
     return this.#where.has(id);
   }
 
-  /** Adds a unit vector; an id already present is left as it is (entries never change). */
-  add(entry: IndexEntry, vector: Float32Array): void {
+  /**
+   * Adds a unit vector; an id already present is left as it is (entries never change). The
+   * signature is computed when not given (or given for another signature length): the store keeps
+   * it beside the vector, so that loading 100k entries does not compute 100k of them again.
+   */
+  add(entry: IndexEntry, vector: Float32Array, signature?: Uint32Array): void {
     if (this.#where.has(entry.id)) return;
     const name = groupName(entry.scope, entry.partition);
     let group = this.#groups.get(name);
@@ -92,7 +96,8 @@ export class VectorIndex {
       group = new Group(vector.length);
       this.#groups.set(name, group);
     }
-    const slot = group.push(entry, vector, this.#signature(vector));
+    const sign = signature?.length === signatureWords ? signature : this.signature(vector);
+    const slot = group.push(entry, vector, sign);
     this.#where.set(entry.id, { group, slot });
   }
 
@@ -141,7 +146,7 @@ export class VectorIndex {
     if (entries.length <= exactScanLimit) {
       for (let slot = 0; slot < entries.length; slot++) consider(slot);
     } else {
-      const signature = this.#signature(query);
+      const signature = this.signature(query);
       const cutoff = hammingCutoff(threshold);
       const signatures = group.signatures;
       const half = signatureWords / 2;
@@ -172,7 +177,7 @@ export class VectorIndex {
   }
 
   /** Sign bits: which side of each of `signatureBits` fixed random hyperplanes the vector lies on. */
-  #signature(vector: Float32Array): Uint32Array {
+  signature(vector: Float32Array): Uint32Array {
     const dimensions = vector.length;
     let planes = this.#planes.get(dimensions);
     if (!planes) {

@@ -24,6 +24,8 @@ export const semanticCache: Migration = {
       .addColumn('prompt', 'text', (c) => c.notNull())
       /** Float32 little-endian, unit length. */
       .addColumn('vector', postgres ? 'bytea' : 'blob', (c) => c.notNull())
+      /** The index's sign signature of the vector (cache/semantic/vector-index.ts), so a loading replica need not compute it. */
+      .addColumn('signature', postgres ? 'bytea' : 'blob')
       .addColumn('expires_at', 'bigint', (c) => c.notNull())
       .addColumn('created_at', 'bigint', (c) => c.notNull())
       .execute();
