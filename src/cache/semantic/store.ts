@@ -71,16 +71,18 @@ export class SemanticStore {
       .executeTakeFirst();
     this.#purgeCursor = Number(last?.id ?? 0);
     await this.#follow(true);
-    if (pollMs > 0) {
-      this.#timer = setInterval(() => {
-        this.#polling ??= this.poll()
+    // Without polling (SQLite, one process per file) the timer only sweeps expired entries.
+    this.#timer = setInterval(
+      () => {
+        this.#polling ??= (pollMs > 0 ? this.poll() : this.sweep())
           .catch(() => undefined)
           .finally(() => {
             this.#polling = undefined;
           });
-      }, pollMs);
-      this.#timer.unref();
-    }
+      },
+      pollMs > 0 ? pollMs : 60_000,
+    );
+    this.#timer.unref();
   }
 
   async stop(): Promise<void> {
