@@ -85,6 +85,36 @@ describe('semantic cache', () => {
     assert.equal(data.content[0]?.type === 'text' ? data.content[0].text : '', first.text);
   });
 
+  test('a streamed paraphrase is replayed as a stream', async () => {
+    const client = new OpenAI({ apiKey: red.key, baseURL: `${gateway.url}/v1`, maxRetries: 0 });
+    const stream = async (prompt: string) => {
+      const { data, response } = await client.chat.completions
+        .create({
+          model: 'mock-fast',
+          stream: true,
+          stream_options: { include_usage: true },
+          messages: [
+            { role: 'system', content: 'You are the help desk.' },
+            { role: 'user', content: prompt },
+          ],
+        })
+        .withResponse();
+      let text = '';
+      let chunks = 0;
+      for await (const chunk of data) {
+        chunks++;
+        text += chunk.choices[0]?.delta.content ?? '';
+      }
+      return { text, chunks, cache: response.headers.get('x-gatehouse-cache') };
+    };
+    const first = await stream('Where do I find the expense report template?');
+    assert.equal(first.cache, 'miss');
+    const again = await stream('where can I find the expense report template');
+    assert.equal(again.cache, 'semantic-hit');
+    assert.equal(again.text, first.text);
+    assert.ok(again.chunks > 2, `${again.chunks} chunks`);
+  });
+
   test('a negation, an opposite or another number is not served the cached answer', async () => {
     await ask(gateway, red.key, 'Is 10 mg of melatonin safe for adults?');
     const dose = await ask(gateway, red.key, 'Is 100 mg of melatonin safe for adults?');
