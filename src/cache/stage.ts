@@ -42,13 +42,15 @@ export function cacheStage(cache: ResponseCache): Stage {
       }
       verdict(ex, plan.lookup ? 'miss' : 'bypass');
       const answer = await next();
-      const stored = (response: Frozen<ChatResponse>) => {
-        void keep(cache, ex, plan, scope, key, response);
-        if (calibrating) {
-          const cached = { response: calibrating.entry.response } as Frozen<ChatResult>;
-          cache.semantic?.calibrate?.(ex, scope, cached, { response }, calibrating.similarity);
-        }
-      };
+      // Stored once the answer is on its way: the caller does not wait for the write.
+      const stored = (response: Frozen<ChatResponse>) =>
+        setImmediate(() => {
+          void keep(cache, ex, plan, scope, key, response);
+          if (calibrating) {
+            const cached = { response: calibrating.entry.response } as Frozen<ChatResult>;
+            cache.semantic?.calibrate?.(ex, scope, cached, { response }, calibrating.similarity);
+          }
+        });
       if (answer.kind === 'result') stored(answer.result.response);
       else if (answer.kind === 'stream') {
         const assembler = new ResponseAssembler();

@@ -63,6 +63,28 @@ async function hitWithin(gateway: Gateway, question: string, ms: number) {
   }
 }
 
+/** DELETE /admin/cache with a query; resolves to how many entries went. */
+async function purged(gateway: Gateway, query: string): Promise<number> {
+  const res = await fetch(`${gateway.url}/admin/cache?${query}`, {
+    method: 'DELETE',
+    headers: { authorization: `Bearer ${testMasterKey}` },
+  });
+  const body = (await res.json()) as { deleted: number };
+  assert.equal(res.status, 200, JSON.stringify(body));
+  return body.deleted;
+}
+
+/** Purges what a test stored in the shared Redis, then stops the gateways. */
+async function stopAll(gateways: Gateway[]): Promise<void> {
+  const first = gateways[0];
+  if (first)
+    await fetch(`${first.url}/admin/cache`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${testMasterKey}` },
+    }).catch(() => undefined);
+  for (const gateway of gateways) await gateway.stop(0);
+}
+
 const prompt = (what: string) => `${what} ${randomBytes(6).toString('hex')}`;
 
 describe('two replicas sharing Redis', { skip: redis ? false : 'Redis is not running; skipping' }, () => {
@@ -72,9 +94,7 @@ describe('two replicas sharing Redis', { skip: redis ? false : 'Redis is not run
     // Each replica has its own SQLite store: only Redis is shared.
     for (let i = 0; i < 2; i++) gateways.push(await startTestGateway(shared, { redisUrl: redis! }));
   });
-  after(async () => {
-    for (const gateway of gateways) await gateway.stop(0);
-  });
+  after(() => stopAll(gateways));
 
   test('an answer stored through one replica is served by the other', async () => {
     const question = prompt('Shared through Redis.');
@@ -88,6 +108,8 @@ describe('two replicas sharing Redis', { skip: redis ? false : 'Redis is not run
     assert.equal(streamed.cache, 'hit');
     assert.equal(streamed.text, first.text);
     assert.equal(upstream.requests.length, calls);
+    await purged(gateways[1]!, 'model=gpt');
+    assert.equal((await ask(gateways[0]!, question)).cache, 'miss', 'purged for every replica');
   });
 });
 
@@ -113,6 +135,10 @@ describe('two replicas sharing PostgreSQL without Redis', () => {
     const second = await hitWithin(gateways[1]!, question, 1000);
     assert.equal(second.cache, 'hit');
     assert.equal(second.text, first.text);
+    await purged(gateways[0]!, 'team=team_someone_else');
+    assert.equal((await ask(gateways[0]!, question)).cache, 'hit', "another team's purge leaves it");
+    await purged(gateways[0]!, 'model=gpt');
+    assert.equal((await ask(gateways[1]!, question)).cache, 'miss', 'purged for every replica');
   });
 });
 
@@ -124,7 +150,7 @@ describe('Redis down', { skip: redis ? false : 'Redis is not running; skipping' 
     gateway = await startTestGateway(config(), { redisUrl: proxy.proxied(redis!) });
   });
   after(async () => {
-    await gateway?.stop(0);
+    if (gateway) await stopAll([gateway]);
     await proxy?.close();
   });
 
