@@ -141,7 +141,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const calls = new InternalCaller(lifecycle);
   const prices = new PriceBook(config.prices);
   // Only with a `cache:` block; the semantic layer only with its `cache.semantic` block.
-  const semantic = await semanticFromConfig(config.cache?.semantic, { database, calls });
+  const semantic = await semanticFromConfig(config.cache?.semantic, {
+    database,
+    calls,
+    log: (line) => logger.warn(line),
+  });
   const cache = createResponseCache(config, {
     semantic,
     database,

@@ -157,6 +157,25 @@ for (const store of await bothStores()) {
       assert.equal(Number(left.rows[0]?.n), 0, 'the row is gone from the table too');
     });
 
+    test('a gateway loads the index in the background and finds what was stored once loaded', async () => {
+      const writer = await replica(0);
+      await writer.remember(exchange('How do I order a new laptop?'), 'team:bg', 'key-bg', later());
+      const database = await openDatabase(url);
+      opened.push(database);
+      const lines: string[] = [];
+      const background = await new SemanticCache(
+        { embeddingModel: 'builtin', threshold: 0.8, pollMs: 0 },
+        { database, calls: noCalls, log: (line) => lines.push(line) },
+      ).start();
+      layers.push(background);
+      assert.ok(await until(() => background.index.size > 0, 2000));
+      assert.equal(
+        (await background.find(exchange('how can I order a new laptop'), 'team:bg'))?.key,
+        'key-bg',
+      );
+      assert.deepEqual(lines, []);
+    });
+
     test('a loading replica takes the stored signatures instead of computing them again', async () => {
       const database = await openDatabase(url);
       opened.push(database);

@@ -33,6 +33,8 @@ export interface SemanticOptions {
 export interface SemanticDeps {
   database: Database;
   calls: InternalCalls;
+  /** Given, the index loads in the background (the gateway serves meanwhile); failures go here. */
+  log?: (line: string) => void;
 }
 
 /** Nearest candidates checked by the veto before giving up: the nearest may be vetoed, the next not. */
@@ -49,6 +51,7 @@ export class SemanticCache implements SemanticLayer {
   readonly calibration = new Calibration();
   readonly #store: SemanticStore;
   readonly #calls: InternalCalls;
+  readonly #log: ((line: string) => void) | undefined;
   // A request is embedded once: `find` embeds it, `remember` (after a miss) reuses the vector.
   readonly #embedded = new WeakMap<ChatExchange, Embedded | null>();
 
@@ -61,12 +64,13 @@ export class SemanticCache implements SemanticLayer {
       ...options,
     };
     this.#calls = deps.calls;
+    this.#log = deps.log;
     this.#store = new SemanticStore(deps.database, this.index);
   }
 
-  /** Loads the stored vectors into the index and starts following other replicas. */
+  /** Loads the stored vectors into the index (or starts to, with `log`) and follows other replicas. */
   async start(): Promise<this> {
-    await this.#store.start(this.options.pollMs);
+    await this.#store.start(this.options.pollMs, this.#log);
     return this;
   }
 

@@ -57,24 +57,31 @@ export class SemanticStore {
   #timer: NodeJS.Timeout | undefined;
   #polling: Promise<void> | undefined;
   #lastSweep = Date.now();
+  #loaded = false;
 
   constructor(database: Database, index: VectorIndex) {
     this.#db = (database.db as unknown as Kysely<object>).withTables<Tables>();
     this.#index = index;
   }
 
-  /** Loads what is stored and not expired, then follows other replicas every `pollMs` (0: never). */
-  async start(pollMs: number): Promise<void> {
-    const last = await this.#db
-      .selectFrom('semantic_cache_purges')
-      .select((eb) => eb.fn.max('id').as('id'))
-      .executeTakeFirst();
-    this.#purgeCursor = Number(last?.id ?? 0);
-    await this.#follow(true);
-    // Without polling (SQLite, one process per file) the timer only sweeps expired entries.
+  /**
+   * Loads what is stored and not expired, then follows other replicas every `pollMs` (0: only
+   * sweeps expired entries, each minute). In the background (`log` given) the gateway serves while
+   * the vectors load — lookups miss until then — and a load that fails is retried by the timer.
+   */
+  async start(pollMs: number, log?: (line: string) => void): Promise<void> {
+    if (log) {
+      this.#polling = this.#load()
+        .catch((err) =>
+          log(`semantic cache: loading the index failed, will retry: ${(err as Error).message}`),
+        )
+        .finally(() => {
+          this.#polling = undefined;
+        });
+    } else await this.#load();
     this.#timer = setInterval(
       () => {
-        this.#polling ??= (pollMs > 0 ? this.poll() : this.sweep())
+        this.#polling ??= (!this.#loaded ? this.#load() : pollMs > 0 ? this.poll() : this.sweep())
           .catch(() => undefined)
           .finally(() => {
             this.#polling = undefined;
@@ -83,6 +90,16 @@ export class SemanticStore {
       pollMs > 0 ? pollMs : 60_000,
     );
     this.#timer.unref();
+  }
+
+  async #load(): Promise<void> {
+    const last = await this.#db
+      .selectFrom('semantic_cache_purges')
+      .select((eb) => eb.fn.max('id').as('id'))
+      .executeTakeFirst();
+    this.#purgeCursor = Math.max(this.#purgeCursor, Number(last?.id ?? 0));
+    await this.#follow(true);
+    this.#loaded = true;
   }
 
   async stop(): Promise<void> {

@@ -4,7 +4,7 @@
 // scans small. Within a group, a lookup is exact for small groups; for large ones each vector also
 // carries a 256-bit sign signature (random hyperplanes, "SimHash"), and only vectors whose signature
 // is within the Hamming distance that the threshold allows (with a 3-sigma margin) are compared
-// exactly. Measured in bench/semantic-index.ts: plain scans of Float32Arrays took ~50 ms at 100k
+// exactly. Measured with bench/cache/semantic-index.ts: plain scans of Float32Arrays took ~50 ms at 100k
 // entries of 256 dimensions on the test machine, over the 3 ms target; the signature pass is a few
 // integer operations per entry.
 
