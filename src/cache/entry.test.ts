@@ -48,3 +48,9 @@ test('usage seen before a finish that reports none is kept', () => {
   });
   assert.deepEqual(assembler.response()?.usage, { inputTokens: 3, outputTokens: 1 });
 });
+
+test('an answer past the size bound assembles to nothing (it would not be stored)', () => {
+  const assembler = new ResponseAssembler(20);
+  for (const chunk of replayChunks(response, 'r1')) assembler.add(chunk);
+  assert.equal(assembler.response(), undefined);
+});

@@ -12,8 +12,13 @@ export interface CacheEntry {
   storedAt: number;
 }
 
-/** Builds a response from stream parts; `response()` is undefined until a finish part arrived. */
+/**
+ * Builds a response from stream parts; `response()` is undefined until a finish part arrived, or
+ * when the answer grew past `maxChars` (it would not be stored: holding it is memory for nothing).
+ */
 export class ResponseAssembler {
+  readonly #maxChars: number;
+  #chars = 0;
   #id = '';
   #model = '';
   #content: ChatResponse['content'] = [];
@@ -21,8 +26,18 @@ export class ResponseAssembler {
   #usage: Usage | undefined;
   #finish: Extract<StreamPart, { type: 'finish' }> | undefined;
 
+  constructor(maxChars = Number.POSITIVE_INFINITY) {
+    this.#maxChars = maxChars;
+  }
+
   add(chunk: Frozen<StreamChunk>): void {
-    for (const part of chunk.parts) this.#part(part as StreamPart);
+    if (this.#chars > this.#maxChars) return;
+    for (const part of chunk.parts) {
+      if (part.type === 'text' || part.type === 'thinking') this.#chars += part.text.length;
+      else if (part.type === 'tool_call_delta') this.#chars += part.arguments.length;
+      this.#part(part as StreamPart);
+    }
+    if (this.#chars > this.#maxChars) this.#content = [];
   }
 
   #part(part: StreamPart): void {
@@ -78,7 +93,7 @@ export class ResponseAssembler {
 
   response(): ChatResponse | undefined {
     const finish = this.#finish;
-    if (!finish) return undefined;
+    if (!finish || this.#chars > this.#maxChars) return undefined;
     const content = this.#content.map((part) =>
       part.type === 'tool_call' && part.arguments === '' ? { ...part, arguments: '{}' } : part,
     );

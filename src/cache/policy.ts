@@ -35,7 +35,10 @@ export class CachePolicy {
     this.#defaultMode = config.cache.mode ?? (config.cache.semantic ? 'semantic' : 'exact');
   }
 
-  /** The plan for a request, or undefined when it bypasses the cache (off, `no-store`, n > 1). */
+  /**
+   * The plan for a request, or undefined when it bypasses the cache (off, `no-store`, n > 1, or a
+   * team pinned to a data-residency region: the cache's store is not the region's).
+   */
   plan(
     model: string,
     choices: number | undefined,
@@ -47,7 +50,7 @@ export class CachePolicy {
     // A model that is off stays off; a team or key may otherwise choose for itself.
     const rule = principal?.cache;
     if (mode !== 'off' && rule?.mode !== undefined) mode = rule.mode;
-    if (mode === 'off' || (choices !== undefined && choices > 1)) return undefined;
+    if (mode === 'off' || (choices !== undefined && choices > 1) || principal?.region) return undefined;
     const control = cacheControl(headers['cache-control']);
     if (control.noStore) return undefined;
     if (mode === 'semantic' && !this.#semantic) mode = 'exact';

@@ -112,6 +112,11 @@ export class ResponseCache {
     return Promise.race([work, late]).finally(() => clearTimeout(timer));
   }
 
+  /** Logs a failure of the cache's own work (at most once a minute); the request is not affected. */
+  problem(doing: string, err: unknown): void {
+    this.#problem(doing, err);
+  }
+
   #problem(doing: string, err: unknown): void {
     const now = Date.now();
     if (now - this.#loggedAt < 60_000) return;

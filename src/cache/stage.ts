@@ -45,15 +45,20 @@ export function cacheStage(cache: ResponseCache): Stage {
       // Stored once the answer is on its way: the caller does not wait for the write.
       const stored = (response: Frozen<ChatResponse>) =>
         setImmediate(() => {
-          void keep(cache, ex, plan, scope, key, response);
-          if (calibrating) {
+          void keep(cache, ex, plan, scope, key, response).catch((err) =>
+            cache.problem('storing an answer', err),
+          );
+          if (!calibrating) return;
+          try {
             const cached = { response: calibrating.entry.response } as Frozen<ChatResult>;
             cache.semantic?.calibrate?.(ex, scope, cached, { response }, calibrating.similarity);
+          } catch (err) {
+            cache.problem('calibrating', err);
           }
         });
       if (answer.kind === 'result') stored(answer.result.response);
       else if (answer.kind === 'stream') {
-        const assembler = new ResponseAssembler();
+        const assembler = new ResponseAssembler(cache.config.exact.max_entry_bytes);
         answer.stream.tap((chunk) => assembler.add(chunk));
         answer.stream.onEnd(({ completed, error }) => {
           if (!completed || error !== undefined) return;

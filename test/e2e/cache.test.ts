@@ -10,7 +10,8 @@ import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import type { Gateway } from '../../src/server/index.ts';
 import { adminClient } from '../helpers/admin.ts';
-import { startTestGateway } from '../helpers/gateway.ts';
+import { runGatehouseAsync } from '../helpers/cli.ts';
+import { startTestGateway, testMasterKey } from '../helpers/gateway.ts';
 import { until } from '../helpers/until.ts';
 import { startAnthropicUpstream } from '../upstreams/anthropic.ts';
 import { startOpenAIUpstream } from '../upstreams/openai.ts';
@@ -454,5 +455,54 @@ describe('team and key rules', () => {
     assert.equal(bad.status, 400);
     const cleared = await admin('PUT', '/admin/teams/green/rules', { cache: null });
     assert.equal(cleared.body.cache, null);
+  });
+});
+
+describe('the Responses API and the CLI', () => {
+  test('a Responses API call is cached like a chat call', async () => {
+    const input = fresh('Answer through the Responses API.');
+    const ask = () =>
+      openai().responses.create({ model: 'gpt', input, max_output_tokens: 100 }).withResponse();
+    const first = await ask();
+    assert.equal(first.response.headers.get('x-gatehouse-cache'), 'miss');
+    const calls = openaiUp.requests.length;
+    const second = await ask();
+    assert.equal(second.response.headers.get('x-gatehouse-cache'), 'hit');
+    assert.equal(second.data.output_text, first.data.output_text);
+    assert.equal(openaiUp.requests.length, calls);
+  });
+
+  test('gatehouse cache clear purges by team and says how many went', async () => {
+    const prompt = fresh('Cleared from the command line.');
+    await openaiChat(prompt, { key: keys.blue! });
+    const env = { GATEHOUSE_URL: gateway.url, GATEHOUSE_MASTER_KEY: testMasterKey };
+    const cleared = await runGatehouseAsync(['cache', 'clear', '--team', 'blue', '--json'], { env });
+    assert.equal(cleared.code, 0, cleared.stderr);
+    const answer = JSON.parse(cleared.stdout);
+    assert.equal(answer.team_id, teams.blue);
+    assert.ok(answer.deleted >= 1);
+    assert.equal((await openaiChat(prompt, { key: keys.blue! })).cache, 'miss');
+    const usage = await runGatehouseAsync(['usage', '--by', 'team', '--since', '1h'], { env });
+    assert.equal(usage.code, 0, usage.stderr);
+    assert.match(usage.stdout, /cache_hit_rate/);
+    assert.match(usage.stdout, /saved_usd/);
+  });
+});
+
+describe('budgets', () => {
+  test('a hit charges nothing against the budget; the miss that stored it did', async () => {
+    assert.equal(
+      (await admin('POST', '/admin/teams', { name: 'budgeted', budget: { usd: 100, period: 'month' } }))
+        .status,
+      201,
+    );
+    const key = (await admin('POST', '/admin/keys', { name: 'budgeted-key', team: 'budgeted' })).body.key;
+    const spent = async () => (await admin('GET', '/admin/teams/budgeted/spend')).body.spent_usd as number;
+    const prompt = fresh('Charge me once.');
+    assert.equal((await openaiChat(prompt, { key })).cache, 'miss');
+    const afterMiss = await spent();
+    assert.ok(afterMiss > 0, 'the miss was charged');
+    for (let i = 0; i < 3; i++) assert.equal((await openaiChat(prompt, { key })).cache, 'hit');
+    assert.equal(await spent(), afterMiss, 'the hits were not');
   });
 });
