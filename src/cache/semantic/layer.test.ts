@@ -176,6 +176,35 @@ for (const store of await bothStores()) {
       assert.deepEqual(lines, []);
     });
 
+    test('past max_entries the oldest vectors go, here and in the other replica', async () => {
+      const database = await openDatabase(url);
+      opened.push(database);
+      const small = await new SemanticCache(
+        { embeddingModel: 'builtin', threshold: 0.8, pollMs: 0, maxEntries: 5 },
+        { database, calls: noCalls },
+      ).start();
+      layers.push(small);
+      const other = await replica(0);
+      const topics = ['parking', 'canteen', 'printer', 'laptop', 'badge', 'holiday', 'payroll'];
+      const before = small.index.size;
+      for (const topic of topics)
+        await small.remember(exchange(`Who handles ${topic} requests?`), 'team:ev', `key-${topic}`, later());
+      // Everything stored before in the shared table counts too: the newest 4 (90 % of 5) are kept.
+      assert.ok(before + topics.length > 5);
+      assert.equal(small.index.size, 4);
+      assert.equal(await small.find(exchange('who handles parking requests'), 'team:ev'), undefined);
+      assert.equal(
+        (await small.find(exchange('who handles payroll requests'), 'team:ev'))?.key,
+        'key-payroll',
+      );
+      await other.sync();
+      assert.equal(await other.find(exchange('who handles parking requests'), 'team:ev'), undefined);
+      assert.equal(
+        (await other.find(exchange('who handles payroll requests'), 'team:ev'))?.key,
+        'key-payroll',
+      );
+    });
+
     test('a loading replica takes the stored signatures instead of computing them again', async () => {
       const database = await openDatabase(url);
       opened.push(database);
