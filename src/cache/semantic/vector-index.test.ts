@@ -91,6 +91,17 @@ test('in a large group the signature pass finds what an exact scan finds', () =>
   assert.ok(found > 50, `checked ${found} queries`);
 });
 
+test('of equally near entries the newest comes first', () => {
+  const index = new VectorIndex();
+  const vector = embedOffline('Where is the parking garage?');
+  index.add(entry(1, 'old'), vector);
+  index.add(entry(2, 'new'), vector);
+  assert.deepEqual(
+    index.search('team:a', 'p', vector, 0.9, 5, Date.now()).map((n) => n.entry.id),
+    [2, 1],
+  );
+});
+
 test('the Hamming cutoff grows as the threshold falls', () => {
   assert.ok(hammingCutoff(0.95) < hammingCutoff(0.9));
   assert.ok(hammingCutoff(0.9) < hammingCutoff(0.7));

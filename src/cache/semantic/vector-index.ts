@@ -159,7 +159,9 @@ export class VectorIndex {
         if (bits <= cutoff) consider(slot);
       }
     }
-    found.sort((a, b) => b.similarity - a.similarity);
+    // Ties go to the newest entry: the same prompt stored again (its answer was evicted from the
+    // exact cache, which made the older entry point at nothing) must be found, not the stale one.
+    found.sort((a, b) => b.similarity - a.similarity || b.entry.id - a.entry.id);
     return found.length > limit ? found.slice(0, limit) : found;
   }
 
