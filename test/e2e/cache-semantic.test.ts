@@ -136,6 +136,17 @@ describe('semantic cache', () => {
     assert.equal(other.cache, 'miss');
   });
 
+  test('a key not allowed the embedding model still gets its answer, uncached by meaning', async () => {
+    const key = await admin('POST', '/admin/keys', { name: 'chat-only', team: 'red', models: ['mock-fast'] });
+    assert.equal(key.status, 201, JSON.stringify(key.body));
+    const first = await ask(gateway, key.body.key, 'Which printer is on the third floor?');
+    assert.equal(first.cache, 'miss');
+    // The embedding call is refused (the key may not use mock-embed), so the lookup misses.
+    const again = await ask(gateway, key.body.key, 'which printer is on the third floor');
+    assert.equal(again.cache, 'miss');
+    assert.match(again.text, /which printer is on the third floor/);
+  });
+
   test('the embedding call is recorded under route internal:cache:embed, charged to the team', async () => {
     const logs = await admin('GET', `/admin/logs?tag=internal=cache:embed&team=${red.team}&limit=100`);
     assert.equal(logs.status, 200);
