@@ -38,7 +38,7 @@ const key = (cache?: Principal['cache'], region?: string): Principal => ({
 });
 
 test('defaults: exact, team scope, the exact TTL; a model may change its mode and TTL', () => {
-  const policy = new CachePolicy(config({}, { long: { ttl: '7d' }, never: { mode: 'off' } }), false);
+  const policy = new CachePolicy(config({}, { long: { ttl: '7d' }, never: { mode: 'off' } }), () => false);
   assert.deepEqual(policy.plan('plain', undefined, key(), {}), {
     mode: 'exact',
     scope: 'team',
@@ -52,7 +52,7 @@ test('defaults: exact, team scope, the exact TTL; a model may change its mode an
 test("a key's rule over its team's; a model that is off stays off", () => {
   const policy = new CachePolicy(
     config({ mode: 'off' }, { on: { mode: 'exact' }, never: { mode: 'off' } }),
-    false,
+    () => false,
   );
   assert.equal(policy.plan('plain', undefined, key(), {}), undefined, 'the block turns models off');
   assert.equal(policy.plan('on', undefined, key(), {})?.mode, 'exact');
@@ -65,12 +65,12 @@ test("a key's rule over its team's; a model that is off stays off", () => {
 
 test('semantic mode needs a semantic layer, else it is exact', () => {
   const raw = config({ semantic: { embedding_model: 'plain' } });
-  assert.equal(new CachePolicy(raw, false).plan('plain', undefined, key(), {})?.mode, 'exact');
-  assert.equal(new CachePolicy(raw, true).plan('plain', undefined, key(), {})?.mode, 'semantic');
+  assert.equal(new CachePolicy(raw, () => false).plan('plain', undefined, key(), {})?.mode, 'exact');
+  assert.equal(new CachePolicy(raw, () => true).plan('plain', undefined, key(), {})?.mode, 'semantic');
 });
 
 test('the request: no-store bypasses, no-cache skips the lookup, a TTL header sets the TTL', () => {
-  const policy = new CachePolicy(config({}), false);
+  const policy = new CachePolicy(config({}), () => false);
   assert.equal(policy.plan('plain', undefined, key(), { 'cache-control': 'private, no-store' }), undefined);
   assert.equal(policy.plan('plain', undefined, key(), { 'cache-control': 'no-cache' })?.lookup, false);
   assert.equal(policy.plan('plain', undefined, key(), { 'x-gatehouse-cache-ttl': '10m' })?.ttlS, 600);
@@ -81,7 +81,7 @@ test('the request: no-store bypasses, no-cache skips the lookup, a TTL header se
 });
 
 test('several choices, and a team pinned to a residency region, bypass the cache', () => {
-  const policy = new CachePolicy(config({}), false);
+  const policy = new CachePolicy(config({}), () => false);
   assert.equal(policy.plan('plain', 2, key(), {}), undefined);
   assert.notEqual(policy.plan('plain', 1, key(), {}), undefined);
   assert.equal(policy.plan('plain', undefined, key(undefined, 'eu'), {}), undefined);

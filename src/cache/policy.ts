@@ -26,9 +26,10 @@ export class CachePolicy {
   readonly #config: CacheConfig;
   readonly #models: GatehouseConfig['models'];
   readonly #defaultMode: CacheMode;
-  readonly #semantic: boolean;
+  readonly #semantic: () => boolean;
 
-  constructor(config: GatehouseConfig & { cache: CacheConfig }, semantic: boolean) {
+  /** `semantic` says whether a semantic layer is attached (it may be attached after start). */
+  constructor(config: GatehouseConfig & { cache: CacheConfig }, semantic: () => boolean) {
     this.#config = config.cache;
     this.#models = config.models;
     this.#semantic = semantic;
@@ -53,7 +54,7 @@ export class CachePolicy {
     if (mode === 'off' || (choices !== undefined && choices > 1) || principal?.region) return undefined;
     const control = cacheControl(headers['cache-control']);
     if (control.noStore) return undefined;
-    if (mode === 'semantic' && !this.#semantic) mode = 'exact';
+    if (mode === 'semantic' && !this.#semantic()) mode = 'exact';
     const asked = headers['x-gatehouse-cache-ttl'];
     const configured =
       rule?.ttl ??

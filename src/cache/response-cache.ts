@@ -18,7 +18,7 @@ export interface ResponseCacheDeps {
 
 export class ResponseCache {
   readonly policy: CachePolicy;
-  readonly semantic: SemanticLayer | undefined;
+  #semantic: SemanticLayer | undefined;
   readonly config: CacheConfig;
   readonly #store: CacheStore;
   readonly #prices: PriceBook;
@@ -30,8 +30,21 @@ export class ResponseCache {
     this.#store = deps.store;
     this.#prices = deps.prices;
     this.#log = deps.log;
-    this.semantic = deps.semantic;
-    this.policy = new CachePolicy(config, deps.semantic !== undefined);
+    this.#semantic = deps.semantic;
+    this.policy = new CachePolicy(config, () => this.#semantic !== undefined);
+  }
+
+  get semantic(): SemanticLayer | undefined {
+    return this.#semantic;
+  }
+
+  /**
+   * Attaches the semantic layer once it can be built — it may need the running pipeline, to embed
+   * through it so that its embedding calls are recorded and priced. Until then semantic mode
+   * works as exact.
+   */
+  useSemantic(layer: SemanticLayer): void {
+    this.#semantic = layer;
   }
 
   get storeKind(): CacheStore['kind'] {

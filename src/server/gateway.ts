@@ -140,7 +140,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const lifecycle = new Lifecycle();
   const calls = new InternalCaller(lifecycle);
   const prices = new PriceBook(config.prices);
-  // Only with a `cache:` block; the semantic layer only with its `cache.semantic` block.
+  // Only with a `cache:` block; the semantic layer only with its `cache.semantic` block. It embeds
+  // through `calls`, which reach the pipeline once it is built (calls.attach below).
   const semantic = await semanticFromConfig(config.cache?.semantic, {
     database,
     calls,
