@@ -9,7 +9,8 @@ import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import type { Gateway } from '../../src/server/index.ts';
 import { adminClient } from '../helpers/admin.ts';
-import { mockOnlyConfig, startTestGateway } from '../helpers/gateway.ts';
+import { freshPostgres } from '../helpers/database.ts';
+import { mockOnlyConfig, startTestGateway, testMasterKey } from '../helpers/gateway.ts';
 
 async function teamKey(admin: ReturnType<typeof adminClient>, name: string) {
   const team = await admin('POST', '/admin/teams', { name });
@@ -225,5 +226,36 @@ describe('semantic cache with calibration', () => {
       metrics,
       /gatehouse_cache_semantic_calibration_samples\{model="mock-fast",team="[^"]+",outcome="false_hit"\} 1/,
     );
+  });
+});
+
+describe('semantic cache shared by two replicas through PostgreSQL', async () => {
+  const pg = await freshPostgres();
+  let one: Gateway;
+  let two: Gateway;
+
+  before(async () => {
+    if (!pg.url) return;
+    const config = { ...mockOnlyConfig, cache: { semantic: { embedding_model: 'builtin', threshold: 0.8 } } };
+    one = await startTestGateway(config, { databaseUrl: pg.url });
+    two = await startTestGateway(config, { databaseUrl: pg.url });
+  });
+  after(async () => {
+    await one?.stop(0);
+    await two?.stop(0);
+    await pg.drop();
+  });
+
+  test('an answer stored through one replica is a semantic hit on the other within a second', {
+    skip: pg.skip ?? false,
+  }, async () => {
+    const first = await ask(one, testMasterKey, 'Which bus goes to the airport from the office?');
+    assert.equal(first.cache, 'miss');
+    // One try, 600 ms after the write: a miss on the second replica would store an answer of its
+    // own, which later tries would find instead. The replicas follow each other every 250 ms.
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    const again = await ask(two, testMasterKey, 'which bus goes to the airport from the office');
+    assert.equal(again.cache, 'semantic-hit');
+    assert.equal(again.text, first.text);
   });
 });
