@@ -1,5 +1,6 @@
 // Budgets, rate limits and the response cache as flags: the same flags at create and at update, in the admin API's shape.
 import { type AdminClient, segment } from './admin-client.ts';
+import { ttlSeconds } from '../config/cache.ts';
 import { type Flags, UsageError, type Values } from './command.ts';
 
 export const ruleFlags: Flags = {
@@ -14,7 +15,11 @@ export const ruleFlags: Flags = {
   tpm: { type: 'string', value: 'N', help: 'tokens per minute (input plus output)' },
   concurrency: { type: 'string', value: 'N', help: 'requests in flight at once' },
   'cache-mode': { type: 'string', value: 'MODE', help: 'response cache: exact, semantic or off' },
-  'cache-ttl': { type: 'string', value: 'S', help: 'seconds a cached answer is kept' },
+  'cache-ttl': {
+    type: 'string',
+    value: 'TTL',
+    help: 'how long a cached answer is kept: seconds, or 10m, 1h, 7d',
+  },
   'cache-scope': {
     type: 'string',
     value: 'SCOPE',
@@ -31,7 +36,9 @@ function cacheRule(values: Values, current: Record<string, unknown> | null = nul
   const rule: Record<string, unknown> = { ...(current ?? {}) };
   for (const [flag, field] of Object.entries(cacheFlags)) {
     const value = values[flag];
-    if (value !== undefined) rule[field] = field === 'ttl' ? number(value) : value;
+    // A TTL may be given as a duration (10m, 1h, 7d); anything else goes as typed, for the API to name.
+    if (value !== undefined)
+      rule[field] = field === 'ttl' && typeof value === 'string' ? (ttlSeconds(value) ?? value) : value;
   }
   return rule;
 }

@@ -482,6 +482,13 @@ describe('the Responses API and the CLI', () => {
     assert.equal(answer.team_id, teams.blue);
     assert.ok(answer.deleted >= 1);
     assert.equal((await openaiChat(prompt, { key: keys.blue! })).cache, 'miss');
+    const ruled = await runGatehouseAsync(
+      ['teams', 'update', 'blue', '--cache-ttl', '10m', '--cache-scope', 'key', '--json'],
+      { env },
+    );
+    assert.equal(ruled.code, 0, ruled.stderr);
+    assert.deepEqual((await admin('GET', '/admin/teams/blue/rules')).body.cache, { ttl: 600, scope: 'key' });
+    assert.equal((await admin('PUT', '/admin/teams/blue/rules', { cache: null })).status, 200);
     const usage = await runGatehouseAsync(['usage', '--by', 'team', '--since', '1h'], { env });
     assert.equal(usage.code, 0, usage.stderr);
     assert.match(usage.stdout, /cache_hit_rate/);
