@@ -80,7 +80,13 @@ function benchConfig(
 ) {
   return {
     ...(server.cache
-      ? { cache: { mode: 'off', exact: { ttl: '1h', max_entries: 1_000_000, max_bytes: 2 ** 31 } } }
+      ? {
+          cache: {
+            mode: 'off',
+            exact: { ttl: '1h', max_entries: 1_000_000, max_bytes: 2 ** 31 },
+            semantic: { embedding_model: 'builtin', threshold: 0.9 },
+          },
+        }
       : {}),
     server: {
       ...(server.maxInFlight ? { max_in_flight: server.maxInFlight } : {}),
@@ -102,6 +108,10 @@ function benchConfig(
             [gatewayModels.cached]: {
               targets: [{ provider: 'upstream', model: upstreamModels.openai }],
               cache: { mode: 'exact' },
+            },
+            [gatewayModels.semantic]: {
+              targets: [{ provider: 'upstream', model: upstreamModels.openai }],
+              cache: { mode: 'semantic' },
             },
           }
         : {}),

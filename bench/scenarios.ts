@@ -9,6 +9,8 @@ export const gatewayModels = {
   anthropic: 'bench-anthropic',
   /** The OpenAI-dialect model with the exact cache on (configured only when a cache scenario runs). */
   cached: 'bench-cached',
+  /** The OpenAI-dialect model with the semantic cache on, offline embedder (cache scenarios only). */
+  semantic: 'bench-semantic',
 };
 
 /** Replaced in a cache-miss scenario's body by a number of its own for every request. */
@@ -38,9 +40,11 @@ export interface Scenario {
   firstByte?: boolean;
   /**
    * Through the gateway's cached model: `hit` repeats one request (every answer after the first is
-   * a hit); `miss` makes every request unique, so each one is looked up, missed and stored.
+   * a hit); `miss` makes every request unique, so each one is looked up, missed and stored;
+   * `semantic-hit` makes every request unique by one made-up word, so each one misses the exact
+   * cache and is answered by the semantic cache (embedded offline, matched, vetoed or not).
    */
-  cache?: 'hit' | 'miss';
+  cache?: 'hit' | 'miss' | 'semantic-hit';
 }
 
 export const scenarios: Scenario[] = [
@@ -72,6 +76,13 @@ export const scenarios: Scenario[] = [
     connections: 1,
     cache: 'miss',
   },
+  {
+    id: 'cache-semantic-hit-c1',
+    title: 'semantic cache hit (exact miss, embedded offline, matched), c=1',
+    surface: 'openai',
+    connections: 1,
+    cache: 'semantic-hit',
+  },
 ];
 
 /** Whether the scenarios chosen (by --only; cache scenarios run only when named) need the cache. */
@@ -85,8 +96,8 @@ export interface BenchRequest {
   url: string;
   headers: Record<string, string>;
   body: string;
-  /** Each request's body gets its own number in place of `uniquePlaceholder`. */
-  unique?: boolean;
+  /** Each request's body gets its own number (or, with `letters`, word) in place of `uniquePlaceholder`. */
+  unique?: boolean | 'letters';
 }
 
 export function openaiChatBody(model: string, chunks?: number, prefix = ''): string {
@@ -126,6 +137,19 @@ export function scenarioRequest(scenario: Scenario, base: string, key?: string):
         'anthropic-version': '2023-06-01',
       },
       body: anthropicMessagesBody(key ? gatewayModels.openai : upstreamModels.anthropic),
+    };
+  }
+  if (scenario.cache === 'semantic-hit') {
+    // A word of its own per request (letters: a number would be vetoed), the rest the same.
+    return {
+      url: `${base}/v1/chat/completions`,
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${credential}` },
+      body: openaiChatBody(
+        key ? gatewayModels.semantic : upstreamModels.openai,
+        undefined,
+        `Reference ${uniquePlaceholder}. `,
+      ),
+      unique: 'letters' as const,
     };
   }
   if (scenario.cache) {

@@ -12,6 +12,7 @@ import { auditRoutes } from './routes/audit.ts';
 import { configRoutes } from './routes/config.ts';
 import { guardrailRoutes } from './routes/guardrails.ts';
 import { cacheRoutes } from './routes/cache.ts';
+import { cacheCalibrationRoutes } from './routes/cache-calibration.ts';
 import { keyRoutes } from './routes/keys.ts';
 import { ownerRoutes } from './routes/owners.ts';
 import { reportRoutes } from './routes/reports.ts';
@@ -45,6 +46,7 @@ const routes: AdminRoute[] = [
   ...configRoutes,
   ...guardrailRoutes,
   ...cacheRoutes,
+  ...cacheCalibrationRoutes,
 ];
 
 // Built once: the routes do not change while the process runs.

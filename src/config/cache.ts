@@ -65,7 +65,7 @@ export const semanticCacheSchema = z.strictObject({
     .string()
     .min(1)
     .describe(
-      'A configured model (under models:) that serves embeddings; its calls are recorded and priced.',
+      'builtin (the offline embedder, no call) or a configured model (under models:) that serves embeddings; its calls are recorded and priced.',
     ),
   threshold: z
     .number()

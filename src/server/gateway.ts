@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import { Gauge } from 'prom-client';
 import { stringify } from 'yaml';
 import { createResponseCache } from '../cache/index.ts';
+import { semanticFromConfig, watchCalibration } from '../cache/semantic/index.ts';
 import type { GatehouseConfig } from '../config/schema.ts';
 import { GatehouseError } from '../core/errors/index.ts';
 import { Lifecycle } from '../core/lifecycle/index.ts';
@@ -159,9 +160,17 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     },
   });
   const prices = new PriceBook(config.prices);
-  // Only with a `cache:` block. A semantic layer (cache.semantic) is handed in here, or attached
-  // with cache.useSemantic() once the pipeline it embeds through exists.
+  const lifecycle = new Lifecycle();
+  const calls = new InternalCaller(lifecycle);
+  // Only with a `cache:` block; the semantic layer only with its `cache.semantic` block. It embeds
+  // through `calls`, which reach the pipeline once it is built (calls.attach below).
+  const semantic = await semanticFromConfig(config.cache?.semantic, {
+    database,
+    calls,
+    log: (line) => logger.warn(line),
+  });
   const cache = createResponseCache(config, {
+    semantic,
     database,
     redisUrl: options.redisUrl,
     redis: {
@@ -194,6 +203,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   );
   const metrics = new GatewayMetrics({ models: Object.keys(config.models) });
   metrics.watchRecorder(events);
+  if (semantic) watchCalibration(semantic, metrics.registry);
   const otlpEndpoint =
     config.telemetry.otlp_endpoint ?? (process.env.OTEL_EXPORTER_OTLP_ENDPOINT || undefined);
   // The OpenTelemetry SDK is loaded only when traces are exported: it is memory a gateway without
@@ -207,8 +217,6 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         ...(config.telemetry.otlp_headers ? { headers: config.telemetry.otlp_headers } : {}),
       })
     : undefined;
-  const lifecycle = new Lifecycle();
-  const calls = new InternalCaller(lifecycle);
   const shared = {
     governor,
     secrets,
@@ -266,6 +274,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       regions: Object.keys(config.regions),
       guardrails: Object.keys(config.guardrails),
       cache,
+      semanticCache: semantic,
     },
     limits: edges.limits,
     maxInFlight: config.server.max_in_flight,
