@@ -206,6 +206,10 @@ export function* syntheticEvents(options: WorkloadOptions): Generator<EventRow> 
       region: null,
       request_body: null,
       response_body: null,
+      experiment: null,
+      variant: null,
+      shadow_of: null,
+      shadow_differed: null,
     };
   }
 }

@@ -22,7 +22,7 @@ import {
 } from '../governance/index.ts';
 import { Pipeline, type StageSlots } from '../pipeline/index.ts';
 import { HttpClient } from '../providers/index.ts';
-import { TargetResolver } from '../routing/index.ts';
+import { RoutingState } from '../routing/index.ts';
 import { defaultDatabaseUrl, openDatabase } from '../store/index.ts';
 import { ResponseStore } from '../store/responses.ts';
 import {
@@ -133,6 +133,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       log,
     },
   });
+  // Routing state (breakers, latency, in flight) by target identity: outlives a configuration.
+  const routing = new RoutingState();
   const pipeline = new Pipeline(
     config,
     providers,
@@ -142,6 +144,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       modelLimits: modelLimits(config),
     },
     configuredSlots(config, { log }, options.stages),
+    routing,
   );
   const host = options.host ?? config.server.host ?? '127.0.0.1';
 
@@ -198,7 +201,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     auth,
     database,
     responses: new ResponseStore((region) => events.database(region)),
-    targets: new TargetResolver(config, providers),
+    targets: pipeline.targets,
     metrics,
     lifecycle,
     admin: {

@@ -152,6 +152,13 @@ export interface RequestEventsTable {
   request_body: string | null;
   /** Redacted answer (text and tool calls), only when body logging is `full`. */
   response_body: string | null;
+  /** The experiment that routed the request and its variant (`shadow` for a shadow call). */
+  experiment: string | null;
+  variant: string | null;
+  /** A shadow call's primary: its event id. */
+  shadow_of: string | null;
+  /** A shadow call's answer differed from the primary's (1), matched it (0), or either failed (null). */
+  shadow_differed: number | null;
 }
 
 /** Sums over an hour of events; the writer adds to them as events are stored. */

@@ -37,6 +37,10 @@ const eventColumns = [
   'region',
   'request_body',
   'response_body',
+  'experiment',
+  'variant',
+  'shadow_of',
+  'shadow_differed',
 ] as const satisfies ReadonlyArray<keyof RequestEventsTable>;
 
 function upsert(sqlite: DatabaseSync, table: string, keys: readonly string[]): StatementSync {

@@ -33,6 +33,10 @@ export function sampleEvent(id: string, overrides: Partial<EventRow> = {}): Even
     region: null,
     request_body: null,
     response_body: null,
+    experiment: null,
+    variant: null,
+    shadow_of: null,
+    shadow_differed: null,
     ...overrides,
   };
 }
