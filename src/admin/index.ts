@@ -13,6 +13,7 @@ import { keyRoutes } from './routes/keys.ts';
 import { ownerRoutes } from './routes/owners.ts';
 import { reportRoutes } from './routes/reports.ts';
 import { secretRoutes } from './routes/secrets.ts';
+import { targetRoutes } from './routes/targets.ts';
 import { teamRoutes } from './routes/teams.ts';
 import { userRoutes } from './routes/users.ts';
 
@@ -39,6 +40,7 @@ const routes: AdminRoute[] = [
   ...secretRoutes,
   ...reportRoutes,
   ...auditRoutes,
+  ...targetRoutes,
 ];
 
 // Built once: the routes do not change while the process runs.

@@ -171,6 +171,15 @@ export const routingSchema = z.strictObject({
     .default(10_000)
     .describe('A Retry-After longer than this fails over to the next target instead of waiting.'),
   backoff_base_ms: z.number().int().min(0).max(60_000).default(250),
+  breaker_sync_ms: z
+    .number()
+    .int()
+    .min(50)
+    .max(60_000)
+    .default(1_000)
+    .describe(
+      'With GATEHOUSE_REDIS_URL: how often each replica reads the circuit breakers other replicas opened or closed.',
+    ),
 });
 
 export const governanceSchema = z.strictObject({

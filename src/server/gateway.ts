@@ -22,7 +22,7 @@ import {
 } from '../governance/index.ts';
 import { Pipeline, type StageSlots } from '../pipeline/index.ts';
 import { HttpClient } from '../providers/index.ts';
-import { RoutingState } from '../routing/index.ts';
+import { RoutingState, SharedBreakers } from '../routing/index.ts';
 import { defaultDatabaseUrl, openDatabase } from '../store/index.ts';
 import { ResponseStore } from '../store/responses.ts';
 import {
@@ -34,6 +34,7 @@ import {
   logGatewayEvents,
   loggerFromLines,
   subscribeTelemetry,
+  watchTargets,
 } from '../telemetry/index.ts';
 import { createRequestHandler } from './app.ts';
 import { BodyBuffer, bodyAbandoned, readJsonBody } from './body.ts';
@@ -135,6 +136,15 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   });
   // Routing state (breakers, latency, in flight) by target identity: outlives a configuration.
   const routing = new RoutingState();
+  // With Redis, breakers are shared: a target failing for one replica is skipped by all.
+  const sharedBreakers = options.redisUrl
+    ? new SharedBreakers(options.redisUrl, routing, {
+        syncMs: config.routing.breaker_sync_ms,
+        commandTimeoutMs: redisPolicy.command_timeout_ms,
+        connectTimeoutMs: redisPolicy.connect_timeout_ms,
+        log: (line) => logger.warn(line),
+      })
+    : undefined;
   const pipeline = new Pipeline(
     config,
     providers,
@@ -168,6 +178,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   );
   const metrics = new GatewayMetrics({ models: Object.keys(config.models) });
   metrics.watchRecorder(events);
+  watchRouting(routing, metrics);
   const otlpEndpoint =
     config.telemetry.otlp_endpoint ?? (process.env.OTEL_EXPORTER_OTLP_ENDPOINT || undefined);
   // The OpenTelemetry SDK is loaded only when traces are exported: it is memory a gateway without
@@ -214,6 +225,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       events,
       governor,
       regions: Object.keys(config.regions),
+      routing,
     },
     limits: edges.limits,
     maxInFlight: config.server.max_in_flight,
@@ -310,12 +322,32 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         await http.close();
         providers.stop();
         await counters.close();
+        await sharedBreakers?.close();
         await database.close();
         stopEventLog();
       })();
       return stopping;
     },
   };
+}
+
+/** Breaker, latency and in-flight gauges per target, and breaker transitions as they happen. */
+function watchRouting(routing: RoutingState, metrics: GatewayMetrics): void {
+  const phases = { closed: 0, half_open: 1, open: 2 } as const;
+  const targets = watchTargets(metrics.registry, function* () {
+    for (const t of routing.all())
+      yield {
+        provider: t.provider,
+        model: t.model,
+        breaker: phases[t.breaker.phase],
+        inFlight: t.inFlight,
+        ewmaMs: t.ewmaMs,
+      };
+  });
+  routing.listen({
+    opened: (t) => targets.transition(t.provider, t.model, 'open'),
+    closed: (t) => targets.transition(t.provider, t.model, 'closed'),
+  });
 }
 
 function modelLimits(config: GatehouseConfig): Map<string, LimitRule> {
