@@ -16,16 +16,16 @@ export interface ComplexityFeatures {
 
 /** How much each feature (each 0..1) adds to the score; the sum is capped at 1. */
 export const complexityWeights: ComplexityFeatures = {
-  length: 0.35,
-  code: 0.4,
-  math: 0.35,
-  steps: 0.3,
-  reasoning: 0.3,
-  tools: 0.15,
+  length: 0.6,
+  code: 0.7,
+  math: 0.7,
+  steps: 0.5,
+  reasoning: 0.6,
+  tools: 0.4,
 };
 
 /** Prompts scoring at or above this are "complex" in the benchmark's accuracy. */
-export const complexThreshold = 0.35;
+export const complexThreshold = 0.5;
 
 /** Text scanned at most: the features are visible long before, and the score must stay cheap. */
 const maxChars = 20_000;
@@ -34,13 +34,14 @@ const codeFence = /```|^\s{4,}\S.*[;{}]\s*$/m;
 const codeTokens =
   /\b(def|class|function|const|let|var|import|return|public|private|static|void|async|await|SELECT|INSERT|UPDATE|JOIN|WHERE|lambda|struct|impl|fn|printf|console\.log|std::|#include)\b|=>|\w+\([^)]*\)\s*[{:]|[{};]\s*$|Traceback|Exception|stack trace|segfault/gm;
 const codeAsks =
-  /\b(implement|refactor|debug|optimi[sz]e|regex|algorithm|function that|program that|script that|unit tests?|complexity of|data structure|concurren\w*|race condition|memory leak|SQL quer\w*|compile[rs]?|kernel|deadlock)\b/gi;
+  /\b(implement|refactor|debug|optimi[sz]e|regex|algorithm|function that|program that|script that|unit tests?|complexity|data structure|concurren\w*|race condition|memory leak|SQL|quer(y|ies)|compile[rs]?|kernel|deadlock|schema|index(es|ing)?|API|database|replica(s|tion)?|cache|caching|latency|throughput|deploy\w*|workflow|encryption|protocol|thread(s|-safe)?|parser|microservices?|Kubernetes|Docker\w*|Terraform|CI|tests?|benchmarks?)\b|\b(Python|Rust|Go|TypeScript|JavaScript|Java|C\+\+|C|Kotlin|Haskell|Solidity|React|Node\.js|Postgres\w*|Redis|Kafka|bash|AWS)\b/g;
 const mathMarks =
   /\\(frac|int|sum|sqrt|lim)|∫|∑|√|≤|≥|\b(prove|proof|derive|derivative|integral|integrate|theorem|lemma|eigen\w*|matrix|matrices|probability|expected value|variance|differential equation|polynomial|modulo|prime factor\w*|inequality|induction|converge\w*|optimi[sz]ation problem)\b|\d+\s*[*/^]\s*\d+|[a-z]\s*\^\s*\d|\b[xyz]\s*=\s*[-\d]/gi;
 const stepMarks =
   /^\s*(\d+[.)]|[-*•])\s+\S|\b(step[- ]by[- ]step|first,|then,? |after that|finally,|next,|for each|and then|in (three|four|five|several) (steps|parts|sections)|also|additionally|make sure|include|followed by)\b/gim;
+const clauseMarks = /[,;:](?=\s)|\bthen\b/g;
 const reasoningAsks =
-  /\b(analy[sz]e|analysis|design|architect\w*|trade-?offs?|compare|contrast|evaluate|critique|assess|strateg\w*|in detail|comprehensive|pros and cons|justify|reason about|implications?|why does|why do|explain how|plan for|migration|scal(e|ing|ability)|threat model|root cause)\b/gi;
+  /\b(analy[sz]e|analysis|design|architect\w*|trade-?offs?|compare|contrast|evaluate|critique|assess|strateg\w*|in detail|comprehensive|pros and cons|justify|reason about|implications?|why does|why do|explain how|explain why|describe how|plan for|migration|scal(e|ing|ability)|threat model|root cause|prove|derive|recommend\w*|investigate|diagnos\w*|walk (me )?through|step by step|propose)\b/gi;
 
 function count(pattern: RegExp, text: string): number {
   pattern.lastIndex = 0;
@@ -59,13 +60,15 @@ export function complexityFeatures(text: string, hasTools = false): ComplexityFe
   const words = text.length / 5.5; // characters per English word with its space, near enough
   const code = codeFence.test(scanned)
     ? 1
-    : clamp(count(codeTokens, scanned) / 4 + count(codeAsks, scanned) / 2);
+    : clamp(count(codeTokens, scanned) / 3 + count(codeAsks, scanned) / 3);
+  // Parts of the request: each clause (a comma, semicolon, colon or "then") is one more thing to do.
+  const clauses = count(clauseMarks, scanned);
   return {
-    length: clamp((words - 25) / 200),
+    length: clamp((words - 12) / 50),
     code,
-    math: clamp(count(mathMarks, scanned) / 2),
-    steps: clamp((count(stepMarks, scanned) - 1) / 3),
-    reasoning: clamp(count(reasoningAsks, scanned) / 2),
+    math: clamp(count(mathMarks, scanned) / 1.5),
+    steps: clamp((count(stepMarks, scanned) + clauses / 2) / 4),
+    reasoning: clamp(count(reasoningAsks, scanned) / 1.5),
     tools: hasTools ? 1 : 0,
   };
 }

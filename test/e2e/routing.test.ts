@@ -106,7 +106,7 @@ test('least_cost: calls go to the target whose prices make the request cheapest'
 
 test('least_latency: most calls go to the faster upstream', async () => {
   const [slow, fast] = await upstreams(2);
-  for (let i = 0; i < 200; i++) slow!.faults.push({ kind: 'stall', ms: 40 });
+  for (let i = 0; i < 100; i++) slow!.faults.push({ kind: 'stall', ms: 150 });
   const g = await gateway({
     providers: { slow: provider(slow!), fast: provider(fast!) },
     models: {
@@ -120,9 +120,9 @@ test('least_latency: most calls go to the faster upstream', async () => {
       },
     },
   });
-  for (let i = 0; i < 200; i++) await client(g).chat.completions.create(hello('chat'));
-  // Exploration sends the slow one about 5 % (σ ≈ 1.5 %), plus its first, untried call.
-  assert.ok(fast!.requests.length > 170, `fast served ${fast!.requests.length} of 200`);
+  for (let i = 0; i < 100; i++) await client(g).chat.completions.create(hello('chat'));
+  // Exploration sends the slow one about 5 % (σ ≈ 2.2 %), plus its first, untried call.
+  assert.ok(fast!.requests.length > 80, `fast served ${fast!.requests.length} of 100`);
   const targets = await adminClient(() => g)('GET', '/admin/targets');
   const byProvider = Object.fromEntries(targets.body.data.map((t: any) => [t.provider, t]));
   assert.ok(byProvider.slow.latency_ewma_ms > byProvider.fast.latency_ewma_ms);
@@ -204,7 +204,7 @@ test('rules: simple prompts go to the small model, complex ones and a header-pic
         targets: [{ provider: 'large', model: 'large-model' }],
         rules: [
           { when: { header: { 'x-tier': 'gold' } }, model: 'big' },
-          { when: { complexity: { below: 0.35 } }, targets: [{ provider: 'small', model: 'small-model' }] },
+          { when: { complexity: { below: 0.5 } }, targets: [{ provider: 'small', model: 'small-model' }] },
         ],
       },
       big: { targets: [{ provider: 'large', model: 'large-model' }] },
