@@ -63,17 +63,17 @@ export class Route {
     }
   }
 
-  /** A target drawn by weight among those whose breaker lets calls through (all, if none does). */
+  /** A target drawn by weight among those whose breaker lets calls through. */
   #weighted(now: number, draw: number): number {
     const targets = this.targets;
     let total = 0;
     for (const t of targets) if (usable(t, now)) total += t.weight;
-    const anyUsable = total > 0;
-    if (!anyUsable) for (const t of targets) total += t.weight;
+    // None usable: the configured order, which failover skips through (and answers circuit_open).
+    if (total === 0) return 0;
     let point = draw * total;
     for (let i = 0; i < targets.length; i++) {
       const t = targets[i]!;
-      if (anyUsable && !usable(t, now)) continue;
+      if (!usable(t, now)) continue;
       point -= t.weight;
       if (point < 0) return i;
     }
