@@ -10,7 +10,7 @@ import type { Lifecycle } from '../core/lifecycle/index.ts';
 import type { RequestRecord, SurfaceName } from '../core/records/index.ts';
 import type { Authenticator } from '../governance/index.ts';
 import type { Pipeline, RequestContext } from '../pipeline/index.ts';
-import type { TargetResolver } from '../routing/index.ts';
+import type { Target } from '../routing/index.ts';
 import type { Database } from '../store/index.ts';
 import type { ResponseStore } from '../store/responses.ts';
 import { type GatewayMetrics, parseTags } from '../telemetry/index.ts';
@@ -28,7 +28,7 @@ export interface AppDeps {
   /** Stored answers of the Responses surface. */
   responses: ResponseStore;
   /** The models' targets, for checks a route makes before the pipeline (the Responses route's built-in tools). */
-  targets: TargetResolver;
+  targets: { resolve(model: string): readonly Target[] };
   limits: BodyLimits;
   admin: AdminDeps;
   /** Serves GET /metrics; it counts requests by subscribing to the lifecycle. */

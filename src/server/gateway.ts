@@ -212,7 +212,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     auth,
     database,
     responses: new ResponseStore((region) => events.database(region)),
-    targets: pipeline.targets,
+    targets: pipeline.router,
     metrics,
     lifecycle,
     admin: {

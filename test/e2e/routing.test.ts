@@ -128,6 +128,33 @@ test('least_latency: most calls go to the faster upstream', async () => {
   assert.ok(byProvider.slow.latency_ewma_ms > byProvider.fast.latency_ewma_ms);
 });
 
+test('least_busy: a slow upstream holding calls gets fewer new ones', async () => {
+  const [slow, fast] = await upstreams(2);
+  for (let i = 0; i < 80; i++) slow!.faults.push({ kind: 'stall', ms: 200 });
+  const g = await gateway({
+    providers: { slow: provider(slow!), fast: provider(fast!) },
+    models: {
+      chat: {
+        strategy: 'least_busy',
+        targets: [
+          { provider: 'slow', model: 'm' },
+          { provider: 'fast', model: 'm' },
+        ],
+      },
+    },
+  });
+  const openai = client(g);
+  // Eight callers, ten calls each: calls held by the slow upstream steer new ones to the fast one.
+  await Promise.all(
+    Array.from({ length: 8 }, async () => {
+      for (let i = 0; i < 10; i++) await openai.chat.completions.create(hello('chat'));
+    }),
+  );
+  assert.equal(slow!.requests.length + fast!.requests.length, 80);
+  // An even split would be 40; the slow one is busy most of the time it is offered a call.
+  assert.ok(fast!.requests.length >= 56, `fast served ${fast!.requests.length} of 80`);
+});
+
 test('circuit breaker: opens after failures, skips the upstream at once, probes after the cooldown, closes on success', async () => {
   const [flaky, backup] = await upstreams(2);
   for (let i = 0; i < 3; i++) flaky!.faults.push(fail500);
