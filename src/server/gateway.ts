@@ -176,7 +176,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     (line) => logger.warn(line),
     (hours) => events.spendHistory(hours),
   );
-  const metrics = new GatewayMetrics({ models: Object.keys(config.models) });
+  const metrics = new GatewayMetrics({
+    // Experiments' names are model names callers use too.
+    models: [...Object.keys(config.models), ...Object.values(config.experiments).map((e) => e.model)],
+  });
   metrics.watchRecorder(events);
   watchRouting(routing, metrics);
   const otlpEndpoint =

@@ -9,6 +9,7 @@ import type { Gateway } from '../../src/server/index.ts';
 import { adminClient } from '../helpers/admin.ts';
 import { startTestGateway, testMasterKey } from '../helpers/gateway.ts';
 import { until } from '../helpers/until.ts';
+import { startAnthropicUpstream } from '../upstreams/anthropic.ts';
 import { startOpenAIUpstream } from '../upstreams/openai.ts';
 import type { MockUpstream } from '../upstreams/server.ts';
 
@@ -363,4 +364,38 @@ test('shadow: the caller never waits for the mirror; the shadow call is recorded
     assert.ok(s.cost_usd > 0, 'priced');
     assert.equal(s.shadow_differed, false, 'the mock answers both alike');
   }
+});
+
+test('shadow: an answer that differs from the primary is recorded as differing', async () => {
+  const [primary] = await upstreams(1);
+  const other = await startAnthropicUpstream();
+  open.push(other);
+  const g = await gateway({
+    providers: {
+      primary: provider(primary!),
+      other: { type: 'anthropic', base_url: other.url, api_key: 'sk-ant' },
+    },
+    models: {
+      current: { targets: [{ provider: 'primary', model: 'm' }] },
+      claude: { targets: [{ provider: 'other', model: 'claude-sonnet-4-5' }] },
+    },
+    experiments: {
+      compare: {
+        model: 'chat',
+        variants: { control: { model: 'current', weight: 1 } },
+        shadow: { model: 'claude', percent: 100 },
+      },
+    },
+  });
+  await client(g).chat.completions.create(hello('chat'));
+  const admin = adminClient(() => g);
+  let shadow: any;
+  const logged = await poll(async () => {
+    shadow = (await admin('GET', '/admin/logs?limit=10')).body.data.find((e: any) => e.variant === 'shadow');
+    return shadow !== undefined;
+  });
+  assert.ok(logged);
+  assert.equal(shadow.status, 200);
+  assert.equal(shadow.provider, 'other');
+  assert.equal(shadow.shadow_differed, true, 'the two mocks answer with different texts');
 });
