@@ -25,5 +25,5 @@ export interface AdminDeps {
   /** Data-residency regions in the configuration; a team may be pinned only to one of these. */
   regions: readonly string[];
   /** What routing knows of each target (breakers, latency, in flight): GET /admin/targets. */
-  routing: Pick<RoutingState, 'all'>;
+  routing: RoutingState;
 }

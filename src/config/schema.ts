@@ -68,6 +68,20 @@ export const modelSchema = z.strictObject({
       'least_latency: share of requests sent to a target other than the fastest, so that its latency stays known.',
     ),
   circuit_breaker: z.union([z.literal(false), circuitBreakerSchema]).prefault({}),
+  health_check: z
+    .strictObject({
+      interval_s: z
+        .number()
+        .min(1)
+        .max(86_400)
+        .default(30)
+        .describe('Seconds between checks of each target.'),
+      timeout_ms: z.number().int().min(100).max(120_000).default(5_000),
+    })
+    .optional()
+    .describe(
+      'Active health checks: each target is sent a one-token chat request every interval_s; a success closes its breaker, a failure counts toward opening it. Each check is a real (billed) call.',
+    ),
   rules: z
     .array(ruleSchema)
     .optional()

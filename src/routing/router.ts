@@ -5,9 +5,10 @@
 import type { GatehouseConfig } from '../config/schema.ts';
 import { type Condition, compileCondition } from './conditions.ts';
 import { Experiment } from './experiments.ts';
+import { healthChecksOf } from './health.ts';
 import type { RequestFacts } from './facts.ts';
 import { type PriceEstimate, Route } from './route.ts';
-import type { Target, TargetResolver } from './targets.ts';
+import type { HealthSettings, Target, TargetResolver } from './targets.ts';
 
 interface ModelRoute {
   route: Route;
@@ -70,6 +71,12 @@ export class Router {
     }
     for (const [name, experiment] of Object.entries(config.experiments))
       this.#experiments.set(experiment.model, new Experiment(name, experiment));
+    // This configuration's health checks replace the last one's (none: the checks stop).
+    const checked: Array<{ target: Target; settings: HealthSettings }> = [];
+    for (const { route, rules } of this.#models.values())
+      for (const r of [route, ...rules.map((rule) => rule.route)])
+        for (const target of r.targets) if (target.health) checked.push({ target, settings: target.health });
+    healthChecksOf(resolver.state).watch(checked);
   }
 
   /**

@@ -15,19 +15,20 @@ after(async () => {
   for (const s of open) await s.close();
 });
 
-function replicas() {
+async function replicas() {
   const model = `m-${randomUUID()}`;
   const a = new RoutingState();
   const b = new RoutingState();
-  open.push(new SharedBreakers(url!, a, { syncMs: 50 }), new SharedBreakers(url!, b, { syncMs: 50 }));
+  const shared = [new SharedBreakers(url!, a, { syncMs: 50 }), new SharedBreakers(url!, b, { syncMs: 50 })];
+  open.push(...shared);
+  for (const s of shared) assert.equal(await s.ready(), true);
   return { a: a.target('p', model), b: b.target('p', model), ra: a, rb: b };
 }
 
 const settings = { threshold: 3, windowMs: 30_000, cooldownMs: 30_000 };
 
 test('a breaker one replica opens is followed by the other within a few syncs', { skip }, async () => {
-  const { a, b, ra } = replicas();
-  await new Promise((r) => setTimeout(r, 100));
+  const { a, b, ra } = await replicas();
   for (let i = 0; i < 3; i++) ra.failed(a, settings, performance.now());
   assert.equal(a.breaker.phase, 'open');
   assert.ok(await until(() => b.breaker.phase === 'open', 2_000, 20), 'b opened too');
@@ -37,19 +38,16 @@ test('a breaker one replica opens is followed by the other within a few syncs', 
 });
 
 test('failures on two replicas add up to the threshold', { skip }, async () => {
-  const { a, b, ra, rb } = replicas();
-  await new Promise((r) => setTimeout(r, 100));
+  const { a, b, ra, rb } = await replicas();
   ra.failed(a, settings, performance.now());
   rb.failed(b, settings, performance.now());
-  await new Promise((r) => setTimeout(r, 100));
   assert.equal(a.breaker.phase, 'closed');
   ra.failed(a, settings, performance.now());
   assert.ok(await until(() => a.breaker.phase === 'open' && b.breaker.phase === 'open', 2_000, 20));
 });
 
 test('a probe that succeeds on one replica closes the breaker on the other', { skip }, async () => {
-  const { a, b, ra } = replicas();
-  await new Promise((r) => setTimeout(r, 100));
+  const { a, b, ra } = await replicas();
   for (let i = 0; i < 3; i++) ra.failed(a, settings, performance.now());
   assert.ok(await until(() => b.breaker.phase === 'open', 2_000, 20));
   // a's cooldown is over (as if 30 s had passed): its probe goes through and succeeds.

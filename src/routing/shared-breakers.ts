@@ -3,7 +3,8 @@
 //  - failures are counted across replicas (one sorted set per target, trimmed to the window), and
 //    the replica whose failure crosses the threshold marks the target open for the cooldown;
 //  - a replica that opens a breaker (or closes one after a successful probe) writes it at once;
-//  - every replica reads those marks every `syncMs` and follows them.
+//  - every replica reads those marks every `syncMs` and follows them, and writes again an open
+//    breaker whose mark is missing (written while Redis was away).
 // Times in Redis are the Redis server's clock. If Redis fails, breakers stay per replica until it
 // is back (a line is logged once per outage).
 import { Redis } from 'ioredis';
@@ -57,6 +58,7 @@ export class SharedBreakers {
   /** Per target: when this replica last heard from Redis that it was closed (Redis ms). */
   readonly #closedSeen = new Map<TargetState, number>();
   #failing = false;
+  readonly #connected: Promise<boolean>;
   #seq = 0;
   #syncing = false;
 
@@ -74,7 +76,13 @@ export class SharedBreakers {
     }) as Scripted;
     this.#redis.on('error', () => {});
     this.#redis.defineCommand('gatehouseBreakerFail', { numberOfKeys: 2, lua: failScript });
-    this.#redis.connect().catch((err: Error) => this.#trouble(err));
+    this.#connected = this.#redis.connect().then(
+      () => true,
+      (err: Error) => {
+        this.#trouble(err);
+        return false;
+      },
+    );
     this.#unlisten = state.listen({
       failed: (target, settings) => this.#failed(target, settings),
       opened: (target, settings) => this.#opened(target, settings),
@@ -82,6 +90,11 @@ export class SharedBreakers {
     });
     this.#timer = setInterval(() => void this.sync(), options.syncMs ?? 1_000);
     this.#timer.unref();
+  }
+
+  /** Whether the first connection succeeded (the gateway waits for it at start, as for the counters). */
+  ready(): Promise<boolean> {
+    return this.#connected;
   }
 
   #key(target: TargetState, kind: 'open' | 'fails' | 'closed'): string {
@@ -143,23 +156,34 @@ export class SharedBreakers {
       const replies = (await batch.exec()) ?? [];
       this.#ok();
       const now = performance.now();
+      const repairs = this.#redis.pipeline();
+      let repaired = false;
       targets.forEach((target, i) => {
         const ttl = Number(replies[i * 3]?.[1] ?? -2);
         const cooldown = Number(replies[i * 3 + 1]?.[1] ?? 0);
         const closedAt = Number(replies[i * 3 + 2]?.[1] ?? 0);
         const breaker = target.breaker;
+        // A closed mark newer than the last one seen: another replica's probe succeeded.
+        const seen = this.#closedSeen.get(target);
+        const closedElsewhere = seen !== undefined && closedAt > seen;
+        if (seen === undefined || closedAt > seen) this.#closedSeen.set(target, closedAt);
         if (ttl > 0 && cooldown > 0) {
           // Open elsewhere: open here for what is left of its cooldown.
           if (breaker.phase === 'closed') breaker.open(now - (cooldown - ttl), cooldown);
           return;
         }
-        const seen = this.#closedSeen.get(target);
-        if (seen === undefined || closedAt > seen) {
-          this.#closedSeen.set(target, closedAt);
-          // Closed elsewhere after a successful probe: stop skipping it here.
-          if (seen !== undefined && breaker.phase !== 'closed') breaker.reset();
+        if (closedElsewhere && breaker.phase !== 'closed') {
+          breaker.reset();
+          return;
+        }
+        // Open here but not in Redis (its write was lost while Redis was away): write it again.
+        const remaining = breaker.remainingMs(now);
+        if (breaker.phase === 'open' && remaining > 0) {
+          repairs.set(this.#key(target, 'open'), Math.round(breaker.cooldownMs), 'PX', Math.ceil(remaining));
+          repaired = true;
         }
       });
+      if (repaired) await repairs.exec();
     } catch (err) {
       this.#trouble(err as Error);
     } finally {

@@ -46,6 +46,8 @@ export interface BreakerListener {
 export class RoutingState {
   readonly #targets = new Map<string, TargetState>();
   #listeners: BreakerListener[] = [];
+  /** Run when the gateway stops (health checks' timers). */
+  readonly #closers: Array<() => void> = [];
 
   /** The state of one target, created on first use; the same object for the life of the process. */
   target(provider: string, model: string): TargetState {
@@ -79,6 +81,21 @@ export class RoutingState {
     state.served++;
     state.observeLatency(latencyMs, now);
     if (state.breaker.succeeded()) for (const l of this.#listeners) l.closed(state);
+  }
+
+  /** An active health check succeeded: a breaker that was not closed closes. */
+  checked(state: TargetState): void {
+    if (state.breaker.succeeded()) for (const l of this.#listeners) l.closed(state);
+  }
+
+  /** Runs `close` when the gateway stops. */
+  onClose(close: () => void): void {
+    this.#closers.push(close);
+  }
+
+  /** Stops what runs in the background (health checks): the gateway is stopping. */
+  close(): void {
+    for (const close of this.#closers.splice(0)) close();
   }
 
   /** A call failed with a retryable error: count it, perhaps open the breaker. */

@@ -20,6 +20,14 @@ export interface Target {
   state: TargetState;
   /** Undefined when the model turns its breaker off. */
   breaker: BreakerSettings | undefined;
+  /** Undefined unless the model configures active health checks. */
+  health?: HealthSettings | undefined;
+}
+
+/** Active health checks of a model's targets (`health_check`). */
+export interface HealthSettings {
+  intervalMs: number;
+  timeoutMs: number;
 }
 
 export interface ProviderLookup {
@@ -66,6 +74,11 @@ export class TargetResolver {
       cb === false
         ? undefined
         : { threshold: cb.failure_threshold, windowMs: cb.window_s * 1000, cooldownMs: cb.cooldown_s * 1000 };
+    const hc = model.health_check;
+    const health: HealthSettings | undefined = hc && {
+      intervalMs: hc.interval_s * 1000,
+      timeoutMs: hc.timeout_ms,
+    };
     return targets.map((target) => {
       const providerTimeouts = config.providers[target.provider]?.timeouts;
       const timeouts = mergeTimeouts(
@@ -80,6 +93,7 @@ export class TargetResolver {
         timeouts,
         target.weight ?? 1,
         breaker,
+        health,
       );
     });
   }
@@ -92,6 +106,7 @@ export class TargetResolver {
     timeouts: Timeouts,
     weight: number,
     breaker: BreakerSettings | undefined,
+    health: HealthSettings | undefined,
   ): Target {
     const providers = this.#providers;
     return {
@@ -106,6 +121,7 @@ export class TargetResolver {
       weight,
       state: this.state.target(providerName, model),
       breaker,
+      health,
     };
   }
 

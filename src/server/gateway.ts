@@ -145,6 +145,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         log: (line) => logger.warn(line),
       })
     : undefined;
+  await sharedBreakers?.ready();
   const pipeline = new Pipeline(
     config,
     providers,
@@ -326,6 +327,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         providers.stop();
         await counters.close();
         await sharedBreakers?.close();
+        routing.close();
         await database.close();
         stopEventLog();
       })();

@@ -1,7 +1,7 @@
 // /admin/targets: routing's view of every target this replica knows — its circuit breaker, recent
 // latency and calls in flight — as the strategies and failover see it now.
 import { z } from 'zod';
-import type { TargetState } from '../../routing/index.ts';
+import { type HealthCheckResult, healthChecksOf, type TargetState } from '../../routing/index.ts';
 import { decodeCursor, encodeCursor, listOf, paging } from '../contract.ts';
 import { defineRoute } from '../route.ts';
 
@@ -28,6 +28,15 @@ const targetSchema = z.object({
   in_flight: z.number().int(),
   served: z.number().int().describe('Successful calls since this replica started'),
   failed: z.number().int().describe('Retryable failures since this replica started'),
+  last_check: z
+    .object({
+      at: z.iso.datetime({ offset: true }),
+      ok: z.boolean(),
+      latency_ms: z.number().int(),
+      error_code: z.string().nullable(),
+    })
+    .nullable()
+    .describe('The last active health check (models with health_check), or null'),
 });
 
 const offsetCursor = z.object({ offset: z.number().int().min(0) });
@@ -35,7 +44,7 @@ const offsetCursor = z.object({ offset: z.number().int().min(0) });
 /** performance.now() milliseconds as a wall-clock ISO time. */
 const wall = (at: number) => new Date(Date.now() - (performance.now() - at)).toISOString();
 
-function targetView(state: TargetState): z.input<typeof targetSchema> {
+function targetView(state: TargetState, check: HealthCheckResult | undefined): z.input<typeof targetSchema> {
   const b = state.breaker;
   return {
     provider: state.provider,
@@ -49,6 +58,14 @@ function targetView(state: TargetState): z.input<typeof targetSchema> {
     in_flight: state.inFlight,
     served: state.served,
     failed: state.failed,
+    last_check: check
+      ? {
+          at: new Date(check.at).toISOString(),
+          ok: check.ok,
+          latency_ms: Math.ceil(check.latencyMs),
+          error_code: check.errorCode ? check.errorCode.slice(3).toLowerCase() : null,
+        }
+      : null,
   };
 }
 
@@ -66,7 +83,7 @@ export const targetRoutes = [
       const start = decodeCursor(query.cursor, offsetCursor)?.offset ?? 0;
       const end = start + query.limit;
       return {
-        data: all.slice(start, end).map(targetView),
+        data: all.slice(start, end).map((t) => targetView(t, healthChecksOf(deps.routing).results.get(t))),
         next_cursor: end < all.length ? encodeCursor({ offset: end }) : null,
       };
     },
