@@ -399,3 +399,29 @@ test('shadow: an answer that differs from the primary is recorded as differing',
   assert.equal(shadow.provider, 'other');
   assert.equal(shadow.shadow_differed, true, 'the two mocks answer with different texts');
 });
+
+test('health checks: a failing target is taken out and brought back without any caller request', async () => {
+  const [up] = await upstreams(1);
+  for (let i = 0; i < 2; i++) up!.faults.push(fail500);
+  const g = await gateway({
+    providers: { up: provider(up!) },
+    models: {
+      chat: {
+        health_check: { interval_s: 1, timeout_ms: 2000 },
+        circuit_breaker: { failure_threshold: 2, window_s: 30, cooldown_s: 60 },
+        targets: [{ provider: 'up', model: 'm' }],
+      },
+    },
+  });
+  const admin = adminClient(() => g);
+  const target = async () => (await admin('GET', '/admin/targets')).body.data[0];
+  let seen: any;
+  assert.ok(await poll(async () => (seen = await target()).breaker === 'open'), JSON.stringify(seen));
+  assert.equal(seen.last_check.ok, false);
+  assert.equal(seen.last_check.error_code, 'upstream_error');
+  // The next check passes and closes the breaker long before its 60 s cooldown.
+  assert.ok(await poll(async () => (seen = await target()).breaker === 'closed'), JSON.stringify(seen));
+  assert.equal(seen.last_check.ok, true);
+  assert.ok(up!.requests.length >= 3, 'two failed checks, then a passing one');
+  assert.equal(up!.requests[0]!.body.max_tokens ?? up!.requests[0]!.body.max_completion_tokens, 1);
+});
