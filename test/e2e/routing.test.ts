@@ -416,11 +416,15 @@ test('health checks: a failing target is taken out and brought back without any 
   const admin = adminClient(() => g);
   const target = async () => (await admin('GET', '/admin/targets')).body.data[0];
   let seen: any;
-  assert.ok(await poll(async () => (seen = await target()).breaker === 'open'), JSON.stringify(seen));
+  const breakerIs = (phase: string) => async () => {
+    seen = await target();
+    return seen.breaker === phase;
+  };
+  assert.ok(await poll(breakerIs('open')), JSON.stringify(seen));
   assert.equal(seen.last_check.ok, false);
   assert.equal(seen.last_check.error_code, 'upstream_error');
   // The next check passes and closes the breaker long before its 60 s cooldown.
-  assert.ok(await poll(async () => (seen = await target()).breaker === 'closed'), JSON.stringify(seen));
+  assert.ok(await poll(breakerIs('closed')), JSON.stringify(seen));
   assert.equal(seen.last_check.ok, true);
   assert.ok(up!.requests.length >= 3, 'two failed checks, then a passing one');
   assert.equal(up!.requests[0]!.body.max_tokens ?? up!.requests[0]!.body.max_completion_tokens, 1);
