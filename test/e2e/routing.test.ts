@@ -429,3 +429,41 @@ test('health checks: a failing target is taken out and brought back without any 
   assert.ok(up!.requests.length >= 3, 'two failed checks, then a passing one');
   assert.equal(up!.requests[0]!.body.max_tokens ?? up!.requests[0]!.body.max_completion_tokens, 1);
 });
+
+test('experiments: sticky by virtual key, the same key keeps its variant', async () => {
+  const [current, next] = await upstreams(2);
+  const g = await gateway({
+    providers: { current: provider(current!), next: provider(next!) },
+    models: {
+      'chat-current': { targets: [{ provider: 'current', model: 'm' }] },
+      'chat-next': { targets: [{ provider: 'next', model: 'm' }] },
+    },
+    experiments: {
+      trial: {
+        model: 'chat',
+        sticky_by: 'key',
+        variants: {
+          control: { model: 'chat-current', weight: 1 },
+          candidate: { model: 'chat-next', weight: 1 },
+        },
+      },
+    },
+  });
+  const admin = adminClient(() => g);
+  assert.equal((await admin('POST', '/admin/teams', { name: 'trialists' })).status, 201);
+  const variants = new Set<string>();
+  for (let i = 0; i < 20; i++) {
+    const created = await admin('POST', '/admin/keys', { name: `sticky-${i}`, team: 'trialists' });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const openai = new OpenAI({ apiKey: created.body.key, baseURL: `${g.url}/v1`, maxRetries: 0 });
+    const served = new Set<string>();
+    for (let j = 0; j < 3; j++) {
+      const res = await openai.chat.completions.create(hello('chat')).withResponse();
+      served.add(res.response.headers.get('x-gatehouse-provider')!);
+    }
+    assert.equal(served.size, 1, `key ${i} moved between variants`);
+    variants.add([...served][0]!);
+  }
+  // 20 keys at 50/50: all on one side has odds of one in half a million.
+  assert.deepEqual([...variants].sort(), ['current', 'next']);
+});
