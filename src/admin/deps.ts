@@ -2,6 +2,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Kysely } from 'kysely';
 import type { Authenticator, Governor, SecretStore } from '../governance/index.ts';
+import type { RoutingState } from '../routing/index.ts';
 import type { ConfigVersionsTable, Schema } from '../store/schema.ts';
 import type { EventStores } from '../telemetry/index.ts';
 
@@ -23,6 +24,8 @@ export interface AdminDeps {
   events: EventStores;
   /** Data-residency regions in the configuration; a team may be pinned only to one of these. */
   regions: readonly string[];
+  /** What routing knows of each target (breakers, latency, in flight): GET /admin/targets. */
+  routing: RoutingState;
   /** The response cache, when configured: purged by DELETE /admin/cache. */
   cache?: { purge(filter: { model?: string; team?: string }): Promise<number> } | undefined;
   /** The semantic cache, when configured: its calibration report (GET /admin/cache/calibration). */

@@ -17,6 +17,7 @@ import { keyRoutes } from './routes/keys.ts';
 import { ownerRoutes } from './routes/owners.ts';
 import { reportRoutes } from './routes/reports.ts';
 import { secretRoutes } from './routes/secrets.ts';
+import { targetRoutes } from './routes/targets.ts';
 import { teamRoutes } from './routes/teams.ts';
 import { userRoutes } from './routes/users.ts';
 
@@ -47,6 +48,7 @@ const routes: AdminRoute[] = [
   ...guardrailRoutes,
   ...cacheRoutes,
   ...cacheCalibrationRoutes,
+  ...targetRoutes,
 ];
 
 // Built once: the routes do not change while the process runs.

@@ -113,6 +113,13 @@ export const logEventSchema = z.object({
       }),
     )
     .describe('What each guardrail decided (docs/guardrails.md)'),
+  experiment: z.string().nullable().describe('The experiment that routed the request'),
+  variant: z.string().nullable().describe("Its variant; 'shadow' on a shadow call's event"),
+  shadow_of: z.string().nullable().describe("A shadow call's primary event id"),
+  shadow_differed: z
+    .boolean()
+    .nullable()
+    .describe("Whether a shadow call's answer differed from the primary's"),
 });
 
 interface StoredVerdict {
@@ -192,6 +199,13 @@ export function logView(row: RequestEventsTable): z.infer<typeof logEventSchema>
           latency_ms: latencyMs,
         }))
       : [],
+    experiment: row.experiment ?? null,
+    variant: row.variant ?? null,
+    shadow_of: row.shadow_of ?? null,
+    shadow_differed:
+      row.shadow_differed === null || row.shadow_differed === undefined
+        ? null
+        : Number(row.shadow_differed) === 1,
   };
 }
 

@@ -20,6 +20,7 @@ import type { BodyLogging } from './bodies.ts';
 import { callStage } from './call.ts';
 import type { RequestContext } from './context.ts';
 import { recordStage } from './record.ts';
+import type { ShadowCost } from './shadow.ts';
 import type { Stage } from './stage.ts';
 
 /** Stages plugged into the slots, each list run in its order. */
@@ -38,6 +39,8 @@ export interface StageDeps {
   failover: FailoverSettings;
   /** Whether the call keeps what it answered, for the backstops against plugged-in stages (runtime.ts). */
   backstops: boolean;
+  /** Prices an experiment's shadow calls. */
+  shadowCost?: ShadowCost;
 }
 
 export function pipelineStages(deps: StageDeps, slots: StageSlots = {}): Stage[] {
@@ -48,6 +51,6 @@ export function pipelineStages(deps: StageDeps, slots: StageSlots = {}): Stage[]
     ...(slots.guardInput ?? []),
     ...(slots.cache ?? []),
     ...(slots.guardOutput ?? []),
-    callStage(deps.failover, deps.backstops),
+    callStage(deps.failover, deps.backstops, deps.shadowCost),
   ];
 }

@@ -8,7 +8,7 @@ import type { Governor, LimitRule, SecretStore } from '../governance/index.ts';
 import { PriceBook } from '../governance/index.ts';
 import { type InternalCalls, Pipeline, type StageSlots } from '../pipeline/index.ts';
 import type { ProviderDeps } from '../providers/index.ts';
-import type { TargetResolver } from '../routing/index.ts';
+import type { RoutingState, Target } from '../routing/index.ts';
 import { ProviderRegistry } from './provider-registry.ts';
 import { configuredSlots } from './slots.ts';
 
@@ -17,7 +17,8 @@ export interface ConfigRuntime {
   readonly version: string;
   readonly config: GatehouseConfig;
   readonly pipeline: Pipeline;
-  readonly targets: TargetResolver;
+  /** The models' targets through the router, so that experiment names resolve too. */
+  readonly targets: { resolve(model: string): readonly Target[] };
   readonly providers: ProviderRegistry;
   /**
    * Set on the serving version while a newer one is on trial (reload.canary): the trial picks which
@@ -46,6 +47,8 @@ export interface SharedState {
   calls: InternalCalls;
   /** The response cache, built once at start when configured: its store outlives a version. */
   cache?: ResponseCache | undefined;
+  /** What routing knows of each target (breakers, latency, in flight), kept across versions. */
+  routing: RoutingState;
   log(line: string): void;
   warn(line: string): void;
 }
@@ -67,8 +70,9 @@ export async function buildRuntime(
     providers,
     { governor: shared.governor, prices: new PriceBook(config.prices), modelLimits: modelLimits(config) },
     configuredSlots(config, { log: shared.log, calls: shared.calls, cache: shared.cache }, shared.stages),
+    shared.routing,
   );
-  return { version, config, pipeline, targets: pipeline.targets, providers, trial: undefined };
+  return { version, config, pipeline, targets: pipeline.router, providers, trial: undefined };
 }
 
 /** Ends what a version runs in the background, once no new request can pick it. */

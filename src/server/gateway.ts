@@ -25,6 +25,7 @@ import {
 } from '../governance/index.ts';
 import { InternalCaller, type InternalCalls, type StageSlots } from '../pipeline/index.ts';
 import { HttpClient } from '../providers/index.ts';
+import { RoutingState, SharedBreakers } from '../routing/index.ts';
 import { defaultDatabaseUrl, openDatabase } from '../store/index.ts';
 import { ResponseStore } from '../store/responses.ts';
 import {
@@ -36,6 +37,7 @@ import {
   logGatewayEvents,
   loggerFromLines,
   subscribeTelemetry,
+  watchTargets,
 } from '../telemetry/index.ts';
 import { createRequestHandler } from './app.ts';
 import { BodyBuffer, bodyAbandoned, readJsonBody } from './body.ts';
@@ -181,6 +183,18 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     log: (line) => logger.warn(line),
   });
   await cache?.ready(redisPolicy.connect_timeout_ms);
+  // Routing state (breakers, latency, in flight) by target identity: outlives a configuration.
+  const routing = new RoutingState();
+  // With Redis, breakers are shared: a target failing for one replica is skipped by all.
+  const sharedBreakers = options.redisUrl
+    ? new SharedBreakers(options.redisUrl, routing, {
+        syncMs: config.routing.breaker_sync_ms,
+        commandTimeoutMs: redisPolicy.command_timeout_ms,
+        connectTimeoutMs: redisPolicy.connect_timeout_ms,
+        log: (line) => logger.warn(line),
+      })
+    : undefined;
+  await sharedBreakers?.ready();
   const host = options.host ?? config.server.host ?? '127.0.0.1';
 
   let draining = false;
@@ -201,9 +215,13 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     (line) => logger.warn(line),
     (hours) => events.spendHistory(hours),
   );
-  const metrics = new GatewayMetrics({ models: Object.keys(config.models) });
+  const metrics = new GatewayMetrics({
+    // Experiments' names are model names callers use too.
+    models: [...Object.keys(config.models), ...Object.values(config.experiments).map((e) => e.model)],
+  });
   metrics.watchRecorder(events);
   if (semantic) watchCalibration(semantic, metrics.registry);
+  watchRouting(routing, metrics);
   const otlpEndpoint =
     config.telemetry.otlp_endpoint ?? (process.env.OTEL_EXPORTER_OTLP_ENDPOINT || undefined);
   // The OpenTelemetry SDK is loaded only when traces are exported: it is memory a gateway without
@@ -225,6 +243,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     log,
     calls,
     cache,
+    routing,
     warn: (line: string) => logger.warn(line),
   };
   const live = new LiveConfig(await buildRuntime(config, initial.row.hash, shared), {
@@ -275,6 +294,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       guardrails: Object.keys(config.guardrails),
       cache,
       semanticCache: semantic,
+      routing,
     },
     limits: edges.limits,
     maxInFlight: config.server.max_in_flight,
@@ -375,12 +395,33 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         live.close();
         await counters.close();
         await cache?.close();
+        await sharedBreakers?.close();
+        routing.close();
         await database.close();
         stopEventLog();
       })();
       return stopping;
     },
   };
+}
+
+/** Breaker, latency and in-flight gauges per target, and breaker transitions as they happen. */
+function watchRouting(routing: RoutingState, metrics: GatewayMetrics): void {
+  const phases = { closed: 0, half_open: 1, open: 2 } as const;
+  const targets = watchTargets(metrics.registry, function* () {
+    for (const t of routing.all())
+      yield {
+        provider: t.provider,
+        model: t.model,
+        breaker: phases[t.breaker.phase],
+        inFlight: t.inFlight,
+        ewmaMs: t.ewmaMs,
+      };
+  });
+  routing.listen({
+    opened: (t) => targets.transition(t.provider, t.model, 'open'),
+    closed: (t) => targets.transition(t.provider, t.model, 'closed'),
+  });
 }
 
 function defaultSpillDir(databaseUrl: string): string {

@@ -171,6 +171,13 @@ export interface RequestEventsTable {
   cache_similarity?: number | null;
   /** What a cache hit would have cost upstream, USD; null when not a hit or unpriced. */
   saved_usd?: number | null;
+  /** The experiment that routed the request and its variant (`shadow` for a shadow call). */
+  experiment: string | null;
+  variant: string | null;
+  /** A shadow call's primary: its event id. */
+  shadow_of: string | null;
+  /** A shadow call's answer differed from the primary's (1), matched it (0), or either failed (null). */
+  shadow_differed: number | null;
 }
 
 /** Sums over an hour of events; the writer adds to them as events are stored. */

@@ -47,6 +47,10 @@ export function eventRow(record: RequestRecord): EventRow {
     cache: record.cache ?? null,
     cache_similarity: record.cacheSimilarity ?? null,
     saved_usd: record.savedUsd ?? null,
+    experiment: record.experiment ?? null,
+    variant: record.variant ?? null,
+    shadow_of: record.shadowOf ?? null,
+    shadow_differed: record.shadowDiffered === undefined ? null : record.shadowDiffered ? 1 : 0,
   };
 }
 
@@ -75,7 +79,7 @@ export function databaseSink(database: Database): EventSink {
     async write(rows) {
       await db.transaction().execute(async (trx) => {
         const stored = new Set<string>();
-        // 200 rows × 30 columns stays under every driver's bound-parameter limit.
+        // 200 rows × 34 columns stays under every driver's bound-parameter limit.
         for (let i = 0; i < rows.length; i += 200) {
           const inserted = await trx
             .insertInto('request_events')

@@ -42,6 +42,10 @@ const eventColumns = [
   'cache',
   'cache_similarity',
   'saved_usd',
+  'experiment',
+  'variant',
+  'shadow_of',
+  'shadow_differed',
 ] as const satisfies ReadonlyArray<keyof RequestEventsTable>;
 
 function upsert(sqlite: DatabaseSync, table: string, keys: readonly string[]): StatementSync {

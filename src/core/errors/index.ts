@@ -83,6 +83,8 @@ const catalogue = {
   GH_UPSTREAM_CONFLICT: { status: 409, kind: 'upstream', retryable: true },
   /** The upstream answered something that does not follow its own protocol. */
   GH_UPSTREAM_PROTOCOL: { status: 502, kind: 'upstream', retryable: true },
+  /** Every target of the model has its circuit breaker open: nothing was sent upstream. */
+  GH_CIRCUIT_OPEN: { status: 503, kind: 'overloaded', retryable: true },
   GH_UNSUPPORTED_BY_PROVIDER: { status: 400, kind: 'invalid_request', retryable: false },
   /** A guardrail refused the request, or withheld the answer (docs/guardrails.md). */
   GH_GUARDRAIL_BLOCKED: { status: 400, kind: 'invalid_request', retryable: false },

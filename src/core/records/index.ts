@@ -82,4 +82,12 @@ export interface RequestRecord {
   savedUsd?: number | null;
   /** Milliseconds the cache lookup took (exact, then semantic). */
   cacheLookupMs?: number;
+  /** The experiment (config `experiments`) that routed this request, and the variant it chose. */
+  experiment?: string;
+  /** The variant's name; `shadow` on the record of a shadow call. */
+  variant?: string;
+  /** On a shadow call's record: the event id of the request it mirrored. */
+  shadowOf?: string;
+  /** On a shadow call's record: whether its answer differed from the one the caller got. */
+  shadowDiffered?: boolean;
 }

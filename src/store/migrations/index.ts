@@ -9,6 +9,7 @@ import { configVersions } from './009-config-versions.ts';
 import { guardrails } from './006-guardrails.ts';
 import { cache } from './007-cache.ts';
 import { semanticCache } from './007b-semantic-cache.ts';
+import { experiments } from './008-experiments.ts';
 
 export const migrations: Record<string, Migration> = {
   '001-governance': governance,
@@ -20,4 +21,5 @@ export const migrations: Record<string, Migration> = {
   '006-guardrails': guardrails,
   '007-cache': cache,
   '007b-semantic-cache': semanticCache,
+  '008-experiments': experiments,
 };
