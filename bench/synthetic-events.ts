@@ -206,6 +206,7 @@ export function* syntheticEvents(options: WorkloadOptions): Generator<EventRow> 
       region: null,
       request_body: null,
       response_body: null,
+      run_id: null,
     };
   }
 }

@@ -6,6 +6,7 @@ import { GatehouseError } from '../core/errors/index.ts';
 import type { Schema } from '../store/schema.ts';
 import type { BudgetRule } from './budgets.ts';
 import type { LimitRule } from './limits.ts';
+import { type RunRule, runRuleOf } from './run-rules.ts';
 import { hashKey, sameDigest } from './crypto.ts';
 import { keyForSecret } from './keys.ts';
 import { bounded } from './timeout.ts';
@@ -30,6 +31,8 @@ export interface Principal {
   region?: string;
   limits: LimitRule[];
   budgets: BudgetRule[];
+  /** Bounds on each agent run, from the key, team and user rules: every one applies. */
+  runRules?: RunRule[];
 }
 
 export const masterPrincipal: Principal = { kind: 'master', modelRules: [], limits: [], budgets: [] };
@@ -191,7 +194,7 @@ export class Authenticator {
       if (user?.models) rules.push({ scope: 'user', name: user.name, patterns: JSON.parse(user.models) });
       owners.push({ scope: 'user', id: row.user_id, name: user?.name ?? row.user_id });
     }
-    const { limits, budgets } = await rulesFor(this.#db, owners);
+    const { limits, budgets, runRules } = await rulesFor(this.#db, owners);
     const principal: Principal = {
       kind: 'key',
       keyId: row.id,
@@ -201,6 +204,7 @@ export class Authenticator {
       limits,
       budgets,
     };
+    if (runRules.length > 0) principal.runRules = runRules;
     if (row.user_id) principal.userId = row.user_id;
     const logBodies = row.log_bodies ?? team?.log_bodies;
     if (logBodies === 'off' || logBodies === 'metadata' || logBodies === 'full')
@@ -220,13 +224,14 @@ type Owner = { scope: 'key' | 'team' | 'user'; id: string; name: string };
 async function rulesFor(
   db: Kysely<Schema>,
   owners: Owner[],
-): Promise<{ limits: LimitRule[]; budgets: BudgetRule[] }> {
+): Promise<{ limits: LimitRule[]; budgets: BudgetRule[]; runRules: RunRule[] }> {
   // biome-ignore lint/suspicious/noExplicitAny: kysely's expression builder type differs per table
   const match = (eb: any) =>
     eb.or(owners.map((o) => eb.and([eb('scope', '=', o.scope), eb('scope_id', '=', o.id)])));
-  const [limitRows, budgetRows] = await Promise.all([
+  const [limitRows, budgetRows, runRows] = await Promise.all([
     db.selectFrom('limits').selectAll().where(match).execute(),
     db.selectFrom('budgets').selectAll().where(match).execute(),
+    db.selectFrom('run_rules').selectAll().where(match).execute(),
   ]);
   const nameOf = (scope: string, id: string) =>
     owners.find((o) => o.scope === scope && o.id === id)?.name ?? id;
@@ -247,6 +252,7 @@ async function rulesFor(
       period: r.period,
       softThreshold: r.soft_threshold ?? undefined,
     })),
+    runRules: runRows.map((r) => runRuleOf(r, nameOf(r.scope, r.scope_id))),
   };
 }
 

@@ -7,6 +7,13 @@ import { appendAudit } from './audit.ts';
 import { newId } from './crypto.ts';
 import { type Period, periodBounds } from './periods.ts';
 import type { Scope } from './refs.ts';
+import {
+  deleteRunRules,
+  readRunRules,
+  type RunRulesInput,
+  runRulesViewSchema,
+  writeRunRules,
+} from './run-rules.ts';
 import { usd } from './views.ts';
 
 export type { Scope };
@@ -71,6 +78,7 @@ export async function writeLimits(
 export interface Rules {
   budget?: BudgetInput | undefined;
   limits?: LimitsInput | undefined;
+  run?: RunRulesInput | undefined;
 }
 
 /** The budget and limits given at creation. */
@@ -82,6 +90,7 @@ export async function writeRules(
 ): Promise<void> {
   if (rules.budget) await writeBudget(trx, scope, id, rules.budget);
   if (rules.limits) await writeLimits(trx, scope, id, rules.limits);
+  if (rules.run) await writeRunRules(trx, scope, id, rules.run);
 }
 
 /** Removes the budgets and limits of deleted owners (their spend rows stay, as history). */
@@ -89,6 +98,7 @@ export async function deleteRules(trx: Transaction<Schema>, scope: Scope, ids: s
   if (ids.length === 0) return;
   await trx.deleteFrom('budgets').where('scope', '=', scope).where('scope_id', 'in', ids).execute();
   await trx.deleteFrom('limits').where('scope', '=', scope).where('scope_id', 'in', ids).execute();
+  await deleteRunRules(trx, scope, ids);
 }
 
 export async function replaceRules(
@@ -96,12 +106,13 @@ export async function replaceRules(
   actor: string,
   scope: Scope,
   id: string,
-  change: { budget?: BudgetInput | null; limits?: LimitsInput | null },
-): Promise<{ budget: BudgetInput | null; limits: LimitsInput | null }> {
+  change: { budget?: BudgetInput | null; limits?: LimitsInput | null; run?: RunRulesInput | null },
+): Promise<{ budget: BudgetInput | null; limits: LimitsInput | null; run: RunRulesInput | null }> {
   return db.transaction().execute(async (trx) => {
     const before = await readRules(trx, scope, id);
     if (change.budget !== undefined) await writeBudget(trx, scope, id, change.budget);
     if (change.limits !== undefined) await writeLimits(trx, scope, id, change.limits);
+    if (change.run !== undefined) await writeRunRules(trx, scope, id, change.run);
     const after = await readRules(trx, scope, id);
     await appendAudit(trx, {
       actor,
@@ -119,7 +130,7 @@ export async function readRules(
   db: Kysely<Schema> | Transaction<Schema>,
   scope: Scope,
   id: string,
-): Promise<{ budget: BudgetInput | null; limits: LimitsInput | null }> {
+): Promise<{ budget: BudgetInput | null; limits: LimitsInput | null; run: RunRulesInput | null }> {
   const budget = await db
     .selectFrom('budgets')
     .selectAll()
@@ -132,7 +143,9 @@ export async function readRules(
     .where('scope', '=', scope)
     .where('scope_id', '=', id)
     .executeTakeFirst();
+  const run = await readRunRules(db, scope, id);
   return {
+    run,
     budget: budget
       ? {
           usd: budget.limit_micros / 1e6,
@@ -165,6 +178,9 @@ export const rulesViewSchema = z.object({
       concurrency: z.number().int().optional(),
     })
     .nullable(),
+  run: runRulesViewSchema
+    .nullable()
+    .describe('Bounds on each agent run (x-gatehouse-run-id); null when none'),
 });
 
 export const spendSchema = z.object({

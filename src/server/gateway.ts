@@ -23,6 +23,7 @@ import {
 import { Pipeline, type StageSlots } from '../pipeline/index.ts';
 import { HttpClient } from '../providers/index.ts';
 import { TargetResolver } from '../routing/index.ts';
+import { createMemoryRunStore, createRedisRunStore, RunGuard } from '../runs/index.ts';
 import { defaultDatabaseUrl, openDatabase } from '../store/index.ts';
 import { ResponseStore } from '../store/responses.ts';
 import {
@@ -133,6 +134,15 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       log,
     },
   });
+  const runs = new RunGuard(
+    options.redisUrl
+      ? createRedisRunStore(options.redisUrl, {
+          commandTimeoutMs: redisPolicy.command_timeout_ms,
+          connectTimeoutMs: redisPolicy.connect_timeout_ms,
+        })
+      : createMemoryRunStore(),
+    { onFailure: redisPolicy.on_failure, log },
+  );
   const pipeline = new Pipeline(
     config,
     providers,
@@ -140,6 +150,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       governor,
       prices: new PriceBook(config.prices),
       modelLimits: modelLimits(config),
+      runs,
     },
     configuredSlots(config, { log }, options.stages),
   );
@@ -211,6 +222,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       events,
       governor,
       regions: Object.keys(config.regions),
+      runs,
     },
     limits: edges.limits,
     maxInFlight: config.server.max_in_flight,
@@ -303,6 +315,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         lag.stop();
         await events.stop();
         await governor.close();
+        await runs.close();
         await tracing?.shutdown();
         await http.close();
         providers.stop();

@@ -152,6 +152,8 @@ export interface RequestEventsTable {
   request_body: string | null;
   /** Redacted answer (text and tool calls), only when body logging is `full`. */
   response_body: string | null;
+  /** The agent run (x-gatehouse-run-id) within the key's namespace; null outside a run. */
+  run_id: string | null;
 }
 
 /** Sums over an hour of events; the writer adds to them as events are stored. */
@@ -201,6 +203,39 @@ export interface UsageDailyTagsTable extends UsageSums {
 }
 
 /** A stored answer of the Responses surface (`store` not false): the conversation state. */
+/** The bounds an owner (team, user or key) puts on each agent run; null columns bound nothing. */
+export interface RunRulesTable {
+  scope: 'key' | 'team' | 'user';
+  scope_id: string;
+  max_steps: number | null;
+  max_tool_calls: number | null;
+  max_cost_micros: number | null;
+  max_duration_s: number | null;
+  max_repeats: number | null;
+  created_at: number;
+}
+
+/** A tool call waiting for (or decided by) a person. */
+export interface ApprovalsTable {
+  id: string;
+  /** pending | approved | denied | timed_out | cancelled */
+  status: string;
+  server: string;
+  tool: string;
+  /** JSON of the call's arguments, as the agent sent them (bounded). */
+  arguments: string;
+  key_id: string | null;
+  team_id: string | null;
+  run_id: string | null;
+  request_id: string;
+  requested_at: number;
+  expires_at: number;
+  decided_at: number | null;
+  /** The admin principal that decided: `master`, or an admin key's id. */
+  decided_by: string | null;
+  reason: string | null;
+}
+
 export interface ResponsesTable {
   id: string;
   /** The caller's team; null for the master key. Only the same team reaches it. */
@@ -242,4 +277,6 @@ export interface Schema {
   usage_daily_tags: UsageDailyTagsTable;
   responses: ResponsesTable;
   response_items: ResponseItemsTable;
+  run_rules: RunRulesTable;
+  approvals: ApprovalsTable;
 }

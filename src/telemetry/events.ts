@@ -42,6 +42,7 @@ export function eventRow(record: RequestRecord): EventRow {
     region: record.region ?? null,
     request_body: record.requestBody ?? null,
     response_body: record.responseBody ?? null,
+    run_id: record.runId ?? null,
   };
 }
 

@@ -37,6 +37,7 @@ const eventColumns = [
   'region',
   'request_body',
   'response_body',
+  'run_id',
 ] as const satisfies ReadonlyArray<keyof RequestEventsTable>;
 
 function upsert(sqlite: DatabaseSync, table: string, keys: readonly string[]): StatementSync {

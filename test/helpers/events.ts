@@ -33,6 +33,7 @@ export function sampleEvent(id: string, overrides: Partial<EventRow> = {}): Even
     region: null,
     request_body: null,
     response_body: null,
+    run_id: null,
     ...overrides,
   };
 }

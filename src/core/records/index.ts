@@ -47,6 +47,8 @@ export interface RequestRecord {
   traceId?: string;
   /** The data-residency region the caller's team is pinned to. */
   region?: string;
+  /** The agent run the call belongs to (x-gatehouse-run-id), as the caller named it; runs are per key. */
+  runId?: string;
   /** JSON of the caller's request as the body-logging mode allows (metadata or redacted text). */
   requestBody?: string;
   /** JSON of the answer as the body-logging mode allows. */
