@@ -1,6 +1,7 @@
 // The shape of gatehouse.yaml. Validated once at start; the parsed value is frozen.
 import { z } from 'zod';
 import { configName, httpUrl, timeoutsSchema } from '../providers/config.ts';
+import { mcpServersSchema } from './mcp.ts';
 import { providerConfigSchemas } from '../providers/manifests.ts';
 
 const name = configName;
@@ -367,9 +368,11 @@ export const configSchema = z.strictObject({
     .record(name, regionSchema)
     .default({})
     .describe('Data-residency regions, each with its own event store; pin a team with its region field.'),
+  mcp_servers: mcpServersSchema,
 });
 
 export type GatehouseConfig = z.output<typeof configSchema>;
+export type { McpServerConfig } from './mcp.ts';
 export type ProviderConfig = z.output<typeof providerSchema>;
 export type ProviderType = ProviderConfig['type'];
 export type ProviderConfigOf<T extends ProviderType> = Extract<ProviderConfig, { type: T }>;

@@ -152,8 +152,42 @@ export interface RequestEventsTable {
   request_body: string | null;
   /** Redacted answer (text and tool calls), only when body logging is `full`. */
   response_body: string | null;
+  /** `model` for model traffic, `tool` for a tool call through the MCP gateway. */
+  kind?: string;
+  mcp_server?: string | null;
+  tool?: string | null;
+  /** Bytes of the tool call's arguments and of its result, as JSON. */
+  argument_bytes?: number | null;
+  result_bytes?: number | null;
   /** The agent run (x-gatehouse-run-id) within the key's namespace; null outside a run. */
-  run_id: string | null;
+  run_id?: string | null;
+}
+
+/** Tool rules of a key, team or user; each field is JSON, null when unset. */
+export interface ToolRulesTable {
+  scope: 'key' | 'team' | 'user';
+  scope_id: string;
+  /** Array of globs over `<server>__<tool>`, `!` entries deny. */
+  tools: string | null;
+  /** Object: glob → calls per minute of each matching tool. */
+  tool_limits: string | null;
+  /** Object: glob → { argument: { const } | { enum } } narrowing the tool's input schema. */
+  tool_args: string | null;
+  updated_at: number;
+}
+
+/** The definition of a tool as first seen (or last approved), and a changed one awaiting approval. */
+export interface McpToolPinsTable {
+  server: string;
+  tool: string;
+  hash: string;
+  definition: string;
+  pending_hash: string | null;
+  pending_definition: string | null;
+  first_seen_at: number;
+  changed_at: number | null;
+  approved_at: number | null;
+  approved_by: string | null;
 }
 
 /** Sums over an hour of events; the writer adds to them as events are stored. */
@@ -271,6 +305,8 @@ export interface Schema {
   audit_log: AuditLogTable;
   audit_head: AuditHeadTable;
   request_events: RequestEventsTable;
+  tool_rules: ToolRulesTable;
+  mcp_tool_pins: McpToolPinsTable;
   usage_hourly: UsageHourlyTable;
   usage_hourly_tags: UsageHourlyTagsTable;
   usage_daily: UsageDailyTable;

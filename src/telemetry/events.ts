@@ -42,6 +42,11 @@ export function eventRow(record: RequestRecord): EventRow {
     region: record.region ?? null,
     request_body: record.requestBody ?? null,
     response_body: record.responseBody ?? null,
+    kind: record.kind ?? 'model',
+    mcp_server: record.mcpServer ?? null,
+    tool: record.tool ?? null,
+    argument_bytes: record.argumentBytes ?? null,
+    result_bytes: record.resultBytes ?? null,
     run_id: record.runId ?? null,
   };
 }

@@ -37,6 +37,11 @@ const eventColumns = [
   'region',
   'request_body',
   'response_body',
+  'kind',
+  'mcp_server',
+  'tool',
+  'argument_bytes',
+  'result_bytes',
   'run_id',
 ] as const satisfies ReadonlyArray<keyof RequestEventsTable>;
 
@@ -66,7 +71,7 @@ export function sqliteSink(db: Kysely<Schema>, sqlite: DatabaseSync): EventSink 
         try {
           const stored: RequestEventsTable[] = [];
           for (const row of rows) {
-            const values = eventColumns.map((c) => row[c] as SQLInputValue);
+            const values = eventColumns.map((c) => (row[c] ?? (c === 'kind' ? 'model' : null)) as SQLInputValue);
             if (Number(event.run(...values).changes) === 1) stored.push(row);
           }
           rollupRows(stored).forEach(({ spec, rows: sums }, i) => {

@@ -3,7 +3,7 @@
 // events (core/lifecycle), so these types sit here, below both.
 import type { FinishReason, Usage } from '../ir/index.ts';
 
-export type SurfaceName = 'openai' | 'anthropic' | 'gateway';
+export type SurfaceName = 'openai' | 'anthropic' | 'gateway' | 'mcp';
 
 export interface AttemptRecord {
   provider: string;
@@ -53,4 +53,12 @@ export interface RequestRecord {
   requestBody?: string;
   /** JSON of the answer as the body-logging mode allows. */
   responseBody?: string;
+  /** `tool` for a tool call through the MCP gateway; absent for model traffic. */
+  kind?: 'model' | 'tool';
+  /** The MCP server and the tool's name there (tool calls). */
+  mcpServer?: string;
+  tool?: string;
+  /** Bytes of the tool call's arguments and of its result, as JSON. */
+  argumentBytes?: number;
+  resultBytes?: number;
 }

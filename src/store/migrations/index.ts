@@ -5,6 +5,7 @@ import { requestEvents } from './002-request-events.ts';
 import { dataPolicy } from './003-data-policy.ts';
 import { responses } from './004-responses.ts';
 import { keyDeletion } from './005-key-deletion.ts';
+import { mcp } from './010-mcp.ts';
 import { runs } from './011-runs.ts';
 
 export const migrations: Record<string, Migration> = {
@@ -13,5 +14,6 @@ export const migrations: Record<string, Migration> = {
   '003-data-policy': dataPolicy,
   '004-responses': responses,
   '005-key-deletion': keyDeletion,
+  '010-mcp': mcp,
   '011-runs': runs,
 };
