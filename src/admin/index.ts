@@ -12,6 +12,7 @@ import { auditRoutes } from './routes/audit.ts';
 import { keyRoutes } from './routes/keys.ts';
 import { ownerRoutes } from './routes/owners.ts';
 import { reportRoutes } from './routes/reports.ts';
+import { runRoutes } from './routes/runs.ts';
 import { secretRoutes } from './routes/secrets.ts';
 import { teamRoutes } from './routes/teams.ts';
 import { userRoutes } from './routes/users.ts';
@@ -39,6 +40,7 @@ const routes: AdminRoute[] = [
   ...secretRoutes,
   ...reportRoutes,
   ...auditRoutes,
+  ...runRoutes,
 ];
 
 // Built once: the routes do not change while the process runs.
