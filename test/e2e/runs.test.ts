@@ -128,7 +128,11 @@ test('max_cost_usd counts the settled cost of the run, streamed calls included',
   // millionths of a dollar, so a bound of $0.000001 is spent by the first call.
   const agent = await key('spender', { max_cost_usd: 0.000001 });
   const client = openai(agent.secret, 'costly');
-  const stream = await chat(client, 'spend', { stream: true });
+  const stream = await client.chat.completions.create({
+    model: 'mock-fast',
+    messages: [{ role: 'user', content: 'spend' }],
+    stream: true,
+  });
   for await (const _chunk of stream);
   const err = await refusal(chat(client));
   assert.equal(err.code, 'run_limit_exceeded');
