@@ -1,6 +1,7 @@
 // What the admin API's handlers are given.
 import type { IncomingMessage } from 'node:http';
 import type { Kysely } from 'kysely';
+import type { Approvals } from '../approvals/index.ts';
 import type { Authenticator, Governor, SecretStore } from '../governance/index.ts';
 import type { RunGuard } from '../runs/index.ts';
 import type { Schema } from '../store/schema.ts';
@@ -26,4 +27,6 @@ export interface AdminDeps {
   regions: readonly string[];
   /** Live counters of agent runs, shown beside a run's timeline. */
   runs?: RunGuard;
+  /** Tool calls waiting for a person's decision. */
+  approvals?: Approvals;
 }

@@ -8,6 +8,7 @@ import type { RequestContext } from '../pipeline/index.ts';
 import type { AdminDeps } from './deps.ts';
 import { openapiDocument } from './openapi.ts';
 import { type AdminRoute, defineRoute, findRoute } from './route.ts';
+import { approvalRoutes } from './routes/approvals.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { keyRoutes } from './routes/keys.ts';
 import { ownerRoutes } from './routes/owners.ts';
@@ -41,6 +42,7 @@ const routes: AdminRoute[] = [
   ...reportRoutes,
   ...auditRoutes,
   ...runRoutes,
+  ...approvalRoutes,
 ];
 
 // Built once: the routes do not change while the process runs.

@@ -3,7 +3,13 @@
 // views, budgets, limits and spend, the audit log). Outside governance/, import from here only
 // (the dependency check holds to it).
 export { type Admission, Governor, type LimitRule } from './admission.ts';
-export { auditEntrySchema, auditView, listAudit, verifyAudit } from './audit.ts';
+export {
+  appendAudit as appendAuditEntry,
+  auditEntrySchema,
+  auditView,
+  listAudit,
+  verifyAudit,
+} from './audit.ts';
 export { Authenticator, authorizeModel, type Principal } from './authenticate.ts';
 export { createMemoryCounterStore, createRedisCounterStore } from './counters/index.ts';
 export { SecretBox } from './crypto.ts';
@@ -18,7 +24,7 @@ export {
   updateKey,
 } from './keys.ts';
 export { resolveMasterKey } from './master-key.ts';
-export { webhookNotifier } from './notify.ts';
+export { postWebhook, webhookNotifier } from './notify.ts';
 export type { Page, Position } from './paging.ts';
 export { PriceBook } from './pricing/index.ts';
 export { filterId, findKey, findTeam, findUser, type Scope, userTeams } from './refs.ts';

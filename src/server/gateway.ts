@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { Gauge } from 'prom-client';
 import type { GatehouseConfig } from '../config/schema.ts';
+import { Approvals } from '../approvals/index.ts';
 import { GatehouseError } from '../core/errors/index.ts';
 import { Lifecycle } from '../core/lifecycle/index.ts';
 import {
@@ -143,6 +144,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       : createMemoryRunStore(),
     { onFailure: redisPolicy.on_failure, log },
   );
+  const approvals = new Approvals(database.db, {
+    webhookUrl: config.governance.webhook_url,
+    log: (line) => logger.warn(line),
+  });
   const pipeline = new Pipeline(
     config,
     providers,
@@ -223,6 +228,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       governor,
       regions: Object.keys(config.regions),
       runs,
+      approvals,
     },
     limits: edges.limits,
     maxInFlight: config.server.max_in_flight,
@@ -288,6 +294,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     stop(graceMs = config.server.shutdown_grace_ms) {
       stopping ??= (async () => {
         draining = true;
+        // Calls waiting for a person end now (cancelled): a decision may take longer than any grace.
+        approvals.close();
         server.close();
         server.closeIdleConnections();
         const drain = async (ms: number) => {

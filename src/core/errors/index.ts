@@ -50,8 +50,6 @@ const catalogue = {
   GH_BUDGET_EXCEEDED: { status: 429, kind: 'rate_limit', retryable: false },
   /** An agent run reached one of its bounds (steps, tool calls, cost, duration, repeats): the message names it. */
   GH_RUN_LIMIT_EXCEEDED: { status: 429, kind: 'rate_limit', retryable: false },
-  /** A person denied a tool call that needs approval, or nobody decided within the timeout. */
-  GH_APPROVAL_DENIED: { status: 403, kind: 'permission', retryable: false },
   GH_ROUTE_NOT_FOUND: { status: 404, kind: 'not_found', retryable: false },
   /** An admin resource (team, user, key, secret) named in the path does not exist. */
   GH_NOT_FOUND: { status: 404, kind: 'not_found', retryable: false },
