@@ -19,7 +19,7 @@ export function approvalHook(approvals: Approvals): ToolCallHook {
   return {
     async before(call: ToolCall): Promise<void> {
       const approval = call.approval;
-      if (!approval || !approval.required.some((pattern) => matchesGlob(pattern, call.tool))) return;
+      if (!approval?.required.some((pattern) => matchesGlob(pattern, call.tool))) return;
       const { id, status, view } = await approvals.request({
         server: call.server,
         tool: call.tool,
