@@ -71,7 +71,16 @@ function tightest(rules: readonly RunRule[]): Tightest {
   return found;
 }
 
-function refusal(runId: string, kind: CallKind, bound: Bound, value: number, t: Tightest): GatehouseError {
+/** A call refused by a run's bound; `bound` names it (`max_steps`, …) for surfaces that carry data. */
+export class RunLimitExceeded extends GatehouseError {
+  readonly bound: Bound;
+  constructor(bound: Bound, message: string) {
+    super('GH_RUN_LIMIT_EXCEEDED', message);
+    this.bound = bound;
+  }
+}
+
+function refusal(runId: string, kind: CallKind, bound: Bound, value: number, t: Tightest): RunLimitExceeded {
   const rule = t.from[bound];
   const owner = rule ? ` set by the ${rule.scope} "${rule.name}"` : '';
   const l = t.limits;
@@ -82,10 +91,7 @@ function refusal(runId: string, kind: CallKind, bound: Bound, value: number, t: 
     max_duration_s: `max_duration_s: ${(l.durationMs ?? 0) / 1000} s (running ${Math.floor(value / 1000)} s)`,
     max_repeats: `max_repeats: the same ${kind === 'tool' ? 'tool call' : 'model request'} more than ${l.repeats} times in a row; the loop breaker stopped the run`,
   };
-  return new GatehouseError(
-    'GH_RUN_LIMIT_EXCEEDED',
-    `The run "${runId}" reached its bound ${what[bound]}${owner}.`,
-  );
+  return new RunLimitExceeded(bound, `The run "${runId}" reached its bound ${what[bound]}${owner}.`);
 }
 
 /** A stable fingerprint of a call: the same JSON gives the same hash, whatever its key order. */
