@@ -45,8 +45,8 @@ return 1
 `;
 
 type Scripted = Redis & {
-  gatehouseRunStep(count: number, ...args: Array<string | number>): Promise<[number, string?, number?]>;
-  gatehouseRunCost(count: number, ...args: Array<string | number>): Promise<number>;
+  gatehouseRunStep(...args: Array<string | number>): Promise<[number, string?, number?]>;
+  gatehouseRunCost(...args: Array<string | number>): Promise<number>;
 };
 
 export interface RedisRunOptions {
@@ -78,7 +78,6 @@ export function createRedisRunStore(url: string, options: RedisRunOptions = {}):
     async step(run: string, input: StepInput) {
       const l = input.limits;
       const reply = await redis().gatehouseRunStep(
-        1,
         prefix + run,
         input.kind,
         input.fingerprint,
@@ -94,7 +93,7 @@ export function createRedisRunStore(url: string, options: RedisRunOptions = {}):
     },
     async addCost(run, micros, ttlMs) {
       if (micros <= 0) return;
-      await redis().gatehouseRunCost(1, prefix + run, Math.round(micros), Math.max(1, Math.round(ttlMs)));
+      await redis().gatehouseRunCost(prefix + run, Math.round(micros), Math.max(1, Math.round(ttlMs)));
     },
     async read(run) {
       const h = await redis().hgetall(prefix + run);
