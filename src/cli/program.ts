@@ -67,6 +67,16 @@ export const entries: Record<string, Entry> = {
     summary: 'The request log: tail (follow live), list',
     load: async () => (await import('./logs.ts')).logsGroup,
   },
+  runs: {
+    kind: 'group',
+    summary: "Agent runs: list, show (a run's timeline of model and tool calls)",
+    load: async () => (await import('./runs.ts')).runsGroup,
+  },
+  approvals: {
+    kind: 'group',
+    summary: 'Tool calls waiting for approval: list, approve, deny',
+    load: async () => (await import('./runs.ts')).approvalsGroup,
+  },
   usage: {
     kind: 'action',
     summary: 'Spend, tokens and requests by team, key, user, model, provider or tag',

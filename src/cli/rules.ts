@@ -13,9 +13,40 @@ export const ruleFlags: Flags = {
   rpm: { type: 'string', value: 'N', help: 'requests per minute' },
   tpm: { type: 'string', value: 'N', help: 'tokens per minute (input plus output)' },
   concurrency: { type: 'string', value: 'N', help: 'requests in flight at once' },
+  'max-steps': { type: 'string', value: 'N', help: 'model calls per agent run (x-gatehouse-run-id)' },
+  'max-tool-calls': { type: 'string', value: 'N', help: 'tool calls per agent run' },
+  'max-cost': { type: 'string', value: 'USD', help: "settled cost of a run's model calls" },
+  'max-duration': { type: 'string', value: 'S', help: "seconds from a run's first call" },
+  'max-repeats': {
+    type: 'string',
+    value: 'N',
+    help: 'the same tool call or model request at most N times in a row (loop breaker)',
+  },
 };
 
 const limitNames = ['rpm', 'tpm', 'concurrency'] as const;
+/** Run bound flags and the fields they set in `run`. */
+const runFields = {
+  'max-steps': 'max_steps',
+  'max-tool-calls': 'max_tool_calls',
+  'max-cost': 'max_cost_usd',
+  'max-duration': 'max_duration_s',
+  'max-repeats': 'max_repeats',
+} as const;
+const runFlagNames = Object.keys(runFields) as Array<keyof typeof runFields>;
+
+function runChange(
+  values: Values,
+  current: Record<string, unknown>,
+  unset: string[],
+): Record<string, unknown> {
+  const run: Record<string, unknown> = { ...current };
+  for (const flag of runFlagNames) {
+    if (unset.includes(flag)) delete run[runFields[flag]];
+    else if (values[flag] !== undefined) run[runFields[flag]] = number(values[flag]);
+  }
+  return run;
+}
 
 export const defined = <T extends Record<string, unknown>>(fields: T): Partial<T> =>
   Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as Partial<T>;
@@ -31,6 +62,7 @@ export const number = (value: string | boolean | undefined) =>
 interface Rules {
   budget: { usd: unknown; period: unknown; soft_threshold?: unknown } | null;
   limits: Partial<Record<(typeof limitNames)[number], unknown>> | null;
+  run: Record<string, unknown> | null;
 }
 
 /** The budget and limits given at create (nothing given: nothing sent). */
@@ -46,11 +78,16 @@ export function rulesAtCreate(values: Values): Partial<Rules> {
           soft_threshold: number(values['soft-threshold']),
         }) as Rules['budget']);
   const limits = defined(Object.fromEntries(limitNames.map((n) => [n, number(values[n])])));
-  return defined({ budget, limits: Object.keys(limits).length > 0 ? limits : undefined });
+  const run = runChange(values, {}, []);
+  return defined({
+    budget,
+    limits: Object.keys(limits).length > 0 ? limits : undefined,
+    run: Object.keys(run).length > 0 ? run : undefined,
+  });
 }
 
 export const ruleFlagNames = [...Object.keys(ruleFlags)];
-export const ruleUnsetNames = ['budget', 'limits', ...limitNames];
+export const ruleUnsetNames = ['budget', 'limits', ...limitNames, 'run', ...runFlagNames];
 
 /**
  * At update, flags change only what they name: the current rules are read, changed, and written
@@ -97,6 +134,12 @@ export async function updateRules(
       else if (values[n] !== undefined) limits[n] = number(values[n]);
     }
     change.limits = Object.keys(limits).length > 0 ? limits : null;
+  }
+
+  if (unset.includes('run')) change.run = null;
+  else if (runFlagNames.some((n) => values[n] !== undefined || unset.includes(n))) {
+    const run = runChange(values, current.run ?? {}, unset);
+    change.run = Object.keys(run).length > 0 ? run : null;
   }
   return client.request<Rules>('PUT', path, change);
 }
