@@ -2,6 +2,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Kysely } from 'kysely';
 import type { Authenticator, Governor, SecretStore } from '../governance/index.ts';
+import type { McpGateway } from '../mcp/index.ts';
 import type { Schema } from '../store/schema.ts';
 import type { EventStores } from '../telemetry/index.ts';
 
@@ -23,4 +24,6 @@ export interface AdminDeps {
   events: EventStores;
   /** Data-residency regions in the configuration; a team may be pinned only to one of these. */
   regions: readonly string[];
+  /** The MCP gateway, when servers are configured: an approved tool is announced to its sessions. */
+  mcp?: McpGateway;
 }

@@ -10,6 +10,7 @@ import { openapiDocument } from './openapi.ts';
 import { type AdminRoute, defineRoute, findRoute } from './route.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { keyRoutes } from './routes/keys.ts';
+import { mcpRoutes } from './routes/mcp.ts';
 import { ownerRoutes } from './routes/owners.ts';
 import { reportRoutes } from './routes/reports.ts';
 import { secretRoutes } from './routes/secrets.ts';
@@ -39,6 +40,7 @@ const routes: AdminRoute[] = [
   ...secretRoutes,
   ...reportRoutes,
   ...auditRoutes,
+  ...mcpRoutes,
 ];
 
 // Built once: the routes do not change while the process runs.

@@ -1,5 +1,6 @@
 // Request bodies of the admin API; strict, so an unknown field is a 400 naming it.
 import { z } from 'zod';
+import { toolRulesInputShape } from '../governance/index.ts';
 
 const name = z.string().min(1).max(200);
 const models = z.array(z.string().min(1).max(200)).max(500);
@@ -26,10 +27,11 @@ export const limitsInput = z.strictObject({
   tpm: limit.optional(),
   concurrency: limit.optional(),
 });
-const rules = { budget: budgetInput.optional(), limits: limitsInput.optional() };
+const rules = { budget: budgetInput.optional(), limits: limitsInput.optional(), ...toolRulesInputShape };
 export const rulesInput = z.strictObject({
   budget: budgetInput.nullable().optional(),
   limits: limitsInput.nullable().optional(),
+  ...toolRulesInputShape,
 });
 
 const logBodies = z.enum(['off', 'metadata', 'full']);

@@ -56,7 +56,8 @@ export function describeIssue(issue: Issue, whole: string, prefix: ReadonlyArray
   const described = secretField.test(String(path.at(-1) ?? '')) ? describedType : describedValue;
   // zod's own messages start like this; any other was written by the schema's author for people.
   // A schema's own "must …" completes the sentence with what the value was.
-  if (issue.message.startsWith('must ')) return `${subject} ${issue.message}; it was ${described(issue.input)}.`;
+  if (issue.message.startsWith('must '))
+    return `${subject} ${issue.message}; it was ${described(issue.input)}.`;
   if (issue.code !== 'custom' && !/^(Invalid|Too (small|big)|Unrecognized)/.test(issue.message))
     return path.length === 0 ? issue.message : `${subject}: ${issue.message}`;
   switch (issue.code) {

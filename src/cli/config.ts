@@ -11,7 +11,9 @@ export const configGroup: Group = {
       name: 'check',
       summary: 'Validate FILE (with ${ENV} references expanded) and report every problem',
       args: ['FILE'],
-      flags: { strict: { type: 'boolean', help: 'fail on warnings too (a file with no providers or models)' } },
+      flags: {
+        strict: { type: 'boolean', help: 'fail on warnings too (a file with no providers or models)' },
+      },
       async run(values, [file]) {
         try {
           const config = loadConfig(file);

@@ -45,7 +45,9 @@ const common = {
 
 const headers = z
   .record(z.string(), z.string())
-  .describe('Headers sent with every request: ${ENV} or secret:NAME values keep credentials out of the file.');
+  .describe(
+    'Headers sent with every request: ${ENV} or secret:NAME values keep credentials out of the file.',
+  );
 
 export const mcpServerSchema = z.discriminatedUnion('transport', [
   z.strictObject({

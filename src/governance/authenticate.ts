@@ -9,6 +9,7 @@ import type { LimitRule } from './limits.ts';
 import { hashKey, sameDigest } from './crypto.ts';
 import { keyForSecret } from './keys.ts';
 import { bounded } from './timeout.ts';
+import { type ToolRule, toolRulesFor } from './tool-rules.ts';
 
 export interface ModelRule {
   scope: 'key' | 'team' | 'user';
@@ -30,6 +31,8 @@ export interface Principal {
   region?: string;
   limits: LimitRule[];
   budgets: BudgetRule[];
+  /** Tool rules of the key, team and user (MCP gateway): every one must allow a tool. */
+  toolRules?: ToolRule[];
 }
 
 export const masterPrincipal: Principal = { kind: 'master', modelRules: [], limits: [], budgets: [] };
@@ -191,7 +194,10 @@ export class Authenticator {
       if (user?.models) rules.push({ scope: 'user', name: user.name, patterns: JSON.parse(user.models) });
       owners.push({ scope: 'user', id: row.user_id, name: user?.name ?? row.user_id });
     }
-    const { limits, budgets } = await rulesFor(this.#db, owners);
+    const [{ limits, budgets }, toolRules] = await Promise.all([
+      rulesFor(this.#db, owners),
+      toolRulesFor(this.#db, owners),
+    ]);
     const principal: Principal = {
       kind: 'key',
       keyId: row.id,
@@ -201,6 +207,7 @@ export class Authenticator {
       limits,
       budgets,
     };
+    if (toolRules.length > 0) principal.toolRules = toolRules;
     if (row.user_id) principal.userId = row.user_id;
     const logBodies = row.log_bodies ?? team?.log_bodies;
     if (logBodies === 'off' || logBodies === 'metadata' || logBodies === 'full')

@@ -75,7 +75,8 @@ export function budgetRefusal(
       ? ` It reserves the worst case: ${request.outputTokens} output tokens, assumed because the request sets no max_tokens; set a lower max_tokens to reserve less.`
       : ` It reserves the worst case of its max_tokens (${request.outputTokens} output tokens); a lower max_tokens reserves less.`;
   const head = `The ${rule.scope} "${rule.name}" budget of ${usd(rule.limitMicros / 1e6)} ${per} does not cover this request (${usd(counter.reservedMicros / 1e6)} at most).`;
-  if (counter.reservedMicros > rule.limitMicros) return new GatehouseError('GH_BUDGET_EXCEEDED', `${head}${output}`);
+  if (counter.reservedMicros > rule.limitMicros)
+    return new GatehouseError('GH_BUDGET_EXCEEDED', `${head}${output}`);
   const used = `${usd(counter.currentMicros / 1e6)} of it is spent or reserved by requests in flight`;
   if (rule.period === 'total')
     return new GatehouseError('GH_BUDGET_EXCEEDED', `${head} ${used}; it does not renew.${output}`);

@@ -7,6 +7,14 @@ import { appendAudit } from './audit.ts';
 import { newId } from './crypto.ts';
 import { type Period, periodBounds } from './periods.ts';
 import type { Scope } from './refs.ts';
+import {
+  deleteToolRules,
+  readToolRules,
+  type ToolRulesInput,
+  type ToolRulesView,
+  toolRulesViewShape,
+  writeToolRules,
+} from './tool-rules.ts';
 import { usd } from './views.ts';
 
 export type { Scope };
@@ -68,7 +76,7 @@ export async function writeLimits(
     .execute();
 }
 
-export interface Rules {
+export interface Rules extends ToolRulesInput {
   budget?: BudgetInput | undefined;
   limits?: LimitsInput | undefined;
 }
@@ -82,6 +90,7 @@ export async function writeRules(
 ): Promise<void> {
   if (rules.budget) await writeBudget(trx, scope, id, rules.budget);
   if (rules.limits) await writeLimits(trx, scope, id, rules.limits);
+  await writeToolRules(trx, scope, id, rules);
 }
 
 /** Removes the budgets and limits of deleted owners (their spend rows stay, as history). */
@@ -89,6 +98,7 @@ export async function deleteRules(trx: Transaction<Schema>, scope: Scope, ids: s
   if (ids.length === 0) return;
   await trx.deleteFrom('budgets').where('scope', '=', scope).where('scope_id', 'in', ids).execute();
   await trx.deleteFrom('limits').where('scope', '=', scope).where('scope_id', 'in', ids).execute();
+  await deleteToolRules(trx, scope, ids);
 }
 
 export async function replaceRules(
@@ -96,12 +106,13 @@ export async function replaceRules(
   actor: string,
   scope: Scope,
   id: string,
-  change: { budget?: BudgetInput | null; limits?: LimitsInput | null },
-): Promise<{ budget: BudgetInput | null; limits: LimitsInput | null }> {
+  change: { budget?: BudgetInput | null; limits?: LimitsInput | null } & ToolRulesInput,
+): Promise<RulesView> {
   return db.transaction().execute(async (trx) => {
     const before = await readRules(trx, scope, id);
     if (change.budget !== undefined) await writeBudget(trx, scope, id, change.budget);
     if (change.limits !== undefined) await writeLimits(trx, scope, id, change.limits);
+    await writeToolRules(trx, scope, id, change);
     const after = await readRules(trx, scope, id);
     await appendAudit(trx, {
       actor,
@@ -119,7 +130,7 @@ export async function readRules(
   db: Kysely<Schema> | Transaction<Schema>,
   scope: Scope,
   id: string,
-): Promise<{ budget: BudgetInput | null; limits: LimitsInput | null }> {
+): Promise<RulesView> {
   const budget = await db
     .selectFrom('budgets')
     .selectAll()
@@ -147,8 +158,11 @@ export async function readRules(
           ...(limits.concurrency === null ? {} : { concurrency: limits.concurrency }),
         }
       : null,
+    ...(await readToolRules(db, scope, id)),
   };
 }
+
+type RulesView = { budget: BudgetInput | null; limits: LimitsInput | null } & ToolRulesView;
 
 const money = z.number().describe('USD, rounded to 9 decimal places');
 export const budgetViewSchema = z.object({
@@ -165,6 +179,7 @@ export const rulesViewSchema = z.object({
       concurrency: z.number().int().optional(),
     })
     .nullable(),
+  ...toolRulesViewShape,
 });
 
 export const spendSchema = z.object({

@@ -60,7 +60,11 @@ export class ToolRefusal extends Error {
   readonly code: string;
   readonly rpcCode: number;
   readonly data: Record<string, unknown> | undefined;
-  constructor(code: string, message: string, options: { rpcCode?: number; data?: Record<string, unknown> } = {}) {
+  constructor(
+    code: string,
+    message: string,
+    options: { rpcCode?: number; data?: Record<string, unknown> } = {},
+  ) {
     super(message);
     this.name = 'ToolRefusal';
     this.code = code;

@@ -20,6 +20,7 @@ import {
   SecretStore,
   webhookNotifier,
 } from '../governance/index.ts';
+import { McpGateway } from '../mcp/index.ts';
 import { Pipeline, type StageSlots } from '../pipeline/index.ts';
 import { HttpClient } from '../providers/index.ts';
 import { TargetResolver } from '../routing/index.ts';
@@ -193,7 +194,24 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     if (res && !res.headersSent) res.setHeader('connection', 'close');
   });
   const shutdown = new AbortController();
+  // Nothing of the MCP gateway exists unless servers are configured.
+  const mcp =
+    Object.keys(config.mcp_servers).length > 0
+      ? await McpGateway.create({
+          servers: config.mcp_servers,
+          db: database.db,
+          auth,
+          governor,
+          lifecycle,
+          secrets,
+          bodies: config.logging.bodies,
+          maxBodyBytes: config.server.max_body_bytes,
+          log: (line) => logger.warn(line),
+          shutdown: shutdown.signal,
+        })
+      : undefined;
   const handler = createRequestHandler({
+    ...(mcp ? { mcp } : {}),
     pipeline,
     auth,
     database,
@@ -211,6 +229,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       events,
       governor,
       regions: Object.keys(config.regions),
+      ...(mcp ? { mcp } : {}),
     },
     limits: edges.limits,
     maxInFlight: config.server.max_in_flight,
@@ -276,6 +295,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     stop(graceMs = config.server.shutdown_grace_ms) {
       stopping ??= (async () => {
         draining = true;
+        mcp?.drain();
         server.close();
         server.closeIdleConnections();
         const drain = async (ms: number) => {
@@ -299,6 +319,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         }
         server.closeAllConnections();
         await drain(2_000); // requests cut off by the grace period still leave their record
+        await mcp?.close();
         unsubscribeTelemetry();
         lag.stop();
         await events.stop();

@@ -22,11 +22,7 @@ export interface EventLogOptions {
 }
 
 /** Subscribes; the returned function unsubscribes (at shutdown). */
-export function logGatewayEvents(
-  lifecycle: Lifecycle,
-  logger: Logger,
-  options: EventLogOptions,
-): () => void {
+export function logGatewayEvents(lifecycle: Lifecycle, logger: Logger, options: EventLogOptions): () => void {
   const throttle = new RepeatThrottle(options.repeatWindowMs ?? 10_000);
   const onRequest = ({ record }: RequestEnded) => {
     if (options.accessLog && record.route !== '/healthz' && record.route !== '/readyz')

@@ -45,7 +45,9 @@ export function createLogger(options: LogOptions = {}): Logger {
     const out = write ?? ((line: string) => process.stdout.write(line));
     destination = { write: (json: string) => out(`${prettyLine(json, color)}\n`) };
   } else {
-    destination = write ? { write: (json: string) => write(json) } : pino.destination({ dest: 1, sync: true });
+    destination = write
+      ? { write: (json: string) => write(json) }
+      : pino.destination({ dest: 1, sync: true });
   }
   return pino(
     {
@@ -67,7 +69,13 @@ export function loggerFromLines(log: (line: string) => void, level: LogLevel = '
     level,
     format: 'pretty',
     color: false,
-    write: (line) => log(line.replace(/^\d\d:\d\d:\d\d\.\d{3} /, '').replace(/^INFO {2}/, '').trimEnd()),
+    write: (line) =>
+      log(
+        line
+          .replace(/^\d\d:\d\d:\d\d\.\d{3} /, '')
+          .replace(/^INFO {2}/, '')
+          .trimEnd(),
+      ),
   });
 }
 

@@ -70,7 +70,9 @@ export function sqliteSink(db: Kysely<Schema>, sqlite: DatabaseSync): EventSink 
         try {
           const stored: RequestEventsTable[] = [];
           for (const row of rows) {
-            const values = eventColumns.map((c) => (row[c] ?? (c === 'kind' ? 'model' : null)) as SQLInputValue);
+            const values = eventColumns.map(
+              (c) => (row[c] ?? (c === 'kind' ? 'model' : null)) as SQLInputValue,
+            );
             if (Number(event.run(...values).changes) === 1) stored.push(row);
           }
           rollupRows(stored).forEach(({ spec, rows: sums }, i) => {

@@ -63,7 +63,8 @@ function chooseTool(req: ChatRequest): ToolDefinition | undefined {
 function answerText(req: ChatRequest, text: string): string {
   const format = req.responseFormat;
   if (format?.type === 'json_object') return JSON.stringify({ answer: text });
-  if (format?.type === 'json_schema') return JSON.stringify(exampleValue({ type: 'object', ...format.schema }));
+  if (format?.type === 'json_schema')
+    return JSON.stringify(exampleValue({ type: 'object', ...format.schema }));
   return text;
 }
 
