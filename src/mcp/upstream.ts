@@ -36,6 +36,8 @@ export class UpstreamError extends Error {
 }
 
 const version = '0.1.0';
+/** How long a failed connection is reported without trying again. */
+const retryConnectMs = 2_000;
 
 export class Upstream {
   readonly name: string;
@@ -48,6 +50,7 @@ export class Upstream {
   #listingAt = 0;
   #refreshing: Promise<Listing> | undefined;
   #closed = false;
+  #failed: { error: UpstreamError; until: number } | undefined;
   /** Called when the server's lists changed (after they were fetched again). */
   onChange: ((what: 'tools' | 'prompts' | 'resources') => void) | undefined;
   readonly #log: (line: string) => void;
@@ -64,9 +67,23 @@ export class Upstream {
   client(): Promise<Client> {
     if (this.#closed) return Promise.reject(new UpstreamError(`The MCP server "${this.name}" is closed.`));
     if (this.#client) return Promise.resolve(this.#client);
-    this.#connecting ??= this.#connect().finally(() => {
-      this.#connecting = undefined;
-    });
+    // A server that just failed to connect is not tried again for a moment: callers get its error
+    // at once instead of each waiting out the connect timeout.
+    if (this.#failed && this.#failed.until > Date.now()) return Promise.reject(this.#failed.error);
+    this.#connecting ??= this.#connect()
+      .then(
+        (client) => {
+          this.#failed = undefined;
+          return client;
+        },
+        (err: UpstreamError) => {
+          this.#failed = { error: err, until: Date.now() + retryConnectMs };
+          throw err;
+        },
+      )
+      .finally(() => {
+        this.#connecting = undefined;
+      });
     return this.#connecting;
   }
 
