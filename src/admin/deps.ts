@@ -4,6 +4,7 @@ import type { Kysely } from 'kysely';
 import type { Approvals } from '../approvals/index.ts';
 import type { Authenticator, Governor, SecretStore } from '../governance/index.ts';
 import type { RunGuard } from '../runs/index.ts';
+import type { McpGateway } from '../mcp/index.ts';
 import type { Schema } from '../store/schema.ts';
 import type { EventStores } from '../telemetry/index.ts';
 
@@ -29,4 +30,6 @@ export interface AdminDeps {
   runs?: RunGuard;
   /** Tool calls waiting for a person's decision. */
   approvals?: Approvals;
+  /** The MCP gateway, when servers are configured: an approved tool is announced to its sessions. */
+  mcp?: McpGateway;
 }

@@ -11,6 +11,7 @@ import { type AdminRoute, defineRoute, findRoute } from './route.ts';
 import { approvalRoutes } from './routes/approvals.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { keyRoutes } from './routes/keys.ts';
+import { mcpRoutes } from './routes/mcp.ts';
 import { ownerRoutes } from './routes/owners.ts';
 import { reportRoutes } from './routes/reports.ts';
 import { runRoutes } from './routes/runs.ts';
@@ -43,6 +44,7 @@ const routes: AdminRoute[] = [
   ...auditRoutes,
   ...runRoutes,
   ...approvalRoutes,
+  ...mcpRoutes,
 ];
 
 // Built once: the routes do not change while the process runs.

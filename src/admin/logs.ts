@@ -47,6 +47,9 @@ export const logQuery = z.strictObject({
   request_id: text('An x-request-id; abc* for a prefix'),
   trace_id: text('W3C trace id'),
   region: text("Read a data-residency region's store"),
+  kind: z.enum(['model', 'tool']).optional().describe('model: model traffic; tool: tool calls through /mcp'),
+  server: text('The MCP server of tool calls'),
+  tool: text("A tool's name at its server (e.g. search)"),
   ...paging,
 });
 export type LogQuery = z.output<typeof logQuery>;
@@ -91,6 +94,11 @@ export const logEventSchema = z.object({
   region: z.string().nullable(),
   request_body: body,
   response_body: body,
+  kind: z.enum(['model', 'tool']),
+  mcp_server: z.string().nullable(),
+  tool: z.string().nullable(),
+  argument_bytes: z.number().int().nullable().describe('Tool calls: bytes of the arguments as JSON'),
+  result_bytes: z.number().int().nullable().describe('Tool calls: bytes of the result as JSON'),
 });
 
 interface StoredAttempt {
@@ -150,6 +158,11 @@ export function logView(row: RequestEventsTable): z.infer<typeof logEventSchema>
     region: row.region,
     request_body: parseBody(row.request_body),
     response_body: parseBody(row.response_body),
+    kind: row.kind === 'tool' ? 'tool' : 'model',
+    mcp_server: row.mcp_server ?? null,
+    tool: row.tool ?? null,
+    argument_bytes: row.argument_bytes ?? null,
+    result_bytes: row.result_bytes ?? null,
   };
 }
 
@@ -168,6 +181,9 @@ export async function queryLogs(db: Kysely<Schema>, input: LogQuery | URLSearchP
     ['model', 'model'],
     ['provider', 'provider'],
     ['trace_id', 'trace_id'],
+    ['kind', 'kind'],
+    ['server', 'mcp_server'],
+    ['tool', 'tool'],
   ] as const) {
     const value = query[param];
     if (value !== undefined) q = q.where(column, '=', value);

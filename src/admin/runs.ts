@@ -100,7 +100,9 @@ function summaries(db: Kysely<Schema>) {
       sql<number>`count(*)`.as('calls'),
       sql<number>`sum(${isTool})`.as('tools'),
       sql<number>`sum(case when status >= 400 then 1 else 0 end)`.as('errors'),
-      sql<number>`sum(case when error_code = 'GH_RUN_LIMIT_EXCEEDED' then 1 else 0 end)`.as('refused'),
+      sql<number>`sum(case when error_code in ('GH_RUN_LIMIT_EXCEEDED', 'run_limit_exceeded') then 1 else 0 end)`.as(
+        'refused',
+      ),
       sql<number>`coalesce(sum(cost_usd), 0)`.as('cost'),
     ])
     .where('run_id', 'is not', null)
@@ -165,6 +167,10 @@ export async function queryRuns(db: Kysely<Schema>, query: RunQuery) {
   };
 }
 
+/** Codes as callers see them: `GH_RUN_LIMIT_EXCEEDED` → `run_limit_exceeded` (tool refusals are stored so already). */
+const publicCode = (code: string | null) =>
+  code === null ? null : code.startsWith('GH_') ? code.slice(3).toLowerCase() : code;
+
 function stepView(row: RequestEventsTable): z.infer<typeof runStepSchema> {
   const status = row.status;
   const upstream = row.error_code?.startsWith('GH_UPSTREAM_') ?? false;
@@ -179,7 +185,7 @@ function stepView(row: RequestEventsTable): z.infer<typeof runStepSchema> {
     tool: row.tool ?? null,
     status,
     verdict: status < 400 ? 'ok' : upstream || status >= 500 ? 'failed' : 'refused',
-    error_code: row.error_code === null ? null : row.error_code.slice(3).toLowerCase(),
+    error_code: publicCode(row.error_code),
     duration_ms: row.duration_ms === null ? null : wholeMs(row.duration_ms),
     input_tokens: row.input_tokens,
     output_tokens: row.output_tokens,

@@ -1,6 +1,6 @@
 // Request bodies of the admin API; strict, so an unknown field is a 400 naming it.
 import { z } from 'zod';
-import { runRulesInput } from '../governance/index.ts';
+import { runRulesInput, toolRulesInputShape } from '../governance/index.ts';
 
 const name = z.string().min(1).max(200);
 const models = z.array(z.string().min(1).max(200)).max(500);
@@ -31,11 +31,13 @@ const rules = {
   budget: budgetInput.optional(),
   limits: limitsInput.optional(),
   run: runRulesInput.optional(),
+  ...toolRulesInputShape,
 };
 export const rulesInput = z.strictObject({
   budget: budgetInput.nullable().optional(),
   limits: limitsInput.nullable().optional(),
   run: runRulesInput.nullable().optional(),
+  ...toolRulesInputShape,
 });
 
 const logBodies = z.enum(['off', 'metadata', 'full']);

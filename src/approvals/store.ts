@@ -5,7 +5,7 @@
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import { GatehouseError } from '../core/errors/index.ts';
-import { appendAuditEntry, iso } from '../governance/index.ts';
+import { appendAudit, iso } from '../governance/index.ts';
 import type { ApprovalsTable, Schema } from '../store/schema.ts';
 
 export type ApprovalStatus = 'pending' | 'approved' | 'denied' | 'timed_out' | 'cancelled';
@@ -89,7 +89,7 @@ export async function settleApproval(
     if (!row) throw new GatehouseError('GH_NOT_FOUND', `No approval "${id.slice(0, 100)}".`);
     const changed = Number(updated.numUpdatedRows) === 1;
     if (changed)
-      await appendAuditEntry(trx, {
+      await appendAudit(trx, {
         actor,
         action: `approval.${status}`,
         targetType: 'approval',

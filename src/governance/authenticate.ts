@@ -10,6 +10,7 @@ import { type RunRule, runRuleOf } from './run-rules.ts';
 import { hashKey, sameDigest } from './crypto.ts';
 import { keyForSecret } from './keys.ts';
 import { bounded } from './timeout.ts';
+import { type ToolRule, toolRulesFor } from './tool-rules.ts';
 
 export interface ModelRule {
   scope: 'key' | 'team' | 'user';
@@ -33,6 +34,8 @@ export interface Principal {
   budgets: BudgetRule[];
   /** Bounds on each agent run, from the key, team and user rules: every one applies. */
   runRules?: RunRule[];
+  /** Tool rules of the key, team and user (MCP gateway): every one must allow a tool. */
+  toolRules?: ToolRule[];
 }
 
 export const masterPrincipal: Principal = { kind: 'master', modelRules: [], limits: [], budgets: [] };
@@ -194,7 +197,10 @@ export class Authenticator {
       if (user?.models) rules.push({ scope: 'user', name: user.name, patterns: JSON.parse(user.models) });
       owners.push({ scope: 'user', id: row.user_id, name: user?.name ?? row.user_id });
     }
-    const { limits, budgets, runRules } = await rulesFor(this.#db, owners);
+    const [{ limits, budgets, runRules }, toolRules] = await Promise.all([
+      rulesFor(this.#db, owners),
+      toolRulesFor(this.#db, owners),
+    ]);
     const principal: Principal = {
       kind: 'key',
       keyId: row.id,
@@ -205,6 +211,7 @@ export class Authenticator {
       budgets,
     };
     if (runRules.length > 0) principal.runRules = runRules;
+    if (toolRules.length > 0) principal.toolRules = toolRules;
     if (row.user_id) principal.userId = row.user_id;
     const logBodies = row.log_bodies ?? team?.log_bodies;
     if (logBodies === 'off' || logBodies === 'metadata' || logBodies === 'full')

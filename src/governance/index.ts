@@ -3,13 +3,7 @@
 // views, budgets, limits and spend, the audit log). Outside governance/, import from here only
 // (the dependency check holds to it).
 export { type Admission, Governor, type LimitRule } from './admission.ts';
-export {
-  appendAudit as appendAuditEntry,
-  auditEntrySchema,
-  auditView,
-  listAudit,
-  verifyAudit,
-} from './audit.ts';
+export { appendAudit, auditEntrySchema, auditView, listAudit, verifyAudit } from './audit.ts';
 export { Authenticator, authorizeModel, type Principal } from './authenticate.ts';
 export { createMemoryCounterStore, createRedisCounterStore } from './counters/index.ts';
 export { SecretBox } from './crypto.ts';
@@ -32,6 +26,11 @@ export { type RunRule, type RunRulesInput, runRulesInput } from './run-rules.ts'
 export { readRules, replaceRules, rulesViewSchema, spendReport, spendSchema } from './rules.ts';
 export { type SecretInfo, SecretStore, secretReferences, secretSchema, withSecrets } from './secrets.ts';
 export { createTeam, deleteTeam, listTeams, updateTeam } from './teams.ts';
+export {
+  type ArgNarrowing,
+  type ToolRule,
+  toolRulesInputShape,
+} from './tool-rules.ts';
 export { createUser, deleteUser, listUsers, updateUser } from './users.ts';
 export {
   createdKeySchema,

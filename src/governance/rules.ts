@@ -14,6 +14,14 @@ import {
   runRulesViewSchema,
   writeRunRules,
 } from './run-rules.ts';
+import {
+  deleteToolRules,
+  readToolRules,
+  type ToolRulesInput,
+  type ToolRulesView,
+  toolRulesViewShape,
+  writeToolRules,
+} from './tool-rules.ts';
 import { usd } from './views.ts';
 
 export type { Scope };
@@ -75,7 +83,7 @@ export async function writeLimits(
     .execute();
 }
 
-export interface Rules {
+export interface Rules extends ToolRulesInput {
   budget?: BudgetInput | undefined;
   limits?: LimitsInput | undefined;
   run?: RunRulesInput | undefined;
@@ -91,6 +99,7 @@ export async function writeRules(
   if (rules.budget) await writeBudget(trx, scope, id, rules.budget);
   if (rules.limits) await writeLimits(trx, scope, id, rules.limits);
   if (rules.run) await writeRunRules(trx, scope, id, rules.run);
+  await writeToolRules(trx, scope, id, rules);
 }
 
 /** Removes the budgets and limits of deleted owners (their spend rows stay, as history). */
@@ -99,6 +108,7 @@ export async function deleteRules(trx: Transaction<Schema>, scope: Scope, ids: s
   await trx.deleteFrom('budgets').where('scope', '=', scope).where('scope_id', 'in', ids).execute();
   await trx.deleteFrom('limits').where('scope', '=', scope).where('scope_id', 'in', ids).execute();
   await deleteRunRules(trx, scope, ids);
+  await deleteToolRules(trx, scope, ids);
 }
 
 export async function replaceRules(
@@ -106,13 +116,18 @@ export async function replaceRules(
   actor: string,
   scope: Scope,
   id: string,
-  change: { budget?: BudgetInput | null; limits?: LimitsInput | null; run?: RunRulesInput | null },
-): Promise<{ budget: BudgetInput | null; limits: LimitsInput | null; run: RunRulesInput | null }> {
+  change: {
+    budget?: BudgetInput | null;
+    limits?: LimitsInput | null;
+    run?: RunRulesInput | null;
+  } & ToolRulesInput,
+): Promise<RulesView> {
   return db.transaction().execute(async (trx) => {
     const before = await readRules(trx, scope, id);
     if (change.budget !== undefined) await writeBudget(trx, scope, id, change.budget);
     if (change.limits !== undefined) await writeLimits(trx, scope, id, change.limits);
     if (change.run !== undefined) await writeRunRules(trx, scope, id, change.run);
+    await writeToolRules(trx, scope, id, change);
     const after = await readRules(trx, scope, id);
     await appendAudit(trx, {
       actor,
@@ -130,7 +145,7 @@ export async function readRules(
   db: Kysely<Schema> | Transaction<Schema>,
   scope: Scope,
   id: string,
-): Promise<{ budget: BudgetInput | null; limits: LimitsInput | null; run: RunRulesInput | null }> {
+): Promise<RulesView> {
   const budget = await db
     .selectFrom('budgets')
     .selectAll()
@@ -160,8 +175,15 @@ export async function readRules(
           ...(limits.concurrency === null ? {} : { concurrency: limits.concurrency }),
         }
       : null,
+    ...(await readToolRules(db, scope, id)),
   };
 }
+
+type RulesView = {
+  budget: BudgetInput | null;
+  limits: LimitsInput | null;
+  run: RunRulesInput | null;
+} & ToolRulesView;
 
 const money = z.number().describe('USD, rounded to 9 decimal places');
 export const budgetViewSchema = z.object({
@@ -181,6 +203,7 @@ export const rulesViewSchema = z.object({
   run: runRulesViewSchema
     .nullable()
     .describe('Bounds on each agent run (x-gatehouse-run-id); null when none'),
+  ...toolRulesViewShape,
 });
 
 export const spendSchema = z.object({

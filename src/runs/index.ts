@@ -11,6 +11,7 @@ export {
   runKey,
 } from './guard.ts';
 export { runHook } from './hook.ts';
+export { recordToolCallRuns } from './tool-records.ts';
 export { createRedisRunStore } from './redis-state.ts';
 export {
   type Bound,

@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { Gauge } from 'prom-client';
 import type { GatehouseConfig } from '../config/schema.ts';
-import { Approvals } from '../approvals/index.ts';
+import { Approvals, approvalHook } from '../approvals/index.ts';
 import { GatehouseError } from '../core/errors/index.ts';
 import { Lifecycle } from '../core/lifecycle/index.ts';
 import {
@@ -21,10 +21,17 @@ import {
   SecretStore,
   webhookNotifier,
 } from '../governance/index.ts';
+import { McpGateway } from '../mcp/index.ts';
 import { Pipeline, type StageSlots } from '../pipeline/index.ts';
 import { HttpClient } from '../providers/index.ts';
 import { TargetResolver } from '../routing/index.ts';
-import { createMemoryRunStore, createRedisRunStore, RunGuard } from '../runs/index.ts';
+import {
+  createMemoryRunStore,
+  createRedisRunStore,
+  RunGuard,
+  recordToolCallRuns,
+  runHook,
+} from '../runs/index.ts';
 import { defaultDatabaseUrl, openDatabase } from '../store/index.ts';
 import { ResponseStore } from '../store/responses.ts';
 import {
@@ -209,7 +216,27 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     if (res && !res.headersSent) res.setHeader('connection', 'close');
   });
   const shutdown = new AbortController();
+  // Nothing of the MCP gateway exists unless servers are configured.
+  const mcp =
+    Object.keys(config.mcp_servers).length > 0
+      ? await McpGateway.create({
+          servers: config.mcp_servers,
+          db: database.db,
+          auth,
+          governor,
+          lifecycle,
+          secrets,
+          bodies: config.logging.bodies,
+          maxBodyBytes: config.server.max_body_bytes,
+          log: (line) => logger.warn(line),
+          shutdown: shutdown.signal,
+          // Run bounds before approvals: a call past its run's bounds never asks a person.
+          hooks: [runHook(runs), approvalHook(approvals)],
+        })
+      : undefined;
+  const stopToolCallRuns = mcp ? recordToolCallRuns(lifecycle) : () => {};
   const handler = createRequestHandler({
+    ...(mcp ? { mcp } : {}),
     pipeline,
     auth,
     database,
@@ -229,6 +256,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       regions: Object.keys(config.regions),
       runs,
       approvals,
+      ...(mcp ? { mcp } : {}),
     },
     limits: edges.limits,
     maxInFlight: config.server.max_in_flight,
@@ -296,6 +324,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         draining = true;
         // Calls waiting for a person end now (cancelled): a decision may take longer than any grace.
         approvals.close();
+        mcp?.drain();
         server.close();
         server.closeIdleConnections();
         const drain = async (ms: number) => {
@@ -319,7 +348,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         }
         server.closeAllConnections();
         await drain(2_000); // requests cut off by the grace period still leave their record
+        await mcp?.close();
         unsubscribeTelemetry();
+        stopToolCallRuns();
         lag.stop();
         await events.stop();
         await governor.close();

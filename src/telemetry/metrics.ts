@@ -74,6 +74,20 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
+  readonly #toolCalls = new Counter({
+    name: 'gatehouse_tool_calls_total',
+    help: 'Tool calls through the MCP gateway, by server, tool, outcome (ok, tool_error, refused, failed) and team.',
+    labelNames: ['server', 'tool', 'outcome', 'team'] as const,
+    registers: [this.registry],
+  });
+  readonly #toolDuration = new TallyHistogram({
+    name: 'gatehouse_tool_call_duration_seconds',
+    help: 'Time from receiving a tool call to its answer, refusals included.',
+    labelNames: ['server', 'tool'] as const,
+    buckets: [0.001, 0.0025, ...latencyBuckets],
+    registers: [this.registry],
+  });
+
   readonly #models: ReadonlySet<string>;
 
   constructor(options: { processMetrics?: boolean; models?: Iterable<string> } = {}) {
@@ -153,6 +167,10 @@ export class GatewayMetrics {
 
   observe(record: RequestRecord): void {
     if (record.surface === 'gateway') return;
+    if (record.kind === 'tool') {
+      this.#observeTool(record);
+      return;
+    }
     const resolved =
       record.provider !== undefined || (record.model !== undefined && this.#models.has(record.model));
     const model = resolved ? (record.model ?? 'unknown') : 'unresolved';
@@ -189,6 +207,24 @@ export class GatewayMetrics {
       if (record.costUsd === null) this.#unpriced.inc({ model, provider });
       else if (record.costUsd !== undefined) series.cost.value += record.costUsd;
     }
+  }
+
+  #observeTool(record: RequestRecord): void {
+    const server = record.mcpServer ?? 'unknown';
+    const tool = record.tool ?? 'unknown';
+    const outcome =
+      record.errorCode === undefined
+        ? 'ok'
+        : record.errorCode === 'GH_TOOL_ERROR'
+          ? 'tool_error'
+          : record.status === 403 || record.status === 429 || record.status === 400
+            ? 'refused'
+            : 'failed';
+    this.#toolCalls.inc({ server, tool, outcome, team: record.teamId ?? 'none' });
+    if (record.durationMs !== undefined)
+      this.#toolDuration.observe(this.#toolDuration.buckets({ server, tool }), record.durationMs / 1000);
+    if (record.errorCode && record.errorCode !== 'GH_TOOL_ERROR')
+      this.#errors.inc({ surface: 'mcp', code: record.errorCode });
   }
 }
 
