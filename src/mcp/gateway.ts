@@ -215,12 +215,19 @@ export class McpGateway {
       scopes: [],
       extra: { gatehouse: auth },
     };
-    await session.transport.handleRequest(withAuth as never, res, body);
+    if (req.method !== 'POST') return session.transport.handleRequest(withAuth as never, res, body);
+    session.active++;
+    try {
+      await session.transport.handleRequest(withAuth as never, res, body);
+    } finally {
+      session.active--;
+      if (session.closing && session.active === 0) void session.transport.close().catch(() => {});
+    }
   }
 
   async #open(principal: Principal, scope: string | undefined): Promise<Session> {
     let session: Session | undefined;
-    const server = createSessionServer(this.#deps, scope, () => session);
+    const server = createSessionServer(this.#deps, scope);
     const transport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
       onsessioninitialized: (id) => {

@@ -34,7 +34,10 @@ export interface Session {
   scope: string | undefined;
   server: Server;
   transport: StreamableHTTPServerTransport;
-  /** Tool calls running, so that shutdown closes an idle session at once and a busy one after. */
+  /**
+   * POSTs being answered (a tool call's among them), so that shutdown closes an idle session at
+   * once and a busy one once its answers are written.
+   */
   active: number;
   closing: boolean;
 }
@@ -55,11 +58,7 @@ function listingFailure(err: unknown): McpError {
   return new McpError(rpcCodes.unavailable, err instanceof Error ? err.message : String(err));
 }
 
-export function createSessionServer(
-  deps: CallDeps,
-  scope: string | undefined,
-  session: () => Session | undefined,
-): Server {
+export function createSessionServer(deps: CallDeps, scope: string | undefined): Server {
   const { catalog } = deps;
   const server = new Server(
     { name: scope === undefined ? 'gatehouse' : `gatehouse/${scope}`, version },
@@ -83,40 +82,31 @@ export function createSessionServer(
 
   server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
     const auth = authOf(extra);
-    const current = session();
-    if (current) current.active++;
     const token = request.params._meta?.progressToken;
-    try {
-      return await callTool(
-        deps,
-        {
-          principal: auth.principal,
-          scope,
-          sessionId: extra.sessionId,
-          runId: auth.runId ?? extra.sessionId,
-          requestId: auth.requestId,
-          headers: auth.headers,
-          signal: extra.signal,
-          progress:
-            token === undefined
-              ? undefined
-              : (progress) =>
-                  void extra
-                    .sendNotification({
-                      method: 'notifications/progress',
-                      params: { ...progress, progressToken: token },
-                    })
-                    .catch(() => {}),
-        },
-        request.params.name,
-        request.params.arguments ?? {},
-      );
-    } finally {
-      if (current) {
-        current.active--;
-        if (current.closing && current.active === 0) void current.transport.close();
-      }
-    }
+    return callTool(
+      deps,
+      {
+        principal: auth.principal,
+        scope,
+        sessionId: extra.sessionId,
+        runId: auth.runId ?? extra.sessionId,
+        requestId: auth.requestId,
+        headers: auth.headers,
+        signal: extra.signal,
+        progress:
+          token === undefined
+            ? undefined
+            : (progress) =>
+                void extra
+                  .sendNotification({
+                    method: 'notifications/progress',
+                    params: { ...progress, progressToken: token },
+                  })
+                  .catch(() => {}),
+      },
+      request.params.name,
+      request.params.arguments ?? {},
+    );
   });
 
   server.setRequestHandler(ListPromptsRequestSchema, async (_request, extra) => {

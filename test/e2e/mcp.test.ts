@@ -31,7 +31,9 @@ async function connect(url: string, key: string, headers: Record<string, string>
 }
 
 const text = (result: object) =>
-  (((result as { content?: unknown }).content as Array<{ type: string; text?: string }>) ?? []).map((c) => c.text ?? '').join('');
+  (((result as { content?: unknown }).content as Array<{ type: string; text?: string }>) ?? [])
+    .map((c) => c.text ?? '')
+    .join('');
 
 async function refusal(promise: Promise<unknown>): Promise<McpError> {
   try {
