@@ -5,6 +5,7 @@
 // how each call was decided.
 import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
+import { Counter, Gauge, type Registry } from 'prom-client';
 import { GatehouseError } from '../core/errors/index.ts';
 import { type Principal, postWebhook } from '../governance/index.ts';
 import type { Schema } from '../store/schema.ts';
@@ -38,6 +39,8 @@ export interface ApprovalsOptions {
   /** How often a waiting call looks at the database for a decision made through another replica. */
   pollMs?: number;
   log?: (line: string) => void;
+  /** Where the approval metrics are registered (the gateway's /metrics). */
+  registry?: Registry;
 }
 
 /** Arguments kept for the person deciding: redacted like logged bodies, and bounded. */
@@ -58,11 +61,30 @@ export class Approvals {
   readonly #waiting = new Map<string, () => void>();
   /** Aborted when the gateway stops: every wait ends (cancelled). */
   readonly #stopping = new AbortController();
+  readonly #outcomes: Counter<'outcome'> | undefined;
 
   constructor(db: Kysely<Schema>, options: ApprovalsOptions = {}) {
     this.#db = db;
     this.#options = options;
     this.#pollMs = options.pollMs ?? 500;
+    const registry = options.registry;
+    if (registry) {
+      this.#outcomes = new Counter({
+        name: 'gatehouse_approvals_total',
+        help: 'Tool calls that waited for approval, by how the wait ended (approved, denied, timed_out, cancelled).',
+        labelNames: ['outcome'] as const,
+        registers: [registry],
+      });
+      const waiting = this.#waiting;
+      new Gauge({
+        name: 'gatehouse_approvals_waiting',
+        help: 'Tool calls waiting for a decision on this replica.',
+        registers: [registry],
+        collect() {
+          this.set(waiting.size);
+        },
+      });
+    }
   }
 
   /** Stores the request, announces it, and waits for its outcome. */
@@ -89,6 +111,7 @@ export class Approvals {
     });
     this.#announce(id, req, now + req.timeoutMs);
     const status = await this.#wait(id, now + req.timeoutMs, req.signal);
+    this.#outcomes?.inc({ outcome: status });
     const row = await readApproval(this.#db, id);
     return { id, status, view: approvalView(row!) };
   }

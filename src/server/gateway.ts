@@ -151,10 +151,6 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       : createMemoryRunStore(),
     { onFailure: redisPolicy.on_failure, log },
   );
-  const approvals = new Approvals(database.db, {
-    webhookUrl: config.governance.webhook_url,
-    log: (line) => logger.warn(line),
-  });
   const pipeline = new Pipeline(
     config,
     providers,
@@ -216,6 +212,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     if (res && !res.headersSent) res.setHeader('connection', 'close');
   });
   const shutdown = new AbortController();
+  const approvals = new Approvals(database.db, {
+    webhookUrl: config.governance.webhook_url,
+    log: (line) => logger.warn(line),
+    registry: metrics.registry,
+  });
   // Nothing of the MCP gateway exists unless servers are configured.
   const mcp =
     Object.keys(config.mcp_servers).length > 0

@@ -69,7 +69,7 @@ export class GatewayMetrics {
   });
   readonly #refusals = new Counter({
     name: 'gatehouse_refusals_total',
-    help: 'Requests refused by a gateway rate limit or budget.',
+    help: 'Requests refused by a gateway rate limit, budget or agent run bound.',
     labelNames: ['reason', 'team'] as const,
     registers: [this.registry],
   });
@@ -189,7 +189,8 @@ export class GatewayMetrics {
           reason: record.errorCode === 'GH_RATE_LIMITED' ? 'rate_limited' : 'budget_exceeded',
           team,
         });
-      }
+      } else if (record.errorCode === 'GH_RUN_LIMIT_EXCEEDED')
+        this.#refusals.inc({ reason: 'run_limit_exceeded', team });
     }
     for (const attempt of record.attempts)
       this.#attempts.count({ provider: attempt.provider, status: String(attempt.status) }).value++;
@@ -225,6 +226,8 @@ export class GatewayMetrics {
       this.#toolDuration.observe(this.#toolDuration.buckets({ server, tool }), record.durationMs / 1000);
     if (record.errorCode && record.errorCode !== 'GH_TOOL_ERROR')
       this.#errors.inc({ surface: 'mcp', code: record.errorCode });
+    if (record.errorCode === 'run_limit_exceeded')
+      this.#refusals.inc({ reason: 'run_limit_exceeded', team: record.teamId ?? 'none' });
   }
 }
 

@@ -267,4 +267,12 @@ describe('agent runs and approvals through the MCP gateway', () => {
     }
     assert.fail('the approval was not cancelled');
   });
+
+  test('/metrics counts waits by outcome and calls refused by run bounds', async () => {
+    const metrics = await (await fetch(`${gateway.url}/metrics`)).text();
+    for (const outcome of ['approved', 'denied', 'timed_out', 'cancelled'])
+      assert.match(metrics, new RegExp(`gatehouse_approvals_total\\{outcome="${outcome}"\\} 1`), outcome);
+    assert.match(metrics, /gatehouse_approvals_waiting 0/);
+    assert.match(metrics, /gatehouse_refusals_total\{reason="run_limit_exceeded",team="team_[^"]+"\} [1-9]/);
+  });
 });
