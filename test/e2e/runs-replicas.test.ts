@@ -5,11 +5,15 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { McpError } from '@modelcontextprotocol/sdk/types.js';
 import OpenAI from 'openai';
 import type { Gateway } from '../../src/server/index.ts';
 import { freshPostgres } from '../helpers/database.ts';
 import { mockOnlyConfig, startTestGateway, testMasterKey } from '../helpers/gateway.ts';
 import { redisUrl } from '../helpers/redis.ts';
+import { startHttpMcpServer, type TestMcpServer } from '../mcp-servers/http.ts';
 
 const redis = await redisUrl();
 const postgres = await freshPostgres();
@@ -17,17 +21,42 @@ const skip = postgres.skip ?? (redis ? false : 'Redis is not running on 127.0.0.
 
 describe('run bounds across three replicas sharing PostgreSQL and Redis', { skip }, () => {
   const replicas: Gateway[] = [];
+  const mcpClients: Client[] = [];
+  let github: TestMcpServer;
 
   before(async () => {
+    github = await startHttpMcpServer('github');
+    const config = {
+      ...mockOnlyConfig,
+      mcp_servers: {
+        github: { transport: 'http', url: github.url, approval: { required: ['delete_*'], timeout_s: 60 } },
+      },
+    };
     // One after the other, so that only the first applies the migrations.
     for (let i = 0; i < 3; i++)
-      replicas.push(await startTestGateway(mockOnlyConfig, { databaseUrl: postgres.url!, redisUrl: redis! }));
-    assert.equal((await admin(0, 'POST', '/admin/teams', { name: 'fleet' })).status, 201);
+      replicas.push(await startTestGateway(config, { databaseUrl: postgres.url!, redisUrl: redis! }));
+    assert.equal(
+      (await admin(0, 'POST', '/admin/teams', { name: 'fleet', tools: ['github__*'] })).status,
+      201,
+    );
   });
   after(async () => {
+    for (const c of mcpClients) await c.close().catch(() => {});
     for (const replica of replicas) await replica.stop(0);
+    await github?.close();
     await postgres.drop();
   });
+
+  async function agent(replica: number, secret: string, runId: string): Promise<Client> {
+    const client = new Client({ name: 'fleet-agent', version: '1.0.0' });
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(`${replicas[replica]!.url}/mcp`), {
+        requestInit: { headers: { authorization: `Bearer ${secret}`, 'x-gatehouse-run-id': runId } },
+      }),
+    );
+    mcpClients.push(client);
+    return client;
+  }
 
   async function admin(replica: number, method: string, path: string, body?: unknown) {
     const res = await fetch(replicas[replica]!.url + path, {
@@ -94,5 +123,58 @@ describe('run bounds across three replicas sharing PostgreSQL and Redis', { skip
     assert.equal(await ask(second!, 'retry'), 'served');
     assert.equal(await ask(third!, 'retry'), 'run_limit_exceeded');
     assert.equal(await ask(first!, 'something new'), 'run_limit_exceeded', 'the run stays stopped');
+  });
+
+  test('tool calls of one run made through three replicas share max_tool_calls', async () => {
+    const agentKey = await key('tools', { max_tool_calls: 2 });
+    const [a, b, c] = [
+      await agent(0, agentKey.secret, 'tool-run'),
+      await agent(1, agentKey.secret, 'tool-run'),
+      await agent(2, agentKey.secret, 'tool-run'),
+    ];
+    await a!.callTool({ name: 'github__search', arguments: { q: '1' } });
+    await b!.callTool({ name: 'github__search', arguments: { q: '2' } });
+    try {
+      await c!.callTool({ name: 'github__search', arguments: { q: '3' } });
+      assert.fail('served past max_tool_calls');
+    } catch (err) {
+      assert.ok(err instanceof McpError, String(err));
+      assert.deepEqual(err.data, { code: 'run_limit_exceeded', bound: 'max_tool_calls' });
+    }
+  });
+
+  test('a tool call waiting on one replica is approved through another', async () => {
+    const agentKey = await key('approver', {});
+    const client = await agent(0, agentKey.secret, 'approval-run');
+    const call = client.callTool({ name: 'github__delete_repo', arguments: { repo: 'acme/fleet' } });
+    let id: string | undefined;
+    for (let i = 0; i < 200 && !id; i++) {
+      const page = await admin(2, 'GET', '/admin/approvals');
+      id = page.body.data.find((a: { key_id: string }) => a.key_id === agentKey.id)?.id;
+      if (!id) await sleep(25);
+    }
+    assert.ok(id, 'the approval is visible on another replica');
+    assert.equal((await admin(2, 'POST', `/admin/approvals/${id}/approve`)).status, 200);
+    const result = (await call) as { content: Array<{ text: string }> };
+    assert.equal(result.content[0]!.text, 'deleted acme/fleet');
+    // And the list of runs, read from PostgreSQL through yet another replica, pages.
+    for (let i = 0; i < 200; i++) {
+      if ((await admin(1, 'GET', '/admin/runs?run_id=approval-run')).body.data.length === 1) break;
+      await sleep(25);
+    }
+    const first = await admin(1, 'GET', '/admin/runs?limit=2');
+    assert.equal(first.status, 200, JSON.stringify(first.body));
+    assert.equal(first.body.data.length, 2);
+    const seen = new Set(first.body.data.map((r: { id: string }) => r.id));
+    let cursor = first.body.next_cursor;
+    while (cursor) {
+      const page = await admin(1, 'GET', `/admin/runs?limit=2&cursor=${cursor}`);
+      for (const r of page.body.data) {
+        assert.ok(!seen.has(r.id), `${r.id} twice`);
+        seen.add(r.id);
+      }
+      cursor = page.body.next_cursor;
+    }
+    assert.ok(seen.has(`${agentKey.id}:approval-run`), [...seen].join(', '));
   });
 });
