@@ -276,3 +276,41 @@ describe('agent runs and approvals through the MCP gateway', () => {
     assert.match(metrics, /gatehouse_refusals_total\{reason="run_limit_exceeded",team="team_[^"]+"\} [1-9]/);
   });
 });
+
+describe('a gateway that stops while a tool call waits for approval', () => {
+  test('ends the wait at once: the agent gets an answer, and the tool never runs', async () => {
+    const github = await startHttpMcpServer('github');
+    const gateway = await startTestGateway({
+      mcp_servers: {
+        github: { transport: 'http', url: github.url, approval: { required: ['delete_*'], timeout_s: 600 } },
+      },
+    });
+    const admin = adminClient(() => gateway);
+    await admin('POST', '/admin/teams', { name: 'agents', tools: ['github__*'] });
+    const created = await admin('POST', '/admin/keys', { name: 'coder', team: 'agents' });
+    const client = new Client({ name: 'coding-agent', version: '1.0.0' });
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(`${gateway.url}/mcp`), {
+        requestInit: { headers: { authorization: `Bearer ${created.body.key}` } },
+      }),
+    );
+    const outcome = client.callTool({ name: 'github__delete_repo', arguments: { repo: 'acme/a' } }).then(
+      () => 'ran',
+      (err: unknown) => (err instanceof McpError ? `mcp error: ${err.message}` : `failed: ${String(err)}`),
+    );
+    let id: string | undefined;
+    for (let i = 0; i < 200 && !id; i++) {
+      id = (await admin('GET', '/admin/approvals')).body.data[0]?.id;
+      if (!id) await sleep(25);
+    }
+    assert.ok(id);
+    const stopped = Date.now();
+    await gateway.stop(5_000);
+    // Well within the 600 s the approval could have waited, and within the grace period.
+    assert.ok(Date.now() - stopped < 5_000, `the stop took ${Date.now() - stopped} ms`);
+    assert.notEqual(await outcome, 'ran');
+    assert.equal(github.log.calls.filter((c) => c.tool === 'delete_repo').length, 0);
+    await client.close().catch(() => {});
+    await github.close();
+  });
+});
