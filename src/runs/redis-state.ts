@@ -58,26 +58,32 @@ export interface RedisRunOptions {
 /** Connects lazily: a gateway whose callers never name a run opens no connection for runs. */
 export function createRedisRunStore(url: string, options: RedisRunOptions = {}): RunStateStore {
   const prefix = `${options.prefix ?? 'gatehouse:'}run:`;
-  let client: Scripted | undefined;
-  const redis = (): Scripted => {
-    if (client) return client;
-    client = new Redis(url, {
-      commandTimeout: options.commandTimeoutMs ?? 2_000,
-      connectTimeout: options.connectTimeoutMs ?? 1_000,
-      enableOfflineQueue: true,
-      maxRetriesPerRequest: 0,
-      autoResendUnfulfilledCommands: false,
-      retryStrategy: (attempt) => Math.min(attempt * 100, 1_000),
-    }) as Scripted;
-    client.on('error', () => {});
-    client.defineCommand('gatehouseRunStep', { lua: stepScript, numberOfKeys: 1 });
-    client.defineCommand('gatehouseRunCost', { lua: costScript, numberOfKeys: 1 });
-    return client;
+  let client: { redis: Scripted; ready: Promise<void> } | undefined;
+  // Commands are not queued while Redis is away: a call fails at once and the guard's failure mode
+  // applies, instead of calls waiting out the command timeout one after another.
+  const redis = async (): Promise<Scripted> => {
+    if (!client) {
+      const created = new Redis(url, {
+        lazyConnect: true,
+        commandTimeout: options.commandTimeoutMs ?? 2_000,
+        connectTimeout: options.connectTimeoutMs ?? 1_000,
+        enableOfflineQueue: false,
+        maxRetriesPerRequest: 0,
+        autoResendUnfulfilledCommands: false,
+        retryStrategy: (attempt) => Math.min(attempt * 100, 1_000),
+      }) as Scripted;
+      created.on('error', () => {});
+      created.defineCommand('gatehouseRunStep', { lua: stepScript, numberOfKeys: 1 });
+      created.defineCommand('gatehouseRunCost', { lua: costScript, numberOfKeys: 1 });
+      client = { redis: created, ready: created.connect().catch(() => {}) };
+    }
+    await client.ready;
+    return client.redis;
   };
   return {
     async step(run: string, input: StepInput) {
       const l = input.limits;
-      const reply = await redis().gatehouseRunStep(
+      const reply = await (await redis()).gatehouseRunStep(
         prefix + run,
         input.kind,
         input.fingerprint,
@@ -93,10 +99,14 @@ export function createRedisRunStore(url: string, options: RedisRunOptions = {}):
     },
     async addCost(run, micros, ttlMs) {
       if (micros <= 0) return;
-      await redis().gatehouseRunCost(prefix + run, Math.round(micros), Math.max(1, Math.round(ttlMs)));
+      await (await redis()).gatehouseRunCost(
+        prefix + run,
+        Math.round(micros),
+        Math.max(1, Math.round(ttlMs)),
+      );
     },
     async read(run) {
-      const h = await redis().hgetall(prefix + run);
+      const h = await (await redis()).hgetall(prefix + run);
       if (!h.started) return null;
       return {
         startedAt: Number(h.started),
@@ -107,7 +117,8 @@ export function createRedisRunStore(url: string, options: RedisRunOptions = {}):
       };
     },
     async close() {
-      await client?.quit().catch(() => client?.disconnect());
+      const open = client?.redis;
+      await open?.quit().catch(() => open.disconnect());
     },
   };
 }
