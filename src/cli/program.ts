@@ -67,6 +67,11 @@ export const entries: Record<string, Entry> = {
     summary: 'The request log: tail (follow live), list',
     load: async () => (await import('./logs.ts')).logsGroup,
   },
+  mcp: {
+    kind: 'group',
+    summary: 'The MCP gateway: tools (pinned definitions), approve-tool',
+    load: async () => (await import('./mcp.ts')).mcpGroup,
+  },
   usage: {
     kind: 'action',
     summary: 'Spend, tokens and requests by team, key, user, model, provider or tag',
