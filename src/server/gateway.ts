@@ -208,6 +208,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
           maxBodyBytes: config.server.max_body_bytes,
           log: (line) => logger.warn(line),
           shutdown: shutdown.signal,
+          loopbackOnly: ['127.0.0.1', 'localhost', '::1'].includes(host),
         })
       : undefined;
   const handler = createRequestHandler({

@@ -146,6 +146,20 @@ describe('MCP gateway', () => {
     }
   });
 
+  test('a web page elsewhere cannot reach the loopback gateway (DNS rebinding): 403', async () => {
+    const res = await fetch(`${gateway.url}/mcp`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${key}`,
+        origin: 'http://evil.example',
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+      },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' }),
+    });
+    assert.equal(res.status, 403);
+  });
+
   test('tools/list shows the permitted tools of every server, namespaced, within bounded time', async () => {
     const started = performance.now();
     const { tools } = await agent.listTools();
