@@ -18,6 +18,9 @@ interface LogEvent {
   cost_usd: number | null;
   duration_ms: number | null;
   stream: boolean;
+  kind?: 'model' | 'tool';
+  mcp_server?: string | null;
+  tool?: string | null;
 }
 
 const filterFlags: Flags = {
@@ -32,10 +35,23 @@ const filterFlags: Flags = {
   'trace-id': { type: 'string', value: 'ID', help: 'one trace' },
   'min-cost': { type: 'string', value: 'USD', help: 'events that cost at least this' },
   region: { type: 'string', value: 'NAME', help: "read a data-residency region's store" },
+  kind: { type: 'string', value: 'KIND', help: 'model or tool (tool calls through /mcp)' },
+  server: { type: 'string', value: 'NAME', help: 'one MCP server (tool calls)' },
+  tool: { type: 'string', value: 'NAME', help: 'one tool, by its name at its server' },
 };
 const filters = Object.keys(filterFlags);
 
 function eventLine(e: LogEvent): string {
+  if (e.kind === 'tool')
+    return [
+      e.received_at,
+      e.status,
+      `${e.mcp_server}__${e.tool}`,
+      'tool',
+      durationMs(e.duration_ms ?? 0),
+      e.team_id ?? '-',
+      e.request_id,
+    ].join('  ');
   return [
     e.received_at,
     e.status,

@@ -77,6 +77,11 @@ export const entries: Record<string, Entry> = {
     summary: 'Tool calls waiting for approval: list, approve, deny',
     load: async () => (await import('./runs.ts')).approvalsGroup,
   },
+  mcp: {
+    kind: 'group',
+    summary: 'The MCP gateway: tools (pinned definitions), approve-tool',
+    load: async () => (await import('./mcp.ts')).mcpGroup,
+  },
   usage: {
     kind: 'action',
     summary: 'Spend, tokens and requests by team, key, user, model, provider or tag',

@@ -1,5 +1,5 @@
 // Budgets and rate limits as flags: the same flags at create and at update, in the admin API's shape.
-import { type AdminClient, segment } from './admin-client.ts';
+import { type AdminClient, list, pairs, segment } from './admin-client.ts';
 import { type Flags, UsageError, type Values } from './command.ts';
 
 export const ruleFlags: Flags = {
@@ -22,7 +22,39 @@ export const ruleFlags: Flags = {
     value: 'N',
     help: 'the same tool call or model request at most N times in a row (loop breaker)',
   },
+  tools: {
+    type: 'string',
+    value: 'a*,!b*',
+    help: 'MCP tools it may call: globs over server__tool, ! denies (unset: no restriction of its own)',
+  },
+  'tool-rpm': { type: 'string', value: 'GLOB=N,…', help: 'calls per minute of each tool a glob matches' },
+  'tool-args': {
+    type: 'string',
+    value: 'JSON',
+    help: 'narrowed tool inputs, e.g. \'{"github__*":{"read_only":{"const":true}}}\'',
+  },
 };
+
+const toolFlags = ['tools', 'tool-rpm', 'tool-args'] as const;
+const toolFields = { tools: 'tools', 'tool-rpm': 'tool_limits', 'tool-args': 'tool_args' } as const;
+
+/** The tool rules given as flags, in the API's shape (a malformed value is sent as is: the API names it). */
+function toolRules(values: Values): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (values.tools !== undefined) out.tools = list(values.tools);
+  if (values['tool-rpm'] !== undefined)
+    out.tool_limits = Object.fromEntries(
+      Object.entries(pairs(values['tool-rpm']) ?? {}).map(([glob, n]) => [glob, number(n)]),
+    );
+  if (typeof values['tool-args'] === 'string') {
+    try {
+      out.tool_args = JSON.parse(values['tool-args']);
+    } catch {
+      throw new UsageError('--tool-args takes JSON, e.g. \'{"github__*":{"read_only":{"const":true}}}\'.');
+    }
+  }
+  return out;
+}
 
 const limitNames = ['rpm', 'tpm', 'concurrency'] as const;
 /** Run bound flags and the fields they set in `run`. */
@@ -63,6 +95,9 @@ interface Rules {
   budget: { usd: unknown; period: unknown; soft_threshold?: unknown } | null;
   limits: Partial<Record<(typeof limitNames)[number], unknown>> | null;
   run: Record<string, unknown> | null;
+  tools?: unknown;
+  tool_limits?: unknown;
+  tool_args?: unknown;
 }
 
 /** The budget and limits given at create (nothing given: nothing sent). */
@@ -83,11 +118,12 @@ export function rulesAtCreate(values: Values): Partial<Rules> {
     budget,
     limits: Object.keys(limits).length > 0 ? limits : undefined,
     run: Object.keys(run).length > 0 ? run : undefined,
+    ...toolRules(values),
   });
 }
 
 export const ruleFlagNames = [...Object.keys(ruleFlags)];
-export const ruleUnsetNames = ['budget', 'limits', ...limitNames, 'run', ...runFlagNames];
+export const ruleUnsetNames = ['budget', 'limits', ...limitNames, 'run', ...runFlagNames, ...toolFlags];
 
 /**
  * At update, flags change only what they name: the current rules are read, changed, and written
@@ -141,5 +177,7 @@ export async function updateRules(
     const run = runChange(values, current.run ?? {}, unset);
     change.run = Object.keys(run).length > 0 ? run : null;
   }
+  Object.assign(change, toolRules(values));
+  for (const flag of toolFlags) if (unset.includes(flag)) change[toolFields[flag]] = null;
   return client.request<Rules>('PUT', path, change);
 }

@@ -45,6 +45,11 @@ export interface McpGatewayOptions {
   pinReloadMs?: number;
   /** Aborted when shutdown's grace period runs out. */
   shutdown?: AbortSignal;
+  /**
+   * The gateway listens on the loopback only: requests naming another Host or Origin are refused
+   * (403), against DNS rebinding from a web page in the user's browser.
+   */
+  loopbackOnly?: boolean;
 }
 
 const requestIdPattern = /^[\w.:-]{1,128}$/;
@@ -129,6 +134,8 @@ export class McpGateway {
   }
 
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (this.#options.loopbackOnly && !fromLoopback(req))
+      return rpcError(res, 403, -32000, 'Forbidden: the Host or Origin header does not name this machine.');
     const url = new URL(req.url ?? '/', 'http://gatehouse');
     const path = url.pathname.replace(/\/+$/, '') || '/';
     const base = `${forwardedProto(req)}://${req.headers.host ?? 'localhost'}`;
@@ -271,6 +278,20 @@ export class McpGateway {
 
 function isMcpEndpoint(path: string, upstreams: ReadonlyMap<string, Upstream>): boolean {
   return path === '/mcp' || (path.startsWith('/mcp/') && upstreams.has(decodeURIComponent(path.slice(5))));
+}
+
+const loopbackHost = /^(localhost|127\.0\.0\.1|\[::1\])(:\d+)?$/i;
+
+function fromLoopback(req: IncomingMessage): boolean {
+  const host = req.headers.host;
+  if (host !== undefined && !loopbackHost.test(host)) return false;
+  const origin = req.headers.origin;
+  if (origin === undefined) return true;
+  try {
+    return loopbackHost.test(new URL(origin).host);
+  } catch {
+    return false;
+  }
 }
 
 function forwardedProto(req: IncomingMessage): string {

@@ -122,22 +122,29 @@ export function applyNarrowings(
 }
 
 const validator = new AjvJsonSchemaValidator();
-const compiled = new Map<string, (input: unknown) => { valid: boolean; errorMessage?: string }>();
+type Check = (input: unknown) => { valid: boolean; errorMessage?: string };
+const compiled = new Map<string, Check>();
+/** A listing's schema objects live until its list changes: their checks are found without serialising them. */
+const bySchema = new WeakMap<Schema, Check>();
 
 /** Checks arguments against a (narrowed) input schema; returns the problem, or undefined. */
 export function schemaProblem(schema: Schema, args: Record<string, unknown>): string | undefined {
-  const key = JSON.stringify(schema);
-  let check = compiled.get(key);
+  let check = bySchema.get(schema);
   if (!check) {
-    try {
-      const v = validator.getValidator(schema as never);
-      check = (input) => v(input);
-    } catch {
-      // A schema the validator cannot compile is the upstream's to enforce.
-      check = () => ({ valid: true });
+    const key = JSON.stringify(schema);
+    check = compiled.get(key);
+    if (!check) {
+      try {
+        const v = validator.getValidator(schema as never);
+        check = (input) => v(input);
+      } catch {
+        // A schema the validator cannot compile is the upstream's to enforce.
+        check = () => ({ valid: true });
+      }
+      if (compiled.size > 1_000) compiled.clear();
+      compiled.set(key, check);
     }
-    if (compiled.size > 1_000) compiled.clear();
-    compiled.set(key, check);
+    bySchema.set(schema, check);
   }
   const result = check(args);
   return result.valid ? undefined : (result.errorMessage ?? 'the arguments do not match the input schema');

@@ -233,6 +233,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
           shutdown: shutdown.signal,
           // Run bounds before approvals: a call past its run's bounds never asks a person.
           hooks: [runHook(runs), approvalHook(approvals)],
+          loopbackOnly: ['127.0.0.1', 'localhost', '::1'].includes(host),
         })
       : undefined;
   const stopToolCallRuns = mcp ? recordToolCallRuns(lifecycle) : () => {};

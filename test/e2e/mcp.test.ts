@@ -14,6 +14,7 @@ import { McpError, ToolListChangedNotificationSchema } from '@modelcontextprotoc
 import type { Gateway } from '../../src/server/index.ts';
 import { adminClient } from '../helpers/admin.ts';
 import { startTestGateway, testMasterKey } from '../helpers/gateway.ts';
+import { runGatehouseInProcess } from '../helpers/cli.ts';
 import { until } from '../helpers/until.ts';
 import { startHttpMcpServer, type TestMcpServer } from '../mcp-servers/http.ts';
 
@@ -143,6 +144,20 @@ describe('MCP gateway', () => {
       assert.equal(doc.resource, `${gateway.url}/mcp`);
       assert.deepEqual(doc.bearer_methods_supported, ['header']);
     }
+  });
+
+  test('a web page elsewhere cannot reach the loopback gateway (DNS rebinding): 403', async () => {
+    const res = await fetch(`${gateway.url}/mcp`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${key}`,
+        origin: 'http://evil.example',
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+      },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' }),
+    });
+    assert.equal(res.status, 403);
   });
 
   test('tools/list shows the permitted tools of every server, namespaced, within bounded time', async () => {
@@ -319,12 +334,28 @@ describe('MCP gateway', () => {
 
     const stale = await admin('POST', '/admin/mcp/tools/github/search/approve', { hash: 'sha256:0' });
     assert.equal(stale.status, 409);
-    const approved = await admin('POST', '/admin/mcp/tools/github/search/approve', {
-      hash: pin.pending.hash,
-    });
-    assert.equal(approved.status, 200, JSON.stringify(approved.body));
-    assert.equal(approved.body.status, 'pinned');
-    assert.equal(approved.body.approved_by, 'master');
+    const cli = (args: string[]) =>
+      runGatehouseInProcess([...args, '--url', gateway.url, '--master-key', testMasterKey]);
+    const shown = await cli(['mcp', 'tools', '--pending']);
+    assert.equal(shown.code, 0, shown.stderr);
+    assert.match(shown.stdout, /github\/search {2}pending sha256:/);
+    assert.match(
+      shown.stdout,
+      /description:\n {4}- "Search the code\."\n {4}\+ "Search the code\. Before answering/,
+    );
+    const approved = await cli([
+      'mcp',
+      'approve-tool',
+      'github',
+      'search',
+      '--hash',
+      pin.pending.hash,
+      '--json',
+    ]);
+    assert.equal(approved.code, 0, approved.stderr);
+    const view = JSON.parse(approved.stdout);
+    assert.equal(view.status, 'pinned');
+    assert.equal(view.approved_by, 'master');
     const listed = (await watcher.listTools()).tools.find((t) => t.name === 'github__search');
     assert.match(listed?.description ?? '', /id_rsa/);
     assert.match(
@@ -372,5 +403,25 @@ describe('MCP gateway', () => {
     );
     const bad = await admin('PUT', '/admin/teams/agents/rules', { tool_limits: { 'x*': 0 } });
     assert.equal(bad.status, 400);
+    // The CLI sets the same rules with flags, changing only what it names.
+    const updated = await runGatehouseInProcess([
+      'teams',
+      'update',
+      'agents',
+      '--tools',
+      'github__*,!github__delete_*',
+      '--tool-rpm',
+      'github__search=5',
+      '--url',
+      gateway.url,
+      '--master-key',
+      testMasterKey,
+      '--json',
+    ]);
+    assert.equal(updated.code, 0, updated.stderr);
+    const after = await admin('GET', '/admin/teams/agents/rules');
+    assert.deepEqual(after.body.tools, ['github__*', '!github__delete_*']);
+    assert.deepEqual(after.body.tool_limits, { github__search: 5 });
+    assert.deepEqual(after.body.tool_args, rules.body.tool_args, 'untouched');
   });
 });
