@@ -99,6 +99,10 @@ export const logEventSchema = z.object({
   tool: z.string().nullable(),
   argument_bytes: z.number().int().nullable().describe('Tool calls: bytes of the arguments as JSON'),
   result_bytes: z.number().int().nullable().describe('Tool calls: bytes of the result as JSON'),
+  run_id: z
+    .string()
+    .nullable()
+    .describe('The agent run (x-gatehouse-run-id, or the MCP session) under the key'),
 });
 
 interface StoredAttempt {
@@ -163,6 +167,7 @@ export function logView(row: RequestEventsTable): z.infer<typeof logEventSchema>
     tool: row.tool ?? null,
     argument_bytes: row.argument_bytes ?? null,
     result_bytes: row.result_bytes ?? null,
+    run_id: row.run_id ?? null,
   };
 }
 

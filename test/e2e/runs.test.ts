@@ -220,6 +220,14 @@ test('/admin/runs lists runs and /admin/runs/{id} shows the timeline with cost, 
   assert.equal(page2.body.data[0].cost_usd, run.cost_usd);
   assert.equal(page2.body.next_cursor, null);
   assert.equal((await admin('GET', '/admin/runs/key_nobody:nothing')).status, 404);
+  // The request log shows each event's run.
+  const logged = await admin('GET', `/admin/logs?key=${agent.id}`);
+  assert.deepEqual(logged.body.data.map((e: { run_id: string | null }) => e.run_id).sort(), [
+    'tl-1',
+    'tl-1',
+    'tl-1',
+    'tl-2',
+  ]);
 });
 
 test('run rules are read and replaced through the admin rules, and bad ones refused naming the field', async () => {
