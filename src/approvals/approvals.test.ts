@@ -152,3 +152,16 @@ test('a wait ends when the caller goes away, and when the gateway stops', async 
   assert.equal((await stopping).code, 'approval_cancelled');
   assert.equal((await listApprovals(database.db, { status: 'pending', limit: 100 })).rows.length, 0);
 });
+
+test('a database that goes away during the wait never lets the call through', async () => {
+  const own = await openDatabase('sqlite::memory:');
+  const approvals = new Approvals(own.db, { pollMs: 10 });
+  const waiting = refusalOf(approvalHook(approvals).before!(call('delete_everything', undefined, 1)));
+  for (let i = 0; i < 200; i++) {
+    const { rows } = await listApprovals(own.db, { status: 'pending', limit: 10 });
+    if (rows.length > 0) break;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  await own.close();
+  assert.equal((await waiting).code, 'approval_timeout');
+});

@@ -90,7 +90,7 @@ export class Approvals {
   /** Stores the request, announces it, and waits for its outcome. */
   async request(
     req: ApprovalRequest,
-  ): Promise<{ id: string; status: Exclude<ApprovalStatus, 'pending'>; view: ApprovalView }> {
+  ): Promise<{ id: string; status: Exclude<ApprovalStatus, 'pending'>; view: ApprovalView | undefined }> {
     const now = Date.now();
     const id = `appr_${randomBytes(9).toString('base64url')}`;
     await insertApproval(this.#db, {
@@ -112,8 +112,8 @@ export class Approvals {
     this.#announce(id, req, now + req.timeoutMs);
     const status = await this.#wait(id, now + req.timeoutMs, req.signal);
     this.#outcomes?.inc({ outcome: status });
-    const row = await readApproval(this.#db, id);
-    return { id, status, view: approvalView(row!) };
+    const row = await readApproval(this.#db, id).catch(() => undefined);
+    return { id, status, view: row ? approvalView(row) : undefined };
   }
 
   /** A person's decision; wakes the call if it waits on this replica. */
@@ -141,7 +141,8 @@ export class Approvals {
     const stop = AbortSignal.any([signal, this.#stopping.signal]);
     try {
       for (;;) {
-        const row = await readApproval(this.#db, id);
+        // A database that does not answer for a moment does not end the wait: the next look may.
+        const row = await readApproval(this.#db, id).catch(() => undefined);
         if (row && row.status !== 'pending') return row.status as Exclude<ApprovalStatus, 'pending'>;
         const left = deadline - Date.now();
         if (left <= 0) return await this.#end(id, 'timed_out');
@@ -165,18 +166,26 @@ export class Approvals {
 
   /** The gateway ends a wait; a decision that came first stands. */
   async #end(id: string, status: 'timed_out' | 'cancelled'): Promise<Exclude<ApprovalStatus, 'pending'>> {
-    const { changed, row } = await settleApproval(this.#db, id, status, 'gatehouse');
-    return changed ? status : (row.status as Exclude<ApprovalStatus, 'pending'>);
+    try {
+      const { changed, row } = await settleApproval(this.#db, id, status, 'gatehouse');
+      return changed ? status : (row.status as Exclude<ApprovalStatus, 'pending'>);
+    } catch (err) {
+      // Not written down (the database is away): the call is still refused, never let through.
+      this.#options.log?.(`approval ${id}: recording ${status} failed: ${(err as Error).message}`);
+      return status;
+    }
   }
 
   #announce(id: string, req: ApprovalRequest, expiresAt: number): void {
-    const url = this.#options.webhookUrl;
-    if (!url) return;
     const who = req.principal.keyName ? `the key "${req.principal.keyName}"` : 'the master key';
     const text =
       `Gatehouse: ${who} asks to run ${req.name}${req.runId ? ` in run "${req.runId}"` : ''}; ` +
       `it waits until ${new Date(expiresAt).toISOString()}. ` +
       `Decide with: gatehouse approvals approve ${id} (or deny ${id}).`;
+    // The gateway's log says it too: a deployment without a webhook still sees what waits.
+    this.#options.log?.(text);
+    const url = this.#options.webhookUrl;
+    if (!url) return;
     const event = {
       kind: 'approval.requested',
       id,

@@ -36,7 +36,7 @@ export function approvalHook(approvals: Approvals): ToolCallHook {
       if (status === 'denied')
         throw new ToolRefusal(
           'approval_denied',
-          `The call of ${call.name} was denied by ${view.decided_by}${view.reason ? `: ${view.reason}` : ''} (approval ${id}).`,
+          `The call of ${call.name} was denied by ${view?.decided_by ?? 'an admin'}${view?.reason ? `: ${view.reason}` : ''} (approval ${id}).`,
           { data },
         );
       if (status === 'timed_out')
