@@ -76,6 +76,9 @@ describe('GET → PATCH round trip', () => {
     assert.deepEqual(rules.body, {
       budget: { usd: 25, period: 'month', soft_threshold: 0.8 },
       limits: { rpm: 100 },
+      tools: null,
+      tool_limits: null,
+      tool_args: null,
     });
     const put = await admin('PUT', '/admin/teams/roundtrip/rules', rules.body);
     assert.equal(put.status, 200);
@@ -336,16 +339,19 @@ describe('/admin/openapi.json', () => {
     assert.deepEqual(logs.parameters.map((p: { name: string }) => p.name).sort(), [
       'cursor',
       'key',
+      'kind',
       'limit',
       'min_cost',
       'model',
       'provider',
       'region',
       'request_id',
+      'server',
       'since',
       'status',
       'tag',
       'team',
+      'tool',
       'trace_id',
       'until',
       'user',
