@@ -73,9 +73,14 @@ describe('GET → PATCH round trip', () => {
       '2099-01-01T00:00:00.000Z',
     );
     const rules = await admin('GET', '/admin/teams/roundtrip/rules');
-    assert.deepEqual(rules.body.budget, { usd: 25, period: 'month', soft_threshold: 0.8 });
-    assert.deepEqual(rules.body.limits, { rpm: 100 });
-    assert.equal(rules.body.run, null);
+    assert.deepEqual(rules.body, {
+      budget: { usd: 25, period: 'month', soft_threshold: 0.8 },
+      limits: { rpm: 100 },
+      tools: null,
+      tool_limits: null,
+      tool_args: null,
+      run: null,
+    });
     const put = await admin('PUT', '/admin/teams/roundtrip/rules', rules.body);
     assert.equal(put.status, 200);
     assert.deepEqual(put.body, rules.body);
