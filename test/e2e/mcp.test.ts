@@ -16,7 +16,7 @@ import { adminClient } from '../helpers/admin.ts';
 import { startTestGateway, testMasterKey } from '../helpers/gateway.ts';
 import { runGatehouseInProcess } from '../helpers/cli.ts';
 import { until } from '../helpers/until.ts';
-import { startHttpMcpServer, type TestMcpServer } from '../mcp-servers/http.ts';
+import { startHttpMcpServer, startSseMcpServer, type TestMcpServer } from '../mcp-servers/http.ts';
 
 const node = process.execPath;
 const stdioServer = new URL('../mcp-servers/stdio.ts', import.meta.url).pathname;
@@ -50,6 +50,7 @@ describe('MCP gateway', () => {
   let gateway: Gateway;
   let github: TestMcpServer;
   let docs: TestMcpServer;
+  let legacy: TestMcpServer;
   let hanging: Server;
   let key: string;
   let teamId: string;
@@ -70,6 +71,7 @@ describe('MCP gateway', () => {
   before(async () => {
     github = await startHttpMcpServer('github');
     docs = await startHttpMcpServer('docs');
+    legacy = await startSseMcpServer('legacy');
     // Accepts connections and requests, and never answers.
     hanging = createServer(() => {});
     hanging.listen(0, '127.0.0.1');
@@ -83,6 +85,7 @@ describe('MCP gateway', () => {
       mcp_servers: {
         github: { transport: 'http', url: github.url, timeouts: { call_ms: 1500 } },
         docs: { transport: 'http', url: docs.url },
+        legacy: { transport: 'sse', url: legacy.url },
         local: { transport: 'stdio', command: node, args: [stdioServer, 'local'] },
         down: { transport: 'http', url: `http://127.0.0.1:${closedPort}/mcp` },
         hangs: {
@@ -95,7 +98,15 @@ describe('MCP gateway', () => {
     });
     const team = await admin('POST', '/admin/teams', {
       name: 'agents',
-      tools: ['github__*', 'docs__search', 'local__*', 'down__*', 'hangs__*', '!github__delete_*'],
+      tools: [
+        'github__*',
+        'docs__search',
+        'local__*',
+        'legacy__search',
+        'down__*',
+        'hangs__*',
+        '!github__delete_*',
+      ],
       tool_limits: { 'docs__*': 2 },
       tool_args: {
         github__search: { read_only: { const: true } },
@@ -115,6 +126,7 @@ describe('MCP gateway', () => {
     await gateway?.stop(1_000);
     await github?.close();
     await docs?.close();
+    await legacy?.close();
     hanging?.closeAllConnections();
     hanging?.close();
   });
@@ -187,6 +199,12 @@ describe('MCP gateway', () => {
       text(await agent.callTool({ name: 'docs__search', arguments: { q: 'a' } })),
       /^docs found a/,
     );
+    assert.match(
+      text(await agent.callTool({ name: 'legacy__search', arguments: { q: 'over sse' } })),
+      /^legacy found over sse/,
+      'a server on the legacy HTTP+SSE transport',
+    );
+    assert.equal(legacy.log.calls.length, 1);
     assert.match(
       text(await agent.callTool({ name: 'local__search', arguments: { q: 'b', mode: 'fast' } })),
       /^local found b/,
