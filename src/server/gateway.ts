@@ -20,7 +20,7 @@ import {
   SecretStore,
   webhookNotifier,
 } from '../governance/index.ts';
-import { McpGateway } from '../mcp/index.ts';
+import { McpGateway, type ToolCallHook } from '../mcp/index.ts';
 import { Pipeline, type StageSlots } from '../pipeline/index.ts';
 import { HttpClient } from '../providers/index.ts';
 import { TargetResolver } from '../routing/index.ts';
@@ -65,6 +65,8 @@ export interface GatewayOptions {
   log?: (line: string) => void;
   /** Stages plugged into the pipeline's slots (guard input, cache, guard output): docs/pipeline.md. */
   stages?: StageSlots;
+  /** Hooks on every MCP tool call, after the gateway's own (per-tool rate limits): docs/mcp.md. */
+  mcpHooks?: ToolCallHook[];
   /** One log line per answered request (GATEHOUSE_ACCESS_LOG; default config.server.access_log). */
   accessLog?: boolean;
 }
@@ -209,6 +211,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
           log: (line) => logger.warn(line),
           shutdown: shutdown.signal,
           loopbackOnly: ['127.0.0.1', 'localhost', '::1'].includes(host),
+          ...(options.mcpHooks ? { hooks: options.mcpHooks } : {}),
         })
       : undefined;
   const handler = createRequestHandler({
