@@ -237,6 +237,18 @@ describe('MCP gateway', () => {
     );
   });
 
+  test('prompts and resources are served, namespaced, from the servers the caller may use', async () => {
+    const prompts = (await agent.listPrompts()).prompts.map((p) => p.name).sort();
+    assert.ok(prompts.includes('github__review') && prompts.includes('local__review'));
+    const prompt = await agent.getPrompt({ name: 'docs__review', arguments: { pr: '#7' } });
+    assert.deepEqual(prompt.messages[0]!.content, { type: 'text', text: 'Review #7 on docs' });
+    const resources = (await agent.listResources()).resources;
+    assert.ok(resources.some((r) => r.name === 'github__readme' && r.uri === 'github://readme'));
+    const read = await agent.readResource({ uri: 'local://readme' });
+    assert.equal((read.contents[0] as { text: string }).text, 'local readme');
+    await refusal(agent.getPrompt({ name: 'nowhere__review', arguments: { pr: '1' } }));
+  });
+
   test('refused calls are MCP errors naming the rule, and never reach the server', async () => {
     const before = github.log.calls.length;
     const denied = await refusal(agent.callTool({ name: 'github__delete_repo', arguments: { repo: 'x' } }));
