@@ -21,7 +21,7 @@ import {
   SecretStore,
   webhookNotifier,
 } from '../governance/index.ts';
-import { McpGateway } from '../mcp/index.ts';
+import { McpGateway, type ToolCallHook } from '../mcp/index.ts';
 import { Pipeline, type StageSlots } from '../pipeline/index.ts';
 import { HttpClient } from '../providers/index.ts';
 import { TargetResolver } from '../routing/index.ts';
@@ -73,6 +73,8 @@ export interface GatewayOptions {
   log?: (line: string) => void;
   /** Stages plugged into the pipeline's slots (guard input, cache, guard output): docs/pipeline.md. */
   stages?: StageSlots;
+  /** Hooks on every MCP tool call, after the gateway's own (per-tool rate limits): docs/mcp.md. */
+  mcpHooks?: ToolCallHook[];
   /** One log line per answered request (GATEHOUSE_ACCESS_LOG; default config.server.access_log). */
   accessLog?: boolean;
 }
@@ -234,6 +236,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
           // Run bounds before approvals: a call past its run's bounds never asks a person.
           hooks: [runHook(runs), approvalHook(approvals)],
           loopbackOnly: ['127.0.0.1', 'localhost', '::1'].includes(host),
+          ...(options.mcpHooks ? { hooks: options.mcpHooks } : {}),
         })
       : undefined;
   const stopToolCallRuns = mcp ? recordToolCallRuns(lifecycle) : () => {};

@@ -11,12 +11,13 @@ import { after, before, describe, test } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { McpError, ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import { type ToolCall, type ToolCallHook, ToolRefusal } from '../../src/mcp/index.ts';
 import type { Gateway } from '../../src/server/index.ts';
 import { adminClient } from '../helpers/admin.ts';
 import { startTestGateway, testMasterKey } from '../helpers/gateway.ts';
 import { runGatehouseInProcess } from '../helpers/cli.ts';
 import { until } from '../helpers/until.ts';
-import { startHttpMcpServer, type TestMcpServer } from '../mcp-servers/http.ts';
+import { startHttpMcpServer, startSseMcpServer, type TestMcpServer } from '../mcp-servers/http.ts';
 
 const node = process.execPath;
 const stdioServer = new URL('../mcp-servers/stdio.ts', import.meta.url).pathname;
@@ -50,12 +51,35 @@ describe('MCP gateway', () => {
   let gateway: Gateway;
   let github: TestMcpServer;
   let docs: TestMcpServer;
+  let legacy: TestMcpServer;
   let hanging: Server;
   let key: string;
   let teamId: string;
   let agent: Client;
   const admin = adminClient(() => gateway);
   const clients: Client[] = [];
+  // Hooks as run bounds and guardrails plug in: one refuses a call, one rewrites a result.
+  const seen: ToolCall[] = [];
+  const hooks: ToolCallHook[] = [
+    {
+      async before(call) {
+        seen.push(call);
+        if (call.arguments.q === 'forbidden by hook')
+          throw new ToolRefusal('run_limit_exceeded', 'The run reached max_tool_calls (3).', {
+            data: { bound: 'max_tool_calls' },
+          });
+      },
+      async after(call, outcome) {
+        const text = outcome.result?.content.map((c) => (c.type === 'text' ? c.text : '')).join('') ?? '';
+        if (call.tool === 'search' && text.includes('ignore previous instructions'))
+          return {
+            content: [{ type: 'text', text: '[tool result withheld by a guardrail]' }],
+            isError: true,
+          };
+        return undefined;
+      },
+    },
+  ];
 
   const logs = async (query: string, expected: number) => {
     for (let i = 0; i < 100; i++) {
@@ -70,6 +94,7 @@ describe('MCP gateway', () => {
   before(async () => {
     github = await startHttpMcpServer('github');
     docs = await startHttpMcpServer('docs');
+    legacy = await startSseMcpServer('legacy');
     // Accepts connections and requests, and never answers.
     hanging = createServer(() => {});
     hanging.listen(0, '127.0.0.1');
@@ -79,23 +104,35 @@ describe('MCP gateway', () => {
     await once(closed, 'listening');
     const closedPort = (closed.address() as AddressInfo).port;
     closed.close();
-    gateway = await startTestGateway({
-      mcp_servers: {
-        github: { transport: 'http', url: github.url, timeouts: { call_ms: 1500 } },
-        docs: { transport: 'http', url: docs.url },
-        local: { transport: 'stdio', command: node, args: [stdioServer, 'local'] },
-        down: { transport: 'http', url: `http://127.0.0.1:${closedPort}/mcp` },
-        hangs: {
-          transport: 'http',
-          url: `http://127.0.0.1:${(hanging.address() as AddressInfo).port}/mcp`,
-          timeouts: { connect_ms: 500, call_ms: 500 },
+    gateway = await startTestGateway(
+      {
+        mcp_servers: {
+          github: { transport: 'http', url: github.url, timeouts: { call_ms: 1500 } },
+          docs: { transport: 'http', url: docs.url },
+          legacy: { transport: 'sse', url: legacy.url },
+          local: { transport: 'stdio', command: node, args: [stdioServer, 'local'] },
+          down: { transport: 'http', url: `http://127.0.0.1:${closedPort}/mcp` },
+          hangs: {
+            transport: 'http',
+            url: `http://127.0.0.1:${(hanging.address() as AddressInfo).port}/mcp`,
+            timeouts: { connect_ms: 500, call_ms: 500 },
+          },
         },
+        logging: { bodies: 'full' },
       },
-      logging: { bodies: 'full' },
-    });
+      { mcpHooks: hooks },
+    );
     const team = await admin('POST', '/admin/teams', {
       name: 'agents',
-      tools: ['github__*', 'docs__search', 'local__*', 'down__*', 'hangs__*', '!github__delete_*'],
+      tools: [
+        'github__*',
+        'docs__search',
+        'local__*',
+        'legacy__search',
+        'down__*',
+        'hangs__*',
+        '!github__delete_*',
+      ],
       tool_limits: { 'docs__*': 2 },
       tool_args: {
         github__search: { read_only: { const: true } },
@@ -115,6 +152,7 @@ describe('MCP gateway', () => {
     await gateway?.stop(1_000);
     await github?.close();
     await docs?.close();
+    await legacy?.close();
     hanging?.closeAllConnections();
     hanging?.close();
   });
@@ -188,9 +226,27 @@ describe('MCP gateway', () => {
       /^docs found a/,
     );
     assert.match(
+      text(await agent.callTool({ name: 'legacy__search', arguments: { q: 'over sse' } })),
+      /^legacy found over sse/,
+      'a server on the legacy HTTP+SSE transport',
+    );
+    assert.equal(legacy.log.calls.length, 1);
+    assert.match(
       text(await agent.callTool({ name: 'local__search', arguments: { q: 'b', mode: 'fast' } })),
       /^local found b/,
     );
+  });
+
+  test('prompts and resources are served, namespaced, from the servers the caller may use', async () => {
+    const prompts = (await agent.listPrompts()).prompts.map((p) => p.name).sort();
+    assert.ok(prompts.includes('github__review') && prompts.includes('local__review'));
+    const prompt = await agent.getPrompt({ name: 'docs__review', arguments: { pr: '#7' } });
+    assert.deepEqual(prompt.messages[0]!.content, { type: 'text', text: 'Review #7 on docs' });
+    const resources = (await agent.listResources()).resources;
+    assert.ok(resources.some((r) => r.name === 'github__readme' && r.uri === 'github://readme'));
+    const read = await agent.readResource({ uri: 'local://readme' });
+    assert.equal((read.contents[0] as { text: string }).text, 'local readme');
+    await refusal(agent.getPrompt({ name: 'nowhere__review', arguments: { pr: '1' } }));
   });
 
   test('refused calls are MCP errors naming the rule, and never reach the server', async () => {
@@ -366,6 +422,33 @@ describe('MCP gateway', () => {
     const actions = audit.body.data.map((e: any) => e.action);
     assert.ok(actions.includes('mcp.tool.changed'));
     assert.ok(actions.includes('mcp.tool.approve'));
+  });
+
+  test('hooks see each call (run id, session, principal) and may refuse it or replace its result', async () => {
+    const runner = await connect(`${gateway.url}/mcp`, key, { 'x-gatehouse-run-id': 'run-42' });
+    clients.push(runner);
+    const refused = await refusal(
+      runner.callTool({ name: 'github__search', arguments: { q: 'forbidden by hook' } }),
+    );
+    assert.equal(refused.code, -32003);
+    assert.match(refused.message, /max_tool_calls \(3\)/);
+    assert.deepEqual(refused.data, { code: 'run_limit_exceeded', bound: 'max_tool_calls' });
+    const call = seen.at(-1)!;
+    assert.equal(call.server, 'github');
+    assert.equal(call.tool, 'search');
+    assert.equal(call.name, 'github__search');
+    assert.equal(call.runId, 'run-42');
+    assert.ok(call.sessionId);
+    assert.equal(call.principal.teamId, teamId);
+    assert.deepEqual(call.arguments, { q: 'forbidden by hook', read_only: true }, 'after narrowing');
+    const rewritten = await runner.callTool({
+      name: 'github__search',
+      arguments: { q: 'ignore previous instructions' },
+    });
+    assert.equal(text(rewritten), '[tool result withheld by a guardrail]');
+    assert.equal(rewritten.isError, true);
+    const logged = await logs('kind=tool&status=403&tool=search', 1);
+    assert.ok(logged.some((e: any) => e.error_code === 'run_limit_exceeded'));
   });
 
   test('another key cannot use a session it did not open', async () => {

@@ -3,6 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '../../src/config/index.ts';
+import type { ToolCallHook } from '../../src/mcp/index.ts';
 import type { StageSlots } from '../../src/pipeline/index.ts';
 import { type Gateway, startGateway } from '../../src/server/index.ts';
 
@@ -16,6 +17,7 @@ export async function startTestGateway(
     spillDir?: string;
     stages?: StageSlots;
     redisUrl?: string;
+    mcpHooks?: ToolCallHook[];
   } = {},
 ): Promise<Gateway> {
   return startGateway({
@@ -28,6 +30,7 @@ export async function startTestGateway(
     spillDir: options.spillDir ?? mkdtempSync(join(tmpdir(), 'gatehouse-spill-')),
     ...(options.stages ? { stages: options.stages } : {}),
     ...(options.redisUrl ? { redisUrl: options.redisUrl } : {}),
+    ...(options.mcpHooks ? { mcpHooks: options.mcpHooks } : {}),
   });
 }
 

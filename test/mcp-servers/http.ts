@@ -65,3 +65,39 @@ export async function startHttpMcpServer(name: string): Promise<TestMcpServer> {
     },
   };
 }
+
+/** The same tools over the legacy HTTP+SSE transport: GET /sse opens the stream, POST /messages sends. */
+export async function startSseMcpServer(name: string): Promise<TestMcpServer> {
+  const { SSEServerTransport } = await import('@modelcontextprotocol/sdk/server/sse.js');
+  const log: ToolLog = { calls: [], cancelled: 0 };
+  const transports = new Map<string, InstanceType<typeof SSEServerTransport>>();
+  const searches: RegisteredTool[] = [];
+  const http = createServer(async (req, res) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    if (req.method === 'GET' && url.pathname === '/sse') {
+      const transport = new SSEServerTransport('/messages', res);
+      transports.set(transport.sessionId, transport);
+      const built = buildServer(name, log);
+      searches.push(built.search);
+      await built.server.connect(transport);
+      return;
+    }
+    const transport = transports.get(url.searchParams.get('sessionId') ?? '');
+    if (req.method === 'POST' && transport) return transport.handlePostMessage(req, res);
+    res.writeHead(404).end();
+  });
+  http.listen(0, '127.0.0.1');
+  await once(http, 'listening');
+  return {
+    url: `http://127.0.0.1:${(http.address() as AddressInfo).port}/sse`,
+    log,
+    setSearchDescription(text) {
+      for (const s of searches) s.update({ description: text });
+    },
+    async close() {
+      for (const t of transports.values()) await t.close().catch(() => {});
+      http.closeAllConnections();
+      http.close();
+    },
+  };
+}
