@@ -233,10 +233,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
           maxBodyBytes: config.server.max_body_bytes,
           log: (line) => logger.warn(line),
           shutdown: shutdown.signal,
-          // Run bounds before approvals: a call past its run's bounds never asks a person.
-          hooks: [runHook(runs), approvalHook(approvals)],
+          // Run bounds before approvals (a call past its run's bounds never asks a person), then
+          // the hooks the caller of startGateway gives.
+          hooks: [runHook(runs), approvalHook(approvals), ...(options.mcpHooks ?? [])],
           loopbackOnly: ['127.0.0.1', 'localhost', '::1'].includes(host),
-          ...(options.mcpHooks ? { hooks: options.mcpHooks } : {}),
         })
       : undefined;
   const stopToolCallRuns = mcp ? recordToolCallRuns(lifecycle) : () => {};
