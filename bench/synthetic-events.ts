@@ -212,6 +212,7 @@ export function* syntheticEvents(options: WorkloadOptions): Generator<EventRow> 
       variant: null,
       shadow_of: null,
       shadow_differed: null,
+      run_id: null,
     };
   }
 }

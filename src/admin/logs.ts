@@ -49,6 +49,9 @@ export const logQuery = z.strictObject({
   request_id: text('An x-request-id; abc* for a prefix'),
   trace_id: text('W3C trace id'),
   region: text("Read a data-residency region's store"),
+  kind: z.enum(['model', 'tool']).optional().describe('model: model traffic; tool: tool calls through /mcp'),
+  server: text('The MCP server of tool calls'),
+  tool: text("A tool's name at its server (e.g. search)"),
   ...paging,
 });
 export type LogQuery = z.output<typeof logQuery>;
@@ -120,6 +123,15 @@ export const logEventSchema = z.object({
     .boolean()
     .nullable()
     .describe("Whether a shadow call's answer differed from the primary's"),
+  kind: z.enum(['model', 'tool']),
+  mcp_server: z.string().nullable(),
+  tool: z.string().nullable(),
+  argument_bytes: z.number().int().nullable().describe('Tool calls: bytes of the arguments as JSON'),
+  result_bytes: z.number().int().nullable().describe('Tool calls: bytes of the result as JSON'),
+  run_id: z
+    .string()
+    .nullable()
+    .describe('The agent run (x-gatehouse-run-id, or the MCP session) under the key'),
 });
 
 interface StoredVerdict {
@@ -206,6 +218,12 @@ export function logView(row: RequestEventsTable): z.infer<typeof logEventSchema>
       row.shadow_differed === null || row.shadow_differed === undefined
         ? null
         : Number(row.shadow_differed) === 1,
+    kind: row.kind === 'tool' ? 'tool' : 'model',
+    mcp_server: row.mcp_server ?? null,
+    tool: row.tool ?? null,
+    argument_bytes: row.argument_bytes ?? null,
+    result_bytes: row.result_bytes ?? null,
+    run_id: row.run_id ?? null,
   };
 }
 
@@ -224,6 +242,9 @@ export async function queryLogs(db: Kysely<Schema>, input: LogQuery | URLSearchP
     ['model', 'model'],
     ['provider', 'provider'],
     ['trace_id', 'trace_id'],
+    ['kind', 'kind'],
+    ['server', 'mcp_server'],
+    ['tool', 'tool'],
   ] as const) {
     const value = query[param];
     if (value !== undefined) q = q.where(column, '=', value);

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { configName, httpUrl, timeoutsSchema } from '../providers/config.ts';
 import { cacheSchema, modelCacheSchema } from './cache.ts';
+import { mcpServersSchema } from './mcp.ts';
 import { providerConfigSchemas } from '../providers/manifests.ts';
 import { reloadSchema } from './reload.ts';
 import { guardrailNames, guardrailsSchema } from './guardrails.ts';
@@ -448,12 +449,14 @@ export const configSchema = z
       .default([])
       .describe('Guardrails every call passes, whatever its key, team, user or model says.'),
     cache: cacheSchema.optional(),
+    mcp_servers: mcpServersSchema,
   })
   .superRefine((config, ctx) => {
     for (const problem of routingProblems(config)) ctx.addIssue({ code: 'custom', ...problem });
   });
 
 export type GatehouseConfig = z.output<typeof configSchema>;
+export type { McpServerConfig } from './mcp.ts';
 export type ProviderConfig = z.output<typeof providerSchema>;
 export type ProviderType = ProviderConfig['type'];
 export type ProviderConfigOf<T extends ProviderType> = Extract<ProviderConfig, { type: T }>;

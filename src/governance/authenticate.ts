@@ -9,7 +9,9 @@ import { hashKey, sameDigest } from './crypto.ts';
 import { keyForSecret } from './keys.ts';
 import type { LimitRule } from './limits.ts';
 import { cacheRuleView } from './rules.ts';
+import { type RunRule, runRuleOf } from './run-rules.ts';
 import { bounded } from './timeout.ts';
+import { type ToolRule, toolRulesFor } from './tool-rules.ts';
 
 export interface ModelRule {
   scope: 'key' | 'team' | 'user';
@@ -35,6 +37,10 @@ export interface Principal {
   guardrails?: string[];
   /** The response-cache rule: the key's fields over its team's (docs/cache.md). */
   cache?: CacheRule;
+  /** Bounds on each agent run, from the key, team and user rules: every one applies. */
+  runRules?: RunRule[];
+  /** Tool rules of the key, team and user (MCP gateway): every one must allow a tool. */
+  toolRules?: ToolRule[];
 }
 
 export interface CacheRule {
@@ -203,7 +209,10 @@ export class Authenticator {
       if (user?.models) rules.push({ scope: 'user', name: user.name, patterns: JSON.parse(user.models) });
       owners.push({ scope: 'user', id: row.user_id, name: user?.name ?? row.user_id });
     }
-    const { limits, budgets, guardrails, cache } = await rulesFor(this.#db, owners);
+    const [{ limits, budgets, guardrails, cache, runRules }, toolRules] = await Promise.all([
+      rulesFor(this.#db, owners),
+      toolRulesFor(this.#db, owners),
+    ]);
     const principal: Principal = {
       kind: 'key',
       keyId: row.id,
@@ -214,6 +223,8 @@ export class Authenticator {
       budgets,
     };
     if (cache) principal.cache = cache;
+    if (runRules.length > 0) principal.runRules = runRules;
+    if (toolRules.length > 0) principal.toolRules = toolRules;
     if (row.user_id) principal.userId = row.user_id;
     const logBodies = row.log_bodies ?? team?.log_bodies;
     if (logBodies === 'off' || logBodies === 'metadata' || logBodies === 'full')
@@ -234,15 +245,22 @@ type Owner = { scope: 'key' | 'team' | 'user'; id: string; name: string };
 async function rulesFor(
   db: Kysely<Schema>,
   owners: Owner[],
-): Promise<{ limits: LimitRule[]; budgets: BudgetRule[]; guardrails: string[]; cache?: CacheRule }> {
+): Promise<{
+  limits: LimitRule[];
+  budgets: BudgetRule[];
+  guardrails: string[];
+  cache?: CacheRule;
+  runRules: RunRule[];
+}> {
   // biome-ignore lint/suspicious/noExplicitAny: kysely's expression builder type differs per table
   const match = (eb: any) =>
     eb.or(owners.map((o) => eb.and([eb('scope', '=', o.scope), eb('scope_id', '=', o.id)])));
-  const [limitRows, budgetRows, guardrailRows, cacheRows] = await Promise.all([
+  const [limitRows, budgetRows, guardrailRows, cacheRows, runRows] = await Promise.all([
     db.selectFrom('limits').selectAll().where(match).execute(),
     db.selectFrom('budgets').selectAll().where(match).execute(),
     db.selectFrom('guardrail_rules').select(['scope', 'names']).where(match).execute(),
     db.selectFrom('cache_rules').selectAll().where(match).execute(),
+    db.selectFrom('run_rules').selectAll().where(match).execute(),
   ]);
   // Team, then user, then key: the order their guardrails run in, each name once.
   const order = { team: 0, user: 1, key: 2 } as const;
@@ -280,6 +298,7 @@ async function rulesFor(
       softThreshold: r.soft_threshold ?? undefined,
     })),
     guardrails,
+    runRules: runRows.map((r) => runRuleOf(r, nameOf(r.scope, r.scope_id))),
   };
 }
 

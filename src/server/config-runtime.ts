@@ -4,6 +4,7 @@
 // its counters, the store, the request log, metrics) is shared by every version and never rebuilt.
 import type { ResponseCache } from '../cache/index.ts';
 import type { GatehouseConfig } from '../config/schema.ts';
+import type { RunGuard } from '../runs/index.ts';
 import type { Governor, LimitRule, SecretStore } from '../governance/index.ts';
 import { PriceBook } from '../governance/index.ts';
 import { type InternalCalls, Pipeline, type StageSlots } from '../pipeline/index.ts';
@@ -49,6 +50,8 @@ export interface SharedState {
   cache?: ResponseCache | undefined;
   /** What routing knows of each target (breakers, latency, in flight), kept across versions. */
   routing: RoutingState;
+  /** Bounds on agent runs, their counters shared across versions (and replicas, with Redis). */
+  runs: RunGuard;
   log(line: string): void;
   warn(line: string): void;
 }
@@ -68,7 +71,12 @@ export async function buildRuntime(
   const pipeline = new Pipeline(
     config,
     providers,
-    { governor: shared.governor, prices: new PriceBook(config.prices), modelLimits: modelLimits(config) },
+    {
+      governor: shared.governor,
+      prices: new PriceBook(config.prices),
+      modelLimits: modelLimits(config),
+      runs: shared.runs,
+    },
     configuredSlots(config, { log: shared.log, calls: shared.calls, cache: shared.cache }, shared.stages),
     shared.routing,
   );

@@ -10,6 +10,7 @@ import { stringify } from 'yaml';
 import { createResponseCache } from '../cache/index.ts';
 import { semanticFromConfig, watchCalibration } from '../cache/semantic/index.ts';
 import type { GatehouseConfig } from '../config/schema.ts';
+import { Approvals, approvalHook } from '../approvals/index.ts';
 import { GatehouseError } from '../core/errors/index.ts';
 import { Lifecycle } from '../core/lifecycle/index.ts';
 import {
@@ -23,9 +24,17 @@ import {
   SecretStore,
   webhookNotifier,
 } from '../governance/index.ts';
+import { McpGateway, type ToolCallHook } from '../mcp/index.ts';
 import { InternalCaller, type InternalCalls, type StageSlots } from '../pipeline/index.ts';
 import { HttpClient } from '../providers/index.ts';
 import { RoutingState, SharedBreakers } from '../routing/index.ts';
+import {
+  createMemoryRunStore,
+  createRedisRunStore,
+  RunGuard,
+  recordToolCallRuns,
+  runHook,
+} from '../runs/index.ts';
 import { defaultDatabaseUrl, openDatabase } from '../store/index.ts';
 import { ResponseStore } from '../store/responses.ts';
 import {
@@ -75,6 +84,8 @@ export interface GatewayOptions {
   log?: (line: string) => void;
   /** Stages plugged into the pipeline's slots (guard input, cache, guard output): docs/pipeline.md. */
   stages?: StageSlots;
+  /** Hooks on every MCP tool call, after the gateway's own (per-tool rate limits): docs/mcp.md. */
+  mcpHooks?: ToolCallHook[];
   /** One log line per answered request (GATEHOUSE_ACCESS_LOG; default config.server.access_log). */
   accessLog?: boolean;
 }
@@ -161,6 +172,15 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       log,
     },
   });
+  const runs = new RunGuard(
+    options.redisUrl
+      ? createRedisRunStore(options.redisUrl, {
+          commandTimeoutMs: redisPolicy.command_timeout_ms,
+          connectTimeoutMs: redisPolicy.connect_timeout_ms,
+        })
+      : createMemoryRunStore(),
+    { onFailure: redisPolicy.on_failure, log },
+  );
   const prices = new PriceBook(config.prices);
   const lifecycle = new Lifecycle();
   const calls = new InternalCaller(lifecycle);
@@ -244,6 +264,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     calls,
     cache,
     routing,
+    runs,
     warn: (line: string) => logger.warn(line),
   };
   const live = new LiveConfig(await buildRuntime(config, initial.row.hash, shared), {
@@ -271,7 +292,34 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     if (res && !res.headersSent) res.setHeader('connection', 'close');
   });
   const shutdown = new AbortController();
+  const approvals = new Approvals(database.db, {
+    webhookUrl: config.governance.webhook_url,
+    log: (line) => logger.warn(line),
+    registry: metrics.registry,
+  });
+  // Nothing of the MCP gateway exists unless servers are configured.
+  const mcp =
+    Object.keys(config.mcp_servers).length > 0
+      ? await McpGateway.create({
+          servers: config.mcp_servers,
+          db: database.db,
+          auth,
+          governor,
+          lifecycle,
+          secrets,
+          bodies: config.logging.bodies,
+          maxBodyBytes: config.server.max_body_bytes,
+          log: (line) => logger.warn(line),
+          shutdown: shutdown.signal,
+          // Run bounds before approvals (a call past its run's bounds never asks a person), then
+          // the hooks the caller of startGateway gives.
+          hooks: [runHook(runs), approvalHook(approvals), ...(options.mcpHooks ?? [])],
+          loopbackOnly: ['127.0.0.1', 'localhost', '::1'].includes(host),
+        })
+      : undefined;
+  const stopToolCallRuns = mcp ? recordToolCallRuns(lifecycle) : () => {};
   const handler = createRequestHandler({
+    ...(mcp ? { mcp } : {}),
     live,
     auth,
     database,
@@ -295,6 +343,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       cache,
       semanticCache: semantic,
       routing,
+      runs,
+      approvals,
+      ...(mcp ? { mcp } : {}),
     },
     limits: edges.limits,
     maxInFlight: config.server.max_in_flight,
@@ -363,6 +414,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     stop(graceMs = config.server.shutdown_grace_ms) {
       stopping ??= (async () => {
         draining = true;
+        // Calls waiting for a person end now (cancelled): a decision may take longer than any grace.
+        approvals.close();
+        mcp?.drain();
         server.close();
         server.closeIdleConnections();
         const drain = async (ms: number) => {
@@ -386,10 +440,13 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         }
         server.closeAllConnections();
         await drain(2_000); // requests cut off by the grace period still leave their record
+        await mcp?.close();
         unsubscribeTelemetry();
+        stopToolCallRuns();
         lag.stop();
         await events.stop();
         await governor.close();
+        await runs.close();
         await tracing?.shutdown();
         await http.close();
         live.close();

@@ -51,6 +51,12 @@ export function eventRow(record: RequestRecord): EventRow {
     variant: record.variant ?? null,
     shadow_of: record.shadowOf ?? null,
     shadow_differed: record.shadowDiffered === undefined ? null : record.shadowDiffered ? 1 : 0,
+    kind: record.kind ?? 'model',
+    mcp_server: record.mcpServer ?? null,
+    tool: record.tool ?? null,
+    argument_bytes: record.argumentBytes ?? null,
+    result_bytes: record.resultBytes ?? null,
+    run_id: record.runId ?? null,
   };
 }
 

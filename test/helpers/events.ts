@@ -39,6 +39,7 @@ export function sampleEvent(id: string, overrides: Partial<EventRow> = {}): Even
     variant: null,
     shadow_of: null,
     shadow_differed: null,
+    run_id: null,
     ...overrides,
   };
 }

@@ -48,6 +48,8 @@ const catalogue = {
   GH_RATE_LIMITED: { status: 429, kind: 'rate_limit', retryable: false },
   /** A budget cannot cover the request's worst-case cost. */
   GH_BUDGET_EXCEEDED: { status: 429, kind: 'rate_limit', retryable: false },
+  /** An agent run reached one of its bounds (steps, tool calls, cost, duration, repeats): the message names it. */
+  GH_RUN_LIMIT_EXCEEDED: { status: 429, kind: 'rate_limit', retryable: false },
   GH_ROUTE_NOT_FOUND: { status: 404, kind: 'not_found', retryable: false },
   /** An admin resource (team, user, key, secret) named in the path does not exist. */
   GH_NOT_FOUND: { status: 404, kind: 'not_found', retryable: false },

@@ -10,6 +10,8 @@ import { guardrails } from './006-guardrails.ts';
 import { cache } from './007-cache.ts';
 import { semanticCache } from './007b-semantic-cache.ts';
 import { experiments } from './008-experiments.ts';
+import { mcp } from './010-mcp.ts';
+import { runs } from './011-runs.ts';
 
 export const migrations: Record<string, Migration> = {
   '001-governance': governance,
@@ -22,4 +24,6 @@ export const migrations: Record<string, Migration> = {
   '007-cache': cache,
   '007b-semantic-cache': semanticCache,
   '008-experiments': experiments,
+  '010-mcp': mcp,
+  '011-runs': runs,
 };
