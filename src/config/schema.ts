@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { configName, httpUrl, timeoutsSchema } from '../providers/config.ts';
 import { providerConfigSchemas } from '../providers/manifests.ts';
+import { authSchema } from './auth.ts';
 import { reloadSchema } from './reload.ts';
 
 const name = configName;
@@ -369,6 +370,7 @@ export const configSchema = z.strictObject({
     .default({})
     .describe('Data-residency regions, each with its own event store; pin a team with its region field.'),
   reload: reloadSchema.prefault({}),
+  auth: authSchema.prefault({}).describe('Console sessions and OIDC single sign-on (docs/sso.md).'),
 });
 
 export type GatehouseConfig = z.output<typeof configSchema>;
@@ -384,4 +386,5 @@ export type AlertsConfig = z.output<typeof alertsSchema>;
 export type TelemetryConfig = z.output<typeof telemetrySchema>;
 export type LoggingConfig = z.output<typeof loggingSchema>;
 export type BodyLogging = z.output<typeof bodyLoggingSchema>;
+export type { AuthConfig, OidcIssuerConfig } from './auth.ts';
 export type { CanaryConfig, ReloadConfig } from './reload.ts';

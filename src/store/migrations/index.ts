@@ -6,6 +6,7 @@ import { dataPolicy } from './003-data-policy.ts';
 import { responses } from './004-responses.ts';
 import { keyDeletion } from './005-key-deletion.ts';
 import { configVersions } from './009-config-versions.ts';
+import { sessions } from './012-sessions.ts';
 
 export const migrations: Record<string, Migration> = {
   '001-governance': governance,
@@ -14,4 +15,5 @@ export const migrations: Record<string, Migration> = {
   '004-responses': responses,
   '005-key-deletion': keyDeletion,
   '009-config-versions': configVersions,
+  '012-sessions': sessions,
 };
