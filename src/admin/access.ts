@@ -35,7 +35,7 @@ export interface ScopedAccess {
    * `data` keeps only the caller's. `requireTeam`: the answer cannot be filtered item by item (a
    * report of totals), so a caller of several teams must name one.
    */
-  list?: { query: string; items?: (item: Record<string, unknown>) => string[]; requireTeam?: boolean };
+  list?: { query?: string; items?: (item: Record<string, unknown>) => string[]; requireTeam?: boolean };
 }
 
 /** `public`: anyone, signed in or not; `signed_in`: any identity, whatever its role. */
@@ -55,26 +55,33 @@ async function teamsOf(deps: AdminDeps, owner: 'team' | 'user' | 'key', ref: str
 }
 
 /**
- * Refuses the call unless the caller's role and teams allow it; answers the query to use (a list's
- * team set for a caller of one team) and the filter to apply to the answer.
+ * Refuses a caller whose role is too low, before anything of the request is read: a route that
+ * declares nothing answers 403 to anyone but an admin, whatever the body.
  */
-export async function authorize(
+export function checkRole(access: Access, caller: Identity | undefined): void {
+  if (access === 'public') return;
+  if (!caller)
+    throw new GatehouseError('GH_FORBIDDEN', 'The admin API needs the master key or a signed-in identity.');
+  if (access === 'signed_in' || caller.role === 'admin') return;
+  if (!roleAtLeast(caller.role, access.role))
+    throw new GatehouseError(
+      'GH_FORBIDDEN',
+      `This call needs the role ${access.role}; ${caller.name} has ${caller.role}.`,
+    );
+}
+
+/**
+ * Refuses the call unless the caller's teams hold what it concerns (after checkRole); sets a list's
+ * team for a caller of one team and answers the filter to apply to the answer.
+ */
+export async function authorizeTeams(
   access: Access,
   caller: Identity | undefined,
   method: string,
   deps: AdminDeps,
   input: { params: Record<string, string>; query: Record<string, unknown>; body: unknown },
 ): Promise<((answer: unknown) => unknown) | undefined> {
-  if (access === 'public') return undefined;
-  if (!caller)
-    throw new GatehouseError('GH_FORBIDDEN', 'The admin API needs the master key or a signed-in identity.');
-  if (access === 'signed_in' || caller.role === 'admin') return undefined;
-  if (!roleAtLeast(caller.role, access.role)) {
-    throw new GatehouseError(
-      'GH_FORBIDDEN',
-      `This call needs the role ${access.role}; ${caller.name} has ${caller.role}.`,
-    );
-  }
+  if (access === 'public' || access === 'signed_in' || !caller || caller.role === 'admin') return undefined;
   const mine = new Set(caller.team_ids);
   const writes = method !== 'GET';
   for (const team of access.teams ?? []) {
@@ -112,19 +119,20 @@ export async function authorize(
   }
   if (!access.list) return undefined;
   const { query: param, items, requireTeam } = access.list;
-  const asked = input.query[param];
-  if (typeof asked === 'string') {
+  const asked = param === undefined ? undefined : input.query[param];
+  if (param !== undefined && typeof asked === 'string') {
     const ids = await teamsOf(deps, 'team', asked, false);
     if (!ids.every((id) => mine.has(id))) throw notFound('team', asked);
-  } else if (caller.team_ids.length === 1) {
+  } else if (param !== undefined && caller.team_ids.length === 1) {
+    // One team: the store filters, so pages come full.
     input.query[param] = caller.team_ids[0];
   } else if (requireTeam || !items) {
     throw new GatehouseError(
       caller.team_ids.length === 0 ? 'GH_FORBIDDEN' : 'GH_INVALID_REQUEST',
       caller.team_ids.length === 0
         ? `${caller.name} is in no team, so there is nothing to read here.`
-        : `${param}: name one of your teams (${caller.teams.join(', ')})`,
-      { param },
+        : `${param ?? 'team'}: name one of your teams (${caller.teams.join(', ')})`,
+      { param: param ?? 'team' },
     );
   }
   if (!items) return undefined;

@@ -81,7 +81,7 @@ async function authenticateAdmin(deps: AdminDeps, ctx: RequestContext, req: Inco
         'Not signed in: the session has expired or was signed out.',
       );
   }
-  ctx.principal = await deps.auth.authenticate(req.headers);
+  ctx.principal = await deps.auth.authenticate(req.headers, 'admin');
   return undefined;
 }
 

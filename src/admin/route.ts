@@ -7,7 +7,7 @@ import { validateBody } from '../api/validate.ts';
 import { GatehouseError } from '../core/errors/index.ts';
 import { type Identity, masterIdentity } from '../governance/index.ts';
 import type { RequestContext } from '../pipeline/index.ts';
-import { type Access, adminOnly, authorize } from './access.ts';
+import { type Access, adminOnly, authorizeTeams, checkRole } from './access.ts';
 import { paramsObject } from './contract.ts';
 import type { AdminDeps } from './deps.ts';
 
@@ -145,6 +145,9 @@ export function defineRoute<
     paramNames,
     async run(deps, ctx, http, match, url, session) {
       const req = http.req;
+      const caller = callerOf(ctx);
+      const access = def.access ?? adminOnly;
+      checkRole(access, caller);
       const params = Object.fromEntries(
         paramNames.map((name, i) => [name, decodeURIComponent(match[i + 1]!)]),
       ) as Record<ParamNames<Path>, string>;
@@ -156,8 +159,7 @@ export function defineRoute<
           def.bodyOptional && (length === '0' || (length === undefined && !req.headers['transfer-encoding']));
         body = validateBody(def.body, empty ? {} : await deps.readJson(req, adminLimits));
       }
-      const caller = callerOf(ctx);
-      const filter = await authorize(def.access ?? adminOnly, caller, def.method, deps, {
+      const filter = await authorizeTeams(access, caller, def.method, deps, {
         params,
         query: parsedQuery as Record<string, unknown>,
         body,

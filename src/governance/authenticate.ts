@@ -53,7 +53,9 @@ export function presentedKey(headers: IncomingHttpHeaders): string | undefined {
 export interface TokenVerifier {
   /** A cheap look at the token's shape: a JWT, not a virtual key. */
   accepts(token: string): boolean;
-  principal(token: string): Promise<Principal>;
+  /** `admin`: the identity and role; `data`: also the team and user whose rules apply to model calls. */
+  principal(token: string, use: 'admin' | 'data'): Promise<Principal>;
+  invalidate(): void;
 }
 
 /** Three base64url parts, the first a JSON object: `eyJ…`. Virtual keys start with `gh-`. */
@@ -107,7 +109,7 @@ export class Authenticator {
     this.#probeMs = options.probeMs ?? 1_000;
   }
 
-  async authenticate(headers: IncomingHttpHeaders): Promise<Principal> {
+  async authenticate(headers: IncomingHttpHeaders, use: 'admin' | 'data' = 'data'): Promise<Principal> {
     const key = presentedKey(headers);
     if (key === undefined) {
       throw new GatehouseError(
@@ -116,7 +118,7 @@ export class Authenticator {
       );
     }
     // Only when an issuer is configured, and only for a JWT's shape: virtual keys pay nothing.
-    if (this.#tokens?.accepts(key)) return this.#tokens.principal(key);
+    if (this.#tokens?.accepts(key)) return this.#tokens.principal(key, use);
     const presented = hashKey(key);
     if (sameDigest(presented, this.#master)) return masterPrincipal;
     const now = Date.now();
@@ -139,6 +141,7 @@ export class Authenticator {
   /** Forgets cached key states (after an admin change on this replica). */
   invalidate(): void {
     this.#cache.clear();
+    this.#tokens?.invalidate();
   }
 
   /** The entry from the store, or the stale one while the store does not answer. */

@@ -50,3 +50,4 @@ export {
 export { cookieHeader, overTls, readCookie, sessionCookie } from './sso/cookies.ts';
 export { highestRole, type Identity, masterIdentity, type Role, roleAtLeast, roles } from './sso/identity.ts';
 export { type Session, SessionStore } from './sso/sessions.ts';
+export { OidcIssuers } from './sso/oidc.ts';

@@ -18,6 +18,7 @@ import {
   resolveMasterKey,
   SecretBox,
   SecretStore,
+  OidcIssuers,
   SessionStore,
   webhookNotifier,
 } from '../governance/index.ts';
@@ -133,6 +134,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   });
   const secrets = new SecretStore(database.db, new SecretBox(options.encryptionKey ?? master.key));
   const sessions = new SessionStore(database.db, config.auth.session_ttl_h);
+  // OIDC issuers add nothing to a gateway that configures none: no token check, no sign-in routes.
+  const oidc =
+    Object.keys(config.auth.oidc).length > 0
+      ? new OidcIssuers(database.db, config.auth, master.key)
+      : undefined;
+  auth.useTokens(oidc?.verifier());
   const counters = options.redisUrl
     ? await startupStep(`Cannot reach ${describeRedis(options.redisUrl)}`, async () => {
         if (/^rediss?:/.test(options.redisUrl!)) await probeService(options.redisUrl!, 6379);
@@ -240,6 +247,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       db: database.db,
       auth,
       sessions,
+      ...(oidc ? { oidc } : {}),
       ...(config.auth.public_url ? { publicUrl: config.auth.public_url } : {}),
       timeZone: config.governance.timezone,
       secrets,

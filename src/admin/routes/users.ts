@@ -20,6 +20,7 @@ export const userRoutes = [
     method: 'GET',
     path: '/admin/users',
     summary: 'List users, oldest first',
+    access: { role: 'viewer', list: { query: 'team', items: (user) => user.teams as string[] } },
     query: z.strictObject({
       team: z.string().optional().describe('Members of this team (id or name)'),
       ...paging,
@@ -34,6 +35,7 @@ export const userRoutes = [
     method: 'POST',
     path: '/admin/users',
     summary: 'Create a user, optionally a member of teams',
+    access: { role: 'team_admin', teams: [{ body: 'teams', owner: 'teams' }] },
     status: 201,
     body: userInput,
     response: userSchema,
@@ -43,6 +45,7 @@ export const userRoutes = [
     method: 'GET',
     path: '/admin/users/{user}',
     summary: 'A user, by id or name',
+    access: { role: 'viewer', teams: [{ param: 'user', owner: 'user' }] },
     response: userSchema,
     handle: async ({ deps, params }) => {
       const row = await findUser(deps.db, params.user, { path: true });
@@ -54,6 +57,13 @@ export const userRoutes = [
     path: '/admin/users/{user}',
     changesAccess: true,
     summary: 'Rename a user, or change the email, model rule, metadata or team memberships',
+    access: {
+      role: 'team_admin',
+      teams: [
+        { param: 'user', owner: 'user' },
+        { body: 'teams', owner: 'teams', optional: true },
+      ],
+    },
     body: userUpdate,
     response: userSchema,
     handle: async ({ deps, actor, params, body }) => {
@@ -65,6 +75,7 @@ export const userRoutes = [
     method: 'DELETE',
     path: '/admin/users/{user}',
     summary: 'Delete a user (a 409 while they have keys, unless cascade=true); answers their last view',
+    access: { role: 'team_admin', teams: [{ param: 'user', owner: 'user' }] },
     query: z.strictObject({ cascade }),
     response: userSchema,
     changesAccess: true,
