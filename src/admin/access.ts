@@ -36,7 +36,18 @@ export interface ScopedAccess {
    * report of totals), so a caller of several teams must name one.
    */
   list?: { query?: string; items?: (item: Record<string, unknown>) => string[]; requireTeam?: boolean };
+  /**
+   * Hides what of another team an answer (or each item of a list) still names, such as a user's
+   * memberships of teams the caller is not in.
+   */
+  redact?: (view: Record<string, unknown>, mine: ReadonlySet<string>) => Record<string, unknown>;
 }
+
+/** A user's view keeps only the memberships of the caller's teams. */
+export const ownTeamsOnly = (view: Record<string, unknown>, mine: ReadonlySet<string>) => ({
+  ...view,
+  teams: (view.teams as string[]).filter((id) => mine.has(id)),
+});
 
 /** `public`: anyone, signed in or not; `signed_in`: any identity, whatever its role. */
 export type Access = 'public' | 'signed_in' | ScopedAccess;
@@ -117,7 +128,15 @@ export async function authorizeTeams(
         );
     }
   }
-  if (!access.list) return undefined;
+  const redact = access.redact;
+  const redacted = (answer: unknown) => {
+    if (!redact) return answer;
+    const list = answer as { data?: Record<string, unknown>[] };
+    return Array.isArray(list.data)
+      ? { ...list, data: list.data.map((item) => redact(item, mine)) }
+      : redact(answer as Record<string, unknown>, mine);
+  };
+  if (!access.list) return redact ? redacted : undefined;
   const { query: param, items, requireTeam } = access.list;
   const asked = param === undefined ? undefined : input.query[param];
   if (param !== undefined && typeof asked === 'string') {
@@ -135,9 +154,9 @@ export async function authorizeTeams(
       { param: param ?? 'team' },
     );
   }
-  if (!items) return undefined;
+  if (!items) return redact ? redacted : undefined;
   return (answer) => {
     const list = answer as { data: Record<string, unknown>[] };
-    return { ...list, data: list.data.filter((item) => items(item).some((id) => mine.has(id))) };
+    return redacted({ ...list, data: list.data.filter((item) => items(item).some((id) => mine.has(id))) });
   };
 }
