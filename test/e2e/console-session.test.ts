@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Gateway } from '../../src/server/index.ts';
+import { freshPostgres } from '../helpers/database.ts';
 import { mockOnlyConfig, startTestGateway, testMasterKey } from '../helpers/gateway.ts';
 
 let gateway: Gateway;
@@ -123,4 +124,36 @@ test('without OIDC configured the sign-in page lists no issuers and start is a 4
   assert.equal(res.status, 200);
   assert.deepEqual(await res.json(), []);
   assert.equal((await call('GET', '/admin/session/oidc/start?provider=x')).status, 404);
+});
+
+test('a session holds on every replica sharing PostgreSQL, and signing out on one ends it on all', async (t) => {
+  const database = await freshPostgres();
+  if (!database.url) return t.skip(database.skip);
+  const one = await startTestGateway(mockOnlyConfig, { databaseUrl: database.url });
+  const two = await startTestGateway(mockOnlyConfig, { databaseUrl: database.url });
+  try {
+    const signIn = await fetch(`${one.url}/admin/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ master_key: testMasterKey }),
+    });
+    const cookie = signIn.headers.getSetCookie()[0]!.split(';')[0]!;
+    const { csrf_token } = (await signIn.json()) as { csrf_token: string };
+    const made = await fetch(`${two.url}/admin/teams`, {
+      method: 'POST',
+      headers: { cookie, 'x-csrf-token': csrf_token, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'across-replicas' }),
+    });
+    assert.equal(made.status, 201, 'the other replica knows the session and its CSRF token');
+    const out = await fetch(`${two.url}/admin/session`, {
+      method: 'DELETE',
+      headers: { cookie, 'x-csrf-token': csrf_token },
+    });
+    assert.equal(out.status, 204);
+    assert.equal((await fetch(`${one.url}/admin/session`, { headers: { cookie } })).status, 401);
+  } finally {
+    await one.stop();
+    await two.stop();
+    await database.drop();
+  }
 });
