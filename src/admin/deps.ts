@@ -2,7 +2,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Kysely } from 'kysely';
 import type { Approvals } from '../approvals/index.ts';
-import type { Authenticator, Governor, SecretStore } from '../governance/index.ts';
+import type { Authenticator, Governor, Identity, SecretStore, SessionStore } from '../governance/index.ts';
 import type { McpGateway } from '../mcp/index.ts';
 import type { RoutingState } from '../routing/index.ts';
 import type { RunGuard } from '../runs/index.ts';
@@ -12,6 +12,12 @@ import type { EventStores } from '../telemetry/index.ts';
 export interface AdminDeps {
   db: Kysely<Schema>;
   auth: Authenticator;
+  /** Console sign-ins (docs/sso.md). */
+  sessions: SessionStore;
+  /** Sign-in with the configured OIDC issuers; undefined when none is configured. */
+  oidc?: OidcSignIn;
+  /** auth.public_url: the gateway's address as browsers reach it (the OIDC redirect URI's base). */
+  publicUrl?: string;
   timeZone: string;
   secrets: SecretStore;
   /** The live providers: rebuilt when a secret they use changes. */
@@ -76,4 +82,17 @@ export interface ConfigAdmin {
   status(): unknown;
   put(text: string, actor: string): Promise<ConfigChange>;
   rollback(id: number, actor: string): Promise<ConfigChange>;
+}
+
+/** The authorization-code flow with the configured issuers (governance/sso/oidc.ts). */
+export interface OidcSignIn {
+  providers(): { name: string; label: string }[];
+  /** Where to send the browser, and the signed cookie that carries the flow's state to the callback. */
+  start(provider: string, redirectUri: string, returnTo: string): Promise<{ location: string; flow: string }>;
+  /** Checks the callback against the flow, redeems the code and maps the ID token's claims. */
+  finish(
+    flow: string | undefined,
+    query: { code?: string | undefined; state?: string | undefined; error?: string | undefined },
+    redirectUri: string,
+  ): Promise<{ identity: Identity; returnTo: string }>;
 }

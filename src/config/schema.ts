@@ -4,6 +4,7 @@ import { configName, httpUrl, timeoutsSchema } from '../providers/config.ts';
 import { cacheSchema, modelCacheSchema } from './cache.ts';
 import { mcpServersSchema } from './mcp.ts';
 import { providerConfigSchemas } from '../providers/manifests.ts';
+import { authSchema } from './auth.ts';
 import { reloadSchema } from './reload.ts';
 import { guardrailNames, guardrailsSchema } from './guardrails.ts';
 import {
@@ -450,6 +451,7 @@ export const configSchema = z
       .describe('Guardrails every call passes, whatever its key, team, user or model says.'),
     cache: cacheSchema.optional(),
     mcp_servers: mcpServersSchema,
+    auth: authSchema.prefault({}).describe('Console sessions and OIDC single sign-on (docs/sso.md).'),
   })
   .superRefine((config, ctx) => {
     for (const problem of routingProblems(config)) ctx.addIssue({ code: 'custom', ...problem });
@@ -471,6 +473,7 @@ export type AlertsConfig = z.output<typeof alertsSchema>;
 export type TelemetryConfig = z.output<typeof telemetrySchema>;
 export type LoggingConfig = z.output<typeof loggingSchema>;
 export type BodyLogging = z.output<typeof bodyLoggingSchema>;
+export type { AuthConfig, OidcIssuerConfig } from './auth.ts';
 export type { CanaryConfig, ReloadConfig } from './reload.ts';
 export type { GuardrailConfig } from './guardrails.ts';
 export type { CacheConfig, CacheMode, CacheScope, SemanticCacheConfig } from './cache.ts';

@@ -8,8 +8,12 @@ export {
   Authenticator,
   authorizeModel,
   type CacheRule,
+  identityPrincipal,
+  looksLikeJwt,
   masterPrincipal,
   type Principal,
+  presentedKey,
+  type TokenVerifier,
 } from './authenticate.ts';
 export { createMemoryCounterStore, createRedisCounterStore } from './counters/index.ts';
 export { SecretBox } from './crypto.ts';
@@ -50,3 +54,7 @@ export {
   userView,
   wholeMs,
 } from './views.ts';
+export { cookieHeader, overTls, readCookie, sessionCookie } from './sso/cookies.ts';
+export { highestRole, type Identity, masterIdentity, type Role, roleAtLeast, roles } from './sso/identity.ts';
+export { type Session, SessionStore } from './sso/sessions.ts';
+export { OidcIssuers } from './sso/oidc.ts';

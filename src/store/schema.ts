@@ -360,6 +360,16 @@ export interface CacheEntriesTable {
   expires_at: number;
 }
 
+/** A console sign-in (docs/sso.md). The session id itself is never stored, only its SHA-256. */
+export interface SessionsTable {
+  id_hash: string;
+  /** JSON: kind, name, email, role, teams (names) and team_ids. */
+  identity: string;
+  csrf_token: string;
+  created_at: number;
+  expires_at: number;
+}
+
 /** A team's, user's or key's response-cache rule; a null field follows the level above. */
 export interface CacheRulesTable {
   scope: 'key' | 'user' | 'team';
@@ -373,6 +383,7 @@ export interface CacheRulesTable {
 }
 
 export interface Schema {
+  sessions: SessionsTable;
   config_versions: ConfigVersionsTable;
   cache_entries: CacheEntriesTable;
   cache_rules: CacheRulesTable;

@@ -12,6 +12,7 @@ import { semanticCache } from './007b-semantic-cache.ts';
 import { experiments } from './008-experiments.ts';
 import { mcp } from './010-mcp.ts';
 import { runs } from './011-runs.ts';
+import { sessions } from './012-sessions.ts';
 
 export const migrations: Record<string, Migration> = {
   '001-governance': governance,
@@ -26,4 +27,5 @@ export const migrations: Record<string, Migration> = {
   '008-experiments': experiments,
   '010-mcp': mcp,
   '011-runs': runs,
+  '012-sessions': sessions,
 };
