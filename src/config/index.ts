@@ -1,4 +1,4 @@
-export { defaultConfig } from './defaults.ts';
 export { ConfigError, configWarnings, loadConfig, parseConfig, parseConfigText } from './load.ts';
-export * from './schema.ts';
 export { configDiff, configHash, maskConfigText } from './versions.ts';
+export { defaultConfig } from './defaults.ts';
+export * from './schema.ts';

@@ -115,7 +115,7 @@ export async function recordFeedback(
 async function lookUp(db: Kysely<Schema>, ids: string[], teamId: string | undefined) {
   let q = db
     .selectFrom('request_events')
-    .select(['id', 'request_id', 'team_id', 'model', 'provider', 'provider_model', 'received_at'])
+    .select(['id', 'request_id', 'team_id', 'model', 'provider', 'provider_model', 'received_at', 'experiment', 'variant'])
     .where('request_id', 'in', ids)
     .where('surface', '!=', 'internal');
   // The master key (no team) may rate any request; a key only its team's.
@@ -131,6 +131,8 @@ async function lookUp(db: Kysely<Schema>, ids: string[], teamId: string | undefi
       model: r.model,
       provider: r.provider,
       target: r.provider && r.provider_model ? `${r.provider}/${r.provider_model}` : null,
+      experiment: r.experiment,
+      variant: r.variant,
     });
   return found;
 }

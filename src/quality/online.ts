@@ -280,8 +280,6 @@ function questionText(request: ChatRequest): string {
 
 /** What a score copies from its request's record, so that rollups need no join. */
 export function scoreMeta(record: RequestRecord) {
-  // Experiments and variants are on the record once routing sets them.
-  const extra = record as unknown as { experiment?: string; variant?: string };
   const attempt = record.attempts.at(-1);
   return {
     requestId: record.requestId,
@@ -291,7 +289,7 @@ export function scoreMeta(record: RequestRecord) {
     model: record.model ?? null,
     provider: record.provider ?? null,
     target: attempt ? `${attempt.provider}/${attempt.model}` : null,
-    experiment: extra.experiment ?? null,
-    variant: extra.variant ?? null,
+    experiment: record.experiment ?? null,
+    variant: record.variant ?? null,
   };
 }

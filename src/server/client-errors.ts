@@ -2,7 +2,7 @@
 // encoding, Content-Length with Transfer-Encoding, bytes that are not HTTP (400). Node answers them
 // with a bare status line; here they get what every other answer gets: a JSON body in the caller's
 // error shape (Anthropic's for /v1/messages…, else OpenAI's) and an x-request-id.
-import { type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import * as anthropic from '../api/anthropic/index.ts';
 import * as openai from '../api/openai/index.ts';

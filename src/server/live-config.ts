@@ -19,13 +19,9 @@ import {
   type SharedState,
 } from './config-runtime.ts';
 import { ConfigMetrics, postCanaryAlert, watchConfigFile } from './config-signals.ts';
-import type {
-  ConfigVersions,
-  InitialVersion,
-  SourceOfTruth,
-  VersionRow,
-  VersionSource,
-} from './config-versions.ts';
+import type { ConfigVersions, InitialVersion, VersionRow, VersionSource } from './config-versions.ts';
+
+import type { SourceOfTruth } from './config-versions.ts';
 
 export type { SourceOfTruth };
 

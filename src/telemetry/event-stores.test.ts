@@ -3,10 +3,10 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { sampleEvent } from '../../test/helpers/events.ts';
 import { openDatabase } from '../store/index.ts';
 import { EventStores } from './event-stores.ts';
 import { databaseSink } from './events.ts';
+import { sampleEvent } from '../../test/helpers/events.ts';
 
 const hour = 3_600_000;
 

@@ -3,9 +3,9 @@
 // as "unresolved"; a configured model keeps its name even when the request was refused before
 // any provider was chosen), teams from the admin API; keys and users are never labels.
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
-import type { RequestRecord } from '../core/records/index.ts';
-import type { EventRecorder } from './recorder.ts';
 import { type TallyBuckets, type TallyCount, TallyCounter, TallyHistogram } from './tallies.ts';
+import type { EventRecorder } from './recorder.ts';
+import type { RequestRecord } from '../core/records/index.ts';
 
 const latencyBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { sampleEvent } from '../../test/helpers/events.ts';
-import { EventRecorder, type EventRow, type EventSink } from './recorder.ts';
+import { type EventRow, EventRecorder, type EventSink } from './recorder.ts';
 
 /** A store that keeps rows by request id (as the database does) and can be switched off. */
 function flakySink() {

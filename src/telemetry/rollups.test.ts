@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { sampleEvent } from '../../test/helpers/events.ts';
 import { openDatabase } from '../store/index.ts';
 import { databaseSink } from './events.ts';
+import { sampleEvent } from '../../test/helpers/events.ts';
 import type { EventRow } from './recorder.ts';
 
 const hour = 3_600_000;

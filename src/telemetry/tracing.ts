@@ -5,6 +5,7 @@
 // explicitly, so nothing here depends on async context. Spans carry counts, ids and outcomes only:
 // never prompt or answer text, never keys.
 import type { IncomingHttpHeaders } from 'node:http';
+import { providerManifests } from '../providers/index.ts';
 import {
   type Attributes,
   type Context,
@@ -29,7 +30,6 @@ import {
 } from '@opentelemetry/sdk-trace';
 import type { AttemptStarted, LifecycleSubscriber } from '../core/lifecycle/index.ts';
 import type { AttemptRecord, RequestRecord } from '../core/records/index.ts';
-import { providerManifests } from '../providers/index.ts';
 
 export interface TracingOptions {
   /** OTLP/HTTP root, e.g. http://localhost:4318; spans are posted to `${endpoint}/v1/traces`. */

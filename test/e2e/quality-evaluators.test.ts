@@ -103,7 +103,10 @@ test('a judge outage harms nothing: callers are answered, one attempt per sample
   for (let i = 0; i < 10; i++) await chat(gateway, 'bot', `q${i}`);
   await until(() => gateway.quality.stats.queued >= 10, 5000);
   await gateway.quality.drained();
-  assert.equal(judgeUp.requests.length - before, 10, 'no retries');
+  // At most one attempt per sampled answer (fewer once the target's breaker opens): no retry storm.
+  const asked = judgeUp.requests.length - before;
+  judgeUp.faults.length = 0;
+  assert.ok(asked >= 1 && asked <= 10, `the judge was asked ${asked} times for 10 answers`);
   assert.equal(gateway.quality.stats.errors, 10);
   const rolled = (await adminClient(() => gateway)('GET', '/admin/quality?group_by=model')).body.data;
   assert.deepEqual(
