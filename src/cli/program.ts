@@ -72,6 +72,11 @@ export const entries: Record<string, Entry> = {
     summary: 'Guardrails: backtest a draft policy over stored traffic',
     load: async () => (await import('./guardrails.ts')).guardrailsGroup,
   },
+  eval: {
+    kind: 'group',
+    summary: 'Evals: run a suite through the gateway, compare with a baseline (for CI)',
+    load: async () => (await import('./eval.ts')).evalGroup,
+  },
   cache: {
     kind: 'group',
     summary: 'The response cache: clear (whole, by model or by team)',

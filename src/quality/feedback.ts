@@ -115,7 +115,17 @@ export async function recordFeedback(
 async function lookUp(db: Kysely<Schema>, ids: string[], teamId: string | undefined) {
   let q = db
     .selectFrom('request_events')
-    .select(['id', 'request_id', 'team_id', 'model', 'provider', 'provider_model', 'received_at', 'experiment', 'variant'])
+    .select([
+      'id',
+      'request_id',
+      'team_id',
+      'model',
+      'provider',
+      'provider_model',
+      'received_at',
+      'experiment',
+      'variant',
+    ])
     .where('request_id', 'in', ids)
     .where('surface', '!=', 'internal');
   // The master key (no team) may rate any request; a key only its team's.
