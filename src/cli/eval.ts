@@ -6,7 +6,7 @@ import { compareWithBaseline, type EvalReport, markdownReport, runSuite } from '
 import { loadSuite, type Suite, SuiteError } from '../quality/suite.ts';
 import { AdminClient } from './admin-client.ts';
 import type { Group, Values } from './command.ts';
-import { table } from './output.ts';
+import { adminSections, printList, table } from './output.ts';
 
 const fail = (message: string): number => {
   console.error(`gatehouse eval: ${message}`);
@@ -146,6 +146,121 @@ export const evalGroup: Group = {
       details:
         'Answers are cached by case and model: a re-run asks only what changed. Reports are stored with POST /admin/evals when a master key is at hand.',
       run,
+    },
+  ],
+};
+
+const scoreFilters = {
+  team: { type: 'string', value: 'TEAM', help: 'one team (id or name)' },
+  model: { type: 'string', value: 'MODEL', help: 'one model' },
+  target: { type: 'string', value: 'PROVIDER/MODEL', help: 'the target that answered' },
+  experiment: { type: 'string', value: 'NAME', help: 'one experiment' },
+  variant: { type: 'string', value: 'NAME', help: 'one variant' },
+  name: { type: 'string', value: 'NAME', help: 'one score name (thumbs, an evaluator)' },
+  since: { type: 'string', value: 'T', help: 'from (default 7d): ISO 8601, epoch ms, or 90m, 24h, 7d' },
+  until: { type: 'string', value: 'T', help: 'to (default now)' },
+} as const;
+const filterNames = Object.keys(scoreFilters);
+
+function query(values: Values, extra: string[]): string {
+  const q = new URLSearchParams();
+  for (const name of [...filterNames, ...extra]) {
+    const value = values[name];
+    if (typeof value === 'string') q.set(name.replaceAll('-', '_'), value);
+  }
+  const text = q.toString();
+  return text ? `?${text}` : '';
+}
+
+const listColumns = ['created_at', 'request_id', 'team_id', 'model', 'variant', 'source', 'name', 'value'];
+
+async function listScores(path: string, values: Values, extra: string[]): Promise<number> {
+  const page = await new AdminClient(values).request<{ data: Array<Record<string, unknown>> }>(
+    'GET',
+    path + query(values, extra),
+  );
+  printList(values, { data: page.data, next_cursor: null }, listColumns);
+  return 0;
+}
+
+export const feedbackGroup: Group = {
+  name: 'feedback',
+  summary: 'Feedback callers sent on answers (POST /v1/feedback).',
+  actions: [
+    {
+      name: 'list',
+      summary: 'Feedback, newest first',
+      flags: {
+        ...scoreFilters,
+        'request-id': { type: 'string', value: 'ID', help: "one request's feedback" },
+        limit: { type: 'string', value: 'N', help: 'at most N (default 100)' },
+      },
+      sections: adminSections,
+      run: (values) => listScores('/admin/feedback', values, ['request-id', 'limit']),
+    },
+  ],
+};
+
+export const scoresGroup: Group = {
+  name: 'scores',
+  summary: 'Scores of answers: feedback and online evaluators.',
+  actions: [
+    {
+      name: 'list',
+      summary: 'Scores, newest first',
+      flags: {
+        ...scoreFilters,
+        source: { type: 'string', value: 'SOURCE', help: 'feedback or evaluator' },
+        'request-id': { type: 'string', value: 'ID', help: "one request's scores" },
+        limit: { type: 'string', value: 'N', help: 'at most N (default 100)' },
+      },
+      sections: adminSections,
+      run: (values) => listScores('/admin/scores', values, ['source', 'request-id', 'limit']),
+    },
+    {
+      name: 'rollup',
+      summary: 'Count and mean of each score per team, model, target, experiment or variant',
+      flags: {
+        ...scoreFilters,
+        source: { type: 'string', value: 'SOURCE', help: 'feedback or evaluator' },
+        'group-by': {
+          type: 'string',
+          value: 'KEYS',
+          help: 'comma-separated: team, model, provider, target, experiment, variant, source, name (default team,model)',
+        },
+      },
+      sections: adminSections,
+      async run(values) {
+        const answer = await new AdminClient(values).request<{
+          group_by: string[];
+          data: Array<{
+            group: Record<string, string | null>;
+            count: number;
+            mean: number;
+            min: number;
+            max: number;
+          }>;
+        }>('GET', `/admin/quality${query(values, ['source', 'group-by'])}`);
+        if (values.json) {
+          console.log(JSON.stringify(answer, null, 2));
+          return 0;
+        }
+        if (answer.data.length === 0) console.log('(none)');
+        else
+          console.log(
+            table(
+              [...answer.group_by, 'count', 'mean', 'min', 'max'],
+              answer.data.map((r) => [
+                ...answer.group_by.map((k) => r.group[k] ?? '-'),
+                String(r.count),
+                r.mean.toFixed(3),
+                String(r.min),
+                String(r.max),
+              ]),
+            ),
+          );
+        return 0;
+      },
     },
   ],
 };

@@ -77,6 +77,16 @@ export const entries: Record<string, Entry> = {
     summary: 'Evals: run a suite through the gateway, compare with a baseline (for CI)',
     load: async () => (await import('./eval.ts')).evalGroup,
   },
+  feedback: {
+    kind: 'group',
+    summary: 'Feedback on answers: list',
+    load: async () => (await import('./eval.ts')).feedbackGroup,
+  },
+  scores: {
+    kind: 'group',
+    summary: 'Scores of answers (feedback and evaluators): list, rollup',
+    load: async () => (await import('./eval.ts')).scoresGroup,
+  },
   cache: {
     kind: 'group',
     summary: 'The response cache: clear (whole, by model or by team)',
