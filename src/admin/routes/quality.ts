@@ -72,7 +72,10 @@ function listRoute(path: '/admin/feedback' | '/admin/scores', source?: 'feedback
       ...(source ? {} : { source: z.enum(['feedback', 'evaluator']).optional() }),
       limit: z.coerce.number().int().min(1).max(1000).default(100),
     }),
-    response: z.object({ data: z.array(score) }),
+    response: z.object({
+      data: z.array(score),
+      next_cursor: z.null().describe('Not paged: narrow with since, until and limit'),
+    }),
     handle: async ({ deps, query }) => {
       const q = query as typeof query & { source?: 'feedback' | 'evaluator' };
       const filter = await toFilter(deps, q);
@@ -101,6 +104,7 @@ function listRoute(path: '/admin/feedback' | '/admin/scores', source?: 'feedback
           tags: s.tags,
           created_at: new Date(s.createdAt).toISOString(),
         })),
+        next_cursor: null,
       };
     },
   });
@@ -216,6 +220,7 @@ export const qualityRoutes = [
           verdict: z.string(),
         }),
       ),
+      next_cursor: z.null().describe('Not paged: narrow with suite and limit'),
     }),
     handle: async ({ deps, query }) => {
       let q = deps.db
@@ -232,6 +237,7 @@ export const qualityRoutes = [
           pass_rate: Number(r.pass_rate),
           cost_usd: r.cost_usd === null ? null : Number(r.cost_usd),
         })),
+        next_cursor: null,
       };
     },
   }),
