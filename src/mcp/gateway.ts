@@ -52,6 +52,8 @@ export interface McpGatewayOptions {
   loopbackOnly?: boolean;
 }
 
+/** A session with no request for this long is closed (its client must initialize again). */
+const idleSessionMs = 30 * 60_000;
 const requestIdPattern = /^[\w.:-]{1,128}$/;
 const metadataPath = '/.well-known/oauth-protected-resource';
 
@@ -66,6 +68,7 @@ export class McpGateway {
   readonly #pins: PinStore;
   readonly #deps: CallDeps;
   #draining = false;
+  readonly #sweeper: NodeJS.Timeout;
 
   private constructor(options: McpGatewayOptions, upstreams: Map<string, Upstream>, pins: PinStore) {
     this.#options = options;
@@ -82,6 +85,9 @@ export class McpGateway {
     for (const upstream of upstreams.values()) {
       upstream.onChange = (what) => this.#notify(upstream.name, what);
     }
+    // Clients that leave without ending their session (DELETE) would otherwise be kept forever.
+    this.#sweeper = setInterval(() => this.#closeIdle(idleSessionMs), 60_000);
+    this.#sweeper.unref();
     pins.onChange = () => {
       for (const name of upstreams.keys()) this.#notify(name, 'tools');
     };
@@ -215,6 +221,7 @@ export class McpGateway {
     } else {
       return rpcError(res, 400, -32000, 'Bad Request: no valid session id (send initialize first).');
     }
+    session.lastSeen = Date.now();
     const withAuth = req as IncomingMessage & { auth?: unknown };
     withAuth.auth = {
       token: 'virtual-key',
@@ -247,12 +254,27 @@ export class McpGateway {
         this.#sessions.delete(id);
       },
     });
-    session = { id: '', owner: ownerOf(principal), scope, server, transport, active: 0, closing: false };
+    session = {
+      id: '',
+      owner: ownerOf(principal),
+      scope,
+      server,
+      transport,
+      active: 0,
+      closing: false,
+      lastSeen: Date.now(),
+    };
     transport.onclose = () => {
       if (session) this.#sessions.delete(session.id);
     };
     await server.connect(transport);
     return session;
+  }
+
+  #closeIdle(idleMs: number): void {
+    const before = Date.now() - idleMs;
+    for (const session of this.#sessions.values())
+      if (session.active === 0 && session.lastSeen < before) void session.transport.close().catch(() => {});
   }
 
   /**
@@ -269,6 +291,7 @@ export class McpGateway {
 
   async close(): Promise<void> {
     this.#draining = true;
+    clearInterval(this.#sweeper);
     this.#pins.stop();
     await Promise.all([...this.#sessions.values()].map((s) => s.transport.close().catch(() => {})));
     this.#sessions.clear();

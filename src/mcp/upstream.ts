@@ -36,6 +36,8 @@ export class UpstreamError extends Error {
 }
 
 const version = '0.1.0';
+/** How old a listing may be before it is fetched again (in the background). */
+const relistMs = 60_000;
 /** How long a failed connection is reported without trying again. */
 const retryConnectMs = 2_000;
 
@@ -145,7 +147,23 @@ export class Upstream {
 
   /** The server's tools, prompts and resources (fetched at most once until they change). */
   listing(): Promise<Listing> {
-    if (this.#listing && this.#client) return Promise.resolve(this.#listing);
+    if (this.#listing && this.#client) {
+      // A server that never announces list changes is asked again now and then, so that a changed
+      // definition is noticed (and withheld) without waiting for a reconnection.
+      if (Date.now() - this.#listingAt > relistMs && !this.#refreshing) {
+        const before = JSON.stringify(this.#listing.tools);
+        this.#refreshing = this.#fetchListing()
+          .then((listing) => {
+            if (JSON.stringify(listing.tools) !== before) this.onChange?.('tools');
+            return listing;
+          })
+          .finally(() => {
+            this.#refreshing = undefined;
+          });
+        this.#refreshing.catch(() => {});
+      }
+      return Promise.resolve(this.#listing);
+    }
     this.#refreshing ??= this.#fetchListing().finally(() => {
       this.#refreshing = undefined;
     });
