@@ -176,11 +176,7 @@ export class McpGateway {
       return rpcError(res, error?.status ?? 503, -32002, error?.message ?? 'The key could not be checked.');
     }
 
-    if (this.#draining) {
-      res.setHeader('connection', 'close');
-      res.setHeader('retry-after', '1');
-      return rpcError(res, 503, -32002, 'The gateway is shutting down; retry on another instance.');
-    }
+    if (this.#draining) return shuttingDown(res);
 
     const incoming = req.headers['x-request-id'];
     const requestId =
@@ -221,6 +217,8 @@ export class McpGateway {
     } else {
       return rpcError(res, 400, -32000, 'Bad Request: no valid session id (send initialize first).');
     }
+    // Shutdown may have begun while the body was read: the session may be closed already.
+    if (this.#draining && session.active === 0) return shuttingDown(res);
     session.lastSeen = Date.now();
     const withAuth = req as IncomingMessage & { auth?: unknown };
     withAuth.auth = {
@@ -326,6 +324,12 @@ function json(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
   res.end(text);
+}
+
+function shuttingDown(res: ServerResponse): void {
+  res.setHeader('connection', 'close');
+  res.setHeader('retry-after', '1');
+  rpcError(res, 503, -32002, 'The gateway is shutting down; retry on another instance.');
 }
 
 function rpcError(res: ServerResponse, status: number, code: number, message: string): void {

@@ -234,7 +234,7 @@ export class Upstream {
     params: CallToolRequest['params'],
     options: Partial<RequestOptions>,
   ): Promise<CallToolResult> {
-    const client = await this.client();
+    const client = await abortable(this.client(), options.signal);
     try {
       return (await client.request(
         { method: 'tools/call', params },
@@ -270,6 +270,17 @@ export class Upstream {
     this.#client = undefined;
     await client?.close().catch(() => {});
   }
+}
+
+/** The promise, or its signal's reason as soon as the signal aborts (a connection being made is not waited for). */
+export function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise;
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }
 
 function message(err: unknown): string {

@@ -447,8 +447,14 @@ describe('MCP gateway', () => {
     });
     assert.equal(text(rewritten), '[tool result withheld by a guardrail]');
     assert.equal(rewritten.isError, true);
-    const logged = await logs('kind=tool&status=403&tool=search', 1);
-    assert.ok(logged.some((e: any) => e.error_code === 'run_limit_exceeded'));
+    // Events are written off the request path: wait for this refusal's.
+    let logged = false;
+    for (let i = 0; i < 100 && !logged; i++) {
+      const page = await admin('GET', '/admin/logs?kind=tool&status=403&tool=search');
+      logged = page.body.data.some((e: any) => e.error_code === 'run_limit_exceeded');
+      if (!logged) await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    assert.ok(logged, 'the refusal is logged with its code');
   });
 
   test('another key cannot use a session it did not open', async () => {
