@@ -157,7 +157,7 @@ export class McpGateway {
         resource_documentation: 'https://github.com/gatehouse/gatehouse/blob/main/docs/mcp.md',
       });
     }
-    const scope = path === '/mcp' ? undefined : decodeURIComponent(path.slice('/mcp/'.length));
+    const scope = path === '/mcp' ? undefined : decoded(path.slice('/mcp/'.length));
     if (scope !== undefined && !this.#upstreams.has(scope))
       return rpcError(res, 404, -32601, `No MCP server "${scope.slice(0, 100)}" is configured.`);
 
@@ -298,7 +298,7 @@ export class McpGateway {
 }
 
 function isMcpEndpoint(path: string, upstreams: ReadonlyMap<string, Upstream>): boolean {
-  return path === '/mcp' || (path.startsWith('/mcp/') && upstreams.has(decodeURIComponent(path.slice(5))));
+  return path === '/mcp' || (path.startsWith('/mcp/') && upstreams.has(decoded(path.slice(5))));
 }
 
 const loopbackHost = /^(localhost|127\.0\.0\.1|\[::1\])(:\d+)?$/i;
@@ -312,6 +312,15 @@ function fromLoopback(req: IncomingMessage): boolean {
     return loopbackHost.test(new URL(origin).host);
   } catch {
     return false;
+  }
+}
+
+/** A path segment decoded; a malformed escape stays as it was (and names no server). */
+function decoded(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
   }
 }
 
