@@ -21,7 +21,7 @@ import {
   schemaProblem,
   splitName,
 } from './policy.ts';
-import { UpstreamError } from './upstream.ts';
+import { abortable, UpstreamError } from './upstream.ts';
 
 /** JSON-RPC error codes of the gateway's refusals (the -32000 range is the implementation's own). */
 export const rpcCodes = { forbidden: -32003, withheld: -32004, unavailable: -32002 } as const;
@@ -110,9 +110,9 @@ export async function callTool(
       );
     let listing: Awaited<ReturnType<typeof upstream.listing>>;
     try {
-      listing = await upstream.listing();
+      listing = await abortable(upstream.listing(), signal);
     } catch (err) {
-      throw unavailable(err);
+      throw signal.aborted ? err : unavailable(err);
     }
     const definition = listing.tools.find((t) => t.name === tool);
     if (!definition)
