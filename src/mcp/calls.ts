@@ -21,7 +21,7 @@ import {
   schemaProblem,
   splitName,
 } from './policy.ts';
-import { UpstreamError } from './upstream.ts';
+import { abortable, UpstreamError } from './upstream.ts';
 
 /** JSON-RPC error codes of the gateway's refusals (the -32000 range is the implementation's own). */
 export const rpcCodes = { forbidden: -32003, withheld: -32004, unavailable: -32002 } as const;
@@ -110,9 +110,9 @@ export async function callTool(
       );
     let listing: Awaited<ReturnType<typeof upstream.listing>>;
     try {
-      listing = await upstream.listing();
+      listing = await abortable(upstream.listing(), signal);
     } catch (err) {
-      throw unavailable(err);
+      throw signal.aborted ? err : unavailable(err);
     }
     const definition = listing.tools.find((t) => t.name === tool);
     if (!definition)
@@ -147,6 +147,7 @@ export async function callTool(
       principal: p,
       requestId: ctx.requestId,
       signal,
+      record,
     };
     if (ctx.runId !== undefined) call.runId = ctx.runId;
     if (ctx.sessionId !== undefined) call.sessionId = ctx.sessionId;
@@ -172,7 +173,8 @@ export async function callTool(
     let error: unknown;
     try {
       result = await upstream.callTool(
-        { name: tool, arguments: sentArgs },
+        // A hook may have replaced the arguments (a guardrail redacting them).
+        { name: tool, arguments: call.arguments },
         {
           signal,
           ...(ctx.progress ? { onprogress: ctx.progress, resetTimeoutOnProgress: true } : {}),
@@ -199,7 +201,7 @@ export async function callTool(
     if (error || !result) throw error ?? new UpstreamError(`The MCP server "${server}" gave no result.`);
     record.resultBytes = bytes(result);
     if (result.isError) record.errorCode = 'GH_TOOL_ERROR';
-    logBodies(record, bodies, sentArgs, result);
+    logBodies(record, bodies, call.arguments, result);
     return result;
   } catch (err) {
     const failure = asRefusal(err, signal);

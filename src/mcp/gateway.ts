@@ -52,6 +52,8 @@ export interface McpGatewayOptions {
   loopbackOnly?: boolean;
 }
 
+/** A session with no request for this long is closed (its client must initialize again). */
+const idleSessionMs = 30 * 60_000;
 const requestIdPattern = /^[\w.:-]{1,128}$/;
 const metadataPath = '/.well-known/oauth-protected-resource';
 
@@ -66,6 +68,7 @@ export class McpGateway {
   readonly #pins: PinStore;
   readonly #deps: CallDeps;
   #draining = false;
+  readonly #sweeper: NodeJS.Timeout;
 
   private constructor(options: McpGatewayOptions, upstreams: Map<string, Upstream>, pins: PinStore) {
     this.#options = options;
@@ -82,6 +85,9 @@ export class McpGateway {
     for (const upstream of upstreams.values()) {
       upstream.onChange = (what) => this.#notify(upstream.name, what);
     }
+    // Clients that leave without ending their session (DELETE) would otherwise be kept forever.
+    this.#sweeper = setInterval(() => this.#closeIdle(idleSessionMs), 60_000);
+    this.#sweeper.unref();
     pins.onChange = () => {
       for (const name of upstreams.keys()) this.#notify(name, 'tools');
     };
@@ -151,7 +157,7 @@ export class McpGateway {
         resource_documentation: 'https://github.com/gatehouse/gatehouse/blob/main/docs/mcp.md',
       });
     }
-    const scope = path === '/mcp' ? undefined : decodeURIComponent(path.slice('/mcp/'.length));
+    const scope = path === '/mcp' ? undefined : decoded(path.slice('/mcp/'.length));
     if (scope !== undefined && !this.#upstreams.has(scope))
       return rpcError(res, 404, -32601, `No MCP server "${scope.slice(0, 100)}" is configured.`);
 
@@ -170,11 +176,7 @@ export class McpGateway {
       return rpcError(res, error?.status ?? 503, -32002, error?.message ?? 'The key could not be checked.');
     }
 
-    if (this.#draining) {
-      res.setHeader('connection', 'close');
-      res.setHeader('retry-after', '1');
-      return rpcError(res, 503, -32002, 'The gateway is shutting down; retry on another instance.');
-    }
+    if (this.#draining) return shuttingDown(res);
 
     const incoming = req.headers['x-request-id'];
     const requestId =
@@ -215,6 +217,9 @@ export class McpGateway {
     } else {
       return rpcError(res, 400, -32000, 'Bad Request: no valid session id (send initialize first).');
     }
+    // Shutdown may have begun while the body was read: the session may be closed already.
+    if (this.#draining && session.active === 0) return shuttingDown(res);
+    session.lastSeen = Date.now();
     const withAuth = req as IncomingMessage & { auth?: unknown };
     withAuth.auth = {
       token: 'virtual-key',
@@ -247,12 +252,27 @@ export class McpGateway {
         this.#sessions.delete(id);
       },
     });
-    session = { id: '', owner: ownerOf(principal), scope, server, transport, active: 0, closing: false };
+    session = {
+      id: '',
+      owner: ownerOf(principal),
+      scope,
+      server,
+      transport,
+      active: 0,
+      closing: false,
+      lastSeen: Date.now(),
+    };
     transport.onclose = () => {
       if (session) this.#sessions.delete(session.id);
     };
     await server.connect(transport);
     return session;
+  }
+
+  #closeIdle(idleMs: number): void {
+    const before = Date.now() - idleMs;
+    for (const session of this.#sessions.values())
+      if (session.active === 0 && session.lastSeen < before) void session.transport.close().catch(() => {});
   }
 
   /**
@@ -269,6 +289,7 @@ export class McpGateway {
 
   async close(): Promise<void> {
     this.#draining = true;
+    clearInterval(this.#sweeper);
     this.#pins.stop();
     await Promise.all([...this.#sessions.values()].map((s) => s.transport.close().catch(() => {})));
     this.#sessions.clear();
@@ -277,7 +298,7 @@ export class McpGateway {
 }
 
 function isMcpEndpoint(path: string, upstreams: ReadonlyMap<string, Upstream>): boolean {
-  return path === '/mcp' || (path.startsWith('/mcp/') && upstreams.has(decodeURIComponent(path.slice(5))));
+  return path === '/mcp' || (path.startsWith('/mcp/') && upstreams.has(decoded(path.slice(5))));
 }
 
 const loopbackHost = /^(localhost|127\.0\.0\.1|\[::1\])(:\d+)?$/i;
@@ -294,6 +315,15 @@ function fromLoopback(req: IncomingMessage): boolean {
   }
 }
 
+/** A path segment decoded; a malformed escape stays as it was (and names no server). */
+function decoded(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
 function forwardedProto(req: IncomingMessage): string {
   const proto = req.headers['x-forwarded-proto'];
   return typeof proto === 'string' && (proto === 'https' || proto === 'http') ? proto : 'http';
@@ -303,6 +333,12 @@ function json(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
   res.end(text);
+}
+
+function shuttingDown(res: ServerResponse): void {
+  res.setHeader('connection', 'close');
+  res.setHeader('retry-after', '1');
+  rpcError(res, 503, -32002, 'The gateway is shutting down; retry on another instance.');
 }
 
 function rpcError(res: ServerResponse, status: number, code: number, message: string): void {

@@ -40,6 +40,8 @@ export interface Session {
    */
   active: number;
   closing: boolean;
+  /** When a request of the session last arrived (epoch ms): idle sessions are closed. */
+  lastSeen: number;
 }
 
 export const ownerOf = (principal: Principal) => principal.keyId ?? principal.kind;

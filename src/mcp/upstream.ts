@@ -36,6 +36,8 @@ export class UpstreamError extends Error {
 }
 
 const version = '0.1.0';
+/** How old a listing may be before it is fetched again (in the background). */
+const relistMs = 60_000;
 /** How long a failed connection is reported without trying again. */
 const retryConnectMs = 2_000;
 
@@ -145,7 +147,23 @@ export class Upstream {
 
   /** The server's tools, prompts and resources (fetched at most once until they change). */
   listing(): Promise<Listing> {
-    if (this.#listing && this.#client) return Promise.resolve(this.#listing);
+    if (this.#listing && this.#client) {
+      // A server that never announces list changes is asked again now and then, so that a changed
+      // definition is noticed (and withheld) without waiting for a reconnection.
+      if (Date.now() - this.#listingAt > relistMs && !this.#refreshing) {
+        const before = JSON.stringify(this.#listing.tools);
+        this.#refreshing = this.#fetchListing()
+          .then((listing) => {
+            if (JSON.stringify(listing.tools) !== before) this.onChange?.('tools');
+            return listing;
+          })
+          .finally(() => {
+            this.#refreshing = undefined;
+          });
+        this.#refreshing.catch(() => {});
+      }
+      return Promise.resolve(this.#listing);
+    }
     this.#refreshing ??= this.#fetchListing().finally(() => {
       this.#refreshing = undefined;
     });
@@ -216,7 +234,7 @@ export class Upstream {
     params: CallToolRequest['params'],
     options: Partial<RequestOptions>,
   ): Promise<CallToolResult> {
-    const client = await this.client();
+    const client = await abortable(this.client(), options.signal);
     try {
       return (await client.request(
         { method: 'tools/call', params },
@@ -252,6 +270,17 @@ export class Upstream {
     this.#client = undefined;
     await client?.close().catch(() => {});
   }
+}
+
+/** The promise, or its signal's reason as soon as the signal aborts (a connection being made is not waited for). */
+export function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise;
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }
 
 function message(err: unknown): string {

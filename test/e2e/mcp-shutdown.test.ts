@@ -73,7 +73,8 @@ test('a tool call that outlasts the grace period ends with an MCP error, and the
     });
     await new Promise((resolve) => setTimeout(resolve, 200));
     gh.process.kill('SIGTERM');
-    await assert.rejects(call, /shut down/);
+    // Cut by the grace period, or (on a slow machine) refused as it arrived: either way it says so.
+    await assert.rejects(call, /shut down|shutting down/);
     assert.equal(progressed, false);
     assert.equal(await gh.exited, 0);
     assert.ok(performance.now() - started < 15_000, 'did not wait for the 20 s call');
