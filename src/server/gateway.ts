@@ -269,6 +269,22 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         ...(config.telemetry.otlp_headers ? { headers: config.telemetry.otlp_headers } : {}),
       })
     : undefined;
+  // The evaluators' counters on /metrics: read when scraped, nothing counted on the request path.
+  new Gauge({
+    name: 'gatehouse_evaluations',
+    help: 'Online evaluations since start, by outcome: sampled, queued, dropped (queue full), evaluated, errors, judge_skipped_budget.',
+    labelNames: ['outcome'],
+    registers: [metrics.registry],
+    collect() {
+      const s = quality.stats;
+      this.set({ outcome: 'sampled' }, s.sampled);
+      this.set({ outcome: 'queued' }, s.queued);
+      this.set({ outcome: 'dropped' }, s.dropped);
+      this.set({ outcome: 'evaluated' }, s.evaluated);
+      this.set({ outcome: 'errors' }, s.errors);
+      this.set({ outcome: 'judge_skipped_budget' }, s.judgeSkippedBudget);
+    },
+  });
   const shared = {
     quality,
     governor,

@@ -108,6 +108,9 @@ test('a judge outage harms nothing: callers are answered, one attempt per sample
   judgeUp.faults.length = 0;
   assert.ok(asked >= 1 && asked <= 10, `the judge was asked ${asked} times for 10 answers`);
   assert.equal(gateway.quality.stats.errors, 10);
+  const metrics = await (await fetch(`${gateway.url}/metrics`)).text();
+  assert.match(metrics, /gatehouse_evaluations\{outcome="errors"\} 10/);
+  assert.match(metrics, /gatehouse_evaluations\{outcome="evaluated"\} 10/);
   const rolled = (await adminClient(() => gateway)('GET', '/admin/quality?group_by=model')).body.data;
   assert.deepEqual(
     rolled.map((r: any) => [r.group.name, r.count]),
