@@ -149,3 +149,39 @@ test('judge spend is recorded under the system team and stopped by its budget', 
   assert.equal(judgeUp.requests.length - before, 1);
   assert.equal(gateway.quality.stats.judgeSkippedBudget, 3);
 });
+
+test('a full queue drops new evaluations and counts them; streamed answers are scored too', async () => {
+  const gateway = await start(
+    {
+      polite: { type: 'llm_judge', model: 'judge', rubric: 'Polite', timeout_ms: 2000 },
+      mock: { type: 'regex', pattern: 'Mock answer' },
+    },
+    ['polite', 'mock'],
+    { concurrency: 1, queue: 1 },
+  );
+  judgeUp.faults.push({ kind: 'stall' });
+  // One evaluation runs (its judge hangs), one waits, the next three find the queue full.
+  for (let i = 0; i < 5; i++) await chat(gateway, 'bot', `q${i}`);
+  assert.ok(
+    await until(() => gateway.quality.stats.dropped === 3, 3000),
+    JSON.stringify(gateway.quality.stats),
+  );
+  assert.equal(gateway.quality.stats.queued, 2);
+  await gateway.quality.drained();
+  judgeUp.faults.length = 0;
+  const res = await fetch(`${gateway.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${testMasterKey}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'bot', stream: true, messages: [{ role: 'user', content: 'streamed' }] }),
+  });
+  assert.equal(res.status, 200);
+  const requestId = res.headers.get('x-request-id');
+  assert.match(await res.text(), /data: \[DONE\]/);
+  await until(() => gateway.quality.stats.queued >= 3, 3000);
+  await gateway.quality.drained();
+  const scores = (await adminClient(() => gateway)('GET', `/admin/scores?request_id=${requestId}`)).body.data;
+  assert.deepEqual(scores.map((s: any) => [s.name, s.value]).sort(), [
+    ['mock', 1],
+    ['polite', 0.8],
+  ]);
+});
