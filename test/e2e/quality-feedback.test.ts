@@ -15,7 +15,18 @@ let keyB: string;
 let teamA: string;
 
 before(async () => {
-  gateway = await startTestGateway(mockOnlyConfig);
+  gateway = await startTestGateway({
+    ...mockOnlyConfig,
+    experiments: {
+      'chat-trial': {
+        model: 'chat',
+        variants: {
+          control: { model: 'mock-fast', weight: 50 },
+          candidate: { model: 'mock-smart', weight: 50 },
+        },
+      },
+    },
+  });
   const a = await admin('POST', '/admin/teams', { name: 'support' });
   const b = await admin('POST', '/admin/teams', { name: 'search' });
   teamA = a.body.id;
@@ -25,10 +36,10 @@ before(async () => {
 });
 after(() => gateway.stop());
 
-async function ask(key: string, text: string): Promise<string> {
+async function ask(key: string, text: string, model = 'mock-fast'): Promise<string> {
   const client = new OpenAI({ apiKey: key, baseURL: `${gateway.url}/v1`, maxRetries: 0 });
   const { response } = await client.chat.completions
-    .create({ model: 'mock-fast', messages: [{ role: 'user', content: text }] })
+    .create({ model, messages: [{ role: 'user', content: text }] })
     .withResponse();
   const id = response.headers.get('x-request-id');
   assert.ok(id);
@@ -117,4 +128,15 @@ test('bad feedback is refused with the field named, in the OpenAI envelope', asy
   }
   const anonymous = await fetch(`${gateway.url}/v1/feedback`, { method: 'POST', body: '{}' });
   assert.equal(anonymous.status, 401);
+});
+
+test('feedback on an experiment’s answers rolls up per variant', async () => {
+  const id = await ask(keyA, 'which variant?', 'chat');
+  const res = await feedback(keyA, { request_id: id, name: 'helpful', value: 1 });
+  assert.equal(res.status, 200, JSON.stringify(res.body));
+  const rolled = await admin('GET', '/admin/quality?group_by=experiment,variant&name=helpful');
+  assert.equal(rolled.body.data.length, 1, JSON.stringify(rolled.body));
+  const [row] = rolled.body.data;
+  assert.equal(row.group.experiment, 'chat-trial');
+  assert.ok(['control', 'candidate'].includes(row.group.variant), JSON.stringify(row));
 });
