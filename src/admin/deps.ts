@@ -23,6 +23,23 @@ export interface AdminDeps {
   events: EventStores;
   /** Data-residency regions in the configuration; a team may be pinned only to one of these. */
   regions: readonly string[];
+  /** The response cache, when configured: purged by DELETE /admin/cache. */
+  cache?: { purge(filter: { model?: string; team?: string }): Promise<number> } | undefined;
+  /** The semantic cache, when configured: its calibration report (GET /admin/cache/calibration). */
+  semanticCache?:
+    | {
+        threshold: number;
+        calibrationRate: number;
+        calibrationReport(): Array<{
+          model: string;
+          team: string;
+          samples: number;
+          falseHits: number;
+          meanSimilarity: number;
+          meanFalseHitSimilarity: number | null;
+        }>;
+      }
+    | undefined;
   /** Guardrail names in the configuration: a key, team or user may name only these. */
   guardrails?: readonly string[];
   /** The live configuration (docs/config-reload.md): what serves, and changes through the API. */

@@ -11,6 +11,8 @@ import { type AdminRoute, defineRoute, findRoute } from './route.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { configRoutes } from './routes/config.ts';
 import { guardrailRoutes } from './routes/guardrails.ts';
+import { cacheRoutes } from './routes/cache.ts';
+import { cacheCalibrationRoutes } from './routes/cache-calibration.ts';
 import { keyRoutes } from './routes/keys.ts';
 import { ownerRoutes } from './routes/owners.ts';
 import { reportRoutes } from './routes/reports.ts';
@@ -43,6 +45,8 @@ const routes: AdminRoute[] = [
   ...auditRoutes,
   ...configRoutes,
   ...guardrailRoutes,
+  ...cacheRoutes,
+  ...cacheCalibrationRoutes,
 ];
 
 // Built once: the routes do not change while the process runs.

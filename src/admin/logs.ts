@@ -79,6 +79,12 @@ export const logEventSchema = z.object({
   reasoning_tokens: z.number().int().nullable(),
   cost_usd: z.number().nullable().describe('USD rounded to 9 places; null when the model has no price'),
   client_aborted: z.boolean(),
+  cache: z
+    .enum(['hit', 'semantic-hit', 'miss', 'bypass'])
+    .nullable()
+    .describe('The response cache: a hit cost nothing upstream; null when the cache is off'),
+  cache_similarity: z.number().nullable().describe("A semantic hit's similarity (0..1)"),
+  saved_usd: z.number().nullable().describe('What a cache hit would have cost upstream, USD'),
   attempts: z.array(
     z.object({
       provider: z.string(),
@@ -164,6 +170,9 @@ export function logView(row: RequestEventsTable): z.infer<typeof logEventSchema>
     reasoning_tokens: row.reasoning_tokens,
     cost_usd: orNull(row.cost_usd, usd),
     client_aborted: Number(row.client_aborted) === 1,
+    cache: (row.cache ?? null) as 'hit' | 'semantic-hit' | 'miss' | 'bypass' | null,
+    cache_similarity: row.cache_similarity ?? null,
+    saved_usd: orNull(row.saved_usd ?? null, usd),
     attempts: (JSON.parse(row.attempts) as StoredAttempt[]).map((a) => ({
       provider: a.provider,
       model: a.model,

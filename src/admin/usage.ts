@@ -82,6 +82,10 @@ const usageRow = z.object({
   cache_write_tokens: count,
   reasoning_tokens: count,
   cost_usd: z.number().describe('USD rounded to 9 places'),
+  cache_lookups: count.describe('Requests that looked in the response cache (hits and misses)'),
+  cache_hits: count.describe('Requests answered from the response cache (exact or semantic), at cost 0'),
+  cache_hit_rate: z.number().nullable().describe('cache_hits / cache_lookups; null without lookups'),
+  saved_usd: z.number().describe('What the cache hits would have cost upstream, USD rounded to 9 places'),
 });
 export const usageReportSchema = z.object({
   since: z.iso.datetime({ offset: true }),
@@ -208,12 +212,14 @@ export async function queryUsage(
       const name = labels.get(`${g.as}:${row[g.as]}`);
       if (name !== undefined) out[g.as.replace(/_id$/, '_name')] = name;
     }
-    for (const s of sums) out[s] = s === 'cost_usd' ? usd(Number(row[s] ?? 0)) : Number(row[s] ?? 0);
+    for (const s of sums) out[s] = money.has(s) ? usd(Number(row[s] ?? 0)) : Number(row[s] ?? 0);
+    out.cache_hit_rate = hitRate(out as { cache_hits: number; cache_lookups: number });
     return out as z.infer<typeof usageRow>;
   });
   const total = Object.fromEntries(sums.map((s) => [s, 0])) as Record<(typeof sums)[number], number>;
   for (const row of all) for (const s of sums) total[s] += Number(row[s] ?? 0);
   total.cost_usd = usd(total.cost_usd);
+  total.saved_usd = usd(total.saved_usd);
   return {
     since: new Date(from * unitMs).toISOString(),
     until: new Date(to * unitMs).toISOString(),
@@ -221,8 +227,14 @@ export async function queryUsage(
     by: [...q.by, ...(q.tag === undefined ? [] : [`tag:${q.tag}`])],
     data,
     next_cursor: start + query.limit < all.length ? encodeCursor({ offset: start + query.limit }) : null,
-    totals: total,
+    totals: { ...total, cache_hit_rate: hitRate(total) },
   };
+}
+
+const money = new Set<string>(['cost_usd', 'saved_usd']);
+
+function hitRate(sums: { cache_hits: number; cache_lookups: number }): number | null {
+  return sums.cache_lookups > 0 ? Math.round((sums.cache_hits / sums.cache_lookups) * 10_000) / 10_000 : null;
 }
 
 function periodLabel(value: number, bucket: 'hour' | 'day'): string {

@@ -146,7 +146,18 @@ interface UsageReport {
   next_cursor: string | null;
 }
 
-const columns = ['requests', 'errors', 'input_tokens', 'output_tokens', 'cost_usd'] as const;
+const baseColumns = ['requests', 'errors', 'input_tokens', 'output_tokens', 'cost_usd'];
+/** Shown only when the response cache looked anything up in the period. */
+const cacheColumns = ['cache_hit_rate', 'saved_usd'];
+const hidden = [
+  'unpriced',
+  'cache_read_tokens',
+  'cache_write_tokens',
+  'reasoning_tokens',
+  'cache_lookups',
+  'cache_hits',
+  ...cacheColumns,
+];
 const usageFilters = ['by', 'since', 'until', 'bucket', 'team', 'key', 'user', 'model', 'provider', 'region'];
 
 export const usageAction: Action = {
@@ -187,14 +198,19 @@ export const usageAction: Action = {
       console.log(JSON.stringify(report, null, 2));
       return 0;
     }
+    const columns =
+      Number(report.totals.cache_lookups ?? 0) > 0 ? [...baseColumns, ...cacheColumns] : baseColumns;
     const keys = report.data[0]
-      ? Object.keys(report.data[0]).filter(
-          (k) =>
-            !(columns as readonly string[]).includes(k) &&
-            !['unpriced', 'cache_read_tokens', 'cache_write_tokens', 'reasoning_tokens'].includes(k),
-        )
+      ? Object.keys(report.data[0]).filter((k) => !baseColumns.includes(k) && !hidden.includes(k))
       : [];
-    const cell = (c: string, value: unknown) => (c === 'cost_usd' ? usd(value as number) : String(value));
+    const cell = (c: string, value: unknown) =>
+      c === 'cost_usd' || c === 'saved_usd'
+        ? usd(value as number)
+        : c === 'cache_hit_rate'
+          ? value === null || value === undefined
+            ? '-'
+            : `${Math.round((value as number) * 1000) / 10}%`
+          : String(value);
     const cells = report.data.map((row) => [
       ...keys.map((k) => String(row[k] ?? '-')),
       ...columns.map((c) => cell(c, row[c])),

@@ -72,6 +72,11 @@ export const entries: Record<string, Entry> = {
     summary: 'Guardrails: backtest a draft policy over stored traffic',
     load: async () => (await import('./guardrails.ts')).guardrailsGroup,
   },
+  cache: {
+    kind: 'group',
+    summary: 'The response cache: clear (whole, by model or by team)',
+    load: async () => (await import('./cache.ts')).cacheGroup,
+  },
   usage: {
     kind: 'action',
     summary: 'Spend, tokens and requests by team, key, user, model, provider or tag',

@@ -1,5 +1,6 @@
-// Budgets and rate limits as flags: the same flags at create and at update, in the admin API's shape.
+// Budgets, rate limits, guardrails and the response cache as flags: the same flags at create and at update, in the admin API's shape.
 import { type AdminClient, list, segment } from './admin-client.ts';
+import { ttlSeconds } from '../config/cache.ts';
 import { type Flags, UsageError, type Values } from './command.ts';
 
 export const ruleFlags: Flags = {
@@ -18,7 +19,34 @@ export const ruleFlags: Flags = {
     value: 'NAMES',
     help: 'configured guardrails to add, comma-separated (the org-wide ones always apply)',
   },
+  'cache-mode': { type: 'string', value: 'MODE', help: 'response cache: exact, semantic or off' },
+  'cache-ttl': {
+    type: 'string',
+    value: 'TTL',
+    help: 'how long a cached answer is kept: seconds, or 10m, 1h, 7d',
+  },
+  'cache-scope': {
+    type: 'string',
+    value: 'SCOPE',
+    help: 'who shares cached answers: team, key, user, global',
+  },
 };
+
+const cacheFlags = { 'cache-mode': 'mode', 'cache-ttl': 'ttl', 'cache-scope': 'scope' } as const;
+
+/** The cache rule the flags give, over `current` (undefined: no cache flag given). */
+function cacheRule(values: Values, current: Record<string, unknown> | null = null) {
+  const given = Object.keys(cacheFlags).filter((flag) => values[flag] !== undefined);
+  if (given.length === 0) return undefined;
+  const rule: Record<string, unknown> = { ...(current ?? {}) };
+  for (const [flag, field] of Object.entries(cacheFlags)) {
+    const value = values[flag];
+    // A TTL may be given as a duration (10m, 1h, 7d); anything else goes as typed, for the API to name.
+    if (value !== undefined)
+      rule[field] = field === 'ttl' && typeof value === 'string' ? (ttlSeconds(value) ?? value) : value;
+  }
+  return rule;
+}
 
 const limitNames = ['rpm', 'tpm', 'concurrency'] as const;
 
@@ -37,6 +65,7 @@ interface Rules {
   budget: { usd: unknown; period: unknown; soft_threshold?: unknown } | null;
   limits: Partial<Record<(typeof limitNames)[number], unknown>> | null;
   guardrails: string[] | null;
+  cache: Record<string, unknown> | null;
 }
 
 /** The budget and limits given at create (nothing given: nothing sent). */
@@ -56,11 +85,12 @@ export function rulesAtCreate(values: Values): Partial<Rules> {
     budget,
     limits: Object.keys(limits).length > 0 ? limits : undefined,
     guardrails: list(values.guardrails),
+    cache: cacheRule(values),
   });
 }
 
 export const ruleFlagNames = [...Object.keys(ruleFlags)];
-export const ruleUnsetNames = ['budget', 'limits', ...limitNames, 'guardrails'];
+export const ruleUnsetNames = ['budget', 'limits', ...limitNames, 'guardrails', 'cache'];
 
 /**
  * At update, flags change only what they name: the current rules are read, changed, and written
@@ -111,5 +141,10 @@ export async function updateRules(
 
   if (unset.includes('guardrails')) change.guardrails = null;
   else if (values.guardrails !== undefined) change.guardrails = list(values.guardrails) ?? [];
+  if (unset.includes('cache')) change.cache = null;
+  else {
+    const cache = cacheRule(values, current.cache);
+    if (cache) change.cache = cache;
+  }
   return client.request<Rules>('PUT', path, change);
 }

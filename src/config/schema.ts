@@ -1,6 +1,7 @@
 // The shape of gatehouse.yaml. Validated once at start; the parsed value is frozen.
 import { z } from 'zod';
 import { configName, httpUrl, timeoutsSchema } from '../providers/config.ts';
+import { cacheSchema, modelCacheSchema } from './cache.ts';
 import { providerConfigSchemas } from '../providers/manifests.ts';
 import { reloadSchema } from './reload.ts';
 import { guardrailNames, guardrailsSchema } from './guardrails.ts';
@@ -40,6 +41,7 @@ export const modelSchema = z.strictObject({
   retries: z.number().int().min(0).max(10).optional().describe('Default retries per target (default 0).'),
   timeouts: timeoutsSchema.optional(),
   guardrails: guardrailNames.optional().describe('Guardrails every call to this model passes.'),
+  cache: modelCacheSchema.optional(),
 });
 
 export const serverSchema = z.strictObject({
@@ -375,6 +377,7 @@ export const configSchema = z.strictObject({
   default_guardrails: guardrailNames
     .default([])
     .describe('Guardrails every call passes, whatever its key, team, user or model says.'),
+  cache: cacheSchema.optional(),
 });
 
 export type GatehouseConfig = z.output<typeof configSchema>;
@@ -392,3 +395,4 @@ export type LoggingConfig = z.output<typeof loggingSchema>;
 export type BodyLogging = z.output<typeof bodyLoggingSchema>;
 export type { CanaryConfig, ReloadConfig } from './reload.ts';
 export type { GuardrailConfig } from './guardrails.ts';
+export type { CacheConfig, CacheMode, CacheScope, SemanticCacheConfig } from './cache.ts';

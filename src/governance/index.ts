@@ -3,8 +3,14 @@
 // views, budgets, limits and spend, the audit log). Outside governance/, import from here only
 // (the dependency check holds to it).
 export { type Admission, Governor, type LimitRule } from './admission.ts';
-export { appendAudit, auditEntrySchema, auditView, listAudit, verifyAudit } from './audit.ts';
-export { Authenticator, authorizeModel, masterPrincipal, type Principal } from './authenticate.ts';
+export { appendAudit, auditAction, auditEntrySchema, auditView, listAudit, verifyAudit } from './audit.ts';
+export {
+  Authenticator,
+  authorizeModel,
+  type CacheRule,
+  masterPrincipal,
+  type Principal,
+} from './authenticate.ts';
 export { createMemoryCounterStore, createRedisCounterStore } from './counters/index.ts';
 export { SecretBox } from './crypto.ts';
 export {

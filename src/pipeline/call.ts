@@ -22,6 +22,7 @@ export function callStage(settings: FailoverSettings, backstops: boolean): Stage
   return {
     name: 'call',
     run(ex: Exchange): Promise<Answer> {
+      if (ex.prepared) return Promise.resolve(ex.prepared);
       switch (ex.operation) {
         case 'chat':
           return ex.request.stream

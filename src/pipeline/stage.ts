@@ -18,6 +18,12 @@ interface ExchangeBase {
   readonly headers: Record<string, string>;
   /** The targets the request may go to, in order; set by the authorise stage. */
   targets: readonly Target[];
+  /**
+   * An answer a stage already has for this request (a cache hit): the call stage answers with it
+   * instead of going upstream, so that the stages between — output guardrails — treat it exactly
+   * as they treat a fresh answer.
+   */
+  prepared?: Answer;
 }
 
 /**

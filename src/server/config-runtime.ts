@@ -2,6 +2,7 @@
 // providers, the pipeline with its stages, the model targets). A reload builds a new one and swaps
 // it in; a request holds the one it started with until it ends. Long-lived state (the governor and
 // its counters, the store, the request log, metrics) is shared by every version and never rebuilt.
+import type { ResponseCache } from '../cache/index.ts';
 import type { GatehouseConfig } from '../config/schema.ts';
 import type { Governor, LimitRule, SecretStore } from '../governance/index.ts';
 import { PriceBook } from '../governance/index.ts';
@@ -43,6 +44,8 @@ export interface SharedState {
   stages?: StageSlots;
   /** The gateway's own model calls, through whichever version is serving (pipeline/internal.ts). */
   calls: InternalCalls;
+  /** The response cache, built once at start when configured: its store outlives a version. */
+  cache?: ResponseCache | undefined;
   log(line: string): void;
   warn(line: string): void;
 }
@@ -63,7 +66,7 @@ export async function buildRuntime(
     config,
     providers,
     { governor: shared.governor, prices: new PriceBook(config.prices), modelLimits: modelLimits(config) },
-    configuredSlots(config, { log: shared.log, calls: shared.calls }, shared.stages),
+    configuredSlots(config, { log: shared.log, calls: shared.calls, cache: shared.cache }, shared.stages),
   );
   return { version, config, pipeline, targets: pipeline.targets, providers, trial: undefined };
 }

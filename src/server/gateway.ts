@@ -7,6 +7,8 @@ import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { Gauge } from 'prom-client';
 import { stringify } from 'yaml';
+import { createResponseCache } from '../cache/index.ts';
+import { semanticFromConfig, watchCalibration } from '../cache/semantic/index.ts';
 import type { GatehouseConfig } from '../config/schema.ts';
 import { GatehouseError } from '../core/errors/index.ts';
 import { Lifecycle } from '../core/lifecycle/index.ts';
@@ -15,6 +17,7 @@ import {
   createMemoryCounterStore,
   createRedisCounterStore,
   Governor,
+  PriceBook,
   resolveMasterKey,
   SecretBox,
   SecretStore,
@@ -156,6 +159,28 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       log,
     },
   });
+  const prices = new PriceBook(config.prices);
+  const lifecycle = new Lifecycle();
+  const calls = new InternalCaller(lifecycle);
+  // Only with a `cache:` block; the semantic layer only with its `cache.semantic` block. It embeds
+  // through `calls`, which reach the pipeline once it is built (calls.attach below).
+  const semantic = await semanticFromConfig(config.cache?.semantic, {
+    database,
+    calls,
+    log: (line) => logger.warn(line),
+  });
+  const cache = createResponseCache(config, {
+    semantic,
+    database,
+    redisUrl: options.redisUrl,
+    redis: {
+      commandTimeoutMs: redisPolicy.command_timeout_ms,
+      connectTimeoutMs: redisPolicy.connect_timeout_ms,
+    },
+    prices,
+    log: (line) => logger.warn(line),
+  });
+  await cache?.ready(redisPolicy.connect_timeout_ms);
   const host = options.host ?? config.server.host ?? '127.0.0.1';
 
   let draining = false;
@@ -178,6 +203,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   );
   const metrics = new GatewayMetrics({ models: Object.keys(config.models) });
   metrics.watchRecorder(events);
+  if (semantic) watchCalibration(semantic, metrics.registry);
   const otlpEndpoint =
     config.telemetry.otlp_endpoint ?? (process.env.OTEL_EXPORTER_OTLP_ENDPOINT || undefined);
   // The OpenTelemetry SDK is loaded only when traces are exported: it is memory a gateway without
@@ -191,8 +217,6 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         ...(config.telemetry.otlp_headers ? { headers: config.telemetry.otlp_headers } : {}),
       })
     : undefined;
-  const lifecycle = new Lifecycle();
-  const calls = new InternalCaller(lifecycle);
   const shared = {
     governor,
     secrets,
@@ -200,6 +224,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     ...(options.stages ? { stages: options.stages } : {}),
     log,
     calls,
+    cache,
     warn: (line: string) => logger.warn(line),
   };
   const live = new LiveConfig(await buildRuntime(config, initial.row.hash, shared), {
@@ -248,6 +273,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       governor,
       regions: Object.keys(config.regions),
       guardrails: Object.keys(config.guardrails),
+      cache,
+      semanticCache: semantic,
     },
     limits: edges.limits,
     maxInFlight: config.server.max_in_flight,
@@ -347,6 +374,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         await http.close();
         live.close();
         await counters.close();
+        await cache?.close();
         await database.close();
         stopEventLog();
       })();

@@ -164,6 +164,13 @@ export interface RequestEventsTable {
   config_version: string | null;
   /** JSON array of guardrail verdicts (names, entity types, actions; never the matched text). */
   guardrails: string | null;
+  // The response cache's columns (optional in rows written before it existed, e.g. spilled ones).
+  /** The response cache's verdict: hit | semantic-hit | miss | bypass; null when it is off. */
+  cache?: string | null;
+  /** A semantic hit's similarity (0…1). */
+  cache_similarity?: number | null;
+  /** What a cache hit would have cost upstream, USD; null when not a hit or unpriced. */
+  saved_usd?: number | null;
 }
 
 /** Sums over an hour of events; the writer adds to them as events are stored. */
@@ -177,6 +184,12 @@ export interface UsageSums {
   cache_write_tokens: number;
   reasoning_tokens: number;
   cost_usd: number;
+  /** Requests that looked in the response cache (hits and misses; not bypasses). */
+  cache_lookups: number;
+  /** Requests answered from the response cache (exact or semantic). */
+  cache_hits: number;
+  /** USD the cache hits saved. */
+  saved_usd: number;
 }
 
 export interface UsageHourlyTable extends UsageSums {
@@ -255,8 +268,38 @@ export interface ConfigVersionsTable {
   note: string | null;
 }
 
+/** A response-cache entry (the SQLite store, and PostgreSQL without Redis). */
+export interface CacheEntriesTable {
+  /** The exact key: a hash of the scope and the canonical request. */
+  key: string;
+  scope: string;
+  /** The model name the client asked for. */
+  model: string;
+  /** The team whose request stored it ('' for the master key), for purges per team. */
+  team_id: string;
+  /** JSON of the entry: the IR response and where it came from. */
+  value: string;
+  bytes: number;
+  created_at: number;
+  expires_at: number;
+}
+
+/** A team's, user's or key's response-cache rule; a null field follows the level above. */
+export interface CacheRulesTable {
+  scope: 'key' | 'user' | 'team';
+  scope_id: string;
+  /** exact | semantic | off */
+  mode: string | null;
+  ttl_s: number | null;
+  /** Who shares entries: team | key | user | global (the configuration's `cache.scope`). */
+  share: string | null;
+  created_at: number;
+}
+
 export interface Schema {
   config_versions: ConfigVersionsTable;
+  cache_entries: CacheEntriesTable;
+  cache_rules: CacheRulesTable;
   teams: TeamsTable;
   users: UsersTable;
   team_members: TeamMembersTable;

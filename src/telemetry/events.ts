@@ -44,6 +44,9 @@ export function eventRow(record: RequestRecord): EventRow {
     response_body: record.responseBody ?? null,
     config_version: record.configVersion ?? null,
     guardrails: record.guardrails?.length ? JSON.stringify(record.guardrails.map(storedVerdict)) : null,
+    cache: record.cache ?? null,
+    cache_similarity: record.cacheSimilarity ?? null,
+    saved_usd: record.savedUsd ?? null,
   };
 }
 

@@ -88,6 +88,25 @@ export class GatewayMetrics {
     buckets: [0.00001, 0.00005, 0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 2.5, 5],
     registers: [this.registry],
   });
+  readonly #cacheRequests = new Counter({
+    name: 'gatehouse_cache_requests_total',
+    help: 'Chat requests as the response cache saw them: hit, semantic-hit, miss or bypass.',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
+  readonly #cacheLookup = new TallyHistogram({
+    name: 'gatehouse_cache_lookup_seconds',
+    help: 'Time the response cache took to look a request up (exact, then semantic).',
+    labelNames: ['result'] as const,
+    buckets: [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1],
+    registers: [this.registry],
+  });
+  readonly #cacheSaved = new Counter({
+    name: 'gatehouse_cache_saved_usd_total',
+    help: 'USD that response-cache hits would have cost upstream.',
+    labelNames: ['model', 'team'] as const,
+    registers: [this.registry],
+  });
 
   readonly #models: ReadonlySet<string>;
 
@@ -166,6 +185,14 @@ export class GatewayMetrics {
     return series;
   }
 
+  #observeCache(record: RequestRecord, model: string, team: string): void {
+    const result = record.cache!;
+    this.#cacheRequests.inc({ result });
+    if (record.cacheLookupMs !== undefined)
+      this.#cacheLookup.observe(this.#cacheLookup.buckets({ result }), record.cacheLookupMs / 1000);
+    if (record.savedUsd) this.#cacheSaved.inc({ model, team }, record.savedUsd);
+  }
+
   observe(record: RequestRecord): void {
     if (record.surface === 'gateway') return;
     const resolved =
@@ -193,6 +220,7 @@ export class GatewayMetrics {
         this.#verdicts.inc({ guardrail: v.guardrail, phase: v.phase, action: v.action, mode: v.mode });
         this.#checkDuration.observe({ guardrail: v.guardrail, phase: v.phase }, v.latencyMs / 1000);
       }
+    if (record.cache !== undefined) this.#observeCache(record, model, team);
     for (const attempt of record.attempts)
       this.#attempts.count({ provider: attempt.provider, status: String(attempt.status) }).value++;
     if (record.attempts.length > 1) this.#failovers.inc({ model });

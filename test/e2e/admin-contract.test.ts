@@ -39,6 +39,7 @@ describe('GET → PATCH round trip', () => {
       retention_days: 14,
       budget: { usd: 25, period: 'month', soft_threshold: 0.8 },
       limits: { rpm: 100 },
+      cache: { mode: 'exact', ttl: 600 },
     });
     assert.equal(team.status, 201, JSON.stringify(team.body));
     const user = await admin('POST', '/admin/users', {
@@ -77,6 +78,7 @@ describe('GET → PATCH round trip', () => {
       budget: { usd: 25, period: 'month', soft_threshold: 0.8 },
       limits: { rpm: 100 },
       guardrails: null,
+      cache: { mode: 'exact', ttl: 600 },
     });
     const put = await admin('PUT', '/admin/teams/roundtrip/rules', rules.body);
     assert.equal(put.status, 200);

@@ -74,4 +74,12 @@ export interface RequestRecord {
   configVersion?: string;
   /** What each guardrail decided, in the order they ran. */
   guardrails?: GuardrailVerdict[];
+  /** The response cache's verdict, when it is configured: a hit costs nothing upstream. */
+  cache?: 'hit' | 'semantic-hit' | 'miss' | 'bypass';
+  /** A semantic hit's similarity to the cached request (0…1). */
+  cacheSimilarity?: number;
+  /** What a cache hit would have cost upstream (USD); null when that model has no known price. */
+  savedUsd?: number | null;
+  /** Milliseconds the cache lookup took (exact, then semantic). */
+  cacheLookupMs?: number;
 }

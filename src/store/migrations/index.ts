@@ -7,6 +7,8 @@ import { responses } from './004-responses.ts';
 import { keyDeletion } from './005-key-deletion.ts';
 import { configVersions } from './009-config-versions.ts';
 import { guardrails } from './006-guardrails.ts';
+import { cache } from './007-cache.ts';
+import { semanticCache } from './007b-semantic-cache.ts';
 
 export const migrations: Record<string, Migration> = {
   '001-governance': governance,
@@ -16,4 +18,6 @@ export const migrations: Record<string, Migration> = {
   '005-key-deletion': keyDeletion,
   '009-config-versions': configVersions,
   '006-guardrails': guardrails,
+  '007-cache': cache,
+  '007b-semantic-cache': semanticCache,
 };
