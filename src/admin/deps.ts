@@ -4,6 +4,7 @@ import type { Kysely } from 'kysely';
 import type { Authenticator, Governor, SecretStore } from '../governance/index.ts';
 import type { ConfigVersionsTable, Schema } from '../store/schema.ts';
 import type { EventStores } from '../telemetry/index.ts';
+import type { DriftReport } from '../drift/index.ts';
 
 export interface AdminDeps {
   db: Kysely<Schema>;
@@ -25,6 +26,8 @@ export interface AdminDeps {
   regions: readonly string[];
   /** The response cache, when configured: purged by DELETE /admin/cache. */
   cache?: { purge(filter: { model?: string; team?: string }): Promise<number> } | undefined;
+  /** Drift detection, when configured: GET /admin/drift (src/drift). */
+  drift?: { readonly report: DriftReport; check(): Promise<DriftReport> } | undefined;
   /** The semantic cache, when configured: its calibration report (GET /admin/cache/calibration). */
   semanticCache?:
     | {

@@ -13,6 +13,7 @@ import { configRoutes } from './routes/config.ts';
 import { guardrailRoutes } from './routes/guardrails.ts';
 import { cacheRoutes } from './routes/cache.ts';
 import { cacheCalibrationRoutes } from './routes/cache-calibration.ts';
+import { driftRoutes } from './routes/drift.ts';
 import { keyRoutes } from './routes/keys.ts';
 import { ownerRoutes } from './routes/owners.ts';
 import { reportRoutes } from './routes/reports.ts';
@@ -47,6 +48,7 @@ const routes: AdminRoute[] = [
   ...guardrailRoutes,
   ...cacheRoutes,
   ...cacheCalibrationRoutes,
+  ...driftRoutes,
 ];
 
 // Built once: the routes do not change while the process runs.

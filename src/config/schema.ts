@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { configName, httpUrl, timeoutsSchema } from '../providers/config.ts';
 import { cacheSchema, modelCacheSchema } from './cache.ts';
+import { driftSchema } from './drift.ts';
 import { providerConfigSchemas } from '../providers/manifests.ts';
 import { reloadSchema } from './reload.ts';
 import { guardrailNames, guardrailsSchema } from './guardrails.ts';
@@ -378,6 +379,7 @@ export const configSchema = z.strictObject({
     .default([])
     .describe('Guardrails every call passes, whatever its key, team, user or model says.'),
   cache: cacheSchema.optional(),
+  drift: driftSchema.optional(),
 });
 
 export type GatehouseConfig = z.output<typeof configSchema>;

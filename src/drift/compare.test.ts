@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { seeded } from '../../test/helpers/seeded.ts';
 import { compareWindows, defaultThresholds, type Embed } from './compare.ts';
 import type { Sample } from './features.ts';
-import { embedTexts } from './embed.ts';
+import { embedderFor } from './embed.ts';
 
 const billing = [
   'invoice',
@@ -73,7 +73,7 @@ function traffic(random: () => number, n: number, shape: Traffic): Sample[] {
 }
 
 const stable: Traffic = { inputMedian: 150, refusalRate: 0.02, legalShare: 0 };
-const embed: Embed = async (texts) => embedTexts(texts);
+const embed = embedderFor('builtin') as Embed;
 
 async function drifted(seed: number, recent: Traffic): Promise<string[]> {
   const random = seeded(seed);

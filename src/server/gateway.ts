@@ -10,6 +10,7 @@ import { stringify } from 'yaml';
 import { createResponseCache } from '../cache/index.ts';
 import { semanticFromConfig, watchCalibration } from '../cache/semantic/index.ts';
 import type { GatehouseConfig } from '../config/schema.ts';
+import { driftFromConfig } from '../drift/index.ts';
 import { GatehouseError } from '../core/errors/index.ts';
 import { Lifecycle } from '../core/lifecycle/index.ts';
 import {
@@ -238,6 +239,13 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     logger,
   });
   calls.attach(() => live.current.pipeline);
+  const drift = driftFromConfig(config, {
+    db: () => events.database(null).db,
+    embeddings: (request, options) => calls.embeddings(request, options),
+    alerts,
+    log: (line) => logger.warn({ component: 'drift' }, line),
+  });
+  drift?.start();
   const unsubscribeTelemetry = subscribeTelemetry(lifecycle, {
     metrics,
     requestLog: events,
@@ -275,6 +283,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       guardrails: Object.keys(config.guardrails),
       cache,
       semanticCache: semantic,
+      drift,
     },
     limits: edges.limits,
     maxInFlight: config.server.max_in_flight,
@@ -367,6 +376,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         server.closeAllConnections();
         await drain(2_000); // requests cut off by the grace period still leave their record
         unsubscribeTelemetry();
+        drift?.stop();
         lag.stop();
         await events.stop();
         await governor.close();
