@@ -77,6 +77,11 @@ export const entries: Record<string, Entry> = {
     summary: 'The response cache: clear (whole, by model or by team)',
     load: async () => (await import('./cache.ts')).cacheGroup,
   },
+  drift: {
+    kind: 'action',
+    summary: 'Drift findings per model, route and team',
+    load: async () => (await import('./drift.ts')).driftAction,
+  },
   usage: {
     kind: 'action',
     summary: 'Spend, tokens and requests by team, key, user, model, provider or tag',

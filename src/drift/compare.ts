@@ -201,9 +201,7 @@ function rate(metric: string, b: boolean[], r: boolean[], t: Thresholds, min: nu
 }
 
 /**
- * The topic of inputs: how similar each input is to the baseline's centroid. Baseline inputs are
- * measured against the centroid of the others (leave one out), so that they are not flattered by
- * their own contribution; a new topic shows as recent inputs far from the centroid (KS on the
+ * The topic of inputs: how similar each input is to the baseline's centroid; a new topic shows as recent inputs far from the centroid (KS on the
  * similarities). The distance between the two centroids says how far the mix moved.
  */
 async function topic(input: CompareInput): Promise<MetricResult> {
@@ -215,17 +213,13 @@ async function topic(input: CompareInput): Promise<MetricResult> {
     return skip('topic', 'ks', b.length, r.length, noText(b.length, r.length));
   if (!input.embed) return skip('topic', 'ks', b.length, r.length, 'no embedder configured');
   const [bv, rv] = [await input.embed(b), await input.embed(r)];
-  const centroid = sumOf(bv);
-  const n = bv.length;
-  const baseSims = bv.map((v) =>
-    cosine(
-      v,
-      centroid.map((c, i) => (c - v[i]!) / (n - 1)),
-    ),
-  );
+  // Alternate baseline inputs build the centroid; the others are measured against it like the
+  // recent ones, so that neither side is flattered by its own (or a duplicate's) contribution.
+  const centroid = sumOf(bv.filter((_, i) => i % 2 === 0));
+  const baseSims = bv.filter((_, i) => i % 2 === 1).map((v) => cosine(v, centroid));
   const recentSims = rv.map((v) => cosine(v, centroid));
-  const result = continuous('topic', baseSims, recentSims, input.thresholds, min);
-  return { ...result, centroidDistance: round(1 - cosine(centroid, sumOf(rv))) };
+  const result = continuous('topic', baseSims, recentSims, input.thresholds, Math.min(min, baseSims.length));
+  return { ...result, centroidDistance: round(1 - cosine(sumOf(bv), sumOf(rv))) };
 }
 
 function sumOf(vectors: number[][]): number[] {
