@@ -1,7 +1,11 @@
 // What the admin API's handlers are given.
 import type { IncomingMessage } from 'node:http';
 import type { Kysely } from 'kysely';
-import type { Authenticator, Governor, SecretStore } from '../governance/index.ts';
+import type { Approvals } from '../approvals/index.ts';
+import type { Authenticator, Governor, Identity, SecretStore, SessionStore } from '../governance/index.ts';
+import type { McpGateway } from '../mcp/index.ts';
+import type { RoutingState } from '../routing/index.ts';
+import type { RunGuard } from '../runs/index.ts';
 import type { ConfigVersionsTable, Schema } from '../store/schema.ts';
 import type { EventStores } from '../telemetry/index.ts';
 import type { DriftReport } from '../drift/index.ts';
@@ -9,6 +13,12 @@ import type { DriftReport } from '../drift/index.ts';
 export interface AdminDeps {
   db: Kysely<Schema>;
   auth: Authenticator;
+  /** Console sign-ins (docs/sso.md). */
+  sessions: SessionStore;
+  /** Sign-in with the configured OIDC issuers; undefined when none is configured. */
+  oidc?: OidcSignIn;
+  /** auth.public_url: the gateway's address as browsers reach it (the OIDC redirect URI's base). */
+  publicUrl?: string;
   timeZone: string;
   secrets: SecretStore;
   /** The live providers: rebuilt when a secret they use changes. */
@@ -24,6 +34,14 @@ export interface AdminDeps {
   events: EventStores;
   /** Data-residency regions in the configuration; a team may be pinned only to one of these. */
   regions: readonly string[];
+  /** Live counters of agent runs, shown beside a run's timeline. */
+  runs?: RunGuard;
+  /** Tool calls waiting for a person's decision. */
+  approvals?: Approvals;
+  /** The MCP gateway, when servers are configured: an approved tool is announced to its sessions. */
+  mcp?: McpGateway;
+  /** What routing knows of each target (breakers, latency, in flight): GET /admin/targets. */
+  routing: RoutingState;
   /** The response cache, when configured: purged by DELETE /admin/cache. */
   cache?: { purge(filter: { model?: string; team?: string }): Promise<number> } | undefined;
   /** Drift detection, when configured: GET /admin/drift (src/drift). */
@@ -67,4 +85,17 @@ export interface ConfigAdmin {
   status(): unknown;
   put(text: string, actor: string): Promise<ConfigChange>;
   rollback(id: number, actor: string): Promise<ConfigChange>;
+}
+
+/** The authorization-code flow with the configured issuers (governance/sso/oidc.ts). */
+export interface OidcSignIn {
+  providers(): { name: string; label: string }[];
+  /** Where to send the browser, and the signed cookie that carries the flow's state to the callback. */
+  start(provider: string, redirectUri: string, returnTo: string): Promise<{ location: string; flow: string }>;
+  /** Checks the callback against the flow, redeems the code and maps the ID token's claims. */
+  finish(
+    flow: string | undefined,
+    query: { code?: string | undefined; state?: string | undefined; error?: string | undefined },
+    redirectUri: string,
+  ): Promise<{ identity: Identity; returnTo: string }>;
 }

@@ -1,5 +1,6 @@
 // Request bodies of the admin API; strict, so an unknown field is a 400 naming it.
 import { z } from 'zod';
+import { runRulesInput, toolRulesInputShape } from '../governance/index.ts';
 
 const name = z.string().min(1).max(200);
 const models = z.array(z.string().min(1).max(200)).max(500);
@@ -42,12 +43,16 @@ const rules = {
   limits: limitsInput.optional(),
   guardrails: guardrails.optional(),
   cache: cacheRuleInput.optional(),
+  run: runRulesInput.optional(),
+  ...toolRulesInputShape,
 };
 export const rulesInput = z.strictObject({
   budget: budgetInput.nullable().optional(),
   limits: limitsInput.nullable().optional(),
   guardrails: guardrails.nullable().optional(),
   cache: cacheRuleInput.nullable().optional(),
+  run: runRulesInput.nullable().optional(),
+  ...toolRulesInputShape,
 });
 
 const logBodies = z.enum(['off', 'metadata', 'full']);

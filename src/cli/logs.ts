@@ -18,6 +18,9 @@ interface LogEvent {
   cost_usd: number | null;
   duration_ms: number | null;
   stream: boolean;
+  kind?: 'model' | 'tool';
+  mcp_server?: string | null;
+  tool?: string | null;
 }
 
 const filterFlags: Flags = {
@@ -38,10 +41,23 @@ const filterFlags: Flags = {
     value: 'ACTION',
     help: 'events with a blocked, redacted, warned or error verdict',
   },
+  kind: { type: 'string', value: 'KIND', help: 'model or tool (tool calls through /mcp)' },
+  server: { type: 'string', value: 'NAME', help: 'one MCP server (tool calls)' },
+  tool: { type: 'string', value: 'NAME', help: 'one tool, by its name at its server' },
 };
 const filters = Object.keys(filterFlags);
 
 function eventLine(e: LogEvent): string {
+  if (e.kind === 'tool')
+    return [
+      e.received_at,
+      e.status,
+      `${e.mcp_server}__${e.tool}`,
+      'tool',
+      durationMs(e.duration_ms ?? 0),
+      e.team_id ?? '-',
+      e.request_id,
+    ].join('  ');
   return [
     e.received_at,
     e.status,

@@ -82,6 +82,21 @@ export const entries: Record<string, Entry> = {
     summary: 'Drift findings per model, route and team',
     load: async () => (await import('./drift.ts')).driftAction,
   },
+  runs: {
+    kind: 'group',
+    summary: "Agent runs: list, show (a run's timeline of model and tool calls)",
+    load: async () => (await import('./runs.ts')).runsGroup,
+  },
+  approvals: {
+    kind: 'group',
+    summary: 'Tool calls waiting for approval: list, approve, deny',
+    load: async () => (await import('./runs.ts')).approvalsGroup,
+  },
+  mcp: {
+    kind: 'group',
+    summary: 'The MCP gateway: tools (pinned definitions), approve-tool',
+    load: async () => (await import('./mcp.ts')).mcpGroup,
+  },
   usage: {
     kind: 'action',
     summary: 'Spend, tokens and requests by team, key, user, model, provider or tag',

@@ -1,5 +1,6 @@
-// Budgets, rate limits, guardrails and the response cache as flags: the same flags at create and at update, in the admin API's shape.
-import { type AdminClient, list, segment } from './admin-client.ts';
+// Budgets, rate limits, guardrails, the response cache, tool rules and run bounds as flags: the same
+// flags at create and at update, in the admin API's shape.
+import { type AdminClient, list, pairs, segment } from './admin-client.ts';
 import { ttlSeconds } from '../config/cache.ts';
 import { type Flags, UsageError, type Values } from './command.ts';
 
@@ -30,6 +31,26 @@ export const ruleFlags: Flags = {
     value: 'SCOPE',
     help: 'who shares cached answers: team, key, user, global',
   },
+  'max-steps': { type: 'string', value: 'N', help: 'model calls per agent run (x-gatehouse-run-id)' },
+  'max-tool-calls': { type: 'string', value: 'N', help: 'tool calls per agent run' },
+  'max-cost': { type: 'string', value: 'USD', help: "settled cost of a run's model calls" },
+  'max-duration': { type: 'string', value: 'S', help: "seconds from a run's first call" },
+  'max-repeats': {
+    type: 'string',
+    value: 'N',
+    help: 'the same tool call or model request at most N times in a row (loop breaker)',
+  },
+  tools: {
+    type: 'string',
+    value: 'a*,!b*',
+    help: 'MCP tools it may call: globs over server__tool, ! denies (unset: no restriction of its own)',
+  },
+  'tool-rpm': { type: 'string', value: 'GLOB=N,…', help: 'calls per minute of each tool a glob matches' },
+  'tool-args': {
+    type: 'string',
+    value: 'JSON',
+    help: 'narrowed tool inputs, e.g. \'{"github__*":{"read_only":{"const":true}}}\'',
+  },
 };
 
 const cacheFlags = { 'cache-mode': 'mode', 'cache-ttl': 'ttl', 'cache-scope': 'scope' } as const;
@@ -48,7 +69,50 @@ function cacheRule(values: Values, current: Record<string, unknown> | null = nul
   return rule;
 }
 
+const toolFlags = ['tools', 'tool-rpm', 'tool-args'] as const;
+const toolFields = { tools: 'tools', 'tool-rpm': 'tool_limits', 'tool-args': 'tool_args' } as const;
+
+/** The tool rules given as flags, in the API's shape (a malformed value is sent as is: the API names it). */
+function toolRules(values: Values): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (values.tools !== undefined) out.tools = list(values.tools);
+  if (values['tool-rpm'] !== undefined)
+    out.tool_limits = Object.fromEntries(
+      Object.entries(pairs(values['tool-rpm']) ?? {}).map(([glob, n]) => [glob, number(n)]),
+    );
+  if (typeof values['tool-args'] === 'string') {
+    try {
+      out.tool_args = JSON.parse(values['tool-args']);
+    } catch {
+      throw new UsageError('--tool-args takes JSON, e.g. \'{"github__*":{"read_only":{"const":true}}}\'.');
+    }
+  }
+  return out;
+}
+
 const limitNames = ['rpm', 'tpm', 'concurrency'] as const;
+/** Run bound flags and the fields they set in `run`. */
+const runFields = {
+  'max-steps': 'max_steps',
+  'max-tool-calls': 'max_tool_calls',
+  'max-cost': 'max_cost_usd',
+  'max-duration': 'max_duration_s',
+  'max-repeats': 'max_repeats',
+} as const;
+const runFlagNames = Object.keys(runFields) as Array<keyof typeof runFields>;
+
+function runChange(
+  values: Values,
+  current: Record<string, unknown>,
+  unset: string[],
+): Record<string, unknown> {
+  const run: Record<string, unknown> = { ...current };
+  for (const flag of runFlagNames) {
+    if (unset.includes(flag)) delete run[runFields[flag]];
+    else if (values[flag] !== undefined) run[runFields[flag]] = number(values[flag]);
+  }
+  return run;
+}
 
 export const defined = <T extends Record<string, unknown>>(fields: T): Partial<T> =>
   Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as Partial<T>;
@@ -66,6 +130,10 @@ interface Rules {
   limits: Partial<Record<(typeof limitNames)[number], unknown>> | null;
   guardrails: string[] | null;
   cache: Record<string, unknown> | null;
+  run: Record<string, unknown> | null;
+  tools?: unknown;
+  tool_limits?: unknown;
+  tool_args?: unknown;
 }
 
 /** The budget and limits given at create (nothing given: nothing sent). */
@@ -81,16 +149,28 @@ export function rulesAtCreate(values: Values): Partial<Rules> {
           soft_threshold: number(values['soft-threshold']),
         }) as Rules['budget']);
   const limits = defined(Object.fromEntries(limitNames.map((n) => [n, number(values[n])])));
+  const run = runChange(values, {}, []);
   return defined({
     budget,
     limits: Object.keys(limits).length > 0 ? limits : undefined,
     guardrails: list(values.guardrails),
     cache: cacheRule(values),
+    run: Object.keys(run).length > 0 ? run : undefined,
+    ...toolRules(values),
   });
 }
 
 export const ruleFlagNames = [...Object.keys(ruleFlags)];
-export const ruleUnsetNames = ['budget', 'limits', ...limitNames, 'guardrails', 'cache'];
+export const ruleUnsetNames = [
+  'budget',
+  'limits',
+  ...limitNames,
+  'guardrails',
+  'cache',
+  'run',
+  ...runFlagNames,
+  ...toolFlags,
+];
 
 /**
  * At update, flags change only what they name: the current rules are read, changed, and written
@@ -146,5 +226,12 @@ export async function updateRules(
     const cache = cacheRule(values, current.cache);
     if (cache) change.cache = cache;
   }
+  if (unset.includes('run')) change.run = null;
+  else if (runFlagNames.some((n) => values[n] !== undefined || unset.includes(n))) {
+    const run = runChange(values, current.run ?? {}, unset);
+    change.run = Object.keys(run).length > 0 ? run : null;
+  }
+  Object.assign(change, toolRules(values));
+  for (const flag of toolFlags) if (unset.includes(flag)) change[toolFields[flag]] = null;
   return client.request<Rules>('PUT', path, change);
 }

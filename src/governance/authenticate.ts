@@ -9,7 +9,10 @@ import { hashKey, sameDigest } from './crypto.ts';
 import { keyForSecret } from './keys.ts';
 import type { LimitRule } from './limits.ts';
 import { cacheRuleView } from './rules.ts';
+import { type RunRule, runRuleOf } from './run-rules.ts';
+import type { Identity } from './sso/identity.ts';
 import { bounded } from './timeout.ts';
+import { type ToolRule, toolRulesFor } from './tool-rules.ts';
 
 export interface ModelRule {
   scope: 'key' | 'team' | 'user';
@@ -18,7 +21,10 @@ export interface ModelRule {
 }
 
 export interface Principal {
-  kind: 'master' | 'key';
+  /** `identity`: a person, by an OIDC token or a console session (docs/sso.md). */
+  kind: 'master' | 'key' | 'identity';
+  /** Who the person is and their role on the admin API (kind `identity` only). */
+  identity?: Identity;
   keyId?: string;
   keyName?: string;
   teamId?: string;
@@ -35,6 +41,10 @@ export interface Principal {
   guardrails?: string[];
   /** The response-cache rule: the key's fields over its team's (docs/cache.md). */
   cache?: CacheRule;
+  /** Bounds on each agent run, from the key, team and user rules: every one applies. */
+  runRules?: RunRule[];
+  /** Tool rules of the key, team and user (MCP gateway): every one must allow a tool. */
+  toolRules?: ToolRule[];
 }
 
 export interface CacheRule {
@@ -56,6 +66,18 @@ export function presentedKey(headers: IncomingHttpHeaders): string | undefined {
   const apiKey = headers['x-api-key'];
   return typeof apiKey === 'string' && apiKey !== '' ? apiKey.trim() : undefined;
 }
+
+/** Checks tokens from configured OIDC issuers (sso/tokens.ts); absent when none is configured. */
+export interface TokenVerifier {
+  /** A cheap look at the token's shape: a JWT, not a virtual key. */
+  accepts(token: string): boolean;
+  /** `admin`: the identity and role; `data`: also the team and user whose rules apply to model calls. */
+  principal(token: string, use: 'admin' | 'data'): Promise<Principal>;
+  invalidate(): void;
+}
+
+/** Three base64url parts, the first a JSON object: `eyJ…`. Virtual keys start with `gh-`. */
+export const looksLikeJwt = (token: string) => /^eyJ[\w-]+\.[\w-]+\.[\w-]+$/.test(token);
 
 interface Cached {
   principal?: Principal;
@@ -85,6 +107,7 @@ export class Authenticator {
   readonly #timeoutMs: number;
   readonly #probeMs: number;
   readonly #cache = new Map<string, Cached>();
+  #tokens: TokenVerifier | undefined;
   /** Lookups in flight, so that a burst on one key asks the store once. */
   readonly #lookups = new Map<string, Promise<Cached>>();
   #storeDownUntil = 0;
@@ -104,7 +127,7 @@ export class Authenticator {
     this.#probeMs = options.probeMs ?? 1_000;
   }
 
-  async authenticate(headers: IncomingHttpHeaders): Promise<Principal> {
+  async authenticate(headers: IncomingHttpHeaders, use: 'admin' | 'data' = 'data'): Promise<Principal> {
     const key = presentedKey(headers);
     if (key === undefined) {
       throw new GatehouseError(
@@ -112,6 +135,8 @@ export class Authenticator {
         'Missing API key: send it as "Authorization: Bearer <key>" or "x-api-key: <key>".',
       );
     }
+    // Only when an issuer is configured, and only for a JWT's shape: virtual keys pay nothing.
+    if (this.#tokens?.accepts(key)) return this.#tokens.principal(key, use);
     const presented = hashKey(key);
     if (sameDigest(presented, this.#master)) return masterPrincipal;
     const now = Date.now();
@@ -121,9 +146,20 @@ export class Authenticator {
     throw new GatehouseError('GH_UNAUTHENTICATED', entry.refusal ?? 'Invalid API key.');
   }
 
+  /** Accepts OIDC tokens as well as keys. */
+  useTokens(verifier: TokenVerifier | undefined): void {
+    this.#tokens = verifier;
+  }
+
+  /** True for the master key (signing in to the console with it). */
+  isMaster(key: string): boolean {
+    return sameDigest(hashKey(key), this.#master);
+  }
+
   /** Forgets cached key states (after an admin change on this replica). */
   invalidate(): void {
     this.#cache.clear();
+    this.#tokens?.invalidate();
   }
 
   /** The entry from the store, or the stale one while the store does not answer. */
@@ -203,7 +239,10 @@ export class Authenticator {
       if (user?.models) rules.push({ scope: 'user', name: user.name, patterns: JSON.parse(user.models) });
       owners.push({ scope: 'user', id: row.user_id, name: user?.name ?? row.user_id });
     }
-    const { limits, budgets, guardrails, cache } = await rulesFor(this.#db, owners);
+    const [{ limits, budgets, guardrails, cache, runRules }, toolRules] = await Promise.all([
+      rulesFor(this.#db, owners),
+      toolRulesFor(this.#db, owners),
+    ]);
     const principal: Principal = {
       kind: 'key',
       keyId: row.id,
@@ -214,6 +253,8 @@ export class Authenticator {
       budgets,
     };
     if (cache) principal.cache = cache;
+    if (runRules.length > 0) principal.runRules = runRules;
+    if (toolRules.length > 0) principal.toolRules = toolRules;
     if (row.user_id) principal.userId = row.user_id;
     const logBodies = row.log_bodies ?? team?.log_bodies;
     if (logBodies === 'off' || logBodies === 'metadata' || logBodies === 'full')
@@ -231,18 +272,70 @@ export class Authenticator {
 
 type Owner = { scope: 'key' | 'team' | 'user'; id: string; name: string };
 
+/**
+ * The principal of a person calling models with an OIDC token: their team's and their own model
+ * rules, limits and budgets apply as they would to a key of that team and user.
+ */
+export async function identityPrincipal(
+  db: Kysely<Schema>,
+  identity: Identity,
+  teamId: string | undefined,
+  userId: string | undefined,
+): Promise<Principal> {
+  const principal: Principal = { kind: 'identity', identity, modelRules: [], limits: [], budgets: [] };
+  const owners: Owner[] = [];
+  if (teamId) {
+    const team = await db
+      .selectFrom('teams')
+      .select(['name', 'models', 'log_bodies', 'region'])
+      .where('id', '=', teamId)
+      .executeTakeFirst();
+    if (team) {
+      principal.teamId = teamId;
+      owners.push({ scope: 'team', id: teamId, name: team.name });
+      if (team.models)
+        principal.modelRules.push({ scope: 'team', name: team.name, patterns: JSON.parse(team.models) });
+      if (team.log_bodies === 'off' || team.log_bodies === 'metadata' || team.log_bodies === 'full')
+        principal.logBodies = team.log_bodies;
+      if (team.region) principal.region = team.region;
+    }
+  }
+  if (userId) {
+    const user = await db
+      .selectFrom('users')
+      .select(['name', 'models'])
+      .where('id', '=', userId)
+      .executeTakeFirst();
+    if (user) {
+      principal.userId = userId;
+      owners.push({ scope: 'user', id: userId, name: user.name });
+      if (user.models)
+        principal.modelRules.push({ scope: 'user', name: user.name, patterns: JSON.parse(user.models) });
+    }
+  }
+  if (owners.length > 0) Object.assign(principal, await rulesFor(db, owners));
+  return principal;
+}
+
 async function rulesFor(
   db: Kysely<Schema>,
   owners: Owner[],
-): Promise<{ limits: LimitRule[]; budgets: BudgetRule[]; guardrails: string[]; cache?: CacheRule }> {
+): Promise<{
+  limits: LimitRule[];
+  budgets: BudgetRule[];
+  guardrails: string[];
+  cache?: CacheRule;
+  runRules: RunRule[];
+}> {
   // biome-ignore lint/suspicious/noExplicitAny: kysely's expression builder type differs per table
   const match = (eb: any) =>
     eb.or(owners.map((o) => eb.and([eb('scope', '=', o.scope), eb('scope_id', '=', o.id)])));
-  const [limitRows, budgetRows, guardrailRows, cacheRows] = await Promise.all([
+  const [limitRows, budgetRows, guardrailRows, cacheRows, runRows] = await Promise.all([
     db.selectFrom('limits').selectAll().where(match).execute(),
     db.selectFrom('budgets').selectAll().where(match).execute(),
     db.selectFrom('guardrail_rules').select(['scope', 'names']).where(match).execute(),
     db.selectFrom('cache_rules').selectAll().where(match).execute(),
+    db.selectFrom('run_rules').selectAll().where(match).execute(),
   ]);
   // Team, then user, then key: the order their guardrails run in, each name once.
   const order = { team: 0, user: 1, key: 2 } as const;
@@ -280,6 +373,7 @@ async function rulesFor(
       softThreshold: r.soft_threshold ?? undefined,
     })),
     guardrails,
+    runRules: runRows.map((r) => runRuleOf(r, nameOf(r.scope, r.scope_id))),
   };
 }
 

@@ -8,8 +8,12 @@ export {
   Authenticator,
   authorizeModel,
   type CacheRule,
+  identityPrincipal,
+  looksLikeJwt,
   masterPrincipal,
   type Principal,
+  presentedKey,
+  type TokenVerifier,
 } from './authenticate.ts';
 export { createMemoryCounterStore, createRedisCounterStore } from './counters/index.ts';
 export { SecretBox } from './crypto.ts';
@@ -28,9 +32,15 @@ export { postWebhook, webhookNotifier } from './notify.ts';
 export type { Page, Position } from './paging.ts';
 export { PriceBook } from './pricing/index.ts';
 export { filterId, findKey, findTeam, findUser, type Scope, userTeams } from './refs.ts';
+export { type RunRule, type RunRulesInput, runRulesInput } from './run-rules.ts';
 export { readRules, replaceRules, rulesViewSchema, spendReport, spendSchema } from './rules.ts';
 export { type SecretInfo, SecretStore, secretReferences, secretSchema, withSecrets } from './secrets.ts';
 export { createTeam, deleteTeam, listTeams, updateTeam } from './teams.ts';
+export {
+  type ArgNarrowing,
+  type ToolRule,
+  toolRulesInputShape,
+} from './tool-rules.ts';
 export { createUser, deleteUser, listUsers, updateUser } from './users.ts';
 export {
   createdKeySchema,
@@ -44,3 +54,7 @@ export {
   userView,
   wholeMs,
 } from './views.ts';
+export { cookieHeader, overTls, readCookie, sessionCookie } from './sso/cookies.ts';
+export { highestRole, type Identity, masterIdentity, type Role, roleAtLeast, roles } from './sso/identity.ts';
+export { type Session, SessionStore } from './sso/sessions.ts';
+export { OidcIssuers } from './sso/oidc.ts';

@@ -7,6 +7,21 @@ import { appendAudit } from './audit.ts';
 import { newId } from './crypto.ts';
 import { type Period, periodBounds } from './periods.ts';
 import type { Scope } from './refs.ts';
+import {
+  deleteRunRules,
+  readRunRules,
+  type RunRulesInput,
+  runRulesViewSchema,
+  writeRunRules,
+} from './run-rules.ts';
+import {
+  deleteToolRules,
+  readToolRules,
+  type ToolRulesInput,
+  type ToolRulesView,
+  toolRulesViewShape,
+  writeToolRules,
+} from './tool-rules.ts';
 import { usd } from './views.ts';
 
 export type { Scope };
@@ -109,12 +124,13 @@ export function cacheRuleView(row: {
   };
 }
 
-export interface Rules {
+export interface Rules extends ToolRulesInput {
   budget?: BudgetInput | undefined;
   limits?: LimitsInput | undefined;
   /** Names of configured guardrails, added to the org-wide and the model's (never replacing them). */
   guardrails?: string[] | undefined;
   cache?: CacheRuleInput | undefined;
+  run?: RunRulesInput | undefined;
 }
 
 export async function writeGuardrails(
@@ -142,6 +158,8 @@ export async function writeRules(
   if (rules.limits) await writeLimits(trx, scope, id, rules.limits);
   if (rules.guardrails) await writeGuardrails(trx, scope, id, rules.guardrails);
   if (rules.cache) await writeCacheRule(trx, scope, id, rules.cache);
+  if (rules.run) await writeRunRules(trx, scope, id, rules.run);
+  await writeToolRules(trx, scope, id, rules);
 }
 
 /** Removes the budgets and limits of deleted owners (their spend rows stay, as history). */
@@ -151,6 +169,8 @@ export async function deleteRules(trx: Transaction<Schema>, scope: Scope, ids: s
   await trx.deleteFrom('limits').where('scope', '=', scope).where('scope_id', 'in', ids).execute();
   await trx.deleteFrom('guardrail_rules').where('scope', '=', scope).where('scope_id', 'in', ids).execute();
   await trx.deleteFrom('cache_rules').where('scope', '=', scope).where('scope_id', 'in', ids).execute();
+  await deleteRunRules(trx, scope, ids);
+  await deleteToolRules(trx, scope, ids);
 }
 
 export async function replaceRules(
@@ -163,7 +183,8 @@ export async function replaceRules(
     limits?: LimitsInput | null;
     guardrails?: string[] | null;
     cache?: CacheRuleInput | null;
-  },
+    run?: RunRulesInput | null;
+  } & ToolRulesInput,
 ): Promise<RulesView> {
   return db.transaction().execute(async (trx) => {
     const before = await readRules(trx, scope, id);
@@ -171,6 +192,8 @@ export async function replaceRules(
     if (change.limits !== undefined) await writeLimits(trx, scope, id, change.limits);
     if (change.guardrails !== undefined) await writeGuardrails(trx, scope, id, change.guardrails);
     if (change.cache !== undefined) await writeCacheRule(trx, scope, id, change.cache);
+    if (change.run !== undefined) await writeRunRules(trx, scope, id, change.run);
+    await writeToolRules(trx, scope, id, change);
     const after = await readRules(trx, scope, id);
     await appendAudit(trx, {
       actor,
@@ -183,13 +206,6 @@ export async function replaceRules(
     return after;
   });
 }
-
-type RulesView = {
-  budget: BudgetInput | null;
-  limits: LimitsInput | null;
-  guardrails: string[] | null;
-  cache: CacheRuleInput | null;
-};
 
 export async function readRules(
   db: Kysely<Schema> | Transaction<Schema>,
@@ -220,7 +236,9 @@ export async function readRules(
     .where('scope', '=', scope)
     .where('scope_id', '=', id)
     .executeTakeFirst();
+  const run = await readRunRules(db, scope, id);
   return {
+    run,
     guardrails: guardrails ? (JSON.parse(guardrails.names) as string[]) : null,
     budget: budget
       ? {
@@ -237,8 +255,17 @@ export async function readRules(
         }
       : null,
     cache: cache ? cacheRuleView(cache) : null,
+    ...(await readToolRules(db, scope, id)),
   };
 }
+
+type RulesView = {
+  budget: BudgetInput | null;
+  limits: LimitsInput | null;
+  guardrails: string[] | null;
+  cache: CacheRuleInput | null;
+  run: RunRulesInput | null;
+} & ToolRulesView;
 
 const money = z.number().describe('USD, rounded to 9 decimal places');
 export const budgetViewSchema = z.object({
@@ -267,6 +294,10 @@ export const rulesViewSchema = z.object({
     })
     .nullable()
     .describe("The response cache for these callers, over the configuration's (docs/cache.md)"),
+  run: runRulesViewSchema
+    .nullable()
+    .describe('Bounds on each agent run (x-gatehouse-run-id); null when none'),
+  ...toolRulesViewShape,
 });
 
 export const spendSchema = z.object({

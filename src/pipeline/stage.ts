@@ -6,7 +6,7 @@
 import { GatehouseError } from '../core/errors/index.ts';
 import type { ChatRequest, ChatResult, EmbeddingsRequest, EmbeddingsResult } from '../core/ir/index.ts';
 import type { Frozen } from '../core/ir/rewrite.ts';
-import type { Target } from '../routing/index.ts';
+import type { ShadowPlan, Target } from '../routing/index.ts';
 import type { AnswerStream } from './answer-stream.ts';
 import type { RequestContext } from './context.ts';
 
@@ -24,6 +24,8 @@ interface ExchangeBase {
    * as they treat a fresh answer.
    */
   prepared?: Answer;
+  /** An experiment's shadow: where the call stage mirrors this request in the background. */
+  shadow: ShadowPlan | undefined;
 }
 
 /**
@@ -99,6 +101,6 @@ export function newExchange<O extends Operation>(
   body: unknown,
   request: RequestOf<O>,
 ): Extract<Exchange, { operation: O }> {
-  const ex = { operation, ctx, body, headers: {}, targets: [], request, decoded: request };
+  const ex = { operation, ctx, body, headers: {}, targets: [], shadow: undefined, request, decoded: request };
   return ex as unknown as Extract<Exchange, { operation: O }>;
 }

@@ -4,11 +4,12 @@
 // its counters, the store, the request log, metrics) is shared by every version and never rebuilt.
 import type { ResponseCache } from '../cache/index.ts';
 import type { GatehouseConfig } from '../config/schema.ts';
+import type { RunGuard } from '../runs/index.ts';
 import type { Governor, LimitRule, SecretStore } from '../governance/index.ts';
 import { PriceBook } from '../governance/index.ts';
 import { type InternalCalls, Pipeline, type StageSlots } from '../pipeline/index.ts';
 import type { ProviderDeps } from '../providers/index.ts';
-import type { TargetResolver } from '../routing/index.ts';
+import type { RoutingState, Target } from '../routing/index.ts';
 import { ProviderRegistry } from './provider-registry.ts';
 import { configuredSlots } from './slots.ts';
 
@@ -17,7 +18,8 @@ export interface ConfigRuntime {
   readonly version: string;
   readonly config: GatehouseConfig;
   readonly pipeline: Pipeline;
-  readonly targets: TargetResolver;
+  /** The models' targets through the router, so that experiment names resolve too. */
+  readonly targets: { resolve(model: string): readonly Target[] };
   readonly providers: ProviderRegistry;
   /**
    * Set on the serving version while a newer one is on trial (reload.canary): the trial picks which
@@ -46,6 +48,10 @@ export interface SharedState {
   calls: InternalCalls;
   /** The response cache, built once at start when configured: its store outlives a version. */
   cache?: ResponseCache | undefined;
+  /** What routing knows of each target (breakers, latency, in flight), kept across versions. */
+  routing: RoutingState;
+  /** Bounds on agent runs, their counters shared across versions (and replicas, with Redis). */
+  runs: RunGuard;
   log(line: string): void;
   warn(line: string): void;
 }
@@ -65,10 +71,16 @@ export async function buildRuntime(
   const pipeline = new Pipeline(
     config,
     providers,
-    { governor: shared.governor, prices: new PriceBook(config.prices), modelLimits: modelLimits(config) },
+    {
+      governor: shared.governor,
+      prices: new PriceBook(config.prices),
+      modelLimits: modelLimits(config),
+      runs: shared.runs,
+    },
     configuredSlots(config, { log: shared.log, calls: shared.calls, cache: shared.cache }, shared.stages),
+    shared.routing,
   );
-  return { version, config, pipeline, targets: pipeline.targets, providers, trial: undefined };
+  return { version, config, pipeline, targets: pipeline.router, providers, trial: undefined };
 }
 
 /** Ends what a version runs in the background, once no new request can pick it. */
@@ -93,7 +105,7 @@ function modelLimits(config: GatehouseConfig): Map<string, LimitRule> {
 export function restartOnlyChanges(before: GatehouseConfig, after: GatehouseConfig): string[] {
   const changed: string[] = [];
   const differs = (a: unknown, b: unknown) => JSON.stringify(a) !== JSON.stringify(b);
-  for (const key of ['server', 'governance', 'telemetry', 'alerts', 'regions'] as const) {
+  for (const key of ['server', 'governance', 'telemetry', 'alerts', 'regions', 'auth'] as const) {
     const a = before[key] as Record<string, unknown>;
     const b = after[key] as Record<string, unknown>;
     for (const field of new Set([...Object.keys(a), ...Object.keys(b)]))

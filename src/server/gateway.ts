@@ -11,6 +11,7 @@ import { createResponseCache } from '../cache/index.ts';
 import { semanticFromConfig, watchCalibration } from '../cache/semantic/index.ts';
 import type { GatehouseConfig } from '../config/schema.ts';
 import { driftFromConfig } from '../drift/index.ts';
+import { Approvals, approvalHook } from '../approvals/index.ts';
 import { GatehouseError } from '../core/errors/index.ts';
 import { Lifecycle } from '../core/lifecycle/index.ts';
 import {
@@ -22,10 +23,22 @@ import {
   resolveMasterKey,
   SecretBox,
   SecretStore,
+  OidcIssuers,
+  SessionStore,
   webhookNotifier,
 } from '../governance/index.ts';
+import { guardrailToolHook, toolContentChecker } from '../guardrails/index.ts';
+import { McpGateway, type ToolCallHook } from '../mcp/index.ts';
 import { InternalCaller, type InternalCalls, type StageSlots } from '../pipeline/index.ts';
 import { HttpClient } from '../providers/index.ts';
+import { RoutingState, SharedBreakers } from '../routing/index.ts';
+import {
+  createMemoryRunStore,
+  createRedisRunStore,
+  RunGuard,
+  recordToolCallRuns,
+  runHook,
+} from '../runs/index.ts';
 import { defaultDatabaseUrl, openDatabase } from '../store/index.ts';
 import { ResponseStore } from '../store/responses.ts';
 import {
@@ -37,6 +50,7 @@ import {
   logGatewayEvents,
   loggerFromLines,
   subscribeTelemetry,
+  watchTargets,
 } from '../telemetry/index.ts';
 import { createRequestHandler } from './app.ts';
 import { BodyBuffer, bodyAbandoned, readJsonBody } from './body.ts';
@@ -74,6 +88,8 @@ export interface GatewayOptions {
   log?: (line: string) => void;
   /** Stages plugged into the pipeline's slots (guard input, cache, guard output): docs/pipeline.md. */
   stages?: StageSlots;
+  /** Hooks on every MCP tool call, after the gateway's own (per-tool rate limits): docs/mcp.md. */
+  mcpHooks?: ToolCallHook[];
   /** One log line per answered request (GATEHOUSE_ACCESS_LOG; default config.server.access_log). */
   accessLog?: boolean;
 }
@@ -135,6 +151,13 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     timeoutMs: storePolicy.timeout_ms,
   });
   const secrets = new SecretStore(database.db, new SecretBox(options.encryptionKey ?? master.key));
+  const sessions = new SessionStore(database.db, config.auth.session_ttl_h);
+  // OIDC issuers add nothing to a gateway that configures none: no token check, no sign-in routes.
+  const oidc =
+    Object.keys(config.auth.oidc).length > 0
+      ? new OidcIssuers(database.db, config.auth, master.key)
+      : undefined;
+  auth.useTokens(oidc?.verifier());
   const counters = options.redisUrl
     ? await startupStep(`Cannot reach ${describeRedis(options.redisUrl)}`, async () => {
         if (/^rediss?:/.test(options.redisUrl!)) await probeService(options.redisUrl!, 6379);
@@ -160,6 +183,15 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       log,
     },
   });
+  const runs = new RunGuard(
+    options.redisUrl
+      ? createRedisRunStore(options.redisUrl, {
+          commandTimeoutMs: redisPolicy.command_timeout_ms,
+          connectTimeoutMs: redisPolicy.connect_timeout_ms,
+        })
+      : createMemoryRunStore(),
+    { onFailure: redisPolicy.on_failure, log },
+  );
   const prices = new PriceBook(config.prices);
   const lifecycle = new Lifecycle();
   const calls = new InternalCaller(lifecycle);
@@ -182,6 +214,18 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     log: (line) => logger.warn(line),
   });
   await cache?.ready(redisPolicy.connect_timeout_ms);
+  // Routing state (breakers, latency, in flight) by target identity: outlives a configuration.
+  const routing = new RoutingState();
+  // With Redis, breakers are shared: a target failing for one replica is skipped by all.
+  const sharedBreakers = options.redisUrl
+    ? new SharedBreakers(options.redisUrl, routing, {
+        syncMs: config.routing.breaker_sync_ms,
+        commandTimeoutMs: redisPolicy.command_timeout_ms,
+        connectTimeoutMs: redisPolicy.connect_timeout_ms,
+        log: (line) => logger.warn(line),
+      })
+    : undefined;
+  await sharedBreakers?.ready();
   const host = options.host ?? config.server.host ?? '127.0.0.1';
 
   let draining = false;
@@ -202,9 +246,13 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     (line) => logger.warn(line),
     (hours) => events.spendHistory(hours),
   );
-  const metrics = new GatewayMetrics({ models: Object.keys(config.models) });
+  const metrics = new GatewayMetrics({
+    // Experiments' names are model names callers use too.
+    models: [...Object.keys(config.models), ...Object.values(config.experiments).map((e) => e.model)],
+  });
   metrics.watchRecorder(events);
   if (semantic) watchCalibration(semantic, metrics.registry);
+  watchRouting(routing, metrics);
   const otlpEndpoint =
     config.telemetry.otlp_endpoint ?? (process.env.OTEL_EXPORTER_OTLP_ENDPOINT || undefined);
   // The OpenTelemetry SDK is loaded only when traces are exported: it is memory a gateway without
@@ -226,6 +274,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     log,
     calls,
     cache,
+    routing,
+    runs,
     warn: (line: string) => logger.warn(line),
   };
   const live = new LiveConfig(await buildRuntime(config, initial.row.hash, shared), {
@@ -260,7 +310,42 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     if (res && !res.headersSent) res.setHeader('connection', 'close');
   });
   const shutdown = new AbortController();
+  const approvals = new Approvals(database.db, {
+    webhookUrl: config.governance.webhook_url,
+    log: (line) => logger.warn(line),
+    registry: metrics.registry,
+  });
+  // Nothing of the MCP gateway exists unless servers are configured.
+  const mcp =
+    Object.keys(config.mcp_servers).length > 0
+      ? await McpGateway.create({
+          servers: config.mcp_servers,
+          db: database.db,
+          auth,
+          governor,
+          lifecycle,
+          secrets,
+          bodies: config.logging.bodies,
+          maxBodyBytes: config.server.max_body_bytes,
+          log: (line) => logger.warn(line),
+          shutdown: shutdown.signal,
+          // Run bounds, then guardrails on the arguments and results, then approvals (a call past its
+          // run's bounds or refused by a guardrail never asks a person), then
+          // the hooks the caller of startGateway gives.
+          hooks: [
+            runHook(runs),
+            ...(Object.keys(config.guardrails).length > 0
+              ? [guardrailToolHook(toolContentChecker(config, calls))]
+              : []),
+            approvalHook(approvals),
+            ...(options.mcpHooks ?? []),
+          ],
+          loopbackOnly: ['127.0.0.1', 'localhost', '::1'].includes(host),
+        })
+      : undefined;
+  const stopToolCallRuns = mcp ? recordToolCallRuns(lifecycle) : () => {};
   const handler = createRequestHandler({
+    ...(mcp ? { mcp } : {}),
     live,
     auth,
     database,
@@ -270,6 +355,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     admin: {
       db: database.db,
       auth,
+      sessions,
+      ...(oidc ? { oidc } : {}),
+      ...(config.auth.public_url ? { publicUrl: config.auth.public_url } : {}),
       timeZone: config.governance.timezone,
       secrets,
       // The serving version's providers: a secret's change rebuilds those that use it.
@@ -284,6 +372,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       cache,
       semanticCache: semantic,
       drift,
+      routing,
+      runs,
+      approvals,
+      ...(mcp ? { mcp } : {}),
     },
     limits: edges.limits,
     maxInFlight: config.server.max_in_flight,
@@ -352,6 +444,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     stop(graceMs = config.server.shutdown_grace_ms) {
       stopping ??= (async () => {
         draining = true;
+        // Calls waiting for a person end now (cancelled): a decision may take longer than any grace.
+        approvals.close();
+        mcp?.drain();
         server.close();
         server.closeIdleConnections();
         const drain = async (ms: number) => {
@@ -375,22 +470,46 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         }
         server.closeAllConnections();
         await drain(2_000); // requests cut off by the grace period still leave their record
+        await mcp?.close();
         unsubscribeTelemetry();
         drift?.stop();
+        stopToolCallRuns();
         lag.stop();
         await events.stop();
         await governor.close();
+        await runs.close();
         await tracing?.shutdown();
         await http.close();
         live.close();
         await counters.close();
         await cache?.close();
+        await sharedBreakers?.close();
+        routing.close();
         await database.close();
         stopEventLog();
       })();
       return stopping;
     },
   };
+}
+
+/** Breaker, latency and in-flight gauges per target, and breaker transitions as they happen. */
+function watchRouting(routing: RoutingState, metrics: GatewayMetrics): void {
+  const phases = { closed: 0, half_open: 1, open: 2 } as const;
+  const targets = watchTargets(metrics.registry, function* () {
+    for (const t of routing.all())
+      yield {
+        provider: t.provider,
+        model: t.model,
+        breaker: phases[t.breaker.phase],
+        inFlight: t.inFlight,
+        ewmaMs: t.ewmaMs,
+      };
+  });
+  routing.listen({
+    opened: (t) => targets.transition(t.provider, t.model, 'open'),
+    closed: (t) => targets.transition(t.provider, t.model, 'closed'),
+  });
 }
 
 function defaultSpillDir(databaseUrl: string): string {

@@ -171,6 +171,49 @@ export interface RequestEventsTable {
   cache_similarity?: number | null;
   /** What a cache hit would have cost upstream, USD; null when not a hit or unpriced. */
   saved_usd?: number | null;
+  /** The experiment that routed the request and its variant (`shadow` for a shadow call). */
+  experiment: string | null;
+  variant: string | null;
+  /** A shadow call's primary: its event id. */
+  shadow_of: string | null;
+  /** A shadow call's answer differed from the primary's (1), matched it (0), or either failed (null). */
+  shadow_differed: number | null;
+  /** `model` for model traffic, `tool` for a tool call through the MCP gateway. */
+  kind?: string;
+  mcp_server?: string | null;
+  tool?: string | null;
+  /** Bytes of the tool call's arguments and of its result, as JSON. */
+  argument_bytes?: number | null;
+  result_bytes?: number | null;
+  /** The agent run (x-gatehouse-run-id) within the key's namespace; null outside a run. */
+  run_id?: string | null;
+}
+
+/** Tool rules of a key, team or user; each field is JSON, null when unset. */
+export interface ToolRulesTable {
+  scope: 'key' | 'team' | 'user';
+  scope_id: string;
+  /** Array of globs over `<server>__<tool>`, `!` entries deny. */
+  tools: string | null;
+  /** Object: glob → calls per minute of each matching tool. */
+  tool_limits: string | null;
+  /** Object: glob → { argument: { const } | { enum } } narrowing the tool's input schema. */
+  tool_args: string | null;
+  updated_at: number;
+}
+
+/** The definition of a tool as first seen (or last approved), and a changed one awaiting approval. */
+export interface McpToolPinsTable {
+  server: string;
+  tool: string;
+  hash: string;
+  definition: string;
+  pending_hash: string | null;
+  pending_definition: string | null;
+  first_seen_at: number;
+  changed_at: number | null;
+  approved_at: number | null;
+  approved_by: string | null;
 }
 
 /** Sums over an hour of events; the writer adds to them as events are stored. */
@@ -226,6 +269,39 @@ export interface UsageDailyTagsTable extends UsageSums {
 }
 
 /** A stored answer of the Responses surface (`store` not false): the conversation state. */
+/** The bounds an owner (team, user or key) puts on each agent run; null columns bound nothing. */
+export interface RunRulesTable {
+  scope: 'key' | 'team' | 'user';
+  scope_id: string;
+  max_steps: number | null;
+  max_tool_calls: number | null;
+  max_cost_micros: number | null;
+  max_duration_s: number | null;
+  max_repeats: number | null;
+  created_at: number;
+}
+
+/** A tool call waiting for (or decided by) a person. */
+export interface ApprovalsTable {
+  id: string;
+  /** pending | approved | denied | timed_out | cancelled */
+  status: string;
+  server: string;
+  tool: string;
+  /** JSON of the call's arguments, as the agent sent them (bounded). */
+  arguments: string;
+  key_id: string | null;
+  team_id: string | null;
+  run_id: string | null;
+  request_id: string;
+  requested_at: number;
+  expires_at: number;
+  decided_at: number | null;
+  /** The admin principal that decided: `master`, or an admin key's id. */
+  decided_by: string | null;
+  reason: string | null;
+}
+
 export interface ResponsesTable {
   id: string;
   /** The caller's team; null for the master key. Only the same team reaches it. */
@@ -284,6 +360,16 @@ export interface CacheEntriesTable {
   expires_at: number;
 }
 
+/** A console sign-in (docs/sso.md). The session id itself is never stored, only its SHA-256. */
+export interface SessionsTable {
+  id_hash: string;
+  /** JSON: kind, name, email, role, teams (names) and team_ids. */
+  identity: string;
+  csrf_token: string;
+  created_at: number;
+  expires_at: number;
+}
+
 /** A team's, user's or key's response-cache rule; a null field follows the level above. */
 export interface CacheRulesTable {
   scope: 'key' | 'user' | 'team';
@@ -297,6 +383,7 @@ export interface CacheRulesTable {
 }
 
 export interface Schema {
+  sessions: SessionsTable;
   config_versions: ConfigVersionsTable;
   cache_entries: CacheEntriesTable;
   cache_rules: CacheRulesTable;
@@ -312,10 +399,14 @@ export interface Schema {
   audit_head: AuditHeadTable;
   request_events: RequestEventsTable;
   guardrail_rules: GuardrailRulesTable;
+  tool_rules: ToolRulesTable;
+  mcp_tool_pins: McpToolPinsTable;
   usage_hourly: UsageHourlyTable;
   usage_hourly_tags: UsageHourlyTagsTable;
   usage_daily: UsageDailyTable;
   usage_daily_tags: UsageDailyTagsTable;
   responses: ResponsesTable;
   response_items: ResponseItemsTable;
+  run_rules: RunRulesTable;
+  approvals: ApprovalsTable;
 }

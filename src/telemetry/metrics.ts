@@ -69,7 +69,7 @@ export class GatewayMetrics {
   });
   readonly #refusals = new Counter({
     name: 'gatehouse_refusals_total',
-    help: 'Requests refused by a gateway rate limit or budget.',
+    help: 'Requests refused by a gateway rate limit, budget or agent run bound.',
     labelNames: ['reason', 'team'] as const,
     registers: [this.registry],
   });
@@ -105,6 +105,19 @@ export class GatewayMetrics {
     name: 'gatehouse_cache_saved_usd_total',
     help: 'USD that response-cache hits would have cost upstream.',
     labelNames: ['model', 'team'] as const,
+    registers: [this.registry],
+  });
+  readonly #toolCalls = new Counter({
+    name: 'gatehouse_tool_calls_total',
+    help: 'Tool calls through the MCP gateway, by server, tool, outcome (ok, tool_error, refused, failed) and team.',
+    labelNames: ['server', 'tool', 'outcome', 'team'] as const,
+    registers: [this.registry],
+  });
+  readonly #toolDuration = new TallyHistogram({
+    name: 'gatehouse_tool_call_duration_seconds',
+    help: 'Time from receiving a tool call to its answer, refusals included.',
+    labelNames: ['server', 'tool'] as const,
+    buckets: [0.001, 0.0025, ...latencyBuckets],
     registers: [this.registry],
   });
 
@@ -195,6 +208,10 @@ export class GatewayMetrics {
 
   observe(record: RequestRecord): void {
     if (record.surface === 'gateway') return;
+    if (record.kind === 'tool') {
+      this.#observeTool(record);
+      return;
+    }
     const resolved =
       record.provider !== undefined || (record.model !== undefined && this.#models.has(record.model));
     const model = resolved ? (record.model ?? 'unknown') : 'unresolved';
@@ -213,7 +230,8 @@ export class GatewayMetrics {
           reason: record.errorCode === 'GH_RATE_LIMITED' ? 'rate_limited' : 'budget_exceeded',
           team,
         });
-      }
+      } else if (record.errorCode === 'GH_RUN_LIMIT_EXCEEDED')
+        this.#refusals.inc({ reason: 'run_limit_exceeded', team });
     }
     if (record.guardrails)
       for (const v of record.guardrails) {
@@ -237,6 +255,26 @@ export class GatewayMetrics {
       if (record.costUsd === null) this.#unpriced.inc({ model, provider });
       else if (record.costUsd !== undefined) series.cost.value += record.costUsd;
     }
+  }
+
+  #observeTool(record: RequestRecord): void {
+    const server = record.mcpServer ?? 'unknown';
+    const tool = record.tool ?? 'unknown';
+    const outcome =
+      record.errorCode === undefined
+        ? 'ok'
+        : record.errorCode === 'GH_TOOL_ERROR'
+          ? 'tool_error'
+          : record.status === 403 || record.status === 429 || record.status === 400
+            ? 'refused'
+            : 'failed';
+    this.#toolCalls.inc({ server, tool, outcome, team: record.teamId ?? 'none' });
+    if (record.durationMs !== undefined)
+      this.#toolDuration.observe(this.#toolDuration.buckets({ server, tool }), record.durationMs / 1000);
+    if (record.errorCode && record.errorCode !== 'GH_TOOL_ERROR')
+      this.#errors.inc({ surface: 'mcp', code: record.errorCode });
+    if (record.errorCode === 'run_limit_exceeded')
+      this.#refusals.inc({ reason: 'run_limit_exceeded', team: record.teamId ?? 'none' });
   }
 }
 

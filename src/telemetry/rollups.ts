@@ -132,6 +132,8 @@ export function rollupRows(rows: RequestEventsTable[]): RollupBatch[] {
 function groupRows(rows: RequestEventsTable[]): Iterable<{ row: RequestEventsTable; sums: UsageSums }> {
   const groups = new Map<string, { row: RequestEventsTable; sums: UsageSums }>();
   for (const row of rows) {
+    // Tool calls are in the log, not in usage: they have no tokens or cost, and would count as requests.
+    if (row.kind === 'tool') continue;
     // Length-prefixed parts, so that no two different groups can spell the same id.
     const id = `${Math.floor(row.received_at / hourMs)}|${part(row.team_id)}${part(row.key_id)}${part(row.user_id)}${part(row.model)}${part(row.provider)}${row.tags}`;
     let group = groups.get(id);

@@ -41,6 +41,8 @@ const catalogue = {
   GH_UNSUPPORTED_MEDIA_TYPE: { status: 415, kind: 'invalid_request', retryable: false },
   GH_UNAUTHENTICATED: { status: 401, kind: 'authentication', retryable: false },
   GH_FORBIDDEN: { status: 403, kind: 'permission', retryable: false },
+  /** A state-changing admin call signed in by cookie came without the session's x-csrf-token. */
+  GH_CSRF_FAILED: { status: 403, kind: 'permission', retryable: false },
   /** The caller's team is pinned to a data-residency region no target of the model serves from. */
   GH_REGION_NOT_ALLOWED: { status: 403, kind: 'permission', retryable: false },
   GH_MODEL_NOT_FOUND: { status: 404, kind: 'not_found', retryable: false },
@@ -48,6 +50,8 @@ const catalogue = {
   GH_RATE_LIMITED: { status: 429, kind: 'rate_limit', retryable: false },
   /** A budget cannot cover the request's worst-case cost. */
   GH_BUDGET_EXCEEDED: { status: 429, kind: 'rate_limit', retryable: false },
+  /** An agent run reached one of its bounds (steps, tool calls, cost, duration, repeats): the message names it. */
+  GH_RUN_LIMIT_EXCEEDED: { status: 429, kind: 'rate_limit', retryable: false },
   GH_ROUTE_NOT_FOUND: { status: 404, kind: 'not_found', retryable: false },
   /** An admin resource (team, user, key, secret) named in the path does not exist. */
   GH_NOT_FOUND: { status: 404, kind: 'not_found', retryable: false },
@@ -83,6 +87,8 @@ const catalogue = {
   GH_UPSTREAM_CONFLICT: { status: 409, kind: 'upstream', retryable: true },
   /** The upstream answered something that does not follow its own protocol. */
   GH_UPSTREAM_PROTOCOL: { status: 502, kind: 'upstream', retryable: true },
+  /** Every target of the model has its circuit breaker open: nothing was sent upstream. */
+  GH_CIRCUIT_OPEN: { status: 503, kind: 'overloaded', retryable: true },
   GH_UNSUPPORTED_BY_PROVIDER: { status: 400, kind: 'invalid_request', retryable: false },
   /** A guardrail refused the request, or withheld the answer (docs/guardrails.md). */
   GH_GUARDRAIL_BLOCKED: { status: 400, kind: 'invalid_request', retryable: false },

@@ -9,6 +9,10 @@ import { configVersions } from './009-config-versions.ts';
 import { guardrails } from './006-guardrails.ts';
 import { cache } from './007-cache.ts';
 import { semanticCache } from './007b-semantic-cache.ts';
+import { experiments } from './008-experiments.ts';
+import { mcp } from './010-mcp.ts';
+import { runs } from './011-runs.ts';
+import { sessions } from './012-sessions.ts';
 
 export const migrations: Record<string, Migration> = {
   '001-governance': governance,
@@ -20,4 +24,8 @@ export const migrations: Record<string, Migration> = {
   '006-guardrails': guardrails,
   '007-cache': cache,
   '007b-semantic-cache': semanticCache,
+  '008-experiments': experiments,
+  '010-mcp': mcp,
+  '011-runs': runs,
+  '012-sessions': sessions,
 };
