@@ -13,19 +13,20 @@ import { openapiDocument } from './openapi.ts';
 import { type AdminHttp, type AdminRoute, defineRoute, findRoute } from './route.ts';
 import { approvalRoutes } from './routes/approvals.ts';
 import { auditRoutes } from './routes/audit.ts';
-import { configRoutes } from './routes/config.ts';
-import { guardrailRoutes } from './routes/guardrails.ts';
 import { cacheRoutes } from './routes/cache.ts';
 import { cacheCalibrationRoutes } from './routes/cache-calibration.ts';
 import { driftRoutes } from './routes/drift.ts';
+import { configRoutes } from './routes/config.ts';
+import { guardrailRoutes } from './routes/guardrails.ts';
 import { keyRoutes } from './routes/keys.ts';
 import { mcpRoutes } from './routes/mcp.ts';
 import { ownerRoutes } from './routes/owners.ts';
+import { qualityRoutes } from './routes/quality.ts';
 import { reportRoutes } from './routes/reports.ts';
 import { runRoutes } from './routes/runs.ts';
 import { secretRoutes } from './routes/secrets.ts';
-import { targetRoutes } from './routes/targets.ts';
 import { sessionRoutes } from './routes/session.ts';
+import { targetRoutes } from './routes/targets.ts';
 import { teamRoutes } from './routes/teams.ts';
 import { userRoutes } from './routes/users.ts';
 
@@ -55,6 +56,7 @@ const routes: AdminRoute[] = [
   ...auditRoutes,
   ...configRoutes,
   ...guardrailRoutes,
+  ...qualityRoutes,
   ...cacheRoutes,
   ...cacheCalibrationRoutes,
   ...driftRoutes,

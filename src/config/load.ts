@@ -5,6 +5,7 @@ import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { describeIssueLabelled, fieldPath } from '../api/validate.ts';
 import { defaultConfig } from './defaults.ts';
 import { guardrailProblems } from './guardrails.ts';
+import { evaluatorProblems } from './quality.ts';
 import { configSchema, type GatehouseConfig } from './schema.ts';
 
 export class ConfigError extends Error {
@@ -69,6 +70,7 @@ export function parseConfig(raw: unknown, source: string, env: Env = process.env
     }
   }
   problems.push(...guardrailProblems(config));
+  problems.push(...evaluatorProblems(config));
   const embeddingModel = config.cache?.semantic?.embedding_model;
   if (embeddingModel !== undefined && embeddingModel !== 'builtin' && !(embeddingModel in config.models))
     problems.push(

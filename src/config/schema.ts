@@ -1,13 +1,14 @@
 // The shape of gatehouse.yaml. Validated once at start; the parsed value is frozen.
 import { z } from 'zod';
 import { configName, httpUrl, timeoutsSchema } from '../providers/config.ts';
-import { cacheSchema, modelCacheSchema } from './cache.ts';
 import { driftSchema } from './drift.ts';
-import { mcpServersSchema } from './mcp.ts';
 import { providerConfigSchemas } from '../providers/manifests.ts';
 import { authSchema } from './auth.ts';
-import { reloadSchema } from './reload.ts';
+import { cacheSchema, modelCacheSchema } from './cache.ts';
 import { guardrailNames, guardrailsSchema } from './guardrails.ts';
+import { mcpServersSchema } from './mcp.ts';
+import { evaluatorsSchema, qualitySchema } from './quality.ts';
+import { reloadSchema } from './reload.ts';
 import {
   circuitBreakerSchema,
   conditionSchema,
@@ -65,6 +66,10 @@ export const modelSchema = z.strictObject({
   retries: z.number().int().min(0).max(10).optional().describe('Default retries per target (default 0).'),
   timeouts: timeoutsSchema.optional(),
   guardrails: guardrailNames.optional().describe('Guardrails every call to this model passes.'),
+  evaluators: z
+    .array(z.string().min(1))
+    .optional()
+    .describe('Online evaluators (names under `evaluators:`) that score sampled answers of this model.'),
   cache: modelCacheSchema.optional(),
   strategy: strategySchema.default('ordered'),
   exploration: z
@@ -454,6 +459,8 @@ export const configSchema = z
     mcp_servers: mcpServersSchema,
     drift: driftSchema.optional(),
     auth: authSchema.prefault({}).describe('Console sessions and OIDC single sign-on (docs/sso.md).'),
+    evaluators: evaluatorsSchema,
+    quality: qualitySchema.prefault({}),
   })
   .superRefine((config, ctx) => {
     for (const problem of routingProblems(config)) ctx.addIssue({ code: 'custom', ...problem });
@@ -476,7 +483,8 @@ export type TelemetryConfig = z.output<typeof telemetrySchema>;
 export type LoggingConfig = z.output<typeof loggingSchema>;
 export type BodyLogging = z.output<typeof bodyLoggingSchema>;
 export type { AuthConfig, OidcIssuerConfig } from './auth.ts';
-export type { CanaryConfig, ReloadConfig } from './reload.ts';
-export type { GuardrailConfig } from './guardrails.ts';
 export type { CacheConfig, CacheMode, CacheScope, SemanticCacheConfig } from './cache.ts';
+export type { GuardrailConfig } from './guardrails.ts';
+export type { EvaluatorConfig, QualityConfig } from './quality.ts';
+export type { CanaryConfig, ReloadConfig } from './reload.ts';
 export type StrategyName = z.output<typeof strategySchema>;

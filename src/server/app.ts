@@ -11,6 +11,7 @@ import type { RequestRecord, SurfaceName } from '../core/records/index.ts';
 import type { Authenticator } from '../governance/index.ts';
 import { isMcpPath, type McpGateway } from '../mcp/index.ts';
 import type { RequestContext } from '../pipeline/index.ts';
+import { parseFeedback, recordFeedback } from '../quality/feedback.ts';
 import type { Database } from '../store/index.ts';
 import type { ResponseStore } from '../store/responses.ts';
 import { type GatewayMetrics, parseTags } from '../telemetry/index.ts';
@@ -97,6 +98,26 @@ const routes: Record<string, Route> = {
     authenticated: true,
     handle: async (deps, rt, ctx, req, out) =>
       answerEmbeddings(rt.pipeline, ctx, openaiSurface, await readJsonBody(req, deps.limits), out),
+  },
+  '/v1/feedback': {
+    surface: 'openai',
+    method: 'POST',
+    authenticated: true,
+    handle: async (deps, _rt, ctx, req, out) => {
+      const items = parseFeedback(await readJsonBody(req, deps.limits));
+      const principal = ctx.principal;
+      const events = deps.admin.events;
+      const ids = await recordFeedback(
+        { db: events.database(principal?.region ?? null).db, flush: () => events.flush() },
+        deps.database.db,
+        {
+          ...(principal?.teamId ? { teamId: principal.teamId } : {}),
+          ...(principal?.keyId ? { keyId: principal.keyId } : {}),
+        },
+        items,
+      );
+      out.json(200, { object: 'list', data: ids.map((id) => ({ id, object: 'feedback' })) });
+    },
   },
   '/v1/models': {
     surface: 'openai',

@@ -4,12 +4,13 @@
 // its counters, the store, the request log, metrics) is shared by every version and never rebuilt.
 import type { ResponseCache } from '../cache/index.ts';
 import type { GatehouseConfig } from '../config/schema.ts';
-import type { RunGuard } from '../runs/index.ts';
 import type { Governor, LimitRule, SecretStore } from '../governance/index.ts';
 import { PriceBook } from '../governance/index.ts';
 import { type InternalCalls, Pipeline, type StageSlots } from '../pipeline/index.ts';
 import type { ProviderDeps } from '../providers/index.ts';
+import type { QualityLoop } from '../quality/online.ts';
 import type { RoutingState, Target } from '../routing/index.ts';
+import type { RunGuard } from '../runs/index.ts';
 import { ProviderRegistry } from './provider-registry.ts';
 import { configuredSlots } from './slots.ts';
 
@@ -46,6 +47,8 @@ export interface SharedState {
   stages?: StageSlots;
   /** The gateway's own model calls, through whichever version is serving (pipeline/internal.ts). */
   calls: InternalCalls;
+  /** Online evaluators (docs/quality.md): each version with `evaluators:` plugs in its stage. */
+  quality?: QualityLoop;
   /** The response cache, built once at start when configured: its store outlives a version. */
   cache?: ResponseCache | undefined;
   /** What routing knows of each target (breakers, latency, in flight), kept across versions. */
@@ -77,7 +80,16 @@ export async function buildRuntime(
       modelLimits: modelLimits(config),
       runs: shared.runs,
     },
-    configuredSlots(config, { log: shared.log, calls: shared.calls, cache: shared.cache }, shared.stages),
+    configuredSlots(
+      config,
+      {
+        log: shared.log,
+        calls: shared.calls,
+        cache: shared.cache,
+        ...(shared.quality ? { quality: shared.quality } : {}),
+      },
+      shared.stages,
+    ),
     shared.routing,
   );
   return { version, config, pipeline, targets: pipeline.router, providers, trial: undefined };

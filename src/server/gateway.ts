@@ -7,11 +7,11 @@ import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { Gauge } from 'prom-client';
 import { stringify } from 'yaml';
+import { Approvals, approvalHook } from '../approvals/index.ts';
 import { createResponseCache } from '../cache/index.ts';
 import { semanticFromConfig, watchCalibration } from '../cache/semantic/index.ts';
 import type { GatehouseConfig } from '../config/schema.ts';
 import { driftFromConfig } from '../drift/index.ts';
-import { Approvals, approvalHook } from '../approvals/index.ts';
 import { GatehouseError } from '../core/errors/index.ts';
 import { Lifecycle } from '../core/lifecycle/index.ts';
 import {
@@ -19,11 +19,11 @@ import {
   createMemoryCounterStore,
   createRedisCounterStore,
   Governor,
+  OidcIssuers,
   PriceBook,
   resolveMasterKey,
   SecretBox,
   SecretStore,
-  OidcIssuers,
   SessionStore,
   webhookNotifier,
 } from '../governance/index.ts';
@@ -31,6 +31,7 @@ import { guardrailToolHook, toolContentChecker } from '../guardrails/index.ts';
 import { McpGateway, type ToolCallHook } from '../mcp/index.ts';
 import { InternalCaller, type InternalCalls, type StageSlots } from '../pipeline/index.ts';
 import { HttpClient } from '../providers/index.ts';
+import { QualityLoop } from '../quality/online.ts';
 import { RoutingState, SharedBreakers } from '../routing/index.ts';
 import {
   createMemoryRunStore,
@@ -58,8 +59,8 @@ import { createClientErrorHandler, type Exchanges } from './client-errors.ts';
 import { buildRuntime } from './config-runtime.ts';
 import { ConfigVersions, initialVersion } from './config-versions.ts';
 import { KeyShares } from './key-shares.ts';
-import { EventLoopLag } from './load-monitor.ts';
 import { LiveConfig, type ReloadOutcome, type SourceOfTruth } from './live-config.ts';
+import { EventLoopLag } from './load-monitor.ts';
 import { describeRedis, describeStore, listenFailure, probeService, startupStep } from './startup.ts';
 
 export interface GatewayOptions {
@@ -104,6 +105,8 @@ export interface Gateway {
   readonly described: { store: string; redis?: string; masterKey: { file?: string; generated?: boolean } };
   /** The gateway's own model calls, through its pipeline and on the record (pipeline/internal.ts). */
   readonly calls: InternalCalls;
+  /** Online evaluators: their counters, and a wait for the queue to empty. */
+  readonly quality: QualityLoop;
   /** The configuration it serves, and its changes without a restart. */
   readonly config: LiveConfig;
   /** Reads the configuration file again (what SIGHUP does); with the database as the source, polls it. */
@@ -195,6 +198,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const prices = new PriceBook(config.prices);
   const lifecycle = new Lifecycle();
   const calls = new InternalCaller(lifecycle);
+  const quality = new QualityLoop({ db: database.db, lifecycle, calls, log });
   // Only with a `cache:` block; the semantic layer only with its `cache.semantic` block. It embeds
   // through `calls`, which reach the pipeline once it is built (calls.attach below).
   const semantic = await semanticFromConfig(config.cache?.semantic, {
@@ -267,6 +271,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       })
     : undefined;
   const shared = {
+    quality,
     governor,
     secrets,
     providerDeps: { http },
@@ -428,6 +433,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   return {
     url: `http://${shownHost}:${port}`,
     calls,
+    quality,
     port,
     host,
     server,
@@ -473,6 +479,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         await mcp?.close();
         unsubscribeTelemetry();
         drift?.stop();
+        quality.stop();
         stopToolCallRuns();
         lag.stop();
         await events.stop();

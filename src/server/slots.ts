@@ -6,6 +6,7 @@ import { cacheStage, type ResponseCache } from '../cache/index.ts';
 import type { GatehouseConfig } from '../config/schema.ts';
 import { GuardrailPolicy, guardrailInputStage, guardrailOutputStage } from '../guardrails/index.ts';
 import type { InternalCalls, StageSlots } from '../pipeline/index.ts';
+import type { QualityLoop } from '../quality/online.ts';
 
 /** What the configured stages may need of the running gateway. */
 export interface SlotDeps {
@@ -14,6 +15,8 @@ export interface SlotDeps {
   calls: InternalCalls;
   /** The response cache, when the configuration has a `cache:` block. */
   cache?: ResponseCache | undefined;
+  /** Online evaluators: they add a stage only when the configuration has some. */
+  quality?: QualityLoop;
 }
 
 export function configuredSlots(config: GatehouseConfig, deps: SlotDeps, extra: StageSlots = {}): StageSlots {
@@ -29,6 +32,10 @@ export function configuredSlots(config: GatehouseConfig, deps: SlotDeps, extra: 
     if (policy.covers('answer')) slots.guardOutput.push(guardrailOutputStage(policy));
   }
   if (deps.cache) slots.cache.push(cacheStage(deps.cache));
+  // Evaluators note sampled answers as the caller gets them: first of the answer's slot, so that
+  // they see what the output guardrails let through (a cached answer is not evaluated again).
+  const evaluators = deps.quality?.stage(config);
+  if (evaluators) slots.guardOutput.unshift(evaluators);
   slots.guardInput.push(...(extra.guardInput ?? []));
   slots.cache.push(...(extra.cache ?? []));
   slots.guardOutput.push(...(extra.guardOutput ?? []));

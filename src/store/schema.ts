@@ -344,6 +344,46 @@ export interface ConfigVersionsTable {
   note: string | null;
 }
 
+/** A score of an answer: caller feedback or an online evaluator (docs/quality.md). */
+export interface QualityScoresTable {
+  id: string;
+  /** The caller-visible x-request-id. */
+  request_id: string;
+  /** The request event scored, when known. */
+  event_id: string | null;
+  team_id: string | null;
+  key_id: string | null;
+  model: string | null;
+  provider: string | null;
+  /** The routing target that answered (provider/model), when known. */
+  target: string | null;
+  experiment: string | null;
+  variant: string | null;
+  source: 'feedback' | 'evaluator';
+  name: string;
+  /** Booleans are stored as 1 and 0. */
+  value: number;
+  comment: string | null;
+  /** JSON object of string tags. */
+  tags: string;
+  created_at: number;
+}
+
+/** A report of `gatehouse eval run`, kept so that results can be shown over time. */
+export interface EvalRunsTable {
+  id: string;
+  suite: string;
+  created_at: number;
+  team_id: string | null;
+  cases: number;
+  passed: number;
+  pass_rate: number;
+  cost_usd: number | null;
+  verdict: string;
+  /** JSON of the whole report. */
+  report: string;
+}
+
 /** A response-cache entry (the SQLite store, and PostgreSQL without Redis). */
 export interface CacheEntriesTable {
   /** The exact key: a hash of the scope and the canonical request. */
@@ -383,6 +423,8 @@ export interface CacheRulesTable {
 }
 
 export interface Schema {
+  quality_scores: QualityScoresTable;
+  eval_runs: EvalRunsTable;
   sessions: SessionsTable;
   config_versions: ConfigVersionsTable;
   cache_entries: CacheEntriesTable;

@@ -2,15 +2,16 @@
 // only that region's own store, each with its own queue and spill file. Retention is enforced here
 // too: a scheduled deletion per store, by each team's days (or the configured default).
 import { join } from 'node:path';
-import { GatehouseError } from '../core/errors/index.ts';
 import type { LoggingConfig } from '../config/schema.ts';
+import { GatehouseError } from '../core/errors/index.ts';
 import { type Database, type OpenOptions, openDatabase } from '../store/index.ts';
 import { deleteResponsesBefore } from '../store/responses.ts';
 import { databaseSink } from './events.ts';
 import { hourlySpend } from './rollups.ts';
 
 const hourMs = 3_600_000;
-import { type EventRow, EventRecorder, type LogLine, type RecorderStats } from './recorder.ts';
+
+import { EventRecorder, type EventRow, type LogLine, type RecorderStats } from './recorder.ts';
 
 interface EventStore {
   database: Database;
@@ -93,6 +94,11 @@ export class EventStores {
         param: 'region',
       });
     return store.database;
+  }
+
+  /** Writes what every store has queued now (a reader that must see an event just recorded). */
+  async flush(): Promise<void> {
+    await Promise.all(this.#all().map(({ recorder }) => recorder.flush()));
   }
 
   stats(): RecorderStats {

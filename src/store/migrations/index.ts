@@ -5,14 +5,15 @@ import { requestEvents } from './002-request-events.ts';
 import { dataPolicy } from './003-data-policy.ts';
 import { responses } from './004-responses.ts';
 import { keyDeletion } from './005-key-deletion.ts';
-import { configVersions } from './009-config-versions.ts';
 import { guardrails } from './006-guardrails.ts';
 import { cache } from './007-cache.ts';
 import { semanticCache } from './007b-semantic-cache.ts';
 import { experiments } from './008-experiments.ts';
+import { configVersions } from './009-config-versions.ts';
 import { mcp } from './010-mcp.ts';
 import { runs } from './011-runs.ts';
 import { sessions } from './012-sessions.ts';
+import { quality } from './013-quality.ts';
 
 export const migrations: Record<string, Migration> = {
   '001-governance': governance,
@@ -22,6 +23,7 @@ export const migrations: Record<string, Migration> = {
   '005-key-deletion': keyDeletion,
   '009-config-versions': configVersions,
   '006-guardrails': guardrails,
+  '013-quality': quality,
   '007-cache': cache,
   '007b-semantic-cache': semanticCache,
   '008-experiments': experiments,
