@@ -4,6 +4,7 @@ import type { GatehouseConfig } from '../config/schema.ts';
 import type { Schema } from '../store/index.ts';
 import type { Kysely } from 'kysely';
 import { type EmbeddingsCall, embedderFor } from './embed.ts';
+import { listScores } from '../quality/scores.ts';
 import { type DriftAlert, DriftMonitor } from './monitor.ts';
 
 export { DriftMonitor, type DriftReport, type DriftGroup } from './monitor.ts';
@@ -17,6 +18,8 @@ export function driftFromConfig(
   config: GatehouseConfig,
   deps: {
     db: () => Kysely<Schema>;
+    /** The main store, where scores (feedback, evaluators) are kept. */
+    scoresDb?: Kysely<Schema>;
     embeddings?: EmbeddingsCall;
     alerts?: DriftAlertChannel | undefined;
     log: (line: string) => void;
@@ -30,6 +33,7 @@ export function driftFromConfig(
     config: settings,
     db: deps.db,
     ...(embed ? { embed } : {}),
+    ...(deps.scoresDb ? { scores: scoresFrom(deps.scoresDb) } : {}),
     log: deps.log,
     alert: (key, isFiring, alert) => {
       if (deps.alerts) deps.alerts.raise(key, isFiring, { kind: 'drift', ...alert });
@@ -41,4 +45,21 @@ export function driftFromConfig(
       else firing.delete(key);
     },
   });
+}
+
+/**
+ * Scores given in a window, matched to the window's requests by request id. Scores arrive after
+ * their answer (feedback much later), so the recent window's scores are read up to now, the
+ * baseline's up to the recent window's start; the newest 1000 of each (listScores' bound) are a
+ * sample, as the requests are.
+ */
+function scoresFrom(db: Kysely<Schema>) {
+  return async (from: number, until?: number) =>
+    (await listScores(db, { since: from, ...(until === undefined ? {} : { until }), limit: 1000 })).map(
+      (s) => ({
+        requestId: s.requestId,
+        name: s.name,
+        value: s.value,
+      }),
+    );
 }

@@ -34,8 +34,8 @@ export interface DriftMonitorOptions {
   config: DriftConfig;
   db: () => Kysely<Schema>;
   embed?: Embed;
-  /** Scores (feedback, evaluators) per request id in a time range; none when not given. */
-  scores?: (from: number, to: number) => Promise<Array<ScoreSample & { requestId: string }>>;
+  /** Scores (feedback, evaluators) given from `from` (until `until`), by request id; none when not given. */
+  scores?: (from: number, until?: number) => Promise<Array<ScoreSample & { requestId: string }>>;
   alert: (key: string, firing: boolean, alert: DriftAlert) => void;
   log: (line: string) => void;
   now?: () => number;
@@ -108,7 +108,7 @@ export class DriftMonitor {
       await this.#rows(recentFrom, now),
     ];
     const [baseScores, recentScores] = this.#options.scores
-      ? [await this.#options.scores(baseFrom, recentFrom), await this.#options.scores(recentFrom, now)]
+      ? [await this.#options.scores(baseFrom, recentFrom), await this.#options.scores(recentFrom)]
       : [[], []];
     const base = groupsOf(baseRows);
     const recent = groupsOf(recentRows);

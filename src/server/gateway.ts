@@ -296,6 +296,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   calls.attach(() => live.current.pipeline);
   const drift = driftFromConfig(config, {
     db: () => events.database(null).db,
+    scoresDb: database.db,
     embeddings: (request, options) => calls.embeddings(request, options),
     alerts,
     log: (line) => logger.warn({ component: 'drift' }, line),

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import OpenAI from 'openai';
+import { recordScore } from '../../src/quality/scores.ts';
 import { openDatabase } from '../../src/store/index.ts';
 import { adminClient } from '../helpers/admin.ts';
 import { sampleEvent } from '../helpers/events.ts';
@@ -49,7 +50,7 @@ function rows(
   });
 }
 
-async function gatewayWithEvents(seed: number, recent: { median: number; refusal: number }) {
+async function gatewayWithEvents(seed: number, recent: { median: number; refusal: number; helpful: number }) {
   const hooks: any[] = [];
   const receiver = createServer((req, res) => {
     let body = '';
@@ -72,6 +73,19 @@ async function gatewayWithEvents(seed: number, recent: { median: number; refusal
       .insertInto('request_events')
       .values(all.slice(i, i + 200))
       .execute();
+  // An evaluator's score on every request, given a minute after it.
+  const random = seeded(seed + 7);
+  const recentFrom = now - hour;
+  await recordScore(
+    store.db,
+    all.map((row) => ({
+      requestId: row.request_id,
+      source: 'evaluator' as const,
+      name: 'helpful',
+      value: random() < (row.received_at >= recentFrom ? recent.helpful : 0.9),
+      createdAt: Math.min(row.received_at + 60_000, now - 1),
+    })),
+  );
   await store.close();
   const gateway = await startTestGateway(
     {
@@ -85,7 +99,7 @@ async function gatewayWithEvents(seed: number, recent: { median: number; refusal
 }
 
 test('a shift of input lengths and refusals is found, named and alerted; stable traffic is not', async () => {
-  const shifted = await gatewayWithEvents(1, { median: 260, refusal: 0.12 });
+  const shifted = await gatewayWithEvents(1, { median: 260, refusal: 0.12, helpful: 0.6 });
   const admin = adminClient(() => shifted.gateway);
   try {
     const before = await admin('GET', '/admin/drift');
@@ -97,6 +111,8 @@ test('a shift of input lengths and refusals is found, named and alerted; stable 
     assert.ok(route, JSON.stringify(body.data.map((g: any) => [g.dimension, g.value])));
     const moved = route.metrics.filter((m: any) => m.drifted).map((m: any) => m.metric);
     assert.ok(moved.includes('input_tokens') && moved.includes('refusal_rate'), moved.join(','));
+    // The evaluator's scores (quality_scores) dropped with them.
+    assert.ok(moved.includes('score:helpful'), moved.join(','));
     const input = route.metrics.find((m: any) => m.metric === 'input_tokens');
     assert.ok(input.recent.p50 > input.baseline.p50 * 1.4, JSON.stringify(input));
     // The model as served and the team drift with it.
@@ -120,13 +136,22 @@ test('a shift of input lengths and refusals is found, named and alerted; stable 
 
   let falseAlarms = 0;
   for (const seed of [2, 3, 4]) {
-    const stable = await gatewayWithEvents(seed, { median: 150, refusal: 0.02 });
+    const stable = await gatewayWithEvents(seed, { median: 150, refusal: 0.02, helpful: 0.9 });
     try {
       const { body } = await adminClient(() => stable.gateway)('POST', '/admin/drift/check');
       assert.equal(body.data.length, 3);
       const drifted = body.data.filter((g: any) => g.drifted);
       if (drifted.length) falseAlarms++;
-      for (const g of drifted) console.log('# false alarm', seed, g.dimension, g.metrics.filter((m: any) => m.drifted).map((m: any) => `${m.metric} ${m.statistic} ${m.p}`).join(', '));
+      for (const g of drifted)
+        console.log(
+          '# false alarm',
+          seed,
+          g.dimension,
+          g.metrics
+            .filter((m: any) => m.drifted)
+            .map((m: any) => `${m.metric} ${m.statistic} ${m.p}`)
+            .join(', '),
+        );
       const topic = body.data[0].metrics.find((m: any) => m.metric === 'topic');
       assert.equal(topic.skipped, undefined, 'topic judged from the stored text');
     } finally {
