@@ -34,6 +34,21 @@ export const driftSchema = z
       .string()
       .default('builtin')
       .describe('builtin: the offline hashed embedder; else a configured model called for embeddings.'),
+    demote: z
+      .strictObject({
+        enabled: z.boolean().default(false),
+        score: z.string().min(1).optional().describe('The score name judged; every score when absent.'),
+        min_score: z.number().optional().describe('A target whose mean score falls below this is demoted.'),
+        max_error_rate: z
+          .number()
+          .gt(0)
+          .lt(1)
+          .optional()
+          .describe('A target whose error rate in the recent window rises above this is demoted.'),
+        min_samples: z.number().int().min(1).default(20).describe('Fewer requests or scores: no verdict.'),
+      })
+      .prefault({})
+      .describe('Demotion of degraded targets: their circuit breaker is held open while they stay degraded.'),
     thresholds: z
       .strictObject({
         psi: z.number().positive().default(0.2),

@@ -8,6 +8,7 @@ export interface EventColumns {
   request_id: string;
   received_at: number;
   model: string | null;
+  provider: string | null;
   provider_model: string | null;
   team_id: string | null;
   status: number;

@@ -3,10 +3,12 @@
 import type { GatehouseConfig } from '../config/schema.ts';
 import type { Schema } from '../store/index.ts';
 import type { Kysely } from 'kysely';
+import type { Demoter } from './demote.ts';
 import { type EmbeddingsCall, embedderFor } from './embed.ts';
 import { listScores } from '../quality/scores.ts';
 import { type DriftAlert, DriftMonitor } from './monitor.ts';
 
+export type { Demoter } from './demote.ts';
 export { DriftMonitor, type DriftReport, type DriftGroup } from './monitor.ts';
 
 /** The alert channel (telemetry/alerts.ts Alerts.raise), when a webhook is configured. */
@@ -22,6 +24,8 @@ export function driftFromConfig(
     scoresDb?: Kysely<Schema>;
     embeddings?: EmbeddingsCall;
     alerts?: DriftAlertChannel | undefined;
+    /** The routing registry, for demotion (drift.demote). */
+    demoter?: Demoter;
     log: (line: string) => void;
   },
 ): DriftMonitor | undefined {
@@ -35,6 +39,7 @@ export function driftFromConfig(
     ...(embed ? { embed } : {}),
     ...(deps.scoresDb ? { scores: scoresFrom(deps.scoresDb) } : {}),
     log: deps.log,
+    ...(deps.demoter ? { demoter: deps.demoter } : {}),
     alert: (key, isFiring, alert) => {
       if (deps.alerts) deps.alerts.raise(key, isFiring, { kind: 'drift', ...alert });
       // Without a webhook the log is the channel: a line when a group starts and stops drifting.

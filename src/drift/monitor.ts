@@ -7,6 +7,7 @@ import type { Kysely } from 'kysely';
 import type { DriftConfig } from '../config/drift.ts';
 import type { Schema } from '../store/index.ts';
 import { compareWindows, type Embed, type MetricResult, type ScoreSample } from './compare.ts';
+import { type Demoter, judgeTargets, type TargetVerdict } from './demote.ts';
 import { type EventColumns, type Sample, sampleOf } from './features.ts';
 
 export interface DriftGroup {
@@ -21,6 +22,8 @@ export interface DriftReport {
   window: { from: string; to: string } | null;
   baseline: { from: string; to: string } | null;
   groups: DriftGroup[];
+  /** Targets judged for demotion (drift.demote), with whether they are demoted now. */
+  targets: TargetVerdict[];
 }
 
 export interface DriftAlert {
@@ -39,12 +42,15 @@ export interface DriftMonitorOptions {
   alert: (key: string, firing: boolean, alert: DriftAlert) => void;
   log: (line: string) => void;
   now?: () => number;
+  /** Demotes degraded targets through the routing registry (drift.demote enabled). */
+  demoter?: Demoter;
 }
 
 const columns = [
   'request_id',
   'received_at',
   'model',
+  'provider',
   'provider_model',
   'team_id',
   'status',
@@ -60,9 +66,11 @@ const columns = [
 export class DriftMonitor {
   readonly #options: DriftMonitorOptions;
   readonly #now: () => number;
-  #report: DriftReport = { checkedAt: null, window: null, baseline: null, groups: [] };
+  #report: DriftReport = { checkedAt: null, window: null, baseline: null, groups: [], targets: [] };
   #timer: NodeJS.Timeout | undefined;
   #running = false;
+  /** Targets demoted now, by `provider/model`. */
+  readonly #demoted = new Set<string>();
 
   constructor(options: DriftMonitorOptions) {
     this.#options = options;
@@ -133,13 +141,51 @@ export class DriftMonitor {
       groups.push({ dimension, value, drifted: moved.length > 0, metrics });
       this.#options.alert(`drift:${key}`, moved.length > 0, { dimension, value, moved: moved.map(describe) });
     }
+    const targets = this.#demote(recentRows, recentScores);
     const iso = (ms: number) => new Date(ms).toISOString();
     return {
+      targets,
       checkedAt: iso(now),
       window: { from: iso(recentFrom), to: iso(now) },
       baseline: { from: iso(baseFrom), to: iso(recentFrom) },
       groups,
     };
+  }
+
+  /** Demotes degraded targets, restores those that recovered (or can no longer be judged). */
+  #demote(rows: EventColumns[], scores: Array<ScoreSample & { requestId: string }>): TargetVerdict[] {
+    const { demoter } = this.#options;
+    const settings = this.#options.config.demote;
+    if (!demoter || !settings.enabled) return [];
+    const samples = rows.flatMap((row) =>
+      row.provider && row.provider_model
+        ? [{ ...sampleOf(row), provider: row.provider, model: row.provider_model }]
+        : [],
+    );
+    const verdicts = judgeTargets(samples, scores, settings);
+    // Held for two intervals, renewed by every check that finds it still degraded.
+    const holdMs = this.#options.config.interval_s * 2000;
+    const degraded = new Set<string>();
+    for (const v of verdicts) {
+      if (!v.degraded) continue;
+      const key = `${v.provider}/${v.model}`;
+      degraded.add(key);
+      demoter.demote(v.provider, v.model, holdMs);
+      this.#demoted.add(key);
+      this.#options.alert(`demote:${key}`, true, {
+        dimension: 'target',
+        value: key,
+        moved: [...v.reasons, 'demoted: its circuit breaker is held open'],
+      });
+    }
+    for (const key of [...this.#demoted]) {
+      if (degraded.has(key)) continue;
+      const at = key.indexOf('/');
+      demoter.restore(key.slice(0, at), key.slice(at + 1));
+      this.#demoted.delete(key);
+      this.#options.alert(`demote:${key}`, false, { dimension: 'target', value: key, moved: [] });
+    }
+    return verdicts.map((v) => ({ ...v, demoted: degraded.has(`${v.provider}/${v.model}`) }));
   }
 
   async #rows(from: number, to: number): Promise<EventColumns[]> {

@@ -297,6 +297,14 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const drift = driftFromConfig(config, {
     db: () => events.database(null).db,
     scoresDb: database.db,
+    demoter: {
+      demote: (provider, model, holdMs) =>
+        routing.demote(routing.target(provider, model), holdMs, performance.now()),
+      restore: (provider, model) => {
+        const state = routing.find(provider, model);
+        if (state) routing.restore(state);
+      },
+    },
     embeddings: (request, options) => calls.embeddings(request, options),
     alerts,
     log: (line) => logger.warn({ component: 'drift' }, line),

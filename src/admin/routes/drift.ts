@@ -46,6 +46,21 @@ const report = z.object({
   checked_at: z.string().nullable().describe('When the last check ran; null before the first'),
   window: span,
   baseline: span,
+  targets: z
+    .array(
+      z.object({
+        provider: z.string(),
+        model: z.string(),
+        requests: z.number().int(),
+        error_rate: z.number(),
+        scores: z.number().int(),
+        mean_score: z.number().nullable(),
+        degraded: z.boolean(),
+        demoted: z.boolean(),
+        reasons: z.array(z.string()),
+      }),
+    )
+    .describe('Targets judged for demotion (drift.demote); empty when it is off'),
   data: z.array(
     z.object({
       dimension: z
@@ -64,6 +79,17 @@ function answer(r: DriftReport | undefined, drifted: boolean): z.input<typeof re
     checked_at: r?.checkedAt ?? null,
     window: r?.window ?? null,
     baseline: r?.baseline ?? null,
+    targets: (r?.targets ?? []).map((t) => ({
+      provider: t.provider,
+      model: t.model,
+      requests: t.requests,
+      error_rate: t.errorRate,
+      scores: t.scores,
+      mean_score: t.meanScore,
+      degraded: t.degraded,
+      demoted: t.demoted ?? false,
+      reasons: t.reasons,
+    })),
     data: (r?.groups ?? [])
       .filter((g) => !drifted || g.drifted)
       .map((g) => ({
