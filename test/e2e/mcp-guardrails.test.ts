@@ -3,22 +3,17 @@
 // and both verdicts are on the tool call's event in the request log.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Gateway } from '../../src/server/index.ts';
 import { adminClient } from '../helpers/admin.ts';
 import { startTestGateway } from '../helpers/gateway.ts';
+import { connectMcp, toolText as text } from '../helpers/mcp.ts';
 import { startHttpMcpServer, type TestMcpServer } from '../mcp-servers/http.ts';
 
 let gateway: Gateway;
 let github: TestMcpServer;
 let agent: Client;
 const admin = adminClient(() => gateway);
-
-const text = (result: object) =>
-  (((result as { content?: unknown }).content as Array<{ type: string; text?: string }>) ?? [])
-    .map((c) => c.text ?? '')
-    .join('');
 
 before(async () => {
   github = await startHttpMcpServer('github');
@@ -33,12 +28,7 @@ before(async () => {
   const team = await admin('POST', '/admin/teams', { name: 'agents', tools: ['github__*'] });
   assert.equal(team.status, 201, JSON.stringify(team.body));
   const created = await admin('POST', '/admin/keys', { name: 'coder', team: 'agents' });
-  agent = new Client({ name: 'test-agent', version: '1.0.0' });
-  await agent.connect(
-    new StreamableHTTPClientTransport(new URL(`${gateway.url}/mcp`), {
-      requestInit: { headers: { authorization: `Bearer ${created.body.key}` } },
-    }),
-  );
+  agent = await connectMcp(`${gateway.url}/mcp`, created.body.key);
 });
 
 after(async () => {
