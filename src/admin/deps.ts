@@ -8,6 +8,7 @@ import type { RoutingState } from '../routing/index.ts';
 import type { RunGuard } from '../runs/index.ts';
 import type { ConfigVersionsTable, Schema } from '../store/schema.ts';
 import type { EventStores } from '../telemetry/index.ts';
+import type { DriftReport } from '../drift/index.ts';
 
 export interface AdminDeps {
   db: Kysely<Schema>;
@@ -43,6 +44,8 @@ export interface AdminDeps {
   routing: RoutingState;
   /** The response cache, when configured: purged by DELETE /admin/cache. */
   cache?: { purge(filter: { model?: string; team?: string }): Promise<number> } | undefined;
+  /** Drift detection, when configured: GET /admin/drift (src/drift). */
+  drift?: { readonly report: DriftReport; check(): Promise<DriftReport> } | undefined;
   /** The semantic cache, when configured: its calibration report (GET /admin/cache/calibration). */
   semanticCache?:
     | {

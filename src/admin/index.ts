@@ -15,6 +15,7 @@ import { approvalRoutes } from './routes/approvals.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { cacheRoutes } from './routes/cache.ts';
 import { cacheCalibrationRoutes } from './routes/cache-calibration.ts';
+import { driftRoutes } from './routes/drift.ts';
 import { configRoutes } from './routes/config.ts';
 import { guardrailRoutes } from './routes/guardrails.ts';
 import { keyRoutes } from './routes/keys.ts';
@@ -58,6 +59,7 @@ const routes: AdminRoute[] = [
   ...qualityRoutes,
   ...cacheRoutes,
   ...cacheCalibrationRoutes,
+  ...driftRoutes,
   ...targetRoutes,
   ...runRoutes,
   ...approvalRoutes,

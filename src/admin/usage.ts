@@ -8,6 +8,7 @@ import { usd } from '../governance/index.ts';
 import type { Schema } from '../store/schema.ts';
 import { sumColumns } from '../telemetry/index.ts';
 import { decodeCursor, encodeCursor, paging, paramsObject } from './contract.ts';
+import { rollup } from '../quality/scores.ts';
 import { type ExperimentRow, experimentUsage } from './experiment-usage.ts';
 
 const hourMs = 3_600_000;
@@ -103,6 +104,12 @@ const usageRow = z.object({
   differed: count
     .optional()
     .describe('By experiment only: shadow calls whose answer differed from the primary'),
+  scores: z
+    .record(z.string(), z.object({ count: count, mean: z.number() }))
+    .optional()
+    .describe(
+      "By experiment only: feedback and evaluator scores of the experiment's (variant's) requests, per score name, over the whole range asked (not per period)",
+    ),
 });
 export const usageReportSchema = z.object({
   since: z.iso.datetime({ offset: true }),
@@ -175,7 +182,7 @@ export async function queryUsage(
   const query = input instanceof URLSearchParams ? validateBody(usageQuery, paramsObject(input)) : input;
   const parts = (query.by ?? '').split(',').filter(Boolean);
   if (query.experiment !== undefined || parts.some((p) => p === 'experiment' || p === 'variant'))
-    return experimentReport(db, query, parts);
+    return experimentReport(db, query, parts, names);
   const q = readQuery(query);
   // Reports by day (or in total) read the daily rollups and cover whole UTC days; per hour, or by
   // user (a dimension only the hourly rollups keep), the hourly ones and whole hours.
@@ -264,7 +271,7 @@ function hitRate(sums: { cache_hits: number; cache_lookups: number }): number | 
 }
 
 /** The report by experiment and variant, from the request events (experiment-usage.ts). */
-async function experimentReport(db: Kysely<Schema>, query: UsageInput, by: string[]) {
+async function experimentReport(db: Kysely<Schema>, query: UsageInput, by: string[], names: Kysely<Schema>) {
   const other = by.find((p) => p !== 'experiment' && p !== 'variant');
   if (other !== undefined)
     throw invalid('by', `experiment and variant combine with each other only, not "${other}"`);
@@ -288,6 +295,7 @@ async function experimentReport(db: Kysely<Schema>, query: UsageInput, by: strin
     },
     (n) => periodLabel(n, bucket === 'hour' ? 'hour' : 'day'),
   );
+  const scores = await variantScores(names, since, until, by.includes('variant'), query.experiment);
   const start = decodeCursor(query.cursor, offsetCursor)?.offset ?? 0;
   const total = Object.fromEntries(sums.map((s) => [s, 0])) as Record<(typeof sums)[number], number>;
   for (const row of all) for (const s of sums) total[s] += row[s];
@@ -298,9 +306,12 @@ async function experimentReport(db: Kysely<Schema>, query: UsageInput, by: strin
     until: new Date(until).toISOString(),
     bucket: bucket as 'hour' | 'day' | 'none',
     by: by.length > 0 ? by : ['experiment'],
-    data: all
-      .slice(start, start + query.limit)
-      .map((row: ExperimentRow) => ({ ...row, cost_usd: usd(row.cost_usd), saved_usd: usd(row.saved_usd) })),
+    data: all.slice(start, start + query.limit).map((row: ExperimentRow) => ({
+      ...row,
+      cost_usd: usd(row.cost_usd),
+      saved_usd: usd(row.saved_usd),
+      scores: scores.get(`${row.experiment}\u0000${by.includes('variant') ? row.variant : ''}`) ?? {},
+    })),
     next_cursor: start + query.limit < all.length ? encodeCursor({ offset: start + query.limit }) : null,
     totals: { ...total, cache_hit_rate: hitRate(total) },
   };
@@ -331,4 +342,28 @@ async function namesFor(db: Kysely<Schema>, by: Dimension[], rows: Array<Record<
     }
   }
   return names;
+}
+
+/** Scores (quality_scores) per experiment (and variant) and score name, given within the range. */
+async function variantScores(
+  db: Kysely<Schema>,
+  since: number,
+  until: number,
+  byVariant: boolean,
+  experiment: string | undefined,
+): Promise<Map<string, Record<string, { count: number; mean: number }>>> {
+  const rows = await rollup(
+    db,
+    { since, until, ...(experiment === undefined ? {} : { experiment }) },
+    byVariant ? ['experiment', 'variant'] : ['experiment'],
+  );
+  const out = new Map<string, Record<string, { count: number; mean: number }>>();
+  for (const r of rows) {
+    if (!r.group.experiment) continue;
+    const key = `${r.group.experiment}\u0000${byVariant ? (r.group.variant ?? '') : ''}`;
+    const names = out.get(key) ?? {};
+    names[r.group.name ?? ''] = { count: r.count, mean: Math.round(r.mean * 10_000) / 10_000 };
+    out.set(key, names);
+  }
+  return out;
 }

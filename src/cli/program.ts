@@ -92,6 +92,11 @@ export const entries: Record<string, Entry> = {
     summary: 'The response cache: clear (whole, by model or by team)',
     load: async () => (await import('./cache.ts')).cacheGroup,
   },
+  drift: {
+    kind: 'action',
+    summary: 'Drift findings per model, route and team',
+    load: async () => (await import('./drift.ts')).driftAction,
+  },
   runs: {
     kind: 'group',
     summary: "Agent runs: list, show (a run's timeline of model and tool calls)",

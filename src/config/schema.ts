@@ -1,6 +1,7 @@
 // The shape of gatehouse.yaml. Validated once at start; the parsed value is frozen.
 import { z } from 'zod';
 import { configName, httpUrl, timeoutsSchema } from '../providers/config.ts';
+import { driftSchema } from './drift.ts';
 import { providerConfigSchemas } from '../providers/manifests.ts';
 import { authSchema } from './auth.ts';
 import { cacheSchema, modelCacheSchema } from './cache.ts';
@@ -456,6 +457,7 @@ export const configSchema = z
       .describe('Guardrails every call passes, whatever its key, team, user or model says.'),
     cache: cacheSchema.optional(),
     mcp_servers: mcpServersSchema,
+    drift: driftSchema.optional(),
     auth: authSchema.prefault({}).describe('Console sessions and OIDC single sign-on (docs/sso.md).'),
     evaluators: evaluatorsSchema,
     quality: qualitySchema.prefault({}),

@@ -88,6 +88,22 @@ export class RoutingState {
     if (state.breaker.succeeded()) for (const l of this.#listeners) l.closed(state);
   }
 
+  /**
+   * Opened from outside routing — drift detection demoting a target whose answers degraded — and
+   * announced like any opening; held for `cooldownMs`, then probed as usual.
+   */
+  demote(state: TargetState, cooldownMs: number, now: number): void {
+    state.breaker.open(now, cooldownMs);
+    for (const l of this.#listeners) l.opened(state, { threshold: 0, windowMs: 0, cooldownMs });
+  }
+
+  /** A demoted target restored at once (its scores recovered). */
+  restore(state: TargetState): void {
+    if (state.breaker.phase === 'closed') return;
+    state.breaker.reset();
+    for (const l of this.#listeners) l.closed(state);
+  }
+
   /** Runs `close` when the gateway stops. */
   onClose(close: () => void): void {
     this.#closers.push(close);

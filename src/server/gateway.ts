@@ -11,6 +11,7 @@ import { Approvals, approvalHook } from '../approvals/index.ts';
 import { createResponseCache } from '../cache/index.ts';
 import { semanticFromConfig, watchCalibration } from '../cache/semantic/index.ts';
 import type { GatehouseConfig } from '../config/schema.ts';
+import { driftFromConfig } from '../drift/index.ts';
 import { GatehouseError } from '../core/errors/index.ts';
 import { Lifecycle } from '../core/lifecycle/index.ts';
 import {
@@ -309,6 +310,22 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     logger,
   });
   calls.attach(() => live.current.pipeline);
+  const drift = driftFromConfig(config, {
+    db: () => events.database(null).db,
+    scoresDb: database.db,
+    demoter: {
+      demote: (provider, model, holdMs) =>
+        routing.demote(routing.target(provider, model), holdMs, performance.now()),
+      restore: (provider, model) => {
+        const state = routing.find(provider, model);
+        if (state) routing.restore(state);
+      },
+    },
+    embeddings: (request, options) => calls.embeddings(request, options),
+    alerts,
+    log: (line) => logger.warn({ component: 'drift' }, line),
+  });
+  drift?.start();
   const unsubscribeTelemetry = subscribeTelemetry(lifecycle, {
     metrics,
     requestLog: events,
@@ -384,6 +401,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       guardrails: Object.keys(config.guardrails),
       cache,
       semanticCache: semantic,
+      drift,
       routing,
       runs,
       approvals,
@@ -485,6 +503,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         await drain(2_000); // requests cut off by the grace period still leave their record
         await mcp?.close();
         unsubscribeTelemetry();
+        drift?.stop();
         quality.stop();
         stopToolCallRuns();
         lag.stop();

@@ -38,6 +38,13 @@ export type Alert =
       baselineMeanUsd: number;
       baselineHours: number;
       factor: number;
+    }
+  | {
+      /** Drift detection (src/drift): a group's recent traffic moved away from its baseline. */
+      kind: 'drift';
+      dimension: string;
+      value: string;
+      moved: string[];
     };
 
 export interface AlertPayload {
@@ -226,6 +233,11 @@ export class Alerts {
     });
   }
 
+  /** An alert decided elsewhere (drift detection), sent with the same cooldown and resolution. */
+  raise(key: string, firing: boolean, alert: Alert): void {
+    this.#settle(key, firing, alert);
+  }
+
   /**
    * Firing: sent unless a firing message for the same key went out within the cooldown (an alert
    * still firing after it is sent again). Resolved: sent once when a sent alert's condition clears.
@@ -379,6 +391,10 @@ export function alertText(alert: Alert, status: 'firing' | 'resolved'): string {
         `${usd(alert.baselineMeanUsd)} over the ${alert.baselineHours} hours before; ` +
         `alert above ${alert.factor}×.`
       );
+    case 'drift':
+      return status === 'firing'
+        ? `${prefix}: drift on ${alert.dimension} "${alert.value}": ${alert.moved.join('; ')}.`
+        : `${prefix}: ${alert.dimension} "${alert.value}" no longer drifts from its baseline.`;
   }
 }
 
