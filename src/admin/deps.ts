@@ -1,13 +1,19 @@
 // What the admin API's handlers are given.
 import type { IncomingMessage } from 'node:http';
 import type { Kysely } from 'kysely';
-import type { Authenticator, Governor, SecretStore } from '../governance/index.ts';
+import type { Authenticator, Governor, Identity, SecretStore, SessionStore } from '../governance/index.ts';
 import type { ConfigVersionsTable, Schema } from '../store/schema.ts';
 import type { EventStores } from '../telemetry/index.ts';
 
 export interface AdminDeps {
   db: Kysely<Schema>;
   auth: Authenticator;
+  /** Console sign-ins (docs/sso.md). */
+  sessions: SessionStore;
+  /** Sign-in with the configured OIDC issuers; undefined when none is configured. */
+  oidc?: OidcSignIn;
+  /** auth.public_url: the gateway's address as browsers reach it (the OIDC redirect URI's base). */
+  publicUrl?: string;
   timeZone: string;
   secrets: SecretStore;
   /** The live providers: rebuilt when a secret they use changes. */
@@ -47,4 +53,17 @@ export interface ConfigAdmin {
   status(): unknown;
   put(text: string, actor: string): Promise<ConfigChange>;
   rollback(id: number, actor: string): Promise<ConfigChange>;
+}
+
+/** The authorization-code flow with the configured issuers (governance/sso/oidc.ts). */
+export interface OidcSignIn {
+  providers(): { name: string; label: string }[];
+  /** Where to send the browser, and the signed cookie that carries the flow's state to the callback. */
+  start(provider: string, redirectUri: string, returnTo: string): Promise<{ location: string; flow: string }>;
+  /** Checks the callback against the flow, redeems the code and maps the ID token's claims. */
+  finish(
+    flow: string | undefined,
+    query: { code?: string | undefined; state?: string | undefined; error?: string | undefined },
+    redirectUri: string,
+  ): Promise<{ identity: Identity; returnTo: string }>;
 }

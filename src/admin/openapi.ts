@@ -52,20 +52,32 @@ function operation(route: AdminRoute) {
       };
     }),
   ];
+  const bodiless = route.status === 204 || route.status === 302;
   const responses: Record<string, unknown> = {
-    [String(route.status)]: {
-      description: route.summary,
-      content: { 'application/json': { schema: jsonSchema(route.response, 'output') } },
-    },
+    [String(route.status)]: bodiless
+      ? {
+          description: route.summary,
+          ...(route.status === 302 ? { headers: { location: { schema: { type: 'string' } } } } : {}),
+        }
+      : {
+          description: route.summary,
+          content: { 'application/json': { schema: jsonSchema(route.response, 'output') } },
+        },
     '400': error('Invalid input: `error.param` names the field or query parameter'),
-    '401': error('Missing or invalid key'),
-    '403': error('Not the master key'),
+    '401': error('Missing or invalid key, token or session'),
+    '403': error(
+      "The caller's role or teams do not allow the call (`permission`), or a cookie-authenticated change without x-csrf-token (`csrf_failed`)",
+    ),
   };
   if (route.paramNames.length > 0) responses['404'] = error('No such resource (`not_found`)');
   if (route.method !== 'GET')
     responses['409'] = error('A name already taken, or dependants in the way (`conflict`)');
+  const access = route.access;
   return {
     summary: route.summary,
+    // Who may call: public, signed_in, or the lowest role (docs/sso.md has the table).
+    'x-gatehouse-access': typeof access === 'string' ? access : access.role,
+    ...(access === 'public' ? { security: [] } : {}),
     ...(parameters.length > 0 ? { parameters } : {}),
     ...(route.body
       ? {
@@ -93,10 +105,17 @@ export function openapiDocument(routes: readonly AdminRoute[]) {
       description: 'The contract (lists, paging, errors, names, timestamps, money) is in docs/admin-api.md.',
     },
     components: {
-      securitySchemes: { master: { type: 'http', scheme: 'bearer' } },
+      securitySchemes: {
+        master: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'The master key, or a token of a configured OIDC issuer',
+        },
+        session: { type: 'apiKey', in: 'cookie', name: 'gh_session', description: 'A console session' },
+      },
       schemas: { Error: errorSchema },
     },
-    security: [{ master: [] }],
+    security: [{ master: [] }, { session: [] }],
     paths,
   };
 }

@@ -7,7 +7,7 @@ import { GatehouseError } from '../core/errors/index.ts';
 import type { RequestContext } from '../pipeline/index.ts';
 import type { AdminDeps } from './deps.ts';
 import { openapiDocument } from './openapi.ts';
-import { defineRoute, findRoute } from './route.ts';
+import { type AdminHttp, defineRoute, findRoute } from './route.ts';
 
 let invalidated = 0;
 const deps = {
@@ -25,10 +25,10 @@ const deps = {
 } as unknown as AdminDeps;
 const ctx = { principal: { kind: 'master' } } as unknown as RequestContext;
 
-function request(body?: string): IncomingMessage {
+function request(body?: string): AdminHttp {
   const req = Readable.from(body === undefined ? [] : [Buffer.from(body)]) as unknown as IncomingMessage;
   req.headers = body === undefined ? { 'content-length': '0' } : { 'content-length': String(body.length) };
-  return req;
+  return { req, secure: false, setCookie: () => {}, redirect: () => {} };
 }
 
 const thing = z.object({ id: z.string(), size: z.number().int() });
@@ -103,4 +103,27 @@ test('the OpenAPI document carries the path, query, body and answer schemas of e
   assert.deepEqual(Object.keys(answer.properties), ['id', 'size']);
   assert.equal(answer.properties.size.type, 'integer');
   assert.ok(op.responses['404'] && op.responses['409']);
+});
+
+test('a route that declares no access is for admins only; a viewer is refused before it runs', async () => {
+  let ran = false;
+  const quiet = defineRoute({
+    method: 'GET',
+    path: '/admin/new-thing',
+    summary: 'A route added without an access declaration',
+    response: z.object({}),
+    handle: async () => {
+      ran = true;
+      return {};
+    },
+  });
+  const found = findRoute([quiet], 'GET', '/admin/new-thing');
+  assert.ok('route' in found);
+  const identity = { kind: 'oidc', name: 'ana', role: 'team_admin', teams: ['a'], team_ids: ['team_a'] };
+  const viewer = { principal: { kind: 'identity', identity } } as unknown as RequestContext;
+  const url = new URL('http://g/admin/new-thing');
+  await assert.rejects(found.route.run(deps, viewer, request(), found.match, url), { code: 'GH_FORBIDDEN' });
+  assert.equal(ran, false);
+  assert.deepEqual(await found.route.run(deps, ctx, request(), found.match, url), {});
+  assert.equal(ran, true);
 });

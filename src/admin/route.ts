@@ -5,7 +5,9 @@ import type { IncomingMessage } from 'node:http';
 import { z } from 'zod';
 import { validateBody } from '../api/validate.ts';
 import { GatehouseError } from '../core/errors/index.ts';
+import { type Identity, masterIdentity } from '../governance/index.ts';
 import type { RequestContext } from '../pipeline/index.ts';
+import { type Access, adminOnly, authorizeTeams, checkRole } from './access.ts';
 import { paramsObject } from './contract.ts';
 import type { AdminDeps } from './deps.ts';
 
@@ -19,10 +21,25 @@ type ParamNames<P extends string> = P extends `${string}{${infer Name}}${infer R
 type QueryShape = z.ZodObject;
 const noQuery = z.strictObject({});
 
+/** The HTTP exchange, for the few routes that deal in cookies and redirects (signing in). */
+export interface AdminHttp {
+  req: IncomingMessage;
+  /** The caller reached the gateway over TLS (directly or per x-forwarded-proto). */
+  secure: boolean;
+  setCookie(value: string): void;
+  /** Answers 302 to this location instead of a JSON body. */
+  redirect(location: string): void;
+}
+
 export interface HandlerInput<Path extends string, Q extends QueryShape, B extends z.ZodType | undefined> {
   deps: AdminDeps;
   /** Who made the change, as the audit log names them. */
   actor: string;
+  /** Who is calling: undefined only on a public route called without credentials. */
+  caller: Identity | undefined;
+  /** The session the call came with (its cookie), if any. */
+  session?: { id: string; csrfToken: string };
+  http: AdminHttp;
   params: Record<ParamNames<Path>, string>;
   query: z.output<Q>;
   body: B extends z.ZodType ? z.output<B> : undefined;
@@ -45,6 +62,8 @@ interface Definition<
   bodyOptional?: boolean;
   /** A change to who may call what: cached principals are dropped once it is made. */
   changesAccess?: boolean;
+  /** Who may call (access.ts); admins only when not said. */
+  access?: Access;
   response: R;
   handle(input: HandlerInput<Path, Q, B>): Promise<z.input<R>>;
 }
@@ -57,22 +76,32 @@ export interface AdminRoute {
   query: QueryShape;
   body: z.ZodType | undefined;
   bodyOptional: boolean;
+  access: Access;
   response: z.ZodType;
   pattern: RegExp;
   paramNames: string[];
   run(
     deps: AdminDeps,
     ctx: RequestContext,
-    req: IncomingMessage,
+    http: AdminHttp,
     match: RegExpExecArray,
     url: URL,
+    session?: { id: string; csrfToken: string },
   ): Promise<unknown>;
 }
 
 const adminLimits = { maxBytes: 1024 * 1024, maxDepth: 32 };
 
-const actorOf = (ctx: RequestContext) =>
-  ctx.principal?.kind === 'master' ? 'master' : (ctx.principal?.keyId ?? 'unknown');
+const actorOf = (ctx: RequestContext) => {
+  const principal = ctx.principal;
+  if (principal?.kind === 'master') return 'master';
+  if (principal?.identity) return `${principal.identity.kind}:${principal.identity.name}`;
+  return principal?.keyId ?? 'unknown';
+};
+
+/** The identity behind a principal on the admin API: virtual keys have none. */
+export const callerOf = (ctx: RequestContext): Identity | undefined =>
+  ctx.principal?.kind === 'master' ? masterIdentity : ctx.principal?.identity;
 
 /** The query parameters as an object, refusing any the route does not take. */
 function queryObject(params: URLSearchParams, shape: QueryShape): Record<string, string | string[]> {
@@ -110,10 +139,15 @@ export function defineRoute<
     query,
     body: def.body,
     bodyOptional: def.bodyOptional ?? false,
+    access: def.access ?? adminOnly,
     response: def.response,
     pattern: new RegExp(`^${source}$`),
     paramNames,
-    async run(deps, ctx, req, match, url) {
+    async run(deps, ctx, http, match, url, session) {
+      const req = http.req;
+      const caller = callerOf(ctx);
+      const access = def.access ?? adminOnly;
+      checkRole(access, caller);
       const params = Object.fromEntries(
         paramNames.map((name, i) => [name, decodeURIComponent(match[i + 1]!)]),
       ) as Record<ParamNames<Path>, string>;
@@ -125,13 +159,22 @@ export function defineRoute<
           def.bodyOptional && (length === '0' || (length === undefined && !req.headers['transfer-encoding']));
         body = validateBody(def.body, empty ? {} : await deps.readJson(req, adminLimits));
       }
-      const result = await def.handle({
+      const filter = await authorizeTeams(access, caller, def.method, deps, {
+        params,
+        query: parsedQuery as Record<string, unknown>,
+        body,
+      });
+      const answer = await def.handle({
         deps,
         actor: actorOf(ctx),
+        caller,
+        ...(session ? { session } : {}),
+        http,
         params,
         query: parsedQuery,
         body: body as HandlerInput<Path, Q, B>['body'],
       });
+      const result = filter ? filter(answer) : answer;
       if (def.changesAccess) deps.auth.invalidate();
       // The answer is checked against its documented schema, which also drops any field a view did
       // not declare: an answer can never carry more than the contract says.

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { configName, httpUrl, timeoutsSchema } from '../providers/config.ts';
 import { providerConfigSchemas } from '../providers/manifests.ts';
+import { authSchema } from './auth.ts';
 import { reloadSchema } from './reload.ts';
 import { guardrailNames, guardrailsSchema } from './guardrails.ts';
 
@@ -375,6 +376,7 @@ export const configSchema = z.strictObject({
   default_guardrails: guardrailNames
     .default([])
     .describe('Guardrails every call passes, whatever its key, team, user or model says.'),
+  auth: authSchema.prefault({}).describe('Console sessions and OIDC single sign-on (docs/sso.md).'),
 });
 
 export type GatehouseConfig = z.output<typeof configSchema>;
@@ -390,5 +392,6 @@ export type AlertsConfig = z.output<typeof alertsSchema>;
 export type TelemetryConfig = z.output<typeof telemetrySchema>;
 export type LoggingConfig = z.output<typeof loggingSchema>;
 export type BodyLogging = z.output<typeof bodyLoggingSchema>;
+export type { AuthConfig, OidcIssuerConfig } from './auth.ts';
 export type { CanaryConfig, ReloadConfig } from './reload.ts';
 export type { GuardrailConfig } from './guardrails.ts';

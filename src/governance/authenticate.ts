@@ -8,6 +8,7 @@ import type { BudgetRule } from './budgets.ts';
 import { hashKey, sameDigest } from './crypto.ts';
 import { keyForSecret } from './keys.ts';
 import type { LimitRule } from './limits.ts';
+import type { Identity } from './sso/identity.ts';
 import { bounded } from './timeout.ts';
 
 export interface ModelRule {
@@ -17,7 +18,10 @@ export interface ModelRule {
 }
 
 export interface Principal {
-  kind: 'master' | 'key';
+  /** `identity`: a person, by an OIDC token or a console session (docs/sso.md). */
+  kind: 'master' | 'key' | 'identity';
+  /** Who the person is and their role on the admin API (kind `identity` only). */
+  identity?: Identity;
   keyId?: string;
   keyName?: string;
   teamId?: string;
@@ -47,6 +51,18 @@ export function presentedKey(headers: IncomingHttpHeaders): string | undefined {
   return typeof apiKey === 'string' && apiKey !== '' ? apiKey.trim() : undefined;
 }
 
+/** Checks tokens from configured OIDC issuers (sso/tokens.ts); absent when none is configured. */
+export interface TokenVerifier {
+  /** A cheap look at the token's shape: a JWT, not a virtual key. */
+  accepts(token: string): boolean;
+  /** `admin`: the identity and role; `data`: also the team and user whose rules apply to model calls. */
+  principal(token: string, use: 'admin' | 'data'): Promise<Principal>;
+  invalidate(): void;
+}
+
+/** Three base64url parts, the first a JSON object: `eyJ…`. Virtual keys start with `gh-`. */
+export const looksLikeJwt = (token: string) => /^eyJ[\w-]+\.[\w-]+\.[\w-]+$/.test(token);
+
 interface Cached {
   principal?: Principal;
   refusal?: string;
@@ -75,6 +91,7 @@ export class Authenticator {
   readonly #timeoutMs: number;
   readonly #probeMs: number;
   readonly #cache = new Map<string, Cached>();
+  #tokens: TokenVerifier | undefined;
   /** Lookups in flight, so that a burst on one key asks the store once. */
   readonly #lookups = new Map<string, Promise<Cached>>();
   #storeDownUntil = 0;
@@ -94,7 +111,7 @@ export class Authenticator {
     this.#probeMs = options.probeMs ?? 1_000;
   }
 
-  async authenticate(headers: IncomingHttpHeaders): Promise<Principal> {
+  async authenticate(headers: IncomingHttpHeaders, use: 'admin' | 'data' = 'data'): Promise<Principal> {
     const key = presentedKey(headers);
     if (key === undefined) {
       throw new GatehouseError(
@@ -102,6 +119,8 @@ export class Authenticator {
         'Missing API key: send it as "Authorization: Bearer <key>" or "x-api-key: <key>".',
       );
     }
+    // Only when an issuer is configured, and only for a JWT's shape: virtual keys pay nothing.
+    if (this.#tokens?.accepts(key)) return this.#tokens.principal(key, use);
     const presented = hashKey(key);
     if (sameDigest(presented, this.#master)) return masterPrincipal;
     const now = Date.now();
@@ -111,9 +130,20 @@ export class Authenticator {
     throw new GatehouseError('GH_UNAUTHENTICATED', entry.refusal ?? 'Invalid API key.');
   }
 
+  /** Accepts OIDC tokens as well as keys. */
+  useTokens(verifier: TokenVerifier | undefined): void {
+    this.#tokens = verifier;
+  }
+
+  /** True for the master key (signing in to the console with it). */
+  isMaster(key: string): boolean {
+    return sameDigest(hashKey(key), this.#master);
+  }
+
   /** Forgets cached key states (after an admin change on this replica). */
   invalidate(): void {
     this.#cache.clear();
+    this.#tokens?.invalidate();
   }
 
   /** The entry from the store, or the stale one while the store does not answer. */
@@ -219,6 +249,51 @@ export class Authenticator {
 }
 
 type Owner = { scope: 'key' | 'team' | 'user'; id: string; name: string };
+
+/**
+ * The principal of a person calling models with an OIDC token: their team's and their own model
+ * rules, limits and budgets apply as they would to a key of that team and user.
+ */
+export async function identityPrincipal(
+  db: Kysely<Schema>,
+  identity: Identity,
+  teamId: string | undefined,
+  userId: string | undefined,
+): Promise<Principal> {
+  const principal: Principal = { kind: 'identity', identity, modelRules: [], limits: [], budgets: [] };
+  const owners: Owner[] = [];
+  if (teamId) {
+    const team = await db
+      .selectFrom('teams')
+      .select(['name', 'models', 'log_bodies', 'region'])
+      .where('id', '=', teamId)
+      .executeTakeFirst();
+    if (team) {
+      principal.teamId = teamId;
+      owners.push({ scope: 'team', id: teamId, name: team.name });
+      if (team.models)
+        principal.modelRules.push({ scope: 'team', name: team.name, patterns: JSON.parse(team.models) });
+      if (team.log_bodies === 'off' || team.log_bodies === 'metadata' || team.log_bodies === 'full')
+        principal.logBodies = team.log_bodies;
+      if (team.region) principal.region = team.region;
+    }
+  }
+  if (userId) {
+    const user = await db
+      .selectFrom('users')
+      .select(['name', 'models'])
+      .where('id', '=', userId)
+      .executeTakeFirst();
+    if (user) {
+      principal.userId = userId;
+      owners.push({ scope: 'user', id: userId, name: user.name });
+      if (user.models)
+        principal.modelRules.push({ scope: 'user', name: user.name, patterns: JSON.parse(user.models) });
+    }
+  }
+  if (owners.length > 0) Object.assign(principal, await rulesFor(db, owners));
+  return principal;
+}
 
 async function rulesFor(
   db: Kysely<Schema>,

@@ -4,7 +4,16 @@
 // (the dependency check holds to it).
 export { type Admission, Governor, type LimitRule } from './admission.ts';
 export { appendAudit, auditEntrySchema, auditView, listAudit, verifyAudit } from './audit.ts';
-export { Authenticator, authorizeModel, masterPrincipal, type Principal } from './authenticate.ts';
+export {
+  Authenticator,
+  authorizeModel,
+  identityPrincipal,
+  looksLikeJwt,
+  masterPrincipal,
+  type Principal,
+  presentedKey,
+  type TokenVerifier,
+} from './authenticate.ts';
 export { createMemoryCounterStore, createRedisCounterStore } from './counters/index.ts';
 export { SecretBox } from './crypto.ts';
 export {
@@ -38,3 +47,7 @@ export {
   userView,
   wholeMs,
 } from './views.ts';
+export { cookieHeader, overTls, readCookie, sessionCookie } from './sso/cookies.ts';
+export { highestRole, type Identity, masterIdentity, type Role, roleAtLeast, roles } from './sso/identity.ts';
+export { type Session, SessionStore } from './sso/sessions.ts';
+export { OidcIssuers } from './sso/oidc.ts';

@@ -90,7 +90,7 @@ function modelLimits(config: GatehouseConfig): Map<string, LimitRule> {
 export function restartOnlyChanges(before: GatehouseConfig, after: GatehouseConfig): string[] {
   const changed: string[] = [];
   const differs = (a: unknown, b: unknown) => JSON.stringify(a) !== JSON.stringify(b);
-  for (const key of ['server', 'governance', 'telemetry', 'alerts', 'regions'] as const) {
+  for (const key of ['server', 'governance', 'telemetry', 'alerts', 'regions', 'auth'] as const) {
     const a = before[key] as Record<string, unknown>;
     const b = after[key] as Record<string, unknown>;
     for (const field of new Set([...Object.keys(a), ...Object.keys(b)]))

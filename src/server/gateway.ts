@@ -18,6 +18,8 @@ import {
   resolveMasterKey,
   SecretBox,
   SecretStore,
+  OidcIssuers,
+  SessionStore,
   webhookNotifier,
 } from '../governance/index.ts';
 import { InternalCaller, type InternalCalls, type StageSlots } from '../pipeline/index.ts';
@@ -131,6 +133,13 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     timeoutMs: storePolicy.timeout_ms,
   });
   const secrets = new SecretStore(database.db, new SecretBox(options.encryptionKey ?? master.key));
+  const sessions = new SessionStore(database.db, config.auth.session_ttl_h);
+  // OIDC issuers add nothing to a gateway that configures none: no token check, no sign-in routes.
+  const oidc =
+    Object.keys(config.auth.oidc).length > 0
+      ? new OidcIssuers(database.db, config.auth, master.key)
+      : undefined;
+  auth.useTokens(oidc?.verifier());
   const counters = options.redisUrl
     ? await startupStep(`Cannot reach ${describeRedis(options.redisUrl)}`, async () => {
         if (/^rediss?:/.test(options.redisUrl!)) await probeService(options.redisUrl!, 6379);
@@ -237,6 +246,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     admin: {
       db: database.db,
       auth,
+      sessions,
+      ...(oidc ? { oidc } : {}),
+      ...(config.auth.public_url ? { publicUrl: config.auth.public_url } : {}),
       timeZone: config.governance.timezone,
       secrets,
       // The serving version's providers: a secret's change rebuilds those that use it.

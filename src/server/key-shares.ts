@@ -33,6 +33,9 @@ export class KeyShares {
 }
 
 /** The key a principal is counted under: the virtual key, or the master key. */
-export function shareKey(principal: { keyId?: string }): string {
+export function shareKey(principal: { keyId?: string; userId?: string; kind?: string }): string {
+  // A person calling with an OIDC token has no key: their user is what shares.
+  if (principal.keyId === undefined && principal.kind === 'identity')
+    return `user:${principal.userId ?? '?'}`;
   return principal.keyId ?? 'master';
 }

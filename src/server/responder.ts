@@ -7,7 +7,7 @@ import { JsonText } from '../core/ir/index.ts';
 
 export class Responder {
   readonly #res: ServerResponse;
-  readonly #headers: Record<string, string>;
+  readonly #headers: Record<string, string | string[]>;
   #onFirstByte: (() => void) | undefined;
   /** Stream text written this turn, not yet handed to the socket. */
   #pending = '';
@@ -26,9 +26,16 @@ export class Responder {
     return this.#res.headersSent;
   }
 
-  /** Headers added to whatever answer is sent. */
-  setHeader(name: string, value: string): void {
+  /** Headers added to whatever answer is sent (a list for several Set-Cookie lines). */
+  setHeader(name: string, value: string | string[]): void {
     this.#headers[name] = value;
+  }
+
+  /** An answer without a body: 204, or a redirect whose location was set. */
+  empty(status: number): void {
+    this.#firstByte();
+    this.#res.writeHead(status, { ...this.#headers, 'content-length': '0' });
+    this.#res.end();
   }
 
   json(status: number, body: unknown, headers?: Record<string, string>): void {

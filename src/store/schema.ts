@@ -255,7 +255,18 @@ export interface ConfigVersionsTable {
   note: string | null;
 }
 
+/** A console sign-in (docs/sso.md). The session id itself is never stored, only its SHA-256. */
+export interface SessionsTable {
+  id_hash: string;
+  /** JSON: kind, name, email, role, teams (names) and team_ids. */
+  identity: string;
+  csrf_token: string;
+  created_at: number;
+  expires_at: number;
+}
+
 export interface Schema {
+  sessions: SessionsTable;
   config_versions: ConfigVersionsTable;
   teams: TeamsTable;
   users: UsersTable;

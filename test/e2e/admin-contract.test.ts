@@ -315,9 +315,19 @@ describe('/admin/openapi.json', () => {
     for (const [path, methods] of Object.entries<Record<string, any>>(doc.paths)) {
       for (const [method, op] of Object.entries(methods)) {
         operations++;
-        const success = Object.entries<any>(op.responses).find(([status]) => status.startsWith('2'));
+        const success = Object.entries<any>(op.responses).find(([status]) => /^[23]/.test(status));
         assert.ok(success, `${method} ${path}: no success answer`);
-        const schema = success[1].content['application/json'].schema;
+        // Signing out (204) and the OIDC redirects (302) answer without a body.
+        if (success[0] === '204' || success[0] === '302') {
+          assert.ok(
+            path.startsWith('/admin/session'),
+            `${method} ${path}: only session routes answer bodiless`,
+          );
+          continue;
+        }
+        const content = success[1].content['application/json'].schema;
+        // The sign-in page's list of issuers is a plain array of objects.
+        const schema = content.type === 'array' ? content.items : content;
         assert.ok(
           schema.type === 'object' && Object.keys(schema.properties ?? {}).length > 0,
           `${method} ${path}: ${JSON.stringify(schema)}`,

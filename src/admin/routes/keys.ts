@@ -33,6 +33,7 @@ export const keyRoutes = [
     method: 'GET',
     path: '/admin/keys',
     summary: 'List keys (never their secrets), oldest first',
+    access: { role: 'viewer', list: { query: 'team', items: (key) => [key.team as string] } },
     query: z.strictObject({
       team: z.string().optional().describe('Keys of this team (id or name)'),
       user: z.string().optional().describe('Keys of this user (id or name)'),
@@ -53,6 +54,13 @@ export const keyRoutes = [
     method: 'POST',
     path: '/admin/keys',
     summary: 'Create a key; the answer holds the secret, shown only this once',
+    access: {
+      role: 'team_admin',
+      teams: [
+        { body: 'team', owner: 'team' },
+        { body: 'user', owner: 'user', optional: true },
+      ],
+    },
     status: 201,
     body: keyInput,
     response: createdKeySchema,
@@ -69,6 +77,7 @@ export const keyRoutes = [
     method: 'GET',
     path: '/admin/keys/{key}',
     summary: 'A key, by id (or by name when only one key has it); deleted keys too',
+    access: { role: 'viewer', teams: [{ param: 'key', owner: 'key' }] },
     response: keySchema,
     handle: async ({ deps, params }) => keyView(await findKey(deps.db, params.key, { path: true })),
   }),
@@ -77,6 +86,13 @@ export const keyRoutes = [
     path: '/admin/keys/{key}',
     changesAccess: true,
     summary: 'Change the name, model rule, metadata, expiry (null removes it) or body logging',
+    access: {
+      role: 'team_admin',
+      teams: [
+        { param: 'key', owner: 'key' },
+        { body: 'user', owner: 'user', optional: true },
+      ],
+    },
     body: keyUpdate,
     response: keySchema,
     handle: async ({ deps, actor, params, body }) => {
@@ -91,6 +107,7 @@ export const keyRoutes = [
     method: 'DELETE',
     path: '/admin/keys/{key}',
     summary: 'Delete a key: revoked at once and kept for history (readable by id, left out of lists)',
+    access: { role: 'team_admin', teams: [{ param: 'key', owner: 'key' }] },
     response: keySchema,
     changesAccess: true,
     handle: async ({ deps, actor, params }) => deleteKey(deps.db, actor, params.key),
@@ -99,6 +116,7 @@ export const keyRoutes = [
     method: 'POST',
     path: '/admin/keys/{key}/revoke',
     summary: 'Revoke a key at once',
+    access: { role: 'team_admin', teams: [{ param: 'key', owner: 'key' }] },
     response: keySchema,
     changesAccess: true,
     handle: async ({ deps, actor, params }) => revokeKey(deps.db, actor, params.key),
@@ -107,6 +125,7 @@ export const keyRoutes = [
     method: 'POST',
     path: '/admin/keys/{key}/rotate',
     summary: 'Issue a new secret; the old one works for overlap_seconds more (default 3600)',
+    access: { role: 'team_admin', teams: [{ param: 'key', owner: 'key' }] },
     body: rotateInput,
     bodyOptional: true,
     response: createdKeySchema,

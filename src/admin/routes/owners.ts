@@ -48,6 +48,7 @@ function routesFor(collection: 'teams' | 'users' | 'keys', scope: Scope) {
       method: 'GET',
       path: `/admin/${collection}/{ref}/rules`,
       summary: `The budget, rate limits and guardrails of ${what} (by id or name)`,
+      access: { role: 'viewer', teams: [{ param: 'ref', owner: scope }] },
       response: rulesViewSchema,
       handle: async ({ deps, params }) => readRules(deps.db, scope, (await owner(deps, params)).id),
     }),
@@ -55,6 +56,7 @@ function routesFor(collection: 'teams' | 'users' | 'keys', scope: Scope) {
       method: 'PUT',
       path: `/admin/${collection}/{ref}/rules`,
       summary: `Replace the budget, limits and/or guardrails of ${what} (null removes one; what GET answers is accepted)`,
+      access: { role: 'team_admin', teams: [{ param: 'ref', owner: scope }] },
       body: rulesInput,
       response: rulesViewSchema,
       changesAccess: true,
@@ -67,6 +69,7 @@ function routesFor(collection: 'teams' | 'users' | 'keys', scope: Scope) {
       method: 'GET',
       path: `/admin/${collection}/{ref}/spend`,
       summary: `Spend of ${what} in the current period, with its budget if it has one`,
+      access: { role: 'viewer', teams: [{ param: 'ref', owner: scope }] },
       query: z.strictObject({
         period: z
           .enum(['day', 'week', 'month', 'total'])

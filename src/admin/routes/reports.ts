@@ -10,6 +10,7 @@ export const reportRoutes = [
     method: 'GET',
     path: '/admin/logs',
     summary: 'The request log, newest first; next_cursor continues',
+    access: { role: 'viewer', list: { query: 'team', items: (event) => [event.team_id as string] } },
     query: logQuery,
     response: listOf(logEventSchema),
     handle: async ({ deps, query }) =>
@@ -19,6 +20,7 @@ export const reportRoutes = [
     method: 'GET',
     path: '/admin/usage',
     summary: 'Spend, tokens and requests from the hourly and daily rollups, by period and dimension',
+    access: { role: 'viewer', list: { query: 'team', requireTeam: true } },
     query: usageQuery,
     response: usageReportSchema,
     handle: async ({ deps, query }) =>

@@ -12,6 +12,7 @@ import {
 } from '../../governance/index.ts';
 import { creationPage, envelope, listOf, paging, withIds } from '../contract.ts';
 import { checkGuardrailNames } from '../guardrail-names.ts';
+import { ownTeamsOnly } from '../access.ts';
 import { defineRoute } from '../route.ts';
 import { splitReadOnly, userInput, userUpdate } from '../schemas.ts';
 import { cascade } from './teams.ts';
@@ -21,6 +22,11 @@ export const userRoutes = [
     method: 'GET',
     path: '/admin/users',
     summary: 'List users, oldest first',
+    access: {
+      role: 'viewer',
+      list: { query: 'team', items: (user) => user.teams as string[] },
+      redact: ownTeamsOnly,
+    },
     query: z.strictObject({
       team: z.string().optional().describe('Members of this team (id or name)'),
       ...paging,
@@ -35,6 +41,7 @@ export const userRoutes = [
     method: 'POST',
     path: '/admin/users',
     summary: 'Create a user, optionally a member of teams',
+    access: { role: 'team_admin', teams: [{ body: 'teams', owner: 'teams' }], redact: ownTeamsOnly },
     status: 201,
     body: userInput,
     response: userSchema,
@@ -47,6 +54,7 @@ export const userRoutes = [
     method: 'GET',
     path: '/admin/users/{user}',
     summary: 'A user, by id or name',
+    access: { role: 'viewer', teams: [{ param: 'user', owner: 'user' }], redact: ownTeamsOnly },
     response: userSchema,
     handle: async ({ deps, params }) => {
       const row = await findUser(deps.db, params.user, { path: true });
@@ -58,6 +66,14 @@ export const userRoutes = [
     path: '/admin/users/{user}',
     changesAccess: true,
     summary: 'Rename a user, or change the email, model rule, metadata or team memberships',
+    access: {
+      role: 'team_admin',
+      teams: [
+        { param: 'user', owner: 'user' },
+        { body: 'teams', owner: 'teams', optional: true },
+      ],
+      redact: ownTeamsOnly,
+    },
     body: userUpdate,
     response: userSchema,
     handle: async ({ deps, actor, params, body }) => {
@@ -69,6 +85,7 @@ export const userRoutes = [
     method: 'DELETE',
     path: '/admin/users/{user}',
     summary: 'Delete a user (a 409 while they have keys, unless cascade=true); answers their last view',
+    access: { role: 'team_admin', teams: [{ param: 'user', owner: 'user' }], redact: ownTeamsOnly },
     query: z.strictObject({ cascade }),
     response: userSchema,
     changesAccess: true,

@@ -41,6 +41,8 @@ const catalogue = {
   GH_UNSUPPORTED_MEDIA_TYPE: { status: 415, kind: 'invalid_request', retryable: false },
   GH_UNAUTHENTICATED: { status: 401, kind: 'authentication', retryable: false },
   GH_FORBIDDEN: { status: 403, kind: 'permission', retryable: false },
+  /** A state-changing admin call signed in by cookie came without the session's x-csrf-token. */
+  GH_CSRF_FAILED: { status: 403, kind: 'permission', retryable: false },
   /** The caller's team is pinned to a data-residency region no target of the model serves from. */
   GH_REGION_NOT_ALLOWED: { status: 403, kind: 'permission', retryable: false },
   GH_MODEL_NOT_FOUND: { status: 404, kind: 'not_found', retryable: false },

@@ -7,6 +7,7 @@ import { responses } from './004-responses.ts';
 import { keyDeletion } from './005-key-deletion.ts';
 import { configVersions } from './009-config-versions.ts';
 import { guardrails } from './006-guardrails.ts';
+import { sessions } from './012-sessions.ts';
 
 export const migrations: Record<string, Migration> = {
   '001-governance': governance,
@@ -16,4 +17,5 @@ export const migrations: Record<string, Migration> = {
   '005-key-deletion': keyDeletion,
   '009-config-versions': configVersions,
   '006-guardrails': guardrails,
+  '012-sessions': sessions,
 };
