@@ -1,0 +1,21 @@
+// Every page of the console, in menu order. Adding a page: write pages/<name>.js exporting a
+// component, import it here and add one entry. `path` is its URL under /ui; `group` its menu section.
+import { AuditPage } from './audit.js';
+import { ConfigPage } from './config.js';
+import { KeysPage } from './keys.js';
+import { LogsPage } from './logs.js';
+import { OverviewPage } from './overview.js';
+import { SecretsPage } from './secrets.js';
+import { TeamsPage } from './teams.js';
+import { UsersPage } from './users.js';
+
+export const pages = [
+  { path: '/ui', title: 'Overview', group: 'Traffic', component: OverviewPage },
+  { path: '/ui/logs', title: 'Logs', group: 'Traffic', component: LogsPage },
+  { path: '/ui/teams', title: 'Teams', group: 'Access', component: TeamsPage },
+  { path: '/ui/users', title: 'Users', group: 'Access', component: UsersPage },
+  { path: '/ui/keys', title: 'Keys', group: 'Access', component: KeysPage },
+  { path: '/ui/secrets', title: 'Provider secrets', group: 'Access', component: SecretsPage },
+  { path: '/ui/config', title: 'Config versions', group: 'Operations', component: ConfigPage },
+  { path: '/ui/audit', title: 'Audit log', group: 'Operations', component: AuditPage },
+];
