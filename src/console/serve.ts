@@ -4,7 +4,6 @@
 // browser code reads the path and query string (shareable URLs) and draws the page.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { extname } from 'node:path';
 
 export interface StaticAnswer {
@@ -13,20 +12,19 @@ export interface StaticAnswer {
   body: Buffer | string;
 }
 
-const require = createRequire(import.meta.url);
+/** A file of an installed package, by its export (Preact's exports map hides the dist paths). */
+const lib = (specifier: string) => readFileSync(new URL(import.meta.resolve(specifier)), 'utf8');
+/** uPlot exports its CommonJS build; its ES module and stylesheet sit beside it. */
+const uplot = (file: string) => readFileSync(new URL(file, import.meta.resolve('uplot')), 'utf8');
 const web = new URL('./web/', import.meta.url);
 
 /** The libraries, each as the ES module the browser imports; hooks import "preact" by its bare name. */
 const vendor: Record<string, () => string> = {
-  'preact.js': () => readFileSync(require.resolve('preact/dist/preact.mjs'), 'utf8'),
-  'hooks.js': () =>
-    readFileSync(require.resolve('preact/hooks/dist/hooks.mjs'), 'utf8').replaceAll(
-      'from"preact"',
-      'from"./preact.js"',
-    ),
-  'htm.js': () => readFileSync(require.resolve('htm/dist/htm.mjs'), 'utf8'),
-  'uplot.js': () => readFileSync(require.resolve('uplot/dist/uPlot.esm.js'), 'utf8'),
-  'uplot.css': () => readFileSync(require.resolve('uplot/dist/uPlot.min.css'), 'utf8'),
+  'preact.js': () => lib('preact'),
+  'hooks.js': () => lib('preact/hooks').replaceAll('from"preact"', 'from"./preact.js"'),
+  'htm.js': () => lib('htm'),
+  'uplot.js': () => uplot('uPlot.esm.js'),
+  'uplot.css': () => uplot('uPlot.min.css'),
 };
 
 const types: Record<string, string> = {
@@ -81,7 +79,7 @@ function load(rel: string): File | null {
   return file;
 }
 
-const safePath = /^[a-z0-9][\w-]*(?:\/[a-z0-9][\w.-]*)*$/i;
+const safePath = /^[a-z0-9][\w.-]*(?:\/[a-z0-9][\w.-]*)*$/i;
 
 /** The answer to a GET or HEAD of `path` (which starts with /ui). */
 export function serveConsole(path: string, ifNoneMatch: string | undefined): StaticAnswer {

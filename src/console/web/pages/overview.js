@@ -9,6 +9,7 @@ const dims = { '': 'Nothing', team: 'Team', key: 'Key', user: 'User', model: 'Mo
 const idField = { team: 'team_id', key: 'key_id', user: 'user_id', model: 'model', provider: 'provider' };
 const nameField = { team: 'team_name', key: 'key_name', user: 'user_name', model: 'model', provider: 'provider' };
 const hourMs = 3_600_000;
+const count = (v) => (Number.isInteger(v) ? num(v) : v.toFixed(1));
 
 /** Rows of the usage report as one series per group, top groups by spend first. */
 function seriesOf(report, by, tag, metric) {
@@ -32,10 +33,10 @@ function seriesOf(report, by, tag, metric) {
 }
 
 const metrics = [
-  { title: 'Requests', of: (r) => r.requests, format: (v) => num(Math.round(v)) },
-  { title: 'Errors', of: (r) => r.errors, format: (v) => num(Math.round(v)), status: 'error' },
-  { title: 'Tokens (input + output)', of: (r) => r.input_tokens + r.output_tokens, format: (v) => num(Math.round(v)) },
-  { title: 'Spend (USD)', of: (r) => r.cost_usd, format: (v) => money(v) },
+  { title: 'Requests', of: (r) => r.requests, format: (v) => count(v) },
+  { title: 'Errors', of: (r) => r.errors, format: (v) => count(v) },
+  { title: 'Tokens (input + output)', of: (r) => r.input_tokens + r.output_tokens, format: (v) => count(v) },
+  { title: 'Spend (USD)', of: (r) => r.cost_usd, format: (v) => (v > 0 && v < 0.01 ? `$${v.toPrecision(2)}` : money(v)) },
 ];
 
 export function OverviewPage() {
