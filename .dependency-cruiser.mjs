@@ -83,6 +83,12 @@ export default {
       'The pipeline returns an answer; server/ encodes it in the surface dialect and writes HTTP.',
     ),
     forbid(
+      'mcp-beside-pipeline',
+      'mcp',
+      'admin|api|cli|pipeline|providers|routing|server',
+      'The MCP gateway uses governance, telemetry and the store as the pipeline does; the server routes to it.',
+    ),
+    forbid(
       'admin-below-server',
       'admin',
       'cli|server',

@@ -56,6 +56,8 @@ export interface GatewayOptions {
   nodeFlags?: string[];
   /** Names the profile file. */
   label: string;
+  /** Configure the response cache, on for the cached model only (the cache scenarios). */
+  cache?: boolean;
   /** RSS at which the gateway is killed to protect the machine, MB. */
   maxRssMb: number;
 }
@@ -72,8 +74,20 @@ export interface GatewayUnderTest {
   stop(): Promise<void>;
 }
 
-function benchConfig(upstreamUrl: string, server: Pick<GatewayOptions, 'maxInFlight' | 'maxEventLoopLagMs'>) {
+function benchConfig(
+  upstreamUrl: string,
+  server: Pick<GatewayOptions, 'maxInFlight' | 'maxEventLoopLagMs' | 'cache'>,
+) {
   return {
+    ...(server.cache
+      ? {
+          cache: {
+            mode: 'off',
+            exact: { ttl: '1h', max_entries: 1_000_000, max_bytes: 2 ** 31 },
+            semantic: { embedding_model: 'builtin', threshold: 0.9 },
+          },
+        }
+      : {}),
     server: {
       ...(server.maxInFlight ? { max_in_flight: server.maxInFlight } : {}),
       ...(server.maxEventLoopLagMs ? { max_event_loop_lag_ms: server.maxEventLoopLagMs } : {}),
@@ -89,6 +103,18 @@ function benchConfig(upstreamUrl: string, server: Pick<GatewayOptions, 'maxInFli
       [gatewayModels.anthropic]: {
         targets: [{ provider: 'upstream-anthropic', model: upstreamModels.anthropic }],
       },
+      ...(server.cache
+        ? {
+            [gatewayModels.cached]: {
+              targets: [{ provider: 'upstream', model: upstreamModels.openai }],
+              cache: { mode: 'exact' },
+            },
+            [gatewayModels.semantic]: {
+              targets: [{ provider: 'upstream', model: upstreamModels.openai }],
+              cache: { mode: 'semantic' },
+            },
+          }
+        : {}),
     },
   };
 }

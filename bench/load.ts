@@ -6,6 +6,7 @@
 import { Agent, request } from 'node:http';
 import autocannon from 'autocannon';
 import { type Percentiles, Samples } from './samples.ts';
+import { uniquePlaceholder } from './scenarios.ts';
 
 export interface LoadJob {
   mode: 'throughput' | 'first-byte';
@@ -20,6 +21,11 @@ export interface LoadJob {
   requests: number;
   /** throughput: an open-loop rate over all connections instead of as fast as answers come. */
   overallRate?: number;
+  /**
+   * Each request's body gets a number of its own in place of `uniquePlaceholder` (cache misses), or
+   * with `letters` the number written in letters (a semantic cache's veto would refuse numbers).
+   */
+  unique?: boolean | 'letters';
 }
 
 export interface LoadResult {
@@ -39,6 +45,15 @@ export interface LoadResult {
   firstByte?: Percentiles;
 }
 
+/** Numbers each request's body, from a random start so that runs against one store do not meet. */
+function numbered(body: string, letters: boolean) {
+  let n = Math.floor(Math.random() * 1e12);
+  const [before, after] = body.split(uniquePlaceholder) as [string, string];
+  const write = (k: number) =>
+    letters ? [...k.toString(26)].map((d) => 'abcdefghijklmnopqrstuvwxyz'[parseInt(d, 26)]).join('') : `${k}`;
+  return (req: Record<string, unknown>) => ({ ...req, body: `${before}${write(n++)}${after}` });
+}
+
 function announce(line: Record<string, unknown>): void {
   process.stdout.write(`${JSON.stringify(line)}\n`);
 }
@@ -53,6 +68,7 @@ async function throughput(job: LoadJob): Promise<LoadResult> {
     connections: job.connections,
     duration: job.seconds,
     ...(job.overallRate ? { overallRate: job.overallRate } : {}),
+    ...(job.unique ? { requests: [{ setupRequest: numbered(job.body, job.unique === 'letters') }] } : {}),
     ...(job.warmupSeconds > 0
       ? { warmup: { connections: job.connections, duration: job.warmupSeconds } }
       : {}),

@@ -23,7 +23,8 @@ Options:
                       redis://127.0.0.1:6379 for the counters)
   --max-in-flight N   server.max_in_flight of the overload run's gateway (default 256)
   --only IDS          just these scenarios, comma-separated: chat-c1, chat-c64, stream20,
-                      stream200, anthropic-c1, anthropic-c64 (overload runs only with chat-c64)
+                      stream200, anthropic-c1, anthropic-c64 (overload runs only with chat-c64);
+                      cache-hit-c1, cache-miss-c1, cache-semantic-hit-c1 run only when named here
   --skip-overload     leave out the overload run
   --max-rss MB        kill the gateway if its RSS passes this, to protect the machine (default 4096);
                       a soak then reports what it saw, other runs fail

@@ -7,7 +7,7 @@ import type { BenchOptions } from './options.ts';
 import type { ProbeCommand } from './probe-client.ts';
 import { cpuSeconds, memoryMb, RssWatch } from './proc.ts';
 import { type Pinning, runLoad, startBareProxy } from './processes.ts';
-import { type Scenario, scenarioRequest, scenarios } from './scenarios.ts';
+import { needsCache, type Scenario, scenarioRequest, scenarios } from './scenarios.ts';
 import { describeLoad } from './format.ts';
 import { combineLoads, median, roundOrder } from './rounds.ts';
 
@@ -87,6 +87,7 @@ export function startGateway(
     maxRssMb: context.options.maxRssMb,
     nodeFlags: context.options.gatewayNodeFlags,
     ...(context.profileDir ? { profileDir: context.profileDir } : {}),
+    ...(needsCache(context.options.only) ? { cache: true } : {}),
   });
 }
 
@@ -174,7 +175,8 @@ export async function runSuite(context: Context): Promise<SuiteResult> {
     console.log(`Gateway ${gateway.url} (pid ${gateway.pid}), idle RSS ${idleRssMb.toFixed(1)} MB`);
     const results: ScenarioResult[] = [];
     const chosen = context.options.only;
-    for (const scenario of scenarios.filter((s) => !chosen || chosen.includes(s.id))) {
+    // The cache scenarios run when named: the other scenarios' gateway has no cache block.
+    for (const scenario of scenarios.filter((s) => (chosen ? chosen.includes(s.id) : !s.cache))) {
       console.log(scenario.title);
       const sides: Via[] = [
         { name: 'direct', url: context.upstreamUrl },

@@ -208,6 +208,11 @@ export function* syntheticEvents(options: WorkloadOptions): Generator<EventRow> 
       response_body: null,
       config_version: null,
       guardrails: null,
+      experiment: null,
+      variant: null,
+      shadow_of: null,
+      shadow_differed: null,
+      run_id: null,
     };
   }
 }

@@ -1,7 +1,11 @@
 // What the admin API's handlers are given.
 import type { IncomingMessage } from 'node:http';
 import type { Kysely } from 'kysely';
+import type { Approvals } from '../approvals/index.ts';
 import type { Authenticator, Governor, Identity, SecretStore, SessionStore } from '../governance/index.ts';
+import type { McpGateway } from '../mcp/index.ts';
+import type { RoutingState } from '../routing/index.ts';
+import type { RunGuard } from '../runs/index.ts';
 import type { ConfigVersionsTable, Schema } from '../store/schema.ts';
 import type { EventStores } from '../telemetry/index.ts';
 
@@ -29,6 +33,31 @@ export interface AdminDeps {
   events: EventStores;
   /** Data-residency regions in the configuration; a team may be pinned only to one of these. */
   regions: readonly string[];
+  /** Live counters of agent runs, shown beside a run's timeline. */
+  runs?: RunGuard;
+  /** Tool calls waiting for a person's decision. */
+  approvals?: Approvals;
+  /** The MCP gateway, when servers are configured: an approved tool is announced to its sessions. */
+  mcp?: McpGateway;
+  /** What routing knows of each target (breakers, latency, in flight): GET /admin/targets. */
+  routing: RoutingState;
+  /** The response cache, when configured: purged by DELETE /admin/cache. */
+  cache?: { purge(filter: { model?: string; team?: string }): Promise<number> } | undefined;
+  /** The semantic cache, when configured: its calibration report (GET /admin/cache/calibration). */
+  semanticCache?:
+    | {
+        threshold: number;
+        calibrationRate: number;
+        calibrationReport(): Array<{
+          model: string;
+          team: string;
+          samples: number;
+          falseHits: number;
+          meanSimilarity: number;
+          meanFalseHitSimilarity: number | null;
+        }>;
+      }
+    | undefined;
   /** Guardrail names in the configuration: a key, team or user may name only these. */
   guardrails?: readonly string[];
   /** The live configuration (docs/config-reload.md): what serves, and changes through the API. */

@@ -11,13 +11,19 @@ import type { RequestContext } from '../pipeline/index.ts';
 import type { AdminDeps } from './deps.ts';
 import { openapiDocument } from './openapi.ts';
 import { type AdminHttp, type AdminRoute, defineRoute, findRoute } from './route.ts';
+import { approvalRoutes } from './routes/approvals.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { configRoutes } from './routes/config.ts';
 import { guardrailRoutes } from './routes/guardrails.ts';
+import { cacheRoutes } from './routes/cache.ts';
+import { cacheCalibrationRoutes } from './routes/cache-calibration.ts';
 import { keyRoutes } from './routes/keys.ts';
+import { mcpRoutes } from './routes/mcp.ts';
 import { ownerRoutes } from './routes/owners.ts';
 import { reportRoutes } from './routes/reports.ts';
+import { runRoutes } from './routes/runs.ts';
 import { secretRoutes } from './routes/secrets.ts';
+import { targetRoutes } from './routes/targets.ts';
 import { sessionRoutes } from './routes/session.ts';
 import { teamRoutes } from './routes/teams.ts';
 import { userRoutes } from './routes/users.ts';
@@ -48,6 +54,12 @@ const routes: AdminRoute[] = [
   ...auditRoutes,
   ...configRoutes,
   ...guardrailRoutes,
+  ...cacheRoutes,
+  ...cacheCalibrationRoutes,
+  ...targetRoutes,
+  ...runRoutes,
+  ...approvalRoutes,
+  ...mcpRoutes,
   ...sessionRoutes,
 ];
 

@@ -49,6 +49,9 @@ export const logQuery = z.strictObject({
   request_id: text('An x-request-id; abc* for a prefix'),
   trace_id: text('W3C trace id'),
   region: text("Read a data-residency region's store"),
+  kind: z.enum(['model', 'tool']).optional().describe('model: model traffic; tool: tool calls through /mcp'),
+  server: text('The MCP server of tool calls'),
+  tool: text("A tool's name at its server (e.g. search)"),
   ...paging,
 });
 export type LogQuery = z.output<typeof logQuery>;
@@ -79,6 +82,12 @@ export const logEventSchema = z.object({
   reasoning_tokens: z.number().int().nullable(),
   cost_usd: z.number().nullable().describe('USD rounded to 9 places; null when the model has no price'),
   client_aborted: z.boolean(),
+  cache: z
+    .enum(['hit', 'semantic-hit', 'miss', 'bypass'])
+    .nullable()
+    .describe('The response cache: a hit cost nothing upstream; null when the cache is off'),
+  cache_similarity: z.number().nullable().describe("A semantic hit's similarity (0..1)"),
+  saved_usd: z.number().nullable().describe('What a cache hit would have cost upstream, USD'),
   attempts: z.array(
     z.object({
       provider: z.string(),
@@ -107,6 +116,22 @@ export const logEventSchema = z.object({
       }),
     )
     .describe('What each guardrail decided (docs/guardrails.md)'),
+  experiment: z.string().nullable().describe('The experiment that routed the request'),
+  variant: z.string().nullable().describe("Its variant; 'shadow' on a shadow call's event"),
+  shadow_of: z.string().nullable().describe("A shadow call's primary event id"),
+  shadow_differed: z
+    .boolean()
+    .nullable()
+    .describe("Whether a shadow call's answer differed from the primary's"),
+  kind: z.enum(['model', 'tool']),
+  mcp_server: z.string().nullable(),
+  tool: z.string().nullable(),
+  argument_bytes: z.number().int().nullable().describe('Tool calls: bytes of the arguments as JSON'),
+  result_bytes: z.number().int().nullable().describe('Tool calls: bytes of the result as JSON'),
+  run_id: z
+    .string()
+    .nullable()
+    .describe('The agent run (x-gatehouse-run-id, or the MCP session) under the key'),
 });
 
 interface StoredVerdict {
@@ -164,6 +189,9 @@ export function logView(row: RequestEventsTable): z.infer<typeof logEventSchema>
     reasoning_tokens: row.reasoning_tokens,
     cost_usd: orNull(row.cost_usd, usd),
     client_aborted: Number(row.client_aborted) === 1,
+    cache: (row.cache ?? null) as 'hit' | 'semantic-hit' | 'miss' | 'bypass' | null,
+    cache_similarity: row.cache_similarity ?? null,
+    saved_usd: orNull(row.saved_usd ?? null, usd),
     attempts: (JSON.parse(row.attempts) as StoredAttempt[]).map((a) => ({
       provider: a.provider,
       model: a.model,
@@ -183,6 +211,19 @@ export function logView(row: RequestEventsTable): z.infer<typeof logEventSchema>
           latency_ms: latencyMs,
         }))
       : [],
+    experiment: row.experiment ?? null,
+    variant: row.variant ?? null,
+    shadow_of: row.shadow_of ?? null,
+    shadow_differed:
+      row.shadow_differed === null || row.shadow_differed === undefined
+        ? null
+        : Number(row.shadow_differed) === 1,
+    kind: row.kind === 'tool' ? 'tool' : 'model',
+    mcp_server: row.mcp_server ?? null,
+    tool: row.tool ?? null,
+    argument_bytes: row.argument_bytes ?? null,
+    result_bytes: row.result_bytes ?? null,
+    run_id: row.run_id ?? null,
   };
 }
 
@@ -201,6 +242,9 @@ export async function queryLogs(db: Kysely<Schema>, input: LogQuery | URLSearchP
     ['model', 'model'],
     ['provider', 'provider'],
     ['trace_id', 'trace_id'],
+    ['kind', 'kind'],
+    ['server', 'mcp_server'],
+    ['tool', 'tool'],
   ] as const) {
     const value = query[param];
     if (value !== undefined) q = q.where(column, '=', value);

@@ -103,6 +103,11 @@ test('the OpenAPI document carries the path, query, body and answer schemas of e
   assert.deepEqual(Object.keys(answer.properties), ['id', 'size']);
   assert.equal(answer.properties.size.type, 'integer');
   assert.ok(op.responses['404'] && op.responses['409']);
+  assert.equal(
+    op['x-gatehouse-access'],
+    'admin',
+    'a route that declares no access is documented as admin-only',
+  );
 });
 
 test('a route that declares no access is for admins only; a viewer is refused before it runs', async () => {

@@ -1,5 +1,6 @@
 // Request bodies of the admin API; strict, so an unknown field is a 400 naming it.
 import { z } from 'zod';
+import { runRulesInput, toolRulesInputShape } from '../governance/index.ts';
 
 const name = z.string().min(1).max(200);
 const models = z.array(z.string().min(1).max(200)).max(500);
@@ -26,6 +27,13 @@ export const limitsInput = z.strictObject({
   tpm: limit.optional(),
   concurrency: limit.optional(),
 });
+export const cacheRuleInput = z
+  .strictObject({
+    mode: z.enum(['exact', 'semantic', 'off']).optional(),
+    ttl: z.number().int().min(1).max(2_592_000).optional().describe('Seconds (at most 30 days)'),
+    scope: z.enum(['team', 'key', 'user', 'global']).optional().describe('Who shares cached answers'),
+  })
+  .describe("The response cache for these callers, over the configuration's (docs/cache.md)");
 const guardrails = z
   .array(z.string().min(1).max(200))
   .max(100)
@@ -34,11 +42,17 @@ const rules = {
   budget: budgetInput.optional(),
   limits: limitsInput.optional(),
   guardrails: guardrails.optional(),
+  cache: cacheRuleInput.optional(),
+  run: runRulesInput.optional(),
+  ...toolRulesInputShape,
 };
 export const rulesInput = z.strictObject({
   budget: budgetInput.nullable().optional(),
   limits: limitsInput.nullable().optional(),
   guardrails: guardrails.nullable().optional(),
+  cache: cacheRuleInput.nullable().optional(),
+  run: runRulesInput.nullable().optional(),
+  ...toolRulesInputShape,
 });
 
 const logBodies = z.enum(['off', 'metadata', 'full']);

@@ -8,6 +8,7 @@ import { usd } from '../governance/index.ts';
 import type { Schema } from '../store/schema.ts';
 import { sumColumns } from '../telemetry/index.ts';
 import { decodeCursor, encodeCursor, paging, paramsObject } from './contract.ts';
+import { type ExperimentRow, experimentUsage } from './experiment-usage.ts';
 
 const hourMs = 3_600_000;
 const dayMs = 86_400_000;
@@ -46,7 +47,10 @@ export const usageQuery = z.strictObject({
   since: text('ISO 8601, epoch ms, or a span back from now (default 7d)'),
   until: text('ISO 8601, epoch ms, or a span back from now (default now)'),
   bucket: text('hour | day (default) | none'),
-  by: text('Comma-separated: team, key, user, model, provider; or tag:<name> (with team only)'),
+  by: text(
+    'Comma-separated: team, key, user, model, provider; or tag:<name> (with team only); or experiment, variant (with each other only)',
+  ),
+  experiment: text('Experiment name (reads the request events of that experiment)'),
   team: text('Team id or name'),
   key: text('Key id or name'),
   user: text('User id or name'),
@@ -73,6 +77,8 @@ const usageRow = z.object({
   model: label,
   provider: label,
   tag_value: label,
+  experiment: label,
+  variant: label.describe("An experiment's variant; 'shadow' for its shadow calls"),
   requests: count,
   errors: count,
   unpriced: count,
@@ -82,6 +88,21 @@ const usageRow = z.object({
   cache_write_tokens: count,
   reasoning_tokens: count,
   cost_usd: z.number().describe('USD rounded to 9 places'),
+  cache_lookups: count.describe('Requests that looked in the response cache (hits and misses)'),
+  cache_hits: count.describe('Requests answered from the response cache (exact or semantic), at cost 0'),
+  cache_hit_rate: z.number().nullable().describe('cache_hits / cache_lookups; null without lookups'),
+  saved_usd: z.number().describe('What the cache hits would have cost upstream, USD rounded to 9 places'),
+  latency_p50_ms: z
+    .number()
+    .int()
+    .nullable()
+    .optional()
+    .describe('By experiment only: of successful requests'),
+  latency_p95_ms: z.number().int().nullable().optional(),
+  latency_p99_ms: z.number().int().nullable().optional(),
+  differed: count
+    .optional()
+    .describe('By experiment only: shadow calls whose answer differed from the primary'),
 });
 export const usageReportSchema = z.object({
   since: z.iso.datetime({ offset: true }),
@@ -102,6 +123,12 @@ export const usageReportSchema = z.object({
       model: true,
       provider: true,
       tag_value: true,
+      experiment: true,
+      variant: true,
+      latency_p50_ms: true,
+      latency_p95_ms: true,
+      latency_p99_ms: true,
+      differed: true,
     })
     .describe('Over every page'),
 });
@@ -146,6 +173,9 @@ export async function queryUsage(
   names: Kysely<Schema> = db,
 ): Promise<z.infer<typeof usageReportSchema>> {
   const query = input instanceof URLSearchParams ? validateBody(usageQuery, paramsObject(input)) : input;
+  const parts = (query.by ?? '').split(',').filter(Boolean);
+  if (query.experiment !== undefined || parts.some((p) => p === 'experiment' || p === 'variant'))
+    return experimentReport(db, query, parts);
   const q = readQuery(query);
   // Reports by day (or in total) read the daily rollups and cover whole UTC days; per hour, or by
   // user (a dimension only the hourly rollups keep), the hourly ones and whole hours.
@@ -208,12 +238,14 @@ export async function queryUsage(
       const name = labels.get(`${g.as}:${row[g.as]}`);
       if (name !== undefined) out[g.as.replace(/_id$/, '_name')] = name;
     }
-    for (const s of sums) out[s] = s === 'cost_usd' ? usd(Number(row[s] ?? 0)) : Number(row[s] ?? 0);
+    for (const s of sums) out[s] = money.has(s) ? usd(Number(row[s] ?? 0)) : Number(row[s] ?? 0);
+    out.cache_hit_rate = hitRate(out as { cache_hits: number; cache_lookups: number });
     return out as z.infer<typeof usageRow>;
   });
   const total = Object.fromEntries(sums.map((s) => [s, 0])) as Record<(typeof sums)[number], number>;
   for (const row of all) for (const s of sums) total[s] += Number(row[s] ?? 0);
   total.cost_usd = usd(total.cost_usd);
+  total.saved_usd = usd(total.saved_usd);
   return {
     since: new Date(from * unitMs).toISOString(),
     until: new Date(to * unitMs).toISOString(),
@@ -221,7 +253,56 @@ export async function queryUsage(
     by: [...q.by, ...(q.tag === undefined ? [] : [`tag:${q.tag}`])],
     data,
     next_cursor: start + query.limit < all.length ? encodeCursor({ offset: start + query.limit }) : null,
-    totals: total,
+    totals: { ...total, cache_hit_rate: hitRate(total) },
+  };
+}
+
+const money = new Set<string>(['cost_usd', 'saved_usd']);
+
+function hitRate(sums: { cache_hits: number; cache_lookups: number }): number | null {
+  return sums.cache_lookups > 0 ? Math.round((sums.cache_hits / sums.cache_lookups) * 10_000) / 10_000 : null;
+}
+
+/** The report by experiment and variant, from the request events (experiment-usage.ts). */
+async function experimentReport(db: Kysely<Schema>, query: UsageInput, by: string[]) {
+  const other = by.find((p) => p !== 'experiment' && p !== 'variant');
+  if (other !== undefined)
+    throw invalid('by', `experiment and variant combine with each other only, not "${other}"`);
+  for (const d of dimensions)
+    if (query[d] !== undefined) throw invalid(d, 'not available in a report by experiment');
+  const now = Date.now();
+  const since = parseTime(query.since ?? '7d', 'since', now);
+  const until = query.until !== undefined ? parseTime(query.until, 'until', now) : now;
+  if (until <= since) throw invalid('until', 'must be after since');
+  const bucket = query.bucket ?? 'day';
+  if (bucket !== 'hour' && bucket !== 'day' && bucket !== 'none')
+    throw invalid('bucket', 'one of hour, day, none');
+  const all = await experimentUsage(
+    db,
+    {
+      since,
+      until,
+      bucketMs: bucket === 'none' ? undefined : bucket === 'hour' ? hourMs : dayMs,
+      byVariant: by.includes('variant'),
+      ...(query.experiment === undefined ? {} : { experiment: query.experiment }),
+    },
+    (n) => periodLabel(n, bucket === 'hour' ? 'hour' : 'day'),
+  );
+  const start = decodeCursor(query.cursor, offsetCursor)?.offset ?? 0;
+  const total = Object.fromEntries(sums.map((s) => [s, 0])) as Record<(typeof sums)[number], number>;
+  for (const row of all) for (const s of sums) total[s] += row[s];
+  total.cost_usd = usd(total.cost_usd);
+  total.saved_usd = usd(total.saved_usd);
+  return {
+    since: new Date(since).toISOString(),
+    until: new Date(until).toISOString(),
+    bucket: bucket as 'hour' | 'day' | 'none',
+    by: by.length > 0 ? by : ['experiment'],
+    data: all
+      .slice(start, start + query.limit)
+      .map((row: ExperimentRow) => ({ ...row, cost_usd: usd(row.cost_usd), saved_usd: usd(row.saved_usd) })),
+    next_cursor: start + query.limit < all.length ? encodeCursor({ offset: start + query.limit }) : null,
+    totals: { ...total, cache_hit_rate: hitRate(total) },
   };
 }
 

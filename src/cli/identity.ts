@@ -202,7 +202,7 @@ function ownerActions(owner: Owner): Action[] {
     },
     {
       name: 'rules',
-      summary: `Show the models, budget and limits set on a ${singular} (change them with update)`,
+      summary: `Show the models, tools, budget and limits set on a ${singular} (change them with update)`,
       args: [ref],
       sections: common,
       async run(values, [id]) {

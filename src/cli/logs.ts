@@ -18,6 +18,9 @@ interface LogEvent {
   cost_usd: number | null;
   duration_ms: number | null;
   stream: boolean;
+  kind?: 'model' | 'tool';
+  mcp_server?: string | null;
+  tool?: string | null;
 }
 
 const filterFlags: Flags = {
@@ -38,10 +41,23 @@ const filterFlags: Flags = {
     value: 'ACTION',
     help: 'events with a blocked, redacted, warned or error verdict',
   },
+  kind: { type: 'string', value: 'KIND', help: 'model or tool (tool calls through /mcp)' },
+  server: { type: 'string', value: 'NAME', help: 'one MCP server (tool calls)' },
+  tool: { type: 'string', value: 'NAME', help: 'one tool, by its name at its server' },
 };
 const filters = Object.keys(filterFlags);
 
 function eventLine(e: LogEvent): string {
+  if (e.kind === 'tool')
+    return [
+      e.received_at,
+      e.status,
+      `${e.mcp_server}__${e.tool}`,
+      'tool',
+      durationMs(e.duration_ms ?? 0),
+      e.team_id ?? '-',
+      e.request_id,
+    ].join('  ');
   return [
     e.received_at,
     e.status,
@@ -146,7 +162,18 @@ interface UsageReport {
   next_cursor: string | null;
 }
 
-const columns = ['requests', 'errors', 'input_tokens', 'output_tokens', 'cost_usd'] as const;
+const baseColumns = ['requests', 'errors', 'input_tokens', 'output_tokens', 'cost_usd'];
+/** Shown only when the response cache looked anything up in the period. */
+const cacheColumns = ['cache_hit_rate', 'saved_usd'];
+const hidden = [
+  'unpriced',
+  'cache_read_tokens',
+  'cache_write_tokens',
+  'reasoning_tokens',
+  'cache_lookups',
+  'cache_hits',
+  ...cacheColumns,
+];
 const usageFilters = ['by', 'since', 'until', 'bucket', 'team', 'key', 'user', 'model', 'provider', 'region'];
 
 export const usageAction: Action = {
@@ -187,14 +214,19 @@ export const usageAction: Action = {
       console.log(JSON.stringify(report, null, 2));
       return 0;
     }
+    const columns =
+      Number(report.totals.cache_lookups ?? 0) > 0 ? [...baseColumns, ...cacheColumns] : baseColumns;
     const keys = report.data[0]
-      ? Object.keys(report.data[0]).filter(
-          (k) =>
-            !(columns as readonly string[]).includes(k) &&
-            !['unpriced', 'cache_read_tokens', 'cache_write_tokens', 'reasoning_tokens'].includes(k),
-        )
+      ? Object.keys(report.data[0]).filter((k) => !baseColumns.includes(k) && !hidden.includes(k))
       : [];
-    const cell = (c: string, value: unknown) => (c === 'cost_usd' ? usd(value as number) : String(value));
+    const cell = (c: string, value: unknown) =>
+      c === 'cost_usd' || c === 'saved_usd'
+        ? usd(value as number)
+        : c === 'cache_hit_rate'
+          ? value === null || value === undefined
+            ? '-'
+            : `${Math.round((value as number) * 1000) / 10}%`
+          : String(value);
     const cells = report.data.map((row) => [
       ...keys.map((k) => String(row[k] ?? '-')),
       ...columns.map((c) => cell(c, row[c])),

@@ -72,6 +72,26 @@ export const entries: Record<string, Entry> = {
     summary: 'Guardrails: backtest a draft policy over stored traffic',
     load: async () => (await import('./guardrails.ts')).guardrailsGroup,
   },
+  cache: {
+    kind: 'group',
+    summary: 'The response cache: clear (whole, by model or by team)',
+    load: async () => (await import('./cache.ts')).cacheGroup,
+  },
+  runs: {
+    kind: 'group',
+    summary: "Agent runs: list, show (a run's timeline of model and tool calls)",
+    load: async () => (await import('./runs.ts')).runsGroup,
+  },
+  approvals: {
+    kind: 'group',
+    summary: 'Tool calls waiting for approval: list, approve, deny',
+    load: async () => (await import('./runs.ts')).approvalsGroup,
+  },
+  mcp: {
+    kind: 'group',
+    summary: 'The MCP gateway: tools (pinned definitions), approve-tool',
+    load: async () => (await import('./mcp.ts')).mcpGroup,
+  },
   usage: {
     kind: 'action',
     summary: 'Spend, tokens and requests by team, key, user, model, provider or tag',

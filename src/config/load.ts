@@ -69,6 +69,11 @@ export function parseConfig(raw: unknown, source: string, env: Env = process.env
     }
   }
   problems.push(...guardrailProblems(config));
+  const embeddingModel = config.cache?.semantic?.embedding_model;
+  if (embeddingModel !== undefined && embeddingModel !== 'builtin' && !(embeddingModel in config.models))
+    problems.push(
+      `cache.semantic.embedding_model: unknown model "${embeddingModel}" (declare it under models, or use builtin)`,
+    );
   if (problems.length > 0) throw new ConfigError(source, problems);
   return deepFreeze(config);
 }

@@ -1,10 +1,20 @@
 // The shape of gatehouse.yaml. Validated once at start; the parsed value is frozen.
 import { z } from 'zod';
 import { configName, httpUrl, timeoutsSchema } from '../providers/config.ts';
+import { cacheSchema, modelCacheSchema } from './cache.ts';
+import { mcpServersSchema } from './mcp.ts';
 import { providerConfigSchemas } from '../providers/manifests.ts';
 import { authSchema } from './auth.ts';
 import { reloadSchema } from './reload.ts';
 import { guardrailNames, guardrailsSchema } from './guardrails.ts';
+import {
+  circuitBreakerSchema,
+  conditionSchema,
+  experimentSchema,
+  routingProblems,
+  strategySchema,
+  weightSchema,
+} from './routing.ts';
 
 const name = configName;
 
@@ -18,6 +28,7 @@ export const targetSchema = z.strictObject({
   model: z.string().min(1),
   retries: z.number().int().min(0).max(10).optional().describe('Retries on this target before failing over.'),
   timeouts: timeoutsSchema.optional(),
+  weight: weightSchema.optional(),
 });
 
 export const limitsSchema = z
@@ -35,12 +46,55 @@ export const priceSchema = z.strictObject({
   cache_write_per_mtok: z.number().min(0).optional(),
 });
 
+export const ruleSchema = z
+  .strictObject({
+    when: conditionSchema.describe('Every test given must hold.'),
+    targets: z.array(targetSchema).min(1).optional().describe("Targets used instead of the model's own."),
+    model: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('Another configured model whose targets (and strategy) are used.'),
+  })
+  .refine((r) => (r.targets === undefined) !== (r.model === undefined), 'set either targets or model');
+
 export const modelSchema = z.strictObject({
   targets: z.array(targetSchema).min(1),
   limits: limitsSchema.optional().describe("Limits on this model's use by all callers together."),
   retries: z.number().int().min(0).max(10).optional().describe('Default retries per target (default 0).'),
   timeouts: timeoutsSchema.optional(),
   guardrails: guardrailNames.optional().describe('Guardrails every call to this model passes.'),
+  cache: modelCacheSchema.optional(),
+  strategy: strategySchema.default('ordered'),
+  exploration: z
+    .number()
+    .min(0)
+    .max(1)
+    .default(0.05)
+    .describe(
+      'least_latency: share of requests sent to a target other than the fastest, so that its latency stays known.',
+    ),
+  circuit_breaker: z.union([z.literal(false), circuitBreakerSchema]).prefault({}),
+  health_check: z
+    .strictObject({
+      interval_s: z
+        .number()
+        .min(1)
+        .max(86_400)
+        .default(30)
+        .describe('Seconds between checks of each target.'),
+      timeout_ms: z.number().int().min(100).max(120_000).default(5_000),
+    })
+    .optional()
+    .describe(
+      'Active health checks: each target is sent a one-token chat request every interval_s; a success closes its breaker, a failure counts toward opening it. Each check is a real (billed) call.',
+    ),
+  rules: z
+    .array(ruleSchema)
+    .optional()
+    .describe(
+      "Tried in order; the first whose conditions all hold picks the targets. None: the model's own.",
+    ),
 });
 
 export const serverSchema = z.strictObject({
@@ -138,6 +192,15 @@ export const routingSchema = z.strictObject({
     .default(10_000)
     .describe('A Retry-After longer than this fails over to the next target instead of waiting.'),
   backoff_base_ms: z.number().int().min(0).max(60_000).default(250),
+  breaker_sync_ms: z
+    .number()
+    .int()
+    .min(50)
+    .max(60_000)
+    .default(1_000)
+    .describe(
+      'With GATEHOUSE_REDIS_URL: how often each replica reads the circuit breakers other replicas opened or closed.',
+    ),
 });
 
 export const governanceSchema = z.strictObject({
@@ -352,39 +415,57 @@ export const regionSchema = z.strictObject({
     .describe('Where the request events of teams pinned to this region are stored (and only there).'),
 });
 
-export const configSchema = z.strictObject({
-  server: serverSchema.prefault({}),
-  governance: governanceSchema.prefault({}),
-  alerts: alertsSchema.prefault({}),
-  prices: z
-    .record(z.string().min(1), priceSchema)
-    .default({})
-    .describe(
-      'USD per million tokens, keyed by "<provider type>/<model>" (e.g. "openai/gpt-4.1-mini", "anthropic/claude-sonnet-4-5") or by the model alone; overrides the built-in price list.',
-    ),
-  providers: z.record(name, providerSchema).default({}),
-  models: z.record(z.string().min(1), modelSchema).default({}),
-  routing: routingSchema.prefault({}),
-  telemetry: telemetrySchema.prefault({}),
-  logging: loggingSchema.prefault({}),
-  regions: z
-    .record(name, regionSchema)
-    .default({})
-    .describe('Data-residency regions, each with its own event store; pin a team with its region field.'),
-  reload: reloadSchema.prefault({}),
-  guardrails: guardrailsSchema,
-  default_guardrails: guardrailNames
-    .default([])
-    .describe('Guardrails every call passes, whatever its key, team, user or model says.'),
-  auth: authSchema.prefault({}).describe('Console sessions and OIDC single sign-on (docs/sso.md).'),
-});
+export const configSchema = z
+  .strictObject({
+    server: serverSchema.prefault({}),
+    governance: governanceSchema.prefault({}),
+    alerts: alertsSchema.prefault({}),
+    prices: z
+      .record(z.string().min(1), priceSchema)
+      .default({})
+      .describe(
+        'USD per million tokens, keyed by "<provider type>/<model>" (e.g. "openai/gpt-4.1-mini", "anthropic/claude-sonnet-4-5") or by the model alone; overrides the built-in price list.',
+      ),
+    providers: z.record(name, providerSchema).default({}),
+    models: z.record(z.string().min(1), modelSchema).default({}),
+    routing: routingSchema.prefault({}),
+    experiments: z
+      .record(
+        z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'use letters, digits and . _ - only'),
+        experimentSchema,
+      )
+      .default({})
+      .describe(
+        'A model name split into variants by weight, sticky per caller, with optional shadow traffic.',
+      ),
+    telemetry: telemetrySchema.prefault({}),
+    logging: loggingSchema.prefault({}),
+    regions: z
+      .record(name, regionSchema)
+      .default({})
+      .describe('Data-residency regions, each with its own event store; pin a team with its region field.'),
+    reload: reloadSchema.prefault({}),
+    guardrails: guardrailsSchema,
+    default_guardrails: guardrailNames
+      .default([])
+      .describe('Guardrails every call passes, whatever its key, team, user or model says.'),
+    cache: cacheSchema.optional(),
+    mcp_servers: mcpServersSchema,
+    auth: authSchema.prefault({}).describe('Console sessions and OIDC single sign-on (docs/sso.md).'),
+  })
+  .superRefine((config, ctx) => {
+    for (const problem of routingProblems(config)) ctx.addIssue({ code: 'custom', ...problem });
+  });
 
 export type GatehouseConfig = z.output<typeof configSchema>;
+export type { McpServerConfig } from './mcp.ts';
 export type ProviderConfig = z.output<typeof providerSchema>;
 export type ProviderType = ProviderConfig['type'];
 export type ProviderConfigOf<T extends ProviderType> = Extract<ProviderConfig, { type: T }>;
 export type ModelConfig = z.output<typeof modelSchema>;
 export type TargetConfig = z.output<typeof targetSchema>;
+export type RuleConfig = z.output<typeof ruleSchema>;
+export type { ConditionConfig, ExperimentConfig } from './routing.ts';
 export type TimeoutsConfig = z.output<typeof timeoutsSchema>;
 export type LimitsConfig = z.output<typeof limitsSchema>;
 export type PriceConfig = z.output<typeof priceSchema>;
@@ -395,3 +476,5 @@ export type BodyLogging = z.output<typeof bodyLoggingSchema>;
 export type { AuthConfig, OidcIssuerConfig } from './auth.ts';
 export type { CanaryConfig, ReloadConfig } from './reload.ts';
 export type { GuardrailConfig } from './guardrails.ts';
+export type { CacheConfig, CacheMode, CacheScope, SemanticCacheConfig } from './cache.ts';
+export type StrategyName = z.output<typeof strategySchema>;

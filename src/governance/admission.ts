@@ -176,6 +176,31 @@ export class Governor {
     await this.flushSpend();
   }
 
+  /**
+   * Counts one call against per-minute counters (the MCP gateway's per-tool limits), all or
+   * nothing, through the same shared counters and failure policy as the request limits. Returns
+   * the refused counter's index and its window's reset, or undefined when every counter had room.
+   */
+  async countCalls(
+    counters: Array<{ key: string; limit: number }>,
+  ): Promise<{ index: number; resetMs: number } | undefined> {
+    if (counters.length === 0) return undefined;
+    const reservations: Reservation[] = counters.map((c) => ({
+      key: c.key,
+      amount: 1,
+      limit: c.limit,
+      windowMs: minuteMs,
+    }));
+    const lease = {
+      id: `${this.#counters.replica}:${(++this.#sequence).toString(36)}`,
+      ttlMs: this.#leaseTtlMs,
+    };
+    const { result } = await this.#counters.reserve(lease, reservations, async () => []);
+    if (result.ok) return undefined;
+    const index = reservations.findIndex((r) => r.key === result.refusal!.key);
+    return { index, resetMs: result.refusal!.resetMs ?? minuteMs };
+  }
+
   async admit(input: AdmissionInput): Promise<Admission> {
     const now = Date.now();
     const reservations: Reservation[] = [];

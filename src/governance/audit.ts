@@ -30,6 +30,11 @@ export function maskSecrets(value: unknown): unknown {
   return value;
 }
 
+/** Audits an action that changes no governed row (a cache purge): an entry of its own. */
+export async function auditAction(db: Kysely<Schema>, record: AuditRecord): Promise<void> {
+  await db.transaction().execute((trx) => appendAudit(trx, record));
+}
+
 /** Every audited change, as it is written: the gateway's log says what changed, and who changed it. */
 export const auditChanges = channel('gatehouse:audit');
 

@@ -8,8 +8,11 @@ import type { BudgetRule } from './budgets.ts';
 import { hashKey, sameDigest } from './crypto.ts';
 import { keyForSecret } from './keys.ts';
 import type { LimitRule } from './limits.ts';
+import { cacheRuleView } from './rules.ts';
+import { type RunRule, runRuleOf } from './run-rules.ts';
 import type { Identity } from './sso/identity.ts';
 import { bounded } from './timeout.ts';
+import { type ToolRule, toolRulesFor } from './tool-rules.ts';
 
 export interface ModelRule {
   scope: 'key' | 'team' | 'user';
@@ -36,6 +39,19 @@ export interface Principal {
   budgets: BudgetRule[];
   /** Guardrails the key, its team and its user name (added to the org-wide and the model's). */
   guardrails?: string[];
+  /** The response-cache rule: the key's fields over its team's (docs/cache.md). */
+  cache?: CacheRule;
+  /** Bounds on each agent run, from the key, team and user rules: every one applies. */
+  runRules?: RunRule[];
+  /** Tool rules of the key, team and user (MCP gateway): every one must allow a tool. */
+  toolRules?: ToolRule[];
+}
+
+export interface CacheRule {
+  mode?: 'exact' | 'semantic' | 'off' | undefined;
+  /** Seconds. */
+  ttl?: number | undefined;
+  scope?: 'team' | 'key' | 'user' | 'global' | undefined;
 }
 
 export const masterPrincipal: Principal = { kind: 'master', modelRules: [], limits: [], budgets: [] };
@@ -223,7 +239,10 @@ export class Authenticator {
       if (user?.models) rules.push({ scope: 'user', name: user.name, patterns: JSON.parse(user.models) });
       owners.push({ scope: 'user', id: row.user_id, name: user?.name ?? row.user_id });
     }
-    const { limits, budgets, guardrails } = await rulesFor(this.#db, owners);
+    const [{ limits, budgets, guardrails, cache, runRules }, toolRules] = await Promise.all([
+      rulesFor(this.#db, owners),
+      toolRulesFor(this.#db, owners),
+    ]);
     const principal: Principal = {
       kind: 'key',
       keyId: row.id,
@@ -233,6 +252,9 @@ export class Authenticator {
       limits,
       budgets,
     };
+    if (cache) principal.cache = cache;
+    if (runRules.length > 0) principal.runRules = runRules;
+    if (toolRules.length > 0) principal.toolRules = toolRules;
     if (row.user_id) principal.userId = row.user_id;
     const logBodies = row.log_bodies ?? team?.log_bodies;
     if (logBodies === 'off' || logBodies === 'metadata' || logBodies === 'full')
@@ -298,14 +320,22 @@ export async function identityPrincipal(
 async function rulesFor(
   db: Kysely<Schema>,
   owners: Owner[],
-): Promise<{ limits: LimitRule[]; budgets: BudgetRule[]; guardrails: string[] }> {
+): Promise<{
+  limits: LimitRule[];
+  budgets: BudgetRule[];
+  guardrails: string[];
+  cache?: CacheRule;
+  runRules: RunRule[];
+}> {
   // biome-ignore lint/suspicious/noExplicitAny: kysely's expression builder type differs per table
   const match = (eb: any) =>
     eb.or(owners.map((o) => eb.and([eb('scope', '=', o.scope), eb('scope_id', '=', o.id)])));
-  const [limitRows, budgetRows, guardrailRows] = await Promise.all([
+  const [limitRows, budgetRows, guardrailRows, cacheRows, runRows] = await Promise.all([
     db.selectFrom('limits').selectAll().where(match).execute(),
     db.selectFrom('budgets').selectAll().where(match).execute(),
     db.selectFrom('guardrail_rules').select(['scope', 'names']).where(match).execute(),
+    db.selectFrom('cache_rules').selectAll().where(match).execute(),
+    db.selectFrom('run_rules').selectAll().where(match).execute(),
   ]);
   // Team, then user, then key: the order their guardrails run in, each name once.
   const order = { team: 0, user: 1, key: 2 } as const;
@@ -316,9 +346,16 @@ async function rulesFor(
         .flatMap((r) => JSON.parse(r.names) as string[]),
     ),
   ];
+  // The key's fields over its user's over its team's.
+  let cache: CacheRule | undefined;
+  for (const scope of ['team', 'user', 'key'] as const) {
+    const row = cacheRows.find((r) => r.scope === scope);
+    if (row) cache = { ...cache, ...cacheRuleView(row) };
+  }
   const nameOf = (scope: string, id: string) =>
     owners.find((o) => o.scope === scope && o.id === id)?.name ?? id;
   return {
+    ...(cache ? { cache } : {}),
     limits: limitRows.map((r) => ({
       scope: r.scope,
       id: r.scope_id,
@@ -336,6 +373,7 @@ async function rulesFor(
       softThreshold: r.soft_threshold ?? undefined,
     })),
     guardrails,
+    runRules: runRows.map((r) => runRuleOf(r, nameOf(r.scope, r.scope_id))),
   };
 }
 

@@ -3,10 +3,11 @@
 // views, budgets, limits and spend, the audit log). Outside governance/, import from here only
 // (the dependency check holds to it).
 export { type Admission, Governor, type LimitRule } from './admission.ts';
-export { appendAudit, auditEntrySchema, auditView, listAudit, verifyAudit } from './audit.ts';
+export { appendAudit, auditAction, auditEntrySchema, auditView, listAudit, verifyAudit } from './audit.ts';
 export {
   Authenticator,
   authorizeModel,
+  type CacheRule,
   identityPrincipal,
   looksLikeJwt,
   masterPrincipal,
@@ -31,9 +32,15 @@ export { postWebhook, webhookNotifier } from './notify.ts';
 export type { Page, Position } from './paging.ts';
 export { PriceBook } from './pricing/index.ts';
 export { filterId, findKey, findTeam, findUser, type Scope, userTeams } from './refs.ts';
+export { type RunRule, type RunRulesInput, runRulesInput } from './run-rules.ts';
 export { readRules, replaceRules, rulesViewSchema, spendReport, spendSchema } from './rules.ts';
 export { type SecretInfo, SecretStore, secretReferences, secretSchema, withSecrets } from './secrets.ts';
 export { createTeam, deleteTeam, listTeams, updateTeam } from './teams.ts';
+export {
+  type ArgNarrowing,
+  type ToolRule,
+  toolRulesInputShape,
+} from './tool-rules.ts';
 export { createUser, deleteUser, listUsers, updateUser } from './users.ts';
 export {
   createdKeySchema,

@@ -7,6 +7,21 @@ import { appendAudit } from './audit.ts';
 import { newId } from './crypto.ts';
 import { type Period, periodBounds } from './periods.ts';
 import type { Scope } from './refs.ts';
+import {
+  deleteRunRules,
+  readRunRules,
+  type RunRulesInput,
+  runRulesViewSchema,
+  writeRunRules,
+} from './run-rules.ts';
+import {
+  deleteToolRules,
+  readToolRules,
+  type ToolRulesInput,
+  type ToolRulesView,
+  toolRulesViewShape,
+  writeToolRules,
+} from './tool-rules.ts';
 import { usd } from './views.ts';
 
 export type { Scope };
@@ -68,11 +83,54 @@ export async function writeLimits(
     .execute();
 }
 
-export interface Rules {
+/** The response cache for a key, user or team: each field absent follows the level above. */
+export interface CacheRuleInput {
+  mode?: 'exact' | 'semantic' | 'off' | undefined;
+  /** Seconds. */
+  ttl?: number | undefined;
+  scope?: 'team' | 'key' | 'user' | 'global' | undefined;
+}
+
+export async function writeCacheRule(
+  trx: Transaction<Schema>,
+  scope: Scope,
+  id: string,
+  rule: CacheRuleInput | null,
+): Promise<void> {
+  await trx.deleteFrom('cache_rules').where('scope', '=', scope).where('scope_id', '=', id).execute();
+  if (!rule || (rule.mode === undefined && rule.ttl === undefined && rule.scope === undefined)) return;
+  await trx
+    .insertInto('cache_rules')
+    .values({
+      scope,
+      scope_id: id,
+      mode: rule.mode ?? null,
+      ttl_s: rule.ttl ?? null,
+      share: rule.scope ?? null,
+      created_at: Date.now(),
+    })
+    .execute();
+}
+
+export function cacheRuleView(row: {
+  mode: string | null;
+  ttl_s: number | null;
+  share: string | null;
+}): CacheRuleInput {
+  return {
+    ...(row.mode === null ? {} : { mode: row.mode as CacheRuleInput['mode'] }),
+    ...(row.ttl_s === null ? {} : { ttl: Number(row.ttl_s) }),
+    ...(row.share === null ? {} : { scope: row.share as CacheRuleInput['scope'] }),
+  };
+}
+
+export interface Rules extends ToolRulesInput {
   budget?: BudgetInput | undefined;
   limits?: LimitsInput | undefined;
   /** Names of configured guardrails, added to the org-wide and the model's (never replacing them). */
   guardrails?: string[] | undefined;
+  cache?: CacheRuleInput | undefined;
+  run?: RunRulesInput | undefined;
 }
 
 export async function writeGuardrails(
@@ -99,6 +157,9 @@ export async function writeRules(
   if (rules.budget) await writeBudget(trx, scope, id, rules.budget);
   if (rules.limits) await writeLimits(trx, scope, id, rules.limits);
   if (rules.guardrails) await writeGuardrails(trx, scope, id, rules.guardrails);
+  if (rules.cache) await writeCacheRule(trx, scope, id, rules.cache);
+  if (rules.run) await writeRunRules(trx, scope, id, rules.run);
+  await writeToolRules(trx, scope, id, rules);
 }
 
 /** Removes the budgets and limits of deleted owners (their spend rows stay, as history). */
@@ -107,6 +168,9 @@ export async function deleteRules(trx: Transaction<Schema>, scope: Scope, ids: s
   await trx.deleteFrom('budgets').where('scope', '=', scope).where('scope_id', 'in', ids).execute();
   await trx.deleteFrom('limits').where('scope', '=', scope).where('scope_id', 'in', ids).execute();
   await trx.deleteFrom('guardrail_rules').where('scope', '=', scope).where('scope_id', 'in', ids).execute();
+  await trx.deleteFrom('cache_rules').where('scope', '=', scope).where('scope_id', 'in', ids).execute();
+  await deleteRunRules(trx, scope, ids);
+  await deleteToolRules(trx, scope, ids);
 }
 
 export async function replaceRules(
@@ -114,13 +178,22 @@ export async function replaceRules(
   actor: string,
   scope: Scope,
   id: string,
-  change: { budget?: BudgetInput | null; limits?: LimitsInput | null; guardrails?: string[] | null },
+  change: {
+    budget?: BudgetInput | null;
+    limits?: LimitsInput | null;
+    guardrails?: string[] | null;
+    cache?: CacheRuleInput | null;
+    run?: RunRulesInput | null;
+  } & ToolRulesInput,
 ): Promise<RulesView> {
   return db.transaction().execute(async (trx) => {
     const before = await readRules(trx, scope, id);
     if (change.budget !== undefined) await writeBudget(trx, scope, id, change.budget);
     if (change.limits !== undefined) await writeLimits(trx, scope, id, change.limits);
     if (change.guardrails !== undefined) await writeGuardrails(trx, scope, id, change.guardrails);
+    if (change.cache !== undefined) await writeCacheRule(trx, scope, id, change.cache);
+    if (change.run !== undefined) await writeRunRules(trx, scope, id, change.run);
+    await writeToolRules(trx, scope, id, change);
     const after = await readRules(trx, scope, id);
     await appendAudit(trx, {
       actor,
@@ -134,13 +207,17 @@ export async function replaceRules(
   });
 }
 
-type RulesView = { budget: BudgetInput | null; limits: LimitsInput | null; guardrails: string[] | null };
-
 export async function readRules(
   db: Kysely<Schema> | Transaction<Schema>,
   scope: Scope,
   id: string,
 ): Promise<RulesView> {
+  const cache = await db
+    .selectFrom('cache_rules')
+    .select(['mode', 'ttl_s', 'share'])
+    .where('scope', '=', scope)
+    .where('scope_id', '=', id)
+    .executeTakeFirst();
   const budget = await db
     .selectFrom('budgets')
     .selectAll()
@@ -159,7 +236,9 @@ export async function readRules(
     .where('scope', '=', scope)
     .where('scope_id', '=', id)
     .executeTakeFirst();
+  const run = await readRunRules(db, scope, id);
   return {
+    run,
     guardrails: guardrails ? (JSON.parse(guardrails.names) as string[]) : null,
     budget: budget
       ? {
@@ -175,8 +254,18 @@ export async function readRules(
           ...(limits.concurrency === null ? {} : { concurrency: limits.concurrency }),
         }
       : null,
+    cache: cache ? cacheRuleView(cache) : null,
+    ...(await readToolRules(db, scope, id)),
   };
 }
+
+type RulesView = {
+  budget: BudgetInput | null;
+  limits: LimitsInput | null;
+  guardrails: string[] | null;
+  cache: CacheRuleInput | null;
+  run: RunRulesInput | null;
+} & ToolRulesView;
 
 const money = z.number().describe('USD, rounded to 9 decimal places');
 export const budgetViewSchema = z.object({
@@ -197,6 +286,18 @@ export const rulesViewSchema = z.object({
     .array(z.string())
     .nullable()
     .describe("Guardrails this owner adds to the org-wide ones and the model's (docs/guardrails.md)"),
+  cache: z
+    .object({
+      mode: z.enum(['exact', 'semantic', 'off']).optional(),
+      ttl: z.number().int().optional().describe('Seconds'),
+      scope: z.enum(['team', 'key', 'user', 'global']).optional(),
+    })
+    .nullable()
+    .describe("The response cache for these callers, over the configuration's (docs/cache.md)"),
+  run: runRulesViewSchema
+    .nullable()
+    .describe('Bounds on each agent run (x-gatehouse-run-id); null when none'),
+  ...toolRulesViewShape,
 });
 
 export const spendSchema = z.object({

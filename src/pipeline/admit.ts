@@ -5,6 +5,7 @@ import type { ChatRequest } from '../core/ir/index.ts';
 import type { Frozen } from '../core/ir/rewrite.ts';
 import type { Admission, Governor, LimitRule, PriceBook } from '../governance/index.ts';
 import type { Target } from '../routing/index.ts';
+import type { RunGuard } from '../runs/index.ts';
 import type { RequestContext } from './context.ts';
 import type { Answer, Exchange, Stage } from './stage.ts';
 
@@ -16,6 +17,19 @@ export interface Admitter {
   prices: PriceBook;
   /** Limits configured on models (`models.<name>.limits`), shared by all callers. */
   modelLimits: ReadonlyMap<string, LimitRule>;
+  /** Bounds on agent runs (the `run` stage); without it a run id is only recorded. */
+  runs?: RunGuard | undefined;
+}
+
+/** What the request's usage cost at the serving target's prices; null when unknown. */
+export function usageCost(
+  admitter: Admitter,
+  ctx: RequestContext,
+  providerType: string | undefined,
+): number | null {
+  const { record } = ctx;
+  if (!record.usage || !providerType || !record.providerModel) return null;
+  return admitter.prices.cost(providerType, record.providerModel, record.usage);
 }
 
 export async function admit(
@@ -67,11 +81,8 @@ export async function settle(
 ): Promise<void> {
   const { record } = ctx;
   const usage = record.usage;
-  let costUsd: number | null = null;
-  if (usage && providerType && record.providerModel) {
-    costUsd = admitter.prices.cost(providerType, record.providerModel, usage);
-    record.costUsd = costUsd;
-  }
+  const costUsd = usageCost(admitter, ctx, providerType);
+  if (usage && providerType && record.providerModel) record.costUsd = costUsd;
   try {
     await admission.settle({ tokens: usage ? usage.inputTokens + usage.outputTokens : 0, costUsd });
   } catch (err) {

@@ -6,7 +6,10 @@ import type { Target } from '../routing/index.ts';
 import type { Answer, Exchange, Stage } from './stage.ts';
 
 export interface TargetPolicy {
+  /** A model's targets without a request: what GET /v1/models checks. */
   resolve(model: string): readonly Target[];
+  /** A request's targets, in the order to try them (experiments, rules and strategy applied). */
+  route(ex: Exchange): readonly Target[];
   /** The provider names that serve from a region. */
   providerRegions: ReadonlyMap<string, readonly string[]>;
 }
@@ -18,7 +21,7 @@ export function authoriseStage(policy: TargetPolicy): Stage {
       const model = ex.request.model;
       const principal = ex.ctx.principal;
       if (principal) authorizeModel(principal, model);
-      ex.targets = inRegion(policy, principal, model, policy.resolve(model));
+      ex.targets = inRegion(policy, principal, model, policy.route(ex));
       return next();
     },
   };

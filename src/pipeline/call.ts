@@ -9,6 +9,7 @@ import type { FailoverInput } from '../routing/failover.ts';
 import { type FailoverSettings, runWithFailover, type Served, type Target } from '../routing/index.ts';
 import { AnswerStream } from './answer-stream.ts';
 import type { RequestContext } from './context.ts';
+import { responseText, type ShadowCost, startShadow, streamCollector } from './shadow.ts';
 import type {
   Answer,
   ChatExchange,
@@ -18,12 +19,14 @@ import type {
   Stage,
 } from './stage.ts';
 
-export function callStage(settings: FailoverSettings, backstops: boolean): Stage {
+export function callStage(settings: FailoverSettings, backstops: boolean, shadowCost?: ShadowCost): Stage {
   return {
     name: 'call',
     run(ex: Exchange): Promise<Answer> {
+      if (ex.prepared) return Promise.resolve(ex.prepared);
       switch (ex.operation) {
         case 'chat':
+          if (ex.shadow && shadowCost) return mirrored(settings, ex, backstops, shadowCost);
           return ex.request.stream
             ? streamChat(settings, ex, backstops)
             : completeChat(settings, ex, backstops);
@@ -52,6 +55,33 @@ async function completeChat(
   record.finishReason = served.value.response.finishReason;
   if (backstops) servedResponses.set(ex, served.value.response);
   return { kind: 'result', result: served.value };
+}
+
+/** A chat with an experiment's shadow beside it: the shadow learns the primary's answer, never waits it. */
+async function mirrored(
+  settings: FailoverSettings,
+  ex: ChatExchange,
+  backstops: boolean,
+  cost: ShadowCost,
+): Promise<Answer> {
+  const mirror = startShadow(ex, ex.shadow!, settings, cost);
+  try {
+    if (!ex.request.stream) {
+      const answer = await completeChat(settings, ex, backstops);
+      mirror.primary(answer.kind === 'result' ? responseText(answer.result.response) : undefined);
+      return answer;
+    }
+    const answer = await streamChat(settings, ex, backstops);
+    if (answer.kind === 'stream') {
+      const seen = streamCollector();
+      answer.stream.tap((chunk) => seen.tap(chunk));
+      answer.stream.onEnd(({ completed }) => mirror.primary(completed ? seen.text() : undefined));
+    }
+    return answer;
+  } catch (err) {
+    mirror.primary(undefined);
+    throw err;
+  }
 }
 
 interface OpenedStream {

@@ -2,7 +2,14 @@
 // besides (the model list a caller may see).
 import type { BodyLogging, GatehouseConfig } from '../config/schema.ts';
 import type { Principal } from '../governance/index.ts';
-import { type FailoverSettings, TargetResolver } from '../routing/index.ts';
+import {
+  type FailoverSettings,
+  RequestFacts,
+  Router,
+  type RoutingState,
+  type Target,
+  TargetResolver,
+} from '../routing/index.ts';
 import type { ProviderLookup } from '../routing/targets.ts';
 import type { Admitter } from './admit.ts';
 import { mayUse, type TargetPolicy } from './authorise.ts';
@@ -16,6 +23,8 @@ export class Pipeline {
   readonly run: (ex: Exchange) => Promise<Answer>;
   /** The configured models and their targets. */
   readonly targets: TargetResolver;
+  /** Experiments, rules and strategies over those targets. */
+  readonly router: Router;
   readonly #providerTypes: ReadonlyMap<string, string>;
   readonly #policy: TargetPolicy;
   readonly #bodyLogging: BodyLogging;
@@ -25,12 +34,20 @@ export class Pipeline {
     providers: ProviderLookup,
     admitter: Admitter,
     slots: StageSlots = {},
+    /** What routing has learnt (breakers, latency, in flight): pass the previous one on a reload. */
+    routing?: RoutingState,
   ) {
-    const targets = new TargetResolver(config, providers);
+    const targets = new TargetResolver(config, providers, routing);
     this.targets = targets;
+    const prices = admitter.prices;
+    const router = new Router(config, targets, (type, model, input, output) =>
+      prices.worstCase(type, model, input, output),
+    );
+    this.router = router;
     this.#providerTypes = new Map(Object.entries(config.providers).map(([name, p]) => [name, p.type]));
     this.#policy = {
-      resolve: (model) => targets.resolve(model),
+      resolve: (model) => router.resolve(model),
+      route: (ex) => routeOf(router, ex),
       providerRegions: new Map(Object.entries(config.providers).map(([name, p]) => [name, p.regions ?? []])),
     };
     this.#bodyLogging = config.logging.bodies;
@@ -50,6 +67,7 @@ export class Pipeline {
           providerType: (name) => this.providerType(name),
           failover,
           backstops: plugged,
+          shadowCost: (type, model, usage) => prices.cost(type, model, usage),
         },
         slots,
       ),
@@ -84,6 +102,30 @@ export class Pipeline {
 
   /** The configured model names this caller may use (its model rules and region applied). */
   modelsFor(principal: Principal | undefined): string[] {
-    return this.targets.modelNames().filter((model) => mayUse(this.#policy, principal, model));
+    return this.router.modelNames().filter((model) => mayUse(this.#policy, principal, model));
   }
+}
+
+/** A request's targets: at once when nothing about it matters, else from what it is and who sent it. */
+function routeOf(router: Router, ex: Exchange): readonly Target[] {
+  const model = ex.request.model;
+  const fixed = router.fixed(model);
+  if (fixed) return fixed;
+  const { ctx } = ex;
+  const principal = ctx.principal;
+  const facts = new RequestFacts({
+    caller: {
+      keyId: principal?.keyId,
+      keyName: principal?.keyName,
+      teamId: principal?.teamId,
+      userId: principal?.userId,
+      master: principal?.kind === 'master',
+    },
+    headers: ctx.headers,
+    tags: ctx.record.tags,
+    chat: ex.operation === 'embeddings' ? undefined : ex.request,
+  });
+  const choice = router.choose(model, facts, ctx.record);
+  if (choice.shadow && ex.operation === 'chat') ex.shadow = choice.shadow;
+  return choice.targets;
 }

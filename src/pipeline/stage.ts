@@ -6,7 +6,7 @@
 import { GatehouseError } from '../core/errors/index.ts';
 import type { ChatRequest, ChatResult, EmbeddingsRequest, EmbeddingsResult } from '../core/ir/index.ts';
 import type { Frozen } from '../core/ir/rewrite.ts';
-import type { Target } from '../routing/index.ts';
+import type { ShadowPlan, Target } from '../routing/index.ts';
 import type { AnswerStream } from './answer-stream.ts';
 import type { RequestContext } from './context.ts';
 
@@ -18,6 +18,14 @@ interface ExchangeBase {
   readonly headers: Record<string, string>;
   /** The targets the request may go to, in order; set by the authorise stage. */
   targets: readonly Target[];
+  /**
+   * An answer a stage already has for this request (a cache hit): the call stage answers with it
+   * instead of going upstream, so that the stages between — output guardrails — treat it exactly
+   * as they treat a fresh answer.
+   */
+  prepared?: Answer;
+  /** An experiment's shadow: where the call stage mirrors this request in the background. */
+  shadow: ShadowPlan | undefined;
 }
 
 /**
@@ -93,6 +101,6 @@ export function newExchange<O extends Operation>(
   body: unknown,
   request: RequestOf<O>,
 ): Extract<Exchange, { operation: O }> {
-  const ex = { operation, ctx, body, headers: {}, targets: [], request, decoded: request };
+  const ex = { operation, ctx, body, headers: {}, targets: [], shadow: undefined, request, decoded: request };
   return ex as unknown as Extract<Exchange, { operation: O }>;
 }

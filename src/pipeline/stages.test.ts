@@ -19,6 +19,7 @@ test('docs/pipeline.md lists the stages in the order stages.ts runs them', () =>
     'record',
     'authorise',
     'admit',
+    'run',
     '[guard input]',
     '[cache]',
     '[guard output]',

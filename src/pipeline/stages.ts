@@ -6,6 +6,8 @@
 //   record        notes what was asked and, when the answer is over, what was answered
 //   authorise     may this caller use this model; its targets (data-residency region applied)
 //   admit         rate limits and budgets reserved before; usage and cost settled after, always
+//   run           a call naming an agent run is recorded in it, checked against the run's bounds
+//                 and the loop breaker, and its cost added to the run (nothing without the header)
 //   [guard input] slot: checks or rewrites the request (PII, secrets, deny-lists), or refuses it
 //   [cache]       slot: answers from a cache, or stores what the call answered
 //   [guard output] slot: checks or rewrites the answer (a result, or a stream chunk by chunk)
@@ -20,6 +22,8 @@ import type { BodyLogging } from './bodies.ts';
 import { callStage } from './call.ts';
 import type { RequestContext } from './context.ts';
 import { recordStage } from './record.ts';
+import type { ShadowCost } from './shadow.ts';
+import { runStage } from './run.ts';
 import type { Stage } from './stage.ts';
 
 /** Stages plugged into the slots, each list run in its order. */
@@ -38,6 +42,8 @@ export interface StageDeps {
   failover: FailoverSettings;
   /** Whether the call keeps what it answered, for the backstops against plugged-in stages (runtime.ts). */
   backstops: boolean;
+  /** Prices an experiment's shadow calls. */
+  shadowCost?: ShadowCost;
 }
 
 export function pipelineStages(deps: StageDeps, slots: StageSlots = {}): Stage[] {
@@ -45,9 +51,10 @@ export function pipelineStages(deps: StageDeps, slots: StageSlots = {}): Stage[]
     recordStage(deps.bodyLogging),
     authoriseStage(deps.policy),
     admitStage(deps.admitter, deps.providerType),
+    runStage(deps.admitter, deps.providerType),
     ...(slots.guardInput ?? []),
     ...(slots.cache ?? []),
     ...(slots.guardOutput ?? []),
-    callStage(deps.failover, deps.backstops),
+    callStage(deps.failover, deps.backstops, deps.shadowCost),
   ];
 }

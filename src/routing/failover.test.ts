@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { GatehouseError } from '../core/errors/index.ts';
 import type { Provider } from '../providers/types.ts';
 import { type AttemptRecord, runWithFailover } from './failover.ts';
+import { RoutingState } from './state.ts';
 import { defaultTimeouts, type Target } from './targets.ts';
 
 const provider = {} as Provider;
@@ -13,6 +14,9 @@ const target = (name: string, retries = 0, totalMs = defaultTimeouts.totalMs): T
   model: `${name}-model`,
   retries,
   timeouts: { ...defaultTimeouts, totalMs },
+  weight: 1,
+  state: new RoutingState().target(name, `${name}-model`),
+  breaker: undefined,
 });
 const settings = { maxRetryWaitMs: 1_000, backoffBaseMs: 1 };
 
@@ -109,4 +113,70 @@ test('a caller who leaves stops the failover at once', async () => {
     (err: GatehouseError) => err.code === 'GH_CLIENT_CLOSED',
   );
   assert.deepEqual(calls, ['a']);
+});
+
+const guarded = (name: string) => ({
+  ...target(name),
+  breaker: { threshold: 2, windowMs: 60_000, cooldownMs: 60_000 },
+});
+
+test('failures open the breaker; an open target is skipped without a call, straight to the next', async () => {
+  const a = guarded('a');
+  const b = guarded('b');
+  const calls: string[] = [];
+  const call = async (t: Target) => {
+    calls.push(t.providerName);
+    if (t.providerName === 'a') throw new GatehouseError('GH_UPSTREAM_ERROR', 'boom');
+    return 'ok';
+  };
+  for (let i = 0; i < 2; i++) (await runWithFailover([a, b], input(), settings, call)).release();
+  assert.equal(a.state.breaker.phase, 'open');
+  calls.length = 0;
+  const run = input();
+  const served = await runWithFailover([a, b], run, settings, call);
+  served.release();
+  assert.deepEqual(calls, ['b'], 'no call to the open target');
+  assert.deepEqual(
+    run.attempts.map((x) => x.provider),
+    ['b'],
+  );
+});
+
+test('every breaker open: GH_CIRCUIT_OPEN with a Retry-After, and no upstream call', async () => {
+  const a = guarded('a');
+  a.state.breaker.open(performance.now(), 20_000);
+  let called = false;
+  await assert.rejects(
+    runWithFailover([a], input(), settings, async () => {
+      called = true;
+      return 'ok';
+    }),
+    (err: GatehouseError) => err.code === 'GH_CIRCUIT_OPEN' && err.retryAfter === 20 && err.status === 503,
+  );
+  assert.equal(called, false);
+});
+
+test('a non-retryable failure does not count against the breaker', async () => {
+  const a = guarded('a');
+  for (let i = 0; i < 5; i++) {
+    await assert.rejects(
+      runWithFailover([a], input(), settings, async () => {
+        throw new GatehouseError('GH_UPSTREAM_REJECTED', 'bad request');
+      }),
+    );
+  }
+  assert.equal(a.state.breaker.phase, 'closed');
+});
+
+test('in flight counts an attempt until it is released, and latency is averaged on success', async () => {
+  const a = guarded('a');
+  const served = await runWithFailover([a], input(), settings, async () => {
+    assert.equal(a.state.inFlight, 1);
+    return 'ok';
+  });
+  assert.equal(a.state.inFlight, 1, 'a stream holds its target until it ends');
+  served.release();
+  served.release();
+  assert.equal(a.state.inFlight, 0);
+  assert.ok(a.state.ewmaMs !== undefined && a.state.ewmaMs >= 0);
 });

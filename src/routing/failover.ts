@@ -1,6 +1,8 @@
 // Tries a request's targets in order. A retryable failure is retried on the same target (with
 // exponential backoff and jitter, honouring Retry-After) up to the target's retries, then moves on
-// to the next target; a non-retryable failure is returned at once.
+// to the next target; a non-retryable failure is returned at once. A target whose circuit breaker is
+// open is skipped without a call; every outcome is told to the target's state (breaker, latency,
+// in flight), which the strategies read.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { GatehouseError, asGatehouseError } from '../core/errors/index.ts';
 import type { Lifecycle } from '../core/lifecycle/index.ts';
@@ -40,7 +42,13 @@ export async function runWithFailover<T>(
   attempt: (target: Target, opts: CallOptions) => Promise<T>,
 ): Promise<Served<T>> {
   let lastError: GatehouseError | undefined;
+  let skipped: Target | undefined;
   for (const target of targets) {
+    const state = target.state;
+    if (target.breaker !== undefined && !state.breaker.allow(performance.now())) {
+      skipped = target;
+      continue;
+    }
     for (let retry = 0; retry <= target.retries; retry++) {
       if (input.signal.aborted) throw asGatehouseError(input.signal.reason);
       const started = performance.now();
@@ -54,12 +62,14 @@ export async function runWithFailover<T>(
         opts.headers = { ...opts.headers, ...event.headers };
       try {
         const value = await attempt(target, opts);
+        const ended = performance.now();
         const served: AttemptRecord = {
           provider: target.providerName,
           model: target.model,
           status: 200,
-          latencyMs: performance.now() - started,
+          latencyMs: ended - started,
         };
+        state.registry.succeeded(state, served.latencyMs, ended);
         input.attempts.push(served);
         if (event) lifecycle!.attemptEnded(event, served);
         return { value, target, release };
@@ -75,10 +85,14 @@ export async function runWithFailover<T>(
         };
         input.attempts.push(failed);
         if (event) lifecycle!.attemptEnded(event, failed, error.upstreamStatus);
-        if (error.code === 'GH_CLIENT_CLOSED' || input.signal.aborted) throw error;
-        if (!error.retryable) throw error;
+        if (error.code === 'GH_CLIENT_CLOSED' || input.signal.aborted || !error.retryable) {
+          // Says nothing of the target's health: a half-open breaker's probe slot is freed.
+          state.breaker.released();
+          throw error;
+        }
+        state.registry.failed(state, target.breaker, performance.now());
         lastError = error;
-        if (retry === target.retries) break;
+        if (retry === target.retries || state.breaker.phase === 'open') break;
         const wait = retryWait(error, retry, settings);
         if (wait === undefined) break; // the provider asks for a longer pause than we accept: fail over
         await sleep(wait, undefined, { signal: input.signal }).catch(() => {
@@ -87,10 +101,28 @@ export async function runWithFailover<T>(
       }
     }
   }
-  throw lastError ?? new GatehouseError('GH_INTERNAL', 'No target was tried.');
+  if (lastError) throw lastError;
+  if (skipped) throw circuitOpen(targets);
+  throw new GatehouseError('GH_INTERNAL', 'No target was tried.');
+}
+
+/** Every target was skipped: the caller may retry when the first breaker lets a probe through. */
+function circuitOpen(targets: readonly Target[]): GatehouseError {
+  const now = performance.now();
+  let waitMs = Number.POSITIVE_INFINITY;
+  for (const t of targets) waitMs = Math.min(waitMs, t.state.breaker.remainingMs(now));
+  const names = targets.map((t) => `${t.providerName}/${t.model}`).join(', ');
+  return new GatehouseError(
+    'GH_CIRCUIT_OPEN',
+    `Every target of this model is failing and has been taken out of service for a while (${names}); retry later.`,
+    { retryAfter: Math.max(1, Math.ceil(waitMs / 1000)) },
+  );
 }
 
 function attemptOptions(target: Target, input: FailoverInput): { opts: CallOptions; release: () => void } {
+  const state = target.state;
+  state.inFlight++;
+  let released = false;
   const controller = new AbortController();
   const onCallerGone = () => controller.abort(input.signal.reason);
   input.signal.addEventListener('abort', onCallerGone, { once: true });
@@ -113,6 +145,9 @@ function attemptOptions(target: Target, input: FailoverInput): { opts: CallOptio
   return {
     opts,
     release() {
+      if (released) return;
+      released = true;
+      state.inFlight--;
       clearTimeout(timer);
       input.signal.removeEventListener('abort', onCallerGone);
     },

@@ -9,6 +9,7 @@ import { asGatehouseError, GatehouseError } from '../core/errors/index.ts';
 import type { Lifecycle } from '../core/lifecycle/index.ts';
 import type { RequestRecord, SurfaceName } from '../core/records/index.ts';
 import type { Authenticator } from '../governance/index.ts';
+import { isMcpPath, type McpGateway } from '../mcp/index.ts';
 import type { RequestContext } from '../pipeline/index.ts';
 import type { Database } from '../store/index.ts';
 import type { ResponseStore } from '../store/responses.ts';
@@ -48,6 +49,8 @@ export interface AppDeps {
   isOverloaded(): boolean;
   /** True once shutdown has begun: new requests are refused with 503. */
   isDraining(): boolean;
+  /** The MCP gateway at /mcp, when mcp_servers are configured. */
+  mcp?: McpGateway;
 }
 
 type Handler = (
@@ -239,6 +242,8 @@ export function createRequestHandler(deps: AppDeps) {
     // The one read of the live configuration: this request runs on this version to its end.
     let rt = live.current;
     const path = (req.url ?? '/').split('?', 1)[0]!;
+    // MCP traffic is recorded per tool call (kind `tool`), not per HTTP message of a session.
+    if (deps.mcp && isMcpPath(path)) return handleMcp(deps.mcp, req, res);
     const route = path.startsWith('/admin/')
       ? adminRoute
       : path === '/ui' || path.startsWith('/ui/')
@@ -345,6 +350,21 @@ export function createRequestHandler(deps: AppDeps) {
       lifecycle.requestEnded(record);
     }
   };
+}
+
+async function handleMcp(mcp: McpGateway, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  try {
+    await mcp.handle(req, res);
+  } catch (err) {
+    console.error('[gatehouse] MCP request failed:', err);
+    if (!res.headersSent)
+      res
+        .writeHead(500, { 'content-type': 'application/json' })
+        .end(
+          JSON.stringify({ jsonrpc: '2.0', error: { code: -32603, message: 'Internal error' }, id: null }),
+        );
+    else res.end();
+  }
 }
 
 function sendError(

@@ -2,12 +2,14 @@
 // providers, the pipeline with its stages, the model targets). A reload builds a new one and swaps
 // it in; a request holds the one it started with until it ends. Long-lived state (the governor and
 // its counters, the store, the request log, metrics) is shared by every version and never rebuilt.
+import type { ResponseCache } from '../cache/index.ts';
 import type { GatehouseConfig } from '../config/schema.ts';
+import type { RunGuard } from '../runs/index.ts';
 import type { Governor, LimitRule, SecretStore } from '../governance/index.ts';
 import { PriceBook } from '../governance/index.ts';
 import { type InternalCalls, Pipeline, type StageSlots } from '../pipeline/index.ts';
 import type { ProviderDeps } from '../providers/index.ts';
-import type { TargetResolver } from '../routing/index.ts';
+import type { RoutingState, Target } from '../routing/index.ts';
 import { ProviderRegistry } from './provider-registry.ts';
 import { configuredSlots } from './slots.ts';
 
@@ -16,7 +18,8 @@ export interface ConfigRuntime {
   readonly version: string;
   readonly config: GatehouseConfig;
   readonly pipeline: Pipeline;
-  readonly targets: TargetResolver;
+  /** The models' targets through the router, so that experiment names resolve too. */
+  readonly targets: { resolve(model: string): readonly Target[] };
   readonly providers: ProviderRegistry;
   /**
    * Set on the serving version while a newer one is on trial (reload.canary): the trial picks which
@@ -43,6 +46,12 @@ export interface SharedState {
   stages?: StageSlots;
   /** The gateway's own model calls, through whichever version is serving (pipeline/internal.ts). */
   calls: InternalCalls;
+  /** The response cache, built once at start when configured: its store outlives a version. */
+  cache?: ResponseCache | undefined;
+  /** What routing knows of each target (breakers, latency, in flight), kept across versions. */
+  routing: RoutingState;
+  /** Bounds on agent runs, their counters shared across versions (and replicas, with Redis). */
+  runs: RunGuard;
   log(line: string): void;
   warn(line: string): void;
 }
@@ -62,10 +71,16 @@ export async function buildRuntime(
   const pipeline = new Pipeline(
     config,
     providers,
-    { governor: shared.governor, prices: new PriceBook(config.prices), modelLimits: modelLimits(config) },
-    configuredSlots(config, { log: shared.log, calls: shared.calls }, shared.stages),
+    {
+      governor: shared.governor,
+      prices: new PriceBook(config.prices),
+      modelLimits: modelLimits(config),
+      runs: shared.runs,
+    },
+    configuredSlots(config, { log: shared.log, calls: shared.calls, cache: shared.cache }, shared.stages),
+    shared.routing,
   );
-  return { version, config, pipeline, targets: pipeline.targets, providers, trial: undefined };
+  return { version, config, pipeline, targets: pipeline.router, providers, trial: undefined };
 }
 
 /** Ends what a version runs in the background, once no new request can pick it. */

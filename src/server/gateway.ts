@@ -7,7 +7,10 @@ import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { Gauge } from 'prom-client';
 import { stringify } from 'yaml';
+import { createResponseCache } from '../cache/index.ts';
+import { semanticFromConfig, watchCalibration } from '../cache/semantic/index.ts';
 import type { GatehouseConfig } from '../config/schema.ts';
+import { Approvals, approvalHook } from '../approvals/index.ts';
 import { GatehouseError } from '../core/errors/index.ts';
 import { Lifecycle } from '../core/lifecycle/index.ts';
 import {
@@ -15,6 +18,7 @@ import {
   createMemoryCounterStore,
   createRedisCounterStore,
   Governor,
+  PriceBook,
   resolveMasterKey,
   SecretBox,
   SecretStore,
@@ -22,8 +26,17 @@ import {
   SessionStore,
   webhookNotifier,
 } from '../governance/index.ts';
+import { McpGateway, type ToolCallHook } from '../mcp/index.ts';
 import { InternalCaller, type InternalCalls, type StageSlots } from '../pipeline/index.ts';
 import { HttpClient } from '../providers/index.ts';
+import { RoutingState, SharedBreakers } from '../routing/index.ts';
+import {
+  createMemoryRunStore,
+  createRedisRunStore,
+  RunGuard,
+  recordToolCallRuns,
+  runHook,
+} from '../runs/index.ts';
 import { defaultDatabaseUrl, openDatabase } from '../store/index.ts';
 import { ResponseStore } from '../store/responses.ts';
 import {
@@ -35,6 +48,7 @@ import {
   logGatewayEvents,
   loggerFromLines,
   subscribeTelemetry,
+  watchTargets,
 } from '../telemetry/index.ts';
 import { createRequestHandler } from './app.ts';
 import { BodyBuffer, bodyAbandoned, readJsonBody } from './body.ts';
@@ -72,6 +86,8 @@ export interface GatewayOptions {
   log?: (line: string) => void;
   /** Stages plugged into the pipeline's slots (guard input, cache, guard output): docs/pipeline.md. */
   stages?: StageSlots;
+  /** Hooks on every MCP tool call, after the gateway's own (per-tool rate limits): docs/mcp.md. */
+  mcpHooks?: ToolCallHook[];
   /** One log line per answered request (GATEHOUSE_ACCESS_LOG; default config.server.access_log). */
   accessLog?: boolean;
 }
@@ -165,6 +181,49 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       log,
     },
   });
+  const runs = new RunGuard(
+    options.redisUrl
+      ? createRedisRunStore(options.redisUrl, {
+          commandTimeoutMs: redisPolicy.command_timeout_ms,
+          connectTimeoutMs: redisPolicy.connect_timeout_ms,
+        })
+      : createMemoryRunStore(),
+    { onFailure: redisPolicy.on_failure, log },
+  );
+  const prices = new PriceBook(config.prices);
+  const lifecycle = new Lifecycle();
+  const calls = new InternalCaller(lifecycle);
+  // Only with a `cache:` block; the semantic layer only with its `cache.semantic` block. It embeds
+  // through `calls`, which reach the pipeline once it is built (calls.attach below).
+  const semantic = await semanticFromConfig(config.cache?.semantic, {
+    database,
+    calls,
+    log: (line) => logger.warn(line),
+  });
+  const cache = createResponseCache(config, {
+    semantic,
+    database,
+    redisUrl: options.redisUrl,
+    redis: {
+      commandTimeoutMs: redisPolicy.command_timeout_ms,
+      connectTimeoutMs: redisPolicy.connect_timeout_ms,
+    },
+    prices,
+    log: (line) => logger.warn(line),
+  });
+  await cache?.ready(redisPolicy.connect_timeout_ms);
+  // Routing state (breakers, latency, in flight) by target identity: outlives a configuration.
+  const routing = new RoutingState();
+  // With Redis, breakers are shared: a target failing for one replica is skipped by all.
+  const sharedBreakers = options.redisUrl
+    ? new SharedBreakers(options.redisUrl, routing, {
+        syncMs: config.routing.breaker_sync_ms,
+        commandTimeoutMs: redisPolicy.command_timeout_ms,
+        connectTimeoutMs: redisPolicy.connect_timeout_ms,
+        log: (line) => logger.warn(line),
+      })
+    : undefined;
+  await sharedBreakers?.ready();
   const host = options.host ?? config.server.host ?? '127.0.0.1';
 
   let draining = false;
@@ -185,8 +244,13 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     (line) => logger.warn(line),
     (hours) => events.spendHistory(hours),
   );
-  const metrics = new GatewayMetrics({ models: Object.keys(config.models) });
+  const metrics = new GatewayMetrics({
+    // Experiments' names are model names callers use too.
+    models: [...Object.keys(config.models), ...Object.values(config.experiments).map((e) => e.model)],
+  });
   metrics.watchRecorder(events);
+  if (semantic) watchCalibration(semantic, metrics.registry);
+  watchRouting(routing, metrics);
   const otlpEndpoint =
     config.telemetry.otlp_endpoint ?? (process.env.OTEL_EXPORTER_OTLP_ENDPOINT || undefined);
   // The OpenTelemetry SDK is loaded only when traces are exported: it is memory a gateway without
@@ -200,8 +264,6 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         ...(config.telemetry.otlp_headers ? { headers: config.telemetry.otlp_headers } : {}),
       })
     : undefined;
-  const lifecycle = new Lifecycle();
-  const calls = new InternalCaller(lifecycle);
   const shared = {
     governor,
     secrets,
@@ -209,6 +271,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     ...(options.stages ? { stages: options.stages } : {}),
     log,
     calls,
+    cache,
+    routing,
+    runs,
     warn: (line: string) => logger.warn(line),
   };
   const live = new LiveConfig(await buildRuntime(config, initial.row.hash, shared), {
@@ -236,7 +301,34 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     if (res && !res.headersSent) res.setHeader('connection', 'close');
   });
   const shutdown = new AbortController();
+  const approvals = new Approvals(database.db, {
+    webhookUrl: config.governance.webhook_url,
+    log: (line) => logger.warn(line),
+    registry: metrics.registry,
+  });
+  // Nothing of the MCP gateway exists unless servers are configured.
+  const mcp =
+    Object.keys(config.mcp_servers).length > 0
+      ? await McpGateway.create({
+          servers: config.mcp_servers,
+          db: database.db,
+          auth,
+          governor,
+          lifecycle,
+          secrets,
+          bodies: config.logging.bodies,
+          maxBodyBytes: config.server.max_body_bytes,
+          log: (line) => logger.warn(line),
+          shutdown: shutdown.signal,
+          // Run bounds before approvals (a call past its run's bounds never asks a person), then
+          // the hooks the caller of startGateway gives.
+          hooks: [runHook(runs), approvalHook(approvals), ...(options.mcpHooks ?? [])],
+          loopbackOnly: ['127.0.0.1', 'localhost', '::1'].includes(host),
+        })
+      : undefined;
+  const stopToolCallRuns = mcp ? recordToolCallRuns(lifecycle) : () => {};
   const handler = createRequestHandler({
+    ...(mcp ? { mcp } : {}),
     live,
     auth,
     database,
@@ -260,6 +352,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       governor,
       regions: Object.keys(config.regions),
       guardrails: Object.keys(config.guardrails),
+      cache,
+      semanticCache: semantic,
+      routing,
+      runs,
+      approvals,
+      ...(mcp ? { mcp } : {}),
     },
     limits: edges.limits,
     maxInFlight: config.server.max_in_flight,
@@ -328,6 +426,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     stop(graceMs = config.server.shutdown_grace_ms) {
       stopping ??= (async () => {
         draining = true;
+        // Calls waiting for a person end now (cancelled): a decision may take longer than any grace.
+        approvals.close();
+        mcp?.drain();
         server.close();
         server.closeIdleConnections();
         const drain = async (ms: number) => {
@@ -351,20 +452,45 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         }
         server.closeAllConnections();
         await drain(2_000); // requests cut off by the grace period still leave their record
+        await mcp?.close();
         unsubscribeTelemetry();
+        stopToolCallRuns();
         lag.stop();
         await events.stop();
         await governor.close();
+        await runs.close();
         await tracing?.shutdown();
         await http.close();
         live.close();
         await counters.close();
+        await cache?.close();
+        await sharedBreakers?.close();
+        routing.close();
         await database.close();
         stopEventLog();
       })();
       return stopping;
     },
   };
+}
+
+/** Breaker, latency and in-flight gauges per target, and breaker transitions as they happen. */
+function watchRouting(routing: RoutingState, metrics: GatewayMetrics): void {
+  const phases = { closed: 0, half_open: 1, open: 2 } as const;
+  const targets = watchTargets(metrics.registry, function* () {
+    for (const t of routing.all())
+      yield {
+        provider: t.provider,
+        model: t.model,
+        breaker: phases[t.breaker.phase],
+        inFlight: t.inFlight,
+        ewmaMs: t.ewmaMs,
+      };
+  });
+  routing.listen({
+    opened: (t) => targets.transition(t.provider, t.model, 'open'),
+    closed: (t) => targets.transition(t.provider, t.model, 'closed'),
+  });
 }
 
 function defaultSpillDir(databaseUrl: string): string {

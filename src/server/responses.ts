@@ -8,7 +8,7 @@ import { GatehouseError } from '../core/errors/index.ts';
 import type { ChatResult } from '../core/ir/index.ts';
 import { authorizeModel } from '../governance/index.ts';
 import type { Pipeline, RequestContext } from '../pipeline/index.ts';
-import type { TargetResolver } from '../routing/index.ts';
+import type { Target } from '../routing/index.ts';
 import type { ResponseScope, ResponseStore } from '../store/responses.ts';
 import { redactJson } from '../telemetry/index.ts';
 import { answerChat } from './answers.ts';
@@ -22,7 +22,7 @@ export interface ResponsesDeps {
   pipeline: Pipeline;
   responses: ResponseStore;
   /** The models' targets, for the one check made before the pipeline (built-in tools). */
-  targets: Pick<TargetResolver, 'resolve'>;
+  targets: { resolve(model: string): readonly Target[] };
 }
 
 function scopeOf(ctx: RequestContext): ResponseScope {

@@ -2,6 +2,7 @@
 // request and on the answer, and the response cache. Each capability that is configured adds its
 // stages here; one that is not adds nothing, so it costs nothing per request. Stages a caller of
 // startGateway passes (tests, embedders) run after the configured ones in each slot.
+import { cacheStage, type ResponseCache } from '../cache/index.ts';
 import type { GatehouseConfig } from '../config/schema.ts';
 import { GuardrailPolicy, guardrailInputStage, guardrailOutputStage } from '../guardrails/index.ts';
 import type { InternalCalls, StageSlots } from '../pipeline/index.ts';
@@ -11,6 +12,8 @@ export interface SlotDeps {
   log(line: string): void;
   /** The gateway's own model calls (a judge, embeddings), through the pipeline and on the record. */
   calls: InternalCalls;
+  /** The response cache, when the configuration has a `cache:` block. */
+  cache?: ResponseCache | undefined;
 }
 
 export function configuredSlots(config: GatehouseConfig, deps: SlotDeps, extra: StageSlots = {}): StageSlots {
@@ -25,6 +28,7 @@ export function configuredSlots(config: GatehouseConfig, deps: SlotDeps, extra: 
     if (policy.covers('request')) slots.guardInput.push(guardrailInputStage(policy));
     if (policy.covers('answer')) slots.guardOutput.push(guardrailOutputStage(policy));
   }
+  if (deps.cache) slots.cache.push(cacheStage(deps.cache));
   slots.guardInput.push(...(extra.guardInput ?? []));
   slots.cache.push(...(extra.cache ?? []));
   slots.guardOutput.push(...(extra.guardOutput ?? []));

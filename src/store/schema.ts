@@ -164,6 +164,56 @@ export interface RequestEventsTable {
   config_version: string | null;
   /** JSON array of guardrail verdicts (names, entity types, actions; never the matched text). */
   guardrails: string | null;
+  // The response cache's columns (optional in rows written before it existed, e.g. spilled ones).
+  /** The response cache's verdict: hit | semantic-hit | miss | bypass; null when it is off. */
+  cache?: string | null;
+  /** A semantic hit's similarity (0…1). */
+  cache_similarity?: number | null;
+  /** What a cache hit would have cost upstream, USD; null when not a hit or unpriced. */
+  saved_usd?: number | null;
+  /** The experiment that routed the request and its variant (`shadow` for a shadow call). */
+  experiment: string | null;
+  variant: string | null;
+  /** A shadow call's primary: its event id. */
+  shadow_of: string | null;
+  /** A shadow call's answer differed from the primary's (1), matched it (0), or either failed (null). */
+  shadow_differed: number | null;
+  /** `model` for model traffic, `tool` for a tool call through the MCP gateway. */
+  kind?: string;
+  mcp_server?: string | null;
+  tool?: string | null;
+  /** Bytes of the tool call's arguments and of its result, as JSON. */
+  argument_bytes?: number | null;
+  result_bytes?: number | null;
+  /** The agent run (x-gatehouse-run-id) within the key's namespace; null outside a run. */
+  run_id?: string | null;
+}
+
+/** Tool rules of a key, team or user; each field is JSON, null when unset. */
+export interface ToolRulesTable {
+  scope: 'key' | 'team' | 'user';
+  scope_id: string;
+  /** Array of globs over `<server>__<tool>`, `!` entries deny. */
+  tools: string | null;
+  /** Object: glob → calls per minute of each matching tool. */
+  tool_limits: string | null;
+  /** Object: glob → { argument: { const } | { enum } } narrowing the tool's input schema. */
+  tool_args: string | null;
+  updated_at: number;
+}
+
+/** The definition of a tool as first seen (or last approved), and a changed one awaiting approval. */
+export interface McpToolPinsTable {
+  server: string;
+  tool: string;
+  hash: string;
+  definition: string;
+  pending_hash: string | null;
+  pending_definition: string | null;
+  first_seen_at: number;
+  changed_at: number | null;
+  approved_at: number | null;
+  approved_by: string | null;
 }
 
 /** Sums over an hour of events; the writer adds to them as events are stored. */
@@ -177,6 +227,12 @@ export interface UsageSums {
   cache_write_tokens: number;
   reasoning_tokens: number;
   cost_usd: number;
+  /** Requests that looked in the response cache (hits and misses; not bypasses). */
+  cache_lookups: number;
+  /** Requests answered from the response cache (exact or semantic). */
+  cache_hits: number;
+  /** USD the cache hits saved. */
+  saved_usd: number;
 }
 
 export interface UsageHourlyTable extends UsageSums {
@@ -213,6 +269,39 @@ export interface UsageDailyTagsTable extends UsageSums {
 }
 
 /** A stored answer of the Responses surface (`store` not false): the conversation state. */
+/** The bounds an owner (team, user or key) puts on each agent run; null columns bound nothing. */
+export interface RunRulesTable {
+  scope: 'key' | 'team' | 'user';
+  scope_id: string;
+  max_steps: number | null;
+  max_tool_calls: number | null;
+  max_cost_micros: number | null;
+  max_duration_s: number | null;
+  max_repeats: number | null;
+  created_at: number;
+}
+
+/** A tool call waiting for (or decided by) a person. */
+export interface ApprovalsTable {
+  id: string;
+  /** pending | approved | denied | timed_out | cancelled */
+  status: string;
+  server: string;
+  tool: string;
+  /** JSON of the call's arguments, as the agent sent them (bounded). */
+  arguments: string;
+  key_id: string | null;
+  team_id: string | null;
+  run_id: string | null;
+  request_id: string;
+  requested_at: number;
+  expires_at: number;
+  decided_at: number | null;
+  /** The admin principal that decided: `master`, or an admin key's id. */
+  decided_by: string | null;
+  reason: string | null;
+}
+
 export interface ResponsesTable {
   id: string;
   /** The caller's team; null for the master key. Only the same team reaches it. */
@@ -255,6 +344,22 @@ export interface ConfigVersionsTable {
   note: string | null;
 }
 
+/** A response-cache entry (the SQLite store, and PostgreSQL without Redis). */
+export interface CacheEntriesTable {
+  /** The exact key: a hash of the scope and the canonical request. */
+  key: string;
+  scope: string;
+  /** The model name the client asked for. */
+  model: string;
+  /** The team whose request stored it ('' for the master key), for purges per team. */
+  team_id: string;
+  /** JSON of the entry: the IR response and where it came from. */
+  value: string;
+  bytes: number;
+  created_at: number;
+  expires_at: number;
+}
+
 /** A console sign-in (docs/sso.md). The session id itself is never stored, only its SHA-256. */
 export interface SessionsTable {
   id_hash: string;
@@ -265,9 +370,23 @@ export interface SessionsTable {
   expires_at: number;
 }
 
+/** A team's, user's or key's response-cache rule; a null field follows the level above. */
+export interface CacheRulesTable {
+  scope: 'key' | 'user' | 'team';
+  scope_id: string;
+  /** exact | semantic | off */
+  mode: string | null;
+  ttl_s: number | null;
+  /** Who shares entries: team | key | user | global (the configuration's `cache.scope`). */
+  share: string | null;
+  created_at: number;
+}
+
 export interface Schema {
   sessions: SessionsTable;
   config_versions: ConfigVersionsTable;
+  cache_entries: CacheEntriesTable;
+  cache_rules: CacheRulesTable;
   teams: TeamsTable;
   users: UsersTable;
   team_members: TeamMembersTable;
@@ -280,10 +399,14 @@ export interface Schema {
   audit_head: AuditHeadTable;
   request_events: RequestEventsTable;
   guardrail_rules: GuardrailRulesTable;
+  tool_rules: ToolRulesTable;
+  mcp_tool_pins: McpToolPinsTable;
   usage_hourly: UsageHourlyTable;
   usage_hourly_tags: UsageHourlyTagsTable;
   usage_daily: UsageDailyTable;
   usage_daily_tags: UsageDailyTagsTable;
   responses: ResponsesTable;
   response_items: ResponseItemsTable;
+  run_rules: RunRulesTable;
+  approvals: ApprovalsTable;
 }

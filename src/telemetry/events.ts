@@ -44,6 +44,19 @@ export function eventRow(record: RequestRecord): EventRow {
     response_body: record.responseBody ?? null,
     config_version: record.configVersion ?? null,
     guardrails: record.guardrails?.length ? JSON.stringify(record.guardrails.map(storedVerdict)) : null,
+    cache: record.cache ?? null,
+    cache_similarity: record.cacheSimilarity ?? null,
+    saved_usd: record.savedUsd ?? null,
+    experiment: record.experiment ?? null,
+    variant: record.variant ?? null,
+    shadow_of: record.shadowOf ?? null,
+    shadow_differed: record.shadowDiffered === undefined ? null : record.shadowDiffered ? 1 : 0,
+    kind: record.kind ?? 'model',
+    mcp_server: record.mcpServer ?? null,
+    tool: record.tool ?? null,
+    argument_bytes: record.argumentBytes ?? null,
+    result_bytes: record.resultBytes ?? null,
+    run_id: record.runId ?? null,
   };
 }
 
@@ -72,7 +85,7 @@ export function databaseSink(database: Database): EventSink {
     async write(rows) {
       await db.transaction().execute(async (trx) => {
         const stored = new Set<string>();
-        // 200 rows × 30 columns stays under every driver's bound-parameter limit.
+        // 200 rows × 34 columns stays under every driver's bound-parameter limit.
         for (let i = 0; i < rows.length; i += 200) {
           const inserted = await trx
             .insertInto('request_events')

@@ -9,6 +9,7 @@ export { parseTags } from './events.ts';
 export { createLogger, type Logger, loggerFromLines, parseLogFormat, parseLogLevel } from './log.ts';
 export { logGatewayEvents } from './log-events.ts';
 export { GatewayMetrics } from './metrics.ts';
+export { type TargetMetrics, type TargetReading, watchTargets } from './target-metrics.ts';
 export { redactJson } from './redact.ts';
 export { sumColumns } from './rollups.ts';
 export { subscribeTelemetry } from './subscribe.ts';

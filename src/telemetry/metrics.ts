@@ -69,7 +69,7 @@ export class GatewayMetrics {
   });
   readonly #refusals = new Counter({
     name: 'gatehouse_refusals_total',
-    help: 'Requests refused by a gateway rate limit or budget.',
+    help: 'Requests refused by a gateway rate limit, budget or agent run bound.',
     labelNames: ['reason', 'team'] as const,
     registers: [this.registry],
   });
@@ -86,6 +86,38 @@ export class GatewayMetrics {
     help: 'Time a guardrail spent checking one phase of a request.',
     labelNames: ['guardrail', 'phase'] as const,
     buckets: [0.00001, 0.00005, 0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
+  readonly #cacheRequests = new Counter({
+    name: 'gatehouse_cache_requests_total',
+    help: 'Chat requests as the response cache saw them: hit, semantic-hit, miss or bypass.',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
+  readonly #cacheLookup = new TallyHistogram({
+    name: 'gatehouse_cache_lookup_seconds',
+    help: 'Time the response cache took to look a request up (exact, then semantic).',
+    labelNames: ['result'] as const,
+    buckets: [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1],
+    registers: [this.registry],
+  });
+  readonly #cacheSaved = new Counter({
+    name: 'gatehouse_cache_saved_usd_total',
+    help: 'USD that response-cache hits would have cost upstream.',
+    labelNames: ['model', 'team'] as const,
+    registers: [this.registry],
+  });
+  readonly #toolCalls = new Counter({
+    name: 'gatehouse_tool_calls_total',
+    help: 'Tool calls through the MCP gateway, by server, tool, outcome (ok, tool_error, refused, failed) and team.',
+    labelNames: ['server', 'tool', 'outcome', 'team'] as const,
+    registers: [this.registry],
+  });
+  readonly #toolDuration = new TallyHistogram({
+    name: 'gatehouse_tool_call_duration_seconds',
+    help: 'Time from receiving a tool call to its answer, refusals included.',
+    labelNames: ['server', 'tool'] as const,
+    buckets: [0.001, 0.0025, ...latencyBuckets],
     registers: [this.registry],
   });
 
@@ -166,8 +198,20 @@ export class GatewayMetrics {
     return series;
   }
 
+  #observeCache(record: RequestRecord, model: string, team: string): void {
+    const result = record.cache!;
+    this.#cacheRequests.inc({ result });
+    if (record.cacheLookupMs !== undefined)
+      this.#cacheLookup.observe(this.#cacheLookup.buckets({ result }), record.cacheLookupMs / 1000);
+    if (record.savedUsd) this.#cacheSaved.inc({ model, team }, record.savedUsd);
+  }
+
   observe(record: RequestRecord): void {
     if (record.surface === 'gateway') return;
+    if (record.kind === 'tool') {
+      this.#observeTool(record);
+      return;
+    }
     const resolved =
       record.provider !== undefined || (record.model !== undefined && this.#models.has(record.model));
     const model = resolved ? (record.model ?? 'unknown') : 'unresolved';
@@ -186,13 +230,15 @@ export class GatewayMetrics {
           reason: record.errorCode === 'GH_RATE_LIMITED' ? 'rate_limited' : 'budget_exceeded',
           team,
         });
-      }
+      } else if (record.errorCode === 'GH_RUN_LIMIT_EXCEEDED')
+        this.#refusals.inc({ reason: 'run_limit_exceeded', team });
     }
     if (record.guardrails)
       for (const v of record.guardrails) {
         this.#verdicts.inc({ guardrail: v.guardrail, phase: v.phase, action: v.action, mode: v.mode });
         this.#checkDuration.observe({ guardrail: v.guardrail, phase: v.phase }, v.latencyMs / 1000);
       }
+    if (record.cache !== undefined) this.#observeCache(record, model, team);
     for (const attempt of record.attempts)
       this.#attempts.count({ provider: attempt.provider, status: String(attempt.status) }).value++;
     if (record.attempts.length > 1) this.#failovers.inc({ model });
@@ -209,6 +255,26 @@ export class GatewayMetrics {
       if (record.costUsd === null) this.#unpriced.inc({ model, provider });
       else if (record.costUsd !== undefined) series.cost.value += record.costUsd;
     }
+  }
+
+  #observeTool(record: RequestRecord): void {
+    const server = record.mcpServer ?? 'unknown';
+    const tool = record.tool ?? 'unknown';
+    const outcome =
+      record.errorCode === undefined
+        ? 'ok'
+        : record.errorCode === 'GH_TOOL_ERROR'
+          ? 'tool_error'
+          : record.status === 403 || record.status === 429 || record.status === 400
+            ? 'refused'
+            : 'failed';
+    this.#toolCalls.inc({ server, tool, outcome, team: record.teamId ?? 'none' });
+    if (record.durationMs !== undefined)
+      this.#toolDuration.observe(this.#toolDuration.buckets({ server, tool }), record.durationMs / 1000);
+    if (record.errorCode && record.errorCode !== 'GH_TOOL_ERROR')
+      this.#errors.inc({ surface: 'mcp', code: record.errorCode });
+    if (record.errorCode === 'run_limit_exceeded')
+      this.#refusals.inc({ reason: 'run_limit_exceeded', team: record.teamId ?? 'none' });
   }
 }
 

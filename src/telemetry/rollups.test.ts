@@ -26,7 +26,11 @@ const row = (i: number, over: Partial<EventRow> = {}): EventRow =>
 test('a replayed batch is stored and counted once', async () => {
   const database = await openDatabase('sqlite::memory:');
   const sink = databaseSink(database);
-  const rows = [row(1), row(2), row(3, { status: 502, cost_usd: null, input_tokens: null })];
+  const rows = [
+    row(1, { cache: 'miss' }),
+    row(2, { cache: 'hit', saved_usd: 0.25 }),
+    row(3, { status: 502, cost_usd: null, input_tokens: null, cache: 'bypass' }),
+  ];
   await sink.write(rows);
   await sink.write([...rows, row(4, { received_at: 1_001 * hour, cost_usd: null })]);
   const hourly = await database.db.selectFrom('usage_hourly').selectAll().orderBy('hour').execute();
@@ -49,6 +53,9 @@ test('a replayed batch is stored and counted once', async () => {
       cache_write_tokens: 0,
       reasoning_tokens: 3,
       cost_usd: 1,
+      cache_lookups: 2,
+      cache_hits: 1,
+      saved_usd: 0.25,
     },
   );
   assert.equal(hourly[1]!.unpriced, 1, 'a priced-nowhere success is counted as unpriced');

@@ -19,6 +19,9 @@ function emptySums(): UsageSums {
     cache_write_tokens: 0,
     reasoning_tokens: 0,
     cost_usd: 0,
+    cache_lookups: 0,
+    cache_hits: 0,
+    saved_usd: 0,
   };
 }
 
@@ -32,6 +35,10 @@ function add(sums: UsageSums, row: RequestEventsTable): void {
   sums.cache_write_tokens += row.cache_write_tokens ?? 0;
   sums.reasoning_tokens += row.reasoning_tokens ?? 0;
   sums.cost_usd += row.cost_usd ?? 0;
+  const cache = row.cache;
+  if (cache === 'hit' || cache === 'semantic-hit' || cache === 'miss') sums.cache_lookups += 1;
+  if (cache === 'hit' || cache === 'semantic-hit') sums.cache_hits += 1;
+  sums.saved_usd += row.saved_usd ?? 0;
 }
 
 type Dimensions = Record<string, string | number>;
@@ -125,6 +132,8 @@ export function rollupRows(rows: RequestEventsTable[]): RollupBatch[] {
 function groupRows(rows: RequestEventsTable[]): Iterable<{ row: RequestEventsTable; sums: UsageSums }> {
   const groups = new Map<string, { row: RequestEventsTable; sums: UsageSums }>();
   for (const row of rows) {
+    // Tool calls are in the log, not in usage: they have no tokens or cost, and would count as requests.
+    if (row.kind === 'tool') continue;
     // Length-prefixed parts, so that no two different groups can spell the same id.
     const id = `${Math.floor(row.received_at / hourMs)}|${part(row.team_id)}${part(row.key_id)}${part(row.user_id)}${part(row.model)}${part(row.provider)}${row.tags}`;
     let group = groups.get(id);

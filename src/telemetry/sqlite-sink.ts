@@ -39,6 +39,19 @@ const eventColumns = [
   'response_body',
   'config_version',
   'guardrails',
+  'cache',
+  'cache_similarity',
+  'saved_usd',
+  'experiment',
+  'variant',
+  'shadow_of',
+  'shadow_differed',
+  'kind',
+  'mcp_server',
+  'tool',
+  'argument_bytes',
+  'result_bytes',
+  'run_id',
 ] as const satisfies ReadonlyArray<keyof RequestEventsTable>;
 
 function upsert(sqlite: DatabaseSync, table: string, keys: readonly string[]): StatementSync {
@@ -67,7 +80,10 @@ export function sqliteSink(db: Kysely<Schema>, sqlite: DatabaseSync): EventSink 
         try {
           const stored: RequestEventsTable[] = [];
           for (const row of rows) {
-            const values = eventColumns.map((c) => row[c] as SQLInputValue);
+            // A row spilled by an older version lacks the newer columns: they are stored as null.
+            const values = eventColumns.map(
+              (c) => (row[c] ?? (c === 'kind' ? 'model' : null)) as SQLInputValue,
+            );
             if (Number(event.run(...values).changes) === 1) stored.push(row);
           }
           rollupRows(stored).forEach(({ spec, rows: sums }, i) => {

@@ -215,6 +215,15 @@ class RequestSpan implements RequestTrace {
     const span = this.#span;
     if (record.model) span.updateName(`${this.#operation} ${record.model}`);
     span.setAttributes(requestAttributes(record, this.#operation));
+    // A tool call through the MCP gateway, named as the GenAI conventions name tool execution.
+    if (record.kind === 'tool' && record.tool) {
+      span.updateName(`execute_tool ${record.tool}`);
+      span.setAttributes({
+        'gen_ai.operation.name': 'execute_tool',
+        'gen_ai.tool.name': record.tool,
+        'gatehouse.mcp.server': record.mcpServer ?? '',
+      });
+    }
     const system = genAiSystem(
       record.provider === undefined ? undefined : this.#providerTypes.get(record.provider),
     );

@@ -39,6 +39,7 @@ describe('GET → PATCH round trip', () => {
       retention_days: 14,
       budget: { usd: 25, period: 'month', soft_threshold: 0.8 },
       limits: { rpm: 100 },
+      cache: { mode: 'exact', ttl: 600 },
     });
     assert.equal(team.status, 201, JSON.stringify(team.body));
     const user = await admin('POST', '/admin/users', {
@@ -77,6 +78,11 @@ describe('GET → PATCH round trip', () => {
       budget: { usd: 25, period: 'month', soft_threshold: 0.8 },
       limits: { rpm: 100 },
       guardrails: null,
+      cache: { mode: 'exact', ttl: 600 },
+      tools: null,
+      tool_limits: null,
+      tool_args: null,
+      run: null,
     });
     const put = await admin('PUT', '/admin/teams/roundtrip/rules', rules.body);
     assert.equal(put.status, 200);
@@ -349,16 +355,19 @@ describe('/admin/openapi.json', () => {
       'guardrail',
       'guardrail_action',
       'key',
+      'kind',
       'limit',
       'min_cost',
       'model',
       'provider',
       'region',
       'request_id',
+      'server',
       'since',
       'status',
       'tag',
       'team',
+      'tool',
       'trace_id',
       'until',
       'user',

@@ -36,7 +36,8 @@ test('a failing provider raises an error-rate alert on the webhook', async () =>
   for (let i = 0; i < 10; i++) upstream.faults.push({ kind: 'status', status: 500, body: failure });
   const gateway = await startTestGateway({
     providers: { flaky: { type: 'openai-compatible', base_url: `${upstream.url}/v1`, api_key: 'sk-up' } },
-    models: { smart: { targets: [{ provider: 'flaky', model: 'm1' }] } },
+    // No circuit breaker: every one of the ten requests must reach the failing upstream.
+    models: { smart: { circuit_breaker: false, targets: [{ provider: 'flaky', model: 'm1' }] } },
     alerts: {
       webhook_url: receiver.url,
       evaluate_every_seconds: 1,

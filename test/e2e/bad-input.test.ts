@@ -151,6 +151,19 @@ const openaiCases: Case[] = [
   { name: 'wrong API key', body: ok, headers: { authorization: 'Bearer wrong-key' }, status: 401 },
   { name: 'malformed Authorization header', body: ok, headers: { authorization: 'Basic abc' }, status: 401 },
   {
+    name: 'run id with spaces',
+    body: ok,
+    headers: { 'x-gatehouse-run-id': 'my run' },
+    status: 400,
+    param: 'x-gatehouse-run-id',
+  },
+  {
+    name: 'run id of 201 characters',
+    body: ok,
+    headers: { 'x-gatehouse-run-id': 'r'.repeat(201) },
+    status: 400,
+  },
+  {
     name: 'embeddings without input',
     path: '/v1/embeddings',
     body: { model: 'mock-embed' },
@@ -200,6 +213,13 @@ const anthropicCases: Case[] = [
   { name: 'max_tokens of 1e15', path: messages, body: { ...okAnthropic, max_tokens: 1e15 }, status: 400 },
   { name: 'unknown model', path: messages, body: { ...okAnthropic, model: 'no-such-model' }, status: 404 },
   { name: 'missing API key', path: messages, body: okAnthropic, headers: { 'x-api-key': '' }, status: 401 },
+  {
+    name: 'run id with a non-ASCII character',
+    path: messages,
+    body: okAnthropic,
+    headers: { 'x-gatehouse-run-id': 'run-\u00e9' },
+    status: 400,
+  },
   {
     name: 'count_tokens without messages',
     path: '/v1/messages/count_tokens',

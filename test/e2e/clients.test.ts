@@ -181,7 +181,7 @@ describe('AI SDK', () => {
       apiKey: testMasterKey,
     });
     const one = await embed({ model: openai.embedding('mock-embed'), value: 'hello' });
-    assert.equal(one.embedding.length, 16);
+    assert.equal(one.embedding.length, 256);
     const again = await embed({ model: compatible.embeddingModel('mock-embed'), value: 'hello' });
     assert.deepEqual(again.embedding, one.embedding);
     const many = await embedMany({ model: openai.embedding('via-openai'), values: ['Lisbon', 'Porto'] });

@@ -35,6 +35,11 @@ export function sampleEvent(id: string, overrides: Partial<EventRow> = {}): Even
     response_body: null,
     config_version: null,
     guardrails: null,
+    experiment: null,
+    variant: null,
+    shadow_of: null,
+    shadow_differed: null,
+    run_id: null,
     ...overrides,
   };
 }

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { parseConfig } from '../../src/config/index.ts';
+import type { ToolCallHook } from '../../src/mcp/index.ts';
 import type { StageSlots } from '../../src/pipeline/index.ts';
 import { type Gateway, startGateway } from '../../src/server/index.ts';
 
@@ -21,6 +22,7 @@ export async function startTestGateway(
     configSource?: 'file' | 'database';
     /** A file the configuration was read from, watched for changes. */
     configFile?: string;
+    mcpHooks?: ToolCallHook[];
   } = {},
 ): Promise<Gateway> {
   return startGateway({
@@ -36,6 +38,7 @@ export async function startTestGateway(
     spillDir: options.spillDir ?? mkdtempSync(join(tmpdir(), 'gatehouse-spill-')),
     ...(options.stages ? { stages: options.stages } : {}),
     ...(options.redisUrl ? { redisUrl: options.redisUrl } : {}),
+    ...(options.mcpHooks ? { mcpHooks: options.mcpHooks } : {}),
   });
 }
 

@@ -50,6 +50,8 @@ const catalogue = {
   GH_RATE_LIMITED: { status: 429, kind: 'rate_limit', retryable: false },
   /** A budget cannot cover the request's worst-case cost. */
   GH_BUDGET_EXCEEDED: { status: 429, kind: 'rate_limit', retryable: false },
+  /** An agent run reached one of its bounds (steps, tool calls, cost, duration, repeats): the message names it. */
+  GH_RUN_LIMIT_EXCEEDED: { status: 429, kind: 'rate_limit', retryable: false },
   GH_ROUTE_NOT_FOUND: { status: 404, kind: 'not_found', retryable: false },
   /** An admin resource (team, user, key, secret) named in the path does not exist. */
   GH_NOT_FOUND: { status: 404, kind: 'not_found', retryable: false },
@@ -85,6 +87,8 @@ const catalogue = {
   GH_UPSTREAM_CONFLICT: { status: 409, kind: 'upstream', retryable: true },
   /** The upstream answered something that does not follow its own protocol. */
   GH_UPSTREAM_PROTOCOL: { status: 502, kind: 'upstream', retryable: true },
+  /** Every target of the model has its circuit breaker open: nothing was sent upstream. */
+  GH_CIRCUIT_OPEN: { status: 503, kind: 'overloaded', retryable: true },
   GH_UNSUPPORTED_BY_PROVIDER: { status: 400, kind: 'invalid_request', retryable: false },
   /** A guardrail refused the request, or withheld the answer (docs/guardrails.md). */
   GH_GUARDRAIL_BLOCKED: { status: 400, kind: 'invalid_request', retryable: false },

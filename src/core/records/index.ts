@@ -3,8 +3,8 @@
 // events (core/lifecycle), so these types sit here, below both.
 import type { FinishReason, Usage } from '../ir/index.ts';
 
-/** `internal`: the gateway's own calls (pipeline/internal.ts), recorded like a caller's. */
-export type SurfaceName = 'openai' | 'anthropic' | 'gateway' | 'internal';
+/** `internal`: the gateway's own calls (pipeline/internal.ts); `mcp`: tool calls through /mcp. */
+export type SurfaceName = 'openai' | 'anthropic' | 'gateway' | 'internal' | 'mcp';
 
 export interface AttemptRecord {
   provider: string;
@@ -66,6 +66,8 @@ export interface RequestRecord {
   traceId?: string;
   /** The data-residency region the caller's team is pinned to. */
   region?: string;
+  /** The agent run the call belongs to (x-gatehouse-run-id), as the caller named it; runs are per key. */
+  runId?: string;
   /** JSON of the caller's request as the body-logging mode allows (metadata or redacted text). */
   requestBody?: string;
   /** JSON of the answer as the body-logging mode allows. */
@@ -74,4 +76,28 @@ export interface RequestRecord {
   configVersion?: string;
   /** What each guardrail decided, in the order they ran. */
   guardrails?: GuardrailVerdict[];
+  /** The response cache's verdict, when it is configured: a hit costs nothing upstream. */
+  cache?: 'hit' | 'semantic-hit' | 'miss' | 'bypass';
+  /** A semantic hit's similarity to the cached request (0…1). */
+  cacheSimilarity?: number;
+  /** What a cache hit would have cost upstream (USD); null when that model has no known price. */
+  savedUsd?: number | null;
+  /** Milliseconds the cache lookup took (exact, then semantic). */
+  cacheLookupMs?: number;
+  /** The experiment (config `experiments`) that routed this request, and the variant it chose. */
+  experiment?: string;
+  /** The variant's name; `shadow` on the record of a shadow call. */
+  variant?: string;
+  /** On a shadow call's record: the event id of the request it mirrored. */
+  shadowOf?: string;
+  /** On a shadow call's record: whether its answer differed from the one the caller got. */
+  shadowDiffered?: boolean;
+  /** `tool` for a tool call through the MCP gateway; absent for model traffic. */
+  kind?: 'model' | 'tool';
+  /** The MCP server and the tool's name there (tool calls). */
+  mcpServer?: string;
+  tool?: string;
+  /** Bytes of the tool call's arguments and of its result, as JSON. */
+  argumentBytes?: number;
+  resultBytes?: number;
 }

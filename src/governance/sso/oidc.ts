@@ -121,7 +121,7 @@ export class OidcIssuers {
       const pair = `${encodeURIComponent(config.client_id)}:${encodeURIComponent(config.client_secret ?? '')}`;
       headers.authorization = `Basic ${Buffer.from(pair).toString('base64')}`;
     }
-    let tokens: { id_token?: unknown };
+    let tokens: { id_token?: unknown; error?: unknown };
     try {
       const res = await fetch(metadata.token_endpoint, {
         method: 'POST',
@@ -129,11 +129,11 @@ export class OidcIssuers {
         body: form,
         signal: AbortSignal.timeout(10_000),
       });
-      tokens = (await res.json().catch(() => ({}))) as { id_token?: unknown; error?: unknown };
-      if (!res.ok)
-        throw unauthenticated(
-          `The issuer "${flow.provider}" did not redeem the code (${res.status}${typeof (tokens as { error?: unknown }).error === 'string' ? `: ${(tokens as { error: string }).error}` : ''}).`,
-        );
+      tokens = (await res.json().catch(() => ({}))) as typeof tokens;
+      if (!res.ok) {
+        const why = typeof tokens.error === 'string' ? `: ${tokens.error.slice(0, 100)}` : '';
+        throw unauthenticated(`The issuer "${flow.provider}" did not redeem the code (${res.status}${why}).`);
+      }
     } catch (err) {
       if (err instanceof GatehouseError) throw err;
       throw new GatehouseError(

@@ -1,7 +1,7 @@
 // The built-in offline provider: answers every model name, needs no key and no network. Useful for a
 // first run, for demos and for testing the gateway's own behaviour (auth, limits, logging).
-import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { builtinDimensions, embedOffline } from '../../cache/semantic/offline/embedder.ts';
 import { estimateTokens } from '../../core/ir/estimate.ts';
 import type { ChatResult, ChatStream, StreamChunk, StreamPart } from '../../core/ir/index.ts';
 import type { MockConfig } from './config.ts';
@@ -63,7 +63,7 @@ export function createMockProvider(name: string, config: MockConfig): Provider {
     async embed(req, model, opts) {
       await wait(opts);
       const inputs = req.input.map((item) => (typeof item === 'string' ? item : item.join(' ')));
-      const dimensions = req.dimensions ?? 16;
+      const dimensions = req.dimensions ?? builtinDimensions;
       return {
         model,
         embeddings: inputs.map((text) => mockVector(text, dimensions)),
@@ -73,14 +73,12 @@ export function createMockProvider(name: string, config: MockConfig): Provider {
   };
 }
 
-/** A deterministic unit vector derived from the text, so equal inputs embed equally. */
+/**
+ * The offline embedder's vector (cache/semantic/offline/embedder.ts): texts that share wording land close,
+ * so the semantic cache can be tried with no embeddings provider at all.
+ */
 function mockVector(text: string, dimensions: number): number[] {
-  const values: number[] = [];
-  let block = Buffer.alloc(0);
-  for (let i = 0; values.length < dimensions; i++) {
-    if (i % 8 === 0) block = createHash('sha256').update(`${i}:${text}`).digest();
-    values.push(block.readInt32LE((i % 8) * 4) / 2 ** 31);
-  }
+  const values = Array.from(embedOffline(text, dimensions));
   const norm = Math.hypot(...values) || 1;
   return values.map((v) => v / norm);
 }

@@ -7,6 +7,11 @@ import { responses } from './004-responses.ts';
 import { keyDeletion } from './005-key-deletion.ts';
 import { configVersions } from './009-config-versions.ts';
 import { guardrails } from './006-guardrails.ts';
+import { cache } from './007-cache.ts';
+import { semanticCache } from './007b-semantic-cache.ts';
+import { experiments } from './008-experiments.ts';
+import { mcp } from './010-mcp.ts';
+import { runs } from './011-runs.ts';
 import { sessions } from './012-sessions.ts';
 
 export const migrations: Record<string, Migration> = {
@@ -17,5 +22,10 @@ export const migrations: Record<string, Migration> = {
   '005-key-deletion': keyDeletion,
   '009-config-versions': configVersions,
   '006-guardrails': guardrails,
+  '007-cache': cache,
+  '007b-semantic-cache': semanticCache,
+  '008-experiments': experiments,
+  '010-mcp': mcp,
+  '011-runs': runs,
   '012-sessions': sessions,
 };

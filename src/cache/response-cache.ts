@@ -1,0 +1,141 @@
+// The response cache of a gateway process: its store, its policy, the optional semantic layer, and
+// what the stage and the admin API ask of them. Store failures never fail a request: a lookup that
+// errs or takes longer than `lookup_timeout_ms` is a miss, a write that errs is dropped, and both
+// are logged (at most once a minute).
+import type { CacheConfig, GatehouseConfig } from '../config/schema.ts';
+import type { PriceBook } from '../governance/index.ts';
+import type { CacheEntry } from './entry.ts';
+import { CachePolicy } from './policy.ts';
+import type { SemanticLayer } from './semantic-layer.ts';
+import type { CacheStore, PurgeFilter, StoredEntry } from './store.ts';
+
+export interface ResponseCacheDeps {
+  store: CacheStore;
+  prices: PriceBook;
+  log(line: string): void;
+  semantic?: SemanticLayer | undefined;
+}
+
+export class ResponseCache {
+  readonly policy: CachePolicy;
+  #semantic: SemanticLayer | undefined;
+  readonly config: CacheConfig;
+  readonly #store: CacheStore;
+  readonly #prices: PriceBook;
+  readonly #log: (line: string) => void;
+  #loggedAt = 0;
+
+  constructor(config: GatehouseConfig & { cache: CacheConfig }, deps: ResponseCacheDeps) {
+    this.config = config.cache;
+    this.#store = deps.store;
+    this.#prices = deps.prices;
+    this.#log = deps.log;
+    this.#semantic = deps.semantic;
+    this.policy = new CachePolicy(config, () => this.#semantic !== undefined);
+  }
+
+  get semantic(): SemanticLayer | undefined {
+    return this.#semantic;
+  }
+
+  /**
+   * Attaches the semantic layer once it can be built — it may need the running pipeline, to embed
+   * through it so that its embedding calls are recorded and priced. Until then semantic mode
+   * works as exact.
+   */
+  useSemantic(layer: SemanticLayer): void {
+    this.#semantic = layer;
+  }
+
+  get storeKind(): CacheStore['kind'] {
+    return this.#store.kind;
+  }
+
+  /** The entry under `key`, or undefined (none, expired, unreadable, or the store failed or was slow). */
+  async get(key: string): Promise<CacheEntry | undefined> {
+    try {
+      const found = this.#store.get(key, Date.now());
+      const value =
+        typeof found === 'string' || found === undefined
+          ? found
+          : await this.#bounded(found, this.config.lookup_timeout_ms);
+      return value === undefined ? undefined : (JSON.parse(value) as CacheEntry);
+    } catch (err) {
+      this.#problem('looking an answer up', err);
+      return undefined;
+    }
+  }
+
+  /** Runs a semantic-layer call within `ms` (none: no deadline); undefined when it fails or is late. */
+  async bounded<T>(work: Promise<T>, doing: string, ms?: number): Promise<T | undefined> {
+    try {
+      return await (ms === undefined ? work : this.#bounded(work, ms));
+    } catch (err) {
+      this.#problem(doing, err);
+      return undefined;
+    }
+  }
+
+  /** Stores an entry; answers larger than max_entry_bytes are not kept. Never throws. */
+  async put(entry: Omit<StoredEntry, 'value'>, value: CacheEntry): Promise<boolean> {
+    try {
+      const text = JSON.stringify(value);
+      if (text.length > this.config.exact.max_entry_bytes) return false;
+      await this.#store.put({ ...entry, value: text });
+      return true;
+    } catch (err) {
+      this.#problem('storing an answer', err);
+      return false;
+    }
+  }
+
+  /** What a cached answer would have cost now, upstream; null when its model has no price. */
+  saved(entry: CacheEntry): number | null {
+    if (!entry.providerType || !entry.providerModel) return null;
+    return this.#prices.cost(entry.providerType, entry.providerModel, entry.response.usage);
+  }
+
+  /** Deletes entries (all, a model's, a team's) and the semantic layer's index of them. */
+  async purge(filter: PurgeFilter): Promise<number> {
+    const deleted = await this.#store.purge(filter);
+    await this.semantic?.forget(filter);
+    return deleted;
+  }
+
+  /** Waits up to `ms` for the store's connection, so that the first requests are cached too. */
+  async ready(ms: number): Promise<void> {
+    if (!this.#store.ready) return;
+    await this.#bounded(this.#store.ready(), ms).catch(() =>
+      this.#log(
+        `response cache (${this.#store.kind}): not reachable yet; requests go upstream uncached until it is`,
+      ),
+    );
+  }
+
+  async close(): Promise<void> {
+    await this.semantic?.close?.();
+    await this.#store.close();
+  }
+
+  #bounded<T>(work: Promise<T>, ms: number): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+    });
+    return Promise.race([work, late]).finally(() => clearTimeout(timer));
+  }
+
+  /** Logs a failure of the cache's own work (at most once a minute); the request is not affected. */
+  problem(doing: string, err: unknown): void {
+    this.#problem(doing, err);
+  }
+
+  #problem(doing: string, err: unknown): void {
+    const now = Date.now();
+    if (now - this.#loggedAt < 60_000) return;
+    this.#loggedAt = now;
+    this.#log(
+      `response cache (${this.#store.kind}): ${doing} failed, requests go upstream uncached: ${(err as Error)?.message ?? String(err)}`,
+    );
+  }
+}
