@@ -15,6 +15,9 @@ const filters = [
   ['status', 'Status', 'e.g. 429'],
   ['tag', 'Tag', 'key=value'],
   ['min_cost', 'Min cost (USD)', ''],
+  ['kind', 'Kind', 'model or tool'],
+  ['server', 'MCP server', ''],
+  ['tool', 'Tool', ''],
 ];
 
 export function LogsPage() {
@@ -40,13 +43,14 @@ export function LogsPage() {
   const columns = [
     { label: 'Time', render: (r) => html`<${Link} href=${`/ui/logs?${qs({ ...q, request: r.request_id })}`}>${when(r.received_at)}</${Link}>` },
     { label: 'Status', render: (r) => html`<span class=${r.status >= 400 ? 'bad' : 'good'}>${r.status}</span>` },
-    { label: 'Model', key: 'model' },
+    { label: 'Model', render: (r) => (r.kind === 'tool' ? `tool ${r.mcp_server}/${r.tool}` : r.model) },
     { label: 'Provider', key: 'provider' },
     { label: 'Team', key: 'team_id' },
     { label: 'Key', key: 'key_id' },
     { label: 'Tokens', num: true, render: (r) => num((r.input_tokens ?? 0) + (r.output_tokens ?? 0)) },
     { label: 'Cost', num: true, render: (r) => money(r.cost_usd) },
     { label: 'Latency', num: true, render: (r) => ms(r.duration_ms) },
+    { label: 'Cache', render: (r) => r.cache ?? '' },
     { label: 'Guardrails', render: (r) => r.guardrails.filter((g) => g.action !== 'passed').map((g) => `${g.guardrail}: ${g.action}`).join(', ') },
   ];
   return html`<${Page} title="Logs">
@@ -84,7 +88,8 @@ function RequestView({ id, back }) {
           ['Input tokens', num(r.input_tokens)], ['Output tokens', num(r.output_tokens)], ['Cache read tokens', num(r.cache_read_tokens)],
           ['Cost', money(r.cost_usd)], ['Team', r.team_id], ['Key', r.key_id], ['User', r.user_id],
           ['Tags', Object.entries(r.tags).map(([k, v]) => `${k}=${v}`).join(', ') || '—'], ['Config version', r.config_version],
-          ['Cache', r.cache_status ?? '—'],
+          ['Cache', r.cache ? `${r.cache}${r.cache_similarity ? ` (${r.cache_similarity.toFixed(3)})` : ''}${r.saved_usd ? `, saved ${money(r.saved_usd)}` : ''}` : 'off'],
+          ['Kind', r.kind === 'tool' ? `tool ${r.mcp_server}/${r.tool}` : 'model'], ['Run', r.run_id], ['Experiment', r.experiment ? `${r.experiment} / ${r.variant}` : null],
         ].map(([k, v]) => html`<div><dt>${k}</dt><dd>${v ?? '—'}</dd></div>`)}
       </dl>
       <h2>Attempts</h2>
