@@ -20,7 +20,7 @@ export function Chart({ title, x, series, format, onPick, height = 180 }) {
         height,
         cursor: { drag: { x: false, y: false } },
         legend: { show: series.length > 1 },
-        axes: [axis, { ...axis, size: 60, values: (_u, vals) => vals.map((v) => (format ? format(v) : v)) }],
+        axes: [axis, { ...axis, size: 84, values: (_u, vals) => vals.map((v) => (format ? format(v) : v)) }],
         series: [
           {},
           ...series.map((s, i) => ({
