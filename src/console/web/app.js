@@ -26,27 +26,29 @@ function Shell() {
       setSession(s);
     }} />`;
   const path = loc.path.replace(/\/+$/, '') || '/ui';
-  const page = pages.find((p) => p.path === path);
+  // Pages whose data only an admin may read are left out of others' menus (the API refuses them anyway).
+  const mine = pages.filter((p) => !p.adminOnly || session.identity.role === 'admin');
+  const page = mine.find((p) => p.path === path);
   const signOut = async () => {
     await api('DELETE', '/admin/session').catch(() => {});
     setCsrf('');
     setSession(null);
   };
-  const groups = [...new Set(pages.map((p) => p.group))];
+  const groups = [...new Set(mine.map((p) => p.group))];
   const who = session.identity;
   return html`<a class="skip" href="#main">Skip to content</a>
   <div class="layout">
     <nav aria-label="Console">
       <div class="brand">Gatehouse</div>
       ${groups.map(
-        (g) => html`<div class="nav-group"><h2>${g}</h2><ul>${pages
+        (g) => html`<div class="nav-group"><h2>${g}</h2><ul>${mine
           .filter((p) => p.group === g)
           .map(
             (p) => html`<li><${Link} href=${p.path} aria-current=${p.path === path ? 'page' : undefined}>${p.title}</${Link}></li>`,
           )}</ul></div>`,
       )}
       <div class="who">
-        <span>${who.name}${who.email ? html` <small>${who.email}</small>` : null}</span>
+        <span>${who.name}${who.email && who.email !== who.name ? html` <small>${who.email}</small>` : null}</span>
         <small class="muted">${who.role}</small>
         <button type="button" onClick=${signOut}>Sign out</button>
       </div>

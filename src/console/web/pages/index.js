@@ -1,5 +1,6 @@
 // Every page of the console, in menu order. Adding a page: write pages/<name>.js exporting a
-// component, import it here and add one entry. `path` is its URL under /ui; `group` its menu section.
+// component, import it here and add one entry. `path` is its URL under /ui; `group` its menu section;
+// `adminOnly` keeps it out of the menu of team admins and viewers.
 import { ApprovalsPage } from './approvals.js';
 import { AuditPage } from './audit.js';
 import { CachePage } from './cache.js';
@@ -19,13 +20,13 @@ export const pages = [
   { path: '/ui/logs', title: 'Logs', group: 'Traffic', component: LogsPage },
   { path: '/ui/runs', title: 'Agent runs', group: 'Agents', component: RunsPage },
   { path: '/ui/approvals', title: 'Approvals', group: 'Agents', component: ApprovalsPage },
-  { path: '/ui/mcp', title: 'MCP tools', group: 'Agents', component: McpPage },
+  { path: '/ui/mcp', title: 'MCP tools', adminOnly: true, group: 'Agents', component: McpPage },
   { path: '/ui/teams', title: 'Teams', group: 'Access', component: TeamsPage },
   { path: '/ui/users', title: 'Users', group: 'Access', component: UsersPage },
   { path: '/ui/keys', title: 'Keys', group: 'Access', component: KeysPage },
-  { path: '/ui/secrets', title: 'Provider secrets', group: 'Access', component: SecretsPage },
-  { path: '/ui/routing', title: 'Routing', group: 'Operations', component: RoutingPage },
-  { path: '/ui/cache', title: 'Cache', group: 'Operations', component: CachePage },
-  { path: '/ui/config', title: 'Config versions', group: 'Operations', component: ConfigPage },
-  { path: '/ui/audit', title: 'Audit log', group: 'Operations', component: AuditPage },
+  { path: '/ui/secrets', title: 'Provider secrets', adminOnly: true, group: 'Access', component: SecretsPage },
+  { path: '/ui/routing', title: 'Routing', adminOnly: true, group: 'Operations', component: RoutingPage },
+  { path: '/ui/cache', title: 'Cache', adminOnly: true, group: 'Operations', component: CachePage },
+  { path: '/ui/config', title: 'Config versions', adminOnly: true, group: 'Operations', component: ConfigPage },
+  { path: '/ui/audit', title: 'Audit log', adminOnly: true, group: 'Operations', component: AuditPage },
 ];
