@@ -171,6 +171,7 @@ describe('the console in a browser', { skip }, () => {
     for (const [path, title] of [
       ['/ui/users', 'Users'],
       ['/ui/secrets', 'Provider secrets'],
+      ['/ui/guardrails', 'Guardrails'],
       ['/ui/audit', 'Audit log'],
     ]) {
       await page.goto(gateway.url + path);

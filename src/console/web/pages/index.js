@@ -5,6 +5,7 @@ import { ApprovalsPage } from './approvals.js';
 import { AuditPage } from './audit.js';
 import { CachePage } from './cache.js';
 import { ConfigPage } from './config.js';
+import { GuardrailsPage } from './guardrails.js';
 import { KeysPage } from './keys.js';
 import { LogsPage } from './logs.js';
 import { McpPage } from './mcp.js';
@@ -25,6 +26,7 @@ export const pages = [
   { path: '/ui/users', title: 'Users', group: 'Access', component: UsersPage },
   { path: '/ui/keys', title: 'Keys', group: 'Access', component: KeysPage },
   { path: '/ui/secrets', title: 'Provider secrets', adminOnly: true, group: 'Access', component: SecretsPage },
+  { path: '/ui/guardrails', title: 'Guardrails', group: 'Operations', component: GuardrailsPage },
   { path: '/ui/routing', title: 'Routing', adminOnly: true, group: 'Operations', component: RoutingPage },
   { path: '/ui/cache', title: 'Cache', adminOnly: true, group: 'Operations', component: CachePage },
   { path: '/ui/config', title: 'Config versions', adminOnly: true, group: 'Operations', component: ConfigPage },
