@@ -6,3 +6,4 @@ export { guardResult, guardrailOutputStage } from './output.ts';
 export { GuardrailPolicy } from './policy.ts';
 export { type ToolCheck, type ToolCheckResult, type ToolContentCheck, toolContentChecker } from './tools.ts';
 export { guardrailsHeader, Verdicts } from './verdicts.ts';
+export { guardrailToolHook } from './tool-hook.ts';

@@ -147,6 +147,7 @@ export async function callTool(
       principal: p,
       requestId: ctx.requestId,
       signal,
+      record,
     };
     if (ctx.runId !== undefined) call.runId = ctx.runId;
     if (ctx.sessionId !== undefined) call.sessionId = ctx.sessionId;
@@ -172,7 +173,8 @@ export async function callTool(
     let error: unknown;
     try {
       result = await upstream.callTool(
-        { name: tool, arguments: sentArgs },
+        // A hook may have replaced the arguments (a guardrail redacting them).
+        { name: tool, arguments: call.arguments },
         {
           signal,
           ...(ctx.progress ? { onprogress: ctx.progress, resetTimeoutOnProgress: true } : {}),
@@ -199,7 +201,7 @@ export async function callTool(
     if (error || !result) throw error ?? new UpstreamError(`The MCP server "${server}" gave no result.`);
     record.resultBytes = bytes(result);
     if (result.isError) record.errorCode = 'GH_TOOL_ERROR';
-    logBodies(record, bodies, sentArgs, result);
+    logBodies(record, bodies, call.arguments, result);
     return result;
   } catch (err) {
     const failure = asRefusal(err, signal);

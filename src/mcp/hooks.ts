@@ -4,6 +4,7 @@
 // tool results) or record it. Per-tool rate limits are one such hook (rate-limit.ts); run bounds,
 // approvals and guardrails are others, added by whoever builds the gateway's hook list.
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { RequestRecord } from '../core/records/index.ts';
 import type { Principal } from '../governance/index.ts';
 
 export type { CallToolResult };
@@ -32,6 +33,8 @@ export interface ToolCall {
   signal: AbortSignal;
   /** The server's `approval:` configuration, when it has one. */
   approval?: ToolApproval;
+  /** The call's event in the request log: a hook may add to it (guardrail verdicts). */
+  record?: RequestRecord;
 }
 
 export interface ToolCallOutcome {

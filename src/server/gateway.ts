@@ -26,6 +26,7 @@ import {
   SessionStore,
   webhookNotifier,
 } from '../governance/index.ts';
+import { guardrailToolHook, toolContentChecker } from '../guardrails/index.ts';
 import { McpGateway, type ToolCallHook } from '../mcp/index.ts';
 import { InternalCaller, type InternalCalls, type StageSlots } from '../pipeline/index.ts';
 import { HttpClient } from '../providers/index.ts';
@@ -320,9 +321,17 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
           maxBodyBytes: config.server.max_body_bytes,
           log: (line) => logger.warn(line),
           shutdown: shutdown.signal,
-          // Run bounds before approvals (a call past its run's bounds never asks a person), then
+          // Run bounds, then guardrails on the arguments and results, then approvals (a call past its
+          // run's bounds or refused by a guardrail never asks a person), then
           // the hooks the caller of startGateway gives.
-          hooks: [runHook(runs), approvalHook(approvals), ...(options.mcpHooks ?? [])],
+          hooks: [
+            runHook(runs),
+            ...(Object.keys(config.guardrails).length > 0
+              ? [guardrailToolHook(toolContentChecker(config, calls))]
+              : []),
+            approvalHook(approvals),
+            ...(options.mcpHooks ?? []),
+          ],
           loopbackOnly: ['127.0.0.1', 'localhost', '::1'].includes(host),
         })
       : undefined;

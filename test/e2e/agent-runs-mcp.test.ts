@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { McpError } from '@modelcontextprotocol/sdk/types.js';
@@ -16,22 +16,8 @@ import OpenAI from 'openai';
 import type { Gateway } from '../../src/server/index.ts';
 import { adminClient } from '../helpers/admin.ts';
 import { mockOnlyConfig, startTestGateway } from '../helpers/gateway.ts';
+import { mcpRefusal as refusal, toolText as text } from '../helpers/mcp.ts';
 import { startHttpMcpServer, type TestMcpServer } from '../mcp-servers/http.ts';
-
-const text = (result: object) =>
-  (((result as { content?: unknown }).content as Array<{ text?: string }>) ?? [])
-    .map((c) => c.text ?? '')
-    .join('');
-
-async function refusal(promise: Promise<unknown>): Promise<McpError> {
-  try {
-    await promise;
-  } catch (err) {
-    assert.ok(err instanceof McpError, `expected an MCP error, got ${String(err)}`);
-    return err;
-  }
-  assert.fail('the call was not refused');
-}
 
 describe('agent runs and approvals through the MCP gateway', () => {
   let gateway: Gateway;

@@ -8,44 +8,20 @@ import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { McpError, ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { type ToolCall, type ToolCallHook, ToolRefusal } from '../../src/mcp/index.ts';
 import type { Gateway } from '../../src/server/index.ts';
 import { adminClient } from '../helpers/admin.ts';
-import { startTestGateway, testMasterKey } from '../helpers/gateway.ts';
 import { runGatehouseInProcess } from '../helpers/cli.ts';
+import { startTestGateway, testMasterKey } from '../helpers/gateway.ts';
+import { connectMcp as connect, mcpRefusal as refusal, toolText as text } from '../helpers/mcp.ts';
 import { until } from '../helpers/until.ts';
 import { startHttpMcpServer, startSseMcpServer, type TestMcpServer } from '../mcp-servers/http.ts';
 
 const node = process.execPath;
 const stdioServer = new URL('../mcp-servers/stdio.ts', import.meta.url).pathname;
-
-async function connect(url: string, key: string, headers: Record<string, string> = {}): Promise<Client> {
-  const client = new Client({ name: 'test-agent', version: '1.0.0' });
-  await client.connect(
-    new StreamableHTTPClientTransport(new URL(url), {
-      requestInit: { headers: { authorization: `Bearer ${key}`, ...headers } },
-    }),
-  );
-  return client;
-}
-
-const text = (result: object) =>
-  (((result as { content?: unknown }).content as Array<{ type: string; text?: string }>) ?? [])
-    .map((c) => c.text ?? '')
-    .join('');
-
-async function refusal(promise: Promise<unknown>): Promise<McpError> {
-  try {
-    await promise;
-  } catch (err) {
-    assert.ok(err instanceof McpError, `expected an MCP error, got ${String(err)}`);
-    return err;
-  }
-  assert.fail('the call was not refused');
-}
 
 describe('MCP gateway', () => {
   let gateway: Gateway;
