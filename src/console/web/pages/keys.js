@@ -5,10 +5,12 @@ export function KeysPage() {
   const [q] = useQuery();
   const keys = useData(() => get('/admin/keys', { team: q.team, limit: 200 }), [q.team]);
   const [secret, setSecret] = useState(null);
+  const teams = useData(() => get('/admin/teams', { limit: 1000 }).catch(() => ({ data: [] })), []);
+  const teamName = (id) => teams.data?.data.find((t) => t.id === id)?.name ?? id;
   const columns = [
     { label: 'Name', key: 'name' },
     { label: 'Prefix', render: (k) => html`<code>${k.prefix}</code>` },
-    { label: 'Team', key: 'team' },
+    { label: 'Team', render: (k) => teamName(k.team) },
     { label: 'State', render: (k) => (k.revoked_at ? html`<span class="bad">revoked ${when(k.revoked_at)}</span>` : html`<span class="good">active</span>`) },
     { label: 'Spend', render: (k) => html`<${KeySpend} id=${k.id} />` },
     {
