@@ -124,7 +124,8 @@ export default {
   ],
   options: {
     doNotFollow: { path: 'node_modules' },
-    exclude: { path: '\\.test\\.ts$' },
+    // The console's browser code imports its libraries by URL (/ui/vendor/…), served by src/console.
+    exclude: { path: ['\\.test\\.ts$', '^src/console/web/'] },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
     enhancedResolveOptions: {

@@ -62,8 +62,8 @@ export function banner(gateway: Gateway, config: GatehouseConfig, file: string |
     });
   }
   lines.push({
-    text: `Console: no web console yet; the admin API is at ${gateway.url}/admin/ (described at /admin/openapi.json), and the gatehouse CLI uses it`,
-    fields: { event: 'console', console_url: null, admin_url: `${gateway.url}/admin/` },
+    text: `Console: ${gateway.url}/ui (sign in with the master key); the admin API is at ${gateway.url}/admin/ (described at /admin/openapi.json)`,
+    fields: { event: 'console', console_url: `${gateway.url}/ui`, admin_url: `${gateway.url}/admin/` },
   });
   // Last, so that whoever waits for this line (a person, a script, a test) has read the others.
   lines.push({

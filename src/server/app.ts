@@ -15,6 +15,7 @@ import { parseFeedback, recordFeedback } from '../quality/feedback.ts';
 import type { Database } from '../store/index.ts';
 import type { ResponseStore } from '../store/responses.ts';
 import { type GatewayMetrics, parseTags } from '../telemetry/index.ts';
+import { serveConsole } from '../console/serve.ts';
 import { answerChat, answerCountTokens, answerEmbeddings } from './answers.ts';
 import { type BodyLimits, readJsonBody } from './body.ts';
 import type { ConfigRuntime } from './config-runtime.ts';
@@ -205,6 +206,24 @@ const adminRoute: Route = {
   handle: async (deps, _rt, ctx, req, out) => handleAdmin(deps.admin, ctx, req, out),
 };
 
+/** The web console (src/console): static files, public; it signs in through the admin API. */
+const consoleRoute: Route = {
+  label: '/ui',
+  surface: 'gateway',
+  method: 'ANY',
+  authenticated: false,
+  handle: async (_deps, _rt, _ctx, req, out) => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      out.setHeader('allow', 'GET, HEAD');
+      throw new GatehouseError('GH_METHOD_NOT_ALLOWED', `${req.method} is not allowed on the console; use GET.`);
+    }
+    const path = (req.url ?? '/').split('?', 1)[0]!;
+    const inm = req.headers['if-none-match'];
+    const answer = serveConsole(path, typeof inm === 'string' ? inm : undefined);
+    out.send(answer.status, answer.headers, req.method === 'HEAD' ? '' : answer.body);
+  },
+};
+
 const requestIdPattern = /^[\w.:-]{1,128}$/;
 
 /**
@@ -248,7 +267,9 @@ export function createRequestHandler(deps: AppDeps) {
     if (deps.mcp && isMcpPath(path)) return handleMcp(deps.mcp, req, res);
     const route = path.startsWith('/admin/')
       ? adminRoute
-      : (routes[path] ?? (path.startsWith('/v1/responses/') ? storedResponseRoute : undefined));
+      : path === '/ui' || path.startsWith('/ui/')
+        ? consoleRoute
+        : (routes[path] ?? (path.startsWith('/v1/responses/') ? storedResponseRoute : undefined));
     const surface: SurfaceName = route?.surface ?? (path.startsWith('/v1/messages') ? 'anthropic' : 'openai');
     const startedAt = performance.now();
     const record: RequestRecord = {

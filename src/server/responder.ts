@@ -60,6 +60,13 @@ export class Responder {
     this.#res.end(body);
   }
 
+  /** A whole answer with its own headers (the console's static files). */
+  send(status: number, headers: Record<string, string>, body: Buffer | string): void {
+    this.#firstByte();
+    this.#res.writeHead(status, { ...this.#headers, ...headers });
+    this.#res.end(body);
+  }
+
   /** The headers go out with the first write, in the same socket write. */
   startStream(headers?: Record<string, string>): void {
     this.#res.writeHead(200, {

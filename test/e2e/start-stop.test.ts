@@ -127,7 +127,7 @@ test('the banner, as JSON lines off a terminal, names the address bound, the con
     );
     assert.match(
       String(byEvent.get('console')!.msg),
-      /no web console yet; the admin API is at http:\/\/127\.0\.0\.1:\d+\/admin\//,
+      /Console: http:\/\/127\.0\.0\.1:\d+\/ui \(sign in with the master key\); the admin API is at http:\/\/127\.0\.0\.1:\d+\/admin\//,
     );
     const warning = entries.find((e) => e.level === 'warn')!;
     assert.match(

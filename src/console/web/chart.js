@@ -1,0 +1,62 @@
+// A time-series chart (uPlot) that follows the theme and drills down: clicking a point, or
+// pressing Enter on the chart, opens the logs of that period.
+import uPlot from '/ui/vendor/uplot.js';
+import { html, useEffect, useRef } from './lib.js';
+
+const palette = ['#3b82f6', '#f59e0b', '#10b981', '#ef4444', '#8b5cf6', '#14b8a6', '#ec4899', '#84cc16'];
+
+/** `x`: seconds; `series`: [{ label, values }]; `onPick(index)` drills down. */
+export function Chart({ title, x, series, format, onPick, height = 180 }) {
+  const box = useRef(null);
+  useEffect(() => {
+    if (!box.current) return;
+    const dark = matchMedia('(prefers-color-scheme: dark)').matches;
+    const ink = dark ? '#cbd5e1' : '#334155';
+    const grid = dark ? '#334155' : '#e2e8f0';
+    const axis = { stroke: ink, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid } };
+    const plot = new uPlot(
+      {
+        width: Math.max(280, box.current.clientWidth),
+        height,
+        cursor: { drag: { x: false, y: false } },
+        legend: { show: series.length > 1 },
+        axes: [axis, { ...axis, size: 84, values: (_u, vals) => vals.map((v) => (format ? format(v) : v)) }],
+        series: [
+          {},
+          ...series.map((s, i) => ({
+            label: s.label,
+            stroke: palette[i % palette.length],
+            fill: series.length === 1 ? `${palette[0]}22` : undefined,
+            width: 1.5,
+            value: (_u, v) => (v === null ? '—' : format ? format(v) : v),
+          })),
+        ],
+      },
+      [x, ...series.map((s) => s.values)],
+      box.current,
+    );
+    const over = plot.over;
+    const click = () => {
+      const i = plot.cursor.idx;
+      if (i !== null && i !== undefined && onPick) onPick(i);
+    };
+    over.addEventListener('click', click);
+    const resize = () => plot.setSize({ width: Math.max(280, box.current?.clientWidth ?? 280), height });
+    addEventListener('resize', resize);
+    return () => {
+      removeEventListener('resize', resize);
+      plot.destroy();
+    };
+  }, [x, series]);
+  const key = (e) => {
+    if ((e.key === 'Enter' || e.key === ' ') && onPick) {
+      e.preventDefault();
+      onPick(-1);
+    }
+  };
+  return html`<figure class="chart">
+    <figcaption>${title}</figcaption>
+    <div ref=${box} class="plot" tabindex="0" role="img" onKeyDown=${key}
+      aria-label=${`${title} chart; press Enter to open the logs behind it, or click a point for that period`}></div>
+  </figure>`;
+}

@@ -1,0 +1,42 @@
+// Budget and rate limits of a team, user or key: read, edit, save (PUT …/rules), with its spend bar.
+import { api, get, html, Loaded, money, SpendBar, useData, useState } from '../lib.js';
+
+export function RulesEditor({ collection, id, name }) {
+  const base = `/admin/${collection}/${encodeURIComponent(id)}`;
+  const state = useData(() => Promise.all([get(`${base}/rules`), get(`${base}/spend`)]), [id]);
+  return html`<${Loaded} state=${state}>${([rules, spend]) => html`<${Form} base=${base} name=${name} rules=${rules} spend=${spend} saved=${state.reload} />`}</${Loaded}>`;
+}
+
+function Form({ base, name, rules, spend, saved }) {
+  const [usd, setUsd] = useState(rules.budget?.usd ?? '');
+  const [period, setPeriod] = useState(rules.budget?.period ?? 'month');
+  const [rpm, setRpm] = useState(rules.limits?.rpm ?? '');
+  const [tpm, setTpm] = useState(rules.limits?.tpm ?? '');
+  const [message, setMessage] = useState('');
+  const submit = async (e) => {
+    e.preventDefault();
+    const limits = {};
+    if (rpm !== '') limits.rpm = Number(rpm);
+    if (tpm !== '') limits.tpm = Number(tpm);
+    try {
+      await api('PUT', `${base}/rules`, {
+        budget: usd === '' ? null : { usd: Number(usd), period },
+        limits: Object.keys(limits).length ? limits : null,
+      });
+      setMessage('Saved.');
+      saved();
+    } catch (err) {
+      setMessage(err.message);
+    }
+  };
+  return html`<form class="rules" onSubmit=${submit} aria-label=${`Budget and limits of ${name}`}>
+    ${spend.budget ? html`<${SpendBar} spent=${spend.spent_usd} limit=${spend.budget.usd} label=${`${name}: spend against budget`} />` : html`<small class="muted">Spent ${money(spend.spent_usd)} this ${spend.period}; no budget.</small>`}
+    <label class="field"><span>Budget (USD)</span><input name="budget_usd" type="number" min="0" step="any" value=${usd} onInput=${(e) => setUsd(e.target.value)} /></label>
+    <label class="field"><span>Per</span><select name="budget_period" value=${period} onChange=${(e) => setPeriod(e.target.value)}>
+      ${['day', 'week', 'month', 'total'].map((p) => html`<option value=${p}>${p}</option>`)}</select></label>
+    <label class="field"><span>Requests / min</span><input name="rpm" type="number" min="1" value=${rpm} onInput=${(e) => setRpm(e.target.value)} /></label>
+    <label class="field"><span>Tokens / min</span><input name="tpm" type="number" min="1" value=${tpm} onInput=${(e) => setTpm(e.target.value)} /></label>
+    <button type="submit">Save</button>
+    ${message ? html`<span role="status">${message}</span>` : null}
+  </form>`;
+}
