@@ -3,6 +3,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Kysely } from 'kysely';
 import { GatehouseError } from '../core/errors/index.ts';
+import type { RequestRecord } from '../core/records/index.ts';
 import type { Schema } from '../store/schema.ts';
 import type { BudgetRule } from './budgets.ts';
 import { hashKey, sameDigest } from './crypto.ts';
@@ -55,6 +56,14 @@ export interface CacheRule {
 }
 
 export const masterPrincipal: Principal = { kind: 'master', modelRules: [], limits: [], budgets: [] };
+
+/** Notes on a request's record whose call it is: its key, team, user and data-residency region. */
+export function attribute(record: RequestRecord, principal: Principal): void {
+  if (principal.keyId) record.keyId = principal.keyId;
+  if (principal.teamId) record.teamId = principal.teamId;
+  if (principal.userId) record.userId = principal.userId;
+  if (principal.region) record.region = principal.region;
+}
 
 /** The credential a request carries: `Authorization: Bearer …` or `x-api-key: …`. */
 export function presentedKey(headers: IncomingHttpHeaders): string | undefined {

@@ -6,6 +6,7 @@ export { type Admission, Governor, type LimitRule } from './admission.ts';
 export { appendAudit, auditAction, auditEntrySchema, auditView, listAudit, verifyAudit } from './audit.ts';
 export {
   Authenticator,
+  attribute,
   authorizeModel,
   type CacheRule,
   identityPrincipal,
@@ -32,9 +33,13 @@ export { postWebhook, webhookNotifier } from './notify.ts';
 export type { Page, Position } from './paging.ts';
 export { PriceBook } from './pricing/index.ts';
 export { filterId, findKey, findTeam, findUser, type Scope, userTeams } from './refs.ts';
-export { type RunRule, type RunRulesInput, runRulesInput } from './run-rules.ts';
 export { readRules, replaceRules, rulesViewSchema, spendReport, spendSchema } from './rules.ts';
+export { type RunRule, type RunRulesInput, runRulesInput } from './run-rules.ts';
 export { type SecretInfo, SecretStore, secretReferences, secretSchema, withSecrets } from './secrets.ts';
+export { cookieHeader, overTls, readCookie, sessionCookie } from './sso/cookies.ts';
+export { highestRole, type Identity, masterIdentity, type Role, roleAtLeast, roles } from './sso/identity.ts';
+export { OidcIssuers } from './sso/oidc.ts';
+export { type Session, SessionStore } from './sso/sessions.ts';
 export { createTeam, deleteTeam, listTeams, updateTeam } from './teams.ts';
 export {
   type ArgNarrowing,
@@ -54,7 +59,3 @@ export {
   userView,
   wholeMs,
 } from './views.ts';
-export { cookieHeader, overTls, readCookie, sessionCookie } from './sso/cookies.ts';
-export { highestRole, type Identity, masterIdentity, type Role, roleAtLeast, roles } from './sso/identity.ts';
-export { type Session, SessionStore } from './sso/sessions.ts';
-export { OidcIssuers } from './sso/oidc.ts';

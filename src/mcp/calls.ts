@@ -7,7 +7,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { type CallToolResult, ErrorCode, McpError, type Progress } from '@modelcontextprotocol/sdk/types.js';
 import type { Lifecycle } from '../core/lifecycle/index.ts';
 import type { RequestRecord } from '../core/records/index.ts';
-import type { Principal } from '../governance/index.ts';
+import { attribute, type Principal } from '../governance/index.ts';
 import { redactJson } from '../telemetry/index.ts';
 import type { Catalog } from './catalog.ts';
 import { type ToolCall, type ToolCallHook, ToolRefusal } from './hooks.ts';
@@ -88,10 +88,7 @@ export async function callTool(
     argumentBytes: bytes(args),
   };
   const p = ctx.principal;
-  if (p.keyId) record.keyId = p.keyId;
-  if (p.teamId) record.teamId = p.teamId;
-  if (p.userId) record.userId = p.userId;
-  if (p.region) record.region = p.region;
+  attribute(record, p);
   deps.lifecycle.requestStarted(record, ctx.headers);
   const bodies = p.logBodies ?? deps.bodies;
   let sentArgs = args;

@@ -6,7 +6,7 @@ import { asGatehouseError, GatehouseError } from '../core/errors/index.ts';
 import type { ChatRequest, ChatResult, EmbeddingsRequest, EmbeddingsResult } from '../core/ir/index.ts';
 import type { Lifecycle } from '../core/lifecycle/index.ts';
 import type { RequestRecord } from '../core/records/index.ts';
-import { masterPrincipal, type Principal } from '../governance/index.ts';
+import { attribute, masterPrincipal, type Principal } from '../governance/index.ts';
 import type { RequestContext } from './context.ts';
 import type { Pipeline } from './runtime.ts';
 import { type Answer, newExchange } from './stage.ts';
@@ -79,10 +79,8 @@ export class InternalCaller implements InternalCalls {
       attempts: [],
       status: 200,
       tags: { internal: options.purpose },
-      ...(principal.keyId ? { keyId: principal.keyId } : {}),
-      ...(principal.teamId ? { teamId: principal.teamId } : {}),
-      ...(principal.userId ? { userId: principal.userId } : {}),
     };
+    attribute(record, principal);
     const startedAt = performance.now();
     const ctx: RequestContext = {
       requestId,

@@ -5,17 +5,17 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type AdminDeps, handleAdmin } from '../admin/index.ts';
 import * as anthropic from '../api/anthropic/index.ts';
 import * as openai from '../api/openai/index.ts';
+import { serveConsole } from '../console/serve.ts';
 import { asGatehouseError, GatehouseError } from '../core/errors/index.ts';
 import type { Lifecycle } from '../core/lifecycle/index.ts';
 import type { RequestRecord, SurfaceName } from '../core/records/index.ts';
-import type { Authenticator } from '../governance/index.ts';
+import { type Authenticator, attribute } from '../governance/index.ts';
 import { isMcpPath, type McpGateway } from '../mcp/index.ts';
 import type { RequestContext } from '../pipeline/index.ts';
 import { parseFeedback, recordFeedback } from '../quality/feedback.ts';
 import type { Database } from '../store/index.ts';
 import type { ResponseStore } from '../store/responses.ts';
 import { type GatewayMetrics, parseTags } from '../telemetry/index.ts';
-import { serveConsole } from '../console/serve.ts';
 import { answerChat, answerCountTokens, answerEmbeddings } from './answers.ts';
 import { type BodyLimits, readJsonBody } from './body.ts';
 import type { ConfigRuntime } from './config-runtime.ts';
@@ -215,7 +215,10 @@ const consoleRoute: Route = {
   handle: async (_deps, _rt, _ctx, req, out) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       out.setHeader('allow', 'GET, HEAD');
-      throw new GatehouseError('GH_METHOD_NOT_ALLOWED', `${req.method} is not allowed on the console; use GET.`);
+      throw new GatehouseError(
+        'GH_METHOD_NOT_ALLOWED',
+        `${req.method} is not allowed on the console; use GET.`,
+      );
     }
     const path = (req.url ?? '/').split('?', 1)[0]!;
     const inm = req.headers['if-none-match'];
@@ -342,10 +345,7 @@ export function createRequestHandler(deps: AppDeps) {
       if (route.authenticated) {
         const principal = await deps.auth.authenticate(req.headers);
         ctx.principal = principal;
-        if (principal.keyId) record.keyId = principal.keyId;
-        if (principal.teamId) record.teamId = principal.teamId;
-        if (principal.userId) record.userId = principal.userId;
-        if (principal.region) record.region = principal.region;
+        attribute(record, principal);
         if (counted && deps.keyShares) {
           const key = shareKey(principal);
           deps.keyShares.enter(key);
