@@ -9,6 +9,8 @@ import type { RunGuard } from '../runs/index.ts';
 import type { ConfigVersionsTable, Schema } from '../store/schema.ts';
 import type { EventStores } from '../telemetry/index.ts';
 import type { DriftReport } from '../drift/index.ts';
+import type { ExperimentConfig, GatehouseConfig } from '../config/schema.ts';
+import type { AlertPayload, AlertState } from '../telemetry/index.ts';
 
 export interface AdminDeps {
   db: Kysely<Schema>;
@@ -70,6 +72,25 @@ export interface AdminDeps {
     list(page: { limit: number; before?: number }): Promise<ConfigVersionsTable[]>;
     get(id: number): Promise<ConfigVersionsTable>;
   };
+  /** Alerting: GET /admin/alerts and its history (telemetry/alerts.ts). */
+  alerts: AlertsAdmin;
+  /** The serving version's experiments (a reload changes them): GET /admin/experiments. */
+  experiments(): Record<string, ExperimentConfig>;
+}
+
+/** The alert rules as started (alerts are read once at start), and the live alerts if any. */
+export interface AlertsAdmin {
+  settings: GatehouseConfig['alerts'];
+  /** The webhook's host; null when none is configured, and alerting is then off. */
+  channel: string | null;
+  /** Drift detection is configured, and raises its own alerts. */
+  drift: boolean;
+  live?:
+    | {
+        states(): { startedAt: number; alerts: AlertState[] };
+        test(actor: string): Promise<AlertPayload>;
+      }
+    | undefined;
 }
 
 /** What a change of configuration answers. */

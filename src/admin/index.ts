@@ -11,11 +11,13 @@ import type { RequestContext } from '../pipeline/index.ts';
 import type { AdminDeps } from './deps.ts';
 import { openapiDocument } from './openapi.ts';
 import { type AdminHttp, type AdminRoute, defineRoute, findRoute } from './route.ts';
+import { alertRoutes } from './routes/alerts.ts';
 import { approvalRoutes } from './routes/approvals.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { cacheRoutes } from './routes/cache.ts';
 import { cacheCalibrationRoutes } from './routes/cache-calibration.ts';
 import { driftRoutes } from './routes/drift.ts';
+import { experimentRoutes } from './routes/experiments.ts';
 import { configRoutes } from './routes/config.ts';
 import { guardrailRoutes } from './routes/guardrails.ts';
 import { keyRoutes } from './routes/keys.ts';
@@ -54,6 +56,8 @@ const routes: AdminRoute[] = [
   ...secretRoutes,
   ...reportRoutes,
   ...auditRoutes,
+  ...alertRoutes,
+  ...experimentRoutes,
   ...configRoutes,
   ...guardrailRoutes,
   ...qualityRoutes,

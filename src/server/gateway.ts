@@ -44,6 +44,7 @@ import { defaultDatabaseUrl, openDatabase } from '../store/index.ts';
 import { ResponseStore } from '../store/responses.ts';
 import {
   createAlerts,
+  recordAlertEvent,
   createLogger,
   EventStores,
   GatewayMetrics,
@@ -249,6 +250,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     config,
     (line) => logger.warn(line),
     (hours) => events.spendHistory(hours),
+    (alert) => recordAlertEvent(database.db, alert),
   );
   const metrics = new GatewayMetrics({
     // Experiments' names are model names callers use too.
@@ -394,6 +396,13 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       providers: { refresh: () => live.current.providers.refresh() },
       config: live,
       versions,
+      alerts: {
+        settings: config.alerts,
+        channel: webhookHost(config.alerts.webhook_url ?? config.governance.webhook_url),
+        drift: drift !== undefined,
+        live: alerts,
+      },
+      experiments: () => live.current.config.experiments,
       readJson: readJsonBody,
       events,
       governor,
@@ -596,4 +605,9 @@ function serverEdges(
       bodyTimeoutS: server.body_timeout_s,
     },
   };
+}
+
+/** Only the host of a webhook is shown: its path often carries a token. */
+function webhookHost(url: string | undefined): string | null {
+  return url ? new URL(url).host : null;
 }

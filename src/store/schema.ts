@@ -422,7 +422,22 @@ export interface CacheRulesTable {
   created_at: number;
 }
 
+/** One alert sent: fired, resolved, or a test (migration 015). */
+export interface AlertEventsTable {
+  id: string;
+  kind: string;
+  /** What it is about: a provider, a drifting group; null for spend and tests. */
+  subject: string | null;
+  status: 'firing' | 'resolved' | 'test';
+  at: number;
+  /** The message as sent. */
+  text: string;
+  /** JSON: the alert's own fields (rates, thresholds, windows). */
+  details: string;
+}
+
 export interface Schema {
+  alert_events: AlertEventsTable;
   quality_scores: QualityScoresTable;
   eval_runs: EvalRunsTable;
   sessions: SessionsTable;

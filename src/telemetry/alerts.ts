@@ -45,12 +45,41 @@ export type Alert =
       dimension: string;
       value: string;
       moved: string[];
+    }
+  | {
+      /** Sent on request (POST /admin/alerts/test) to check that the channel works. */
+      kind: 'test';
+      actor: string;
     };
+
+export type AlertStatus = 'firing' | 'resolved' | 'test';
+
+/** One alert key's current state, as GET /admin/alerts shows it. */
+export interface AlertState {
+  key: string;
+  kind: Alert['kind'];
+  subject: string | null;
+  firing: boolean;
+  /** Epoch ms: when it started firing, or when it was resolved. */
+  since: number;
+  /** The message last sent for it. */
+  text: string;
+}
+
+/** An alert as the history keeps it (telemetry/alert-history.ts). */
+export interface AlertRecord {
+  kind: Alert['kind'];
+  subject: string | null;
+  status: AlertStatus;
+  at: number;
+  text: string;
+  details: string;
+}
 
 export interface AlertPayload {
   /** Slack-compatible. */
   text: string;
-  alert: Alert & { status: 'firing' | 'resolved'; at: string };
+  alert: Alert & { status: AlertStatus; at: string };
 }
 
 export type SpendHistory = (hours: number) => Promise<number[]>;
@@ -67,6 +96,11 @@ export interface AlertsOptions {
    * empty past. In-memory spend of this process when not given.
    */
   spendHistory?: SpendHistory;
+  /**
+   * Keeps each alert sent in the history. Called after the message has gone out, off the request
+   * path; a failure is logged and changes nothing else.
+   */
+  record?: (alert: AlertRecord) => Promise<unknown>;
 }
 
 type Settings = GatehouseConfig['alerts'];
@@ -76,9 +110,17 @@ export function createAlerts(
   config: GatehouseConfig,
   log: (line: string) => void,
   spendHistory?: SpendHistory,
+  record?: AlertsOptions['record'],
 ): Alerts | undefined {
   const webhookUrl = config.alerts.webhook_url ?? config.governance.webhook_url;
-  return webhookUrl ? new Alerts(config.alerts, { webhookUrl, log, spendHistory }) : undefined;
+  return webhookUrl
+    ? new Alerts(config.alerts, {
+        webhookUrl,
+        log,
+        ...(spendHistory ? { spendHistory } : {}),
+        ...(record ? { record } : {}),
+      })
+    : undefined;
 }
 
 const HOUR = 3_600_000;
@@ -91,14 +133,22 @@ export class Alerts {
   readonly #settings: Settings;
   readonly #log: (line: string) => void;
   readonly #send: (payload: AlertPayload) => void;
+  readonly #record: AlertsOptions['record'];
   readonly #now: () => number;
   readonly #spendHistory: SpendHistory;
   readonly #slotMs: number;
   readonly #latencyBounds: number[];
   readonly #providers = new Map<string, ProviderWindow>();
   readonly #spend: MinuteSpend;
-  /** Per alert key: when its last firing message went out, and whether a resolved one is owed. */
-  readonly #sent = new Map<string, { at: number; open: boolean }>();
+  /**
+   * Per alert key: when its last firing message went out, whether a resolved one is owed, since
+   * when it fires (or was resolved), and the last message.
+   */
+  readonly #sent = new Map<
+    string,
+    { at: number; open: boolean; since: number; alert: Alert; text: string }
+  >();
+  readonly #startedAt: number;
   // A subscriber's throw would surface as an uncaught exception: alerts must never take the process down.
   readonly #onRecord = (event: RequestEnded) => {
     try {
@@ -117,6 +167,8 @@ export class Alerts {
     const url = options.webhookUrl;
     this.#send = options.send ?? (url ? (payload) => void postWebhook(url, payload, this.#log) : () => {});
     this.#now = options.now ?? Date.now;
+    this.#record = options.record;
+    this.#startedAt = this.#now();
     this.#slotMs = (settings.window_seconds * 1000) / SLOTS;
     // The threshold is a bucket edge, so "p95 above the threshold" is decided exactly.
     const threshold = settings.provider_p95_ms ? settings.provider_p95_ms.threshold : undefined;
@@ -245,18 +297,63 @@ export class Alerts {
   #settle(key: string, firing: boolean, alert: Alert): void {
     const now = this.#now();
     const sent = this.#sent.get(key);
+    const status = firing ? 'firing' : 'resolved';
+    const text = alertText(alert, status);
     if (firing) {
       if (sent && now - sent.at < this.#settings.cooldown_seconds * 1000) return;
-      this.#sent.set(key, { at: now, open: true });
+      // A reminder (still firing after the cooldown) keeps the time it started firing.
+      const since = sent?.open ? sent.since : now;
+      this.#sent.set(key, { at: now, open: true, since, alert, text });
     } else {
       if (!sent?.open) return;
-      sent.open = false;
+      Object.assign(sent, { open: false, since: now, alert, text });
     }
-    const status = firing ? 'firing' : 'resolved';
-    this.#send({
-      text: alertText(alert, status),
-      alert: { ...alert, status, at: new Date(now).toISOString() },
-    });
+    void this.#deliver(alert, status, text, now);
+  }
+
+  /**
+   * Sends a test alert through the channel and keeps it in the history; answers what was sent once
+   * the history has it (or could not take it), so that a listing right after shows it.
+   */
+  async test(actor: string): Promise<AlertPayload> {
+    const alert: Alert = { kind: 'test', actor };
+    return this.#deliver(alert, 'test', alertText(alert, 'test'), this.#now());
+  }
+
+  /** When alerting started, and every alert key that has fired since, firing or resolved. */
+  states(): { startedAt: number; alerts: AlertState[] } {
+    const alerts = [...this.#sent].map(([key, s]) => ({
+      key,
+      kind: s.alert.kind,
+      subject: subjectOf(s.alert),
+      firing: s.open,
+      since: s.since,
+      text: s.text,
+    }));
+    return { startedAt: this.#startedAt, alerts };
+  }
+
+  async #deliver(alert: Alert, status: AlertStatus, text: string, now: number): Promise<AlertPayload> {
+    const payload: AlertPayload = { text, alert: { ...alert, status, at: new Date(now).toISOString() } };
+    this.#send(payload);
+    // The history is written after the message has gone out: a store that fails or is slow must
+    // neither stop nor delay the webhook.
+    const record = this.#record;
+    if (record) {
+      const { kind, ...details } = alert;
+      const entry = {
+        kind,
+        subject: subjectOf(alert),
+        status,
+        at: now,
+        text,
+        details: JSON.stringify(details),
+      };
+      await Promise.resolve()
+        .then(() => record(entry))
+        .catch((err: unknown) => this.#log(`alerts: history not written: ${(err as Error).message}`));
+    }
+    return payload;
   }
 }
 
@@ -370,9 +467,24 @@ function percentileBucket(histogram: Uint32Array, total: number, fraction: numbe
   return histogram.length - 1;
 }
 
-export function alertText(alert: Alert, status: 'firing' | 'resolved'): string {
-  const prefix = status === 'firing' ? 'Gatehouse alert' : 'Gatehouse resolved';
+/** What an alert is about: a provider or a drifting group; null when it is about the whole gateway. */
+export function subjectOf(alert: Alert): string | null {
   switch (alert.kind) {
+    case 'provider_error_rate':
+    case 'provider_p95_latency':
+      return alert.provider;
+    case 'drift':
+      return `${alert.dimension} ${alert.value}`;
+    default:
+      return null;
+  }
+}
+
+export function alertText(alert: Alert, status: AlertStatus): string {
+  const prefix = status === 'resolved' ? 'Gatehouse resolved' : 'Gatehouse alert';
+  switch (alert.kind) {
+    case 'test':
+      return `Gatehouse test alert, sent by ${alert.actor}: the alert channel works.`;
     case 'provider_error_rate':
       return (
         `${prefix}: provider "${alert.provider}" error rate is ${percent(alert.errorRate)} ` +

@@ -3,7 +3,8 @@
 // to logged bodies. Outside telemetry/, import from here only (the dependency check holds to it);
 // tracing is the exception, loaded on demand so that a gateway without a collector does not carry
 // the OpenTelemetry SDK.
-export { createAlerts } from './alerts.ts';
+export { type AlertPayload, type AlertState, createAlerts } from './alerts.ts';
+export { listAlertEvents, recordAlertEvent } from './alert-history.ts';
 export { EventStores } from './event-stores.ts';
 export { parseTags } from './events.ts';
 export { createLogger, type Logger, loggerFromLines, parseLogFormat, parseLogLevel } from './log.ts';
