@@ -6,7 +6,8 @@ import { describe, test } from 'node:test';
 import { configSchema } from '../config/schema.ts';
 import { Lifecycle } from '../core/lifecycle/index.ts';
 import type { AttemptRecord, RequestRecord } from '../core/records/index.ts';
-import { type AlertPayload, Alerts, type AlertsOptions, postWebhook } from './alerts.ts';
+import { setImmediate } from 'node:timers/promises';
+import { type AlertPayload, type AlertRecord, Alerts, type AlertsOptions, postWebhook } from './alerts.ts';
 
 const HOUR = 3_600_000;
 
@@ -246,4 +247,57 @@ test('payloads posted to the webhook are Slack-compatible; failures are logged, 
   } finally {
     server.close();
   }
+});
+
+describe('history', () => {
+  test('each message sent is recorded with its subject, status and fields', async () => {
+    const kept: AlertRecord[] = [];
+    const { alerts, clock, sent } = setup({}, { record: async (a) => void kept.push(a) });
+    calls(alerts, 40, 40);
+    await alerts.evaluate();
+    clock.now += 600_000; // the window has moved past the failures
+    calls(alerts, 40, 0);
+    await alerts.evaluate();
+    await setImmediate();
+    assert.equal(sent.length, 2);
+    assert.deepEqual(
+      kept.map((k) => [k.kind, k.subject, k.status, k.at]),
+      [
+        ['provider_error_rate', 'openai', 'firing', 10 * HOUR],
+        ['provider_error_rate', 'openai', 'resolved', 10 * HOUR + 600_000],
+      ],
+    );
+    assert.equal(kept[0]!.text, sent[0]!.text);
+    assert.equal(JSON.parse(kept[0]!.details).errors, 40);
+  });
+
+  test('a store that fails neither stops the message nor throws; it is logged', async () => {
+    const { alerts, sent, logged } = setup({}, { record: () => Promise.reject(new Error('disk full')) });
+    calls(alerts, 40, 40);
+    await alerts.evaluate();
+    await setImmediate();
+    assert.equal(sent.length, 1);
+    assert.ok(
+      logged.some((l) => /history not written: disk full/.test(l)),
+      logged.join('\n'),
+    );
+    const test = await alerts.test('user:ann');
+    assert.equal(test.alert.status, 'test');
+    assert.equal(sent.length, 2);
+  });
+
+  test('states say what fires since when, and what was resolved when', async () => {
+    const { alerts, clock } = setup({ cooldown_seconds: 60 });
+    calls(alerts, 40, 40, 'a');
+    calls(alerts, 40, 40, 'b');
+    await alerts.evaluate();
+    const firedAt = clock.now;
+    clock.now += 120_000; // past the cooldown: a reminder, still firing since the first message
+    calls(alerts, 40, 0, 'b');
+    calls(alerts, 400, 0, 'b');
+    await alerts.evaluate();
+    const states = Object.fromEntries(alerts.states().alerts.map((s) => [s.subject, s]));
+    assert.deepEqual([states.a!.firing, states.a!.since], [true, firedAt]);
+    assert.deepEqual([states.b!.firing, states.b!.since], [false, clock.now]);
+  });
 });
