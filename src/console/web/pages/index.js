@@ -1,9 +1,11 @@
 // Every page of the console, in menu order. Adding a page: write pages/<name>.js exporting a
 // component, import it here and add one entry. `path` is its URL under /ui; `group` its menu section;
 // `adminOnly` keeps it out of the menu of team admins and viewers.
+import { AlertsPage } from './alerts.js';
 import { ApprovalsPage } from './approvals.js';
 import { AuditPage } from './audit.js';
 import { CachePage } from './cache.js';
+import { ExperimentsPage } from './experiments.js';
 import { ConfigPage } from './config.js';
 import { GuardrailsPage } from './guardrails.js';
 import { KeysPage } from './keys.js';
@@ -34,6 +36,14 @@ export const pages = [
   },
   { path: '/ui/guardrails', title: 'Guardrails', group: 'Operations', component: GuardrailsPage },
   { path: '/ui/routing', title: 'Routing', adminOnly: true, group: 'Operations', component: RoutingPage },
+  {
+    path: '/ui/experiments',
+    title: 'Experiments',
+    adminOnly: true,
+    group: 'Operations',
+    component: ExperimentsPage,
+  },
+  { path: '/ui/alerts', title: 'Alerts', adminOnly: true, group: 'Operations', component: AlertsPage },
   { path: '/ui/cache', title: 'Cache', adminOnly: true, group: 'Operations', component: CachePage },
   {
     path: '/ui/config',
