@@ -98,3 +98,54 @@ test('experiments are listed with their variants’ numbers over the range asked
     await g.stop();
   }
 });
+
+test('an experiment taken out of the configuration is listed as ended while it has traffic', async () => {
+  const experiments = {
+    old: { model: 'chat', variants: { a: { model: 'mock-fast', weight: 1 } } },
+  };
+  const g = await startTestGateway({ ...mockOnlyConfig, experiments }, { configSource: 'database' });
+  try {
+    const admin = adminClient(() => g);
+    const res = await fetch(`${g.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${testMasterKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'chat', messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    assert.equal(res.status, 200);
+    await res.arrayBuffer();
+    const put = await admin('PUT', '/admin/config', { config: mockOnlyConfig });
+    assert.equal(put.body.outcome, 'applied', JSON.stringify(put.body));
+    let body: any;
+    for (let i = 0; i < 100; i++) {
+      body = (await admin('GET', '/admin/experiments?since=1h')).body;
+      if (body.data.length > 0) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.deepEqual(body.data, [
+      {
+        name: 'old',
+        model: null,
+        sticky_by: null,
+        status: 'ended',
+        variants: [
+          {
+            name: 'a',
+            model: null,
+            weight: null,
+            share: null,
+            requests: 1,
+            errors: 0,
+            error_rate: 0,
+            latency_p50_ms: body.data[0].variants[0].latency_p50_ms,
+            latency_p95_ms: body.data[0].variants[0].latency_p95_ms,
+            cost_usd: body.data[0].variants[0].cost_usd,
+            scores: {},
+          },
+        ],
+        shadow: null,
+      },
+    ]);
+  } finally {
+    await g.stop();
+  }
+});
