@@ -40,10 +40,8 @@ export async function listAlertEvents(db: Kysely<Schema>, filter: HistoryFilter)
   if (filter.since !== undefined) q = q.where('at', '>=', filter.since);
   if (filter.until !== undefined) q = q.where('at', '<', filter.until);
   const after = filter.after;
-  if (after)
-    q = q.where((eb) =>
-      eb.or([eb('at', '<', after.at), eb.and([eb('at', '=', after.at), eb('id', '<', after.id)])]),
-    );
+  // A row comparison, which both stores answer from the (at, id) index; the equivalent OR is a scan.
+  if (after) q = q.where((eb) => eb(eb.refTuple('at', 'id'), '<', eb.tuple(after.at, after.id)));
   const rows = await q.orderBy('at', 'desc').orderBy('id', 'desc').limit(filter.limit).execute();
   return rows.map((r) => ({ ...r, at: Number(r.at) }));
 }

@@ -22,7 +22,11 @@ export const alerts: Migration = {
       .execute();
     // The history is read newest first, as a whole or for one kind.
     await db.schema.createIndex('alert_events_at').on('alert_events').columns(['at', 'id']).execute();
-    await db.schema.createIndex('alert_events_kind_at').on('alert_events').columns(['kind', 'at']).execute();
+    await db.schema
+      .createIndex('alert_events_kind_at')
+      .on('alert_events')
+      .columns(['kind', 'at', 'id'])
+      .execute();
   },
   async down(db: Db) {
     await db.schema.dropTable('alert_events').execute();
