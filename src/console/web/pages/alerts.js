@@ -117,7 +117,10 @@ export function AlertsPage() {
           render: (e) =>
             html`<span class=${e.status === 'firing' ? 'bad' : e.status === 'resolved' ? 'good' : ''}>${e.status}</span>`,
         },
-        { label: 'Message', key: 'text' },
+        {
+          label: 'Message',
+          render: (e) => html`<div style=${{ whiteSpace: 'normal', minWidth: '24em' }}>${e.text}</div>`,
+        },
       ]} />
       <div class="pager">
         ${q.cursor ? html`<button type="button" onClick=${() => history.back()}>Newer</button>` : null}
