@@ -5,8 +5,8 @@ import { AlertsPage } from './alerts.js';
 import { ApprovalsPage } from './approvals.js';
 import { AuditPage } from './audit.js';
 import { CachePage } from './cache.js';
-import { ExperimentsPage } from './experiments.js';
 import { ConfigPage } from './config.js';
+import { ExperimentsPage } from './experiments.js';
 import { GuardrailsPage } from './guardrails.js';
 import { KeysPage } from './keys.js';
 import { LogsPage } from './logs.js';
@@ -27,30 +27,12 @@ export const pages = [
   { path: '/ui/teams', title: 'Teams', group: 'Access', component: TeamsPage },
   { path: '/ui/users', title: 'Users', group: 'Access', component: UsersPage },
   { path: '/ui/keys', title: 'Keys', group: 'Access', component: KeysPage },
-  {
-    path: '/ui/secrets',
-    title: 'Provider secrets',
-    adminOnly: true,
-    group: 'Access',
-    component: SecretsPage,
-  },
+  { path: '/ui/secrets', title: 'Provider secrets', adminOnly: true, group: 'Access', component: SecretsPage },
   { path: '/ui/guardrails', title: 'Guardrails', group: 'Operations', component: GuardrailsPage },
   { path: '/ui/routing', title: 'Routing', adminOnly: true, group: 'Operations', component: RoutingPage },
-  {
-    path: '/ui/experiments',
-    title: 'Experiments',
-    adminOnly: true,
-    group: 'Operations',
-    component: ExperimentsPage,
-  },
+  { path: '/ui/experiments', title: 'Experiments', adminOnly: true, group: 'Operations', component: ExperimentsPage },
   { path: '/ui/alerts', title: 'Alerts', adminOnly: true, group: 'Operations', component: AlertsPage },
   { path: '/ui/cache', title: 'Cache', adminOnly: true, group: 'Operations', component: CachePage },
-  {
-    path: '/ui/config',
-    title: 'Config versions',
-    adminOnly: true,
-    group: 'Operations',
-    component: ConfigPage,
-  },
+  { path: '/ui/config', title: 'Config versions', adminOnly: true, group: 'Operations', component: ConfigPage },
   { path: '/ui/audit', title: 'Audit log', adminOnly: true, group: 'Operations', component: AuditPage },
 ];
