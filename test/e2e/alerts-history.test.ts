@@ -183,7 +183,7 @@ for (const store of await bothStores()) {
   });
 }
 
-test('without a channel, alerting is off and a test alert is refused', async () => {
+test('without a channel, alerting is off and a test alert is refused; only admins read alerts', async () => {
   const gateway = await startTestGateway({ providers: { mock: { type: 'mock' } } });
   try {
     const admin = adminClient(() => gateway);
@@ -194,6 +194,14 @@ test('without a channel, alerting is off and a test alert is refused', async () 
     assert.equal(sent.status, 409);
     assert.match(sent.body.error.message, /no alert channel is configured/);
     assert.deepEqual((await admin('GET', '/admin/alerts/history')).body, { data: [], next_cursor: null });
+    // Alerts and experiments are operator data: a team's key is refused.
+    assert.equal((await admin('POST', '/admin/teams', { name: 'search' })).status, 201);
+    const key = (await admin('POST', '/admin/keys', { name: 'bot', team: 'search' })).body.key;
+    for (const path of ['/admin/alerts', '/admin/alerts/history', '/admin/experiments']) {
+      const res = await fetch(gateway.url + path, { headers: { authorization: `Bearer ${key}` } });
+      assert.equal(res.status, 403, path);
+      await res.arrayBuffer();
+    }
   } finally {
     await gateway.stop(0);
   }
