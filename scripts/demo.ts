@@ -13,6 +13,7 @@
 // The calls of one agent run move together (their order and spacing kept), and each score moves with
 // the request it scores. Nothing else is changed. Then the gateway starts again on that store.
 //   node scripts/demo.ts [--requests 1500] [--runs 40] [--days 3] [--port 4000] [--dir .gatehouse-demo]
+//   [--fill-only]: fill the store and exit without serving it (what its test runs)
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -32,6 +33,7 @@ const { values: args } = parseArgs({
     days: { type: 'string', default: '3' },
     port: { type: 'string', default: '4000' },
     dir: { type: 'string', default: '.gatehouse-demo' },
+    'fill-only': { type: 'boolean', default: false },
   },
 });
 const dir = resolve(args.dir);
@@ -312,6 +314,11 @@ await database.db.transaction().execute(async (trx) => {
   await addToRollups(trx, events);
 });
 await database.close();
+if (args['fill-only']) {
+  await tools.close();
+  console.log(`Filled ${dir}.`);
+  process.exit(0);
+}
 
 gateway = await serve(Number(args.port));
 console.log(`\nThe demo gateway serves ${gateway.url}; open the console at ${gateway.url}/ui`);
