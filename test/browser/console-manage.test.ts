@@ -12,6 +12,7 @@ import type { Gateway } from '../../src/server/index.ts';
 import { adminClient } from '../helpers/admin.ts';
 import { artifacts, browserMissing, launchBrowser } from '../helpers/browser.ts';
 import { mockOnlyConfig, startTestGateway, testMasterKey } from '../helpers/gateway.ts';
+import { TestIssuer } from '../helpers/oidc-issuer.ts';
 import { startHttpMcpServer, type TestMcpServer } from '../mcp-servers/http.ts';
 
 describe('model rules, tool rules and budgets edited in the console', { skip: browserMissing() }, () => {
@@ -203,14 +204,28 @@ describe('model rules, tool rules and budgets edited in the console', { skip: br
     await page.goto(`${gateway.url}/ui/users`);
     const form = page.getByRole('form', { name: 'Budget and limits of ana' });
     await form.getByText(/no budget/).waitFor();
-    await form.getByLabel('Budget (USD)').fill('0.001');
+    await form.getByLabel('Budget (USD)').fill('0.05');
     await form.getByLabel('Per').selectOption('month');
     await form.getByRole('button', { name: 'Save' }).click();
     const bar = page.getByRole('meter', { name: 'ana: spend against budget' });
     await bar.waitFor();
-    assert.equal(await bar.getAttribute('aria-valuemax'), '0.001');
+    assert.equal(await bar.getAttribute('aria-valuemax'), '0.05');
     const rules = await admin('GET', '/admin/users/ana/rules');
-    assert.deepEqual(rules.body.budget, { usd: 0.001, period: 'month' });
+    assert.deepEqual(rules.body.budget, { usd: 0.05, period: 'month' });
+    // The budget counts from now: a call with ana's key fills the bar on the next view.
+    assert.equal(await bar.getAttribute('aria-valuenow'), '0');
+    const client = new OpenAI({ apiKey: secret, baseURL: `${gateway.url}/v1`, maxRetries: 0 });
+    await client.chat.completions.create({
+      model: 'mock-fast',
+      messages: [{ role: 'user', content: 'more' }],
+      max_tokens: 20,
+    });
+    await page.reload();
+    await bar.waitFor();
+    const spent = Number(await bar.getAttribute('aria-valuenow'));
+    const report = await admin('GET', '/admin/users/ana/spend');
+    assert.ok(spent > 0, 'the bar shows the new spend');
+    assert.equal(spent, report.body.spent_usd);
     // Bad input from the API (a negative budget) is shown beside the form, not as a broken page.
     await form.getByLabel('Budget (USD)').fill('-3');
     await form.evaluate((f: HTMLFormElement) => {
@@ -231,5 +246,90 @@ describe('model rules, tool rules and budgets edited in the console', { skip: br
     await page.getByRole('row', { name: /coder/ }).waitFor();
     await shot('keys');
     assert.deepEqual(problems, []);
+  });
+});
+
+describe("a team_admin edits its own team's keys and tool rules, and sees the API's refusal", {
+  skip: browserMissing(),
+}, () => {
+  const issuer = new TestIssuer();
+  let gateway: Gateway;
+  let browser: Browser;
+  let page: Page;
+  const admin = adminClient(() => gateway);
+
+  before(async () => {
+    await issuer.start();
+    issuer.users.set('ta', {
+      sub: 'ta',
+      claims: { email: 'ta@example.com', groups: ['alpha'], gatehouse_role: 'team-admins' },
+    });
+    gateway = await startTestGateway({
+      ...mockOnlyConfig,
+      auth: {
+        oidc: {
+          corp: {
+            issuer: issuer.url,
+            client_id: 'gatehouse',
+            client_secret: 'corp-secret',
+            label: 'Corp SSO',
+            role_map: { 'team-admins': 'team_admin' },
+          },
+        },
+      },
+    });
+    issuer.clients.set('gatehouse', {
+      secret: 'corp-secret',
+      redirectUris: [`${gateway.url}/admin/session/oidc/callback`],
+    });
+    assert.equal((await admin('POST', '/admin/teams', { name: 'alpha' })).status, 201);
+    assert.equal((await admin('POST', '/admin/keys', { name: 'alpha-bot', team: 'alpha' })).status, 201);
+    browser = await launchBrowser();
+    page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+    await page.goto(`${gateway.url}/ui/teams`);
+    await page.getByRole('link', { name: 'Corp SSO' }).click();
+    await page.locator('input[name="username"]').fill('ta');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Teams' }).waitFor();
+  });
+  after(async () => {
+    await browser?.close();
+    await gateway?.stop();
+    await issuer.stop();
+  });
+
+  test("changing the team's model rule is refused in words; its tool rules and its key's models save", async () => {
+    const card = page
+      .getByRole('listitem')
+      .filter({ has: page.getByRole('heading', { name: 'alpha', exact: true }) });
+    await card.getByText('Models: all').click();
+    const models = card.getByRole('form', { name: 'Model rules of alpha' });
+    await models.getByLabel('All models').uncheck();
+    await models.getByLabel(/Allowed models/).fill('mock-fast');
+    await models.getByRole('button', { name: 'Save models' }).click();
+    const refusal = models.getByRole('alert');
+    await refusal.waitFor();
+    assert.match((await refusal.textContent())!, /admin|role|permission|not allowed|forbidden/i);
+    assert.equal((await admin('GET', '/admin/teams/alpha')).body.models, null, 'nothing changed');
+    await page.screenshot({ path: `${artifacts}/teams-team-admin-refused.png`, fullPage: true });
+
+    await card.getByText('Tools: all allowed').click();
+    const tools = card.getByRole('form', { name: 'Tool rules of alpha' });
+    await tools.getByRole('button', { name: 'Add tool rule' }).click();
+    await tools.getByLabel('Tool pattern 1').fill('github__search');
+    await tools.getByRole('button', { name: 'Save tool rules' }).click();
+    await tools.getByRole('status').getByText('Saved.').waitFor();
+    assert.deepEqual((await admin('GET', '/admin/teams/alpha/rules')).body.tools, ['github__search']);
+
+    await page.goto(`${gateway.url}/ui/keys`);
+    await page.getByRole('button', { name: 'Rules of alpha-bot' }).click();
+    const panel = page.getByRole('region', { name: 'Rules of the key alpha-bot' });
+    await panel.getByText('Models: all').click();
+    const keyModels = panel.getByRole('form', { name: 'Model rules of alpha-bot' });
+    await keyModels.getByLabel('All models').uncheck();
+    await keyModels.getByLabel(/Allowed models/).fill('mock-fast');
+    await keyModels.getByRole('button', { name: 'Save models' }).click();
+    await keyModels.getByRole('status').getByText('Saved.').waitFor();
+    assert.deepEqual((await admin('GET', '/admin/keys/alpha-bot')).body.models, ['mock-fast']);
   });
 });
