@@ -94,7 +94,7 @@ describe('model rules, tool rules and budgets edited in the console', { skip: br
     await budget.getByRole('button', { name: 'Save' }).click();
     await panel.getByRole('meter', { name: 'coder: spend against budget' }).waitFor();
     await page.getByRole('row', { name: /coder/ }).getByRole('meter').waitFor();
-    await shot('keys-rules');
+    await shot('manage-key-rules');
   });
 
   test("a team's tool rules are edited on the Teams page, then enforced on MCP calls", async () => {
@@ -140,7 +140,7 @@ describe('model rules, tool rules and budgets edited in the console', { skip: br
     await card
       .getByText('Tools: only github__* · never github__delete_* · github__* 30/min · 1 narrowed')
       .waitFor();
-    await shot('teams-rules');
+    await shot('manage-team-rules');
 
     const transport = new StreamableHTTPClientTransport(new URL(`${gateway.url}/mcp`), {
       requestInit: { headers: { authorization: `Bearer ${secret}` } },
@@ -238,13 +238,13 @@ describe('model rules, tool rules and budgets edited in the console', { skip: br
       .filter({ hasText: 'ana@example.com' })
       .getByText('Models: all')
       .waitFor();
-    await shot('users');
+    await shot('manage-users');
     await page.goto(`${gateway.url}/ui/teams`);
     await page.getByRole('heading', { name: 'agents', exact: true }).waitFor();
-    await shot('teams');
+    await shot('manage-teams');
     await page.goto(`${gateway.url}/ui/keys`);
     await page.getByRole('row', { name: /coder/ }).waitFor();
-    await shot('keys');
+    await shot('manage-keys');
     assert.deepEqual(problems, []);
   });
 });
@@ -311,7 +311,7 @@ describe("a team_admin edits its own team's keys and tool rules, and sees the AP
     await refusal.waitFor();
     assert.match((await refusal.textContent())!, /admin|role|permission|not allowed|forbidden/i);
     assert.equal((await admin('GET', '/admin/teams/alpha')).body.models, null, 'nothing changed');
-    await page.screenshot({ path: `${artifacts}/teams-team-admin-refused.png`, fullPage: true });
+    await page.screenshot({ path: `${artifacts}/manage-team-admin-refused.png`, fullPage: true });
 
     await card.getByText('Tools: all allowed').click();
     const tools = card.getByRole('form', { name: 'Tool rules of alpha' });
