@@ -9,10 +9,12 @@ import OpenAI from 'openai';
 import { injectedPage } from './demo-tools.ts';
 
 type Step = { tool: string; args: Record<string, unknown> };
-export type Scenario = { task: string; steps: Step[] };
+/** `name` starts the run ids of the scenario's runs (`duplicate-invoice-7`). */
+export type Scenario = { name: string; task: string; steps: Step[] };
 
 export const supportScenarios: Scenario[] = [
   {
+    name: 'duplicate-invoice',
     task: 'A customer says their invoice was sent twice. Find the ticket and resolve it.',
     steps: [
       { tool: 'tickets__search', args: { q: 'invoice sent twice', status: 'open' } },
@@ -21,6 +23,7 @@ export const supportScenarios: Scenario[] = [
     ],
   },
   {
+    name: 'refund-tickets',
     task: 'Summarise the open tickets about refunds.',
     steps: [
       { tool: 'tickets__search', args: { q: 'refund', status: 'open' } },
@@ -29,6 +32,7 @@ export const supportScenarios: Scenario[] = [
   },
   {
     // The support team's tool rules deny deletions: the call is refused, the run goes on.
+    name: 'delete-duplicate',
     task: 'Remove the duplicate ticket TCK-104377.',
     steps: [
       { tool: 'tickets__get', args: { id: 'TCK-104377' } },
@@ -39,6 +43,7 @@ export const supportScenarios: Scenario[] = [
 
 export const researchScenarios: Scenario[] = [
   {
+    name: 'rate-limit-research',
     task: 'Compare the rate-limit designs of two API gateways.',
     steps: [
       { tool: 'web__search', args: { q: 'api gateway rate limiting token bucket' } },
@@ -48,6 +53,7 @@ export const researchScenarios: Scenario[] = [
   },
   {
     // The forum page carries a prompt injection: the guardrail withholds the result.
+    name: 'refund-policy',
     task: "What is this shop's refund policy?",
     steps: [
       { tool: 'web__search', args: { q: 'example shop refund policy' } },
@@ -96,6 +102,7 @@ export async function runAgent(
       const asked = await openai.chat.completions.create({
         model: 'mock-fast',
         messages,
+        max_tokens: 300,
         tools: offered.length ? offered : tools,
         tool_choice: offered.length ? { type: 'function', function: { name: step.tool } } : 'auto',
       });
@@ -123,7 +130,7 @@ export async function runAgent(
       }
       messages.push({ role: 'tool', tool_call_id: id, content: result });
     }
-    await openai.chat.completions.create({ model: 'mock-fast', messages });
+    await openai.chat.completions.create({ model: 'mock-fast', messages, max_tokens: 300 });
   } finally {
     await mcp.close();
   }

@@ -53,6 +53,13 @@ const config = parseConfig(
       },
       'mock-embed': { targets: [{ provider: 'mock', model: 'mock-embed' }] },
     },
+    // Prices of a hosted model's order, so that spend bars and budgets read like a real workload's
+    // (the mock's own price, $1 / $2 per million tokens, makes 1500 short requests cost cents).
+    prices: {
+      'mock-fast': { input_per_mtok: 15, output_per_mtok: 60 },
+      'mock-smart': { input_per_mtok: 60, output_per_mtok: 240 },
+      'mock-embed': { input_per_mtok: 2, output_per_mtok: 0 },
+    },
     cache: { exact: { ttl: '7d' } },
     guardrails: {
       'no-pii': { type: 'pii', action: 'redact' },
@@ -99,22 +106,23 @@ const admin = async (method: string, path: string, body?: unknown) => {
   return answer as Record<string, any>;
 };
 // Tool rules as the Teams page edits them: support works tickets but may not delete one; research
-// reads the web and searches tickets; billing has no tools at all.
+// reads the web and searches tickets; billing has no tools at all. Budgets are sized to the demo's
+// traffic, so that the spend bars sit between a third full and nearly spent.
 const teams = [
-  { name: 'search', budget: 40, models: undefined, tools: { tools: ['web__search'] } },
+  { name: 'search', budget: 1, models: undefined, tools: { tools: ['web__search'] } },
   {
     name: 'support',
-    budget: 25,
+    budget: 0.5,
     models: ['mock-fast'],
     tools: { tools: ['tickets__*', '!tickets__delete'], tool_limits: { 'tickets__*': 120 } },
   },
   {
     name: 'research',
-    budget: 60,
+    budget: 2,
     models: undefined,
     tools: { tools: ['web__*', 'tickets__search'], tool_limits: { web__fetch_page: 30 } },
   },
-  { name: 'billing', budget: 10, models: ['mock-fast', 'mock-embed'], tools: { tools: ['!*'] } },
+  { name: 'billing', budget: 0.4, models: ['mock-fast', 'mock-embed'], tools: { tools: ['!*'] } },
 ];
 const clients: Array<{ team: string; client: OpenAI; key: string; weight: number }> = [];
 const agentKeys: Record<string, string> = {};
@@ -132,7 +140,7 @@ for (const team of teams) {
       name: user,
       email: `${user}@example.com`,
       teams: [team.name],
-      budget: { usd: person === 'ana' ? 4 : 1, period: 'month' },
+      budget: { usd: person === 'ana' ? 0.3 : 0.1, period: 'month' },
       ...(user === 'ben-search' ? { models: ['mock-fast', 'mock-embed'] } : {}),
     });
     const key = await admin('POST', '/admin/keys', {
@@ -151,7 +159,7 @@ for (const team of teams) {
   const service = await admin('POST', '/admin/keys', {
     name: `${team.name}-service`,
     team: team.name,
-    budget: { usd: team.budget / 4, period: 'month' },
+    budget: { usd: team.budget / 2, period: 'month' },
   });
   clients.push({ team: team.name, client: openai(service.key), key: service.key, weight: 6 });
 }
@@ -160,7 +168,7 @@ for (const team of ['support', 'research']) {
     name: `${team}-agent`,
     team,
     models: ['mock-fast'],
-    budget: { usd: 5, period: 'month' },
+    budget: { usd: 0.1, period: 'month' },
   });
   agentKeys[team] = agent.key;
 }
@@ -224,19 +232,24 @@ for (let i = 0; i < count; i += 8) {
 const runCount = Number(args.runs);
 let toolCalls = 0;
 let refusedTools = 0;
+let failedRuns = 0;
 for (let i = 0; i < runCount; i += 4) {
   await Promise.all(
     Array.from({ length: Math.min(4, runCount - i) }, async (_, j) => {
       const team = rand() < 0.55 ? 'support' : 'research';
       const scenario: Scenario = pick(team === 'support' ? supportScenarios : researchScenarios);
-      const slug = scenario.task
-        .toLowerCase()
-        .replace(/[^a-z]+/g, '-')
-        .slice(0, 24)
-        .replace(/-$/, '');
-      const outcome = await runAgent(gateway.url, agentKeys[team]!, `${slug}-${i + j + 1}`, scenario);
-      toolCalls += outcome.toolCalls;
-      refusedTools += outcome.refused;
+      try {
+        const outcome = await runAgent(
+          gateway.url,
+          agentKeys[team]!,
+          `${scenario.name}-${i + j + 1}`,
+          scenario,
+        );
+        toolCalls += outcome.toolCalls;
+        refusedTools += outcome.refused;
+      } catch {
+        failedRuns += 1; // a model call refused mid-run (its budget, say): the run ends there, as in life
+      }
     }),
   );
 }
@@ -264,7 +277,7 @@ for (const [key, items] of byKey)
 await gateway.quality.drained();
 await gateway.stop();
 console.log(
-  `Sent ${count} requests (${failed} refused or failed, as some should be), ${runCount} agent runs with ${toolCalls} tool calls (${refusedTools} refused or withheld), ${rated.length} ratings. Spreading them over ${args.days} days…`,
+  `Sent ${count} requests (${failed} refused or failed, as some should be), ${runCount} agent runs (${failedRuns} cut short) with ${toolCalls} tool calls (${refusedTools} refused or withheld), ${rated.length} ratings. Spreading them over ${args.days} days…`,
 );
 
 // Move each event back in time and rebuild the rollups from the events.

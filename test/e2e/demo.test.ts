@@ -29,7 +29,7 @@ test('a short demo fills a store with model and tool traffic, runs, verdicts and
   const store = join(dir, 'store');
   const run = await demo(['--requests', '160', '--runs', '8', '--days', '2', '--dir', store, '--fill-only']);
   assert.equal(run.code, 0, run.output);
-  assert.match(run.output, /8 agent runs with \d+ tool calls/);
+  assert.match(run.output, /8 agent runs \(0 cut short\) with \d+ tool calls/);
   const database = await openDatabase(`sqlite:${join(store, 'store.db')}`);
   try {
     const db = database.db;
