@@ -302,6 +302,12 @@ describe("a team_admin edits its own team's keys and tool rules, and sees the AP
     const card = page
       .getByRole('listitem')
       .filter({ has: page.getByRole('heading', { name: 'alpha', exact: true }) });
+    await card.waitFor();
+    assert.equal(
+      await page.getByRole('button', { name: 'Create team' }).count(),
+      0,
+      'only admins create teams',
+    );
     await card.getByText('Models: all').click();
     const models = card.getByRole('form', { name: 'Model rules of alpha' });
     await models.getByLabel('All models').uncheck();

@@ -3,11 +3,13 @@ import { api, Field, get, html, Link, Loaded, Page, useData, useState } from '..
 import { ModelRules, ToolRules } from './access-rules.js';
 import { RulesEditor } from './rules.js';
 
-export function TeamsPage() {
+export function TeamsPage({ session }) {
   const teams = useData(() => get('/admin/teams', { limit: 200 }), []);
+  // Only an admin may create a team: others are not offered a form the API would refuse.
+  const admin = session?.identity.role === 'admin';
   return html`<${Page} title="Teams">
-    <${NewOwner} collection="teams" label="team" created=${teams.reload} />
-    <${Loaded} state=${teams} empty=${Object.assign((d) => d.data.length === 0, { text: 'No teams yet. Create one above.' })}>
+    ${admin ? html`<${NewOwner} collection="teams" label="team" created=${teams.reload} />` : null}
+    <${Loaded} state=${teams} empty=${Object.assign((d) => d.data.length === 0, { text: admin ? 'No teams yet. Create one above.' : 'None of your teams is here yet; an admin creates teams.' })}>
       ${(list) =>
         html`<ul class="owners">${list.data.map(
           (t) => html`<li key=${t.id}><h2>${t.name}</h2>
