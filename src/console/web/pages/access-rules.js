@@ -2,7 +2,7 @@
 // `models`) and the tool rules (PUT …/rules: `tools`, `tool_limits`, `tool_args`), each shown as a
 // one-line summary that opens into its editor. The API decides who may change what; its refusal
 // (a team_admin changing a team's model rule, say) is shown beside the Save button, in its words.
-import { api, get, html, Loaded, useData, useState } from '../lib.js';
+import { api, html, useState } from '../lib.js';
 
 const listText = (list) => (list ?? []).join('\n');
 const parseList = (text) =>
@@ -42,12 +42,6 @@ export function ModelRules({ path, name, models, saved }) {
   </details>`;
 }
 
-/** The tool rules of an owner, loaded from and saved to …/rules. */
-export function ToolRules({ base, name }) {
-  const state = useData(() => get(`${base}/rules`), [base]);
-  return html`<${Loaded} state=${state}>${(rules) => html`<${ToolRulesForm} base=${base} name=${name} rules=${rules} saved=${state.reload} />`}</${Loaded}>`;
-}
-
 // A rule row: a glob over <server>__<tool>, allowed, denied or neither (only limited), and calls a minute.
 function rowsOf(rules) {
   const rows = [];
@@ -79,7 +73,8 @@ function summary(rules) {
   return parts.join(' · ');
 }
 
-function ToolRulesForm({ base, name, rules, saved }) {
+/** The tool rules of an owner, from the rules its RulesEditor loaded; saved to …/rules. */
+export function ToolRulesForm({ base, name, rules, saved }) {
   const [rows, setRows] = useState(() => rowsOf(rules));
   const [args, setArgs] = useState(rules.tool_args ? JSON.stringify(rules.tool_args, null, 2) : '');
   const [message, setMessage] = useState(null);

@@ -16,7 +16,7 @@ import {
   useState,
   when,
 } from '../lib.js';
-import { ModelRules, ToolRules } from './access-rules.js';
+import { ModelRules } from './access-rules.js';
 import { RulesEditor } from './rules.js';
 
 export function KeysPage() {
@@ -87,8 +87,7 @@ function KeyRules({ k, saved, budgetSaved }) {
   return html`<section class="key-rules" aria-label=${`Rules of the key ${k.name}`}>
     <h2>${k.name} <small class="muted"><code>${k.prefix}</code></small></h2>
     <${ModelRules} path=${path} name=${k.name} models=${k.models} saved=${saved} />
-    <${ToolRules} base=${path} name=${k.name} />
-    <${RulesEditor} collection="keys" id=${k.id} name=${k.name} onSaved=${budgetSaved} />
+    <${RulesEditor} tools collection="keys" id=${k.id} name=${k.name} onSaved=${budgetSaved} />
   </section>`;
 }
 

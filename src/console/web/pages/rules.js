@@ -1,14 +1,18 @@
-// Budget and rate limits of a team, user or key: read, edit, save (PUT …/rules), with its spend bar.
+// Budget and rate limits of a team, user or key: read, edit, save (PUT …/rules), with its spend bar;
+// with `tools`, the tool rules read from the same answer are edited above them.
 import { api, get, html, Loaded, money, SpendBar, useData, useState } from '../lib.js';
+import { ToolRulesForm } from './access-rules.js';
 
-export function RulesEditor({ collection, id, name, onSaved }) {
+export function RulesEditor({ collection, id, name, tools, onSaved }) {
   const base = `/admin/${collection}/${encodeURIComponent(id)}`;
   const state = useData(() => Promise.all([get(`${base}/rules`), get(`${base}/spend`)]), [id]);
+  const saved = () => {
+    state.reload();
+    onSaved?.();
+  };
   return html`<${Loaded} state=${state}>${([rules, spend]) =>
-    html`<${Form} base=${base} name=${name} rules=${rules} spend=${spend} saved=${() => {
-      state.reload();
-      onSaved?.();
-    }} />`}</${Loaded}>`;
+    html`${tools ? html`<${ToolRulesForm} base=${base} name=${name} rules=${rules} saved=${state.reload} />` : null}
+      <${Form} base=${base} name=${name} rules=${rules} spend=${spend} saved=${saved} />`}</${Loaded}>`;
 }
 
 function Form({ base, name, rules, spend, saved }) {

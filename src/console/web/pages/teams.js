@@ -1,6 +1,6 @@
 // Teams: create; model and tool rules; budgets and rate limits with spend bars.
 import { api, Field, get, html, Link, Loaded, Page, useData, useState } from '../lib.js';
-import { ModelRules, ToolRules } from './access-rules.js';
+import { ModelRules } from './access-rules.js';
 import { RulesEditor } from './rules.js';
 
 export function TeamsPage({ session }) {
@@ -15,8 +15,7 @@ export function TeamsPage({ session }) {
           (t) => html`<li key=${t.id}><h2>${t.name}</h2>
           <p class="muted"><${Link} href=${`/ui/keys?team=${encodeURIComponent(t.id)}`}>keys</${Link}> · <${Link} href=${`/ui/logs?team=${encodeURIComponent(t.id)}&since=7d`}>logs</${Link}></p>
           <${ModelRules} path=${`/admin/teams/${encodeURIComponent(t.id)}`} name=${t.name} models=${t.models} saved=${teams.reload} />
-          <${ToolRules} base=${`/admin/teams/${encodeURIComponent(t.id)}`} name=${t.name} />
-          <${RulesEditor} collection="teams" id=${t.id} name=${t.name} /></li>`,
+          <${RulesEditor} tools collection="teams" id=${t.id} name=${t.name} /></li>`,
         )}</ul>`}
     </${Loaded}>
   </${Page}>`;

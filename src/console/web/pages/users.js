@@ -1,6 +1,6 @@
 // Users: create; model and tool rules; budgets and rate limits with spend bars.
 import { get, html, Loaded, Page, useData } from '../lib.js';
-import { ModelRules, ToolRules } from './access-rules.js';
+import { ModelRules } from './access-rules.js';
 import { RulesEditor } from './rules.js';
 import { NewOwner } from './teams.js';
 
@@ -15,8 +15,7 @@ export function UsersPage() {
             u,
           ) => html`<li key=${u.id}><h2>${u.name} ${u.email ? html`<small class="muted">${u.email}</small>` : null}</h2>
           <${ModelRules} path=${`/admin/users/${encodeURIComponent(u.id)}`} name=${u.name} models=${u.models} saved=${users.reload} />
-          <${ToolRules} base=${`/admin/users/${encodeURIComponent(u.id)}`} name=${u.name} />
-          <${RulesEditor} collection="users" id=${u.id} name=${u.name} /></li>`,
+          <${RulesEditor} tools collection="users" id=${u.id} name=${u.name} /></li>`,
         )}</ul>`}
     </${Loaded}>
   </${Page}>`;
