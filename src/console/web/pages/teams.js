@@ -1,17 +1,22 @@
-// Teams: create, model rules, budgets and rate limits with spend bars.
+// Teams: create; model and tool rules; budgets and rate limits with spend bars.
 import { api, Field, get, html, Link, Loaded, Page, useData, useState } from '../lib.js';
+import { ModelRules } from './access-rules.js';
 import { RulesEditor } from './rules.js';
 
-export function TeamsPage() {
+export function TeamsPage({ session }) {
   const teams = useData(() => get('/admin/teams', { limit: 200 }), []);
+  // Only an admin may create a team: others are not offered a form the API would refuse.
+  const admin = session?.identity.role === 'admin';
   return html`<${Page} title="Teams">
-    <${NewOwner} collection="teams" label="team" created=${teams.reload} />
-    <${Loaded} state=${teams} empty=${Object.assign((d) => d.data.length === 0, { text: 'No teams yet. Create one above.' })}>
-      ${(list) => html`<ul class="owners">${list.data.map(
-        (t) => html`<li key=${t.id}><h2>${t.name}</h2>
-          <p class="muted">Models: ${t.models ? t.models.join(', ') : 'all'} · <${Link} href=${`/ui/keys?team=${encodeURIComponent(t.id)}`}>keys</${Link}> · <${Link} href=${`/ui/logs?team=${encodeURIComponent(t.id)}&since=7d`}>logs</${Link}></p>
-          <${RulesEditor} collection="teams" id=${t.id} name=${t.name} /></li>`,
-      )}</ul>`}
+    ${admin ? html`<${NewOwner} collection="teams" label="team" created=${teams.reload} />` : null}
+    <${Loaded} state=${teams} empty=${Object.assign((d) => d.data.length === 0, { text: admin ? 'No teams yet. Create one above.' : 'None of your teams is here yet; an admin creates teams.' })}>
+      ${(list) =>
+        html`<ul class="owners">${list.data.map(
+          (t) => html`<li key=${t.id}><h2>${t.name}</h2>
+          <p class="muted"><${Link} href=${`/ui/keys?team=${encodeURIComponent(t.id)}`}>keys</${Link}> · <${Link} href=${`/ui/logs?team=${encodeURIComponent(t.id)}&since=7d`}>logs</${Link}></p>
+          <${ModelRules} path=${`/admin/teams/${encodeURIComponent(t.id)}`} name=${t.name} models=${t.models} saved=${teams.reload} />
+          <${RulesEditor} tools collection="teams" id=${t.id} name=${t.name} /></li>`,
+        )}</ul>`}
     </${Loaded}>
   </${Page}>`;
 }

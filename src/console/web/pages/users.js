@@ -1,5 +1,6 @@
-// Users: create, budgets and rate limits with spend bars.
+// Users: create; model and tool rules; budgets and rate limits with spend bars.
 import { get, html, Loaded, Page, useData } from '../lib.js';
+import { ModelRules } from './access-rules.js';
 import { RulesEditor } from './rules.js';
 import { NewOwner } from './teams.js';
 
@@ -8,10 +9,14 @@ export function UsersPage() {
   return html`<${Page} title="Users">
     <${NewOwner} collection="users" label="user" created=${users.reload} />
     <${Loaded} state=${users} empty=${Object.assign((d) => d.data.length === 0, { text: 'No users yet.' })}>
-      ${(list) => html`<ul class="owners">${list.data.map(
-        (u) => html`<li key=${u.id}><h2>${u.name} ${u.email ? html`<small class="muted">${u.email}</small>` : null}</h2>
-          <${RulesEditor} collection="users" id=${u.id} name=${u.name} /></li>`,
-      )}</ul>`}
+      ${(list) =>
+        html`<ul class="owners">${list.data.map(
+          (
+            u,
+          ) => html`<li key=${u.id}><h2>${u.name} ${u.email ? html`<small class="muted">${u.email}</small>` : null}</h2>
+          <${ModelRules} path=${`/admin/users/${encodeURIComponent(u.id)}`} name=${u.name} models=${u.models} saved=${users.reload} />
+          <${RulesEditor} tools collection="users" id=${u.id} name=${u.name} /></li>`,
+        )}</ul>`}
     </${Loaded}>
   </${Page}>`;
 }
