@@ -180,6 +180,8 @@ describe('the console’s quality pages', { skip: browserMissing() }, () => {
       .first()
       .waitFor();
     await page.screenshot({ path: `${artifacts}/drift.png`, fullPage: true });
+    // The first screen, for docs/console.md.
+    await page.screenshot({ path: `${artifacts}/drift-view.png` });
     // A group picked in the history narrows the page to it (in the query string).
     await history.getByRole('link', { name: 'support-bot' }).first().click();
     await page.waitForURL(/value=support-bot/);
