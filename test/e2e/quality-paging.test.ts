@@ -5,10 +5,11 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { recordScore } from '../../src/quality/scores.ts';
+import { pageScores, recordScore } from '../../src/quality/scores.ts';
 import type { Gateway } from '../../src/server/index.ts';
 import { openDatabase } from '../../src/store/index.ts';
 import { adminClient, readAllPages } from '../helpers/admin.ts';
+import { bothStores } from '../helpers/database.ts';
 import { mockOnlyConfig, startTestGateway } from '../helpers/gateway.ts';
 
 let gateway: Gateway;
@@ -88,3 +89,37 @@ test('a cursor the API did not return is a 400 naming cursor', async () => {
   const tooMany = await admin('GET', '/admin/scores?limit=5000');
   assert.equal(tooMany.status, 400);
 });
+
+const stores = await bothStores();
+after(() => Promise.all(stores.map((s) => s.drop())));
+
+for (const store of stores)
+  test(`scores page alike on ${store.name}, ties of a millisecond included`, {
+    skip: store.skip,
+  }, async () => {
+    const { db, close } = await openDatabase(store.url!);
+    try {
+      await recordScore(
+        db,
+        Array.from({ length: 13 }, (_, i) => ({
+          requestId: `r${i}`,
+          source: 'feedback' as const,
+          name: 'thumbs',
+          value: 1,
+          createdAt: 5_000 + Math.floor(i / 4),
+        })),
+      );
+      const whole = await pageScores(db, { limit: 100 });
+      const seen: string[] = [];
+      let after: { at: number; id: string } | undefined;
+      do {
+        const page = await pageScores(db, { limit: 5, ...(after ? { after } : {}) });
+        seen.push(...page.data.map((s) => s.id));
+        after = page.next;
+      } while (after);
+      assert.equal(seen.length, 13);
+      assert.deepEqual(seen, ids(whole.data));
+    } finally {
+      await close();
+    }
+  });
