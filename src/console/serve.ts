@@ -100,11 +100,7 @@ export function serveConsole(path: string, ifNoneMatch: string | undefined): Sta
     'cache-control': rel.startsWith('vendor/') ? 'public, max-age=86400' : 'no-cache',
   };
   if (ifNoneMatch === file.etag) return { status: 304, headers, body: '' };
-  return {
-    status: 200,
-    headers: { ...headers, 'content-length': String(file.body.length) },
-    body: file.body,
-  };
+  return { status: 200, headers: { ...headers, 'content-length': String(file.body.length) }, body: file.body };
 }
 
 function notFound(): StaticAnswer {

@@ -24,9 +24,7 @@ describe('the console approves a waiting tool call', { skip: browserMissing() },
     github = await startHttpMcpServer('github');
     gateway = await startTestGateway({
       ...mockOnlyConfig,
-      mcp_servers: {
-        github: { transport: 'http', url: github.url, approval: { required: ['delete_*'], timeout_s: 60 } },
-      },
+      mcp_servers: { github: { transport: 'http', url: github.url, approval: { required: ['delete_*'], timeout_s: 60 } } },
     });
     assert.equal((await admin('POST', '/admin/teams', { name: 'agents', tools: ['github__*'] })).status, 201);
     const key = await admin('POST', '/admin/keys', { name: 'coder', team: 'agents' });

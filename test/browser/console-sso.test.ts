@@ -69,11 +69,7 @@ describe('OIDC sign-in and team isolation in the console', { skip: browserMissin
     await page.getByText('team_admin').waitFor();
     const menu = page.getByRole('navigation', { name: 'Console' });
     await menu.getByRole('link', { name: 'Keys' }).waitFor();
-    assert.equal(
-      await menu.getByRole('link', { name: 'Audit log' }).count(),
-      0,
-      'admin-only pages are not offered',
-    );
+    assert.equal(await menu.getByRole('link', { name: 'Audit log' }).count(), 0, 'admin-only pages are not offered');
   });
 
   test("a team_admin of alpha sees alpha's keys and teams, and is refused beta's", async () => {

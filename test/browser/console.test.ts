@@ -30,24 +30,14 @@ describe('the console is served at /ui', () => {
     const js = await fetch(`${gateway.url}/ui/app.js`);
     assert.equal(js.headers.get('content-type'), 'text/javascript; charset=utf-8');
     assert.equal(js.headers.get('cache-control'), 'no-cache');
-    const again = await fetch(`${gateway.url}/ui/app.js`, {
-      headers: { 'if-none-match': js.headers.get('etag')! },
-    });
+    const again = await fetch(`${gateway.url}/ui/app.js`, { headers: { 'if-none-match': js.headers.get('etag')! } });
     assert.equal(again.status, 304);
     const hooks = await fetch(`${gateway.url}/ui/vendor/hooks.js`);
     assert.equal(hooks.status, 200);
     assert.match(await hooks.text(), /from"\.\/preact\.js"/);
     assert.equal(hooks.headers.get('cache-control'), 'public, max-age=86400');
-    assert.equal(
-      (await fetch(`${gateway.url}/ui/vendor/uplot.css`)).headers.get('content-type'),
-      'text/css; charset=utf-8',
-    );
-    for (const path of [
-      '/ui/../package.json',
-      '/ui/%2e%2e/package.json',
-      '/ui/nope.js',
-      '/ui/vendor/nope.js',
-    ])
+    assert.equal((await fetch(`${gateway.url}/ui/vendor/uplot.css`)).headers.get('content-type'), 'text/css; charset=utf-8');
+    for (const path of ['/ui/../package.json', '/ui/%2e%2e/package.json', '/ui/nope.js', '/ui/vendor/nope.js'])
       assert.equal((await fetch(gateway.url + path)).status, 404, path);
     const post = await fetch(`${gateway.url}/ui`, { method: 'POST' });
     assert.equal(post.status, 405);
@@ -68,8 +58,7 @@ describe('the console in a browser', { skip }, () => {
     page = await context.newPage();
     page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
     page.on('console', (msg) => {
-      if (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource'))
-        problems.push(`console: ${msg.text()}`);
+      if (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource')) problems.push(`console: ${msg.text()}`);
     });
     // Traffic for the charts and logs, through the real pipeline.
     assert.equal((await admin('POST', '/admin/teams', { name: 'search' })).status, 201);
@@ -141,10 +130,7 @@ describe('the console in a browser', { skip }, () => {
     await client.chat.completions.create({ model: 'mock-fast', messages: [{ role: 'user', content: 'hi' }] });
     page.once('dialog', (d) => d.accept());
     await page.getByRole('button', { name: 'Revoke ui-key' }).click();
-    await page
-      .getByRole('row', { name: /ui-key/ })
-      .getByText(/revoked/)
-      .waitFor();
+    await page.getByRole('row', { name: /ui-key/ }).getByText(/revoked/).waitFor();
     await assert.rejects(
       client.chat.completions.create({ model: 'mock-fast', messages: [{ role: 'user', content: 'hi' }] }),
       (err: { status?: number }) => err.status === 401,
@@ -168,23 +154,14 @@ describe('the console in a browser', { skip }, () => {
 
   test('a config version is rolled back from the page', async () => {
     const before = await admin('GET', '/admin/config');
-    const changed = {
-      ...mockOnlyConfig,
-      models: {
-        ...mockOnlyConfig.models,
-        'mock-extra': { targets: [{ provider: 'mock', model: 'mock-fast' }] },
-      },
-    };
+    const changed = { ...mockOnlyConfig, models: { ...mockOnlyConfig.models, 'mock-extra': { targets: [{ provider: 'mock', model: 'mock-fast' }] } } };
     const put = await admin('PUT', '/admin/config', { config: changed });
     assert.equal(put.status, 200, JSON.stringify(put.body));
     await page.goto(`${gateway.url}/ui/config`);
     const first = before.body.version.id;
     page.once('dialog', (d) => d.accept());
     await page.getByRole('button', { name: `Roll back to version ${first}` }).click();
-    await page
-      .getByText(/rolled_back|applied/)
-      .first()
-      .waitFor();
+    await page.getByText(/rolled_back|applied/).first().waitFor();
     const now = await admin('GET', '/admin/config');
     assert.equal(now.body.version.hash, before.body.version.hash);
     await shot('config');
@@ -202,9 +179,7 @@ describe('the console in a browser', { skip }, () => {
       await shot(path.slice(4));
     }
     await page.getByText(/Chain verified/).waitFor();
-    const dark = await context
-      .browser()!
-      .newContext({ viewport: { width: 1280, height: 860 }, colorScheme: 'dark' });
+    const dark = await context.browser()!.newContext({ viewport: { width: 1280, height: 860 }, colorScheme: 'dark' });
     await dark.addCookies(await context.cookies());
     const darkPage = await dark.newPage();
     await darkPage.goto(`${gateway.url}/ui?range=24h`);

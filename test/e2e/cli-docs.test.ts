@@ -23,8 +23,7 @@ const config = {
 const draftPolicy = JSON.stringify({ guardrails: { 'no-pii': { type: 'pii', action: 'redact' } } });
 
 /** An eval suite the mock provider passes, for the `gatehouse eval run suite.yaml` the docs show. */
-const evalSuite =
-  'model: mock-fast\ncases:\n  - input: "How do I reset my password?"\n    assert: [{ type: contains, value: reset }]\n';
+const evalSuite = 'model: mock-fast\ncases:\n  - input: "How do I reset my password?"\n    assert: [{ type: contains, value: reset }]\n';
 
 /** The objects the docs' examples name without creating, made when a command first needs them. */
 class World {
@@ -109,8 +108,7 @@ async function prepare(world: World, args: string[]): Promise<void> {
     if (args[i] === '--teams') for (const name of value.split(',')) await world.team(name);
     if (args[i] === '--user') await world.user(value);
     if (args[i] === '--policy' && !existsSync(value)) writeFileSync(value, draftPolicy);
-    if (args[i] === '--baseline' && !existsSync(value))
-      writeFileSync(value, JSON.stringify({ pass_rate: 1 }));
+    if (args[i] === '--baseline' && !existsSync(value)) writeFileSync(value, JSON.stringify({ pass_rate: 1 }));
   }
   // `gatehouse eval run suite.yaml`: a suite the mock passes, when the page's own is not on disk.
   if (group === 'eval' && action === 'run' && target && !existsSync(target)) writeFileSync(target, evalSuite);
@@ -143,11 +141,7 @@ async function runPage(commands: DocCommand[]): Promise<string[]> {
   writeFileSync(join(cwd, 'gatehouse.yaml'), JSON.stringify(mockOnlyConfig)); // JSON is YAML
   const world = new World(gateway.url);
   const failures: string[] = [];
-  const env = {
-    GATEHOUSE_URL: gateway.url,
-    GATEHOUSE_MASTER_KEY: testMasterKey,
-    GATEHOUSE_KEY: testMasterKey,
-  };
+  const env = { GATEHOUSE_URL: gateway.url, GATEHOUSE_MASTER_KEY: testMasterKey, GATEHOUSE_KEY: testMasterKey };
   Object.assign(process.env, env);
   const home = process.cwd();
   process.chdir(cwd);

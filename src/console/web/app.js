@@ -41,13 +41,11 @@ function Shell() {
     <nav aria-label="Console">
       <div class="brand">Gatehouse</div>
       ${groups.map(
-        (g) =>
-          html`<div class="nav-group"><h2>${g}</h2><ul>${mine
-            .filter((p) => p.group === g)
-            .map(
-              (p) =>
-                html`<li><${Link} href=${p.path} aria-current=${p.path === path ? 'page' : undefined}>${p.title}</${Link}></li>`,
-            )}</ul></div>`,
+        (g) => html`<div class="nav-group"><h2>${g}</h2><ul>${mine
+          .filter((p) => p.group === g)
+          .map(
+            (p) => html`<li><${Link} href=${p.path} aria-current=${p.path === path ? 'page' : undefined}>${p.title}</${Link}></li>`,
+          )}</ul></div>`,
       )}
       <div class="who">
         <span>${who.name}${who.email && who.email !== who.name ? html` <small>${who.email}</small>` : null}</span>

@@ -48,8 +48,7 @@ export async function api(method, path, body) {
 export const get = (path, query) => api('GET', query ? `${path}?${qs(query)}` : path);
 export function qs(query) {
   const p = new URLSearchParams();
-  for (const [k, v] of Object.entries(query))
-    if (v !== undefined && v !== null && v !== '') p.set(k, String(v));
+  for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== null && v !== '') p.set(k, String(v));
   return p.toString();
 }
 let onSignedOut = () => {};
@@ -116,19 +115,14 @@ export function useData(load, deps) {
 export function Loaded({ state, empty, children }) {
   if (state.error) return html`<p class="error" role="alert">${state.error.message}</p>`;
   if (state.data === undefined) return html`<p class="muted" aria-busy="true">Loading…</p>`;
-  if (empty?.(state.data))
-    return html`<p class="empty">${typeof empty.text === 'string' ? empty.text : 'Nothing here yet.'}</p>`;
+  if (empty?.(state.data)) return html`<p class="empty">${typeof empty.text === 'string' ? empty.text : 'Nothing here yet.'}</p>`;
   return children(state.data);
 }
 export const emptyText = (test, text) => Object.assign(test, { text });
 
 // ---- formatting ----
 export const money = (usd) =>
-  usd === null || usd === undefined
-    ? '—'
-    : usd < 0.01 && usd > 0
-      ? `$${usd.toFixed(4)}`
-      : `$${usd.toFixed(2)}`;
+  usd === null || usd === undefined ? '—' : usd < 0.01 && usd > 0 ? `$${usd.toFixed(4)}` : `$${usd.toFixed(2)}`;
 export const num = (n) => (n === null || n === undefined ? '—' : Number(n).toLocaleString('en'));
 export const when = (iso) => (iso ? new Date(iso).toLocaleString() : '—');
 export const ms = (n) => (n === null || n === undefined ? '—' : `${Math.round(n)} ms`);

@@ -33,13 +33,10 @@ export function SignIn({ onSignedIn }) {
       ${error ? html`<p class="error" role="alert" id="signin-error">${error}</p>` : null}
       <button type="submit" class="primary" disabled=${busy}>Sign in</button>
     </form>
-    ${
-      providers.length > 0
-        ? html`<div class="sso"><p>Or sign in with</p>${providers.map(
-            (p) =>
-              html`<a class="button" href=${`/admin/session/oidc/start?${qs({ provider: p.name, return_to: returnTo })}`}>${p.label}</a>`,
-          )}</div>`
-        : null
-    }
+    ${providers.length > 0
+      ? html`<div class="sso"><p>Or sign in with</p>${providers.map(
+          (p) => html`<a class="button" href=${`/admin/session/oidc/start?${qs({ provider: p.name, return_to: returnTo })}`}>${p.label}</a>`,
+        )}</div>`
+      : null}
   </main>`;
 }

@@ -14,18 +14,9 @@ export function ApprovalsPage() {
   const columns = [
     { label: 'Requested', render: (a) => when(a.requested_at) },
     { label: 'Tool', render: (a) => html`<code>${a.server}/${a.tool}</code>` },
-    {
-      label: 'Arguments',
-      render: (a) => html`<code class="args">${JSON.stringify(a.arguments).slice(0, 160)}</code>`,
-    },
+    { label: 'Arguments', render: (a) => html`<code class="args">${JSON.stringify(a.arguments).slice(0, 160)}</code>` },
     { label: 'Team', key: 'team_id' },
-    {
-      label: 'Run',
-      render: (a) =>
-        a.run_id && a.key_id
-          ? html`<${Link} href=${`/ui/runs?run=${encodeURIComponent(`${a.key_id}:${a.run_id}`)}`}>${a.run_id}</${Link}>`
-          : '—',
-    },
+    { label: 'Run', render: (a) => (a.run_id && a.key_id ? html`<${Link} href=${`/ui/runs?run=${encodeURIComponent(`${a.key_id}:${a.run_id}`)}`}>${a.run_id}</${Link}>` : '—') },
     { label: 'Expires', render: (a) => when(a.expires_at) },
     {
       label: status === 'pending' ? 'Decide' : 'Decision',

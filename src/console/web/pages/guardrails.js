@@ -21,27 +21,13 @@ export function GuardrailsPage() {
           for (const v of event.guardrails) {
             if (v.action === 'passed') continue;
             const id = `${v.guardrail}|${event.team_id ?? ''}|${v.mode}`;
-            if (!rows.has(id))
-              rows.set(id, {
-                guardrail: v.guardrail,
-                team: event.team_id,
-                mode: v.mode,
-                blocked: 0,
-                redacted: 0,
-                warned: 0,
-                error: 0,
-              });
+            if (!rows.has(id)) rows.set(id, { guardrail: v.guardrail, team: event.team_id, mode: v.mode, blocked: 0, redacted: 0, warned: 0, error: 0 });
             rows.get(id)[v.action] += 1;
           }
       const list = [...rows.values()].sort((a, b) => a.guardrail.localeCompare(b.guardrail));
-      if (list.length === 0)
-        return html`<p class="empty">No guardrail blocked, redacted or flagged anything in this range.</p>`;
+      if (list.length === 0) return html`<p class="empty">No guardrail blocked, redacted or flagged anything in this range.</p>`;
       return html`<${Table} caption="Requests with a verdict (up to the newest 1000 per action); shadow verdicts were recorded, not enforced" columns=${[
-        {
-          label: 'Guardrail',
-          render: (r) =>
-            html`<${Link} href=${`/ui/logs?${qs({ since, guardrail: r.guardrail, team: r.team ?? '' })}`}>${r.guardrail}</${Link}>`,
-        },
+        { label: 'Guardrail', render: (r) => html`<${Link} href=${`/ui/logs?${qs({ since, guardrail: r.guardrail, team: r.team ?? '' })}`}>${r.guardrail}</${Link}>` },
         { label: 'Team', render: (r) => r.team ?? '—' },
         { label: 'Mode', key: 'mode' },
         ...actions.map((a) => ({ label: a, key: a, num: true })),
@@ -75,9 +61,8 @@ function Backtest() {
       <button type="submit" class="primary">Run backtest</button>
       ${error ? html`<p class="error" role="alert">${error}</p>` : null}
     </form>
-    ${
-      result
-        ? html`<p>${result.events_scanned} stored requests replayed; ${result.events_without_body} had no body kept.</p>
+    ${result
+      ? html`<p>${result.events_scanned} stored requests replayed; ${result.events_without_body} had no body kept.</p>
         <${Table} caption="What the draft would have done" columns=${[
           { label: 'Team', render: (t) => t.team ?? t.team_id ?? '—' },
           { label: 'Requests', key: 'requests', num: true },
@@ -86,6 +71,5 @@ function Backtest() {
           { label: 'Warned', key: 'warned', num: true },
           { label: 'Check p95', render: (t) => `${t.check_ms_p95.toFixed(2)} ms`, num: true },
         ]} rows=${result.teams} />`
-        : null
-    }`;
+      : null}`;
 }

@@ -1,20 +1,5 @@
 // Virtual keys: create (the secret shown once, with a copy button), rotate, revoke, spend bars.
-import {
-  Action,
-  api,
-  CopyButton,
-  Field,
-  get,
-  html,
-  Loaded,
-  Page,
-  SpendBar,
-  Table,
-  useData,
-  useQuery,
-  useState,
-  when,
-} from '../lib.js';
+import { Action, api, CopyButton, Field, get, html, Loaded, Page, SpendBar, Table, useData, useQuery, useState, when } from '../lib.js';
 
 export function KeysPage() {
   const [q] = useQuery();
@@ -26,13 +11,7 @@ export function KeysPage() {
     { label: 'Name', key: 'name' },
     { label: 'Prefix', render: (k) => html`<code>${k.prefix}</code>` },
     { label: 'Team', render: (k) => teamName(k.team) },
-    {
-      label: 'State',
-      render: (k) =>
-        k.revoked_at
-          ? html`<span class="bad">revoked ${when(k.revoked_at)}</span>`
-          : html`<span class="good">active</span>`,
-    },
+    { label: 'State', render: (k) => (k.revoked_at ? html`<span class="bad">revoked ${when(k.revoked_at)}</span>` : html`<span class="good">active</span>`) },
     { label: 'Spend', render: (k) => html`<${KeySpend} id=${k.id} />` },
     {
       label: 'Actions',
@@ -40,9 +19,9 @@ export function KeysPage() {
         k.revoked_at
           ? null
           : html`<${Action} run=${async () => {
-              setSecret(await api('POST', `/admin/keys/${encodeURIComponent(k.id)}/rotate`, {}));
-              keys.reload();
-            }} aria-label=${`Rotate ${k.name}`}>Rotate</${Action}>
+                setSecret(await api('POST', `/admin/keys/${encodeURIComponent(k.id)}/rotate`, {}));
+                keys.reload();
+              }} aria-label=${`Rotate ${k.name}`}>Rotate</${Action}>
               <${Action} kind="danger" confirm=${`Revoke ${k.name}? Calls with it are refused at once.`} run=${async () => {
                 await api('POST', `/admin/keys/${encodeURIComponent(k.id)}/revoke`);
                 keys.reload();
@@ -50,14 +29,10 @@ export function KeysPage() {
     },
   ];
   return html`<${Page} title="Keys">
-    ${
-      secret
-        ? html`<div class="notice" role="status">
+    ${secret ? html`<div class="notice" role="status">
         <p><strong>Copy the key "${secret.name}" now: it is not shown again.</strong></p>
         <p><code class="secret" data-testid="new-key">${secret.key}</code> <${CopyButton} text=${secret.key} />
-        <button type="button" onClick=${() => setSecret(null)}>Done</button></p></div>`
-        : null
-    }
+        <button type="button" onClick=${() => setSecret(null)}>Done</button></p></div>` : null}
     <${NewKey} onCreated=${(k) => {
       setSecret(k);
       keys.reload();
@@ -71,9 +46,7 @@ export function KeysPage() {
 function KeySpend({ id }) {
   const s = useData(() => get(`/admin/keys/${encodeURIComponent(id)}/spend`), [id]);
   if (!s.data) return null;
-  return s.data.budget
-    ? html`<${SpendBar} spent=${s.data.spent_usd} limit=${s.data.budget.usd} />`
-    : html`<small>$${s.data.spent_usd.toFixed(2)} this ${s.data.period}</small>`;
+  return s.data.budget ? html`<${SpendBar} spent=${s.data.spent_usd} limit=${s.data.budget.usd} />` : html`<small>$${s.data.spent_usd.toFixed(2)} this ${s.data.period}</small>`;
 }
 
 function NewKey({ onCreated }) {
@@ -86,11 +59,7 @@ function NewKey({ onCreated }) {
     try {
       const body = { name: form.name, team: form.team };
       if (form.user) body.user = form.user;
-      if (form.models.trim())
-        body.models = form.models
-          .split(',')
-          .map((m) => m.trim())
-          .filter(Boolean);
+      if (form.models.trim()) body.models = form.models.split(',').map((m) => m.trim()).filter(Boolean);
       onCreated(await api('POST', '/admin/keys', body));
       setForm({ name: '', team: form.team, user: '', models: '' });
     } catch (err) {

@@ -1,22 +1,7 @@
 // The request log: filters in the query string (shareable), cursor paging, live tail by polling,
 // and one request in full (attempts, timings, tokens, cost, guardrail verdicts, bodies if kept).
 import {
-  get,
-  html,
-  Link,
-  Loaded,
-  money,
-  ms,
-  navigate,
-  num,
-  Page,
-  qs,
-  Table,
-  useData,
-  useEffect,
-  useQuery,
-  useState,
-  when,
+  get, html, Link, Loaded, money, ms, navigate, num, Page, qs, Table, useData, useEffect, useQuery, useState, when,
 } from '../lib.js';
 
 const filters = [
@@ -56,15 +41,8 @@ export function LogsPage() {
     navigate(`/ui/logs?${qs(next)}`);
   };
   const columns = [
-    {
-      label: 'Time',
-      render: (r) =>
-        html`<${Link} href=${`/ui/logs?${qs({ ...q, request: r.request_id })}`}>${when(r.received_at)}</${Link}>`,
-    },
-    {
-      label: 'Status',
-      render: (r) => html`<span class=${r.status >= 400 ? 'bad' : 'good'}>${r.status}</span>`,
-    },
+    { label: 'Time', render: (r) => html`<${Link} href=${`/ui/logs?${qs({ ...q, request: r.request_id })}`}>${when(r.received_at)}</${Link}>` },
+    { label: 'Status', render: (r) => html`<span class=${r.status >= 400 ? 'bad' : 'good'}>${r.status}</span>` },
     { label: 'Model', render: (r) => (r.kind === 'tool' ? `tool ${r.mcp_server}/${r.tool}` : r.model) },
     { label: 'Provider', key: 'provider' },
     { label: 'Team', key: 'team_id' },
@@ -73,32 +51,19 @@ export function LogsPage() {
     { label: 'Cost', num: true, render: (r) => money(r.cost_usd) },
     { label: 'Latency', num: true, render: (r) => ms(r.duration_ms) },
     { label: 'Cache', render: (r) => r.cache ?? '' },
-    {
-      label: 'Guardrails',
-      render: (r) =>
-        r.guardrails
-          .filter((g) => g.action !== 'passed')
-          .map((g) => `${g.guardrail}: ${g.action}`)
-          .join(', '),
-    },
+    { label: 'Guardrails', render: (r) => r.guardrails.filter((g) => g.action !== 'passed').map((g) => `${g.guardrail}: ${g.action}`).join(', ') },
   ];
   return html`<${Page} title="Logs">
     <form class="filters" onSubmit=${apply} aria-label="Log filters">
       ${filters.map(
-        ([
-          k,
-          label,
-          hint,
-        ]) => html`<label class="field"><span>${label}</span><input name=${k} value=${draft[k] ?? ''} placeholder=${hint}
+        ([k, label, hint]) => html`<label class="field"><span>${label}</span><input name=${k} value=${draft[k] ?? ''} placeholder=${hint}
           onInput=${(e) => setDraft({ ...draft, [k]: e.target.value })} /></label>`,
       )}
       <div class="buttons"><button type="submit" class="primary">Apply</button>
         <button type="button" onClick=${() => navigate('/ui/logs')}>Clear</button>
         <label class="check"><input type="checkbox" checked=${tail} onChange=${(e) => setTail(e.target.checked)} /> Live tail</label></div>
     </form>
-    <${Loaded} state=${state} empty=${Object.assign((d) => d.data.length === 0, { text: 'No requests match these filters.' })}>${(
-      page,
-    ) => html`
+    <${Loaded} state=${state} empty=${Object.assign((d) => d.data.length === 0, { text: 'No requests match these filters.' })}>${(page) => html`
       <${Table} caption="Requests, newest first" columns=${columns} rows=${page.data} rowKey=${(r) => r.id} />
       <div class="pager">
         ${q.cursor ? html`<button type="button" onClick=${() => history.back()}>Newer</button>` : null}
@@ -117,71 +82,31 @@ function RequestView({ id, back }) {
     <${Loaded} state=${state}>${(r) => html`
       <dl class="facts">
         ${[
-          ['Request id', r.request_id],
-          ['Received', when(r.received_at)],
-          ['Status', `${r.status}${r.error_code ? ` (${r.error_code})` : ''}`],
-          ['Model', r.model],
-          ['Provider', `${r.provider ?? '—'} ${r.provider_model ?? ''}`],
-          ['Stream', r.stream ? 'yes' : 'no'],
-          ['Duration', ms(r.duration_ms)],
-          ['Time to first byte', ms(r.first_byte_ms)],
-          ['Input tokens', num(r.input_tokens)],
-          ['Output tokens', num(r.output_tokens)],
-          ['Cache read tokens', num(r.cache_read_tokens)],
-          ['Cost', money(r.cost_usd)],
-          ['Team', r.team_id],
-          ['Key', r.key_id],
-          ['User', r.user_id],
-          [
-            'Tags',
-            Object.entries(r.tags)
-              .map(([k, v]) => `${k}=${v}`)
-              .join(', ') || '—',
-          ],
-          ['Config version', r.config_version],
-          [
-            'Cache',
-            r.cache
-              ? `${r.cache}${r.cache_similarity ? ` (${r.cache_similarity.toFixed(3)})` : ''}${r.saved_usd ? `, saved ${money(r.saved_usd)}` : ''}`
-              : 'off',
-          ],
-          ['Kind', r.kind === 'tool' ? `tool ${r.mcp_server}/${r.tool}` : 'model'],
-          ['Run', r.run_id],
-          ['Experiment', r.experiment ? `${r.experiment} / ${r.variant}` : null],
+          ['Request id', r.request_id], ['Received', when(r.received_at)], ['Status', `${r.status}${r.error_code ? ` (${r.error_code})` : ''}`],
+          ['Model', r.model], ['Provider', `${r.provider ?? '—'} ${r.provider_model ?? ''}`], ['Stream', r.stream ? 'yes' : 'no'],
+          ['Duration', ms(r.duration_ms)], ['Time to first byte', ms(r.first_byte_ms)],
+          ['Input tokens', num(r.input_tokens)], ['Output tokens', num(r.output_tokens)], ['Cache read tokens', num(r.cache_read_tokens)],
+          ['Cost', money(r.cost_usd)], ['Team', r.team_id], ['Key', r.key_id], ['User', r.user_id],
+          ['Tags', Object.entries(r.tags).map(([k, v]) => `${k}=${v}`).join(', ') || '—'], ['Config version', r.config_version],
+          ['Cache', r.cache ? `${r.cache}${r.cache_similarity ? ` (${r.cache_similarity.toFixed(3)})` : ''}${r.saved_usd ? `, saved ${money(r.saved_usd)}` : ''}` : 'off'],
+          ['Kind', r.kind === 'tool' ? `tool ${r.mcp_server}/${r.tool}` : 'model'], ['Run', r.run_id], ['Experiment', r.experiment ? `${r.experiment} / ${r.variant}` : null],
         ].map(([k, v]) => html`<div><dt>${k}</dt><dd>${v ?? '—'}</dd></div>`)}
       </dl>
       <h2>Attempts</h2>
-      ${
-        r.attempts.length === 0
-          ? html`<p class="empty">No provider was called.</p>`
-          : html`<${Table} columns=${[
-              { label: 'Provider', key: 'provider' },
-              { label: 'Model', key: 'model' },
-              { label: 'Status', key: 'status' },
-              { label: 'Error', key: 'error_code' },
-              { label: 'Latency', num: true, render: (a) => ms(a.latency_ms) },
-            ]} rows=${r.attempts} />`
-      }
+      ${r.attempts.length === 0 ? html`<p class="empty">No provider was called.</p>` : html`<${Table} columns=${[
+        { label: 'Provider', key: 'provider' }, { label: 'Model', key: 'model' },
+        { label: 'Status', key: 'status' }, { label: 'Error', key: 'error_code' }, { label: 'Latency', num: true, render: (a) => ms(a.latency_ms) },
+      ]} rows=${r.attempts} />`}
       ${r.attempts.length > 1 ? html`<p class="muted">Failed over ${r.attempts.length - 1} time(s).</p>` : null}
       <h2>Guardrail verdicts</h2>
-      ${
-        r.guardrails.length === 0
-          ? html`<p class="empty">No guardrail looked at this request.</p>`
-          : html`<${Table} columns=${[
-              { label: 'Guardrail', key: 'guardrail' },
-              { label: 'Phase', key: 'phase' },
-              { label: 'Action', key: 'action' },
-              { label: 'Mode', key: 'mode' },
-              { label: 'Entities', render: (g) => g.entities.join(', ') },
-              { label: 'Latency', num: true, render: (g) => ms(g.latency_ms) },
-            ]} rows=${r.guardrails} />`
-      }
+      ${r.guardrails.length === 0 ? html`<p class="empty">No guardrail looked at this request.</p>` : html`<${Table} columns=${[
+        { label: 'Guardrail', key: 'guardrail' }, { label: 'Phase', key: 'phase' }, { label: 'Action', key: 'action' },
+        { label: 'Mode', key: 'mode' }, { label: 'Entities', render: (g) => g.entities.join(', ') }, { label: 'Latency', num: true, render: (g) => ms(g.latency_ms) },
+      ]} rows=${r.guardrails} />`}
       <h2>Bodies</h2>
-      ${
-        r.request_body === null && r.response_body === null
-          ? html`<p class="empty">Not kept: the body-logging policy for this key or team is not "full".</p>`
-          : html`<h3>Request</h3><pre>${JSON.stringify(r.request_body, null, 2)}</pre><h3>Response</h3><pre>${JSON.stringify(r.response_body, null, 2)}</pre>`
-      }
+      ${r.request_body === null && r.response_body === null
+        ? html`<p class="empty">Not kept: the body-logging policy for this key or team is not "full".</p>`
+        : html`<h3>Request</h3><pre>${JSON.stringify(r.request_body, null, 2)}</pre><h3>Response</h3><pre>${JSON.stringify(r.response_body, null, 2)}</pre>`}
     `}</${Loaded}>
   </${Page}>`;
 }

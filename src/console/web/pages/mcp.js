@@ -12,30 +12,16 @@ export function McpPage() {
         <${Table} caption="Tools" columns=${[
           { label: 'Server', key: 'server' },
           { label: 'Tool', render: (t) => html`<code>${t.tool}</code>` },
-          {
-            label: 'Status',
-            render: (t) => html`<span class=${t.status === 'pending' ? 'bad' : 'good'}>${t.status}</span>`,
-          },
-          {
-            label: 'Pinned',
-            render: (t) =>
-              html`<details><summary><code>${t.hash.slice(0, 12)}</code></summary><pre>${JSON.stringify(t.definition, null, 2)}</pre></details>`,
-          },
-          {
-            label: 'Approved by',
-            render: (t) => `${t.approved_by ?? '—'} ${t.approved_at ? when(t.approved_at) : ''}`,
-          },
+          { label: 'Status', render: (t) => html`<span class=${t.status === 'pending' ? 'bad' : 'good'}>${t.status}</span>` },
+          { label: 'Pinned', render: (t) => html`<details><summary><code>${t.hash.slice(0, 12)}</code></summary><pre>${JSON.stringify(t.definition, null, 2)}</pre></details>` },
+          { label: 'Approved by', render: (t) => `${t.approved_by ?? '—'} ${t.approved_at ? when(t.approved_at) : ''}` },
           {
             label: 'Pending change',
             render: (t) =>
               t.pending
                 ? html`<details><summary>${t.pending.changes.length} change(s)</summary><pre>${t.pending.changes.map((c) => `${c.path}\n- ${JSON.stringify(c.before)}\n+ ${JSON.stringify(c.after)}\n`).join('')}</pre></details>
                   <${Action} run=${async () => {
-                    await api(
-                      'POST',
-                      `/admin/mcp/tools/${encodeURIComponent(t.server)}/${encodeURIComponent(t.tool)}/approve`,
-                      {},
-                    );
+                    await api('POST', `/admin/mcp/tools/${encodeURIComponent(t.server)}/${encodeURIComponent(t.tool)}/approve`, {});
                     tools.reload();
                   }} aria-label=${`Approve the new definition of ${t.server}/${t.tool}`}>Approve</${Action}>`
                 : '—',

@@ -7,13 +7,7 @@ import { get, html, Loaded, money, navigate, num, Page, qs, SpendBar, useData, u
 const ranges = { '24h': 'Last 24 hours', '3d': 'Last 3 days', '7d': 'Last 7 days', '30d': 'Last 30 days' };
 const dims = { '': 'Nothing', team: 'Team', key: 'Key', user: 'User', model: 'Model', provider: 'Provider' };
 const idField = { team: 'team_id', key: 'key_id', user: 'user_id', model: 'model', provider: 'provider' };
-const nameField = {
-  team: 'team_name',
-  key: 'key_name',
-  user: 'user_name',
-  model: 'model',
-  provider: 'provider',
-};
+const nameField = { team: 'team_name', key: 'key_name', user: 'user_name', model: 'model', provider: 'provider' };
 const hourMs = 3_600_000;
 const count = (v) => (Number.isInteger(v) ? num(v) : v.toFixed(1));
 
@@ -30,29 +24,19 @@ function seriesOf(report, by, tag, metric) {
     const label = field ? (tag ? id : (row[nameField[by]] ?? id)) : 'All';
     if (!groups.has(id)) groups.set(id, { id, label, values: new Array(n).fill(0), cost: 0 });
     const g = groups.get(id);
-    const i = Math.round(
-      (Date.parse(row.period.length === 10 ? `${row.period}T00:00Z` : row.period) - start) / stepMs,
-    );
+    const i = Math.round((Date.parse(row.period.length === 10 ? `${row.period}T00:00Z` : row.period) - start) / stepMs);
     if (i >= 0 && i < n) g.values[i] += metric(row);
     g.cost += row.cost_usd;
   }
   const top = [...groups.values()].sort((a, b) => b.cost - a.cost).slice(0, 8);
-  return {
-    x,
-    series: top.length ? top : [{ id: 'all', label: 'All', values: new Array(n).fill(0) }],
-    stepMs,
-  };
+  return { x, series: top.length ? top : [{ id: 'all', label: 'All', values: new Array(n).fill(0) }], stepMs };
 }
 
 const metrics = [
   { title: 'Requests', of: (r) => r.requests, format: (v) => count(v) },
   { title: 'Errors', of: (r) => r.errors, format: (v) => count(v) },
   { title: 'Tokens (input + output)', of: (r) => r.input_tokens + r.output_tokens, format: (v) => count(v) },
-  {
-    title: 'Spend (USD)',
-    of: (r) => r.cost_usd,
-    format: (v) => (v > 0 && v < 0.01 ? `$${v.toPrecision(2)}` : money(v)),
-  },
+  { title: 'Spend (USD)', of: (r) => r.cost_usd, format: (v) => (v > 0 && v < 0.01 ? `$${v.toPrecision(2)}` : money(v)) },
 ];
 
 export function OverviewPage() {
@@ -96,24 +80,19 @@ export function OverviewPage() {
             ['Input tokens', num(t.input_tokens)],
             ['Output tokens', num(t.output_tokens)],
             ['Spend', money(t.cost_usd)],
-          ].map(
-            ([k, v]) =>
-              html`<div class="card" role="listitem"><small>${k}</small><strong>${v}</strong></div>`,
-          )}
+          ].map(([k, v]) => html`<div class="card" role="listitem"><small>${k}</small><strong>${v}</strong></div>`)}
         </div>
-        ${
-          report.data.length === 0
-            ? html`<p class="empty">No traffic in this range yet. Send a request through the gateway (or run <code>npm run demo</code>) and it shows here.</p>`
-            : html`<div class="charts">${metrics.map((m) => {
-                const { x, series, stepMs } = seriesOf(report, by, tag, m.of);
-                const pick = drill(series, stepMs, x);
-                return html`<${Chart} key=${m.title + by + tag + range} title=${m.title} x=${x} series=${series} format=${m.format}
+        ${report.data.length === 0
+          ? html`<p class="empty">No traffic in this range yet. Send a request through the gateway (or run <code>npm run demo</code>) and it shows here.</p>`
+          : html`<div class="charts">${metrics.map((m) => {
+              const { x, series, stepMs } = seriesOf(report, by, tag, m.of);
+              const pick = drill(series, stepMs, x);
+              return html`<${Chart} key=${m.title + by + tag + range} title=${m.title} x=${x} series=${series} format=${m.format}
                 onPick=${(i) => {
                   const params = pick(null, i);
                   navigate(`/ui/logs?${qs(params)}`);
                 }} />`;
-              })}</div>`
-        }`;
+            })}</div>`}`;
     }}</${Loaded}>
     <h2>Budgets</h2>
     <${Loaded} state=${teams} empty=${(d) => d.data.length === 0}>${(list) => html`<${Budgets} teams=${list.data} />`}</${Loaded}>
@@ -122,18 +101,12 @@ export function OverviewPage() {
 
 function Budgets({ teams }) {
   const spend = useData(
-    () =>
-      Promise.all(
-        teams
-          .slice(0, 50)
-          .map((t) => get(`/admin/teams/${encodeURIComponent(t.id)}/spend`).catch(() => null)),
-      ),
+    () => Promise.all(teams.slice(0, 50).map((t) => get(`/admin/teams/${encodeURIComponent(t.id)}/spend`).catch(() => null))),
     [teams.map((t) => t.id).join()],
   );
   return html`<${Loaded} state=${spend}>${(rows) => {
     const withBudget = rows.filter((r) => r?.budget);
-    if (withBudget.length === 0)
-      return html`<p class="empty">No team has a budget. Set one on the Teams page.</p>`;
+    if (withBudget.length === 0) return html`<p class="empty">No team has a budget. Set one on the Teams page.</p>`;
     return html`<ul class="budgets">${withBudget.map(
       (r) => html`<li><span class="budget-name">${r.name} <small class="muted">per ${r.period}</small></span>
         <${SpendBar} spent=${r.spent_usd} limit=${r.budget.usd} label=${`${r.name}: spend against budget`} /></li>`,

@@ -7,20 +7,16 @@ export function RunsPage() {
   const state = useData(() => get('/admin/runs', { limit: 100 }), []);
   return html`<${Page} title="Agent runs">
     <${Loaded} state=${state} empty=${Object.assign((d) => d.data.length === 0, { text: 'No agent runs yet: calls that carry x-gatehouse-run-id show here.' })}>
-      ${(list) =>
-        html`<${Table} caption="Runs, most recently active first" columns=${[
-          {
-            label: 'Run',
-            render: (r) => html`<${Link} href=${`/ui/runs?${qs({ run: r.id })}`}>${r.run_id}</${Link}>`,
-          },
-          { label: 'Team', key: 'team_id' },
-          { label: 'Started', render: (r) => when(r.started_at) },
-          { label: 'Last call', render: (r) => when(r.last_at) },
-          { label: 'Model calls', num: true, key: 'model_calls' },
-          { label: 'Tool calls', num: true, key: 'tool_calls' },
-          { label: 'Errors', num: true, key: 'errors' },
-          { label: 'Cost', num: true, render: (r) => money(r.cost_usd) },
-        ]} rows=${list.data} rowKey=${(r) => r.id} />`}
+      ${(list) => html`<${Table} caption="Runs, most recently active first" columns=${[
+        { label: 'Run', render: (r) => html`<${Link} href=${`/ui/runs?${qs({ run: r.id })}`}>${r.run_id}</${Link}>` },
+        { label: 'Team', key: 'team_id' },
+        { label: 'Started', render: (r) => when(r.started_at) },
+        { label: 'Last call', render: (r) => when(r.last_at) },
+        { label: 'Model calls', num: true, key: 'model_calls' },
+        { label: 'Tool calls', num: true, key: 'tool_calls' },
+        { label: 'Errors', num: true, key: 'errors' },
+        { label: 'Cost', num: true, render: (r) => money(r.cost_usd) },
+      ]} rows=${list.data} rowKey=${(r) => r.id} />`}
     </${Loaded}>
   </${Page}>`;
 }

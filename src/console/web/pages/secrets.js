@@ -6,12 +6,11 @@ export function SecretsPage() {
   return html`<${Page} title="Provider secrets">
     <p class="muted">Values are sealed in the store and never shown; set them with <code>gatehouse secrets set</code>.</p>
     <${Loaded} state=${state} empty=${Object.assign((d) => d.data.length === 0, { text: 'No stored secrets: providers read their keys from the environment.' })}>
-      ${(list) =>
-        html`<${Table} caption="Secrets" columns=${[
-          { label: 'Name', key: 'name' },
-          { label: 'Created', render: (s) => when(s.created_at) },
-          { label: 'Updated', render: (s) => when(s.updated_at) },
-        ]} rows=${list.data} />`}
+      ${(list) => html`<${Table} caption="Secrets" columns=${[
+        { label: 'Name', key: 'name' },
+        { label: 'Created', render: (s) => when(s.created_at) },
+        { label: 'Updated', render: (s) => when(s.updated_at) },
+      ]} rows=${list.data} />`}
     </${Loaded}>
   </${Page}>`;
 }

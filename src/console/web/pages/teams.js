@@ -7,12 +7,11 @@ export function TeamsPage() {
   return html`<${Page} title="Teams">
     <${NewOwner} collection="teams" label="team" created=${teams.reload} />
     <${Loaded} state=${teams} empty=${Object.assign((d) => d.data.length === 0, { text: 'No teams yet. Create one above.' })}>
-      ${(list) =>
-        html`<ul class="owners">${list.data.map(
-          (t) => html`<li key=${t.id}><h2>${t.name}</h2>
+      ${(list) => html`<ul class="owners">${list.data.map(
+        (t) => html`<li key=${t.id}><h2>${t.name}</h2>
           <p class="muted">Models: ${t.models ? t.models.join(', ') : 'all'} · <${Link} href=${`/ui/keys?team=${encodeURIComponent(t.id)}`}>keys</${Link}> · <${Link} href=${`/ui/logs?team=${encodeURIComponent(t.id)}&since=7d`}>logs</${Link}></p>
           <${RulesEditor} collection="teams" id=${t.id} name=${t.name} /></li>`,
-        )}</ul>`}
+      )}</ul>`}
     </${Loaded}>
   </${Page}>`;
 }
