@@ -3,7 +3,7 @@
 // minimum change for rates) and carries both windows' summaries, so that what moved can be named
 // and drawn.
 import type { Sample } from './features.ts';
-import { countsOf, ksTest, mean, psi, quantile, rateTest } from './stats.ts';
+import { countsOf, type Histogram, histogram, ksTest, mean, psi, quantile, rateTest } from './stats.ts';
 
 export interface Thresholds {
   /** PSI above this is a shift of a mix (finish reasons, outcomes, languages). */
@@ -42,8 +42,19 @@ export interface MetricResult {
   centroidDistance?: number;
   baseline: WindowSummary;
   recent: WindowSummary;
+  /** Continuous metrics: both windows over the same bins, to draw them side by side. */
+  bins?: Histogram;
+  /** What the statistic (and p) is held against: above `statistic` (and below `p`) drifts. */
+  threshold: { statistic: number; p?: number };
   /** Why there is no verdict (too few samples, no stored text). */
   skipped?: string;
+}
+
+/** The thresholds a test's verdict is held against; a rate's is its absolute change. */
+export function thresholdOf(test: MetricResult['test'], t: Thresholds): MetricResult['threshold'] {
+  if (test === 'ks') return { statistic: t.ks_d, p: t.ks_p };
+  if (test === 'psi') return { statistic: t.psi };
+  return { statistic: t.rate_delta, p: t.rate_p };
 }
 
 /** A named score of one answer (feedback or an evaluator). */
@@ -70,7 +81,7 @@ export interface CompareInput {
 export async function compareWindows(input: CompareInput): Promise<MetricResult[]> {
   const { baseline, recent, thresholds: t, minSamples } = input;
   const pick = <T>(of: (s: Sample) => T | undefined) => [values(baseline, of), values(recent, of)] as const;
-  const results: MetricResult[] = [
+  const results: Judged[] = [
     continuous('input_tokens', ...pick((s) => s.inputTokens), t, minSamples),
     continuous('output_tokens', ...pick((s) => s.outputTokens), t, minSamples),
     continuous('latency_ms', ...pick((s) => s.latencyMs), t, minSamples),
@@ -100,8 +111,11 @@ export async function compareWindows(input: CompareInput): Promise<MetricResult[
       continuous(`score:${name}`, of(input.baselineScores), of(input.recentScores), t, minSamples),
     );
   }
-  return results;
+  return results.map((r) => ({ ...r, threshold: thresholdOf(r.test, t) }));
 }
+
+/** A metric's verdict before the thresholds it was held against are noted on it. */
+type Judged = Omit<MetricResult, 'threshold'>;
 
 function values<T>(samples: Sample[], of: (s: Sample) => T | undefined): T[] {
   const out: T[] = [];
@@ -117,7 +131,7 @@ const noText = (b: number, r: number) =>
     ? 'no input text in the request log (logging.bodies is not full)'
     : `too few samples with text (${b} baseline, ${r} recent)`;
 
-function skip(metric: string, test: MetricResult['test'], b: number, r: number, why: string): MetricResult {
+function skip(metric: string, test: MetricResult['test'], b: number, r: number, why: string): Judged {
   return {
     metric,
     test,
@@ -146,12 +160,14 @@ export function summary(values: readonly number[]): WindowSummary {
   };
 }
 
-function continuous(metric: string, b: number[], r: number[], t: Thresholds, min: number): MetricResult {
+function continuous(metric: string, b: number[], r: number[], t: Thresholds, min: number): Judged {
+  const drawn = b.length && r.length ? { bins: histogram(b, r) } : {};
   if (b.length < min || r.length < min)
     return {
       ...skip(metric, 'ks', b.length, r.length, tooFew(b.length, r.length, min)),
       baseline: summary(b),
       recent: summary(r),
+      ...drawn,
     };
   const { d, p } = ksTest(b, r);
   return {
@@ -162,6 +178,7 @@ function continuous(metric: string, b: number[], r: number[], t: Thresholds, min
     p,
     baseline: summary(b),
     recent: summary(r),
+    ...drawn,
   };
 }
 
@@ -172,7 +189,7 @@ function shares(values: string[]): WindowSummary {
   return { n: values.length, shares: out };
 }
 
-function mix(metric: string, b: string[], r: string[], t: Thresholds, min: number): MetricResult {
+function mix(metric: string, b: string[], r: string[], t: Thresholds, min: number): Judged {
   const base = { metric, test: 'psi' as const, baseline: shares(b), recent: shares(r) };
   if (b.length < min || r.length < min)
     return { ...base, drifted: false, statistic: 0, skipped: tooFew(b.length, r.length, min) };
@@ -180,7 +197,7 @@ function mix(metric: string, b: string[], r: string[], t: Thresholds, min: numbe
   return { ...base, drifted: index > t.psi, statistic: round(index) };
 }
 
-function rate(metric: string, b: boolean[], r: boolean[], t: Thresholds, min: number): MetricResult {
+function rate(metric: string, b: boolean[], r: boolean[], t: Thresholds, min: number): Judged {
   const hits = (list: boolean[]) => list.filter(Boolean).length;
   const test = rateTest(hits(b), b.length, hits(r), r.length);
   const base = {
@@ -204,7 +221,7 @@ function rate(metric: string, b: boolean[], r: boolean[], t: Thresholds, min: nu
  * The topic of inputs: how similar each input is to the baseline's centroid; a new topic shows as recent inputs far from the centroid (KS on the
  * similarities). The distance between the two centroids says how far the mix moved.
  */
-async function topic(input: CompareInput): Promise<MetricResult> {
+async function topic(input: CompareInput): Promise<Judged> {
   const cap = input.maxEmbedded ?? 500;
   const b = values(input.baseline, (s) => s.text).slice(0, cap);
   const r = values(input.recent, (s) => s.text).slice(0, cap);

@@ -18,7 +18,7 @@ test('a target whose judge scores fall is demoted (breaker held open, operator t
     config: driftSchema.parse({
       demote: { enabled: true, score: 'helpful', min_score: 0.7, min_samples: 20 },
     }),
-    db: () => store.db,
+    stores: () => [store.db],
     scores: async (from, until) =>
       (await import('../quality/scores.ts'))
         .listScores(store.db, { since: from, ...(until === undefined ? {} : { until }), limit: 1000 })

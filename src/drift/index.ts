@@ -10,6 +10,8 @@ import { type DriftAlert, DriftMonitor } from './monitor.ts';
 
 export type { Demoter } from './demote.ts';
 export { DriftMonitor, type DriftReport, type DriftGroup } from './monitor.ts';
+export { type Finding, keepDays, latestCheck, listFindings } from './history.ts';
+export type { MetricResult } from './compare.ts';
 
 /** The alert channel (telemetry/alerts.ts Alerts.raise), when a webhook is configured. */
 export interface DriftAlertChannel {
@@ -19,8 +21,9 @@ export interface DriftAlertChannel {
 export function driftFromConfig(
   config: GatehouseConfig,
   deps: {
-    db: () => Kysely<Schema>;
-    /** The main store, where scores (feedback, evaluators) are kept. */
+    /** The request log's stores: the default one and every data-residency region's. */
+    stores: () => Kysely<Schema>[];
+    /** The main store, where scores (feedback, evaluators) are kept, and drift's history. */
     scoresDb?: Kysely<Schema>;
     embeddings?: EmbeddingsCall;
     alerts?: DriftAlertChannel | undefined;
@@ -35,7 +38,8 @@ export function driftFromConfig(
   const firing = new Set<string>();
   return new DriftMonitor({
     config: settings,
-    db: deps.db,
+    stores: deps.stores,
+    ...(deps.scoresDb ? { history: deps.scoresDb } : {}),
     ...(embed ? { embed } : {}),
     ...(deps.scoresDb ? { scores: scoresFrom(deps.scoresDb) } : {}),
     log: deps.log,

@@ -1,7 +1,7 @@
 // Drift detection in the background: every interval_s it reads the request log's recent window and
 // the baseline before it (the newest max_samples of each, off the request path), groups them per
 // model (as served), route (the model name as called) and team, compares each group's windows and
-// keeps the findings for GET /admin/drift. A group that starts drifting raises an alert through
+// keeps the findings for GET /admin/drift, stored as history (history.ts). A group that starts drifting raises an alert through
 // the alert channel, naming what moved and by how much; one that stops resolves it.
 import type { Kysely } from 'kysely';
 import type { DriftConfig } from '../config/drift.ts';
@@ -9,22 +9,10 @@ import type { Schema } from '../store/index.ts';
 import { compareWindows, type Embed, type MetricResult, type ScoreSample } from './compare.ts';
 import { type Demoter, judgeTargets, type TargetVerdict } from './demote.ts';
 import { type EventColumns, type Sample, sampleOf } from './features.ts';
+import { recordCheck } from './history.ts';
+import type { DriftGroup, DriftReport } from './report.ts';
 
-export interface DriftGroup {
-  dimension: 'model' | 'route' | 'team';
-  value: string;
-  drifted: boolean;
-  metrics: MetricResult[];
-}
-
-export interface DriftReport {
-  checkedAt: string | null;
-  window: { from: string; to: string } | null;
-  baseline: { from: string; to: string } | null;
-  groups: DriftGroup[];
-  /** Targets judged for demotion (drift.demote), with whether they are demoted now. */
-  targets: TargetVerdict[];
-}
+export type { DriftGroup, DriftReport } from './report.ts';
 
 export interface DriftAlert {
   dimension: string;
@@ -35,7 +23,13 @@ export interface DriftAlert {
 
 export interface DriftMonitorOptions {
   config: DriftConfig;
-  db: () => Kysely<Schema>;
+  /**
+   * The request log's stores: the default one and each data-residency region's, read alike and
+   * merged, so that a team pinned to a region is watched too.
+   */
+  stores: () => Kysely<Schema>[];
+  /** Where checks and findings are kept (the main store); not kept when absent. */
+  history?: Kysely<Schema>;
   embed?: Embed;
   /** Scores (feedback, evaluators) given from `from` (until `until`), by request id; none when not given. */
   scores?: (from: number, until?: number) => Promise<Array<ScoreSample & { requestId: string }>>;
@@ -98,6 +92,10 @@ export class DriftMonitor {
     this.#running = true;
     try {
       this.#report = await this.#check();
+      if (this.#options.history)
+        await recordCheck(this.#options.history, this.#report, describe).catch((err: Error) =>
+          this.#options.log(`drift: the check's findings could not be stored: ${err.message}`),
+        );
     } catch (err) {
       this.#options.log(`drift: check failed: ${(err as Error).message}`);
     } finally {
@@ -188,17 +186,24 @@ export class DriftMonitor {
     return verdicts.map((v) => ({ ...v, demoted: degraded.has(`${v.provider}/${v.model}`) }));
   }
 
+  /** The newest max_samples of the window, across every store. */
   async #rows(from: number, to: number): Promise<EventColumns[]> {
-    return (await this.#options
-      .db()
-      .selectFrom('request_events')
-      .select(columns)
-      .where('received_at', '>=', from)
-      .where('received_at', '<', to)
-      .where('surface', 'not in', ['gateway', 'internal'])
-      .orderBy('received_at', 'desc')
-      .limit(this.#options.config.max_samples)
-      .execute()) as EventColumns[];
+    const max = this.#options.config.max_samples;
+    const all: EventColumns[] = [];
+    for (const db of this.#options.stores())
+      all.push(
+        ...((await db
+          .selectFrom('request_events')
+          .select(columns)
+          .where('received_at', '>=', from)
+          .where('received_at', '<', to)
+          .where('surface', 'not in', ['gateway', 'internal'])
+          .orderBy('received_at', 'desc')
+          .limit(max)
+          .execute()) as EventColumns[]),
+      );
+    if (all.length <= max) return all;
+    return all.sort((a, b) => Number(b.received_at) - Number(a.received_at)).slice(0, max);
   }
 }
 

@@ -1,7 +1,16 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { seeded } from '../../test/helpers/seeded.ts';
-import { binnedCounts, countsOf, kolmogorovQ, ksTest, normalTail, psi, rateTest } from './stats.ts';
+import {
+  binnedCounts,
+  countsOf,
+  histogram,
+  kolmogorovQ,
+  ksTest,
+  normalTail,
+  psi,
+  rateTest,
+} from './stats.ts';
 
 /** Log-normal token counts, as real prompt lengths are. */
 const lengths = (random: () => number, n: number, median: number) =>
@@ -69,4 +78,24 @@ test('false alarms on stable samples and detection of a shift, over 50 seeds', (
   console.log(
     `# stats: KS false ${ksFalse}/${seeds}, PSI false ${psiFalse}/${seeds}, caught ${ksCaught}/${psiCaught}`,
   );
+});
+
+test('a histogram bins both windows alike, as shares of each, outliers in the outer bins', () => {
+  const random = seeded(11);
+  const base = [...lengths(random, 2000, 150), 1_000_000];
+  const recent = lengths(random, 500, 300);
+  const h = histogram(base, recent);
+  assert.equal(h.edges.length, 13);
+  assert.equal(h.baseline.length, 12);
+  assert.equal(h.recent.length, 12);
+  for (const shares of [h.baseline, h.recent]) {
+    const total = shares.reduce((a, b) => a + b, 0);
+    assert.ok(Math.abs(total - 1) < 0.001, String(total));
+  }
+  // The outlier did not stretch the bins: they end near the pooled 99th percentile.
+  assert.ok(h.edges.at(-1)! < 2000, String(h.edges.at(-1)));
+  const centre = (shares: number[]) => shares.reduce((a, s, i) => a + s * i, 0);
+  assert.ok(centre(h.recent) > centre(h.baseline));
+  // One value repeated: a single bin holding everything.
+  assert.deepEqual(histogram([5, 5, 5], [5, 5]), { edges: [5, 6], baseline: [1], recent: [1] });
 });

@@ -133,3 +133,32 @@ function sum(values: Iterable<number>): number {
   for (const v of values) total += v;
   return total;
 }
+
+/** Both windows over the same bins, as shares of each window: what a chart draws side by side. */
+export interface Histogram {
+  /** bins + 1 edges; the first bin also holds values below edges[0], the last those above the end. */
+  edges: number[];
+  baseline: number[];
+  recent: number[];
+}
+
+/**
+ * Equal-width bins over the pooled 1st to 99th percentile, so that one outlier does not squeeze
+ * every other value into one bar.
+ */
+export function histogram(baseline: readonly number[], recent: readonly number[], bins = 12): Histogram {
+  const pooled = [...baseline, ...recent].sort((a, b) => a - b);
+  const lo = quantile(pooled, 0.01);
+  const hi = quantile(pooled, 0.99);
+  const n = hi > lo ? bins : 1;
+  const width = (hi - lo) / n || 1;
+  const edges = Array.from({ length: n + 1 }, (_, i) => round4(lo + i * width));
+  const shares = (values: readonly number[]) => {
+    const counts = new Array<number>(n).fill(0);
+    for (const v of values) counts[Math.min(n - 1, Math.max(0, Math.floor((v - lo) / width)))]! += 1;
+    return counts.map((c) => (values.length ? round4(c / values.length) : 0));
+  };
+  return { edges, baseline: shares(baseline), recent: shares(recent) };
+}
+
+const round4 = (x: number) => Math.round(x * 10_000) / 10_000;

@@ -59,6 +59,8 @@ export interface ScoreFilter {
   /** Epoch ms, exclusive. */
   until?: number;
   limit?: number;
+  /** Continues after this score (a page's last): older ones, or as old with a greater id. */
+  after?: { at: number; id: string };
 }
 
 export const groupKeys = [
@@ -140,12 +142,37 @@ function filtered(db: Kysely<Schema>, filter: ScoreFilter): any {
   if (filter.name !== undefined) q = q.where('name', '=', filter.name);
   if (filter.since !== undefined) q = q.where('created_at', '>=', filter.since);
   if (filter.until !== undefined) q = q.where('created_at', '<', filter.until);
+  const after = filter.after;
+  if (after !== undefined)
+    q = q
+      .where('created_at', '<=', after.at)
+      // biome-ignore lint/suspicious/noExplicitAny: kysely's expression builder over a dynamic query
+      .where((eb: any) =>
+        eb.or([
+          eb('created_at', '<', after.at),
+          eb.and([eb('created_at', '=', after.at), eb('id', '>', after.id)]),
+        ]),
+      );
   return q;
 }
 
 /** Scores matching the filter, newest first (at most `limit`, default 100, bound 1000). */
 export async function listScores(db: Kysely<Schema>, filter: ScoreFilter = {}): Promise<Score[]> {
-  const limit = Math.min(Math.max(filter.limit ?? 100, 1), 1000);
+  return readScores(db, filter, Math.min(Math.max(filter.limit ?? 100, 1), 1000));
+}
+
+/** One page of scores, newest first, and where the next page starts (none on the last). */
+export async function pageScores(
+  db: Kysely<Schema>,
+  filter: ScoreFilter & { limit: number },
+): Promise<{ data: Score[]; next: { at: number; id: string } | undefined }> {
+  const rows = await readScores(db, filter, filter.limit + 1);
+  const data = rows.slice(0, filter.limit);
+  const last = data.at(-1);
+  return { data, next: rows.length > filter.limit && last ? { at: last.createdAt, id: last.id } : undefined };
+}
+
+async function readScores(db: Kysely<Schema>, filter: ScoreFilter, limit: number): Promise<Score[]> {
   const rows = await filtered(db, filter)
     .selectAll()
     .orderBy('created_at', 'desc')

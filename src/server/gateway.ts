@@ -313,7 +313,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   });
   calls.attach(() => live.current.pipeline);
   const drift = driftFromConfig(config, {
-    db: () => events.database(null).db,
+    stores: () => [null, ...Object.keys(config.regions)].map((region) => events.database(region).db),
     scoresDb: database.db,
     demoter: {
       demote: (provider, model, holdMs) =>

@@ -436,8 +436,50 @@ export interface AlertEventsTable {
   details: string;
 }
 
+/** A drift check (src/drift/history.ts); `report` only on the latest. */
+export interface DriftChecksTable {
+  id: string;
+  checked_at: number;
+  window_from: number;
+  window_to: number;
+  baseline_from: number;
+  baseline_to: number;
+  groups: number;
+  drifted: number;
+  /** JSON: the check's DriftReport, distributions included. */
+  report: string | null;
+}
+
+/** A metric that moved in one group at one check. */
+export interface DriftFindingsTable {
+  id: string;
+  check_id: string;
+  checked_at: number;
+  dimension: string;
+  value: string;
+  metric: string;
+  test: string;
+  statistic: number;
+  p: number | null;
+  /** JSON: { statistic, p? }. */
+  threshold: string;
+  window_from: number;
+  window_to: number;
+  baseline_from: number;
+  baseline_to: number;
+  /** JSON window summaries. */
+  baseline: string;
+  recent: string;
+  /** JSON histogram of continuous metrics: { edges, baseline, recent }. */
+  bins: string | null;
+  /** What moved, in words (as the alert says it). */
+  summary: string;
+}
+
 export interface Schema {
   alert_events: AlertEventsTable;
+  drift_checks: DriftChecksTable;
+  drift_findings: DriftFindingsTable;
   quality_scores: QualityScoresTable;
   eval_runs: EvalRunsTable;
   sessions: SessionsTable;

@@ -1,8 +1,12 @@
-// /admin/drift: drift detection's current findings (docs/drift.md) — per model, route and team, each
-// metric's verdict with both windows' summaries, so that the console can draw the comparison.
+// /admin/drift: drift detection's findings (docs/drift.md) — per model, route and team, each
+// metric's verdict with both windows' summaries and distributions, so that the console can draw the
+// comparison — and their history. Admins only: a model's or route's group pools every team's traffic.
 import { z } from 'zod';
-import type { DriftReport } from '../../drift/index.ts';
+import { type DriftReport, type Finding, latestCheck, listFindings } from '../../drift/index.ts';
+import { decodeCursor, encodeCursor, listOf, paging, positionCursor } from '../contract.ts';
+import type { AdminDeps } from '../deps.ts';
 import { defineRoute } from '../route.ts';
+import { parseTime } from '../usage.ts';
 
 const summary = z
   .union([
@@ -20,6 +24,18 @@ const summary = z
   ])
   .describe('A window: quantiles (continuous), shares per category (mixes) or a rate');
 
+const bins = z
+  .object({
+    edges: z.array(z.number()).describe('bins + 1 edges; the outer bins also hold what lies beyond'),
+    baseline: z.array(z.number()).describe('Share of the baseline window per bin'),
+    recent: z.array(z.number()).describe('Share of the recent window per bin'),
+  })
+  .describe('Continuous metrics: both windows over the same bins, to draw side by side');
+
+const threshold = z
+  .object({ statistic: z.number(), p: z.number().optional() })
+  .describe('A metric drifts when its statistic is above `statistic` (and its p below `p`)');
+
 const metric = z.object({
   metric: z
     .string()
@@ -34,8 +50,10 @@ const metric = z.object({
     .number()
     .optional()
     .describe('Cosine distance of the windows’ input centroids (topic)'),
+  threshold,
   baseline: summary,
   recent: summary,
+  bins: bins.optional(),
   skipped: z.string().optional().describe('Why there is no verdict'),
 });
 
@@ -105,6 +123,59 @@ const query = z.strictObject({
   drifted: z.enum(['true', 'false']).optional().describe('true: only groups that drift'),
 });
 
+/**
+ * The latest check: this replica's, or a newer one another replica (or this one before a restart)
+ * stored. Demotion verdicts are this replica's own.
+ */
+async function latest(deps: AdminDeps): Promise<DriftReport | undefined> {
+  const mine = deps.drift?.report;
+  if (!mine) return undefined;
+  const stored = await latestCheck(deps.db);
+  if (!stored?.checkedAt || (mine.checkedAt && mine.checkedAt >= stored.checkedAt)) return mine;
+  return { ...stored, targets: mine.targets };
+}
+
+const isoSpan = (w: { from: number; to: number }) => ({
+  from: new Date(w.from).toISOString(),
+  to: new Date(w.to).toISOString(),
+});
+
+const finding = z.object({
+  id: z.string(),
+  checked_at: z.iso.datetime({ offset: true }),
+  dimension: z.enum(['model', 'route', 'team']),
+  value: z.string(),
+  metric: z.string(),
+  test: z.enum(['ks', 'psi', 'rate']),
+  statistic: z.number(),
+  p: z.number().nullable(),
+  threshold,
+  window: z.object({ from: z.string(), to: z.string() }),
+  baseline_window: z.object({ from: z.string(), to: z.string() }),
+  baseline: summary,
+  recent: summary,
+  bins: bins.nullable(),
+  summary: z.string().describe('What moved, in words, as the alert said it'),
+});
+
+const findingView = (f: Finding): z.input<typeof finding> => ({
+  id: f.id,
+  checked_at: new Date(f.checkedAt).toISOString(),
+  dimension: f.dimension as 'model' | 'route' | 'team',
+  value: f.value,
+  metric: f.metric,
+  test: f.test,
+  statistic: f.statistic,
+  p: f.p,
+  threshold: f.threshold,
+  window: isoSpan(f.window),
+  baseline_window: isoSpan(f.baselineWindow),
+  baseline: f.baseline,
+  recent: f.recent,
+  bins: f.bins ?? null,
+  summary: f.summary,
+});
+
 export const driftRoutes = [
   defineRoute({
     method: 'GET',
@@ -112,7 +183,38 @@ export const driftRoutes = [
     summary: 'Drift findings per model, route and team: each metric with both windows’ summaries',
     query,
     response: report,
-    handle: async ({ deps, query }) => answer(deps.drift?.report, query.drifted === 'true'),
+    handle: async ({ deps, query }) => answer(await latest(deps), query.drifted === 'true'),
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/admin/drift/history',
+    summary: 'What moved when: every drifting metric of every check, newest first (kept 30 days)',
+    query: z.strictObject({
+      dimension: z.enum(['model', 'route', 'team']).optional(),
+      value: z.string().optional().describe('The model, route or team id'),
+      metric: z.string().optional().describe('e.g. input_tokens, refusal_rate, score:helpful'),
+      since: z.string().optional().describe('ISO 8601, epoch ms, or a span back from now (7d)'),
+      until: z.string().optional().describe('ISO 8601, epoch ms, or a span back from now'),
+      ...paging,
+    }),
+    response: listOf(finding),
+    handle: async ({ deps, query }) => {
+      const now = Date.now();
+      const after = decodeCursor(query.cursor, positionCursor);
+      const page = await listFindings(deps.db, {
+        ...(query.dimension ? { dimension: query.dimension } : {}),
+        ...(query.value ? { value: query.value } : {}),
+        ...(query.metric ? { metric: query.metric } : {}),
+        ...(query.since ? { since: parseTime(query.since, 'since', now) } : {}),
+        ...(query.until ? { until: parseTime(query.until, 'until', now) } : {}),
+        ...(after ? { after } : {}),
+        limit: query.limit,
+      });
+      return {
+        data: page.data.map(findingView),
+        next_cursor: page.next ? encodeCursor(page.next) : null,
+      };
+    },
   }),
   defineRoute({
     method: 'POST',

@@ -4,7 +4,9 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { GatehouseError } from '../../core/errors/index.ts';
 import { findTeam } from '../../governance/index.ts';
-import { type GroupKey, groupKeys, listScores, rollup, type ScoreFilter } from '../../quality/scores.ts';
+import { type GroupKey, groupKeys, pageScores, rollup, type ScoreFilter } from '../../quality/scores.ts';
+import type { Access } from '../access.ts';
+import { decodeCursor, encodeCursor, listOf, paging, positionCursor } from '../contract.ts';
 import type { AdminDeps } from '../deps.ts';
 import { defineRoute } from '../route.ts';
 import { parseTime } from '../usage.ts';
@@ -70,23 +72,23 @@ function listRoute(path: '/admin/feedback' | '/admin/scores', source?: 'feedback
     query: z.strictObject({
       ...filterQuery,
       ...(source ? {} : { source: z.enum(['feedback', 'evaluator']).optional() }),
-      limit: z.coerce.number().int().min(1).max(1000).default(100),
+      ...paging,
     }),
-    response: z.object({
-      data: z.array(score),
-      next_cursor: z.null().describe('Not paged: narrow with since, until and limit'),
-    }),
+    response: listOf(score),
+    access: teamList,
     handle: async ({ deps, query }) => {
       const q = query as typeof query & { source?: 'feedback' | 'evaluator' };
       const filter = await toFilter(deps, q);
       const chosen = source ?? q.source;
-      const rows = await listScores(deps.db, {
+      const after = decodeCursor(q.cursor, positionCursor);
+      const page = await pageScores(deps.db, {
         ...filter,
         ...(chosen ? { source: chosen } : {}),
+        ...(after ? { after } : {}),
         limit: q.limit,
       });
       return {
-        data: rows.map((s) => ({
+        data: page.data.map((s) => ({
           id: s.id,
           request_id: s.requestId,
           event_id: s.eventId,
@@ -104,11 +106,18 @@ function listRoute(path: '/admin/feedback' | '/admin/scores', source?: 'feedback
           tags: s.tags,
           created_at: new Date(s.createdAt).toISOString(),
         })),
-        next_cursor: null,
+        next_cursor: page.next ? encodeCursor(page.next) : null,
       };
     },
   });
 }
+
+// A viewer or team admin reads the scores of their teams' requests: the team filter is set (one
+// team) or checked, and a list keeps only their teams' items.
+const teamList: Access = {
+  role: 'viewer',
+  list: { query: 'team', items: (s) => (s.team_id ? [s.team_id as string] : []) },
+};
 
 const evalCase = z.looseObject({ passed: z.boolean() });
 const evalReport = z.looseObject({
@@ -136,6 +145,8 @@ export const qualityRoutes = [
         .default('team,model')
         .describe(`Comma-separated: ${groupKeys.join(', ')} (name is always included)`),
     }),
+    // Totals cannot be filtered item by item: a caller of several teams names one.
+    access: { role: 'viewer', list: { query: 'team', requireTeam: true } },
     response: z.object({
       group_by: z.array(z.string()),
       data: z.array(
@@ -205,31 +216,50 @@ export const qualityRoutes = [
     summary: 'Stored eval reports, newest first (without their per-case results)',
     query: z.strictObject({
       suite: z.string().optional(),
-      limit: z.coerce.number().int().min(1).max(500).default(50),
+      since: z.string().optional().describe('ISO 8601, epoch ms, or a span back from now'),
+      ...paging,
     }),
-    response: z.object({
-      data: z.array(
-        z.object({
-          id: z.string(),
-          suite: z.string(),
-          created_at: z.iso.datetime({ offset: true }),
-          cases: z.number().int(),
-          passed: z.number().int(),
-          pass_rate: z.number(),
-          cost_usd: z.number().nullable(),
-          verdict: z.string(),
-        }),
-      ),
-      next_cursor: z.null().describe('Not paged: narrow with suite and limit'),
-    }),
+    response: listOf(
+      z.object({
+        id: z.string(),
+        suite: z.string(),
+        created_at: z.iso.datetime({ offset: true }),
+        cases: z.number().int(),
+        passed: z.number().int(),
+        pass_rate: z.number(),
+        cost_usd: z.number().nullable(),
+        verdict: z.string(),
+      }),
+    ),
     handle: async ({ deps, query }) => {
       let q = deps.db
         .selectFrom('eval_runs')
         .select(['id', 'suite', 'created_at', 'cases', 'passed', 'pass_rate', 'cost_usd', 'verdict']);
       if (query.suite) q = q.where('suite', '=', query.suite);
-      const rows = await q.orderBy('created_at', 'desc').orderBy('id').limit(query.limit).execute();
+      if (query.since) q = q.where('created_at', '>=', parseTime(query.since, 'since', Date.now()));
+      const after = decodeCursor(query.cursor, positionCursor);
+      if (after)
+        q = q
+          .where('created_at', '<=', after.at)
+          .where((eb) =>
+            eb.or([
+              eb('created_at', '<', after.at),
+              eb.and([eb('created_at', '=', after.at), eb('id', '>', after.id)]),
+            ]),
+          );
+      const rows = await q
+        .orderBy('created_at', 'desc')
+        .orderBy('id')
+        .limit(query.limit + 1)
+        .execute();
+      const page = rows.slice(0, query.limit);
+      const last = page.at(-1);
       return {
-        data: rows.map((r) => ({
+        next_cursor:
+          rows.length > query.limit && last
+            ? encodeCursor({ at: Number(last.created_at), id: last.id })
+            : null,
+        data: page.map((r) => ({
           ...r,
           created_at: new Date(Number(r.created_at)).toISOString(),
           cases: Number(r.cases),
@@ -237,7 +267,6 @@ export const qualityRoutes = [
           pass_rate: Number(r.pass_rate),
           cost_usd: r.cost_usd === null ? null : Number(r.cost_usd),
         })),
-        next_cursor: null,
       };
     },
   }),

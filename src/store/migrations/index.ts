@@ -15,6 +15,7 @@ import { runs } from './011-runs.ts';
 import { sessions } from './012-sessions.ts';
 import { quality } from './013-quality.ts';
 import { alerts } from './015-alerts.ts';
+import { driftFindings } from './016-drift-findings.ts';
 
 export const migrations: Record<string, Migration> = {
   '001-governance': governance,
@@ -32,4 +33,5 @@ export const migrations: Record<string, Migration> = {
   '011-runs': runs,
   '012-sessions': sessions,
   '015-alerts': alerts,
+  '016-drift-findings': driftFindings,
 };

@@ -7,11 +7,14 @@ import { AuditPage } from './audit.js';
 import { CachePage } from './cache.js';
 import { ConfigPage } from './config.js';
 import { ExperimentsPage } from './experiments.js';
+import { DriftPage } from './drift.js';
+import { EvalsPage } from './evals.js';
 import { GuardrailsPage } from './guardrails.js';
 import { KeysPage } from './keys.js';
 import { LogsPage } from './logs.js';
 import { McpPage } from './mcp.js';
 import { OverviewPage } from './overview.js';
+import { QualityPage } from './quality.js';
 import { RoutingPage } from './routing.js';
 import { RunsPage } from './runs.js';
 import { SecretsPage } from './secrets.js';
@@ -24,6 +27,9 @@ export const pages = [
   { path: '/ui/runs', title: 'Agent runs', group: 'Agents', component: RunsPage },
   { path: '/ui/approvals', title: 'Approvals', group: 'Agents', component: ApprovalsPage },
   { path: '/ui/mcp', title: 'MCP tools', adminOnly: true, group: 'Agents', component: McpPage },
+  { path: '/ui/quality', title: 'Feedback and scores', group: 'Quality', component: QualityPage },
+  { path: '/ui/drift', title: 'Drift', adminOnly: true, group: 'Quality', component: DriftPage },
+  { path: '/ui/evals', title: 'Evals', adminOnly: true, group: 'Quality', component: EvalsPage },
   { path: '/ui/teams', title: 'Teams', group: 'Access', component: TeamsPage },
   { path: '/ui/users', title: 'Users', group: 'Access', component: UsersPage },
   { path: '/ui/keys', title: 'Keys', group: 'Access', component: KeysPage },
