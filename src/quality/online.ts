@@ -12,7 +12,7 @@ import { masterPrincipal } from '../governance/index.ts';
 import type { InternalCalls, Stage } from '../pipeline/index.ts';
 import type { Schema } from '../store/index.ts';
 import { type Check, deterministicCheck, judgePrompt, parseJudgeScore } from './checks.ts';
-import { recordScore, type ScoreInput } from './scores.ts';
+import { recordScore, type ScoreInput, type ScoresStored } from './scores.ts';
 
 interface Entry {
   name: string;
@@ -42,6 +42,8 @@ export interface QualityLoopDeps {
   lifecycle: Lifecycle;
   calls: InternalCalls;
   log(line: string): void;
+  /** Told of the scores stored (the response cache's quality gate). */
+  scoresStored?: ScoresStored;
 }
 
 const dayMs = 86_400_000;
@@ -193,7 +195,7 @@ export class QualityLoop {
       this.stats.evaluated++;
       scores.push({ ...meta, source: 'evaluator', name: e.name, value, tags: { type: e.config.type } });
     }
-    if (scores.length > 0) await recordScore(this.#deps.db, scores);
+    if (scores.length > 0) await recordScore(this.#deps.db, scores, this.#deps.scoresStored);
   }
 
   async #judge(
