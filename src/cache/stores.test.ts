@@ -76,17 +76,17 @@ const entry = (
   ...(over.requestId ? { requestId: over.requestId } : {}),
 });
 
-const valueOf = async (store: CacheStore, key: string) => (await store.get(key, Date.now()))?.value;
+const storedValue = async (store: CacheStore, key: string) => (await store.get(key, Date.now()))?.value;
 
 for (const { name, skip, make } of stores) {
   describe(`${name} cache store`, { skip: skip ?? false }, () => {
     test('get returns what put stored, until it expires; a replaced entry is the new one', async () => {
       const store = await make({ maxEntries: 100, maxBytes: 1e6 });
       await store.put(entry('a'));
-      assert.equal(await valueOf(store, 'a'), JSON.stringify({ key: 'a' }));
+      assert.equal(await storedValue(store, 'a'), JSON.stringify({ key: 'a' }));
       assert.equal(await store.get('b', Date.now()), undefined);
       await store.put({ ...entry('a'), value: '"new"' });
-      assert.equal(await valueOf(store, 'a'), '"new"');
+      assert.equal(await storedValue(store, 'a'), '"new"');
       await store.put(entry('soon', { expiresAt: Date.now() + 50 }));
       await new Promise((resolve) => setTimeout(resolve, 80));
       assert.equal(await store.get('soon', Date.now()), undefined);
