@@ -36,6 +36,7 @@ function config(gate: Record<string, unknown>, extra: Record<string, unknown> = 
       chat: { targets: [{ provider: 'mock', model: 'mock-fast' }] },
       graded: { targets: [{ provider: 'mock', model: 'mock-fast' }], evaluators: ['mentions-paris'] },
       praised: { targets: [{ provider: 'mock', model: 'mock-fast' }], evaluators: ['is-mock'] },
+      'mock-embed': { targets: [{ provider: 'mock', model: 'mock-embed' }] },
     },
     evaluators: {
       // The mock's answers never mention Paris (score 0) and always say "Mock answer" (score 1).
@@ -195,6 +196,25 @@ describe('the quality gate with the SQLite store', () => {
     const droppedId = (await ask(gateway, dropped)).id;
     await feedback(gateway, { request_id: droppedId, name: 'rating', value: 0.4 });
     assert.equal((await ask(gateway, dropped)).cache, 'miss');
+  });
+
+  test('a thumbs-down on a semantic hit evicts the entry it was served from', async () => {
+    const cfg = config({});
+    (cfg.cache as any).semantic = { embedding_model: 'mock-embed', threshold: 0.8 };
+    const gateway = await start(cfg);
+    const original = 'How do I enable two-factor authentication on my account?';
+    const paraphrase = 'how can I enable two-factor authentication for my account';
+    assert.equal((await ask(gateway, original)).cache, 'miss');
+    let similar: Asked | undefined;
+    for (let i = 0; i < 100 && similar?.cache !== 'semantic-hit'; i++) {
+      similar = await ask(gateway, paraphrase);
+      if (similar.cache !== 'semantic-hit') await until(() => false, 20);
+    }
+    assert.equal(similar?.cache, 'semantic-hit');
+    const rated = await feedback(gateway, { request_id: similar!.id, name: 'thumbs', value: false });
+    assert.equal(rated.status, 200, JSON.stringify(rated.body));
+    assert.equal((await ask(gateway, paraphrase)).cache, 'miss');
+    assert.equal(await metric(gateway, 'evicted'), 1);
   });
 
   test('another team cannot evict a team’s answer: its feedback is not found', async () => {
