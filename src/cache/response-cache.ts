@@ -3,6 +3,7 @@
 // errs or takes longer than `lookup_timeout_ms` is a miss, a write that errs is dropped, and both
 // are logged (at most once a minute).
 import type { CacheConfig, GatehouseConfig } from '../config/schema.ts';
+import { GatehouseError } from '../core/errors/index.ts';
 import type { PriceBook } from '../governance/index.ts';
 import type { CacheEntry } from './entry.ts';
 import { type GateScore, normalise, QualityGate } from './gate.ts';
@@ -27,6 +28,9 @@ export interface GateStats {
 }
 
 const scoreName = /^[\w.:-]{1,64}$/;
+
+/** Longest wait for the store when noting a score or evicting, per score. */
+const rateTimeoutMs = 2_000;
 
 export interface ResponseCacheDeps {
   store: CacheStore;
@@ -123,10 +127,17 @@ export class ResponseCache {
     for (const score of scores) {
       if (!gate.counts(score.name) || !scoreName.test(score.name)) continue;
       try {
-        const entry = await this.#store.rate(score.requestId, score.name, normalise(score.value));
-        if (entry && gate.evicts(score, entry.scores)) await this.#evict(entry.key, score);
+        // Bounded: a store that does not answer must not hold the feedback's answer for long.
+        const entry = await this.#bounded(
+          this.#store.rate(score.requestId, score.name, normalise(score.value)),
+          rateTimeoutMs,
+        );
+        if (entry && gate.evicts(score, entry.scores))
+          await this.#bounded(this.#evict(entry.key, score), rateTimeoutMs);
       } catch (err) {
+        // The store is failing: the batch's other scores are stored as scores, not noted here.
         this.#problem('noting a score', err);
+        return;
       }
     }
   }
@@ -162,7 +173,17 @@ export class ResponseCache {
 
   /** Deletes entries (all, a model's, a team's) and the semantic layer's index of them. */
   async purge(filter: PurgeFilter): Promise<number> {
-    const deleted = await this.#store.purge(filter);
+    let deleted: number;
+    try {
+      deleted = await this.#store.purge(filter);
+    } catch (err) {
+      // A store that is down is the caller's to retry, not a fault of the gateway's.
+      throw new GatehouseError(
+        'GH_STORE_UNAVAILABLE',
+        `The cache store (${this.#store.kind}) is not answering: nothing was purged; retry shortly.`,
+        { retryAfter: 1, cause: err },
+      );
+    }
     await this.semantic?.forget(filter);
     return deleted;
   }

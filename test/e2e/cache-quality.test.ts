@@ -11,6 +11,7 @@ import { adminClient } from '../helpers/admin.ts';
 import { freshPostgres } from '../helpers/database.ts';
 import { startTestGateway, testMasterKey } from '../helpers/gateway.ts';
 import { redisUrl } from '../helpers/redis.ts';
+import { serviceAddress, startTcpProxy } from '../helpers/tcp-proxy.ts';
 import { until } from '../helpers/until.ts';
 
 const redis = await redisUrl();
@@ -266,5 +267,45 @@ describe('two replicas with different min_score', {
     }
     assert.equal(logged.cache, 'miss');
     assert.equal(logged.tags.cache_gate, 'below-min-score');
+  });
+});
+
+describe('the quality gate while Redis is down', {
+  skip: redis ? false : 'Redis is not running; skipping',
+}, () => {
+  test('feedback is still stored and answered; the cache notes nothing until Redis returns', async () => {
+    const proxy = await startTcpProxy(serviceAddress(redis!, 6379));
+    try {
+      const logged: string[] = [];
+      const gateway = await start(config({}), {
+        redisUrl: proxy.proxied(redis!),
+        log: (line) => logged.push(line),
+      });
+      const question = prompt('Rated through an outage.');
+      const first = await ask(gateway, question);
+      await hit(gateway, question);
+      proxy.cut();
+      const rated = await feedback(gateway, { request_id: first.id, name: 'thumbs', value: false });
+      assert.equal(rated.status, 200, JSON.stringify(rated.body));
+      const stored = (await adminClient(() => gateway)('GET', `/admin/scores?request_id=${first.id}`)).body;
+      assert.equal(stored.data.length, 1, 'the feedback is a score all the same');
+      assert.ok(
+        logged.some((line) => /response cache \(redis\): noting a score failed/.test(line)),
+        logged.join('\n'),
+      );
+      proxy.restore();
+      // Back: the entry the rating could not reach is still there (it is served again).
+      assert.equal((await hit(gateway, question)).cache, 'hit');
+      // A purge while the store is away is refused as unavailable, to retry: never a 500.
+      proxy.cut();
+      const purge = await fetch(`${gateway.url}/admin/cache`, {
+        method: 'DELETE',
+        headers: { authorization: `Bearer ${testMasterKey}` },
+      });
+      assert.equal(purge.status, 503, await purge.clone().text());
+      proxy.restore();
+    } finally {
+      await proxy.close();
+    }
   });
 });
