@@ -32,10 +32,12 @@ export function cacheStage(cache: ResponseCache): Stage {
       const key = cacheKey(ex.request, ex.targets, scope);
       let calibrating: { entry: CacheEntry; similarity: number } | undefined;
       let refused: GateRefusal | undefined;
+      let waiting = false;
       if (plan.lookup) {
         const found = await lookup(cache, ex, plan, scope, key);
         record.cacheLookupMs = performance.now() - started;
         refused = found?.refused;
+        waiting = refused === 'unrated' && found?.key === key;
         if (found && !found.calibrate && !refused) {
           verdict(ex, found.similarity === undefined ? 'hit' : 'semantic-hit');
           serve(cache, ex, found.entry, found.similarity);
@@ -61,9 +63,9 @@ export function cacheStage(cache: ResponseCache): Stage {
             cache.problem('calibrating', err);
           }
         });
-      // An unrated entry the gate would not serve stays, waiting for its rating: a fresh answer
-      // would replace it unrated, and nothing would ever be served.
-      if (refused === 'unrated') return answer;
+      // An unrated entry the gate would not serve stays under its key, waiting for its rating: a
+      // fresh answer would replace it unrated, and nothing would ever be served.
+      if (waiting) return answer;
       if (answer.kind === 'result') stored(answer.result.response);
       else if (answer.kind === 'stream') {
         const assembler = new ResponseAssembler(cache.config.exact.max_entry_bytes);
