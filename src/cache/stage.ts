@@ -2,7 +2,8 @@
 // refuse never reads the cache), before the output guardrails and the call. A hit is handed on as
 // the exchange's prepared answer, so the output guardrails check it as they check a fresh one and
 // the call stage answers it without going upstream. A miss stores what reached this stage, once it
-// is complete: never an error, a stream cut short, or an answer a guardrail refused.
+// is complete: never an error, a stream cut short, or an answer a guardrail refused. With a quality
+// gate, a found entry whose request's scores are not good enough is a miss (cache/gate.ts).
 import type { ChatResponse, ChatResult } from '../core/ir/index.ts';
 import type { Frozen } from '../core/ir/rewrite.ts';
 import type { RequestRecord } from '../core/records/index.ts';
