@@ -3,10 +3,12 @@
 // judge evaluations are skipped and counted — the callers never notice — and the judge calls are
 // recorded under that team's id.
 import assert from 'node:assert/strict';
-import { after, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import type { Gateway } from '../../src/server/index.ts';
 import { adminClient } from '../helpers/admin.ts';
+import { freshPostgres } from '../helpers/database.ts';
 import { startTestGateway, testMasterKey } from '../helpers/gateway.ts';
+import { redisUrl } from '../helpers/redis.ts';
 import { until } from '../helpers/until.ts';
 import { startUpstream } from '../upstreams/server.ts';
 
@@ -25,14 +27,19 @@ const judgeUp = await startUpstream((req, res) => {
     }),
   );
 });
+const redis = await redisUrl();
+const postgres = await freshPostgres();
 let gateway: Gateway | undefined;
+const replicas: Gateway[] = [];
 after(async () => {
   await gateway?.stop(0);
+  for (const replica of replicas) await replica.stop(0);
   await judgeUp.close();
+  await postgres.drop();
 });
 
-async function chat(text: string) {
-  const res = await fetch(`${gateway!.url}/v1/chat/completions`, {
+async function chat(text: string, on = gateway) {
+  const res = await fetch(`${on!.url}/v1/chat/completions`, {
     method: 'POST',
     headers: { authorization: `Bearer ${testMasterKey}`, 'content-type': 'application/json' },
     body: JSON.stringify({ model: 'bot', messages: [{ role: 'user', content: text }] }),
@@ -41,21 +48,23 @@ async function chat(text: string) {
   await res.json();
 }
 
+const judgeConfig = {
+  providers: {
+    mock: { type: 'mock' },
+    judgeup: { type: 'openai', base_url: `${judgeUp.url}/v1`, api_key: 'sk-upstream' },
+  },
+  prices: { 'judge-model': { input_per_mtok: 10, output_per_mtok: 10 } },
+  models: {
+    bot: { targets: [{ provider: 'mock', model: 'mock-fast' }], evaluators: ['polite'] },
+    judge: { targets: [{ provider: 'judgeup', model: 'judge-model' }] },
+  },
+  evaluators: { polite: { type: 'llm_judge', model: 'judge', rubric: 'Polite' } },
+  // The in-memory daily cap stays far above: the governance budget is what stops the judge.
+  quality: { judge_team: 'judges', judge_budget_usd: 1000, concurrency: 1 },
+};
+
 test('a budget on the judge team stops judge calls once spent; the evaluator skips and counts', async () => {
-  gateway = await startTestGateway({
-    providers: {
-      mock: { type: 'mock' },
-      judgeup: { type: 'openai', base_url: `${judgeUp.url}/v1`, api_key: 'sk-upstream' },
-    },
-    prices: { 'judge-model': { input_per_mtok: 10, output_per_mtok: 10 } },
-    models: {
-      bot: { targets: [{ provider: 'mock', model: 'mock-fast' }], evaluators: ['polite'] },
-      judge: { targets: [{ provider: 'judgeup', model: 'judge-model' }] },
-    },
-    evaluators: { polite: { type: 'llm_judge', model: 'judge', rubric: 'Polite' } },
-    // The in-memory daily cap stays far above: the governance budget is what stops the judge.
-    quality: { judge_team: 'judges', judge_budget_usd: 1000, concurrency: 1 },
-  });
+  gateway = await startTestGateway(judgeConfig);
   const admin = adminClient(() => gateway!);
   const team = await admin('POST', '/admin/teams', { name: 'judges' });
   assert.equal(team.status, 201);
@@ -94,4 +103,28 @@ test('a budget on the judge team stops judge calls once spent; the evaluator ski
   assert.equal(gateway!.quality.stats.errors, 0);
   const metrics = await (await fetch(`${gateway!.url}/metrics`)).text();
   assert.match(metrics, /gatehouse_evaluations\{outcome="judge_skipped_budget"\} 3/);
+});
+
+describe('two replicas sharing PostgreSQL and Redis', {
+  skip: postgres.skip ?? (redis ? false : 'Redis is not running; skipping'),
+}, () => {
+  test('what one replica’s judge spent stops the other’s: the budget is shared', async () => {
+    for (let i = 0; i < 2; i++)
+      replicas.push(await startTestGateway(judgeConfig, { databaseUrl: postgres.url!, redisUrl: redis! }));
+    const [one, two] = replicas as [Gateway, Gateway];
+    const admin = adminClient(() => one);
+    assert.equal((await admin('POST', '/admin/teams', { name: 'judges' })).status, 201);
+    const rules = await admin('PUT', '/admin/teams/judges/rules', { budget: { usd: 0.5, period: 'day' } });
+    assert.equal(rules.status, 200, JSON.stringify(rules.body));
+    const before = judgeUp.requests.length;
+    await chat('judged on the first replica', one);
+    await until(() => one.quality.stats.queued >= 1, 5000);
+    await one.quality.drained();
+    assert.equal(judgeUp.requests.length - before, 1);
+    await chat('not judged on the second', two);
+    await until(() => two.quality.stats.queued >= 1, 5000);
+    await two.quality.drained();
+    assert.equal(judgeUp.requests.length - before, 1, 'the second replica did not call the judge');
+    assert.equal(two.quality.stats.judgeSkippedBudget, 1);
+  });
 });
