@@ -1,6 +1,8 @@
 // What the exact cache costs and saves at c=1, in one process with the gateway: a call through a
 // gateway without a cache (the baseline), an exact hit, and a miss (looked up, called, stored) on a
-// gateway with one, over the built-in mock provider (no network upstream, so the baseline is the
+// gateway with one, and an exact hit on a gateway whose cache has a quality gate (the entry rated
+// thumbs-up, so its scores are read and checked, and the hit is noted for later ratings), over the
+// built-in mock provider (no network upstream, so the baseline is the
 // gateway's own work). Sides are interleaved round by round and each figure is the median of the
 // rounds' medians, which holds better than one long run on a shared machine.
 //
@@ -26,12 +28,13 @@ const models = {
 };
 const quiet = () => {};
 
-async function start(cache: boolean): Promise<Gateway> {
+async function start(cache: boolean, gate = false): Promise<Gateway> {
+  const prefix = `gh-cache-cost-${process.pid}-${gate ? 'gate' : 'plain'}:`;
   const config = parseConfig(
     {
       providers: { mock: { type: 'mock' } },
       models,
-      ...(cache ? { cache: { redis_prefix: `gh-cache-cost-${process.pid}:` } } : {}),
+      ...(cache ? { cache: { redis_prefix: prefix, ...(gate ? { quality_gate: {} } : {}) } } : {}),
     },
     'bench',
     {},
@@ -96,12 +99,36 @@ const p99 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length
 
 const bare = await start(false);
 const cached = await start(true);
+const gated = await start(true, true);
+await rateThumbsUp(gated.url);
 let unique = Math.floor(Math.random() * 1e12);
 const sides: Side[] = [
   { name: 'no cache (baseline)', run: () => call(bare.url, 'plain', undefined) },
   { name: 'exact hit', run: () => call(cached.url, 'cached', 0) },
+  { name: 'exact hit, quality gate (rated entry)', run: () => call(gated.url, 'cached', 0) },
   { name: 'miss (lookup, call, store)', run: () => call(cached.url, 'cached', unique++) },
 ];
+
+/** Stores the gated side's answer and rates its request thumbs-up, so that its hits read a score. */
+async function rateThumbsUp(url: string): Promise<void> {
+  const headers = { authorization: `Bearer ${masterKey}`, 'content-type': 'application/json' };
+  const res = await fetch(`${url}/v1/chat/completions`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({
+      model: 'cached',
+      max_tokens: 64,
+      messages: [
+        { role: 'system', content: 'You are a concise travel assistant.' },
+        { role: 'user', content: `Request 0. ${question}` },
+      ],
+    }),
+  });
+  await res.json();
+  const body = JSON.stringify({ request_id: res.headers.get('x-request-id'), name: 'thumbs', value: true });
+  const rated = await fetch(`${url}/v1/feedback`, { method: 'POST', headers, body });
+  if (rated.status !== 200) throw new Error(`rating the gated entry: ${await rated.text()}`);
+}
 const results = new Map<string, { p50: number[]; p99: number[]; cpu: number[] }>(
   sides.map((s) => [s.name, { p50: [], p99: [], cpu: [] }]),
 );
@@ -143,10 +170,12 @@ const medianLookup = (result: string) => {
 };
 console.log(`median lookup inside the stage: hit ${medianLookup('hit')}, miss ${medianLookup('miss')}`);
 // What this run stored goes with it (a shared Redis keeps it otherwise).
-await fetch(`${cached.url}/admin/cache`, {
-  method: 'DELETE',
-  headers: { authorization: `Bearer ${masterKey}` },
-});
+for (const gateway of [cached, gated])
+  await fetch(`${gateway.url}/admin/cache`, {
+    method: 'DELETE',
+    headers: { authorization: `Bearer ${masterKey}` },
+  });
 agent.destroy();
 await bare.stop(0);
 await cached.stop(0);
+await gated.stop(0);

@@ -10,6 +10,9 @@ export interface CacheEntry {
   providerType?: string;
   providerModel?: string;
   storedAt: number;
+  /** The request whose answer it is, and when the entry expires (quality gate, docs/cache.md). */
+  requestId?: string;
+  expiresAt?: number;
 }
 
 /**

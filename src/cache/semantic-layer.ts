@@ -29,9 +29,10 @@ export interface SemanticLayer {
   /**
    * Drops index entries when the cache is purged: all of them with an empty filter, else those of
    * a model (`ex.request.model`, the name the client asked for) and/or stored by a team's requests
-   * (`ex.ctx.principal?.teamId`, '' for the master key) — whatever their scope.
+   * (`ex.ctx.principal?.teamId`, '' for the master key) — whatever their scope — or those pointing
+   * at one exact-cache key (an answer the quality gate evicted).
    */
-  forget(filter: { model?: string; team?: string }): Promise<void>;
+  forget(filter: { model?: string; team?: string; key?: string }): Promise<void>;
   /**
    * Self-calibration: true when this would-be semantic hit should still go upstream, so that the
    * fresh answer can be compared with the cached one. The stage then answers with the fresh one

@@ -4,7 +4,16 @@
 // nearest expiry while over a limit.
 import { type Kysely, sql } from 'kysely';
 import type { Schema } from '../store/schema.ts';
-import { type CacheStore, evictTo, type PurgeFilter, type StoredEntry, type StoreLimits } from './store.ts';
+import {
+  type CacheStore,
+  evictTo,
+  type FoundEntry,
+  type PurgeFilter,
+  parseScores,
+  type RatedEntry,
+  type StoredEntry,
+  type StoreLimits,
+} from './store.ts';
 
 export class SqlCacheStore implements CacheStore {
   readonly kind = 'postgres';
@@ -23,13 +32,48 @@ export class SqlCacheStore implements CacheStore {
     this.#timer.unref();
   }
 
-  async get(key: string, now: number): Promise<string | undefined> {
+  async get(key: string, now: number): Promise<FoundEntry | undefined> {
     const row = await this.#db
       .selectFrom('cache_entries')
-      .select(['value', 'expires_at'])
+      .select(['value', 'expires_at', 'scores'])
       .where('key', '=', key)
       .executeTakeFirst();
-    return row && Number(row.expires_at) > now ? row.value : undefined;
+    if (!row || Number(row.expires_at) <= now) return undefined;
+    const scores = parseScores(row.scores);
+    return scores ? { value: row.value, scores } : { value: row.value };
+  }
+
+  async rate(requestId: string, name: string, value: number): Promise<RatedEntry | undefined> {
+    // One statement, so that replicas noting scores of one request at once lose none of them.
+    const row = await this.#db
+      .updateTable('cache_entries')
+      .set({
+        scores: sql<string>`(coalesce(scores, '{}')::jsonb || jsonb_build_object(${name}::text, ${value}::float8))::text`,
+      })
+      .where('request_id', '=', (eb) =>
+        eb.fn.coalesce(
+          eb.selectFrom('cache_hits').select('source_request_id').where('request_id', '=', requestId),
+          eb.val(requestId),
+        ),
+      )
+      .returning(['key', 'scores'])
+      .executeTakeFirst();
+    return row ? { key: row.key, scores: parseScores(row.scores) ?? {} } : undefined;
+  }
+
+  async noteHit(requestId: string, sourceRequestId: string, _key: string, expiresAt: number): Promise<void> {
+    await this.#db
+      .insertInto('cache_hits')
+      .values({ request_id: requestId, source_request_id: sourceRequestId, expires_at: expiresAt })
+      .onConflict((oc) =>
+        oc.column('request_id').doUpdateSet({ source_request_id: sourceRequestId, expires_at: expiresAt }),
+      )
+      .execute();
+  }
+
+  async delete(key: string): Promise<boolean> {
+    const result = await this.#db.deleteFrom('cache_entries').where('key', '=', key).executeTakeFirst();
+    return Number(result.numDeletedRows) > 0;
   }
 
   async put(entry: StoredEntry): Promise<void> {
@@ -42,6 +86,8 @@ export class SqlCacheStore implements CacheStore {
       bytes: Buffer.byteLength(entry.value),
       created_at: Date.now(),
       expires_at: entry.expiresAt,
+      request_id: entry.requestId ?? null,
+      scores: null,
     };
     await this.#db
       .insertInto('cache_entries')
@@ -55,6 +101,8 @@ export class SqlCacheStore implements CacheStore {
           bytes: row.bytes,
           created_at: row.created_at,
           expires_at: row.expires_at,
+          request_id: row.request_id,
+          scores: null,
         }),
       )
       .execute();
@@ -66,6 +114,7 @@ export class SqlCacheStore implements CacheStore {
     this.#sweeping ??= (async () => {
       try {
         await this.#db.deleteFrom('cache_entries').where('expires_at', '<=', Date.now()).execute();
+        await this.#db.deleteFrom('cache_hits').where('expires_at', '<=', Date.now()).execute();
         const size = await this.#db
           .selectFrom('cache_entries')
           .select([sql<number>`count(*)`.as('n'), sql<number>`coalesce(sum(bytes), 0)`.as('b')])

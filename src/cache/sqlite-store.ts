@@ -3,7 +3,16 @@
 // statement is one step of node:sqlite, so it never lands inside another's transaction half-done.
 // Sizes are counted in memory (one process owns the file) and checked on each write.
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
-import { type CacheStore, evictTo, type PurgeFilter, type StoredEntry, type StoreLimits } from './store.ts';
+import {
+  type CacheStore,
+  evictTo,
+  type FoundEntry,
+  type PurgeFilter,
+  parseScores,
+  type RatedEntry,
+  type StoredEntry,
+  type StoreLimits,
+} from './store.ts';
 
 export class SqliteCacheStore implements CacheStore {
   readonly kind = 'sqlite';
@@ -16,6 +25,10 @@ export class SqliteCacheStore implements CacheStore {
   readonly #expire: StatementSync;
   readonly #evict: StatementSync;
   readonly #count: StatementSync;
+  readonly #rate: StatementSync;
+  readonly #deleteSized: StatementSync;
+  readonly #hit: StatementSync;
+  readonly #expireHits: StatementSync;
   #entries = 0;
   #bytes = 0;
   readonly #sweep: NodeJS.Timeout;
@@ -23,15 +36,29 @@ export class SqliteCacheStore implements CacheStore {
   constructor(db: DatabaseSync, limits: StoreLimits) {
     this.#db = db;
     this.#limits = limits;
-    this.#get = db.prepare('select value, bytes, expires_at from cache_entries where key = ?');
+    this.#get = db.prepare('select value, bytes, expires_at, scores from cache_entries where key = ?');
     this.#count = db.prepare('select count(*) as n, coalesce(sum(bytes), 0) as b from cache_entries');
     this.#size = db.prepare('select bytes from cache_entries where key = ?');
     this.#put = db.prepare(
-      'insert into cache_entries (key, scope, model, team_id, value, bytes, created_at, expires_at) ' +
-        'values (?, ?, ?, ?, ?, ?, ?, ?) on conflict (key) do update set scope = excluded.scope, ' +
+      'insert into cache_entries (key, scope, model, team_id, value, bytes, created_at, expires_at, request_id) ' +
+        'values (?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict (key) do update set scope = excluded.scope, ' +
         'model = excluded.model, team_id = excluded.team_id, value = excluded.value, ' +
-        'bytes = excluded.bytes, created_at = excluded.created_at, expires_at = excluded.expires_at',
+        'bytes = excluded.bytes, created_at = excluded.created_at, expires_at = excluded.expires_at, ' +
+        'request_id = excluded.request_id, scores = null',
     );
+    // One statement: a score noted by this process never interleaves with another's.
+    this.#rate = db.prepare(
+      "update cache_entries set scores = json_set(coalesce(scores, '{}'), ?, ?) " +
+        'where request_id = coalesce((select source_request_id from cache_hits where request_id = ?), ?) ' +
+        'returning key, scores',
+    );
+    this.#hit = db.prepare(
+      'insert into cache_hits (request_id, source_request_id, expires_at) values (?, ?, ?) ' +
+        'on conflict (request_id) do update set source_request_id = excluded.source_request_id, ' +
+        'expires_at = excluded.expires_at',
+    );
+    this.#expireHits = db.prepare('delete from cache_hits where expires_at <= ?');
+    this.#deleteSized = db.prepare('delete from cache_entries where key = ? returning bytes');
     this.#delete = db.prepare('delete from cache_entries where key = ?');
     this.#expire = db.prepare('delete from cache_entries where expires_at <= ?');
     this.#evict = db.prepare(
@@ -43,10 +70,15 @@ export class SqliteCacheStore implements CacheStore {
     this.#sweep.unref();
   }
 
-  get(key: string, now: number): string | undefined {
-    const row = this.#get.get(key) as { value: string; bytes: number; expires_at: number } | undefined;
+  get(key: string, now: number): FoundEntry | undefined {
+    const row = this.#get.get(key) as
+      | { value: string; bytes: number; expires_at: number; scores: string | null }
+      | undefined;
     if (!row) return undefined;
-    if (Number(row.expires_at) > now) return row.value;
+    if (Number(row.expires_at) > now) {
+      const scores = parseScores(row.scores);
+      return scores ? { value: row.value, scores } : { value: row.value };
+    }
     if (Number(this.#delete.run(key).changes) > 0) {
       this.#entries--;
       this.#bytes -= Number(row.bytes);
@@ -66,6 +98,7 @@ export class SqliteCacheStore implements CacheStore {
       bytes,
       Date.now(),
       entry.expiresAt,
+      entry.requestId ?? null,
     );
     if (before) this.#bytes += bytes - Number(before.bytes);
     else {
@@ -84,6 +117,25 @@ export class SqliteCacheStore implements CacheStore {
       if (Number(this.#evict.run(count).changes) === 0) break;
       this.#recount();
     }
+  }
+
+  async rate(requestId: string, name: string, value: number): Promise<RatedEntry | undefined> {
+    const row = this.#rate.get(`$."${name}"`, value, requestId, requestId) as
+      | { key: string; scores: string }
+      | undefined;
+    return row ? { key: row.key, scores: parseScores(row.scores) ?? {} } : undefined;
+  }
+
+  async noteHit(requestId: string, sourceRequestId: string, _key: string, expiresAt: number): Promise<void> {
+    this.#hit.run(requestId, sourceRequestId, expiresAt);
+  }
+
+  async delete(key: string): Promise<boolean> {
+    const row = this.#deleteSized.get(key) as { bytes: number } | undefined;
+    if (!row) return false;
+    this.#entries--;
+    this.#bytes -= Number(row.bytes);
+    return true;
   }
 
   async purge(filter: PurgeFilter): Promise<number> {
@@ -109,7 +161,9 @@ export class SqliteCacheStore implements CacheStore {
 
   #dropExpired(): void {
     try {
-      if (Number(this.#expire.run(Date.now()).changes) > 0) this.#recount();
+      const now = Date.now();
+      this.#expireHits.run(now);
+      if (Number(this.#expire.run(now).changes) > 0) this.#recount();
     } catch {
       // The database closed under a late sweep: nothing left to keep tidy.
     }

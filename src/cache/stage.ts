@@ -2,15 +2,17 @@
 // refuse never reads the cache), before the output guardrails and the call. A hit is handed on as
 // the exchange's prepared answer, so the output guardrails check it as they check a fresh one and
 // the call stage answers it without going upstream. A miss stores what reached this stage, once it
-// is complete: never an error, a stream cut short, or an answer a guardrail refused.
+// is complete: never an error, a stream cut short, or an answer a guardrail refused. With a quality
+// gate, a found entry whose request's scores are not good enough is a miss (cache/gate.ts).
 import type { ChatResponse, ChatResult } from '../core/ir/index.ts';
 import type { Frozen } from '../core/ir/rewrite.ts';
 import type { RequestRecord } from '../core/records/index.ts';
 import { type Answer, AnswerStream, type ChatExchange, type Stage } from '../pipeline/index.ts';
 import { type CacheEntry, ResponseAssembler, replayChunks } from './entry.ts';
+import type { GateRefusal } from './gate.ts';
 import { cacheKey, cacheScope } from './key.ts';
 import type { CachePlan } from './policy.ts';
-import type { ResponseCache } from './response-cache.ts';
+import type { FoundAnswer, ResponseCache } from './response-cache.ts';
 
 type Verdict = NonNullable<RequestRecord['cache']>;
 
@@ -30,17 +32,23 @@ export function cacheStage(cache: ResponseCache): Stage {
       const scope = cacheScope(plan.scope, ctx.principal);
       const key = cacheKey(ex.request, ex.targets, scope);
       let calibrating: { entry: CacheEntry; similarity: number } | undefined;
+      let refused: GateRefusal | undefined;
+      let waiting = false;
       if (plan.lookup) {
         const found = await lookup(cache, ex, plan, scope, key);
         record.cacheLookupMs = performance.now() - started;
-        if (found && !found.calibrate) {
+        refused = found?.refused;
+        waiting = refused === 'unrated' && found?.key === key;
+        if (found && !found.calibrate && !refused) {
           verdict(ex, found.similarity === undefined ? 'hit' : 'semantic-hit');
           serve(cache, ex, found.entry, found.similarity);
+          cache.noteHit(ctx.requestId, found.key, found.entry);
           return next();
         }
-        if (found) calibrating = { entry: found.entry, similarity: found.similarity! };
+        if (found && !refused) calibrating = { entry: found.entry, similarity: found.similarity! };
       }
       verdict(ex, plan.lookup ? 'miss' : 'bypass');
+      if (refused) gated(cache, ex, refused);
       const answer = await next();
       // Stored once the answer is on its way: the caller does not wait for the write.
       const stored = (response: Frozen<ChatResponse>) =>
@@ -56,6 +64,9 @@ export function cacheStage(cache: ResponseCache): Stage {
             cache.problem('calibrating', err);
           }
         });
+      // An unrated entry the gate would not serve stays under its key, waiting for its rating: a
+      // fresh answer would replace it unrated, and nothing would ever be served.
+      if (waiting) return answer;
       if (answer.kind === 'result') stored(answer.result.response);
       else if (answer.kind === 'stream') {
         const assembler = new ResponseAssembler(cache.config.exact.max_entry_bytes);
@@ -76,8 +87,21 @@ function verdict(ex: ChatExchange, value: Verdict): void {
   ex.headers['x-gatehouse-cache'] = value;
 }
 
+/** A found entry the quality gate refuses: a miss, with the reason on the record and a header. */
+function gated(cache: ResponseCache, ex: ChatExchange, reason: GateRefusal): void {
+  if (reason === 'unrated') cache.gateStats.refusedUnrated++;
+  else cache.gateStats.refusedBelow++;
+  ex.headers['x-gatehouse-cache-gate'] = reason;
+  const record = ex.ctx.record;
+  record.tags = { ...record.tags, cache_gate: reason };
+}
+
 interface Found {
   entry: CacheEntry;
+  /** The exact-cache key it lives under. */
+  key: string;
+  /** Set when the quality gate refuses to serve it. */
+  refused?: GateRefusal;
   /** Set on a semantic match. */
   similarity?: number;
   /** A semantic match sampled for calibration: the call goes upstream all the same. */
@@ -93,7 +117,7 @@ async function lookup(
   key: string,
 ): Promise<Found | undefined> {
   const exact = await cache.get(key);
-  if (exact) return { entry: exact };
+  if (exact) return found(cache, key, exact);
   const semantic = cache.semantic;
   if (plan.mode !== 'semantic' || !semantic) return undefined;
   const match = await cache.bounded(
@@ -105,10 +129,15 @@ async function lookup(
   const entry = await cache.get(match.key);
   if (!entry) return undefined;
   return {
-    entry,
+    ...found(cache, match.key, entry),
     similarity: match.similarity,
     ...(semantic.sampleForCalibration?.() ? { calibrate: true } : {}),
   };
+}
+
+function found(cache: ResponseCache, key: string, answer: FoundAnswer): Found {
+  const refused = cache.gate?.refuses(answer.scores);
+  return refused ? { entry: answer.entry, key, refused } : { entry: answer.entry, key };
 }
 
 /** Prepares a hit as the answer the caller asked for: a result, or a stream replayed in parts. */
@@ -149,14 +178,17 @@ async function keep(
   const record = ex.ctx.record;
   const target = ex.targets.find((t) => t.providerName === record.provider);
   const expiresAt = Date.now() + plan.ttlS * 1000;
+  const requestId = ex.ctx.requestId;
   const entry: CacheEntry = {
     response: response as ChatResponse,
     ...(target ? { providerType: target.providerType } : {}),
     ...(record.providerModel ? { providerModel: record.providerModel } : {}),
     storedAt: Date.now(),
+    requestId,
+    expiresAt,
   };
   const stored = await cache.put(
-    { key, scope, model: ex.request.model, teamId: ex.ctx.principal?.teamId ?? '', expiresAt },
+    { key, scope, model: ex.request.model, teamId: ex.ctx.principal?.teamId ?? '', expiresAt, requestId },
     entry,
   );
   if (stored && plan.mode === 'semantic' && cache.semantic)

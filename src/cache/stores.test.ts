@@ -1,5 +1,6 @@
 // One suite for every cache store: what is put is got until it expires, purges by model and team
-// take only theirs, and past max_entries the entries nearest expiry are evicted first.
+// take only theirs, past max_entries the entries nearest expiry are evicted first, and the quality
+// gate's scores are noted on the entry of the request that stored it (or was served it) and deleted.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, describe, test } from 'node:test';
@@ -35,6 +36,7 @@ const stores: Array<{ name: string; skip?: string; make(limits: StoreLimits): Pr
       const database = await openDatabase(postgres.url!);
       cleanups.push(() => database.close());
       await database.db.deleteFrom('cache_entries').execute();
+      await database.db.deleteFrom('cache_hits').execute();
       return new SqlCacheStore(database.db, limits, () => {});
     },
   },
@@ -61,24 +63,30 @@ const stores: Array<{ name: string; skip?: string; make(limits: StoreLimits): Pr
   },
 ];
 
-const entry = (key: string, over: { model?: string; teamId?: string; expiresAt?: number } = {}) => ({
+const entry = (
+  key: string,
+  over: { model?: string; teamId?: string; expiresAt?: number; requestId?: string } = {},
+) => ({
   key,
   scope: 'team:t',
   model: over.model ?? 'm',
   teamId: over.teamId ?? 't',
   value: JSON.stringify({ key }),
   expiresAt: over.expiresAt ?? Date.now() + 60_000,
+  ...(over.requestId ? { requestId: over.requestId } : {}),
 });
+
+const storedValue = async (store: CacheStore, key: string) => (await store.get(key, Date.now()))?.value;
 
 for (const { name, skip, make } of stores) {
   describe(`${name} cache store`, { skip: skip ?? false }, () => {
     test('get returns what put stored, until it expires; a replaced entry is the new one', async () => {
       const store = await make({ maxEntries: 100, maxBytes: 1e6 });
       await store.put(entry('a'));
-      assert.equal(await store.get('a', Date.now()), JSON.stringify({ key: 'a' }));
+      assert.equal(await storedValue(store, 'a'), JSON.stringify({ key: 'a' }));
       assert.equal(await store.get('b', Date.now()), undefined);
       await store.put({ ...entry('a'), value: '"new"' });
-      assert.equal(await store.get('a', Date.now()), '"new"');
+      assert.equal(await storedValue(store, 'a'), '"new"');
       await store.put(entry('soon', { expiresAt: Date.now() + 50 }));
       await new Promise((resolve) => setTimeout(resolve, 80));
       assert.equal(await store.get('soon', Date.now()), undefined);
@@ -98,6 +106,42 @@ for (const { name, skip, make } of stores) {
       await store.put(entry('x'));
       assert.equal(await store.purge({}), 1);
       assert.equal(await store.get('x', Date.now()), undefined);
+    });
+
+    test('scores are noted on the entry its request stored, or was served, and reset by a new answer', async () => {
+      const store = await make({ maxEntries: 100, maxBytes: 1e6 });
+      const r = randomBytes(4).toString('hex');
+      await store.put(entry(`k-${r}`, { requestId: `req-${r}` }));
+      assert.equal((await store.get(`k-${r}`, Date.now()))?.scores, undefined);
+      assert.deepEqual(await store.rate(`req-${r}`, 'thumbs', 1), { key: `k-${r}`, scores: { thumbs: 1 } });
+      assert.deepEqual(await store.rate(`req-${r}`, 'judge', 0.5), {
+        key: `k-${r}`,
+        scores: { thumbs: 1, judge: 0.5 },
+      });
+      assert.deepEqual((await store.get(`k-${r}`, Date.now()))?.scores, { thumbs: 1, judge: 0.5 });
+      // A request answered from the entry rates it too.
+      await store.noteHit(`hit-${r}`, `req-${r}`, `k-${r}`, Date.now() + 60_000);
+      assert.deepEqual(await store.rate(`hit-${r}`, 'thumbs', 0), {
+        key: `k-${r}`,
+        scores: { thumbs: 0, judge: 0.5 },
+      });
+      assert.equal(await store.rate(`nobody-${r}`, 'thumbs', 0), undefined);
+      // Another request's answer under the same key starts unrated; the old request rates nothing.
+      await store.put(entry(`k-${r}`, { requestId: `new-${r}` }));
+      assert.equal((await store.get(`k-${r}`, Date.now()))?.scores, undefined);
+      assert.equal(await store.rate(`req-${r}`, 'thumbs', 1), undefined);
+      assert.equal(await store.rate(`hit-${r}`, 'thumbs', 1), undefined);
+      assert.deepEqual((await store.rate(`new-${r}`, 'thumbs', 1))?.scores, { thumbs: 1 });
+    });
+
+    test('delete removes one entry by key', async () => {
+      const store = await make({ maxEntries: 100, maxBytes: 1e6 });
+      await store.put(entry('d1'));
+      await store.put(entry('d2'));
+      assert.equal(await store.delete('d1'), true);
+      assert.equal(await store.delete('d1'), false);
+      assert.equal(await store.get('d1', Date.now()), undefined);
+      assert.notEqual(await store.get('d2', Date.now()), undefined);
     });
 
     test('past max_entries, the entries nearest expiry are evicted first', async () => {

@@ -103,6 +103,36 @@ export const semanticCacheSchema = z.strictObject({
     .prefault({}),
 });
 
+export const qualityGateSchema = z
+  .strictObject({
+    min_score: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(0.7)
+      .describe(
+        "An entry is served only while the mean of its request's counted scores (booleans as 0/1) is at least this; one that falls below is evicted.",
+      ),
+    scores: z
+      .array(z.string().regex(/^[\w.:-]{1,64}$/, 'a score name: letters, digits and _ . : -'))
+      .min(1)
+      .optional()
+      .describe('The score names that count (feedback names, evaluator names); default all.'),
+    require_score: z
+      .boolean()
+      .default(false)
+      .describe('Serve only entries whose request has a counted score; unrated ones are not served.'),
+    evict_on_negative_feedback: z
+      .boolean()
+      .default(true)
+      .describe(
+        'Feedback of false or ≤ 0 (a counted name) on the request that stored an entry evicts it at once.',
+      ),
+  })
+  .describe(
+    "Quality-gated caching (docs/cache.md): an entry is served only while its request's scores and feedback are good.",
+  );
+
 export const cacheSchema = z
   .strictObject({
     mode: cacheModeSchema
@@ -128,6 +158,7 @@ export const cacheSchema = z
       ),
     exact: exactCacheSchema.prefault({}),
     semantic: semanticCacheSchema.optional(),
+    quality_gate: qualityGateSchema.optional(),
   })
   .describe('The response cache (docs/cache.md). Off unless this block is present.');
 
@@ -142,3 +173,4 @@ export type CacheConfig = z.output<typeof cacheSchema>;
 export type CacheMode = z.output<typeof cacheModeSchema>;
 export type CacheScope = z.output<typeof cacheScopeSchema>;
 export type SemanticCacheConfig = z.output<typeof semanticCacheSchema>;
+export type QualityGateConfig = z.output<typeof qualityGateSchema>;

@@ -80,12 +80,16 @@ export const qualitySchema = z.strictObject({
     .string()
     .min(1)
     .default('system-quality')
-    .describe("The team judge calls are recorded and priced under (the gateway's own spend)."),
+    .describe(
+      'The team (id or name) judge calls count as: recorded and priced under it, and stopped by its budget (docs/quality.md).',
+    ),
   judge_budget_usd: z
     .number()
     .min(0)
     .default(5)
-    .describe('USD per UTC day the judges may spend; past it, judge evaluations are skipped and counted.'),
+    .describe(
+      "USD per UTC day this process's judges may spend, a ceiling beside the judge team's budget; past it, judge evaluations are skipped and counted.",
+    ),
   concurrency: z.number().int().min(1).max(64).default(4).describe('Evaluations run at once.'),
   queue: z
     .number()

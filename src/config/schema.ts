@@ -483,7 +483,13 @@ export type TelemetryConfig = z.output<typeof telemetrySchema>;
 export type LoggingConfig = z.output<typeof loggingSchema>;
 export type BodyLogging = z.output<typeof bodyLoggingSchema>;
 export type { AuthConfig, OidcIssuerConfig } from './auth.ts';
-export type { CacheConfig, CacheMode, CacheScope, SemanticCacheConfig } from './cache.ts';
+export type {
+  CacheConfig,
+  CacheMode,
+  CacheScope,
+  QualityGateConfig,
+  SemanticCacheConfig,
+} from './cache.ts';
 export type { GuardrailConfig } from './guardrails.ts';
 export type { EvaluatorConfig, QualityConfig } from './quality.ts';
 export type { CanaryConfig, ReloadConfig } from './reload.ts';

@@ -4,7 +4,7 @@
 import type { Kysely } from 'kysely';
 import { GatehouseError } from '../core/errors/index.ts';
 import type { Schema } from '../store/index.ts';
-import { recordScore, type ScoreInput } from './scores.ts';
+import { recordScore, type ScoreInput, type ScoresStored } from './scores.ts';
 
 export const feedbackLimits = { items: 100, nameChars: 64, commentChars: 2000, tags: 20, tagChars: 128 };
 
@@ -77,13 +77,15 @@ interface EventLookup {
 
 /**
  * Stores the items as scores of the caller's team's requests. Every request must be found first: a
- * batch is all or nothing.
+ * batch is all or nothing. `stored` (the cache's quality gate) hears of them once stored: only
+ * requests of the caller's team ever reach it, so a team cannot evict another's answers.
  */
 export async function recordFeedback(
   events: EventLookup,
   scores: Kysely<Schema>,
   caller: { teamId?: string; keyId?: string },
   items: FeedbackItem[],
+  stored?: ScoresStored,
 ): Promise<string[]> {
   const ids = [...new Set(items.map((i) => i.request_id))];
   let found = await lookUp(events.db, ids, caller.teamId);
@@ -109,7 +111,7 @@ export async function recordFeedback(
       tags: item.tags ?? {},
     };
   });
-  return recordScore(scores, inputs);
+  return recordScore(scores, inputs, stored);
 }
 
 async function lookUp(db: Kysely<Schema>, ids: string[], teamId: string | undefined) {

@@ -8,11 +8,11 @@ import type { EvaluatorConfig, GatehouseConfig, QualityConfig } from '../config/
 import type { ChatRequest } from '../core/ir/index.ts';
 import type { Lifecycle } from '../core/lifecycle/index.ts';
 import type { RequestRecord } from '../core/records/index.ts';
-import { masterPrincipal } from '../governance/index.ts';
 import type { InternalCalls, Stage } from '../pipeline/index.ts';
 import type { Schema } from '../store/index.ts';
 import { type Check, deterministicCheck, judgePrompt, parseJudgeScore } from './checks.ts';
-import { recordScore, type ScoreInput } from './scores.ts';
+import { JudgePrincipal } from './judge-principal.ts';
+import { recordScore, type ScoreInput, type ScoresStored } from './scores.ts';
 
 interface Entry {
   name: string;
@@ -42,6 +42,8 @@ export interface QualityLoopDeps {
   lifecycle: Lifecycle;
   calls: InternalCalls;
   log(line: string): void;
+  /** Told of the scores stored (the response cache's quality gate). */
+  scoresStored?: ScoresStored;
 }
 
 const dayMs = 86_400_000;
@@ -65,9 +67,11 @@ export class QualityLoop {
   #unsubscribe: (() => void) | undefined;
   #idle: Array<() => void> = [];
   #spendDay = 0;
+  readonly #judgeTeam: JudgePrincipal;
 
   constructor(deps: QualityLoopDeps) {
     this.#deps = deps;
+    this.#judgeTeam = new JudgePrincipal(deps.db);
   }
 
   /** The stage for a configuration with evaluators; undefined when it has none (nothing is added). */
@@ -193,7 +197,7 @@ export class QualityLoop {
       this.stats.evaluated++;
       scores.push({ ...meta, source: 'evaluator', name: e.name, value, tags: { type: e.config.type } });
     }
-    if (scores.length > 0) await recordScore(this.#deps.db, scores);
+    if (scores.length > 0) await recordScore(this.#deps.db, scores, this.#deps.scoresStored);
   }
 
   async #judge(
@@ -210,6 +214,8 @@ export class QualityLoop {
     }
     const signal = AbortSignal.timeout(e.timeout_ms);
     try {
+      // The judge team's budget and limits, admitted by the pipeline like any caller's.
+      const principal = await this.#judgeTeam.of(settings.judge_team);
       const result = await this.#deps.calls.chat(
         {
           model: e.model,
@@ -222,7 +228,7 @@ export class QualityLoop {
         {
           purpose: `evaluator:${name}`,
           // The judge's spend is the gateway's own, under its system team.
-          principal: { ...masterPrincipal, teamId: settings.judge_team },
+          principal,
           signal,
         },
       );
@@ -232,6 +238,12 @@ export class QualityLoop {
         throw new Error(`the judge ${e.model} answered no score ("${reply.slice(0, 60)}")`);
       return score;
     } catch (err) {
+      // The judge team's budget is spent (or its limit reached): skipped and counted, not an error.
+      const code = (err as { code?: string }).code;
+      if (code === 'GH_BUDGET_EXCEEDED' || code === 'GH_RATE_LIMITED') {
+        this.stats.judgeSkippedBudget++;
+        return undefined;
+      }
       // One attempt, no retries: an outage costs a counted error per sampled answer, nothing more.
       this.stats.errors++;
       this.#deps.log(`The judge of evaluator ${name} failed: ${(err as Error).message}`);

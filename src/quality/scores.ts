@@ -26,6 +26,14 @@ export interface ScoreInput {
   createdAt?: number;
 }
 
+/**
+ * Told of scores once they are stored (the response cache's quality gate evicts answers rated bad):
+ * injected by the wiring, so that quality/ never imports the cache. Its failures are its own.
+ */
+export type ScoresStored = (
+  scores: ReadonlyArray<{ requestId: string; source: ScoreSource; name: string; value: number | boolean }>,
+) => Promise<void> | void;
+
 export interface Score {
   id: string;
   requestId: string;
@@ -116,9 +124,14 @@ function scoreRow(input: ScoreInput) {
   };
 }
 
-/** Stores scores (one or many, in one statement); returns their ids. */
-export async function recordScore(db: Kysely<Schema>, input: ScoreInput | ScoreInput[]): Promise<string[]> {
-  const rows = (Array.isArray(input) ? input : [input]).map(scoreRow);
+/** Stores scores (one or many, in one statement), then tells `stored`; returns their ids. */
+export async function recordScore(
+  db: Kysely<Schema>,
+  input: ScoreInput | ScoreInput[],
+  stored?: ScoresStored,
+): Promise<string[]> {
+  const inputs = Array.isArray(input) ? input : [input];
+  const rows = inputs.map(scoreRow);
   if (rows.length === 0) return [];
   for (let i = 0; i < rows.length; i += 100) {
     await db
@@ -126,6 +139,7 @@ export async function recordScore(db: Kysely<Schema>, input: ScoreInput | ScoreI
       .values(rows.slice(i, i + 100))
       .execute();
   }
+  await stored?.(inputs);
   return rows.map((r) => r.id);
 }
 

@@ -13,6 +13,7 @@ import { type Authenticator, attribute } from '../governance/index.ts';
 import { isMcpPath, type McpGateway } from '../mcp/index.ts';
 import type { RequestContext } from '../pipeline/index.ts';
 import { parseFeedback, recordFeedback } from '../quality/feedback.ts';
+import type { ScoresStored } from '../quality/scores.ts';
 import type { Database } from '../store/index.ts';
 import type { ResponseStore } from '../store/responses.ts';
 import { type GatewayMetrics, parseTags } from '../telemetry/index.ts';
@@ -52,6 +53,8 @@ export interface AppDeps {
   isDraining(): boolean;
   /** The MCP gateway at /mcp, when mcp_servers are configured. */
   mcp?: McpGateway;
+  /** Told of feedback once stored: the response cache's quality gate (docs/cache.md). */
+  scoresStored?: ScoresStored;
 }
 
 type Handler = (
@@ -116,6 +119,7 @@ const routes: Record<string, Route> = {
           ...(principal?.keyId ? { keyId: principal.keyId } : {}),
         },
         items,
+        deps.scoresStored,
       );
       out.json(200, { object: 'list', data: ids.map((id) => ({ id, object: 'feedback' })) });
     },

@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { Gauge } from 'prom-client';
 import { stringify } from 'yaml';
 import { Approvals, approvalHook } from '../approvals/index.ts';
-import { createResponseCache } from '../cache/index.ts';
+import { createResponseCache, type ResponseCache } from '../cache/index.ts';
 import { semanticFromConfig, watchCalibration } from '../cache/semantic/index.ts';
 import type { GatehouseConfig } from '../config/schema.ts';
 import { driftFromConfig } from '../drift/index.ts';
@@ -199,7 +199,14 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const prices = new PriceBook(config.prices);
   const lifecycle = new Lifecycle();
   const calls = new InternalCaller(lifecycle);
-  const quality = new QualityLoop({ db: database.db, lifecycle, calls, log });
+  const quality = new QualityLoop({
+    db: database.db,
+    lifecycle,
+    calls,
+    log,
+    // The cache's quality gate hears of evaluator scores (the cache is built just below).
+    scoresStored: (scores) => cache?.rated(scores),
+  });
   // Only with a `cache:` block; the semantic layer only with its `cache.semantic` block. It embeds
   // through `calls`, which reach the pipeline once it is built (calls.attach below).
   const semantic = await semanticFromConfig(config.cache?.semantic, {
@@ -288,6 +295,20 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       this.set({ outcome: 'judge_skipped_budget' }, s.judgeSkippedBudget);
     },
   });
+  // The cache's quality gate on /metrics: read when scraped.
+  if (cache?.gate)
+    new Gauge({
+      name: 'gatehouse_cache_quality_gate',
+      help: 'Response-cache quality gate since start: found answers not served (below_min_score, unrated) and answers evicted by a bad score or feedback.',
+      labelNames: ['outcome'],
+      registers: [metrics.registry],
+      collect() {
+        const s = cache.gateStats;
+        this.set({ outcome: 'below_min_score' }, s.refusedBelow);
+        this.set({ outcome: 'unrated' }, s.refusedUnrated);
+        this.set({ outcome: 'evicted' }, s.evicted);
+      },
+    });
   const shared = {
     quality,
     governor,
@@ -418,6 +439,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     },
     limits: edges.limits,
     maxInFlight: config.server.max_in_flight,
+    ...(cache
+      ? { scoresStored: (scores: Parameters<ResponseCache['rated']>[0]) => cache.rated(scores) }
+      : {}),
     keyShares: edges.keyShares,
     shutdown: shutdown.signal,
     isOverloaded: () => lagLimit > 0 && lag.lagMs > lagLimit,

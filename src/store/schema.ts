@@ -385,6 +385,13 @@ export interface EvalRunsTable {
 }
 
 /** A response-cache entry (the SQLite store, and PostgreSQL without Redis). */
+/** A request answered from the cache → the request whose answer it was served (quality gate). */
+export interface CacheHitsTable {
+  request_id: string;
+  source_request_id: string;
+  expires_at: number;
+}
+
 export interface CacheEntriesTable {
   /** The exact key: a hash of the scope and the canonical request. */
   key: string;
@@ -398,6 +405,10 @@ export interface CacheEntriesTable {
   bytes: number;
   created_at: number;
   expires_at: number;
+  /** The request whose answer this is (quality gate, docs/cache.md); null for entries stored before. */
+  request_id: string | null;
+  /** JSON of that request's scores by name (0..1), kept by the quality gate; null until one arrives. */
+  scores: string | null;
 }
 
 /** A console sign-in (docs/sso.md). The session id itself is never stored, only its SHA-256. */
@@ -485,6 +496,7 @@ export interface Schema {
   sessions: SessionsTable;
   config_versions: ConfigVersionsTable;
   cache_entries: CacheEntriesTable;
+  cache_hits: CacheHitsTable;
   cache_rules: CacheRulesTable;
   teams: TeamsTable;
   users: UsersTable;

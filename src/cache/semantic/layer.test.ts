@@ -1,5 +1,6 @@
 // The semantic layer over both stores: entries written through one instance are found by another
-// (a second replica) within a second, purges reach the other replica, and the veto and scopes hold.
+// (a second replica) within a second, purges (of a team, or of one evicted key) reach the other
+// replica, and the veto and scopes hold.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -118,6 +119,20 @@ for (const store of await bothStores()) {
       assert.ok(seen, 'the reader found the entry');
       assert.equal(match!.key, 'key-refund');
       assert.ok(Date.now() - started < 1500, `found after ${Date.now() - started} ms`);
+    });
+
+    test('forgetting one key (a quality-gate eviction) reaches the other replica; the rest stay', async () => {
+      const one = await replica(100);
+      const two = await replica(100);
+      await one.remember(exchange('When does the Porto office open?'), 'team:a', 'key-porto', later());
+      await one.remember(exchange('When does the Lyon office open?'), 'team:a', 'key-lyon', later());
+      await two.sync();
+      assert.equal((await two.find(exchange('when does the porto office open'), 'team:a'))?.key, 'key-porto');
+      await one.forget({ key: 'key-porto' });
+      assert.equal(await one.find(exchange('when does the porto office open'), 'team:a'), undefined);
+      await two.sync();
+      assert.equal(await two.find(exchange('when does the porto office open'), 'team:a'), undefined);
+      assert.equal((await two.find(exchange('when does the lyon office open'), 'team:a'))?.key, 'key-lyon');
     });
 
     test('a purge by team reaches the other replica; other teams keep theirs', async () => {

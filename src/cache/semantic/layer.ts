@@ -128,7 +128,7 @@ export class SemanticCache implements SemanticLayer {
       await this.#store.evict(Math.max(1, Math.floor(this.options.maxEntries * 0.9)));
   }
 
-  forget(filter: { model?: string; team?: string }): Promise<void> {
+  forget(filter: { model?: string; team?: string; key?: string }): Promise<void> {
     return this.#store.purge(filter);
   }
 

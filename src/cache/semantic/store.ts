@@ -28,6 +28,8 @@ type PurgesTable = {
   team_id: string | null;
   /** An eviction: every entry with a smaller id. */
   below_id: number | null;
+  /** A quality-gate eviction: the entries pointing at this exact-cache key. */
+  cache_key: string | null;
   created_at: number;
 };
 
@@ -44,6 +46,8 @@ export interface PurgeFilter {
   team?: string;
   /** Entries with a smaller id: the oldest, evicted past `max_entries`. */
   belowId?: number;
+  /** The entries pointing at one exact-cache key (an answer the quality gate evicted). */
+  key?: string;
 }
 
 const lookBack = 64;
@@ -135,6 +139,7 @@ export class SemanticStore {
     if (filter.model !== undefined) query = query.where('model', '=', filter.model);
     if (filter.team !== undefined) query = query.where('team_id', '=', filter.team);
     if (filter.belowId !== undefined) query = query.where('id', '<', filter.belowId);
+    if (filter.key !== undefined) query = query.where('cache_key', '=', filter.key);
     await query.execute();
     const row = await this.#db
       .insertInto('semantic_cache_purges')
@@ -142,6 +147,7 @@ export class SemanticStore {
         model: filter.model ?? null,
         team_id: filter.team ?? null,
         below_id: filter.belowId ?? null,
+        cache_key: filter.key ?? null,
         created_at: Date.now(),
       } as never)
       .returning('id')
@@ -155,7 +161,7 @@ export class SemanticStore {
     await this.#follow(false);
     const purges = await this.#db
       .selectFrom('semantic_cache_purges')
-      .select(['id', 'model', 'team_id', 'below_id'])
+      .select(['id', 'model', 'team_id', 'below_id', 'cache_key'])
       .where('id', '>', this.#purgeCursor)
       .orderBy('id')
       .execute();
@@ -165,6 +171,7 @@ export class SemanticStore {
         ...(purge.model !== null ? { model: purge.model } : {}),
         ...(purge.team_id !== null ? { team: purge.team_id } : {}),
         ...(purge.below_id !== null ? { belowId: Number(purge.below_id) } : {}),
+        ...(purge.cache_key !== null ? { key: purge.cache_key } : {}),
       });
     }
     if (Date.now() - this.#lastSweep > 60_000) await this.sweep();
@@ -195,7 +202,8 @@ export class SemanticStore {
       (entry) =>
         (filter.model === undefined || entry.model === filter.model) &&
         (filter.team === undefined || entry.team === filter.team) &&
-        (filter.belowId === undefined || entry.id < filter.belowId),
+        (filter.belowId === undefined || entry.id < filter.belowId) &&
+        (filter.key === undefined || entry.key === filter.key),
     );
   }
 

@@ -16,6 +16,7 @@ import { sessions } from './012-sessions.ts';
 import { quality } from './013-quality.ts';
 import { alerts } from './015-alerts.ts';
 import { driftFindings } from './016-drift-findings.ts';
+import { cacheGate } from './017-cache-gate.ts';
 
 export const migrations: Record<string, Migration> = {
   '001-governance': governance,
@@ -34,4 +35,5 @@ export const migrations: Record<string, Migration> = {
   '012-sessions': sessions,
   '015-alerts': alerts,
   '016-drift-findings': driftFindings,
+  '017-cache-gate': cacheGate,
 };
