@@ -29,11 +29,12 @@ export const runSummarySchema = z.object({
   run_id: z.string(),
   key_id: z.string().nullable().describe('null for calls made with the master key'),
   team_id: z.string().nullable(),
+  team_name: z.string().nullable().optional().describe("The team's name, when the team still exists"),
   started_at: z.iso.datetime({ offset: true }),
   last_at: z.iso.datetime({ offset: true }),
   model_calls: z.number().int(),
   tool_calls: z.number().int(),
-  errors: z.number().int().describe('Calls that failed or were refused'),
+  errors: z.number().int().describe('Calls that failed, were refused, or carried an error code'),
   refused_by_bounds: z.number().int().describe('Calls refused with run_limit_exceeded'),
   cost_usd: money,
 });
@@ -99,7 +100,8 @@ function summaries(db: Kysely<Schema>) {
       sql<number>`max(received_at)`.as('last'),
       sql<number>`count(*)`.as('calls'),
       sql<number>`sum(${isTool})`.as('tools'),
-      sql<number>`sum(case when status >= 400 then 1 else 0 end)`.as('errors'),
+      // A tool call whose result a guardrail withheld answers 200 with an error code: still an error.
+      sql<number>`sum(case when status >= 400 or error_code is not null then 1 else 0 end)`.as('errors'),
       sql<number>`sum(case when error_code in ('GH_RUN_LIMIT_EXCEEDED', 'run_limit_exceeded') then 1 else 0 end)`.as(
         'refused',
       ),

@@ -11,8 +11,18 @@ export const runRoutes = [
     summary: 'Agent runs (x-gatehouse-run-id), the most recently active first; next_cursor continues',
     query: runQuery,
     response: listOf(runSummarySchema),
-    handle: async ({ deps, query }) =>
-      queryRuns(deps.events.database(query.region ?? null).db, await withIds(deps, query)),
+    handle: async ({ deps, query }) => {
+      const page = await queryRuns(deps.events.database(query.region ?? null).db, await withIds(deps, query));
+      const ids = [...new Set(page.data.map((r) => r.team_id).filter((id) => id !== null))];
+      const teams = ids.length
+        ? await deps.db.selectFrom('teams').select(['id', 'name']).where('id', 'in', ids).execute()
+        : [];
+      const names = new Map(teams.map((t) => [t.id, t.name]));
+      return {
+        ...page,
+        data: page.data.map((r) => ({ ...r, team_name: names.get(r.team_id ?? '') ?? null })),
+      };
+    },
   }),
   defineRoute({
     method: 'GET',

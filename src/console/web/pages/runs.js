@@ -9,7 +9,7 @@ export function RunsPage() {
     <${Loaded} state=${state} empty=${Object.assign((d) => d.data.length === 0, { text: 'No agent runs yet: calls that carry x-gatehouse-run-id show here.' })}>
       ${(list) => html`<${Table} caption="Runs, most recently active first" columns=${[
         { label: 'Run', render: (r) => html`<${Link} href=${`/ui/runs?${qs({ run: r.id })}`}>${r.run_id}</${Link}>` },
-        { label: 'Team', key: 'team_id' },
+        { label: 'Team', render: (r) => r.team_name ?? r.team_id ?? 'master key' },
         { label: 'Started', render: (r) => when(r.started_at) },
         { label: 'Last call', render: (r) => when(r.last_at) },
         { label: 'Model calls', num: true, key: 'model_calls' },
