@@ -6,7 +6,7 @@ import { compareWithBaseline, type EvalReport, markdownReport, runSuite } from '
 import { loadSuite, type Suite, SuiteError } from '../quality/suite.ts';
 import { AdminClient } from './admin-client.ts';
 import type { Group, Values } from './command.ts';
-import { adminSections, printList, table } from './output.ts';
+import { adminSections, pagingFlags, printList, table } from './output.ts';
 
 const fail = (message: string): number => {
   console.error(`gatehouse eval: ${message}`);
@@ -175,11 +175,9 @@ function query(values: Values, extra: string[]): string {
 const listColumns = ['created_at', 'request_id', 'team_id', 'model', 'variant', 'source', 'name', 'value'];
 
 async function listScores(path: string, values: Values, extra: string[]): Promise<number> {
-  const page = await new AdminClient(values).request<{ data: Array<Record<string, unknown>> }>(
-    'GET',
-    path + query(values, extra),
-  );
-  printList(values, { data: page.data, next_cursor: null }, listColumns);
+  const q = new URLSearchParams(query(values, extra).slice(1));
+  const page = await new AdminClient(values).list(path, q, values.all === true);
+  printList(values, page, listColumns);
   return 0;
 }
 
@@ -193,10 +191,10 @@ export const feedbackGroup: Group = {
       flags: {
         ...scoreFilters,
         'request-id': { type: 'string', value: 'ID', help: "one request's feedback" },
-        limit: { type: 'string', value: 'N', help: 'at most N (default 100)' },
+        ...pagingFlags,
       },
       sections: adminSections,
-      run: (values) => listScores('/admin/feedback', values, ['request-id', 'limit']),
+      run: (values) => listScores('/admin/feedback', values, ['request-id', 'limit', 'cursor']),
     },
   ],
 };
@@ -212,10 +210,10 @@ export const scoresGroup: Group = {
         ...scoreFilters,
         source: { type: 'string', value: 'SOURCE', help: 'feedback or evaluator' },
         'request-id': { type: 'string', value: 'ID', help: "one request's scores" },
-        limit: { type: 'string', value: 'N', help: 'at most N (default 100)' },
+        ...pagingFlags,
       },
       sections: adminSections,
-      run: (values) => listScores('/admin/scores', values, ['source', 'request-id', 'limit']),
+      run: (values) => listScores('/admin/scores', values, ['source', 'request-id', 'limit', 'cursor']),
     },
     {
       name: 'rollup',

@@ -10,7 +10,8 @@ import type { Gateway } from '../../src/server/index.ts';
 import { openDatabase } from '../../src/store/index.ts';
 import { adminClient, readAllPages } from '../helpers/admin.ts';
 import { bothStores } from '../helpers/database.ts';
-import { mockOnlyConfig, startTestGateway } from '../helpers/gateway.ts';
+import { runGatehouseInProcess } from '../helpers/cli.ts';
+import { mockOnlyConfig, startTestGateway, testMasterKey } from '../helpers/gateway.ts';
 
 let gateway: Gateway;
 const admin = adminClient(() => gateway);
@@ -88,6 +89,18 @@ test('a cursor the API did not return is a 400 naming cursor', async () => {
   }
   const tooMany = await admin('GET', '/admin/scores?limit=5000');
   assert.equal(tooMany.status, 400);
+});
+
+test('the CLI follows the pages with --all, and --limit alone prints one page', async () => {
+  const cli = (...args: string[]) =>
+    runGatehouseInProcess([...args, '--json', '--url', gateway.url, '--master-key', testMasterKey]);
+  const every = await cli('scores', 'list', '--limit', '4', '--all');
+  assert.equal(every.code, 0, every.stderr);
+  assert.equal(JSON.parse(every.stdout).data.length, 37);
+  const one = await cli('feedback', 'list', '--limit', '4');
+  const page = JSON.parse(one.stdout);
+  assert.equal(page.data.length, 4);
+  assert.ok(page.next_cursor);
 });
 
 const stores = await bothStores();
