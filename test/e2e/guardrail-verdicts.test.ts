@@ -138,6 +138,11 @@ for (const store of stores) {
         'enforce:redacted:1',
         'shadow:blocked:1',
       ]);
+      const redacted = await admin('GET', '/admin/guardrails/verdicts?since=1d&action=redacted&bucket=none');
+      assert.deepEqual(
+        redacted.body.data.map((r: any) => [r.guardrail, r.mode, r.redacted, r.verdicts]),
+        [['no-email', 'enforce', 3, 3]],
+      );
       const alphaOnly = await admin('GET', '/admin/guardrails/verdicts?since=1d&team=alpha&by=&bucket=none');
       assert.deepEqual(alphaOnly.body.data.map((r: any) => [r.mode, r.redacted, r.blocked]).sort(), [
         ['enforce', 2, 0],
