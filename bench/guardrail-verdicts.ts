@@ -40,7 +40,8 @@ const verdict = (guardrail: string, phase: string, action: string, mode = 'enfor
   action,
   mode,
   entities: action === 'passed' ? [] : ['email'],
-  latencyMs: 0.4,
+  // Varied as real checks are, so that no store can reuse a parse of an identical text.
+  latencyMs: Math.round(rand() * 300) / 100,
 });
 function verdictsOf(): string {
   const r = rand();
