@@ -107,13 +107,13 @@ describe('the console shows guardrails, cache and MCP', { skip: browserMissing()
     const shadowRow = table.getByRole('row').filter({ hasText: 'watch-email' });
     // Guardrails run before the cache: the four repeats and ads' one are all checked.
     assert.match(await shadowRow.innerText(), /shadow\s+5\s+0\s+0\s+0/);
-    await page.screenshot({ path: `${artifacts}/guardrails.png`, fullPage: true });
+    await page.screenshot({ path: `${artifacts}/capabilities-guardrails.png`, fullPage: true });
 
     await page.getByLabel('One chart per').selectOption('team');
     await page.getByText('Team search: verdicts per hour').waitFor();
     await page.getByText('Team ads: verdicts per hour').waitFor();
     assert.match(page.url(), /by=team/);
-    await page.screenshot({ path: `${artifacts}/guardrails-by-team.png`, fullPage: true });
+    await page.screenshot({ path: `${artifacts}/capabilities-guardrails-by-team.png`, fullPage: true });
 
     await page.getByLabel('One chart per').selectOption('guardrail');
     const chart = page
@@ -141,7 +141,7 @@ describe('the console shows guardrails, cache and MCP', { skip: browserMissing()
       await table.getByRole('row').filter({ hasText: 'mock-smart' }).innerText(),
       /mock-smart\s+3\s+2\s+67%/,
     );
-    await page.screenshot({ path: `${artifacts}/cache.png`, fullPage: true });
+    await page.screenshot({ path: `${artifacts}/capabilities-cache.png`, fullPage: true });
     await page.getByLabel('Break down by').selectOption('team');
     await page.getByText('Hit rate by team').waitFor();
     await page
@@ -149,7 +149,7 @@ describe('the console shows guardrails, cache and MCP', { skip: browserMissing()
       .getByRole('row')
       .filter({ hasText: 'search' })
       .waitFor();
-    await page.screenshot({ path: `${artifacts}/cache-by-team.png`, fullPage: true });
+    await page.screenshot({ path: `${artifacts}/capabilities-cache-by-team.png`, fullPage: true });
     const purge = page.getByRole('button', { name: 'Purge the cached answers of team search' });
     page.once('dialog', (d) => void d.accept());
     await purge.click();
@@ -170,11 +170,11 @@ describe('the console shows guardrails, cache and MCP', { skip: browserMissing()
     );
     const calls = page.getByRole('table', { name: /tool calls of the last 7 days/ });
     assert.equal(await calls.getByText('github/search').count(), 2);
-    await page.screenshot({ path: `${artifacts}/mcp.png`, fullPage: true });
+    await page.screenshot({ path: `${artifacts}/capabilities-mcp.png`, fullPage: true });
     await calls.getByRole('link').first().click();
     await page.getByRole('heading', { name: 'Request', level: 1 }).waitFor();
     await page.getByText('github').first().waitFor();
-    await page.screenshot({ path: `${artifacts}/mcp-call.png`, fullPage: true });
+    await page.screenshot({ path: `${artifacts}/capabilities-mcp-call.png`, fullPage: true });
     assert.match(new URL(page.url()).searchParams.get('request') ?? '', /.+/);
     assert.deepEqual(problems, []);
   });
