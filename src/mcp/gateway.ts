@@ -52,6 +52,16 @@ export interface McpGatewayOptions {
   loopbackOnly?: boolean;
 }
 
+export interface McpServerState {
+  name: string;
+  transport: 'http' | 'sse' | 'stdio';
+  url: string | null;
+  command: string | null;
+  status: 'connected' | 'unreachable' | 'not_connected';
+  error: string | null;
+  listed_tools: number | null;
+}
+
 /** A session with no request for this long is closed (its client must initialize again). */
 const idleSessionMs = 30 * 60_000;
 const requestIdPattern = /^[\w.:-]{1,128}$/;
@@ -132,6 +142,33 @@ export class McpGateway {
             : session.server.sendResourceListChanged();
       void send.catch(() => {});
     }
+  }
+
+  /**
+   * The configured servers as this replica knows them: where they are (a URL without its
+   * credentials or query, or a stdio command without its arguments, which may carry secrets), the
+   * connection's state and how many tools their last listing had.
+   */
+  servers(): McpServerState[] {
+    return [...this.#upstreams.values()].map((u) => {
+      const config = u.config;
+      const state = u.state;
+      let url: string | null = null;
+      if (config.transport !== 'stdio') {
+        const parsed = new URL(config.url);
+        url = `${parsed.protocol}//${parsed.host}${parsed.pathname}`;
+        // A connection error may quote the configured URL, query and all.
+        if (state.error) state.error = state.error.replaceAll(config.url, url);
+      }
+      return {
+        name: u.name,
+        transport: config.transport,
+        url,
+        command: config.transport === 'stdio' ? config.command : null,
+        ...state,
+        listed_tools: u.cached?.tools.length ?? null,
+      };
+    });
   }
 
   /** Tells sessions that tools changed after an approval on this replica. */

@@ -1,5 +1,5 @@
 // The MCP gateway's public surface: what the server wires and the admin API reads.
-export { McpGateway, type McpGatewayOptions, isMcpPath } from './gateway.ts';
+export { McpGateway, type McpGatewayOptions, type McpServerState, isMcpPath } from './gateway.ts';
 export {
   type CallToolResult,
   type ToolApproval,

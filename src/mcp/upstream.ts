@@ -170,6 +170,13 @@ export class Upstream {
     return this.#refreshing;
   }
 
+  /** What is known of the connection now, without trying it: for the admin API's server list. */
+  get state(): { status: 'connected' | 'unreachable' | 'not_connected'; error: string | null } {
+    if (this.#client) return { status: 'connected', error: null };
+    if (this.#failed) return { status: 'unreachable', error: this.#failed.error.message };
+    return { status: 'not_connected', error: null };
+  }
+
   /** The cached listing, if one was fetched (no waiting). */
   get cached(): Listing | undefined {
     return this.#listing;

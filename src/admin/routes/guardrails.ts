@@ -1,11 +1,14 @@
-// POST /admin/guardrails/backtest: a draft guardrail policy replayed over the stored request bodies
-// of a period (guardrails/backtest.ts), reported per team. `gatehouse guardrails backtest` calls it.
+// GET /admin/guardrails/verdicts: the verdicts over time (guardrail-verdicts.ts). POST
+// /admin/guardrails/backtest: a draft guardrail policy replayed over the stored request bodies of a
+// period (guardrails/backtest.ts), reported per team. `gatehouse guardrails backtest` calls it.
 import { z } from 'zod';
 import { guardrailNames, guardrailProblems, guardrailsSchema } from '../../config/guardrails.ts';
 import { GatehouseError } from '../../core/errors/index.ts';
 import { findTeam } from '../../governance/index.ts';
 import { Backtest } from '../../guardrails/backtest.ts';
+import { withIds } from '../contract.ts';
 import type { AdminDeps } from '../deps.ts';
+import { queryVerdicts, verdictQuery, verdictReportSchema } from '../guardrail-verdicts.ts';
 import { defineRoute } from '../route.ts';
 import { parseTime } from '../usage.ts';
 
@@ -82,6 +85,18 @@ async function teamNames(deps: AdminDeps, ids: string[]): Promise<Map<string, st
 }
 
 export const guardrailRoutes = [
+  defineRoute({
+    method: 'GET',
+    path: '/admin/guardrails/verdicts',
+    summary:
+      'Guardrail verdicts (blocked, redacted, warned, error) per hour or day, by guardrail, team or action; enforced and shadow apart',
+    // A report of sums cannot be filtered row by row: a caller of several teams names one.
+    access: { role: 'viewer', list: { query: 'team', requireTeam: true } },
+    query: verdictQuery,
+    response: verdictReportSchema,
+    handle: async ({ deps, query }) =>
+      queryVerdicts(deps.events.database(query.region ?? null).db, await withIds(deps, query), deps.db),
+  }),
   defineRoute({
     method: 'POST',
     path: '/admin/guardrails/backtest',

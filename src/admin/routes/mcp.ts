@@ -1,3 +1,4 @@
+// /admin/mcp/servers: the configured MCP servers, their connection and their tools' pins.
 // /admin/mcp/tools: the pinned definitions of the MCP servers' tools, the changed ones withheld
 // until approved (with what changed), and their approval.
 import { z } from 'zod';
@@ -59,7 +60,73 @@ function pinView(row: McpToolPinsTable): z.input<typeof toolPinSchema> {
 
 const pins = (deps: AdminDeps) => deps.mcp?.pins ?? new PinStore(deps.db);
 
+const serverSchema = z.object({
+  name: z.string(),
+  transport: z.enum(['http', 'sse', 'stdio']),
+  url: z.string().nullable().describe('http and sse: the address, without credentials or query'),
+  command: z.string().nullable().describe('stdio: the command, without its arguments'),
+  status: z
+    .enum(['connected', 'unreachable', 'not_connected'])
+    .describe(
+      "This replica's connection: not_connected until a client first uses the server; unreachable after a failed attempt",
+    ),
+  error: z.string().nullable().describe('Why the last connection attempt failed'),
+  listed_tools: z.number().int().nullable().describe('Tools in the last listing; null before one'),
+  tools: z.number().int().describe('Tools with a pinned definition'),
+  pending: z.number().int().describe('Tools whose changed definition waits for approval'),
+  calls_24h: z.number().int().describe('Tool calls in the last 24 hours (the default store)'),
+  errors_24h: z.number().int().describe('Of which answered with an error status'),
+  last_call_at: time.nullable(),
+});
+const dayMs = 86_400_000;
+
+/** Calls per server in the last day: the time index, then the tool rows only. */
+async function recentCalls(deps: AdminDeps) {
+  const rows = await deps.events
+    .database(null)
+    .db.selectFrom('request_events')
+    .where('received_at', '>=', Date.now() - dayMs)
+    .where('kind', '=', 'tool')
+    .select((eb) => [
+      'mcp_server',
+      eb.fn.countAll<number>().as('calls'),
+      eb.fn.sum<number>(eb.case().when('status', '>=', 400).then(1).else(0).end()).as('errors'),
+      eb.fn.max('received_at').as('last'),
+    ])
+    .groupBy('mcp_server')
+    .execute();
+  return new Map(rows.map((r) => [r.mcp_server, r]));
+}
+
 export const mcpRoutes = [
+  defineRoute({
+    method: 'GET',
+    path: '/admin/mcp/servers',
+    summary:
+      "The configured MCP servers: where they are, this replica's connection, their tools and pending changes",
+    response: z.object({ data: z.array(serverSchema), next_cursor: z.null() }),
+    handle: async ({ deps }) => {
+      const servers = deps.mcp?.servers() ?? [];
+      if (servers.length === 0) return { data: [], next_cursor: null };
+      const [rows, calls] = await Promise.all([pins(deps).list({}), recentCalls(deps)]);
+      return {
+        data: servers.map((s) => {
+          const mine = rows.filter((r) => r.server === s.name);
+          const recent = calls.get(s.name);
+          return {
+            ...s,
+            tools: mine.length,
+            pending: mine.filter((r) => r.pending_hash !== null).length,
+            calls_24h: Number(recent?.calls ?? 0),
+            errors_24h: Number(recent?.errors ?? 0),
+            last_call_at:
+              recent?.last === undefined || recent.last === null ? null : iso(Number(recent.last)),
+          };
+        }),
+        next_cursor: null,
+      };
+    },
+  }),
   defineRoute({
     method: 'GET',
     path: '/admin/mcp/tools',
