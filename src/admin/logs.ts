@@ -52,6 +52,8 @@ export const logQuery = z.strictObject({
   kind: z.enum(['model', 'tool']).optional().describe('model: model traffic; tool: tool calls through /mcp'),
   server: text('The MCP server of tool calls'),
   tool: text("A tool's name at its server (e.g. search)"),
+  experiment: text('Requests an experiment routed (its name)'),
+  variant: text("An experiment's variant ('shadow' for its shadow calls)"),
   ...paging,
 });
 export type LogQuery = z.output<typeof logQuery>;
@@ -245,6 +247,8 @@ export async function queryLogs(db: Kysely<Schema>, input: LogQuery | URLSearchP
     ['kind', 'kind'],
     ['server', 'mcp_server'],
     ['tool', 'tool'],
+    ['experiment', 'experiment'],
+    ['variant', 'variant'],
   ] as const) {
     const value = query[param];
     if (value !== undefined) q = q.where(column, '=', value);

@@ -41,7 +41,7 @@ export function ExperimentsPage() {
 }
 
 function Experiment({ e, range }) {
-  const logs = (params) => `/ui/logs?${qs({ model: e.model ?? '', since: range, ...params })}`;
+  const logs = (params) => `/ui/logs?${qs({ experiment: e.name, since: range, ...params })}`;
   const rows = [
     ...e.variants,
     ...(e.shadow ? [{ name: 'shadow', ...e.shadow, weight: null, share: null }] : []),
@@ -52,9 +52,9 @@ function Experiment({ e, range }) {
       e.model
         ? `Splits calls to "${e.model}", sticky by ${e.sticky_by}${e.shadow ? `; mirrors ${e.shadow.percent}% to ${e.shadow.model}` : ''}.`
         : 'No longer configured; its traffic in this range is shown.'
-    } ${e.model ? html`<${Link} href=${logs({})}>Logs of "${e.model}"</${Link}>` : null}</p>
+    } <${Link} href=${logs({})}>Logs of ${e.name}</${Link}></p>
     <${Table} caption=${`Variants of ${e.name}`} rowKey=${(v) => v.name} rows=${rows} columns=${[
-      { label: 'Variant', key: 'name' },
+      { label: 'Variant', render: (v) => html`<${Link} href=${logs({ variant: v.name })}>${v.name}</${Link}>` },
       { label: 'Model', render: (v) => v.model ?? '—' },
       {
         label: 'Weight',
