@@ -163,9 +163,9 @@ describe('the Alerts and Experiments pages', { skip }, () => {
     await page.locator('figure.chart').first().waitFor();
     assert.equal(await page.locator('figure.chart').count(), 2);
     await shot('experiments');
-    await page.getByRole('link', { name: 'Logs of "chat"' }).click();
+    await page.getByRole('link', { name: 'Logs of fast-vs-smart' }).click();
     await page.waitForURL(/\/ui\/logs\?/);
-    assert.equal(new URL(page.url()).searchParams.get('model'), 'chat');
+    assert.equal(new URL(page.url()).searchParams.get('experiment'), 'fast-vs-smart');
     await page.locator('tbody tr').first().waitFor();
     assert.deepEqual(problems, []);
   });
