@@ -4,6 +4,7 @@ import { openDatabase } from '../store/index.ts';
 import { databaseSink } from './events.ts';
 import { sampleEvent } from '../../test/helpers/events.ts';
 import type { EventRow } from './recorder.ts';
+import { histogramColumns } from './latency-histogram.ts';
 
 const hour = 3_600_000;
 const row = (i: number, over: Partial<EventRow> = {}): EventRow =>
@@ -35,6 +36,8 @@ test('a replayed batch is stored and counted once', async () => {
   await sink.write([...rows, row(4, { received_at: 1_001 * hour, cost_usd: null })]);
   const hourly = await database.db.selectFrom('usage_hourly').selectAll().orderBy('hour').execute();
   assert.equal(hourly.length, 2);
+  // Two successful requests of 5 ms (bucket 1); neither streamed, so no time to first token.
+  const latency = Object.fromEntries(histogramColumns.map((c) => [c, c === 'latency_1' ? 2 : 0]));
   assert.deepEqual(
     { ...hourly[0], hour: undefined },
     {
@@ -56,6 +59,7 @@ test('a replayed batch is stored and counted once', async () => {
       cache_lookups: 2,
       cache_hits: 1,
       saved_usd: 0.25,
+      ...latency,
     },
   );
   assert.equal(hourly[1]!.unpriced, 1, 'a priced-nowhere success is counted as unpriced');

@@ -4,7 +4,7 @@ import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
 import type { Kysely } from 'kysely';
 import type { RequestEventsTable, Schema } from '../store/schema.ts';
 import type { EventSink } from './recorder.ts';
-import { rollupRows, rollupTables, sumColumns } from './rollups.ts';
+import { rollupColumns, rollupRows, rollupTables } from './rollups.ts';
 
 const eventColumns = [
   'id',
@@ -55,11 +55,11 @@ const eventColumns = [
 ] as const satisfies ReadonlyArray<keyof RequestEventsTable>;
 
 function upsert(sqlite: DatabaseSync, table: string, keys: readonly string[]): StatementSync {
-  const columns = [...keys, ...sumColumns];
+  const columns = [...keys, ...rollupColumns];
   return sqlite.prepare(
     `insert into ${table} (${columns.join(', ')}) values (${columns.map(() => '?').join(', ')}) ` +
       `on conflict (${keys.join(', ')}) do update set ` +
-      sumColumns.map((c) => `${c} = ${c} + excluded.${c}`).join(', '),
+      rollupColumns.map((c) => `${c} = ${c} + excluded.${c}`).join(', '),
   );
 }
 
@@ -88,7 +88,7 @@ export function sqliteSink(db: Kysely<Schema>, sqlite: DatabaseSync): EventSink 
           }
           rollupRows(stored).forEach(({ spec, rows: sums }, i) => {
             for (const r of sums)
-              rollups[i]!.run(...spec.keys.map((k) => r[k]!), ...sumColumns.map((c) => r[c]));
+              rollups[i]!.run(...spec.keys.map((k) => r[k]!), ...rollupColumns.map((c) => r[c]));
           });
           sqlite.exec('COMMIT');
         } catch (err) {

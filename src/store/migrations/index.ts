@@ -14,6 +14,7 @@ import { mcp } from './010-mcp.ts';
 import { runs } from './011-runs.ts';
 import { sessions } from './012-sessions.ts';
 import { quality } from './013-quality.ts';
+import { latencyHistograms } from './014-latency-histograms.ts';
 
 export const migrations: Record<string, Migration> = {
   '001-governance': governance,
@@ -30,4 +31,5 @@ export const migrations: Record<string, Migration> = {
   '010-mcp': mcp,
   '011-runs': runs,
   '012-sessions': sessions,
+  '014-latency-histograms': latencyHistograms,
 };
