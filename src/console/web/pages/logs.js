@@ -72,11 +72,20 @@ export function LogsPage() {
   </${Page}>`;
 }
 
+/** The name of a team, key or user beside its id; the id alone when it cannot be read (gone, or not ours). */
+async function named(collection, id) {
+  if (!id) return null;
+  const found = await get(`/admin/${collection}/${encodeURIComponent(id)}`).catch(() => null);
+  return found?.name ? html`${found.name} <small class="muted">${id}</small>` : id;
+}
+
 function RequestView({ id, back }) {
   const state = useData(async () => {
     const found = await get('/admin/logs', { request_id: id, limit: 1 });
     if (found.data.length === 0) throw new Error(`No request ${id} in the log (it may have aged out).`);
-    return found.data[0];
+    const r = found.data[0];
+    const [team, key, user] = await Promise.all([named('teams', r.team_id), named('keys', r.key_id), named('users', r.user_id)]);
+    return { ...r, names: { team, key, user } };
   }, [id]);
   return html`<${Page} title="Request" actions=${html`<${Link} href=${`/ui/logs?${qs(back)}`}>Back to the list</${Link}>`}>
     <${Loaded} state=${state}>${(r) => html`
@@ -86,7 +95,7 @@ function RequestView({ id, back }) {
           ['Model', r.model], ['Provider', `${r.provider ?? '—'} ${r.provider_model ?? ''}`], ['Stream', r.stream ? 'yes' : 'no'],
           ['Duration', ms(r.duration_ms)], ['Time to first byte', ms(r.first_byte_ms)],
           ['Input tokens', num(r.input_tokens)], ['Output tokens', num(r.output_tokens)], ['Cache read tokens', num(r.cache_read_tokens)],
-          ['Cost', money(r.cost_usd)], ['Team', r.team_id], ['Key', r.key_id], ['User', r.user_id],
+          ['Cost', money(r.cost_usd)], ['Team', r.names.team], ['Key', r.names.key], ['User', r.names.user],
           ['Tags', Object.entries(r.tags).map(([k, v]) => `${k}=${v}`).join(', ') || '—'], ['Config version', r.config_version],
           ['Cache', r.cache ? `${r.cache}${r.cache_similarity ? ` (${r.cache_similarity.toFixed(3)})` : ''}${r.saved_usd ? `, saved ${money(r.saved_usd)}` : ''}` : 'off'],
           ['Kind', r.kind === 'tool' ? `tool ${r.mcp_server}/${r.tool}` : 'model'], ['Run', r.run_id], ['Experiment', r.experiment ? `${r.experiment} / ${r.variant}` : null],
