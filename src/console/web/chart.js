@@ -24,12 +24,14 @@ function nearestSeries(plot, i) {
 
 /**
  * `x`: seconds; `series`: [{ label, values }] (null values leave a gap); `onPick(index, series)`
- * drills down (index -1: the whole range); `links`: [{ label, href }] shown under the chart.
+ * drills down (index -1: the whole range); `links`: [{ label, href }] shown under the chart;
+ * `empty`: what to say instead of a chart whose every value is missing (a percentile without data).
  */
-export function Chart({ title, x, series, format, onPick, links, height = 180 }) {
+export function Chart({ title, x, series, format, onPick, links, empty, height = 180 }) {
   const box = useRef(null);
+  const blank = empty !== undefined && series.every((s) => s.values.every((v) => v === null));
   useEffect(() => {
-    if (!box.current) return;
+    if (!box.current || blank) return;
     const dark = matchMedia('(prefers-color-scheme: dark)').matches;
     const ink = dark ? '#cbd5e1' : '#334155';
     const grid = dark ? '#334155' : '#e2e8f0';
@@ -77,6 +79,8 @@ export function Chart({ title, x, series, format, onPick, links, height = 180 })
       onPick(-1);
     }
   };
+  if (blank)
+    return html`<figure class="chart"><figcaption>${title}</figcaption><p class="empty">${empty}</p></figure>`;
   return html`<figure class="chart">
     <figcaption>${title}</figcaption>
     <div ref=${box} class="plot" tabindex="0" role="img" onKeyDown=${key}

@@ -45,8 +45,8 @@ const sums = [
   { title: 'Spend (USD)', of: (r) => r.cost_usd, format: (v) => (v > 0 && v < 0.01 ? `$${v.toPrecision(2)}` : money(v)) },
 ];
 const percentiles = [
-  { title: 'Latency', field: 'latency' },
-  { title: 'Time to first token', field: 'ttft' },
+  { title: 'Latency', field: 'latency', empty: 'No successful requests in this range.' },
+  { title: 'Time to first token', field: 'ttft', empty: 'No successful streamed requests in this range.' },
 ];
 
 /** The charts of each report, built once: new series would make every chart draw itself again. */
@@ -62,11 +62,12 @@ function buildCharts(report, by, tag) {
   const charts = sums.map((m) => ({ ...m, ...seriesOf(report, by, tag, m.of, false) }));
   for (const p of percentiles) {
     const of = (q) => (r) => r[`${p.field}_${q}_ms`];
-    if (by || tag) charts.push({ title: `${p.title} p95`, format: duration, ...seriesOf(report, by, tag, of('p95'), true) });
+    const common = { format: duration, empty: p.empty };
+    if (by || tag) charts.push({ title: `${p.title} p95`, ...common, ...seriesOf(report, by, tag, of('p95'), true) });
     else {
       const [p50, p95] = ['p50', 'p95'].map((q) => seriesOf(report, by, tag, of(q), true));
       const series = [{ ...p50.series[0], label: 'p50' }, { ...p95.series[0], label: 'p95' }];
-      charts.push({ title: `${p.title} p50 / p95`, format: duration, x: p50.x, stepMs: p50.stepMs, series });
+      charts.push({ title: `${p.title} p50 / p95`, ...common, x: p50.x, stepMs: p50.stepMs, series });
     }
   }
   return charts;
@@ -117,15 +118,17 @@ export function OverviewPage() {
             ['Input tokens', num(t.input_tokens)],
             ['Output tokens', num(t.output_tokens)],
             ['Spend', money(t.cost_usd)],
-            ['Latency p50 / p95', `${duration(t.latency_p50_ms)} / ${duration(t.latency_p95_ms)}`],
-            ['TTFT p50 / p95', `${duration(t.ttft_p50_ms)} / ${duration(t.ttft_p95_ms)}`],
+            ['Latency p50', duration(t.latency_p50_ms)],
+            ['Latency p95', duration(t.latency_p95_ms)],
+            ['Time to first token p50', duration(t.ttft_p50_ms)],
+            ['Time to first token p95', duration(t.ttft_p95_ms)],
           ].map(([k, v]) => html`<div class="card" role="listitem"><small>${k}</small><strong>${v}</strong></div>`)}
         </div>
         ${report.data.length === 0
           ? html`<p class="empty">No traffic in this range yet. Send a request through the gateway (or run <code>npm run demo</code>) and it shows here.</p>`
           : html`<div class="charts">${chartsOf(report, by, tag).map(
               (c) => html`<${Chart} key=${c.title + by + tag + range} title=${c.title} x=${c.x} series=${c.series}
-                format=${c.format} onPick=${logsOf(c)} links=${linksOf(c)} />`,
+                format=${c.format} empty=${c.empty} onPick=${logsOf(c)} links=${linksOf(c)} />`,
             )}</div>`}`;
     }}</${Loaded}>
     <h2>Budgets</h2>
@@ -141,8 +144,7 @@ const pages = { team: 'teams', key: 'keys', user: 'users' };
 function Budgets({ rows }) {
   const sorted = [...rows].sort((a, b) => b.spent_usd / (b.budget.usd || 1) - a.spent_usd / (a.budget.usd || 1));
   return html`<ul class="budgets">${sorted.map(
-    (r) => html`<li><span class="budget-name"><${Link} href=${`/ui/${pages[r.scope]}`}>${r.name}</${Link}>
-        <small class="muted">${r.scope}, per ${r.period}</small></span>
+    (r) => html`<li><span class="budget-name"><${Link} href=${`/ui/${pages[r.scope]}`}>${r.name}</${Link}>${' '}<small class="muted">${r.scope}, per ${r.period}</small></span>
       <${SpendBar} spent=${r.spent_usd} limit=${r.budget.usd} label=${`${r.scope} ${r.name}: spend against budget`} /></li>`,
   )}</ul>`;
 }
