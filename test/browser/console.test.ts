@@ -164,6 +164,9 @@ describe('the console in a browser', { skip }, () => {
     const rows = page.locator('tbody tr');
     await rows.first().waitFor();
     assert.equal(await rows.count(), 1);
+    // The list names the team and the key.
+    await rows.first().getByRole('cell', { name: 'billing-bot', exact: true }).waitFor();
+    await rows.first().getByRole('cell', { name: 'billing', exact: true }).waitFor();
     await shot('logs-drilled');
     // The request view names the team and the key.
     await rows.first().getByRole('link').click();

@@ -1,5 +1,6 @@
 // The request log: filters in the query string (shareable), cursor paging, live tail by polling,
 // and one request in full (attempts, timings, tokens, cost, guardrail verdicts, bodies if kept).
+// Teams, keys and users are shown by name.
 import {
   get, html, Link, Loaded, money, ms, navigate, num, Page, qs, Table, useData, useEffect, useQuery, useState, when,
 } from '../lib.js';
@@ -40,19 +41,6 @@ export function LogsPage() {
     for (const [k] of filters) next[k] = draft[k] ?? '';
     navigate(`/ui/logs?${qs(next)}`);
   };
-  const columns = [
-    { label: 'Time', render: (r) => html`<${Link} href=${`/ui/logs?${qs({ ...q, request: r.request_id })}`}>${when(r.received_at)}</${Link}>` },
-    { label: 'Status', render: (r) => html`<span class=${r.status >= 400 ? 'bad' : 'good'}>${r.status}</span>` },
-    { label: 'Model', render: (r) => (r.kind === 'tool' ? `tool ${r.mcp_server}/${r.tool}` : r.model) },
-    { label: 'Provider', key: 'provider' },
-    { label: 'Team', key: 'team_id' },
-    { label: 'Key', key: 'key_id' },
-    { label: 'Tokens', num: true, render: (r) => num((r.input_tokens ?? 0) + (r.output_tokens ?? 0)) },
-    { label: 'Cost', num: true, render: (r) => money(r.cost_usd) },
-    { label: 'Latency', num: true, render: (r) => ms(r.duration_ms) },
-    { label: 'Cache', render: (r) => r.cache ?? '' },
-    { label: 'Guardrails', render: (r) => r.guardrails.filter((g) => g.action !== 'passed').map((g) => `${g.guardrail}: ${g.action}`).join(', ') },
-  ];
   return html`<${Page} title="Logs">
     <form class="filters" onSubmit=${apply} aria-label="Log filters">
       ${filters.map(
@@ -64,12 +52,52 @@ export function LogsPage() {
         <label class="check"><input type="checkbox" checked=${tail} onChange=${(e) => setTail(e.target.checked)} /> Live tail</label></div>
     </form>
     <${Loaded} state=${state} empty=${Object.assign((d) => d.data.length === 0, { text: 'No requests match these filters.' })}>${(page) => html`
-      <${Table} caption="Requests, newest first" columns=${columns} rows=${page.data} rowKey=${(r) => r.id} />
+      <${Requests} rows=${page.data} q=${q} />
       <div class="pager">
         ${q.cursor ? html`<button type="button" onClick=${() => history.back()}>Newer</button>` : null}
         ${page.next_cursor ? html`<button type="button" onClick=${() => setQ({ cursor: page.next_cursor })}>Older</button>` : null}
       </div>`}</${Loaded}>
   </${Page}>`;
+}
+
+/** Names of teams and keys already read, by `collection/id`; an id stands for itself until read. */
+const names = new Map();
+
+/** The page of requests, with team and key names in place of ids once read (one call per new id). */
+function Requests({ rows, q }) {
+  const [, setRead] = useState(0);
+  useEffect(() => {
+    const missing = [];
+    for (const r of rows)
+      for (const [collection, id] of [['teams', r.team_id], ['keys', r.key_id]]) {
+        if (!id || names.has(`${collection}/${id}`)) continue;
+        names.set(`${collection}/${id}`, id);
+        missing.push([collection, id]);
+      }
+    if (missing.length === 0) return;
+    Promise.all(
+      missing.map(([collection, id]) =>
+        get(`/admin/${collection}/${encodeURIComponent(id)}`)
+          .then((found) => found?.name && names.set(`${collection}/${id}`, found.name))
+          .catch(() => {}),
+      ),
+    ).then(() => setRead((n) => n + 1));
+  }, [rows]);
+  const name = (collection, id) => (id ? names.get(`${collection}/${id}`) ?? id : '');
+  const columns = [
+    { label: 'Time', render: (r) => html`<${Link} href=${`/ui/logs?${qs({ ...q, request: r.request_id })}`}>${when(r.received_at)}</${Link}>` },
+    { label: 'Status', render: (r) => html`<span class=${r.status >= 400 ? 'bad' : 'good'}>${r.status}</span>` },
+    { label: 'Model', render: (r) => (r.kind === 'tool' ? `tool ${r.mcp_server}/${r.tool}` : r.model) },
+    { label: 'Provider', key: 'provider' },
+    { label: 'Team', render: (r) => name('teams', r.team_id) },
+    { label: 'Key', render: (r) => name('keys', r.key_id) },
+    { label: 'Tokens', num: true, render: (r) => num((r.input_tokens ?? 0) + (r.output_tokens ?? 0)) },
+    { label: 'Cost', num: true, render: (r) => money(r.cost_usd) },
+    { label: 'Latency', num: true, render: (r) => ms(r.duration_ms) },
+    { label: 'Cache', render: (r) => r.cache ?? '' },
+    { label: 'Guardrails', render: (r) => r.guardrails.filter((g) => g.action !== 'passed').map((g) => `${g.guardrail}: ${g.action}`).join(', ') },
+  ];
+  return html`<${Table} caption="Requests, newest first" columns=${columns} rows=${rows} rowKey=${(r) => r.id} />`;
 }
 
 /** The name of a team, key or user beside its id; the id alone when it cannot be read (gone, or not ours). */
