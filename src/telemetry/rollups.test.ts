@@ -122,3 +122,28 @@ test('events are summed per group of the same hour, caller, model, provider and 
   );
   await database.close();
 });
+
+test('latency counts successful requests, and time to first token only streamed ones, in every rollup', async () => {
+  const database = await openDatabase('sqlite::memory:');
+  const sink = databaseSink(database);
+  await sink.write([
+    row(1, { duration_ms: 1_200.4, first_byte_ms: 1_199, stream: 0 }),
+    row(2, { duration_ms: 3_000, first_byte_ms: 250, stream: 1 }),
+    // Failed, or without a duration: neither counts.
+    row(3, { status: 502, duration_ms: 40, first_byte_ms: 10, stream: 1 }),
+    row(4, { duration_ms: null, first_byte_ms: null, stream: 1 }),
+  ]);
+  const counts = (r: Record<string, unknown>, name: string) =>
+    Object.fromEntries(
+      histogramColumns
+        .filter((c) => c.startsWith(`${name}_`) && Number(r[c]) > 0)
+        .map((c) => [c, Number(r[c])]),
+    );
+  for (const table of ['usage_hourly', 'usage_daily', 'usage_hourly_tags', 'usage_daily_tags'] as const) {
+    const [r] = await database.db.selectFrom(table).selectAll().execute();
+    // 1 201 ms (rounded up) and 3 000 ms fall in [640, 1280) and [2560, 5120); 250 ms in [160, 320).
+    assert.deepEqual(counts(r!, 'latency'), { latency_8: 1, latency_10: 1 }, table);
+    assert.deepEqual(counts(r!, 'ttft'), { ttft_6: 1 }, table);
+  }
+  await database.close();
+});
