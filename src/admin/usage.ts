@@ -1,5 +1,6 @@
 // GET /admin/usage: spend, tokens and requests from the hourly rollups, bucketed by hour or day
-// (UTC) and grouped by team, key, user, model, provider or a tag. Reads rollups only, never events.
+// (UTC) and grouped by team, key, user, model, provider or a tag; latency percentiles estimated from
+// the rollups' histograms. Reads rollups only, never events (except the report by experiment).
 import { type Kysely, sql } from 'kysely';
 import { z } from 'zod';
 import { validateBody } from '../api/validate.ts';
