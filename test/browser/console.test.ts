@@ -173,6 +173,13 @@ describe('the console in a browser', { skip }, () => {
     await page.getByRole('heading', { name: 'Attempts' }).waitFor();
     await page.locator('dd', { hasText: 'billing-bot' }).waitFor();
     await page.locator('dd', { hasText: /^billing team_/ }).waitFor();
+    // The errors chart's series links open that group's failed requests only.
+    await page.goto(`${gateway.url}/ui?range=24h&by=team`);
+    const errors = page.locator('figure.chart', { hasText: 'Errors' });
+    await errors.getByRole('link', { name: 'billing' }).click();
+    await page.waitForURL(/status=error/);
+    assert.equal(new URL(page.url()).searchParams.get('team'), billing.team_id);
+    await page.getByText('No requests match these filters.').waitFor();
   });
 
   test('a key is created (its secret shown once, with a copy button) and revoked', async () => {

@@ -95,6 +95,9 @@ for (const store of stores) {
       assert.equal(events.length, 11);
       const ok = events.filter((e) => e.status < 400 && e.duration_ms !== null);
       assert.equal(ok.length, 10);
+      // The logs the overview's errors and latency charts drill down to.
+      assert.equal((await admin('/admin/logs?since=1d&status=error')).data.length, 1);
+      assert.equal((await admin('/admin/logs?since=1d&status=success')).data.length, 10);
       const latencies = (model?: string) =>
         ok.filter((e) => !model || e.model === model).map((e) => e.duration_ms!);
       const ttfts = (model?: string) =>

@@ -13,7 +13,7 @@ const filters = [
   ['user', 'User', 'id or name'],
   ['model', 'Model', ''],
   ['provider', 'Provider', ''],
-  ['status', 'Status', 'e.g. 429'],
+  ['status', 'Status', '429, error or success'],
   ['tag', 'Tag', 'key=value'],
   ['min_cost', 'Min cost (USD)', ''],
   ['kind', 'Kind', 'model or tool'],

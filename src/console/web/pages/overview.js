@@ -40,7 +40,7 @@ function seriesOf(report, by, tag, metric, gap) {
 
 const sums = [
   { title: 'Requests', of: (r) => r.requests, format: (v) => count(v) },
-  { title: 'Errors', of: (r) => r.errors, format: (v) => count(v) },
+  { title: 'Errors', of: (r) => r.errors, format: (v) => count(v), status: 'error' },
   { title: 'Tokens (input + output)', of: (r) => r.input_tokens + r.output_tokens, format: (v) => count(v) },
   { title: 'Spend (USD)', of: (r) => r.cost_usd, format: (v) => (v > 0 && v < 0.01 ? `$${v.toPrecision(2)}` : money(v)) },
 ];
@@ -62,7 +62,7 @@ function buildCharts(report, by, tag) {
   const charts = sums.map((m) => ({ ...m, ...seriesOf(report, by, tag, m.of, false) }));
   for (const p of percentiles) {
     const of = (q) => (r) => r[`${p.field}_${q}_ms`];
-    const common = { format: duration, empty: p.empty };
+    const common = { format: duration, empty: p.empty, status: 'success' };
     if (by || tag) charts.push({ title: `${p.title} p95`, ...common, ...seriesOf(report, by, tag, of('p95'), true) });
     else {
       const [p50, p95] = ['p50', 'p95'].map((q) => seriesOf(report, by, tag, of(q), true));
@@ -95,12 +95,12 @@ export function OverviewPage() {
         ? { since: new Date(chart.x[i] * 1000).toISOString(), until: new Date(chart.x[i] * 1000 + chart.stepMs).toISOString() }
         : { since: range };
     const group = chart.series.length === 1 ? chart.series[0] : chart.series[s];
-    navigate(`/ui/logs?${qs({ ...period, ...groupFilter(group) })}`);
+    navigate(`/ui/logs?${qs({ ...period, ...groupFilter(group), status: chart.status })}`);
   };
   const linksOf = (chart) =>
     chart.series
       .filter((g) => Object.keys(groupFilter(g)).length > 0)
-      .map((g) => ({ label: g.label, href: `/ui/logs?${qs({ since: range, ...groupFilter(g) })}` }));
+      .map((g) => ({ label: g.label, href: `/ui/logs?${qs({ since: range, ...groupFilter(g), status: chart.status })}` }));
   const controls = html`<form class="filters" onSubmit=${(e) => e.preventDefault()}>
     <label class="field"><span>Range</span><select value=${range} onChange=${(e) => setQ({ range: e.target.value })}>
       ${Object.entries(ranges).map(([v, l]) => html`<option value=${v}>${l}</option>`)}</select></label>
