@@ -4,7 +4,7 @@
 // usage reports never scan the request log. Latency percentiles are kept as histogram counts
 // (latency-histogram.ts), which add up like the other sums.
 import type { Kysely, Transaction } from 'kysely';
-import type { RequestEventsTable, Schema, UsageHistograms, UsageSums } from '../store/schema.ts';
+import type { HistogramColumn, RequestEventsTable, Schema, UsageSums } from '../store/schema.ts';
 import { bucketOf, emptyHistograms, histogramColumns } from './latency-histogram.ts';
 
 const hourMs = 3_600_000;
@@ -27,11 +27,18 @@ function emptySums(): UsageSums {
   };
 }
 
-/** What a rollup row adds up: the usage sums and the latency histograms. */
-type RollupSums = UsageSums & UsageHistograms;
+/**
+ * What a rollup row adds up: the usage sums, and the histogram buckets its requests fell in (only
+ * those: of 34 columns a row fills one or a few, and carrying the rest costs the writer dearly).
+ */
+type RollupSums = UsageSums & { buckets: Partial<Record<HistogramColumn, number>> };
 
 function emptyRollup(): RollupSums {
-  return { ...emptySums(), ...emptyHistograms() };
+  return { ...emptySums(), buckets: {} };
+}
+
+function count(buckets: RollupSums['buckets'], column: HistogramColumn, n: number): void {
+  buckets[column] = (buckets[column] ?? 0) + n;
 }
 
 function add(sums: RollupSums, row: RequestEventsTable): void {
@@ -52,9 +59,9 @@ function add(sums: RollupSums, row: RequestEventsTable): void {
   // whole ms rounded up, as the request log shows them, so that the logs behind a chart fill the
   // same buckets.
   if (row.status < 400 && row.duration_ms !== null)
-    sums[`latency_${bucketOf(Math.ceil(row.duration_ms))}` as 'latency_0'] += 1;
+    count(sums.buckets, `latency_${bucketOf(Math.ceil(row.duration_ms))}` as HistogramColumn, 1);
   if (row.status < 400 && Number(row.stream) === 1 && row.first_byte_ms !== null)
-    sums[`ttft_${bucketOf(Math.ceil(row.first_byte_ms))}` as 'ttft_0'] += 1;
+    count(sums.buckets, `ttft_${bucketOf(Math.ceil(row.first_byte_ms))}` as HistogramColumn, 1);
 }
 
 type Dimensions = Record<string, string | number>;
@@ -112,12 +119,12 @@ export const rollupTables: readonly RollupTable[] = [
 export interface RollupBatch {
   spec: RollupTable;
   /** Key columns and sums, each key once, in key order (so concurrent writers do not deadlock). */
-  rows: Array<Dimensions & RollupSums>;
+  rows: Array<{ key: Dimensions; sums: RollupSums }>;
 }
 
 /** Sums a batch of stored events into the rows each rollup table gains. */
 export function rollupRows(rows: RequestEventsTable[]): RollupBatch[] {
-  const maps = rollupTables.map(() => new Map<string, Dimensions & RollupSums>());
+  const maps = rollupTables.map(() => new Map<string, { key: Dimensions; sums: RollupSums }>());
   for (const { row, sums } of groupRows(rows)) {
     const hour = Math.floor(row.received_at / hourMs);
     const day = Math.floor(row.received_at / dayMs);
@@ -127,10 +134,12 @@ export function rollupRows(rows: RequestEventsTable[]): RollupBatch[] {
         const id = JSON.stringify(spec.keys.map((k) => key[k]));
         let entry = maps[i]!.get(id);
         if (!entry) {
-          entry = { ...key, ...emptyRollup() };
+          entry = { key, sums: emptyRollup() };
           maps[i]!.set(id, entry);
         }
-        for (const column of rollupColumns) entry[column] += sums[column];
+        for (const column of sumColumns) entry.sums[column] += sums[column];
+        for (const column in sums.buckets)
+          count(entry.sums.buckets, column as HistogramColumn, sums.buckets[column as HistogramColumn]!);
       }
     });
   }
@@ -167,12 +176,19 @@ const part = (value: string | null) => (value === null ? '-' : `${value.length}:
 /** Adds the stored rows to the rollups, in multi-row upserts (PostgreSQL, or any kysely store). */
 export async function addToRollups(trx: Transaction<Schema>, rows: RequestEventsTable[]): Promise<void> {
   if (rows.length === 0) return;
-  for (const { spec, rows: sums } of rollupRows(rows)) {
-    for (let i = 0; i < sums.length; i += 500) {
+  for (const { spec, rows: batch } of rollupRows(rows)) {
+    // Multi-row inserts name the same columns in every row: the histograms in full here.
+    const values = batch.map(({ key, sums: { buckets, ...sums } }) => ({
+      ...key,
+      ...sums,
+      ...emptyHistograms(),
+      ...buckets,
+    }));
+    for (let i = 0; i < values.length; i += 500) {
       await trx
         .insertInto(spec.table)
         // biome-ignore lint/suspicious/noExplicitAny: the rows carry exactly the table's key and sum columns
-        .values(sums.slice(i, i + 500) as any)
+        .values(values.slice(i, i + 500) as any)
         .onConflict((oc) =>
           // biome-ignore lint/suspicious/noExplicitAny: key columns differ per rollup table
           oc.columns(spec.keys as any).doUpdateSet(increments(spec.table)),
@@ -184,7 +200,7 @@ export async function addToRollups(trx: Transaction<Schema>, rows: RequestEvents
 
 export const sumColumns = Object.keys(emptySums()) as Array<keyof UsageSums>;
 /** Every column a rollup row adds to: the sums, then the histogram counts. */
-export const rollupColumns: ReadonlyArray<keyof RollupSums> = [...sumColumns, ...histogramColumns];
+const rollupColumns: readonly string[] = [...sumColumns, ...histogramColumns];
 
 function increments(table: RollupTable['table']) {
   // biome-ignore lint/suspicious/noExplicitAny: kysely's update-set builder is typed per table; the summed columns are the same in all
