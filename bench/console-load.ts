@@ -56,7 +56,13 @@ const gateway = await startGateway({
 const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const auth = { authorization: `Bearer ${masterKey}` };
 const apiTimes: Record<string, number> = {};
-for (const path of ['/admin/usage?since=7d&bucket=day&by=&limit=1000', '/admin/teams?limit=100', '/admin/logs?limit=50']) {
+// What the overview asks for (with and without a breakdown), and the logs it drills down to.
+for (const path of [
+  '/admin/usage?since=7d&bucket=day&by=&limit=1000',
+  '/admin/usage?since=24h&bucket=hour&by=team&limit=1000',
+  '/admin/budgets?limit=100',
+  '/admin/logs?limit=50',
+]) {
   const runs: number[] = [];
   for (let i = 0; i < 6; i++) {
     const t = performance.now();

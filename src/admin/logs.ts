@@ -41,7 +41,7 @@ export const logQuery = z.strictObject({
   user: text('User id or name'),
   model: text('The model the caller asked for'),
   provider: text('The provider that served'),
-  status: text('HTTP status, e.g. 429'),
+  status: text('HTTP status, e.g. 429; or error (400 and above), or success (below 400)'),
   tag: list.describe('key=value; repeat for several (all must match)'),
   guardrail: text('Events a guardrail left a verdict on (its name)'),
   guardrail_action: text('Events with a guardrail verdict of this action: blocked, redacted, warned, error'),
@@ -267,8 +267,12 @@ export async function queryLogs(db: Kysely<Schema>, input: LogQuery | URLSearchP
   }
   const status = query.status;
   if (status !== undefined) {
-    if (!/^\d{3}$/.test(status)) throw invalid('status', 'an HTTP status such as 429');
-    q = q.where('status', '=', Number(status));
+    // `error` and `success` are what the overview's errors and latency charts drill down to.
+    if (status === 'error') q = q.where('status', '>=', 400);
+    else if (status === 'success') q = q.where('status', '<', 400);
+    else if (!/^\d{3}$/.test(status))
+      throw invalid('status', 'an HTTP status such as 429, or error (400 and above), or success (below 400)');
+    else q = q.where('status', '=', Number(status));
   }
   const minCost = query.min_cost;
   if (minCost !== undefined) {

@@ -216,8 +216,12 @@ export const usageAction: Action = {
     }
     const columns =
       Number(report.totals.cache_lookups ?? 0) > 0 ? [...baseColumns, ...cacheColumns] : baseColumns;
+    // The rollups' estimated percentiles stay in --json; a report by experiment shows its exact ones.
+    const estimates = !('experiment' in (report.data[0] ?? {}));
     const keys = report.data[0]
-      ? Object.keys(report.data[0]).filter((k) => !baseColumns.includes(k) && !hidden.includes(k))
+      ? Object.keys(report.data[0]).filter(
+          (k) => !baseColumns.includes(k) && !hidden.includes(k) && !(estimates && k.endsWith('_ms')),
+        )
       : [];
     const cell = (c: string, value: unknown) =>
       c === 'cost_usd' || c === 'saved_usd'

@@ -235,7 +235,15 @@ export interface UsageSums {
   saved_usd: number;
 }
 
-export interface UsageHourlyTable extends UsageSums {
+type HistogramBucket = 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10 | 11 | 12 | 13 | 14 | 15 | 16;
+/**
+ * Histogram counts of successful model requests: `latency_<k>` by total duration, `ttft_<k>` (streamed
+ * ones only) by time to first byte, bucket k on the log scale of src/telemetry/latency-histogram.ts.
+ */
+export type HistogramColumn = `latency_${HistogramBucket}` | `ttft_${HistogramBucket}`;
+export type UsageHistograms = Record<HistogramColumn, number>;
+
+export interface UsageHourlyTable extends UsageSums, UsageHistograms {
   /** Epoch hours (UTC): floor(received_at / 3 600 000). */
   hour: number;
   team_id: string;
@@ -245,14 +253,14 @@ export interface UsageHourlyTable extends UsageSums {
   provider: string;
 }
 
-export interface UsageHourlyTagsTable extends UsageSums {
+export interface UsageHourlyTagsTable extends UsageSums, UsageHistograms {
   hour: number;
   tag_key: string;
   tag_value: string;
   team_id: string;
 }
 
-export interface UsageDailyTable extends UsageSums {
+export interface UsageDailyTable extends UsageSums, UsageHistograms {
   /** Epoch days (UTC): floor(received_at / 86 400 000). */
   day: number;
   team_id: string;
@@ -261,7 +269,7 @@ export interface UsageDailyTable extends UsageSums {
   provider: string;
 }
 
-export interface UsageDailyTagsTable extends UsageSums {
+export interface UsageDailyTagsTable extends UsageSums, UsageHistograms {
   day: number;
   tag_key: string;
   tag_value: string;

@@ -12,5 +12,6 @@ export { logGatewayEvents } from './log-events.ts';
 export { GatewayMetrics } from './metrics.ts';
 export { type TargetMetrics, type TargetReading, watchTargets } from './target-metrics.ts';
 export { redactJson } from './redact.ts';
+export { histogramColumns, latencyPercentiles } from './latency-histogram.ts';
 export { sumColumns } from './rollups.ts';
 export { subscribeTelemetry } from './subscribe.ts';

@@ -4,6 +4,7 @@ import { openDatabase } from '../store/index.ts';
 import { databaseSink } from './events.ts';
 import { sampleEvent } from '../../test/helpers/events.ts';
 import type { EventRow } from './recorder.ts';
+import { histogramColumns } from './latency-histogram.ts';
 
 const hour = 3_600_000;
 const row = (i: number, over: Partial<EventRow> = {}): EventRow =>
@@ -35,6 +36,8 @@ test('a replayed batch is stored and counted once', async () => {
   await sink.write([...rows, row(4, { received_at: 1_001 * hour, cost_usd: null })]);
   const hourly = await database.db.selectFrom('usage_hourly').selectAll().orderBy('hour').execute();
   assert.equal(hourly.length, 2);
+  // Two successful requests of 5 ms (bucket 1); neither streamed, so no time to first token.
+  const latency = Object.fromEntries(histogramColumns.map((c) => [c, c === 'latency_1' ? 2 : 0]));
   assert.deepEqual(
     { ...hourly[0], hour: undefined },
     {
@@ -56,6 +59,7 @@ test('a replayed batch is stored and counted once', async () => {
       cache_lookups: 2,
       cache_hits: 1,
       saved_usd: 0.25,
+      ...latency,
     },
   );
   assert.equal(hourly[1]!.unpriced, 1, 'a priced-nowhere success is counted as unpriced');
@@ -116,5 +120,30 @@ test('events are summed per group of the same hour, caller, model, provider and 
       { model: 'm', requests: 1 },
     ],
   );
+  await database.close();
+});
+
+test('latency counts successful requests, and time to first token only streamed ones, in every rollup', async () => {
+  const database = await openDatabase('sqlite::memory:');
+  const sink = databaseSink(database);
+  await sink.write([
+    row(1, { duration_ms: 1_200.4, first_byte_ms: 1_199, stream: 0 }),
+    row(2, { duration_ms: 3_000, first_byte_ms: 250, stream: 1 }),
+    // Failed, or without a duration: neither counts.
+    row(3, { status: 502, duration_ms: 40, first_byte_ms: 10, stream: 1 }),
+    row(4, { duration_ms: null, first_byte_ms: null, stream: 1 }),
+  ]);
+  const counts = (r: Record<string, unknown>, name: string) =>
+    Object.fromEntries(
+      histogramColumns
+        .filter((c) => c.startsWith(`${name}_`) && Number(r[c]) > 0)
+        .map((c) => [c, Number(r[c])]),
+    );
+  for (const table of ['usage_hourly', 'usage_daily', 'usage_hourly_tags', 'usage_daily_tags'] as const) {
+    const [r] = await database.db.selectFrom(table).selectAll().execute();
+    // 1 201 ms (rounded up) and 3 000 ms fall in [640, 1280) and [2560, 5120); 250 ms in [160, 320).
+    assert.deepEqual(counts(r!, 'latency'), { latency_8: 1, latency_10: 1 }, table);
+    assert.deepEqual(counts(r!, 'ttft'), { ttft_6: 1 }, table);
+  }
   await database.close();
 });

@@ -1,9 +1,11 @@
 // Usage rollups, kept up to date by the event writer: the events a batch actually stored are summed
 // per hour × team × key × user × model × provider, per day × team × key × model × provider, and per
 // hour and day × tag × team, and added to the rollup rows in the same transaction as the events, so
-// usage reports never scan the request log.
+// usage reports never scan the request log. Latency percentiles are kept as histogram counts
+// (latency-histogram.ts), which add up like the other sums.
 import type { Kysely, Transaction } from 'kysely';
-import type { RequestEventsTable, Schema, UsageSums } from '../store/schema.ts';
+import type { HistogramColumn, RequestEventsTable, Schema, UsageSums } from '../store/schema.ts';
+import { bucketOf, emptyHistograms, histogramColumns } from './latency-histogram.ts';
 
 const hourMs = 3_600_000;
 const dayMs = 86_400_000;
@@ -25,7 +27,21 @@ function emptySums(): UsageSums {
   };
 }
 
-function add(sums: UsageSums, row: RequestEventsTable): void {
+/**
+ * What a rollup row adds up: the usage sums, and the histogram buckets its requests fell in (only
+ * those: of 34 columns a row fills one or a few, and carrying the rest costs the writer dearly).
+ */
+type RollupSums = UsageSums & { buckets: Partial<Record<HistogramColumn, number>> };
+
+function emptyRollup(): RollupSums {
+  return { ...emptySums(), buckets: {} };
+}
+
+function count(buckets: RollupSums['buckets'], column: HistogramColumn, n: number): void {
+  buckets[column] = (buckets[column] ?? 0) + n;
+}
+
+function add(sums: RollupSums, row: RequestEventsTable): void {
   sums.requests += 1;
   if (row.status >= 400) sums.errors += 1;
   if (row.cost_usd === null && row.status < 400 && row.input_tokens !== null) sums.unpriced += 1;
@@ -39,6 +55,13 @@ function add(sums: UsageSums, row: RequestEventsTable): void {
   if (cache === 'hit' || cache === 'semantic-hit' || cache === 'miss') sums.cache_lookups += 1;
   if (cache === 'hit' || cache === 'semantic-hit') sums.cache_hits += 1;
   sums.saved_usd += row.saved_usd ?? 0;
+  // Latency is of successful requests only: a refusal or a failed call says nothing of speed. In
+  // whole ms rounded up, as the request log shows them, so that the logs behind a chart fill the
+  // same buckets.
+  if (row.status < 400 && row.duration_ms !== null)
+    count(sums.buckets, `latency_${bucketOf(Math.ceil(row.duration_ms))}` as HistogramColumn, 1);
+  if (row.status < 400 && Number(row.stream) === 1 && row.first_byte_ms !== null)
+    count(sums.buckets, `ttft_${bucketOf(Math.ceil(row.first_byte_ms))}` as HistogramColumn, 1);
 }
 
 type Dimensions = Record<string, string | number>;
@@ -96,12 +119,12 @@ export const rollupTables: readonly RollupTable[] = [
 export interface RollupBatch {
   spec: RollupTable;
   /** Key columns and sums, each key once, in key order (so concurrent writers do not deadlock). */
-  rows: Array<Dimensions & UsageSums>;
+  rows: Array<{ key: Dimensions; sums: RollupSums }>;
 }
 
 /** Sums a batch of stored events into the rows each rollup table gains. */
 export function rollupRows(rows: RequestEventsTable[]): RollupBatch[] {
-  const maps = rollupTables.map(() => new Map<string, Dimensions & UsageSums>());
+  const maps = rollupTables.map(() => new Map<string, { key: Dimensions; sums: RollupSums }>());
   for (const { row, sums } of groupRows(rows)) {
     const hour = Math.floor(row.received_at / hourMs);
     const day = Math.floor(row.received_at / dayMs);
@@ -111,10 +134,12 @@ export function rollupRows(rows: RequestEventsTable[]): RollupBatch[] {
         const id = JSON.stringify(spec.keys.map((k) => key[k]));
         let entry = maps[i]!.get(id);
         if (!entry) {
-          entry = { ...key, ...emptySums() };
+          entry = { key, sums: emptyRollup() };
           maps[i]!.set(id, entry);
         }
-        for (const column of sumColumns) entry[column] += sums[column];
+        for (const column of sumColumns) entry.sums[column] += sums[column];
+        for (const column in sums.buckets)
+          count(entry.sums.buckets, column as HistogramColumn, sums.buckets[column as HistogramColumn]!);
       }
     });
   }
@@ -129,8 +154,8 @@ export function rollupRows(rows: RequestEventsTable[]): RollupBatch[] {
  * function of these, and a batch holds few of them, so the keys are built once a group instead of
  * once an event (where they took a third of the SQLite sink's time).
  */
-function groupRows(rows: RequestEventsTable[]): Iterable<{ row: RequestEventsTable; sums: UsageSums }> {
-  const groups = new Map<string, { row: RequestEventsTable; sums: UsageSums }>();
+function groupRows(rows: RequestEventsTable[]): Iterable<{ row: RequestEventsTable; sums: RollupSums }> {
+  const groups = new Map<string, { row: RequestEventsTable; sums: RollupSums }>();
   for (const row of rows) {
     // Tool calls are in the log, not in usage: they have no tokens or cost, and would count as requests.
     if (row.kind === 'tool') continue;
@@ -138,7 +163,7 @@ function groupRows(rows: RequestEventsTable[]): Iterable<{ row: RequestEventsTab
     const id = `${Math.floor(row.received_at / hourMs)}|${part(row.team_id)}${part(row.key_id)}${part(row.user_id)}${part(row.model)}${part(row.provider)}${row.tags}`;
     let group = groups.get(id);
     if (!group) {
-      group = { row, sums: emptySums() };
+      group = { row, sums: emptyRollup() };
       groups.set(id, group);
     }
     add(group.sums, row);
@@ -151,12 +176,19 @@ const part = (value: string | null) => (value === null ? '-' : `${value.length}:
 /** Adds the stored rows to the rollups, in multi-row upserts (PostgreSQL, or any kysely store). */
 export async function addToRollups(trx: Transaction<Schema>, rows: RequestEventsTable[]): Promise<void> {
   if (rows.length === 0) return;
-  for (const { spec, rows: sums } of rollupRows(rows)) {
-    for (let i = 0; i < sums.length; i += 500) {
+  for (const { spec, rows: batch } of rollupRows(rows)) {
+    // Multi-row inserts name the same columns in every row: the histograms in full here.
+    const values = batch.map(({ key, sums: { buckets, ...sums } }) => ({
+      ...key,
+      ...sums,
+      ...emptyHistograms(),
+      ...buckets,
+    }));
+    for (let i = 0; i < values.length; i += 500) {
       await trx
         .insertInto(spec.table)
         // biome-ignore lint/suspicious/noExplicitAny: the rows carry exactly the table's key and sum columns
-        .values(sums.slice(i, i + 500) as any)
+        .values(values.slice(i, i + 500) as any)
         .onConflict((oc) =>
           // biome-ignore lint/suspicious/noExplicitAny: key columns differ per rollup table
           oc.columns(spec.keys as any).doUpdateSet(increments(spec.table)),
@@ -167,12 +199,14 @@ export async function addToRollups(trx: Transaction<Schema>, rows: RequestEvents
 }
 
 export const sumColumns = Object.keys(emptySums()) as Array<keyof UsageSums>;
+/** Every column a rollup row adds to: the sums, then the histogram counts. */
+const rollupColumns: readonly string[] = [...sumColumns, ...histogramColumns];
 
 function increments(table: RollupTable['table']) {
   // biome-ignore lint/suspicious/noExplicitAny: kysely's update-set builder is typed per table; the summed columns are the same in all
   return (eb: any) =>
     Object.fromEntries(
-      sumColumns.map((column) => [column, eb(`${table}.${column}`, '+', eb.ref(`excluded.${column}`))]),
+      rollupColumns.map((column) => [column, eb(`${table}.${column}`, '+', eb.ref(`excluded.${column}`))]),
     );
 }
 

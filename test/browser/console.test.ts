@@ -96,9 +96,11 @@ describe('the console in a browser', { skip }, () => {
   test('the overview charts the traffic, and a chart drills down to the logs behind it', async () => {
     await page.goto(`${gateway.url}/ui?range=24h&by=team`);
     await page.locator('figure.chart').first().waitFor();
-    assert.equal(await page.locator('figure.chart').count(), 4);
+    assert.equal(await page.locator('figure.chart').count(), 6);
+    await page.locator('figcaption', { hasText: 'Latency p95' }).waitFor();
+    await page.locator('figcaption', { hasText: 'Time to first token p95' }).waitFor();
     await page.getByText('Requests', { exact: true }).first().waitFor();
-    await shot('overview');
+    await shot('overview-by-team');
     await page.locator('.plot').first().focus();
     await page.keyboard.press('Enter');
     await page.waitForURL(/\/ui\/logs\?/);
@@ -114,6 +116,70 @@ describe('the console in a browser', { skip }, () => {
     await rows.first().getByRole('link').click();
     await page.getByRole('heading', { name: 'Attempts' }).waitFor();
     await shot('request');
+  });
+
+  test("clicking one team's point opens the logs of that team and that hour only; budgets of keys and users show", async () => {
+    const billingKey = await admin('POST', '/admin/keys', { name: 'billing-bot', team: 'billing' });
+    const client = new OpenAI({ apiKey: billingKey.body.key, baseURL: `${gateway.url}/v1` });
+    // Streamed, so that the time-to-first-token chart has a point too.
+    const stream = await client.chat.completions.create({
+      model: 'mock-fast',
+      messages: [{ role: 'user', content: 'hello' }],
+      stream: true,
+    });
+    for await (const _ of stream);
+    let report: any;
+    for (let i = 0; i < 200; i++) {
+      report = (await admin('GET', '/admin/usage?since=24h&bucket=hour&by=team&limit=1000')).body;
+      if (report.totals?.requests >= 4) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const billing = report.data.find((r: { team_name: string }) => r.team_name === 'billing');
+    assert.equal(billing.requests, 1);
+    // Budgets beyond teams: a key's and a user's, with their spend in the period.
+    assert.equal((await admin('PUT', '/admin/keys/search-bot/rules', { budget: { usd: 5, period: 'month' } })).status, 200);
+    assert.equal((await admin('POST', '/admin/users', { name: 'ada', teams: ['search'] })).status, 201);
+    assert.equal((await admin('PUT', '/admin/users/ada/rules', { budget: { usd: 2, period: 'day' } })).status, 200);
+
+    await page.goto(`${gateway.url}/ui?range=24h&by=team`);
+    const over = page.locator('figure.chart', { hasText: 'Requests' }).first().locator('.u-over');
+    await over.waitFor();
+    await page.getByRole('meter', { name: 'key search-bot: spend against budget' }).waitFor();
+    await page.getByRole('meter', { name: 'user ada: spend against budget' }).waitFor();
+    await shot('overview');
+    // The x scale spans the report's periods; in billing's hour it has 1 request and search 3 (or
+    // none): a click low in that hour's column is nearest billing's point.
+    const stepMs = 3_600_000;
+    const n = Math.round((Date.parse(report.until) - Date.parse(report.since)) / stepMs);
+    const index = Math.round((Date.parse(billing.period) - Date.parse(report.since)) / stepMs);
+    const box = (await over.boundingBox())!;
+    const position = { x: Math.min(box.width - 1, (box.width * index) / (n - 1)), y: box.height - 4 };
+    await over.hover({ position });
+    await over.click({ position });
+    await page.waitForURL(/\/ui\/logs\?/);
+    const url = new URL(page.url());
+    assert.equal(url.searchParams.get('team'), billing.team_id, url.href);
+    assert.equal(url.searchParams.get('since'), new Date(Date.parse(billing.period)).toISOString());
+    assert.equal(url.searchParams.get('until'), new Date(Date.parse(billing.period) + stepMs).toISOString());
+    const rows = page.locator('tbody tr');
+    await rows.first().waitFor();
+    assert.equal(await rows.count(), 1);
+    // The list names the team and the key.
+    await rows.first().getByRole('cell', { name: 'billing-bot', exact: true }).waitFor();
+    await rows.first().getByRole('cell', { name: 'billing', exact: true }).waitFor();
+    await shot('logs-drilled');
+    // The request view names the team and the key.
+    await rows.first().getByRole('link').click();
+    await page.getByRole('heading', { name: 'Attempts' }).waitFor();
+    await page.locator('dd', { hasText: 'billing-bot' }).waitFor();
+    await page.locator('dd', { hasText: /^billing team_/ }).waitFor();
+    // The errors chart's series links open that group's failed requests only.
+    await page.goto(`${gateway.url}/ui?range=24h&by=team`);
+    const errors = page.locator('figure.chart', { hasText: 'Errors' });
+    await errors.getByRole('link', { name: 'billing' }).click();
+    await page.waitForURL(/status=error/);
+    assert.equal(new URL(page.url()).searchParams.get('team'), billing.team_id);
+    await page.getByText('No requests match these filters.').waitFor();
   });
 
   test('a key is created (its secret shown once, with a copy button) and revoked', async () => {

@@ -12,6 +12,7 @@ import {
   spendReport,
   spendSchema,
 } from '../../governance/index.ts';
+import { decodeCursor, encodeCursor, listOf, paging, withIds } from '../contract.ts';
 import type { AdminDeps } from '../deps.ts';
 import { checkGuardrailNames } from '../guardrail-names.ts';
 import { defineRoute } from '../route.ts';
@@ -90,8 +91,76 @@ function routesFor(collection: 'teams' | 'users' | 'keys', scope: Scope) {
   ];
 }
 
+/** Every budget's owner: its name and the teams it belongs to (those that may read it); none if gone. */
+async function budgetOwner(deps: AdminDeps, scope: Scope, id: string) {
+  if (scope === 'team') {
+    const team = await deps.db.selectFrom('teams').select('name').where('id', '=', id).executeTakeFirst();
+    return team && { scope, id, name: team.name, teams: [id] };
+  }
+  if (scope === 'key') {
+    const key = await deps.db
+      .selectFrom('keys')
+      .select(['name', 'team_id'])
+      .where('id', '=', id)
+      .where('deleted_at', 'is', null)
+      .executeTakeFirst();
+    return key && { scope, id, name: key.name, teams: [key.team_id] };
+  }
+  const user = await deps.db.selectFrom('users').select('name').where('id', '=', id).executeTakeFirst();
+  if (!user) return undefined;
+  const teams = await deps.db
+    .selectFrom('team_members')
+    .select('team_id')
+    .where('user_id', '=', id)
+    .execute();
+  return { scope, id, name: user.name, teams: teams.map((t) => t.team_id) };
+}
+
+const budgetsRoute = defineRoute({
+  method: 'GET',
+  path: '/admin/budgets',
+  summary: 'Spend in the current period against every budget of a team, user or key',
+  access: { role: 'viewer', list: { query: 'team', items: (item) => item.teams as string[] } },
+  query: z.strictObject({
+    team: z.string().optional().describe('Team id or name: its own budget and those of its keys and members'),
+    ...paging,
+  }),
+  response: listOf(
+    spendSchema.extend({ teams: z.array(z.string()).describe('Ids of the teams the owner belongs to') }),
+  ),
+  handle: async ({ deps, query }) => {
+    const { team } = await withIds(deps, query);
+    const budgets = await deps.db
+      .selectFrom('budgets')
+      .select(['scope', 'scope_id'])
+      .orderBy('scope')
+      .orderBy('scope_id')
+      .execute();
+    const owners = [];
+    for (const b of budgets) {
+      const owner = await budgetOwner(deps, b.scope, b.scope_id);
+      if (owner && (team === undefined || owner.teams.includes(team))) owners.push(owner);
+    }
+    const start = decodeCursor(query.cursor, offsetCursor)?.offset ?? 0;
+    await deps.governor.flushSpend();
+    const data = [];
+    for (const { teams, ...owner } of owners.slice(start, start + query.limit)) {
+      const report = await spendReport(deps.db, owner, {
+        timeZone: deps.timeZone,
+        loggedSpend: (since) => loggedSpend(deps, owner.scope, owner.id, since),
+      });
+      data.push({ ...report, teams });
+    }
+    const next = start + query.limit < owners.length ? encodeCursor({ offset: start + query.limit }) : null;
+    return { data, next_cursor: next };
+  },
+});
+
+const offsetCursor = z.object({ offset: z.number().int().min(0) });
+
 export const ownerRoutes = [
   ...routesFor('teams', 'team'),
   ...routesFor('users', 'user'),
   ...routesFor('keys', 'key'),
+  budgetsRoute,
 ];

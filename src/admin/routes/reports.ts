@@ -19,7 +19,8 @@ export const reportRoutes = [
   defineRoute({
     method: 'GET',
     path: '/admin/usage',
-    summary: 'Spend, tokens and requests from the hourly and daily rollups, by period and dimension',
+    summary:
+      'Spend, tokens, requests and latency percentiles from the hourly and daily rollups, by period and dimension',
     access: { role: 'viewer', list: { query: 'team', requireTeam: true } },
     query: usageQuery,
     response: usageReportSchema,

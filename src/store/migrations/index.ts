@@ -17,6 +17,7 @@ import { quality } from './013-quality.ts';
 import { alerts } from './015-alerts.ts';
 import { driftFindings } from './016-drift-findings.ts';
 import { cacheGate } from './017-cache-gate.ts';
+import { latencyHistograms } from './014-latency-histograms.ts';
 
 export const migrations: Record<string, Migration> = {
   '001-governance': governance,
@@ -36,4 +37,5 @@ export const migrations: Record<string, Migration> = {
   '015-alerts': alerts,
   '016-drift-findings': driftFindings,
   '017-cache-gate': cacheGate,
+  '014-latency-histograms': latencyHistograms,
 };
