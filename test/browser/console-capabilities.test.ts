@@ -126,6 +126,11 @@ describe('the console shows guardrails, cache and MCP', { skip: browserMissing()
     assert.equal(url.pathname, '/ui/logs');
     assert.equal(url.searchParams.get('guardrail'), 'no-secrets');
     assert.equal(url.searchParams.get('since'), '24h');
+    // The list shows that guardrail's requests only.
+    const expected = await admin('GET', '/admin/logs?guardrail=no-secrets&since=24h');
+    assert.ok(expected.body.data.length > 0);
+    await page.locator('main tbody tr').first().waitFor();
+    assert.equal(await page.locator('main tbody tr').count(), Math.min(50, expected.body.data.length));
   });
 
   test('cache: hit rate and savings by model and by team', async () => {

@@ -163,6 +163,18 @@ describe('the Alerts and Experiments pages', { skip }, () => {
     await page.locator('figure.chart').first().waitFor();
     assert.equal(await page.locator('figure.chart').count(), 2);
     await shot('experiments');
+    // A variant's name opens the logs of that variant's requests only.
+    const variant = body.body.data[0].variants.find((v: { requests: number }) => v.requests > 0);
+    await table.getByRole('link', { name: variant.name, exact: true }).click();
+    await page.waitForURL(/\/ui\/logs\?/);
+    assert.equal(new URL(page.url()).searchParams.get('variant'), variant.name);
+    const expected = await admin(
+      'GET',
+      `/admin/logs?experiment=fast-vs-smart&variant=${variant.name}&since=24h`,
+    );
+    await page.locator('main tbody tr').first().waitFor();
+    assert.equal(await page.locator('main tbody tr').count(), Math.min(50, expected.body.data.length));
+    await page.goBack();
     await page.getByRole('link', { name: 'Logs of fast-vs-smart' }).click();
     await page.waitForURL(/\/ui\/logs\?/);
     assert.equal(new URL(page.url()).searchParams.get('experiment'), 'fast-vs-smart');

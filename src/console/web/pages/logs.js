@@ -19,6 +19,10 @@ const filters = [
   ['kind', 'Kind', 'model or tool'],
   ['server', 'MCP server', ''],
   ['tool', 'Tool', ''],
+  ['guardrail', 'Guardrail', 'its name'],
+  ['guardrail_action', 'Verdict', 'blocked, redacted, warned'],
+  ['experiment', 'Experiment', ''],
+  ['variant', 'Variant', ''],
 ];
 
 export function LogsPage() {
