@@ -44,11 +44,12 @@ const masterKey = `gh-demo-${randomBytes(12).toString('base64url')}`;
 const tools = await startDemoTools();
 const config = parseConfig(
   {
-    providers: { mock: { type: 'mock' } },
+    // Two offline providers that take their time, as hosted ones do, so latency charts have a shape.
+    providers: { mock: { type: 'mock', latency_ms: 25 }, 'mock-large': { type: 'mock', latency_ms: 90 } },
     models: {
       'mock-fast': { targets: [{ provider: 'mock', model: 'mock-fast' }], evaluators: ['not-refused'] },
       'mock-smart': {
-        targets: [{ provider: 'mock', model: 'mock-smart' }],
+        targets: [{ provider: 'mock-large', model: 'mock-smart' }],
         evaluators: ['not-refused', 'concise'],
       },
       'mock-embed': { targets: [{ provider: 'mock', model: 'mock-embed' }] },
@@ -60,6 +61,19 @@ const config = parseConfig(
       'mock-smart': { input_per_mtok: 60, output_per_mtok: 240 },
       'mock-embed': { input_per_mtok: 2, output_per_mtok: 0 },
     },
+    // An A/B test: callers of "assistant" are split between the two models, per session.
+    experiments: {
+      'assistant-trial': {
+        model: 'assistant',
+        sticky_by: 'header:x-demo-session',
+        variants: {
+          control: { model: 'mock-fast', weight: 70 },
+          candidate: { model: 'mock-smart', weight: 30 },
+        },
+      },
+    },
+    // Drift checks over the demo's days: the last 12 hours against the days before.
+    drift: { interval_s: 300, window: '12h', baseline: '3d', min_samples: 50 },
     cache: { exact: { ttl: '7d' } },
     guardrails: {
       'no-pii': { type: 'pii', action: 'redact' },
@@ -113,7 +127,7 @@ const teams = [
   {
     name: 'support',
     budget: 0.5,
-    models: ['mock-fast'],
+    models: ['mock-fast', 'assistant'],
     tools: { tools: ['tickets__*', '!tickets__delete'], tool_limits: { 'tickets__*': 120 } },
   },
   {
@@ -122,7 +136,12 @@ const teams = [
     models: undefined,
     tools: { tools: ['web__*', 'tickets__search'], tool_limits: { web__fetch_page: 30 } },
   },
-  { name: 'billing', budget: 0.4, models: ['mock-fast', 'mock-embed'], tools: { tools: ['!*'] } },
+  {
+    name: 'billing',
+    budget: 0.4,
+    models: ['mock-fast', 'mock-embed', 'assistant'],
+    tools: { tools: ['!*'] },
+  },
 ];
 const clients: Array<{ team: string; client: OpenAI; key: string; weight: number }> = [];
 const agentKeys: Record<string, string> = {};
@@ -194,19 +213,32 @@ for (let i = 0; i < count; i += 8) {
     Array.from({ length: Math.min(8, count - i) }, async () => {
       const { client, key } = pick(weighted);
       const r = rand();
-      const model = r < 0.02 ? 'mock-huge' : r < 0.7 ? 'mock-fast' : r < 0.92 ? 'mock-smart' : 'mock-embed';
+      const model =
+        r < 0.02
+          ? 'mock-huge'
+          : r < 0.55
+            ? 'mock-fast'
+            : r < 0.7
+              ? 'assistant'
+              : r < 0.92
+                ? 'mock-smart'
+                : 'mock-embed';
       const headers = {
         'x-gatehouse-tags': `feature=${pick(features)},env=${rand() < 0.8 ? 'prod' : 'staging'}`,
+        'x-demo-session': String(Math.floor(rand() * 200)),
       };
       try {
         if (model === 'mock-embed')
           await client.embeddings.create({ model, input: pick(prompts) }, { headers });
         else {
           const rate = rand() < 0.2;
-          const { response } = await client.chat.completions
+          // A third of the chats stream (and so have a time to first token).
+          const stream = rand() < 0.35;
+          const { data, response } = await client.chat.completions
             .create(
               {
                 model,
+                stream,
                 // Now and then a codename the deny list blocks.
                 messages: [
                   {
@@ -219,6 +251,7 @@ for (let i = 0; i < count; i += 8) {
               { headers },
             )
             .withResponse();
+          if (stream) for await (const _ of data as AsyncIterable<unknown>);
           const id = response.headers.get('x-request-id');
           if (rate && id) rated.push({ key, request_id: id });
         }
@@ -334,6 +367,8 @@ if (args['fill-only']) {
 }
 
 gateway = await serve(Number(args.port));
+// A first drift check now, so the Drift page has one to show (the timer runs every 5 minutes).
+await admin('POST', '/admin/drift/check');
 console.log(`\nThe demo gateway serves ${gateway.url}; open the console at ${gateway.url}/ui`);
 console.log(`Master key (sign in with it): ${masterKey}`);
 console.log('Ctrl-C stops it; the store stays in', dir);

@@ -3,22 +3,29 @@
 // two-proportion z-test for rates. Small and pure; the thresholds that use them are in
 // docs/drift.md.
 
-/** Added to every category's share so that one seen in only one window has a finite PSI term. */
-const EPSILON = 1e-4;
+/**
+ * Added to every category's count (Jeffreys smoothing) so that one seen in only one window has a
+ * finite PSI term — and a small one when the window is small: a fixed floor on the share instead
+ * (1e-4) made a rare category that merely did not occur in 60 recent requests (3.5 % → 0 %) read
+ * as a shift (PSI 0.20).
+ */
+const PSEUDOCOUNT = 0.5;
 
 /**
  * PSI = Σ (recentShare − baselineShare) · ln(recentShare / baselineShare) over the union of
- * categories. 0 for identical mixes; the common reading is < 0.1 stable, 0.1–0.2 moderate, > 0.2 a
- * shift.
+ * categories, each share smoothed by PSEUDOCOUNT. 0 for identical mixes; the common reading is
+ * < 0.1 stable, 0.1–0.2 moderate, > 0.2 a shift.
  */
 export function psi(baseline: ReadonlyMap<string, number>, recent: ReadonlyMap<string, number>): number {
   const baseTotal = sum(baseline.values());
   const recentTotal = sum(recent.values());
   if (baseTotal === 0 || recentTotal === 0) return 0;
+  const keys = new Set([...baseline.keys(), ...recent.keys()]);
+  const share = (count: number, total: number) => (count + PSEUDOCOUNT) / (total + PSEUDOCOUNT * keys.size);
   let total = 0;
-  for (const key of new Set([...baseline.keys(), ...recent.keys()])) {
-    const e = (baseline.get(key) ?? 0) / baseTotal + EPSILON;
-    const a = (recent.get(key) ?? 0) / recentTotal + EPSILON;
+  for (const key of keys) {
+    const e = share(baseline.get(key) ?? 0, baseTotal);
+    const a = share(recent.get(key) ?? 0, recentTotal);
     total += (a - e) * Math.log(a / e);
   }
   return total;
