@@ -13,6 +13,7 @@ import { adminClient } from '../helpers/admin.ts';
 import { artifacts, browserMissing, launchBrowser } from '../helpers/browser.ts';
 import { mockOnlyConfig, startTestGateway, testMasterKey } from '../helpers/gateway.ts';
 import { TestIssuer } from '../helpers/oidc-issuer.ts';
+import { startTeamAdminSso } from '../helpers/sso.ts';
 import { startHttpMcpServer, type TestMcpServer } from '../mcp-servers/http.ts';
 
 describe('model rules, tool rules and budgets edited in the console', { skip: browserMissing() }, () => {
@@ -259,29 +260,7 @@ describe("a team_admin edits its own team's keys and tool rules, and sees the AP
   const admin = adminClient(() => gateway);
 
   before(async () => {
-    await issuer.start();
-    issuer.users.set('ta', {
-      sub: 'ta',
-      claims: { email: 'ta@example.com', groups: ['alpha'], gatehouse_role: 'team-admins' },
-    });
-    gateway = await startTestGateway({
-      ...mockOnlyConfig,
-      auth: {
-        oidc: {
-          corp: {
-            issuer: issuer.url,
-            client_id: 'gatehouse',
-            client_secret: 'corp-secret',
-            label: 'Corp SSO',
-            role_map: { 'team-admins': 'team_admin' },
-          },
-        },
-      },
-    });
-    issuer.clients.set('gatehouse', {
-      secret: 'corp-secret',
-      redirectUris: [`${gateway.url}/admin/session/oidc/callback`],
-    });
+    gateway = await startTeamAdminSso(issuer);
     assert.equal((await admin('POST', '/admin/teams', { name: 'alpha' })).status, 201);
     assert.equal((await admin('POST', '/admin/keys', { name: 'alpha-bot', team: 'alpha' })).status, 201);
     browser = await launchBrowser();

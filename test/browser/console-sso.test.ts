@@ -7,8 +7,8 @@ import type { Browser, Page } from 'playwright-core';
 import type { Gateway } from '../../src/server/index.ts';
 import { adminClient } from '../helpers/admin.ts';
 import { artifacts, browserMissing, launchBrowser } from '../helpers/browser.ts';
-import { mockOnlyConfig, startTestGateway } from '../helpers/gateway.ts';
 import { TestIssuer } from '../helpers/oidc-issuer.ts';
+import { startTeamAdminSso } from '../helpers/sso.ts';
 
 describe('OIDC sign-in and team isolation in the console', { skip: browserMissing() }, () => {
   const issuer = new TestIssuer();
@@ -19,29 +19,7 @@ describe('OIDC sign-in and team isolation in the console', { skip: browserMissin
   const ids = { alpha: '', beta: '' };
 
   before(async () => {
-    await issuer.start();
-    issuer.users.set('ta', {
-      sub: 'ta',
-      claims: { email: 'ta@example.com', groups: ['alpha'], gatehouse_role: 'team-admins' },
-    });
-    gateway = await startTestGateway({
-      ...mockOnlyConfig,
-      auth: {
-        oidc: {
-          corp: {
-            issuer: issuer.url,
-            client_id: 'gatehouse',
-            client_secret: 'corp-secret',
-            label: 'Corp SSO',
-            role_map: { 'team-admins': 'team_admin' },
-          },
-        },
-      },
-    });
-    issuer.clients.set('gatehouse', {
-      secret: 'corp-secret',
-      redirectUris: [`${gateway.url}/admin/session/oidc/callback`],
-    });
+    gateway = await startTeamAdminSso(issuer);
     ids.alpha = (await admin('POST', '/admin/teams', { name: 'alpha' })).body.id;
     ids.beta = (await admin('POST', '/admin/teams', { name: 'beta' })).body.id;
     assert.equal((await admin('POST', '/admin/keys', { name: 'alpha-key', team: 'alpha' })).status, 201);
@@ -69,7 +47,11 @@ describe('OIDC sign-in and team isolation in the console', { skip: browserMissin
     await page.getByText('team_admin').waitFor();
     const menu = page.getByRole('navigation', { name: 'Console' });
     await menu.getByRole('link', { name: 'Keys' }).waitFor();
-    assert.equal(await menu.getByRole('link', { name: 'Audit log' }).count(), 0, 'admin-only pages are not offered');
+    assert.equal(
+      await menu.getByRole('link', { name: 'Audit log' }).count(),
+      0,
+      'admin-only pages are not offered',
+    );
   });
 
   test("a team_admin of alpha sees alpha's keys and teams, and is refused beta's", async () => {

@@ -352,6 +352,7 @@ describe('/admin/openapi.json', () => {
     const logs = doc.paths['/admin/logs'].get;
     assert.deepEqual(logs.parameters.map((p: { name: string }) => p.name).sort(), [
       'cursor',
+      'experiment',
       'guardrail',
       'guardrail_action',
       'key',
@@ -371,6 +372,7 @@ describe('/admin/openapi.json', () => {
       'trace_id',
       'until',
       'user',
+      'variant',
     ]);
     const event = logs.responses['200'].content['application/json'].schema.properties.data.items;
     assert.equal(event.properties.received_at.format, 'date-time');

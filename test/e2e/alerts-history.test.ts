@@ -2,15 +2,13 @@
 // recovering resolves it; both messages, and a test alert, are kept in the store (SQLite and
 // PostgreSQL) and listed newest first, page by page, with filters.
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import type { Gateway } from '../../src/server/index.ts';
 import { adminClient, readAllPages } from '../helpers/admin.ts';
 import { bothStores, type TestDatabase } from '../helpers/database.ts';
 import { startTestGateway, testMasterKey } from '../helpers/gateway.ts';
 import { until } from '../helpers/until.ts';
+import { startWebhookReceiver } from '../helpers/webhook.ts';
 import { startOpenAIUpstream } from '../upstreams/openai.ts';
 
 interface Received {
@@ -18,21 +16,7 @@ interface Received {
   alert: { kind: string; status: string; provider?: string };
 }
 
-async function startReceiver() {
-  const received: Received[] = [];
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      received.push(JSON.parse(Buffer.concat(chunks).toString('utf8')) as Received);
-      res.writeHead(200).end('ok');
-    });
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}/hook/secret-token`, received, close: () => server.close() };
-}
+const startReceiver = () => startWebhookReceiver<Received>('/hook/secret-token');
 
 async function chat(gateway: Gateway): Promise<number> {
   const res = await fetch(`${gateway.url}/v1/chat/completions`, {

@@ -1,11 +1,9 @@
 // Alerts end to end: a provider that keeps failing brings an error-rate alert to the webhook.
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { startTestGateway, testMasterKey } from '../helpers/gateway.ts';
+import { startWebhookReceiver } from '../helpers/webhook.ts';
 import { startOpenAIUpstream } from '../upstreams/openai.ts';
 
 interface Received {
@@ -13,21 +11,7 @@ interface Received {
   alert: { kind: string; status: string; provider?: string; errors?: number };
 }
 
-async function startReceiver() {
-  const received: Received[] = [];
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      received.push(JSON.parse(Buffer.concat(chunks).toString('utf8')) as Received);
-      res.writeHead(200).end('ok');
-    });
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}/hook`, received, close: () => server.close() };
-}
+const startReceiver = () => startWebhookReceiver<Received>();
 
 test('a failing provider raises an error-rate alert on the webhook', async () => {
   const receiver = await startReceiver();

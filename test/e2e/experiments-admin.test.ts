@@ -71,6 +71,16 @@ test('experiments are listed with their variants’ numbers over the range asked
       ['mock-smart', 100, 24],
     );
     assert.equal(typeof trial.shadow.differed, 'number');
+    // The request log narrows to one variant's requests, as the console's variant links read it.
+    for (const name of ['control', 'candidate']) {
+      const logs = (await admin('GET', `/admin/logs?experiment=trial&variant=${name}&since=1h&limit=100`))
+        .body;
+      assert.equal(logs.data.length, variants[name].requests, name);
+      assert.ok(logs.data.every((e: any) => e.experiment === 'trial' && e.variant === name));
+    }
+    const shadowLogs = (await admin('GET', '/admin/logs?experiment=trial&variant=shadow&since=1h&limit=100'))
+      .body;
+    assert.equal(shadowLogs.data.length, 24);
     const idle = body.data.find((e: any) => e.name === 'idle');
     assert.deepEqual(
       idle.variants.map((v: any) => [v.name, v.requests, v.error_rate]),

@@ -92,3 +92,18 @@ export function Chart({ title, x, series, format, onPick, links, empty, height =
       : null}
   </figure>`;
 }
+
+export const hourMs = 3_600_000;
+
+/**
+ * The periods of a report with `since`, `until` and `bucket` (hour, else day): the step, how many,
+ * each period's start in seconds (the x of a Chart), and `indexOf` a row's `period` (an hour, or a
+ * day as 2026-12-05) among them.
+ */
+export function periodsOf(report) {
+  const stepMs = report.bucket === 'hour' ? hourMs : 24 * hourMs;
+  const start = Date.parse(report.since);
+  const n = Math.max(1, Math.round((Date.parse(report.until) - start) / stepMs));
+  const indexOf = (period) => Math.round((Date.parse(period.length === 10 ? `${period}T00:00Z` : period) - start) / stepMs);
+  return { stepMs, n, indexOf, x: Array.from({ length: n }, (_, i) => (start + i * stepMs) / 1000) };
+}

@@ -1,22 +1,18 @@
 // The response cache: hit rate and money saved over time by model or team (GET /admin/usage, the
 // rollups), the same per group in a table with a purge of that group's entries, and a purge of all
 // of it, a model's entries or a team's.
-import { Chart } from '../chart.js';
+import { Chart, periodsOf } from '../chart.js';
 import { Action, api, Field, get, html, Link, Loaded, money, navigate, num, Page, qs, Table, useData, useQuery, useState } from '../lib.js';
 
 const ranges = { '24h': 'Last 24 hours', '3d': 'Last 3 days', '7d': 'Last 7 days', '30d': 'Last 30 days' };
 const dims = { model: 'Model', team: 'Team' };
-const hourMs = 3_600_000;
 const idField = { model: 'model', team: 'team_id' };
 const percent = (v) => (v === null || v === undefined ? '—' : `${(v * 100).toFixed(v > 0 && v < 0.1 ? 1 : 0)}%`);
 const dollars = (v) => (v > 0 && v < 0.01 ? `$${v.toPrecision(2)}` : money(v));
 
 /** Per group: lookups, hits and savings per period; the top groups by lookups. */
 function groupsOf(report, by) {
-  const stepMs = report.bucket === 'hour' ? hourMs : 24 * hourMs;
-  const start = Date.parse(report.since);
-  const n = Math.max(1, Math.round((Date.parse(report.until) - start) / stepMs));
-  const x = Array.from({ length: n }, (_, i) => (start + i * stepMs) / 1000);
+  const { stepMs, n, indexOf, x } = periodsOf(report);
   const groups = new Map();
   for (const row of report.data) {
     const id = row[idField[by]] ?? '';
@@ -24,7 +20,7 @@ function groupsOf(report, by) {
     if (!groups.has(id))
       groups.set(id, { id, label, lookups: new Array(n).fill(0), hits: new Array(n).fill(0), saved: new Array(n).fill(0), total: { lookups: 0, hits: 0, saved: 0 } });
     const g = groups.get(id);
-    const i = Math.round((Date.parse(row.period.length === 10 ? `${row.period}T00:00Z` : row.period) - start) / stepMs);
+    const i = indexOf(row.period);
     if (i < 0 || i >= n) continue;
     g.lookups[i] += row.cache_lookups;
     g.hits[i] += row.cache_hits;

@@ -1,6 +1,6 @@
 // Experiments: per experiment, its variants side by side (weight, requests, errors, latency, cost,
 // scores) over a range, and a chart of requests per variant from the usage report.
-import { Chart } from '../chart.js';
+import { Chart, hourMs } from '../chart.js';
 import {
   get,
   html,
@@ -18,7 +18,6 @@ import {
 } from '../lib.js';
 
 const ranges = { '24h': 'Last 24 hours', '3d': 'Last 3 days', '7d': 'Last 7 days', '30d': 'Last 30 days' };
-const hourMs = 3_600_000;
 const percent = (f) => (f === null || f === undefined ? '—' : `${(f * 100).toFixed(1)}%`);
 const scoresText = (scores) =>
   Object.entries(scores)

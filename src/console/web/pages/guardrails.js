@@ -1,29 +1,25 @@
 // Guardrails: verdicts over time (GET /admin/guardrails/verdicts), one chart per guardrail or team
 // with enforced actions and shadow verdicts as separate lines, each chart opening its logs; the same
 // verdicts summed in a table; and a backtest of a draft policy over stored traffic.
-import { Chart } from '../chart.js';
+import { Chart, periodsOf } from '../chart.js';
 import { api, get, html, Link, Loaded, navigate, num, Page, qs, Table, useQuery, useData, useState } from '../lib.js';
 
 const actions = ['blocked', 'redacted', 'warned', 'error'];
 const ranges = { '24h': 'Last 24 hours', '3d': 'Last 3 days', '7d': 'Last 7 days', '30d': 'Last 30 days' };
 const dims = { guardrail: 'Guardrail', team: 'Team' };
-const hourMs = 3_600_000;
 /** Charts drawn; the table lists every group. */
 const maxCharts = 8;
 
 /** The report's rows as one chart per group: a line per enforced action, and one for shadow. */
 function chartsOf(report, by) {
-  const stepMs = report.bucket === 'hour' ? hourMs : 24 * hourMs;
-  const start = Date.parse(report.since);
-  const n = Math.max(1, Math.round((Date.parse(report.until) - start) / stepMs));
-  const x = Array.from({ length: n }, (_, i) => (start + i * stepMs) / 1000);
+  const { stepMs, n, indexOf, x } = periodsOf(report);
   const groups = new Map();
   for (const row of report.data) {
     const id = by === 'team' ? (row.team_id ?? '') : row.guardrail;
     const label = by === 'team' ? (row.team_name ?? row.team_id ?? 'No team') : row.guardrail;
     if (!groups.has(id)) groups.set(id, { id, label, total: 0, lines: new Map() });
     const g = groups.get(id);
-    const i = Math.round((Date.parse(row.period.length === 10 ? `${row.period}T00:00Z` : row.period) - start) / stepMs);
+    const i = indexOf(row.period);
     if (i < 0 || i >= n) continue;
     g.total += row.verdicts;
     const add = (name, value) => {

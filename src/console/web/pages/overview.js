@@ -2,14 +2,13 @@
 // token over a range, broken down by a dimension, from GET /admin/usage (the rollup tables, never the
 // raw events); totals against budgets. Every chart drills down to the logs of the period and the
 // series picked.
-import { Chart } from '../chart.js';
+import { Chart, periodsOf } from '../chart.js';
 import { get, html, Link, Loaded, money, navigate, num, Page, qs, SpendBar, useData, useQuery } from '../lib.js';
 
 const ranges = { '24h': 'Last 24 hours', '3d': 'Last 3 days', '7d': 'Last 7 days', '30d': 'Last 30 days' };
 const dims = { '': 'Nothing', team: 'Team', key: 'Key', user: 'User', model: 'Model', provider: 'Provider' };
 const idField = { team: 'team_id', key: 'key_id', user: 'user_id', model: 'model', provider: 'provider' };
 const nameField = { team: 'team_name', key: 'key_name', user: 'user_name', model: 'model', provider: 'provider' };
-const hourMs = 3_600_000;
 const count = (v) => (Number.isInteger(v) ? num(v) : v.toFixed(1));
 const duration = (v) => (v === null || v === undefined ? '—' : v >= 1000 ? `${(v / 1000).toFixed(v >= 10_000 ? 0 : 1)} s` : `${Math.round(v)} ms`);
 
@@ -18,10 +17,7 @@ const duration = (v) => (v === null || v === undefined ? '—' : v >= 1000 ? `${
  * into their period; a percentile is the row's own (one row per group and period), a gap without one.
  */
 function seriesOf(report, by, tag, metric, gap) {
-  const stepMs = report.bucket === 'hour' ? hourMs : 24 * hourMs;
-  const start = Date.parse(report.since);
-  const n = Math.max(1, Math.round((Date.parse(report.until) - start) / stepMs));
-  const x = Array.from({ length: n }, (_, i) => (start + i * stepMs) / 1000);
+  const { stepMs, n, indexOf, x } = periodsOf(report);
   const field = tag ? 'tag_value' : by ? idField[by] : null;
   const groups = new Map();
   for (const row of report.data) {
@@ -29,7 +25,7 @@ function seriesOf(report, by, tag, metric, gap) {
     const label = field ? (tag ? id : (row[nameField[by]] ?? id)) : 'All';
     if (!groups.has(id)) groups.set(id, { id, label, values: new Array(n).fill(gap ? null : 0), cost: 0 });
     const g = groups.get(id);
-    const i = Math.round((Date.parse(row.period.length === 10 ? `${row.period}T00:00Z` : row.period) - start) / stepMs);
+    const i = indexOf(row.period);
     const value = metric(row);
     if (i >= 0 && i < n && value !== null && value !== undefined) g.values[i] = gap ? value : g.values[i] + value;
     g.cost += row.cost_usd;

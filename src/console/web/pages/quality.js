@@ -1,7 +1,7 @@
 // Feedback and evaluator scores: rollups by team, model, target or experiment variant (GET
 // /admin/quality), each score's mean over time, and the scores themselves in pages, each linked to
 // its request in the logs. Filters live in the query string.
-import { Chart } from '../chart.js';
+import { Chart, hourMs } from '../chart.js';
 import {
   get,
   html,
@@ -36,7 +36,6 @@ const groupings = {
   team: 'Team',
 };
 const sources = { '': 'Feedback and evaluators', feedback: 'Feedback', evaluator: 'Evaluators' };
-const hourMs = 3_600_000;
 const score = (v) => (v === null || v === undefined ? '—' : Number.isInteger(v) ? num(v) : v.toFixed(3));
 
 export function QualityPage({ session }) {
