@@ -85,7 +85,16 @@ describe('the console’s quality pages', { skip: browserMissing() }, () => {
       },
       { databaseUrl: url },
     );
-    assert.equal((await admin('POST', '/admin/teams', { name: 'support' })).status, 201);
+    const team = await admin('POST', '/admin/teams', { name: 'support' });
+    assert.equal(team.status, 201);
+    // The synthetic traffic is the support team's, so that its group shows (by name) beside the route's.
+    const writer = await openDatabase(url);
+    await writer.db
+      .updateTable('request_events')
+      .set({ team_id: team.body.id })
+      .where('id', 'like', 'drift-%')
+      .execute();
+    await writer.close();
     const key = (await admin('POST', '/admin/keys', { name: 'support-app', team: 'support' })).body.key;
     const client = new OpenAI({ apiKey: key, baseURL: `${gateway.url}/v1`, maxRetries: 0 });
     for (const question of ['reset my password', 'update my card', 'cancel my plan', 'change my email']) {
@@ -174,6 +183,8 @@ describe('the console’s quality pages', { skip: browserMissing() }, () => {
     const table = group.getByRole('table', { name: 'Every metric of route support-bot' });
     assert.match(await table.getByRole('row').filter({ hasText: 'input_tokens' }).innerText(), /drifts/);
     assert.match(await table.getByRole('row').filter({ hasText: 'latency_ms' }).innerText(), /stable/);
+    // The team's group (its traffic shifted alike) reads by the team's name, not its id.
+    await page.getByRole('region', { name: /^team support: drifts on / }).waitFor();
     const history = page.getByRole('table', { name: 'Metrics that moved, newest first' });
     await history
       .getByText(/input_tokens: median \d+ → \d+/)

@@ -18,12 +18,16 @@ const short = (x) =>
       ? String(Math.round(x))
       : String(Math.round(x * 100) / 100);
 const testName = { ks: 'KS D', psi: 'PSI', rate: 'change' };
+/** A group's value as people read it: a team by its name (groups are keyed by team id). */
+const labelOf = (names, dimension, value) => (dimension === 'team' ? (names.get(value) ?? value) : value);
 
 export function DriftPage() {
   const [q, setQ] = useQuery();
   const all = q.all === '1';
   const dimension = q.dimension in dimensions ? q.dimension : '';
   const state = useData(() => get('/admin/drift', { drifted: all ? undefined : 'true' }), [all]);
+  const teams = useData(() => get('/admin/teams', { limit: 200 }), []);
+  const names = new Map((teams.data?.data ?? []).map((t) => [t.id, t.name]));
   const check = async () => {
     await api('POST', '/admin/drift/check');
     state.reload();
@@ -36,13 +40,13 @@ export function DriftPage() {
       ${q.value ? html`<span>Only <code>${q.value}</code> <button type="button" onClick=${() => setQ({ value: '', cursor: '' })}>Show every group</button></span>` : null}
       <label class="check"><input type="checkbox" checked=${all} onChange=${(e) => setQ({ all: e.target.checked ? '1' : '' })} /> Stable groups too</label>
     </form>
-    <${Loaded} state=${state}>${(report) => html`<${Findings} report=${report} dimension=${dimension} value=${q.value} all=${all} />`}</${Loaded}>
+    <${Loaded} state=${state}>${(report) => html`<${Findings} report=${report} dimension=${dimension} value=${q.value} all=${all} names=${names} />`}</${Loaded}>
     <h2>History</h2>
-    <${History} dimension=${dimension} value=${q.value} cursor=${q.cursor} checked=${state.data?.checked_at} onPage=${(cursor) => setQ({ cursor })} />
+    <${History} dimension=${dimension} value=${q.value} cursor=${q.cursor} checked=${state.data?.checked_at} names=${names} onPage=${(cursor) => setQ({ cursor })} />
   </${Page}>`;
 }
 
-function Findings({ report, dimension, value, all }) {
+function Findings({ report, dimension, value, all, names }) {
   if (!report.enabled)
     return html`<p class="empty">Drift detection is off: add a <code>drift:</code> block to the configuration (docs/drift.md).</p>`;
   if (!report.checked_at)
@@ -54,7 +58,7 @@ function Findings({ report, dimension, value, all }) {
     ${
       groups.length === 0
         ? html`<p class="empty">${all ? 'No traffic in the recent window.' : 'Nothing drifts: every group is stable.'}</p>`
-        : groups.map((g) => html`<${Group} key=${`${g.dimension}:${g.value}`} group=${g} />`)
+        : groups.map((g) => html`<${Group} key=${`${g.dimension}:${g.value}`} group=${g} label=${labelOf(names, g.dimension, g.value)} />`)
     }
     ${
       report.targets.length
@@ -77,13 +81,13 @@ function Findings({ report, dimension, value, all }) {
     }`;
 }
 
-function Group({ group }) {
+function Group({ group, label }) {
   const moved = group.metrics.filter((m) => m.drifted);
   const id = `drift-${group.dimension}-${group.value}`.replace(/[^\w-]/g, '_');
   return html`<section class="drift-group" aria-labelledby=${id}>
-    <h3 id=${id}>${group.dimension} <code>${group.value}</code>${': '}<span class=${group.drifted ? 'bad' : 'good'}>${group.drifted ? `drifts on ${moved.map((m) => m.metric).join(', ')}` : 'stable'}</span></h3>
+    <h3 id=${id}>${group.dimension} <code>${label}</code>${': '}<span class=${group.drifted ? 'bad' : 'good'}>${group.drifted ? `drifts on ${moved.map((m) => m.metric).join(', ')}` : 'stable'}</span></h3>
     <div class="charts">${moved.map((m) => html`<${Comparison} key=${m.metric} metric=${m} />`)}</div>
-    <${Table} caption=${`Every metric of ${group.dimension} ${group.value}`} rowKey=${(m) => m.metric} rows=${group.metrics} columns=${[
+    <${Table} caption=${`Every metric of ${group.dimension} ${label}`} rowKey=${(m) => m.metric} rows=${group.metrics} columns=${[
       { label: 'Metric', key: 'metric' },
       { label: 'Test', render: (m) => testName[m.test] },
       { label: 'Statistic', num: true, render: (m) => (m.skipped ? '—' : m.statistic) },
@@ -177,7 +181,7 @@ export function Comparison({ metric: m, title }) {
 }
 
 /** `checked`: the latest check's time, so that a check run from the page shows in the history. */
-function History({ dimension, value, cursor, checked, onPage }) {
+function History({ dimension, value, cursor, checked, names, onPage }) {
   const state = useData(
     () => get('/admin/drift/history', { dimension: dimension || undefined, value, cursor, limit: 25 }),
     [dimension, value, cursor, checked],
@@ -190,7 +194,7 @@ function History({ dimension, value, cursor, checked, onPage }) {
       {
         label: 'Group',
         render: (f) =>
-          html`${f.dimension} <${Link} href=${`/ui/drift?${qs({ dimension: f.dimension, value: f.value, all: '1' })}`}>${f.value}</${Link}>`,
+          html`${f.dimension} <${Link} href=${`/ui/drift?${qs({ dimension: f.dimension, value: f.value, all: '1' })}`}>${labelOf(names, f.dimension, f.value)}</${Link}>`,
       },
       { label: 'Metric', key: 'metric' },
       { label: 'Statistic', num: true, render: (f) => `${testName[f.test]} ${f.statistic}` },
