@@ -611,7 +611,11 @@ for (const store of regionStores) {
       const moved = await call(gateway, 'PATCH', `/admin/teams/${team.teamId}`, { body: { region: 'mars' } });
       assert.equal(moved.status, 400);
       assert.equal(moved.body.error.param, 'region');
-      for (const path of ['/admin/logs?region=mars', '/admin/usage?region=mars']) {
+      for (const path of [
+        '/admin/logs?region=mars',
+        '/admin/usage?region=mars',
+        '/admin/experiments?region=mars',
+      ]) {
         const res = await call(gateway, 'GET', path);
         assert.equal(res.status, 400, path);
         assert.equal(res.body.error.param, 'region');

@@ -48,6 +48,7 @@ const query = z.strictObject({
   since: z.string().optional().describe('ISO 8601, epoch ms, or a span back from now (default 7d)'),
   until: z.string().optional().describe('ISO 8601, epoch ms, or a span back from now (default now)'),
   experiment: z.string().optional().describe('Only this experiment'),
+  region: z.string().optional().describe("Read a data-residency region's store"),
 });
 
 type Row = Awaited<ReturnType<typeof queryUsage>>['data'][number];
@@ -79,7 +80,7 @@ export const experimentRoutes = [
         const value = query[name];
         if (value !== undefined) params.set(name, value);
       }
-      const report = await queryUsage(deps.events.database(null).db, params, deps.db);
+      const report = await queryUsage(deps.events.database(query.region ?? null).db, params, deps.db);
       const configured = deps.experiments();
       const rows = new Map<string, Map<string, Row>>();
       for (const row of report.data) {
