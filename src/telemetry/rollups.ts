@@ -3,9 +3,9 @@
 // hour and day × tag × team, and added to the rollup rows in the same transaction as the events, so
 // usage reports never scan the request log. Latency percentiles are kept as histogram counts
 // (latency-histogram.ts), which add up like the other sums.
-import type { Kysely, Transaction } from 'kysely';
+import { CompiledQuery, type Kysely, PostgresAdapter, type Transaction } from 'kysely';
 import type { HistogramColumn, RequestEventsTable, Schema, UsageSums } from '../store/schema.ts';
-import { bucketOf, emptyHistograms, histogramColumns } from './latency-histogram.ts';
+import { bucketOf, histogramColumns } from './latency-histogram.ts';
 
 const hourMs = 3_600_000;
 const dayMs = 86_400_000;
@@ -176,37 +176,76 @@ const part = (value: string | null) => (value === null ? '-' : `${value.length}:
 /** Adds the stored rows to the rollups, in multi-row upserts (PostgreSQL, or any kysely store). */
 export async function addToRollups(trx: Transaction<Schema>, rows: RequestEventsTable[]): Promise<void> {
   if (rows.length === 0) return;
+  const postgres = trx.getExecutor().adapter instanceof PostgresAdapter;
   for (const { spec, rows: batch } of rollupRows(rows)) {
-    // Multi-row inserts name the same columns in every row: the histograms in full here.
-    const values = batch.map(({ key, sums: { buckets, ...sums } }) => ({
-      ...key,
-      ...sums,
-      ...emptyHistograms(),
-      ...buckets,
-    }));
-    for (let i = 0; i < values.length; i += 500) {
+    for (let i = 0; i < batch.length; i += 500) {
+      const chunk = batch.slice(i, i + 500);
+      // A multi-row insert names the same columns in every row: the sums, and the histogram buckets
+      // any row of the chunk fills (a few of the 34; the others keep their 0 and are not touched).
+      const filled = new Set<string>();
+      for (const { sums } of chunk) for (const column in sums.buckets) filled.add(column);
+      const columns = [...sumColumns, ...histogramColumns.filter((c) => filled.has(c))];
+      const values = chunk.map(({ key, sums }) => {
+        const row: Record<string, unknown> = { ...key };
+        for (const column of columns)
+          row[column] =
+            (sums as unknown as Record<string, number>)[column] ??
+            sums.buckets[column as HistogramColumn] ??
+            0;
+        return row;
+      });
+      if (postgres) {
+        await trx.executeQuery(upsertText(spec, columns, values));
+        continue;
+      }
       await trx
         .insertInto(spec.table)
         // biome-ignore lint/suspicious/noExplicitAny: the rows carry exactly the table's key and sum columns
-        .values(values.slice(i, i + 500) as any)
+        .values(values as any)
         .onConflict((oc) =>
           // biome-ignore lint/suspicious/noExplicitAny: key columns differ per rollup table
-          oc.columns(spec.keys as any).doUpdateSet(increments(spec.table)),
+          oc.columns(spec.keys as any).doUpdateSet(increments(spec.table, columns)),
         )
         .execute();
     }
   }
 }
 
-export const sumColumns = Object.keys(emptySums()) as Array<keyof UsageSums>;
-/** Every column a rollup row adds to: the sums, then the histogram counts. */
-const rollupColumns: readonly string[] = [...sumColumns, ...histogramColumns];
+/**
+ * The PostgreSQL upsert written as text with its parameters, the same statement the query builder
+ * makes at a fraction of the writer's time (with up to 46 summed columns a row, building it cost
+ * about a tenth of the writer's throughput).
+ */
+function upsertText(
+  spec: RollupTable,
+  added: readonly string[],
+  rows: Array<Record<string, unknown>>,
+): CompiledQuery {
+  const columns = [...spec.keys, ...added];
+  const parameters: unknown[] = [];
+  const tuples: string[] = [];
+  for (const row of rows) {
+    const marks: string[] = [];
+    for (const column of columns) {
+      parameters.push(row[column]);
+      marks.push(`$${parameters.length}`);
+    }
+    tuples.push(`(${marks.join(',')})`);
+  }
+  const set = added.map((c) => `"${c}" = "${spec.table}"."${c}" + excluded."${c}"`).join(', ');
+  return CompiledQuery.raw(
+    `insert into "${spec.table}" (${columns.map((c) => `"${c}"`).join(', ')}) values ${tuples.join(', ')} ` +
+      `on conflict (${spec.keys.map((c) => `"${c}"`).join(', ')}) do update set ${set}`,
+    parameters,
+  );
+}
 
-function increments(table: RollupTable['table']) {
+export const sumColumns = Object.keys(emptySums()) as Array<keyof UsageSums>;
+function increments(table: RollupTable['table'], columns: readonly string[]) {
   // biome-ignore lint/suspicious/noExplicitAny: kysely's update-set builder is typed per table; the summed columns are the same in all
   return (eb: any) =>
     Object.fromEntries(
-      rollupColumns.map((column) => [column, eb(`${table}.${column}`, '+', eb.ref(`excluded.${column}`))]),
+      columns.map((column) => [column, eb(`${table}.${column}`, '+', eb.ref(`excluded.${column}`))]),
     );
 }
 
