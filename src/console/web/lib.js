@@ -201,3 +201,11 @@ export function CopyButton({ text }) {
   };
   return html`<button type="button" onClick=${copy}>${done ? 'Copied' : 'Copy'}</button>`;
 }
+
+/** Cursor paging under a list: Newer goes back (the page before is in the history), Older follows next_cursor. */
+export function Pager({ cursor, next, onOlder }) {
+  return html`<div class="pager">
+    ${cursor ? html`<button type="button" onClick=${() => history.back()}>Newer</button>` : null}
+    ${next ? html`<button type="button" onClick=${() => onOlder(next)}>Older</button>` : null}
+  </div>`;
+}

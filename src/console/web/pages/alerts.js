@@ -1,21 +1,6 @@
 // Alerts: each rule with its state (what fires, since when), a test through the channel, and the
 // history of the alerts sent, filtered in the query string.
-import {
-  Action,
-  api,
-  get,
-  html,
-  Loaded,
-  navigate,
-  Page,
-  qs,
-  Table,
-  useData,
-  useEffect,
-  useQuery,
-  useState,
-  when,
-} from '../lib.js';
+import { Action, api, get, html, Loaded, navigate, Page, Pager, qs, Table, useData, useEffect, useQuery, useState, when } from '../lib.js';
 
 const kinds = {
   provider_error_rate: 'Provider error rate',
@@ -122,9 +107,6 @@ export function AlertsPage() {
           render: (e) => html`<div style=${{ whiteSpace: 'normal', minWidth: '24em' }}>${e.text}</div>`,
         },
       ]} />
-      <div class="pager">
-        ${q.cursor ? html`<button type="button" onClick=${() => history.back()}>Newer</button>` : null}
-        ${page.next_cursor ? html`<button type="button" onClick=${() => setQ({ cursor: page.next_cursor })}>Older</button>` : null}
-      </div>`}</${Loaded}>
+      <${Pager} cursor=${q.cursor} next=${page.next_cursor} onOlder=${(c) => setQ({ cursor: c })} />`}</${Loaded}>
   </${Page}>`;
 }

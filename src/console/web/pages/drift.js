@@ -1,7 +1,7 @@
 // Drift: the latest check's findings per model, route and team (GET /admin/drift), each metric that
 // moved drawn as its baseline and recent distributions side by side with its statistic against the
 // threshold; a check run now (POST /admin/drift/check); and the history of what moved when.
-import { Action, api, get, html, Link, Loaded, Page, qs, Table, useData, useQuery, when } from '../lib.js';
+import { Action, api, get, html, Link, Loaded, Page, Pager, qs, Table, useData, useQuery, when } from '../lib.js';
 
 const dimensions = {
   '': 'All groups',
@@ -201,8 +201,5 @@ function History({ dimension, value, cursor, checked, names, onPage }) {
       { label: 'Threshold', num: true, render: (f) => thresholdText(f) },
       { label: 'What moved', key: 'summary' },
     ]} />
-    <div class="pager">
-      ${cursor ? html`<button type="button" onClick=${() => history.back()}>Newer</button>` : null}
-      ${page.next_cursor ? html`<button type="button" onClick=${() => onPage(page.next_cursor)}>Older</button>` : null}
-    </div>`}</${Loaded}>`;
+    <${Pager} cursor=${cursor} next=${page.next_cursor} onOlder=${onPage} />`}</${Loaded}>`;
 }

@@ -1,6 +1,6 @@
 // Eval runs `gatehouse eval run` stored (with admin access): one suite's pass rate over time, and every
 // stored run in pages (GET /admin/evals). The suite and the page are in the query string.
-import { get, html, Loaded, money, num, Page, Table, useData, useQuery, when } from '../lib.js';
+import { get, html, Loaded, money, num, Page, Pager, Table, useData, useQuery, when } from '../lib.js';
 
 const rate = (v) => `${Math.round(v * 1000) / 10}%`;
 
@@ -41,10 +41,7 @@ export function EvalsPage() {
           render: (r) => html`<span class=${r.verdict === 'pass' ? 'good' : 'bad'}>${r.verdict}</span>`,
         },
       ]} />
-      <div class="pager">
-        ${q.cursor ? html`<button type="button" onClick=${() => history.back()}>Newer</button>` : null}
-        ${page.next_cursor ? html`<button type="button" onClick=${() => setQ({ cursor: page.next_cursor })}>Older</button>` : null}
-      </div>`}</${Loaded}>
+      <${Pager} cursor=${q.cursor} next=${page.next_cursor} onOlder=${(c) => setQ({ cursor: c })} />`}</${Loaded}>
   </${Page}>`;
 }
 

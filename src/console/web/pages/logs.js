@@ -1,9 +1,7 @@
 // The request log: filters in the query string (shareable), cursor paging, live tail by polling,
 // and one request in full (attempts, timings, tokens, cost, guardrail verdicts, bodies if kept).
 // Teams, keys and users are shown by name.
-import {
-  get, html, Link, Loaded, money, ms, navigate, num, Page, qs, Table, useData, useEffect, useQuery, useState, when,
-} from '../lib.js';
+import { get, html, Link, Loaded, money, ms, navigate, num, Page, Pager, qs, Table, useData, useEffect, useQuery, useState, when } from '../lib.js';
 
 const filters = [
   ['since', 'Since', '24h, 7d or a date'],
@@ -57,10 +55,7 @@ export function LogsPage() {
     </form>
     <${Loaded} state=${state} empty=${Object.assign((d) => d.data.length === 0, { text: 'No requests match these filters.' })}>${(page) => html`
       <${Requests} rows=${page.data} q=${q} />
-      <div class="pager">
-        ${q.cursor ? html`<button type="button" onClick=${() => history.back()}>Newer</button>` : null}
-        ${page.next_cursor ? html`<button type="button" onClick=${() => setQ({ cursor: page.next_cursor })}>Older</button>` : null}
-      </div>`}</${Loaded}>
+      <${Pager} cursor=${q.cursor} next=${page.next_cursor} onOlder=${(c) => setQ({ cursor: c })} />`}</${Loaded}>
   </${Page}>`;
 }
 

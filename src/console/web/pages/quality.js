@@ -2,22 +2,7 @@
 // /admin/quality), each score's mean over time, and the scores themselves in pages, each linked to
 // its request in the logs. Filters live in the query string.
 import { Chart, hourMs } from '../chart.js';
-import {
-  get,
-  html,
-  Link,
-  Loaded,
-  navigate,
-  num,
-  Page,
-  qs,
-  Table,
-  useData,
-  useEffect,
-  useQuery,
-  useState,
-  when,
-} from '../lib.js';
+import { get, html, Link, Loaded, navigate, num, Page, Pager, qs, Table, useData, useEffect, useQuery, useState, when } from '../lib.js';
 
 const filters = [
   ['since', 'Since', '24h, 7d or a date'],
@@ -166,8 +151,5 @@ function Recent({ filter, cursor, teamName, onPage }) {
           html`<${Link} href=${`/ui/logs?${qs({ request: s.request_id })}`} aria-label=${`Request ${s.request_id} in the logs`}>${s.request_id}</${Link}>`,
       },
     ]} />
-    <div class="pager">
-      ${cursor ? html`<button type="button" onClick=${() => history.back()}>Newer</button>` : null}
-      ${page.next_cursor ? html`<button type="button" onClick=${() => onPage(page.next_cursor)}>Older</button>` : null}
-    </div>`}</${Loaded}>`;
+    <${Pager} cursor=${cursor} next=${page.next_cursor} onOlder=${onPage} />`}</${Loaded}>`;
 }
