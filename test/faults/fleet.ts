@@ -182,6 +182,10 @@ export async function startFleet(
   };
   const replicas: RunningGatehouse[] = [];
   const db = new pg.Pool({ connectionString: postgres.url!, max: 2 });
+  // An idle client's connection can be ended by the server (the database dropped WITH (FORCE) at the
+  // end, a backend restart); the pool reports it as an event, which unheard would end the test run.
+  // A query's own error still reaches its caller.
+  db.on('error', () => {});
   const fleet: Fleet = {
     replicas,
     upstream,
