@@ -3,25 +3,14 @@
 // usage report this reads the request events themselves (through their experiment index), only
 // those an experiment routed, in the time range asked.
 import { type Kysely, sql } from 'kysely';
-import type { Schema } from '../store/schema.ts';
+import type { Schema, UsageSums } from '../store/schema.ts';
+import { addUsage, emptySums } from '../telemetry/index.ts';
 
-export interface ExperimentRow {
+export interface ExperimentRow extends UsageSums {
   period?: string;
   experiment: string | null;
   variant?: string | null;
-  requests: number;
-  errors: number;
-  unpriced: number;
-  input_tokens: number;
-  output_tokens: number;
-  cache_read_tokens: number;
-  cache_write_tokens: number;
-  reasoning_tokens: number;
-  cost_usd: number;
-  cache_lookups: number;
-  cache_hits: number;
   cache_hit_rate: number | null;
-  saved_usd: number;
   latency_p50_ms: number | null;
   latency_p95_ms: number | null;
   latency_p99_ms: number | null;
@@ -73,19 +62,8 @@ export async function experimentUsage(
     if (!group) {
       const row: ExperimentRow = {
         experiment: e.experiment,
-        requests: 0,
-        errors: 0,
-        unpriced: 0,
-        input_tokens: 0,
-        output_tokens: 0,
-        cache_read_tokens: 0,
-        cache_write_tokens: 0,
-        reasoning_tokens: 0,
-        cost_usd: 0,
-        cache_lookups: 0,
-        cache_hits: 0,
+        ...emptySums(),
         cache_hit_rate: null,
-        saved_usd: 0,
         latency_p50_ms: null,
         latency_p95_ms: null,
         latency_p99_ms: null,
@@ -97,19 +75,8 @@ export async function experimentUsage(
       groups.set(id, group);
     }
     const row = group.row;
-    row.requests++;
-    if (e.status >= 400) row.errors++;
-    if (e.cost_usd === null && e.status < 400 && e.input_tokens !== null) row.unpriced++;
-    row.input_tokens += Number(e.input_tokens ?? 0);
-    row.output_tokens += Number(e.output_tokens ?? 0);
-    row.cache_read_tokens += Number(e.cache_read_tokens ?? 0);
-    row.cache_write_tokens += Number(e.cache_write_tokens ?? 0);
-    row.reasoning_tokens += Number(e.reasoning_tokens ?? 0);
-    row.cost_usd += Number(e.cost_usd ?? 0);
+    addUsage(row, e);
     if (Number(e.shadow_differed) === 1) row.differed++;
-    if (e.cache === 'hit' || e.cache === 'semantic-hit' || e.cache === 'miss') row.cache_lookups++;
-    if (e.cache === 'hit' || e.cache === 'semantic-hit') row.cache_hits++;
-    row.saved_usd += Number(e.saved_usd ?? 0);
     if (e.duration_ms !== null && e.status < 400) group.latencies.push(Number(e.duration_ms));
   }
   const rows: ExperimentRow[] = [];

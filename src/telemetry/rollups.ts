@@ -10,7 +10,8 @@ import { bucketOf, histogramColumns } from './latency-histogram.ts';
 const hourMs = 3_600_000;
 const dayMs = 86_400_000;
 
-function emptySums(): UsageSums {
+/** Usage sums at zero: what a rollup row, or a report's row, adds events to. */
+export function emptySums(): UsageSums {
   return {
     requests: 0,
     errors: 0,
@@ -41,7 +42,22 @@ function count(buckets: RollupSums['buckets'], column: HistogramColumn, n: numbe
   buckets[column] = (buckets[column] ?? 0) + n;
 }
 
-function add(sums: RollupSums, row: RequestEventsTable): void {
+/** The request-log columns the usage sums read. */
+export type UsageFields = Pick<
+  RequestEventsTable,
+  | 'status'
+  | 'cost_usd'
+  | 'input_tokens'
+  | 'output_tokens'
+  | 'cache_read_tokens'
+  | 'cache_write_tokens'
+  | 'reasoning_tokens'
+  | 'cache'
+  | 'saved_usd'
+>;
+
+/** Adds one event to usage sums: the same counting for rollups and for reports read from events. */
+export function addUsage(sums: UsageSums, row: UsageFields): void {
   sums.requests += 1;
   if (row.status >= 400) sums.errors += 1;
   if (row.cost_usd === null && row.status < 400 && row.input_tokens !== null) sums.unpriced += 1;
@@ -55,6 +71,10 @@ function add(sums: RollupSums, row: RequestEventsTable): void {
   if (cache === 'hit' || cache === 'semantic-hit' || cache === 'miss') sums.cache_lookups += 1;
   if (cache === 'hit' || cache === 'semantic-hit') sums.cache_hits += 1;
   sums.saved_usd += row.saved_usd ?? 0;
+}
+
+function add(sums: RollupSums, row: RequestEventsTable): void {
+  addUsage(sums, row);
   // Latency is of successful requests only: a refusal or a failed call says nothing of speed. In
   // whole ms rounded up, as the request log shows them, so that the logs behind a chart fill the
   // same buckets.
