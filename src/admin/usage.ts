@@ -6,8 +6,8 @@ import { z } from 'zod';
 import { validateBody } from '../api/validate.ts';
 import { GatehouseError } from '../core/errors/index.ts';
 import { usd } from '../governance/index.ts';
-import type { Schema } from '../store/schema.ts';
-import { histogramColumns, latencyPercentiles, sumColumns } from '../telemetry/index.ts';
+import type { Schema, UsageSums } from '../store/schema.ts';
+import { emptySums, histogramColumns, latencyPercentiles, sumColumns } from '../telemetry/index.ts';
 import { decodeCursor, encodeCursor, paging, paramsObject } from './contract.ts';
 import { rollup } from '../quality/scores.ts';
 import { type ExperimentRow, experimentUsage } from './experiment-usage.ts';
@@ -158,7 +158,8 @@ interface UsageQuery {
   tag?: string;
 }
 
-function readQuery(query: UsageInput): UsageQuery {
+/** The range and bucket every usage report reads alike (7 days back, by day, unless asked). */
+function readRange(query: UsageInput): Pick<UsageQuery, 'since' | 'until' | 'bucket'> {
   const now = Date.now();
   const since = parseTime(query.since ?? '7d', 'since', now);
   const until = query.until !== undefined ? parseTime(query.until, 'until', now) : now;
@@ -166,6 +167,10 @@ function readQuery(query: UsageInput): UsageQuery {
   const bucket = query.bucket ?? 'day';
   if (bucket !== 'hour' && bucket !== 'day' && bucket !== 'none')
     throw invalid('bucket', 'one of hour, day, none');
+  return { since, until, bucket };
+}
+
+function readQuery(query: UsageInput): UsageQuery {
   const by: Dimension[] = [];
   let tag: string | undefined;
   for (const part of (query.by ?? '').split(',').filter(Boolean)) {
@@ -175,15 +180,14 @@ function readQuery(query: UsageInput): UsageQuery {
   }
   if (tag !== undefined && by.some((d) => d !== 'team'))
     throw invalid('by', 'tag:<name> combines with team only');
-  return { since, until, bucket, by, ...(tag === undefined ? {} : { tag }) };
+  return { ...readRange(query), by, ...(tag === undefined ? {} : { tag }) };
 }
 
 const sums = sumColumns;
 
-/** `names` is the store that knows teams, keys and users (the default one, for a regional report). */
-
 const offsetCursor = z.object({ offset: z.number().int().min(0) });
 
+/** `names` is the store that knows teams, keys and users (the default one, for a regional report). */
 export async function queryUsage(
   db: Kysely<Schema>,
   input: UsageInput | URLSearchParams,
@@ -260,10 +264,7 @@ export async function queryUsage(
     Object.assign(out, latencyPercentiles(row));
     return out as z.infer<typeof usageRow>;
   });
-  const total = Object.fromEntries(sums.map((s) => [s, 0])) as Record<(typeof sums)[number], number>;
-  for (const row of all) for (const s of sums) total[s] += Number(row[s] ?? 0);
-  total.cost_usd = usd(total.cost_usd);
-  total.saved_usd = usd(total.saved_usd);
+  const total = totalOf(all);
   // The histograms of every row summed give the whole range's percentiles.
   const histogram: Record<string, number> = Object.fromEntries(histogramColumns.map((c) => [c, 0]));
   for (const row of all) for (const c of histogramColumns) histogram[c]! += Number(row[c] ?? 0);
@@ -280,6 +281,16 @@ export async function queryUsage(
 
 const money = new Set<string>(['cost_usd', 'saved_usd']);
 
+/** The sums over every row of a report (every page), money rounded as in the rows. */
+function totalOf(rows: ReadonlyArray<object>): UsageSums {
+  const total = emptySums();
+  for (const row of rows as Array<Partial<Record<string, unknown>>>)
+    for (const s of sums) total[s] += Number(row[s] ?? 0);
+  total.cost_usd = usd(total.cost_usd);
+  total.saved_usd = usd(total.saved_usd);
+  return total;
+}
+
 function hitRate(sums: { cache_hits: number; cache_lookups: number }): number | null {
   return sums.cache_lookups > 0 ? Math.round((sums.cache_hits / sums.cache_lookups) * 10_000) / 10_000 : null;
 }
@@ -291,13 +302,7 @@ async function experimentReport(db: Kysely<Schema>, query: UsageInput, by: strin
     throw invalid('by', `experiment and variant combine with each other only, not "${other}"`);
   for (const d of dimensions)
     if (query[d] !== undefined) throw invalid(d, 'not available in a report by experiment');
-  const now = Date.now();
-  const since = parseTime(query.since ?? '7d', 'since', now);
-  const until = query.until !== undefined ? parseTime(query.until, 'until', now) : now;
-  if (until <= since) throw invalid('until', 'must be after since');
-  const bucket = query.bucket ?? 'day';
-  if (bucket !== 'hour' && bucket !== 'day' && bucket !== 'none')
-    throw invalid('bucket', 'one of hour, day, none');
+  const { since, until, bucket } = readRange(query);
   const all = await experimentUsage(
     db,
     {
@@ -311,14 +316,11 @@ async function experimentReport(db: Kysely<Schema>, query: UsageInput, by: strin
   );
   const scores = await variantScores(names, since, until, by.includes('variant'), query.experiment);
   const start = decodeCursor(query.cursor, offsetCursor)?.offset ?? 0;
-  const total = Object.fromEntries(sums.map((s) => [s, 0])) as Record<(typeof sums)[number], number>;
-  for (const row of all) for (const s of sums) total[s] += row[s];
-  total.cost_usd = usd(total.cost_usd);
-  total.saved_usd = usd(total.saved_usd);
+  const total = totalOf(all);
   return {
     since: new Date(since).toISOString(),
     until: new Date(until).toISOString(),
-    bucket: bucket as 'hour' | 'day' | 'none',
+    bucket,
     by: by.length > 0 ? by : ['experiment'],
     data: all.slice(start, start + query.limit).map((row: ExperimentRow) => ({
       ...row,

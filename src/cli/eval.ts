@@ -4,7 +4,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { compareWithBaseline, type EvalReport, markdownReport, runSuite } from '../quality/eval-run.ts';
 import { loadSuite, type Suite, SuiteError } from '../quality/suite.ts';
-import { AdminClient } from './admin-client.ts';
+import { AdminClient, connectionFlags } from './admin-client.ts';
 import type { Group, Values } from './command.ts';
 import { adminSections, pagingFlags, printList, table } from './output.ts';
 
@@ -130,11 +130,7 @@ export const evalGroup: Group = {
         markdown: { type: 'string', value: 'FILE', help: 'write a Markdown report here (for a CI summary)' },
         concurrency: { type: 'string', value: 'N', help: 'cases run at once (default: the suite’s, else 4)' },
         key: { type: 'string', value: 'KEY', help: 'the virtual key to run as (default: $GATEHOUSE_KEY)' },
-        url: {
-          type: 'string',
-          value: 'URL',
-          help: 'the gateway (default: $GATEHOUSE_URL, else http://127.0.0.1:4000)',
-        },
+        url: connectionFlags.url!,
         'master-key': {
           type: 'string',
           value: 'KEY',
