@@ -30,7 +30,7 @@ export {
 } from './keys.ts';
 export { resolveMasterKey } from './master-key.ts';
 export { postWebhook, webhookNotifier } from './notify.ts';
-export type { Page, Position } from './paging.ts';
+export { afterNewest, cutPage, type Page, type Position } from './paging.ts';
 export { PriceBook } from './pricing/index.ts';
 export { filterId, findKey, findTeam, findUser, type Scope, userTeams } from './refs.ts';
 export { readRules, replaceRules, rulesViewSchema, spendReport, spendSchema } from './rules.ts';

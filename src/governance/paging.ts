@@ -18,6 +18,13 @@ export interface Page {
 export const afterPosition = (p: Position) =>
   sql<boolean>`(created_at > ${p.at} or (created_at = ${p.at} and id > ${p.id}))`;
 
+/**
+ * The condition for rows after a position in newest-first order: `column` descending, then id
+ * ascending among equal times. Callers add `column <= p.at` beside it, the bound an index serves.
+ */
+export const afterNewest = (column: string, p: Position) =>
+  sql<boolean>`(${sql.ref(column)} < ${p.at} or (${sql.ref(column)} = ${p.at} and id > ${p.id}))`;
+
 /** Cuts the limit+1 rows a query read into the page and the position to continue from. */
 export function cutPage<R extends { id: string; created_at: number }>(
   rows: R[],

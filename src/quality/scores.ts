@@ -3,6 +3,7 @@
 // quality gate) read scores through listScores and rollup only.
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
+import { afterNewest } from '../governance/index.ts';
 import type { Schema } from '../store/index.ts';
 
 export type ScoreSource = 'feedback' | 'evaluator';
@@ -157,16 +158,7 @@ function filtered(db: Kysely<Schema>, filter: ScoreFilter): any {
   if (filter.since !== undefined) q = q.where('created_at', '>=', filter.since);
   if (filter.until !== undefined) q = q.where('created_at', '<', filter.until);
   const after = filter.after;
-  if (after !== undefined)
-    q = q
-      .where('created_at', '<=', after.at)
-      // biome-ignore lint/suspicious/noExplicitAny: kysely's expression builder over a dynamic query
-      .where((eb: any) =>
-        eb.or([
-          eb('created_at', '<', after.at),
-          eb.and([eb('created_at', '=', after.at), eb('id', '>', after.id)]),
-        ]),
-      );
+  if (after !== undefined) q = q.where('created_at', '<=', after.at).where(afterNewest('created_at', after));
   return q;
 }
 

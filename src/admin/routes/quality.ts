@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { GatehouseError } from '../../core/errors/index.ts';
-import { findTeam } from '../../governance/index.ts';
+import { afterNewest, cutPage, findTeam } from '../../governance/index.ts';
 import { type GroupKey, groupKeys, pageScores, rollup, type ScoreFilter } from '../../quality/scores.ts';
 import type { Access } from '../access.ts';
 import { decodeCursor, encodeCursor, listOf, paging, positionCursor } from '../contract.ts';
@@ -238,28 +238,16 @@ export const qualityRoutes = [
       if (query.suite) q = q.where('suite', '=', query.suite);
       if (query.since) q = q.where('created_at', '>=', parseTime(query.since, 'since', Date.now()));
       const after = decodeCursor(query.cursor, positionCursor);
-      if (after)
-        q = q
-          .where('created_at', '<=', after.at)
-          .where((eb) =>
-            eb.or([
-              eb('created_at', '<', after.at),
-              eb.and([eb('created_at', '=', after.at), eb('id', '>', after.id)]),
-            ]),
-          );
+      if (after) q = q.where('created_at', '<=', after.at).where(afterNewest('created_at', after));
       const rows = await q
         .orderBy('created_at', 'desc')
         .orderBy('id')
         .limit(query.limit + 1)
         .execute();
-      const page = rows.slice(0, query.limit);
-      const last = page.at(-1);
+      const page = cutPage(rows, query.limit);
       return {
-        next_cursor:
-          rows.length > query.limit && last
-            ? encodeCursor({ at: Number(last.created_at), id: last.id })
-            : null,
-        data: page.map((r) => ({
+        next_cursor: page.next ? encodeCursor(page.next) : null,
+        data: page.rows.map((r) => ({
           ...r,
           created_at: new Date(Number(r.created_at)).toISOString(),
           cases: Number(r.cases),
