@@ -81,6 +81,9 @@ test('experiments are listed with their variants’ numbers over the range asked
     const shadowLogs = (await admin('GET', '/admin/logs?experiment=trial&variant=shadow&since=1h&limit=100'))
       .body;
     assert.equal(shadowLogs.data.length, 24);
+    // The one admin contract: a list is { data, next_cursor }, times are ISO 8601.
+    assert.equal(body.next_cursor, null);
+    assert.ok(!Number.isNaN(Date.parse(body.since)) && body.since.endsWith('Z'));
     const idle = body.data.find((e: any) => e.name === 'idle');
     assert.deepEqual(
       idle.variants.map((v: any) => [v.name, v.requests, v.error_rate]),

@@ -73,7 +73,12 @@ export const experimentRoutes = [
     path: '/admin/experiments',
     summary: "Experiments with their variants' requests, errors, latency, cost and scores over a range",
     query,
-    response: z.object({ since: z.string(), until: z.string(), data: z.array(experiment) }),
+    response: z.object({
+      since: z.iso.datetime({ offset: true }),
+      until: z.iso.datetime({ offset: true }),
+      data: z.array(experiment),
+      next_cursor: z.null().describe('Every experiment is in one answer'),
+    }),
     handle: async ({ deps, query }) => {
       const params = new URLSearchParams({ by: 'experiment,variant', bucket: 'none', limit: '1000' });
       for (const name of ['since', 'until', 'experiment'] as const) {
@@ -124,7 +129,7 @@ export const experimentRoutes = [
               : null,
         };
       });
-      return { since: report.since, until: report.until, data };
+      return { since: report.since, until: report.until, data, next_cursor: null };
     },
   }),
 ];
