@@ -83,8 +83,11 @@ async function serve(values: Record<string, string | boolean | undefined>): Prom
     host: (values.host as string | undefined) || env.GATEHOUSE_HOST || undefined,
     ...(accessLog ? { accessLog: /^(1|true|yes|on)$/i.test(accessLog) } : {}),
   });
+  // The signal handlers go in before the banner says the gateway listens: a SIGTERM sent on reading
+  // it must find them, or the default action ends the process without a graceful stop.
+  const stopped = stopOnSignal(gateway, logger);
   for (const line of banner(gateway, config, file)) logger.info(line.fields, line.text);
-  await stopOnSignal(gateway, logger);
+  await stopped;
   return 0;
 }
 
